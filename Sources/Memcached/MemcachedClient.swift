@@ -1,0 +1,148 @@
+import NIOPosix
+
+/// A pooled, thread-safe memcached client over libmemcached (binary protocol, ketama hashing).
+///
+/// Every libmemcached call blocks, so each operation runs on the client's own `NIOThreadPool`
+/// (one thread per pooled connection) and is awaited; no blocking call ever runs on an event
+/// loop or Swift's cooperative pool. Call ``shutdown()`` when done.
+///
+/// ```swift
+/// let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: "/tmp/mc.sock")]))
+/// try await client.set("greeting", value: Array("hello".utf8), expiration: .seconds(60))
+/// let item = try await client.get("greeting")
+/// try await client.shutdown()
+/// ```
+public final class MemcachedClient: Sendable {
+    /// The configuration the client was created with.
+    public let configuration: MemcachedConfiguration
+    private let pool: MemcachedConnectionPool
+    private let threadPool: NIOThreadPool
+
+    /// Creates a client and starts its worker threads. Connections are opened lazily.
+    public init(configuration: MemcachedConfiguration) throws(MemcachedError) {
+        self.configuration = configuration
+        self.pool = try MemcachedConnectionPool(configuration: configuration)
+        self.threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.connections))
+        threadPool.start()
+    }
+
+    /// Stops the worker threads. Later calls fail with ``MemcachedError/Code/shutDown``.
+    public func shutdown() async {
+        try? await threadPool.shutdownGracefully()
+    }
+
+    private func run<T: Sendable>(
+        _ body: @escaping @Sendable (MemcachedConnection) throws(MemcachedError) -> T
+    ) async throws(MemcachedError) -> T {
+        let pool = self.pool
+        do {
+            return try await threadPool.runIfActive {
+                try pool.withConnection(body)
+            }
+        } catch let error as MemcachedError {
+            throw error
+        } catch {
+            throw MemcachedError(code: .shutDown, message: "memcached client is shut down")
+        }
+    }
+
+    /// Reads one item; nil when it does not exist.
+    public func get(_ key: String) async throws(MemcachedError) -> MemcachedItem? {
+        try await run { connection throws(MemcachedError) in try connection.getMultiple([key])[key] }
+    }
+
+    /// Reads several items in one round trip per server. Missing keys are absent from the result.
+    public func getMultiple(_ keys: [String]) async throws(MemcachedError) -> [String: MemcachedItem] {
+        try await run { connection throws(MemcachedError) in try connection.getMultiple(keys) }
+    }
+
+    /// Stores a value unconditionally.
+    public func set(
+        _ key: String, value: [UInt8], flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) async throws(MemcachedError) {
+        _ = try await run { connection throws(MemcachedError) in
+            try connection.store(.set, key: key, value: value, flags: flags, expiration: expiration)
+        }
+    }
+
+    /// Stores a value only if the key does not exist. Returns false when it already existed.
+    @discardableResult
+    public func add(
+        _ key: String, value: [UInt8], flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) async throws(MemcachedError) -> Bool {
+        try await run { connection throws(MemcachedError) in
+            try connection.store(.add, key: key, value: value, flags: flags, expiration: expiration)
+        }
+    }
+
+    /// Stores a value only if the key exists. Returns false when it did not exist.
+    @discardableResult
+    public func replace(
+        _ key: String, value: [UInt8], flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) async throws(MemcachedError) -> Bool {
+        try await run { connection throws(MemcachedError) in
+            try connection.store(.replace, key: key, value: value, flags: flags, expiration: expiration)
+        }
+    }
+
+    /// Stores a value only if the item is unchanged since `cas` was read (see ``MemcachedItem/cas``).
+    public func compareAndSwap(
+        _ key: String, value: [UInt8], cas: UInt64, flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) async throws(MemcachedError) -> MemcachedCASOutcome {
+        try await run { connection throws(MemcachedError) in
+            try connection.compareAndSwap(key: key, value: value, cas: cas, flags: flags, expiration: expiration)
+        }
+    }
+
+    /// Deletes an item. Returns false when it did not exist.
+    @discardableResult
+    public func delete(_ key: String) async throws(MemcachedError) -> Bool {
+        try await run { connection throws(MemcachedError) in try connection.delete(key) }
+    }
+
+    /// Sets a new expiration on an item. Returns false when it did not exist.
+    @discardableResult
+    public func touch(_ key: String, expiration: MemcachedExpiration) async throws(MemcachedError) -> Bool {
+        try await run { connection throws(MemcachedError) in try connection.touch(key, expiration: expiration) }
+    }
+
+    /// Atomically adds `delta` to a decimal counter. Returns the new value, or nil when the key is missing.
+    /// Throws ``MemcachedError/Code/nonNumericValue`` when the item is not a number.
+    public func increment(_ key: String, by delta: UInt32 = 1) async throws(MemcachedError) -> UInt64? {
+        try await run { connection throws(MemcachedError) in try connection.adjust(key, by: delta, increment: true) }
+    }
+
+    /// Atomically subtracts `delta` from a decimal counter, stopping at 0. Returns the new value, or nil
+    /// when the key is missing.
+    public func decrement(_ key: String, by delta: UInt32 = 1) async throws(MemcachedError) -> UInt64? {
+        try await run { connection throws(MemcachedError) in try connection.adjust(key, by: delta, increment: false) }
+    }
+
+    /// Atomically adds `delta`; when the key is missing, stores `initial` instead (the delta is not applied).
+    public func increment(
+        _ key: String, by delta: UInt64, initial: UInt64, expiration: MemcachedExpiration = .never
+    ) async throws(MemcachedError) -> UInt64 {
+        try await run { connection throws(MemcachedError) in
+            try connection.adjust(key, by: delta, initial: initial, expiration: expiration, increment: true)
+        }
+    }
+
+    /// Atomically subtracts `delta` (stopping at 0); when the key is missing, stores `initial` instead.
+    public func decrement(
+        _ key: String, by delta: UInt64, initial: UInt64, expiration: MemcachedExpiration = .never
+    ) async throws(MemcachedError) -> UInt64 {
+        try await run { connection throws(MemcachedError) in
+            try connection.adjust(key, by: delta, initial: initial, expiration: expiration, increment: false)
+        }
+    }
+
+    /// Asks every server for its version; throws when any server does not answer.
+    public func ping() async throws(MemcachedError) {
+        try await run { connection throws(MemcachedError) in try connection.ping() }
+    }
+
+    /// Invalidates every item on every server.
+    public func flushAll() async throws(MemcachedError) {
+        try await run { connection throws(MemcachedError) in try connection.flush() }
+    }
+}

@@ -1,0 +1,234 @@
+import CLibMemcached
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One borrowed libmemcached handle. Every method blocks the calling thread.
+///
+/// Only ``MemcachedConnectionPool/withConnection(_:)`` creates one, and it never outlives that call.
+struct MemcachedConnection {
+    let handle: UnsafeMutablePointer<memcached_st>
+
+    static let maximumKeyLength = 250
+
+    static func validate(_ key: String) throws(MemcachedError) {
+        let bytes = key.utf8
+        guard !bytes.isEmpty, bytes.count <= maximumKeyLength,
+            !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F })
+        else {
+            throw MemcachedError(code: .invalidKey, message: "invalid memcached key")
+        }
+    }
+
+    static func error(
+        _ rc: memcached_return_t,
+        _ handle: UnsafeMutablePointer<memcached_st>,
+        context: String
+    ) -> MemcachedError {
+        let code: MemcachedError.Code
+        switch rc {
+        case MEMCACHED_CONNECTION_FAILURE, MEMCACHED_HOST_LOOKUP_FAILURE, MEMCACHED_WRITE_FAILURE,
+            MEMCACHED_READ_FAILURE, MEMCACHED_ERRNO, MEMCACHED_CONNECTION_SOCKET_CREATE_FAILURE:
+            code = .connectionFailure
+        case MEMCACHED_TIMEOUT:
+            code = .timeout
+        case MEMCACHED_SERVER_MARKED_DEAD, MEMCACHED_SERVER_TEMPORARILY_DISABLED:
+            code = .serverUnavailable
+        case MEMCACHED_NO_SERVERS:
+            code = .noServers
+        case MEMCACHED_BAD_KEY_PROVIDED, MEMCACHED_KEY_TOO_BIG, MEMCACHED_NO_KEY_PROVIDED:
+            code = .invalidKey
+        case MEMCACHED_E2BIG:
+            code = .valueTooLarge
+        case MEMCACHED_PROTOCOL_ERROR, MEMCACHED_PARTIAL_READ, MEMCACHED_UNKNOWN_READ_FAILURE:
+            code = .protocolError
+        case MEMCACHED_SERVER_ERROR, MEMCACHED_SERVER_MEMORY_ALLOCATION_FAILURE:
+            code = .serverError
+        case MEMCACHED_INVALID_ARGUMENTS, MEMCACHED_INVALID_HOST_PROTOCOL:
+            code = .invalidConfiguration
+        default:
+            code = .other
+        }
+        let detail = memcached_last_error_message(handle).map { String(cString: $0) } ?? ""
+        let name = memcached_strerror(handle, rc).map { String(cString: $0) } ?? "rc \(rc.rawValue)"
+        return MemcachedError(
+            code: code,
+            returnCode: Int32(rc.rawValue),
+            message: "\(context): \(name)\(detail.isEmpty ? "" : " (\(detail))")"
+        )
+    }
+
+    private func fail(_ rc: memcached_return_t, _ context: String) -> MemcachedError {
+        Self.error(rc, handle, context: context)
+    }
+
+    func getMultiple(_ keys: [String]) throws(MemcachedError) -> [String: MemcachedItem] {
+        guard !keys.isEmpty else { return [:] }
+        for key in keys { try Self.validate(key) }
+        let cKeys = keys.map { strdup($0) }
+        defer { cKeys.forEach { free($0) } }
+        let keyPointers = cKeys.map { UnsafePointer<CChar>($0) }
+        let lengths = keys.map { $0.utf8.count }
+        let rc = memcached_mget(handle, keyPointers, lengths, keys.count)
+        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
+        var items: [String: MemcachedItem] = [:]
+        var firstError: MemcachedError?
+        while true {
+            var fetchRC = MEMCACHED_SUCCESS
+            // Passing nil makes libmemcached allocate each result; it frees the last one itself
+            // when it returns nil, so only non-nil results are freed here.
+            guard let result = memcached_fetch_result(handle, nil, &fetchRC) else {
+                if fetchRC != MEMCACHED_END && fetchRC != MEMCACHED_NOTFOUND && fetchRC != MEMCACHED_SUCCESS {
+                    firstError = firstError ?? fail(fetchRC, "fetch")
+                }
+                break
+            }
+            defer { memcached_result_free(result) }
+            guard fetchRC == MEMCACHED_SUCCESS else {
+                firstError = firstError ?? fail(fetchRC, "fetch")
+                continue
+            }
+            let keyLength = memcached_result_key_length(result)
+            let key = memcached_result_key_value(result).map {
+                String(decoding: UnsafeRawBufferPointer(start: $0, count: keyLength), as: UTF8.self)
+            }
+            let length = memcached_result_length(result)
+            let value: [UInt8] = memcached_result_value(result).map {
+                Array(UnsafeRawBufferPointer(start: $0, count: length))
+            } ?? []
+            if let key {
+                items[key] = MemcachedItem(
+                    value: value,
+                    flags: memcached_result_flags(result),
+                    cas: memcached_result_cas(result)
+                )
+            }
+        }
+        if let firstError, items.isEmpty { throw firstError }
+        return items
+    }
+
+    enum StoreMode { case set, add, replace }
+
+    /// Returns false when `add` found the key present or `replace` found it absent.
+    func store(
+        _ mode: StoreMode,
+        key: String,
+        value: [UInt8],
+        flags: UInt32,
+        expiration: MemcachedExpiration
+    ) throws(MemcachedError) -> Bool {
+        try Self.validate(key)
+        let rc = value.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                switch mode {
+                case .set:
+                    memcached_set(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
+                case .add:
+                    memcached_add(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
+                case .replace:
+                    memcached_replace(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
+                }
+            }
+        }
+        switch rc {
+        case MEMCACHED_SUCCESS, MEMCACHED_STORED: return true
+        case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS, MEMCACHED_NOTFOUND: return false
+        default: throw fail(rc, "store")
+        }
+    }
+
+    func compareAndSwap(
+        key: String,
+        value: [UInt8],
+        cas: UInt64,
+        flags: UInt32,
+        expiration: MemcachedExpiration
+    ) throws(MemcachedError) -> MemcachedCASOutcome {
+        try Self.validate(key)
+        let rc = value.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars in
+                memcached_cas(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags, cas)
+            }
+        }
+        switch rc {
+        case MEMCACHED_SUCCESS, MEMCACHED_STORED: return .stored
+        case MEMCACHED_DATA_EXISTS: return .exists
+        case MEMCACHED_NOTFOUND: return .notFound
+        default: throw fail(rc, "cas")
+        }
+    }
+
+    func delete(_ key: String) throws(MemcachedError) -> Bool {
+        try Self.validate(key)
+        let rc = memcached_delete(handle, key, key.utf8.count, 0)
+        switch rc {
+        case MEMCACHED_SUCCESS, MEMCACHED_DELETED: return true
+        case MEMCACHED_NOTFOUND: return false
+        default: throw fail(rc, "delete")
+        }
+    }
+
+    func touch(_ key: String, expiration: MemcachedExpiration) throws(MemcachedError) -> Bool {
+        try Self.validate(key)
+        let rc = memcached_touch(handle, key, key.utf8.count, expiration.protocolValue)
+        switch rc {
+        case MEMCACHED_SUCCESS: return true
+        case MEMCACHED_NOTFOUND: return false
+        default: throw fail(rc, "touch")
+        }
+    }
+
+    /// Plain incr/decr: nil when the key does not exist.
+    func adjust(_ key: String, by delta: UInt32, increment: Bool) throws(MemcachedError) -> UInt64? {
+        try Self.validate(key)
+        var value: UInt64 = 0
+        let rc =
+            increment
+            ? memcached_increment(handle, key, key.utf8.count, delta, &value)
+            : memcached_decrement(handle, key, key.utf8.count, delta, &value)
+        switch rc {
+        case MEMCACHED_SUCCESS: return value
+        case MEMCACHED_NOTFOUND: return nil
+        default: throw adjustError(rc)
+        }
+    }
+
+    /// incr/decr that stores `initial` (without applying the delta) when the key is missing.
+    func adjust(
+        _ key: String,
+        by delta: UInt64,
+        initial: UInt64,
+        expiration: MemcachedExpiration,
+        increment: Bool
+    ) throws(MemcachedError) -> UInt64 {
+        try Self.validate(key)
+        var value: UInt64 = 0
+        let rc =
+            increment
+            ? memcached_increment_with_initial(handle, key, key.utf8.count, delta, initial, expiration.protocolValue, &value)
+            : memcached_decrement_with_initial(handle, key, key.utf8.count, delta, initial, expiration.protocolValue, &value)
+        guard rc == MEMCACHED_SUCCESS else { throw adjustError(rc) }
+        return value
+    }
+
+    /// The binary protocol answers "non-numeric value" to incr/decr on text; libmemcached reports it as
+    /// UNKNOWN_READ_FAILURE (rc 7) while the connection stays usable, so that code means non-numeric here.
+    private func adjustError(_ rc: memcached_return_t) -> MemcachedError {
+        if rc == MEMCACHED_UNKNOWN_READ_FAILURE {
+            return MemcachedError(code: .nonNumericValue, returnCode: Int32(rc.rawValue), message: "incr/decr on a non-numeric value")
+        }
+        return fail(rc, "incr/decr")
+    }
+
+    func ping() throws(MemcachedError) {
+        let rc = memcached_version(handle)
+        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "version") }
+    }
+
+    func flush() throws(MemcachedError) {
+        let rc = memcached_flush(handle, 0)
+        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "flush") }
+    }
+}
