@@ -1,0 +1,167 @@
+public import Logging
+
+/// Orchestrates every state change: commit to the store (the truth), publish the committed
+/// events to the broker, apply the counter deltas to the cache, then answer.
+public final class HeraldService: Sendable {
+    public let store: any NotificationStore
+    public let cache: any CountsCache
+    public let broker: any EventBroker
+    public let configuration: HeraldConfiguration
+    private let logger: Logger
+
+    public init(
+        store: any NotificationStore,
+        cache: any CountsCache,
+        broker: any EventBroker,
+        configuration: HeraldConfiguration = .init(),
+        logger: Logger = Logger(label: "herald.service")
+    ) {
+        self.store = store
+        self.cache = cache
+        self.broker = broker
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Writes
+
+    /// Creates one notification.
+    public func create(_ draft: NotificationDraft) async throws(HeraldError) -> CreateOutcome {
+        let outcomes = try await create([draft])
+        return outcomes[0]
+    }
+
+    /// Creates several notifications in one transaction; each is independent.
+    public func create(_ drafts: [NotificationDraft]) async throws(HeraldError) -> [CreateOutcome] {
+        guard !drafts.isEmpty else { return [] }
+        let outcomes = try await storeCall {
+            try await store.create(drafts, defaultTTLSeconds: configuration.defaultTTLSeconds, now: .now())
+        }
+        var events: [UserEvent] = []
+        var deltas: [CountsDelta] = []
+        for case .created(let change) in outcomes {
+            events.append(change.event)
+            deltas.append(change.delta)
+        }
+        await committed(events: events, deltas: deltas)
+        return outcomes
+    }
+
+    /// Reads, unreads, archives or unarchives one notification.
+    public func change(_ change: StateChange, user: String, id: String) async throws(HeraldError) -> ChangeOutcome {
+        let outcome = try await storeCall { try await store.change(change, user: user, id: id, now: .now()) }
+        if case .changed(let result) = outcome {
+            await committed(events: [result.event], deltas: [result.delta])
+        }
+        return outcome
+    }
+
+    /// Deletes one notification; nil when unknown.
+    public func delete(user: String, id: String) async throws(HeraldError) -> RemovalOutcome? {
+        let outcome = try await storeCall { try await store.delete(user: user, id: id, now: .now()) }
+        if let outcome { await committed(events: [outcome.event], deltas: [outcome.delta]) }
+        return outcome
+    }
+
+    /// Marks every unread notification read.
+    public func readAll(user: String, filter: BulkFilter) async throws(HeraldError) -> BulkOutcome {
+        let outcome = try await storeCall { try await store.readAll(user: user, filter: filter, now: .now()) }
+        await committed(bulk: outcome)
+        return outcome
+    }
+
+    /// Marks every notification seen.
+    public func markAllSeen(user: String) async throws(HeraldError) -> BulkOutcome {
+        let outcome = try await storeCall { try await store.markAllSeen(user: user, now: .now()) }
+        await committed(bulk: outcome)
+        return outcome
+    }
+
+    /// Removes expired notifications (one event each); returns how many.
+    @discardableResult
+    public func sweepExpired(limit: Int = 1000) async throws(HeraldError) -> Int {
+        let removed = try await storeCall { try await store.expire(now: .now(), limit: limit) }
+        await committed(events: removed.map(\.event), deltas: removed.map(\.delta))
+        return removed.count
+    }
+
+    /// Deletes events older than the configured retention.
+    @discardableResult
+    public func pruneEvents() async throws(HeraldError) -> Int {
+        let cutoff = Timestamp.now().adding(seconds: -configuration.eventRetentionSeconds)
+        return try await storeCall { try await store.pruneEvents(createdBefore: cutoff) }
+    }
+
+    private func committed(bulk outcome: BulkOutcome) async {
+        guard let event = outcome.event, let delta = outcome.delta else { return }
+        await committed(events: [event], deltas: [delta])
+    }
+
+    private func committed(events: [UserEvent], deltas: [CountsDelta]) async {
+        guard !events.isEmpty else { return }
+        await broker.publish(events)
+        await cache.apply(deltas.filter { !$0.isEmpty })
+    }
+
+    // MARK: Reads
+
+    /// The user's exact counts, from the cache when it holds a proven-fresh value, else the store.
+    public func counts(user: String) async throws(HeraldError) -> Counts {
+        let store = self.store
+        return try await storeCall {
+            try await cache.counts(user: user) { try await store.counts(user: user) }
+        }
+    }
+
+    /// The user's counts straight from the store.
+    public func storedCounts(user: String) async throws(HeraldError) -> Counts {
+        try await storeCall { try await store.counts(user: user) }
+    }
+
+    /// One live notification, or nil.
+    public func notification(user: String, id: String) async throws(HeraldError) -> Notification? {
+        try await storeCall { try await store.notification(user: user, id: id, now: .now()) }
+    }
+
+    /// One page of notifications, newest first.
+    public func list(_ query: NotificationQuery) async throws(HeraldError) -> NotificationPage {
+        try await storeCall { try await store.list(query, now: .now()) }
+    }
+
+    /// Retained events after `seq`.
+    public func events(user: String, after seq: Int64, limit: Int) async throws(HeraldError) -> [UserEvent] {
+        try await storeCall { try await store.events(user: user, after: seq, limit: limit) }
+    }
+
+    // MARK: Maintenance
+
+    /// Sweeps expired notifications every `expirySweepInterval` and prunes old events every minute,
+    /// until the task is cancelled.
+    public func runMaintenance() async {
+        var lastPrune = ContinuousClock.now - .seconds(3600)
+        while !Task.isCancelled {
+            do {
+                while try await sweepExpired() >= 1000 {}
+                if ContinuousClock.now - lastPrune > .seconds(60) {
+                    lastPrune = .now
+                    let pruned = try await pruneEvents()
+                    if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }
+                }
+            } catch {
+                logger.warning("maintenance failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(configuration.expirySweepIntervalMilliseconds))
+        }
+    }
+
+    private func storeCall<T>(_ body: () async throws -> T) async throws(HeraldError) -> T {
+        do {
+            return try await body()
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            logger.error("store failure", metadata: ["error": "\(error)"])
+            throw HeraldError.storeFailure(error)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// A validated request to create a notification.
+public struct NotificationDraft: Sendable, Hashable {
+    public var user: String
+    /// The client's id, or nil to let the server make one.
+    public var id: String?
+    public var type: String
+    public var title: String?
+    public var body: String?
+    public var data: [String: JSONValue]
+    public var tags: [String]
+    /// Lifetime in seconds, or nil for the configured default.
+    public var ttlSeconds: Int64?
+
+    public static let maximumTypeLength = 64
+    public static let maximumTitleLength = 256
+    public static let maximumBodyLength = 4096
+    public static let maximumDataBytes = 8 * 1024
+    public static let maximumTags = 16
+    public static let maximumTagLength = 64
+    /// The longest accepted lifetime: ten years.
+    public static let maximumTTLSeconds: Int64 = 10 * 365 * 24 * 3600
+
+    /// Creates a draft, enforcing every limit of the API.
+    /// - Parameter dataSize: the serialized size of `data` in bytes, measured by the caller's encoder.
+    public init(
+        user: String, id: String?, type: String, title: String?, body: String?,
+        data: [String: JSONValue], dataSize: Int, tags: [String], ttlSeconds: Int64?
+    ) throws(HeraldError) {
+        try Identifier.validate(user, what: "user")
+        if let id { try Identifier.validate(id, what: "id") }
+        guard (1...Self.maximumTypeLength).contains(type.count) else {
+            throw HeraldError(.invalidField, "type is required and must be 1-\(Self.maximumTypeLength) characters")
+        }
+        if let title, title.count > Self.maximumTitleLength {
+            throw HeraldError(.invalidField, "title must be at most \(Self.maximumTitleLength) characters")
+        }
+        if let body, body.count > Self.maximumBodyLength {
+            throw HeraldError(.invalidField, "body must be at most \(Self.maximumBodyLength) characters")
+        }
+        guard dataSize <= Self.maximumDataBytes else {
+            throw HeraldError(.invalidField, "data must serialize to at most \(Self.maximumDataBytes) bytes")
+        }
+        guard tags.count <= Self.maximumTags else {
+            throw HeraldError(.invalidField, "tags must have at most \(Self.maximumTags) entries")
+        }
+        for tag in tags where tag.isEmpty || tag.count > Self.maximumTagLength {
+            throw HeraldError(.invalidField, "each tag must be 1-\(Self.maximumTagLength) characters")
+        }
+        if let ttlSeconds, !(1...Self.maximumTTLSeconds).contains(ttlSeconds) {
+            throw HeraldError(.invalidField, "ttl_seconds must be between 1 and \(Self.maximumTTLSeconds)")
+        }
+        self.user = user
+        self.id = id
+        self.type = type
+        self.title = title
+        self.body = body
+        self.data = data
+        self.tags = tags
+        self.ttlSeconds = ttlSeconds
+    }
+}

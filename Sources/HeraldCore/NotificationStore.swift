@@ -1,0 +1,102 @@
+/// The durable source of truth. Every write is one transaction that updates the notification
+/// rows, the user's counters (`unread`, `unseen`, `seq`) and appends one event per state change.
+///
+/// Implementations throw ``HeraldError`` only for client-visible conditions; anything else is
+/// an infrastructure failure that callers map to `unavailable`.
+public protocol NotificationStore: Sendable {
+    /// Creates notifications in one transaction; each draft is independent of the others.
+    func create(_ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp) async throws
+        -> [CreateOutcome]
+    /// Applies a state change to one notification.
+    func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome
+    /// Deletes one notification; nil when it does not exist (or has expired).
+    func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome?
+    /// Marks every unread notification of the user read (optionally only one type or tag).
+    func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome
+    /// Marks every notification of the user seen.
+    func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome
+    /// Removes up to `limit` notifications whose `expires_at` has passed, one event each.
+    func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome]
+    /// The user's exact counts (O(1): a counters row).
+    func counts(user: String) async throws -> Counts
+    /// One live (not expired) notification.
+    func notification(user: String, id: String, now: Timestamp) async throws -> Notification?
+    /// A page of live notifications, newest first.
+    func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage
+    /// Up to `limit` retained events with `seq > after`, in order.
+    func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent]
+    /// Deletes events created before `cutoff`; returns how many.
+    func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int
+    /// Whether the store answers.
+    func ping() async -> Bool
+}
+
+/// Persists the cache generation (see the README's consistency section).
+public protocol CacheGenerationStore: Sendable {
+    /// Increments the persisted generation and returns the new value.
+    func bumpCacheGeneration() async throws -> Int64
+}
+
+/// A committed change of one notification.
+public struct NotificationChange: Sendable, Hashable {
+    public var notification: Notification
+    public var counts: Counts
+    public var event: UserEvent
+    public var delta: CountsDelta
+
+    public init(notification: Notification, counts: Counts, event: UserEvent, delta: CountsDelta) {
+        self.notification = notification
+        self.counts = counts
+        self.event = event
+        self.delta = delta
+    }
+}
+
+/// The result of creating one notification.
+public enum CreateOutcome: Sendable, Hashable {
+    /// A new notification was stored.
+    case created(NotificationChange)
+    /// The same `(user, id)` with identical content already existed: nothing changed.
+    case replayed(Notification, Counts)
+    /// The same `(user, id)` exists with different content.
+    case conflict
+}
+
+/// The result of a state change of one notification.
+public enum ChangeOutcome: Sendable, Hashable {
+    case changed(NotificationChange)
+    /// Already in the target state: nothing changed, no event.
+    case unchanged(Notification, Counts)
+    case notFound
+}
+
+/// A notification removed by delete or expiry.
+public struct RemovalOutcome: Sendable, Hashable {
+    public var id: String
+    public var counts: Counts
+    public var event: UserEvent
+    public var delta: CountsDelta
+
+    public init(id: String, counts: Counts, event: UserEvent, delta: CountsDelta) {
+        self.id = id
+        self.counts = counts
+        self.event = event
+        self.delta = delta
+    }
+}
+
+/// The result of read-all or seen.
+public struct BulkOutcome: Sendable, Hashable {
+    public var updated: Int
+    public var counts: Counts
+    /// nil when nothing changed (no event is sent).
+    public var event: UserEvent?
+    public var delta: CountsDelta?
+
+    public init(updated: Int, counts: Counts, event: UserEvent?, delta: CountsDelta?) {
+        self.updated = updated
+        self.counts = counts
+        self.event = event
+        self.delta = delta
+    }
+}
