@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+import HeraldCore
+
+/// Maps `notification` rows to and from the domain type.
+enum NotificationRow {
+    static let columns =
+        "pk, user, id, type, title, body, data, tags, created_at, expires_at, read_at, seen_at, archived_at"
+
+    static func decode(_ row: Row) throws -> (pk: Int64, notification: Notification) {
+        let decoder = JSONDecoder()
+        let dataText: String = row["data"]
+        let tagsText: String = row["tags"]
+        let data = try decoder.decode([String: JSONValue].self, from: Data(dataText.utf8))
+        let tags = try decoder.decode([String].self, from: Data(tagsText.utf8))
+        func timestamp(_ column: String) -> Timestamp? {
+            (row[column] as Int64?).map(Timestamp.init(milliseconds:))
+        }
+        let notification = Notification(
+            id: row["id"], user: row["user"], type: row["type"], title: row["title"], body: row["body"],
+            data: data, tags: tags,
+            createdAt: Timestamp(milliseconds: row["created_at"]),
+            expiresAt: Timestamp(milliseconds: row["expires_at"]),
+            readAt: timestamp("read_at"), seenAt: timestamp("seen_at"), archivedAt: timestamp("archived_at"))
+        return (row["pk"], notification)
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,314 @@
+import Foundation
+public import GRDB
+public import HeraldCore
+
+/// The durable store on SQLite (WAL mode, one writer, concurrent readers).
+///
+/// Each write is one transaction that changes the notification rows, updates the user's
+/// `user_counter` row (unread, unseen, seq) and appends one row per state change to `event`.
+public final class SQLiteStore: NotificationStore, CacheGenerationStore {
+    /// The GRDB pool, for tests and tools.
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    // MARK: Writes
+
+    public func create(_ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp) async throws
+        -> [CreateOutcome]
+    {
+        try await pool.write { db in
+            try drafts.map { draft in try Self.create(db, draft, defaultTTLSeconds: defaultTTLSeconds, now: now) }
+        }
+    }
+
+    private static func create(
+        _ db: Database, _ draft: NotificationDraft, defaultTTLSeconds: Int64, now: Timestamp
+    ) throws -> CreateOutcome {
+        let id = draft.id ?? UUID().uuidString.lowercased()
+        if let existing = try fetch(db, user: draft.user, id: id) {
+            if existing.notification.expiresAt > now {
+                guard existing.notification.hasSameContent(as: draft) else { return .conflict }
+                return .replayed(existing.notification, try counts(db, user: draft.user))
+            }
+            _ = try remove(db, existing.notification, event: .expired, now: now)
+        }
+        let notification = Notification(
+            id: id, user: draft.user, type: draft.type, title: draft.title, body: draft.body,
+            data: draft.data, tags: draft.tags, createdAt: now,
+            expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
+        try db.execute(
+            sql: """
+                INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                notification.user, notification.id, notification.type, notification.title, notification.body,
+                try NotificationRow.json(notification.data), try NotificationRow.json(notification.tags),
+                notification.createdAt.milliseconds, notification.expiresAt.milliseconds,
+            ])
+        let (counts, delta) = try advance(db, user: notification.user, unread: 1, unseen: 1)
+        let event = try append(
+            db, counts: counts, name: .created, data: EventPayload.created(notification, counts: counts), now: now)
+        return .created(NotificationChange(notification: notification, counts: counts, event: event, delta: delta))
+    }
+
+    public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
+        try await pool.write { db in
+            guard let existing = try Self.fetch(db, user: user, id: id), existing.notification.expiresAt > now else {
+                return .notFound
+            }
+            let before = existing.notification
+            guard let after = change.apply(to: before, at: now) else {
+                return .unchanged(before, try Self.counts(db, user: user))
+            }
+            try db.execute(
+                sql: "UPDATE notification SET read_at = ?, seen_at = ?, archived_at = ? WHERE pk = ?",
+                arguments: [
+                    after.readAt?.milliseconds, after.seenAt?.milliseconds, after.archivedAt?.milliseconds,
+                    existing.pk,
+                ])
+            let (counts, delta) = try Self.advance(
+                db, user: user,
+                unread: Self.flag(after.countsAsUnread) - Self.flag(before.countsAsUnread),
+                unseen: Self.flag(after.countsAsUnseen) - Self.flag(before.countsAsUnseen))
+            let event = try Self.append(
+                db, counts: counts, name: change.eventName,
+                data: EventPayload.changed(change, after, counts: counts), now: now)
+            return .changed(NotificationChange(notification: after, counts: counts, event: event, delta: delta))
+        }
+    }
+
+    public func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome? {
+        try await pool.write { db in
+            guard let existing = try Self.fetch(db, user: user, id: id), existing.notification.expiresAt > now else {
+                return nil
+            }
+            return try Self.remove(db, existing.notification, event: .deleted, now: now)
+        }
+    }
+
+    public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(NotificationRow.columns) FROM notification WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+                arguments: [now.milliseconds, limit])
+            return try rows.map { row in
+                try Self.remove(db, NotificationRow.decode(row).notification, event: .expired, now: now)
+            }
+        }
+    }
+
+    public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
+        try await pool.write { db in
+            var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
+            var arguments: StatementArguments = [user, now.milliseconds]
+            if let type = filter.type {
+                condition += " AND type = ?"
+                arguments += [type]
+            }
+            if let tag = filter.tag {
+                condition += " AND EXISTS (SELECT 1 FROM json_each(notification.tags) WHERE json_each.value = ?)"
+                arguments += [tag]
+            }
+            let unseenAmong =
+                try Int64.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
+                    arguments: arguments) ?? 0
+            try db.execute(
+                sql: "UPDATE notification SET read_at = ?, seen_at = COALESCE(seen_at, ?) WHERE \(condition)",
+                arguments: [now.milliseconds, now.milliseconds] + arguments)
+            let updated = db.changesCount
+            return try Self.bulk(
+                db, user: user, updated: updated, unread: -Int64(updated), unseen: -unseenAmong, name: .readAll,
+                now: now)
+        }
+    }
+
+    public func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome {
+        try await pool.write { db in
+            let condition = "user = ? AND seen_at IS NULL AND expires_at > ?"
+            let arguments: StatementArguments = [user, now.milliseconds]
+            let unseenAmong =
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
+                    arguments: arguments) ?? 0
+            try db.execute(sql: "UPDATE notification SET seen_at = ? WHERE \(condition)", arguments: [now.milliseconds] + arguments)
+            let updated = db.changesCount
+            return try Self.bulk(
+                db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
+        }
+    }
+
+    private static func bulk(
+        _ db: Database, user: String, updated: Int, unread: Int64, unseen: Int64, name: EventName, now: Timestamp
+    ) throws -> BulkOutcome {
+        guard updated > 0 else {
+            return BulkOutcome(updated: 0, counts: try counts(db, user: user), event: nil, delta: nil)
+        }
+        let (counts, delta) = try advance(db, user: user, unread: unread, unseen: unseen)
+        let event = try append(db, counts: counts, name: name, data: EventPayload.bulk(updated: updated, counts: counts), now: now)
+        return BulkOutcome(updated: updated, counts: counts, event: event, delta: delta)
+    }
+
+    private static func remove(
+        _ db: Database, _ notification: Notification, event name: EventName, now: Timestamp
+    ) throws -> RemovalOutcome {
+        try db.execute(
+            sql: "DELETE FROM notification WHERE user = ? AND id = ?", arguments: [notification.user, notification.id])
+        let (counts, delta) = try advance(
+            db, user: notification.user, unread: -flag(notification.countsAsUnread),
+            unseen: -flag(notification.countsAsUnseen))
+        let event = try append(
+            db, counts: counts, name: name, data: EventPayload.removed(id: notification.id, counts: counts), now: now)
+        return RemovalOutcome(id: notification.id, counts: counts, event: event, delta: delta)
+    }
+
+    // MARK: Counters and events
+
+    private static func flag(_ value: Bool) -> Int64 { value ? 1 : 0 }
+
+    /// Applies a counter change and takes the next seq, in the caller's transaction.
+    private static func advance(_ db: Database, user: String, unread: Int64, unseen: Int64) throws -> (
+        Counts, CountsDelta
+    ) {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO user_counter (user, unread, unseen, seq) VALUES (?, ?, ?, 1)
+                    ON CONFLICT (user) DO UPDATE SET
+                        unread = unread + excluded.unread, unseen = unseen + excluded.unseen, seq = seq + 1
+                    RETURNING unread, unseen, seq
+                    """,
+                arguments: [user, unread, unseen])
+        else { throw DatabaseError(message: "counter upsert returned no row") }
+        let counts = Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
+        let delta = CountsDelta(user: user, unread: unread, unseen: unseen, events: 1, seqAfter: counts.seq)
+        return (counts, delta)
+    }
+
+    private static func append(
+        _ db: Database, counts: Counts, name: EventName, data: String, now: Timestamp
+    ) throws -> UserEvent {
+        try db.execute(
+            sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [counts.user, counts.seq, name.rawValue, data, now.milliseconds])
+        return UserEvent(user: counts.user, seq: counts.seq, name: name, data: data)
+    }
+
+    private static func counts(_ db: Database, user: String) throws -> Counts {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user])
+        else { return .empty(user: user) }
+        return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
+    }
+
+    private static func fetch(_ db: Database, user: String, id: String) throws -> (
+        pk: Int64, notification: Notification
+    )? {
+        try Row.fetchOne(
+            db, sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
+            arguments: [user, id]
+        ).map(NotificationRow.decode)
+    }
+
+    // MARK: Reads
+
+    public func counts(user: String) async throws -> Counts {
+        try await pool.read { db in try Self.counts(db, user: user) }
+    }
+
+    public func notification(user: String, id: String, now: Timestamp) async throws -> HeraldCore.Notification? {
+        try await pool.read { db in
+            guard let found = try Self.fetch(db, user: user, id: id), found.notification.expiresAt > now else {
+                return nil
+            }
+            return found.notification
+        }
+    }
+
+    public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
+        try await pool.read { db in
+            var condition = "user = ? AND expires_at > ?"
+            var arguments: StatementArguments = [query.user, now.milliseconds]
+            condition += query.archived ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL"
+            switch query.status {
+            case .unread: condition += " AND read_at IS NULL"
+            case .read: condition += " AND read_at IS NOT NULL"
+            case .all: break
+            }
+            if let type = query.type {
+                condition += " AND type = ?"
+                arguments += [type]
+            }
+            if let tag = query.tag {
+                condition += " AND EXISTS (SELECT 1 FROM json_each(notification.tags) WHERE json_each.value = ?)"
+                arguments += [tag]
+            }
+            if let after = query.after {
+                condition += " AND pk < ?"
+                arguments += [after]
+            }
+            arguments += [query.limit + 1]
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(NotificationRow.columns) FROM notification WHERE \(condition) ORDER BY pk DESC LIMIT ?",
+                arguments: arguments)
+            let decoded = try rows.prefix(query.limit).map(NotificationRow.decode)
+            let next = rows.count > query.limit ? decoded.last?.pk : nil
+            return NotificationPage(notifications: decoded.map(\.notification), nextPosition: next)
+        }
+    }
+
+    public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, name, data FROM event WHERE user = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [user, seq, limit]
+            ).compactMap { row in
+                guard let name = EventName(rawValue: row["name"]) else { return nil }
+                return UserEvent(user: user, seq: row["seq"], name: name, data: row["data"])
+            }
+        }
+    }
+
+    public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM event WHERE created_at < ?", arguments: [cutoff.milliseconds])
+            return db.changesCount
+        }
+    }
+
+    public func ping() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    // MARK: Cache generation
+
+    public func bumpCacheGeneration() async throws -> Int64 {
+        try await pool.write { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO meta (key, value) VALUES ('cache_generation', 1)
+                    ON CONFLICT (key) DO UPDATE SET value = value + 1
+                    RETURNING value
+                    """) ?? 1
+        }
+    }
+}
