@@ -1,0 +1,74 @@
+import Foundation
+public import HeraldCore
+public import Hummingbird
+import JWTKit
+
+/// Checks credentials: API keys (constant-time) and HS256 user tokens (jwt-kit).
+public final class Authenticator: Sendable {
+    private let apiKeys: [[UInt8]]
+    private let keys: JWTKeyCollection
+
+    /// The longest user token lifetime: 30 days.
+    public static let maximumTokenTTLSeconds: Int64 = 30 * 24 * 3600
+
+    public init(apiKeys: [String], tokenSecret: String) async {
+        self.apiKeys = apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        self.keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: tokenSecret), digestAlgorithm: .sha256)
+    }
+
+    /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token` cookie.
+    public func principal(for request: Request) async throws(HeraldError) -> Principal {
+        guard let credential = Self.credential(in: request), !credential.isEmpty else {
+            throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
+        }
+        if isAPIKey(credential) { return .backend }
+        do {
+            let claims = try await keys.verify(credential, as: UserClaims.self)
+            guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
+            let expiresAt = Timestamp(milliseconds: Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded()))
+            return .user(id: claims.sub.value, expiresAt: expiresAt)
+        } catch {
+            throw HeraldError(.unauthorized, "invalid or expired credentials")
+        }
+    }
+
+    /// Signs a user token valid for `ttlSeconds`.
+    public func mintToken(user: String, ttlSeconds: Int64) async throws(HeraldError) -> (token: String, expiresAt: Timestamp) {
+        let expiresAt = Timestamp.now().adding(seconds: ttlSeconds)
+        let claims = UserClaims(
+            sub: SubjectClaim(value: user),
+            exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(expiresAt.milliseconds) / 1000)))
+        do {
+            return (try await keys.sign(claims), expiresAt)
+        } catch {
+            throw HeraldError(.internalError, "could not sign token", underlying: error)
+        }
+    }
+
+    private static func credential(in request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
+            return nil
+        }
+        if let token = request.uri.queryParameters["access_token"] { return String(token) }
+        return request.cookies["herald_token"]?.value
+    }
+
+    /// Compares against every configured key without early exit.
+    private func isAPIKey(_ candidate: String) -> Bool {
+        let bytes = Array(candidate.utf8)
+        var matched = false
+        for key in apiKeys {
+            var difference = UInt8(truncatingIfNeeded: key.count ^ bytes.count)
+            for index in 0..<key.count {
+                difference |= key[index] ^ (index < bytes.count ? bytes[index] : 0)
+            }
+            matched = matched || difference == 0
+        }
+        return matched
+    }
+}

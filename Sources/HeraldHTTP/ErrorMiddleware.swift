@@ -1,0 +1,45 @@
+import HeraldCore
+public import Hummingbird
+import Logging
+
+/// Turns every error into the API's JSON error envelope. Nothing internal (stack traces, SQL,
+/// library messages) reaches the client: unknown errors become a generic 500 and are logged.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HeraldError {
+            if error.status.code >= 500 {
+                context.logger.error("request failed", metadata: ["error": "\(error)"])
+            }
+            return try error.response(from: request, context: context)
+        } catch let error as HTTPError {
+            return try Self.translate(error.status).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            return try Self.translate(error.status).response(from: request, context: context)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error": "\(error)"])
+            return try HeraldError(.internalError, "internal error").response(from: request, context: context)
+        }
+    }
+
+    static func translate(_ status: HTTPResponse.Status) -> HeraldError {
+        switch status {
+        case .notFound: HeraldError(.notFound, "no such resource")
+        case .methodNotAllowed: HeraldError(.methodNotAllowed, "method not allowed")
+        case .contentTooLarge: HeraldError(.tooLarge, "request body too large")
+        case .unsupportedMediaType: HeraldError(.unsupportedMediaType, "content type must be application/json")
+        case .unauthorized: HeraldError(.unauthorized, "missing or invalid credentials")
+        case .forbidden: HeraldError(.forbidden, "forbidden")
+        case .badRequest: HeraldError(.invalidJSON, "bad request")
+        case .serviceUnavailable: HeraldError(.unavailable, "service unavailable")
+        default:
+            status.code >= 500
+                ? HeraldError(.internalError, "internal error") : HeraldError(.invalidField, "bad request")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import HeraldCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// One open SSE stream: writes the start (snapshot, replay or reset), then live events, catching
+/// up from the durable log whenever the live buffer lagged, until closed.
+struct EventStream: Sendable {
+    let user: String
+    /// `Last-Event-ID` as sent (header or query); nil for a fresh stream.
+    let lastEventID: String?
+    let service: HeraldService
+    let hub: StreamHub
+    let metrics: HeraldMetrics
+    let heartbeat: Duration
+    let expiresAt: Timestamp?
+    let bufferCapacity: Int
+
+    static let pageSize = 256
+
+    func run(writer: inout any ResponseBodyWriter) async throws {
+        let sink = StreamSink(user: user, capacity: bufferCapacity)
+        guard hub.register(sink) else { return }
+        metrics.streamsOpen.increment()
+        defer {
+            hub.unregister(sink)
+            metrics.streamsOpen.decrement()
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await tick(sink) }
+            defer { group.cancelAll() }
+            try await stream(sink, writer: &writer)
+        }
+    }
+
+    /// Heartbeats, and the token expiry.
+    private func tick(_ sink: StreamSink) async {
+        while !Task.isCancelled {
+            var wait = heartbeat
+            if let expiresAt {
+                let left = expiresAt.milliseconds - Timestamp.now().milliseconds
+                if left <= 0 {
+                    sink.close(.tokenExpired)
+                    return
+                }
+                wait = min(wait, .milliseconds(left))
+            }
+            do { try await Task.sleep(for: wait) } catch { return }
+            if let expiresAt, Timestamp.now() >= expiresAt {
+                sink.close(.tokenExpired)
+                return
+            }
+            sink.heartbeat()
+        }
+    }
+
+    private func stream(_ sink: StreamSink, writer: inout any ResponseBodyWriter) async throws {
+        var buffer = ByteBuffer()
+        buffer.writeString(SSEFormat.preamble)
+        var last = try await start(&buffer)
+        last = try await catchUp(after: last, into: &buffer, writer: &writer)
+        try await flush(&buffer, writer: &writer)
+        while true {
+            switch await sink.next() {
+            case .events(let events):
+                for event in events where event.seq > last {
+                    if event.seq > last + 1 {
+                        last = try await catchUp(after: last, into: &buffer, writer: &writer)
+                        if event.seq <= last { continue }
+                    }
+                    SSEFormat.append(event, to: &buffer)
+                    last = event.seq
+                }
+                metrics.eventsDelivered.increment(by: Int64(events.count))
+            case .lagged:
+                metrics.streamCatchUps.increment()
+                last = try await catchUp(after: last, into: &buffer, writer: &writer)
+            case .heartbeat:
+                buffer.writeString(SSEFormat.ping)
+            case .closed:
+                try await flush(&buffer, writer: &writer)
+                try await writer.finish(nil)
+                return
+            }
+            try await flush(&buffer, writer: &writer)
+        }
+    }
+
+    /// Writes the opening event and returns the seq the stream stands at.
+    private func start(_ buffer: inout ByteBuffer) async throws -> Int64 {
+        let counts = try await service.storedCounts(user: user)
+        guard let lastEventID else {
+            SSEFormat.append(id: counts.seq, name: .counts, data: EventPayload.snapshot(counts), to: &buffer)
+            return counts.seq
+        }
+        if let resumeAt = Int64(lastEventID.trimmingCharacters(in: .whitespaces)), resumeAt >= 0,
+            resumeAt <= counts.seq
+        {
+            if resumeAt == counts.seq { return resumeAt }
+            let first = try await service.events(user: user, after: resumeAt, limit: 1)
+            if first.first?.seq == resumeAt + 1 { return resumeAt }
+        }
+        return reset(counts, into: &buffer)
+    }
+
+    private func reset(_ counts: Counts, into buffer: inout ByteBuffer) -> Int64 {
+        metrics.streamResets.increment()
+        SSEFormat.append(id: counts.seq, name: .reset, data: EventPayload.snapshot(counts), to: &buffer)
+        return counts.seq
+    }
+
+    /// Sends every retained event after `last` from the log; a gap (pruned history) becomes a reset.
+    private func catchUp(
+        after last: Int64, into buffer: inout ByteBuffer, writer: inout any ResponseBodyWriter
+    ) async throws -> Int64 {
+        var last = last
+        while true {
+            let page = try await service.events(user: user, after: last, limit: Self.pageSize)
+            guard let first = page.first else { return last }
+            guard first.seq == last + 1 else {
+                return reset(try await service.storedCounts(user: user), into: &buffer)
+            }
+            for event in page { SSEFormat.append(event, to: &buffer) }
+            last = page[page.count - 1].seq
+            metrics.eventsDelivered.increment(by: Int64(page.count))
+            try await flush(&buffer, writer: &writer)
+            if page.count < Self.pageSize { return last }
+        }
+    }
+
+    private func flush(_ buffer: inout ByteBuffer, writer: inout any ResponseBodyWriter) async throws {
+        guard buffer.readableBytes > 0 else { return }
+        try await writer.write(buffer)
+        buffer.clear()
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+public import HeraldCore
+public import Hummingbird
+
+extension HeraldError: HTTPResponseError {
+    /// The HTTP status of each error code, as API.md lists them.
+    public var status: HTTPResponse.Status {
+        switch code {
+        case .invalidID, .invalidField, .invalidJSON, .invalidQuery: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .idConflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .methodNotAllowed: .methodNotAllowed
+        case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        default: .internalServerError
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
+    }
+
+    /// `{"error": {"code": "…", "message": "…"}}`.
+    var jsonBody: [UInt8] {
+        let body = ErrorBody(error: .init(code: code.rawValue, message: message))
+        return (try? JSONEncoder().encode(body)).map { Array($0) } ?? Array("{}".utf8)
+    }
+
+    /// The same error as a JSON value, for batch results.
+    var detail: ErrorBody.Detail { .init(code: code.rawValue, message: message) }
+}
+
+/// The error envelope of every failed request.
+struct ErrorBody: Codable, Sendable {
+    struct Detail: Codable, Sendable, Hashable {
+        var code: String
+        var message: String
+    }
+    var error: Detail
+}

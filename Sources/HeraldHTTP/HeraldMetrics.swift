@@ -1,0 +1,24 @@
+public import Prometheus
+
+/// The service's Prometheus metrics (every name starts with `herald_`).
+public struct HeraldMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let streamsOpen: Gauge
+    let eventsDelivered: Counter
+    let streamCatchUps: Counter
+    let streamResets: Counter
+
+    public init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "herald", metricName: metric, unitName: unit, helpText: help)
+        }
+        streamsOpen = registry.makeGauge(descriptor: name("sse_streams", "open", "Open SSE streams"))
+        eventsDelivered = registry.makeCounter(
+            descriptor: name("events_delivered", "total", "Events written to SSE streams"))
+        streamCatchUps = registry.makeCounter(
+            descriptor: name("stream_catchups", "total", "Streams that fell behind and read from the log"))
+        streamResets = registry.makeCounter(
+            descriptor: name("stream_resets", "total", "Streams sent a reset event"))
+    }
+}

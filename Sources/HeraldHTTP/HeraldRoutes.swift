@@ -1,0 +1,224 @@
+public import HeraldCore
+public import Hummingbird
+import HTTPTypes
+import Foundation
+
+/// Every route of the API, registered on a router.
+public struct HeraldRoutes: Sendable {
+    let service: HeraldService
+    let auth: Authenticator
+    let hub: StreamHub
+    let metrics: HeraldMetrics
+    let settings: HeraldServerSettings
+
+    public init(
+        service: HeraldService, auth: Authenticator, hub: StreamHub, metrics: HeraldMetrics,
+        settings: HeraldServerSettings
+    ) {
+        self.service = service
+        self.auth = auth
+        self.hub = hub
+        self.metrics = metrics
+        self.settings = settings
+    }
+
+    /// Builds the router with the error middleware and every route.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("/healthz") { _, _ in try JSONIO.response(["status": "ok"]) }
+        router.get("/readyz") { _, _ in try await readiness() }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        }
+        router.post("/v1/notifications") { request, _ in try await create(request) }
+        router.post("/v1/notifications/batch") { request, _ in try await batch(request) }
+        router.get("/v1/users/:user/counts") { request, context in
+            let user = try await authorized(request, context)
+            return try JSONIO.response(try await service.counts(user: user))
+        }
+        router.get("/v1/users/:user/notifications") { request, context in try await list(request, context) }
+        router.post("/v1/users/:user/notifications/read-all") { request, context in
+            let user = try await authorized(request, context)
+            let filter = try await JSONIO.decodeIfPresent(ReadAllInput.self, from: request, limit: JSONIO.smallBodyLimit)
+            let outcome = try await service.readAll(user: user, filter: BulkFilter(type: filter?.type, tag: filter?.tag))
+            return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
+        }
+        router.get("/v1/users/:user/notifications/:id") { request, context in
+            let (user, id) = try await authorizedNotification(request, context)
+            guard let notification = try await service.notification(user: user, id: id) else {
+                throw HeraldError(.notFound, "notification not found")
+            }
+            return try JSONIO.response(notification)
+        }
+        router.delete("/v1/users/:user/notifications/:id") { request, context in
+            let (user, id) = try await authorizedNotification(request, context)
+            guard let outcome = try await service.delete(user: user, id: id) else {
+                throw HeraldError(.notFound, "notification not found")
+            }
+            return try JSONIO.response(CountsOnly(counts: outcome.counts))
+        }
+        for change in StateChange.allCases {
+            router.post("/v1/users/:user/notifications/:id/\(change.rawValue)") { request, context in
+                let (user, id) = try await authorizedNotification(request, context)
+                switch try await service.change(change, user: user, id: id) {
+                case .changed(let result):
+                    return try JSONIO.response(NotificationWithCounts(notification: result.notification, counts: result.counts))
+                case .unchanged(let notification, let counts):
+                    return try JSONIO.response(NotificationWithCounts(notification: notification, counts: counts))
+                case .notFound:
+                    throw HeraldError(.notFound, "notification not found")
+                }
+            }
+        }
+        router.post("/v1/users/:user/seen") { request, context in
+            let user = try await authorized(request, context)
+            let outcome = try await service.markAllSeen(user: user)
+            return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
+        }
+        router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }
+        router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
+        return router
+    }
+
+    // MARK: Handlers
+
+    private func readiness() async throws -> Response {
+        let storeUp = await service.store.ping()
+        let body = [
+            "status": storeUp ? "ready" : "unavailable",
+            "store": storeUp ? "up" : "down",
+            "cache": service.cache.status.rawValue,
+            "broker": service.broker.isUp ? "up" : "down",
+        ]
+        return try JSONIO.response(body, status: storeUp ? .ok : .serviceUnavailable)
+    }
+
+    private func create(_ request: Request) async throws -> Response {
+        let principal = try await auth.principal(for: request)
+        try principal.requireBackend()
+        let input = try await JSONIO.decode(NotificationInput.self, from: request, limit: JSONIO.singleBodyLimit)
+        switch try await service.create(input.draft) {
+        case .created(let change):
+            return try JSONIO.response(
+                NotificationWithCounts(notification: change.notification, counts: change.counts), status: .created)
+        case .replayed(let notification, let counts):
+            return try JSONIO.response(NotificationWithCounts(notification: notification, counts: counts))
+        case .conflict:
+            throw HeraldError(.idConflict, "a different notification with this id already exists for this user")
+        }
+    }
+
+    private func batch(_ request: Request) async throws -> Response {
+        let principal = try await auth.principal(for: request)
+        try principal.requireBackend()
+        let input = try await JSONIO.decode(BatchInput.self, from: request, limit: JSONIO.batchBodyLimit)
+        let drafts = input.items.compactMap { try? $0.get() }
+        var outcomes = try await service.create(drafts).makeIterator()
+        let results = input.items.map { item -> BatchResult in
+            switch item {
+            case .failure(let error):
+                return BatchResult(status: 400, notification: nil, error: error.detail)
+            case .success:
+                switch outcomes.next() {
+                case .created(let change):
+                    return BatchResult(status: 201, notification: change.notification, error: nil)
+                case .replayed(let notification, _):
+                    return BatchResult(status: 200, notification: notification, error: nil)
+                case .conflict, .none:
+                    let error = HeraldError(.idConflict, "a different notification with this id already exists")
+                    return BatchResult(status: 409, notification: nil, error: error.detail)
+                }
+            }
+        }
+        return try JSONIO.response(BatchResponse(results: results))
+    }
+
+    private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try await authorized(request, context)
+        let parameters = request.uri.queryParameters
+        var query = NotificationQuery(user: user)
+        if let status = parameters["status"] {
+            guard let value = NotificationQuery.Status(rawValue: String(status)) else {
+                throw HeraldError(.invalidQuery, "status must be unread, read or all")
+            }
+            query.status = value
+        }
+        if let archived = parameters["archived"] {
+            switch archived {
+            case "true": query.archived = true
+            case "false": query.archived = false
+            default: throw HeraldError(.invalidQuery, "archived must be true or false")
+            }
+        }
+        if let type = parameters["type"] { query.type = String(type) }
+        if let tag = parameters["tag"] { query.tag = String(tag) }
+        if let limit = parameters["limit"] {
+            guard let value = Int(limit), (1...200).contains(value) else {
+                throw HeraldError(.invalidQuery, "limit must be an integer from 1 to 200")
+            }
+            query.limit = value
+        }
+        if let cursor = parameters["cursor"] { query.after = try ListCursor.decode(String(cursor)) }
+        let page = try await service.list(query)
+        return try JSONIO.response(
+            NotificationList(notifications: page.notifications, nextCursor: page.nextPosition.map(ListCursor.encode)))
+    }
+
+    private func mintToken(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try userParameter(context)
+        let principal = try await auth.principal(for: request)
+        try principal.requireBackend()
+        let input = try await JSONIO.decodeIfPresent(TokenInput.self, from: request, limit: JSONIO.smallBodyLimit)
+        let ttl = input?.ttlSeconds ?? 3600
+        guard (1...Authenticator.maximumTokenTTLSeconds).contains(ttl) else {
+            throw HeraldError(.invalidField, "ttl_seconds must be between 1 and \(Authenticator.maximumTokenTTLSeconds)")
+        }
+        let minted = try await auth.mintToken(user: user, ttlSeconds: ttl)
+        return try JSONIO.response(TokenResponse(token: minted.token, expiresAt: minted.expiresAt), status: .created)
+    }
+
+    private func stream(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let user = try userParameter(context)
+        let principal = try await auth.principal(for: request)
+        try principal.authorize(user: user)
+        let lastEventID =
+            request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["last_event_id"].map(String.init)
+        let stream = EventStream(
+            user: user, lastEventID: lastEventID, service: service, hub: hub, metrics: metrics,
+            heartbeat: .seconds(max(1, settings.heartbeatSeconds)), expiresAt: principal.expiresAt,
+            bufferCapacity: settings.streamBufferCapacity)
+        var headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await stream.run(writer: &writer)
+                }
+            })
+    }
+
+    // MARK: Helpers
+
+    private func userParameter(_ context: BasicRequestContext) throws(HeraldError) -> String {
+        let user = context.parameters.get("user") ?? ""
+        try Identifier.validate(user, what: "user")
+        return user
+    }
+
+    private func authorized(_ request: Request, _ context: BasicRequestContext) async throws -> String {
+        let user = try userParameter(context)
+        try await auth.principal(for: request).authorize(user: user)
+        return user
+    }
+
+    private func authorizedNotification(_ request: Request, _ context: BasicRequestContext) async throws -> (String, String) {
+        let user = try await authorized(request, context)
+        let id = context.parameters.get("id") ?? ""
+        try Identifier.validate(id, what: "id")
+        return (user, id)
+    }
+}

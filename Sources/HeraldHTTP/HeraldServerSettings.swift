@@ -1,0 +1,16 @@
+/// HTTP-side settings of a Herald server.
+public struct HeraldServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// Seconds between `: ping` comments on idle streams.
+    public var heartbeatSeconds: Int
+    /// Live events buffered per stream before it switches to catching up from the log.
+    public var streamBufferCapacity: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512) {
+        self.host = host
+        self.port = port
+        self.heartbeatSeconds = heartbeatSeconds
+        self.streamBufferCapacity = streamBufferCapacity
+    }
+}

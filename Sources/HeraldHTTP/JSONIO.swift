@@ -1,0 +1,65 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+
+/// Reading JSON request bodies and writing JSON responses with the API's error rules.
+enum JSONIO {
+    static let singleBodyLimit = 64 * 1024
+    static let batchBodyLimit = 4 * 1024 * 1024
+    static let smallBodyLimit = 16 * 1024
+
+    /// Collects the body (413 past `limit`), requires a JSON content type (415) when there is a body.
+    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer? {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch {
+            throw HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") || contentType.contains("+json") else {
+            throw HeraldError(.unsupportedMediaType, "Content-Type must be application/json")
+        }
+        return buffer
+    }
+
+    /// Decodes a required JSON body.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        guard let buffer = try await body(request, limit: limit) else {
+            throw HeraldError(.invalidJSON, "a JSON body is required")
+        }
+        return try decode(type, from: buffer)
+    }
+
+    /// Decodes an optional JSON body.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T? {
+        guard let buffer = try await body(request, limit: limit) else { return nil }
+        return try decode(type, from: buffer)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        let data = Data(buffer.readableBytesView)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
+            throw HeraldError(.invalidJSON, "body is not valid JSON")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            throw HeraldError(.invalidField, "body does not match the expected shape")
+        }
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

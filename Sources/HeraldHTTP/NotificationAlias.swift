@@ -1,0 +1,4 @@
+import HeraldCore
+
+/// The domain notification (not Foundation's `Notification`).
+typealias Notification = HeraldCore.Notification

@@ -1,0 +1,39 @@
+public import HeraldCore
+public import ServiceLifecycle
+
+/// Runs the subscriber loop (broker → hub) and, on graceful shutdown, ends every open stream
+/// cleanly so the HTTP server can drain. Place it after the HTTP server in a `ServiceGroup`:
+/// services shut down in reverse order, so streams end before the server stops.
+public struct StreamHubService: Service {
+    let hub: StreamHub
+    let broker: any EventBroker
+
+    public init(hub: StreamHub, broker: any EventBroker) {
+        self.hub = hub
+        self.broker = broker
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await hub.run(from: broker) }
+        } onGracefulShutdown: {
+            hub.closeAll()
+        }
+        hub.closeAll()
+    }
+}
+
+/// Runs a background loop (expiry sweeps, cache health probe) until shutdown.
+public struct BackgroundTaskService: Service {
+    let name: String
+    let body: @Sendable () async -> Void
+
+    public init(name: String, _ body: @escaping @Sendable () async -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await body() }
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `herald`: the notification state service and its tools.
+@main
+struct Herald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "Self-hosted notification state: exact unread/unseen counts and live SSE updates.",
+        subcommands: [Serve.self, Token.self]
+    )
+}

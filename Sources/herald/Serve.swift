@@ -1,0 +1,126 @@
+import ArgumentParser
+import HeraldCache
+import HeraldCore
+import HeraldHTTP
+import HeraldSQLite
+import Hummingbird
+import Logging
+import Memcached
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// `herald serve`: runs the service until SIGTERM/SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Herald service.")
+
+    @Option(help: "Address to listen on. Env: HERALD_HOST. Default 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on. Env: HERALD_PORT. Default 8080.")
+    var port: Int?
+
+    @Option(help: "SQLite database file. Env: HERALD_DATABASE. Default ./herald.sqlite.")
+    var database: String?
+
+    @Option(help: "memcached servers: HOST:PORT[,HOST:PORT…] or /path/to.sock. Env: HERALD_MEMCACHED. Default 127.0.0.1:11211.")
+    var memcached: String?
+
+    @Option(name: .customLong("default-ttl"), help: "Default notification lifetime in seconds. Env: HERALD_DEFAULT_TTL. Default 2592000.")
+    var defaultTTL: Int64?
+
+    @Option(help: "Seconds between SSE heartbeats. Env: HERALD_HEARTBEAT. Default 15.")
+    var heartbeat: Int?
+
+    @Option(name: .customLong("event-retention"), help: "Seconds events are kept for resume. Env: HERALD_EVENT_RETENTION. Default 604800.")
+    var eventRetention: Int64?
+
+    @Option(name: .customLong("cache-prefix"), help: "Prefix of every memcached key. Env: HERALD_CACHE_PREFIX. Default herald.")
+    var cachePrefix: String?
+
+    @Option(name: .customLong("cache-ttl"), help: "Lifetime of cached counters in seconds. Env: HERALD_CACHE_TTL. Default 86400.")
+    var cacheTTL: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. Env: HERALD_LOG_LEVEL. Default info.")
+    var logLevel: String?
+
+    @OptionGroup var secrets: SecretOptions
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: try Environment.resolve(logLevel, "HERALD_LOG_LEVEL", default: "info")) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "herald")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        do {
+            try await serve(logger: logger, registry: registry)
+        } catch let error as ConfigurationError {
+            logger.critical("\(error.message)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func serve(logger: Logger, registry: PrometheusCollectorRegistry) async throws {
+        let settings = HeraldServerSettings(
+            host: try Environment.resolve(host, "HERALD_HOST", default: "127.0.0.1"),
+            port: try Environment.resolve(port, "HERALD_PORT", default: 8080),
+            heartbeatSeconds: try Environment.resolve(heartbeat, "HERALD_HEARTBEAT", default: 15))
+        guard (1...65535).contains(settings.port) else { throw ConfigurationError(message: "port must be 1-65535") }
+        guard settings.heartbeatSeconds >= 1 else { throw ConfigurationError(message: "heartbeat must be >= 1 second") }
+        let core = HeraldConfiguration(
+            defaultTTLSeconds: try Environment.resolve(defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000),
+            eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800))
+        guard (1...NotificationDraft.maximumTTLSeconds).contains(core.defaultTTLSeconds) else {
+            throw ConfigurationError(message: "default-ttl must be between 1 and \(NotificationDraft.maximumTTLSeconds)")
+        }
+        let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
+        let tokenSecret = try secrets.resolvedTokenSecret(printingTo: { logger.notice("\($0)") })
+        let databasePath = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
+        let memcachedList = try Environment.resolve(memcached, "HERALD_MEMCACHED", default: "127.0.0.1:11211")
+        let memcachedServers: [MemcachedServer]
+        do {
+            memcachedServers = try MemcachedServer.parseList(memcachedList)
+        } catch {
+            throw ConfigurationError(message: "bad --memcached/HERALD_MEMCACHED: \(error.message)")
+        }
+
+        let store = try SQLiteStore(path: databasePath)
+        let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
+        let cache = try await MemcachedCountsCache(
+            client: client, generations: store,
+            keyPrefix: try Environment.resolve(cachePrefix, "HERALD_CACHE_PREFIX", default: "herald"),
+            ttlSeconds: try Environment.resolve(cacheTTL, "HERALD_CACHE_TTL", default: 86_400),
+            logger: Logger(label: "herald.cache"))
+        let broker = InProcessBroker()
+        let service = HeraldService(store: store, cache: cache, broker: broker, configuration: core, logger: logger)
+        let hub = StreamHub()
+        let routes = HeraldRoutes(
+            service: service, auth: await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret), hub: hub,
+            metrics: HeraldMetrics(registry: registry), settings: settings)
+        let address = "http://\(settings.host):\(settings.port)"
+        let app = Application(
+            router: routes.router(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "herald"),
+            onServerRunning: { _ in logger.info("herald ready, listening on \(address)") },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    BackgroundTaskService(name: "cache-probe") { await cache.runHealthProbe() },
+                    BackgroundTaskService(name: "maintenance") { await service.runMaintenance() },
+                    app,
+                    StreamHubService(hub: hub, broker: broker),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        broker.shutdown()
+        await client.shutdown()
+        logger.info("herald stopped")
+    }
+}
