@@ -100,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "HeraldTestSupport",
-            dependencies: [],
+            dependencies: ["HeraldCore", "HeraldSQLite", "HeraldCache", "Memcached"],
             path: "Tests/HeraldTestSupport",
             swiftSettings: strict
         ),
@@ -115,7 +115,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "HeraldSQLiteTests",
+            name: "HeraldServiceTests",
             dependencies: ["HeraldCore", "HeraldSQLite", "HeraldCache", "Memcached", "HeraldTestSupport"],
             swiftSettings: strict
         ),

@@ -33,7 +33,7 @@ struct MemcachedConnection {
             code = .connectionFailure
         case MEMCACHED_TIMEOUT:
             code = .timeout
-        case MEMCACHED_SERVER_MARKED_DEAD, MEMCACHED_SERVER_TEMPORARILY_DISABLED:
+        case MEMCACHED_SERVER_MARKED_DEAD, MEMCACHED_SERVER_TEMPORARILY_DISABLED, MEMCACHED_SOME_ERRORS:
             code = .serverUnavailable
         case MEMCACHED_NO_SERVERS:
             code = .noServers

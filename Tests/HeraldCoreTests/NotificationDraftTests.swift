@@ -1,0 +1,44 @@
+import HeraldCore
+import Testing
+
+@Suite struct NotificationDraftTests {
+    func draft(
+        user: String = "u1", id: String? = nil, type: String = "t", title: String? = nil, body: String? = nil,
+        dataSize: Int = 2, tags: [String] = [], ttl: Int64? = nil
+    ) throws(HeraldError) -> NotificationDraft {
+        try NotificationDraft(
+            user: user, id: id, type: type, title: title, body: body, data: [:], dataSize: dataSize, tags: tags,
+            ttlSeconds: ttl)
+    }
+
+    func code(_ body: () throws -> Void) -> HeraldError.Code? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return (error as? HeraldError)?.code
+        }
+    }
+
+    @Test func acceptsLimitsExactly() throws {
+        _ = try draft(
+            type: String(repeating: "t", count: 64), title: String(repeating: "a", count: 256),
+            body: String(repeating: "b", count: 4096), dataSize: 8192,
+            tags: (0..<16).map { _ in String(repeating: "g", count: 64) }, ttl: 1)
+    }
+
+    @Test func rejectsEachLimitByOne() {
+        #expect(code { _ = try draft(user: "bad user") } == .invalidID)
+        #expect(code { _ = try draft(id: "bad/id") } == .invalidID)
+        #expect(code { _ = try draft(type: "") } == .invalidField)
+        #expect(code { _ = try draft(type: String(repeating: "t", count: 65)) } == .invalidField)
+        #expect(code { _ = try draft(title: String(repeating: "a", count: 257)) } == .invalidField)
+        #expect(code { _ = try draft(body: String(repeating: "b", count: 4097)) } == .invalidField)
+        #expect(code { _ = try draft(dataSize: 8193) } == .invalidField)
+        #expect(code { _ = try draft(tags: Array(repeating: "x", count: 17)) } == .invalidField)
+        #expect(code { _ = try draft(tags: [String(repeating: "g", count: 65)]) } == .invalidField)
+        #expect(code { _ = try draft(tags: [""]) } == .invalidField)
+        #expect(code { _ = try draft(ttl: 0) } == .invalidField)
+        #expect(code { _ = try draft(ttl: -5) } == .invalidField)
+    }
+}

@@ -1,0 +1,74 @@
+import HeraldCore
+import HeraldTestSupport
+import Testing
+
+/// Forces, step by step, the interleavings of a cache fill and a writer that the protocol must
+/// survive (see MemcachedCountsCache). With the seq validator removed, the first test fails.
+@Suite(.timeLimit(.minutes(1)))
+struct CacheInterleavingTests {
+    @Test func aFillThatAlreadyIncludesAChangeIsNotAppliedTwice() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        let late = LockedBox<CountsDelta?>(nil)
+        // The writer commits while the reader's fill is loading; its cache update comes after the fill.
+        let filled = try await harness.cache.counts(user: "u1") {
+            let outcome = try await harness.store.create(
+                [try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
+            if case .created(let change) = outcome[0] { late.value = change.delta }
+            return try await harness.store.counts(user: "u1")
+        }
+        #expect(filled.unread == 2)
+        await harness.cache.apply([try #require(late.value)])
+        let truth = try await harness.store.counts(user: "u1")
+        #expect(try await harness.service.counts(user: "u1") == truth)
+        #expect(try await harness.service.counts(user: "u1") == truth)
+        await harness.shutdown()
+    }
+
+    @Test func aFillThatPrecedesAChangeReceivesItsDelta() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))  // incr on the fill
+        let hit = try await harness.cache.counts(user: "u1") {
+            Issue.record("the writer's delta should have kept the cache filled")
+            return .empty(user: "u1")
+        }
+        #expect(hit == Counts(user: "u1", unread: 2, unseen: 2, seq: 2))
+        await harness.shutdown()
+    }
+
+    @Test func writersDeltasOutOfOrderNeverLeaveAWrongValue() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled at seq 1
+        // Two commits whose cache updates arrive in reverse order.
+        let first = try await harness.store.create([try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
+        let second = try await harness.store.change(.read, user: "u1", id: "a", now: .now())
+        guard case .created(let one) = first[0], case .changed(let two) = second else {
+            Issue.record("unexpected outcomes")
+            return
+        }
+        await harness.cache.apply([two.delta])
+        await harness.cache.apply([one.delta])
+        let truth = try await harness.store.counts(user: "u1")
+        #expect(try await harness.service.counts(user: "u1") == truth)
+        await harness.shutdown()
+    }
+
+    @Test func aWriterThatHitsAnUnfinishedFillInvalidatesIt() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        // The writer commits and applies while the reader is between setting its epoch and adding counters.
+        let filled = try await harness.cache.counts(user: "u1") {
+            let stale = try await harness.store.counts(user: "u1")
+            _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
+            return stale
+        }
+        #expect(filled.unread == 1)  // this read raced the write; it may answer the older value
+        let truth = try await harness.store.counts(user: "u1")
+        #expect(try await harness.service.counts(user: "u1") == truth)
+        #expect(truth.unread == 2)
+        await harness.shutdown()
+    }
+}

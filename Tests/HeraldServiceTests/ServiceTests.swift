@@ -1,0 +1,184 @@
+import Foundation
+import HeraldCore
+import HeraldTestSupport
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct ServiceTests {
+    @Test func writesPublishEventsInSeqOrder() async throws {
+        let harness = try await ServiceHarness()
+        let subscription = harness.broker.subscribe()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        _ = try await harness.service.change(.read, user: "u1", id: "a")
+        _ = try await harness.service.change(.read, user: "u1", id: "a")  // idempotent: no event
+        _ = try await harness.service.delete(user: "u1", id: "a")
+        var received: [UserEvent] = []
+        for await event in subscription {
+            received.append(event)
+            if received.count == 3 { break }
+        }
+        #expect(received.map(\.seq) == [1, 2, 3])
+        #expect(received.map(\.name) == [.created, .read, .deleted])
+        await harness.shutdown()
+    }
+
+    @Test func countsComeFromTheCacheAfterAFillAndStayExact() async throws {
+        let harness = try await ServiceHarness()
+        for index in 0..<5 { _ = try await harness.service.create(try ServiceHarness.draft(id: "n\(index)")) }
+        let first = try await harness.service.counts(user: "u1")
+        #expect(first == Counts(user: "u1", unread: 5, unseen: 5, seq: 5))
+        // A hit does not call the loader.
+        let cached = try await harness.cache.counts(user: "u1") {
+            Issue.record("expected a cache hit")
+            return .empty(user: "u1")
+        }
+        #expect(cached == first)
+        _ = try await harness.service.change(.read, user: "u1", id: "n0")
+        _ = try await harness.service.markAllSeen(user: "u1")
+        _ = try await harness.service.change(.unread, user: "u1", id: "n0")
+        _ = try await harness.service.change(.archive, user: "u1", id: "n1")
+        let afterWrites = try await harness.cache.counts(user: "u1") {
+            Issue.record("writes should keep the cache filled")
+            return .empty(user: "u1")
+        }
+        #expect(afterWrites == (try await harness.store.counts(user: "u1")))
+        #expect(afterWrites == Counts(user: "u1", unread: 4, unseen: 0, seq: 9))
+        await harness.shutdown()
+    }
+
+    @Test func randomizedConcurrentWritesAndFillsLeaveCacheEqualToTruth() async throws {
+        let harness = try await ServiceHarness()
+        let service = harness.service
+        let ids = (0..<30).map { "n\($0)" }
+        for round in 0..<4 {
+            let writersDone = ManagedAtomicFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Fillers: keep forcing misses so fills interleave with every kind of write.
+                for _ in 0..<4 {
+                    group.addTask {
+                        while !writersDone.isSet {
+                            try await harness.client.delete(harness.keyOfEpoch(user: "u1"))
+                            _ = try await service.counts(user: "u1")
+                        }
+                    }
+                }
+                group.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { writers in
+                        for _ in 0..<8 {
+                            writers.addTask {
+                                var generator = SystemRandomNumberGenerator()
+                                for step in 0..<50 {
+                                    let id = "\(ids.randomElement(using: &generator)!)-\(round)"
+                                    switch Int.random(in: 0..<9, using: &generator) {
+                                    case 0, 1, 2: _ = try await service.create(try ServiceHarness.draft(id: id))
+                                    case 3: _ = try await service.change(.read, user: "u1", id: id)
+                                    case 4: _ = try await service.change(.unread, user: "u1", id: id)
+                                    case 5: _ = try await service.change(.archive, user: "u1", id: id)
+                                    case 6: _ = try await service.delete(user: "u1", id: id)
+                                    case 7 where step % 10 == 0: _ = try await service.markAllSeen(user: "u1")
+                                    default: _ = try await service.counts(user: "u1")
+                                    }
+                                }
+                            }
+                        }
+                        try await writers.waitForAll()
+                    }
+                    writersDone.set()
+                }
+                try await group.waitForAll()
+            }
+            let truth = try await harness.store.counts(user: "u1")
+            // Whatever the cache now holds (or fills) must equal the truth, and the next read must hit.
+            let cached = try await service.counts(user: "u1")
+            #expect(cached == truth, "round \(round)")
+            let again = try await harness.cache.counts(user: "u1") {
+                Issue.record("second read must hit")
+                return .empty(user: "u1")
+            }
+            #expect(again == truth, "round \(round)")
+        }
+        await harness.shutdown()
+    }
+
+    @Test func killedMemcachedFallsBackToTheStoreAndRecoversWithoutStaleValues() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.counts(user: "u1").unread == 1)
+        let generation = harness.cache.generation
+        harness.memcached.kill()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
+        #expect(harness.cache.status == .down)
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "c"))
+        #expect(try await harness.service.counts(user: "u1").unread == 3)
+        try harness.memcached.start()
+        #expect(await ServiceHarness.eventually { harness.cache.status == .up })
+        #expect(harness.cache.generation > generation)
+        #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
+        await harness.shutdown()
+    }
+
+    @Test func stoppedMemcachedNeverServesAValueThatMissedAChange() async throws {
+        let harness = try await ServiceHarness()
+        for id in ["a", "b"] { _ = try await harness.service.create(try ServiceHarness.draft(id: id)) }
+        #expect(try await harness.service.counts(user: "u1").unread == 2)  // cached now
+        harness.memcached.pause()
+        let started = Date()
+        _ = try await harness.service.change(.read, user: "u1", id: "a")  // cache update times out
+        _ = try await harness.service.change(.read, user: "u1", id: "b")  // cache already marked down
+        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(harness.cache.status == .down)
+        #expect(try await harness.service.counts(user: "u1").unread == 0)
+        harness.memcached.resume()  // the old cached "2" is still in memcached
+        #expect(await ServiceHarness.eventually { harness.cache.status == .up })
+        #expect(try await harness.service.counts(user: "u1").unread == 0)
+        #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
+        await harness.shutdown()
+    }
+
+    @Test func memcachedRestartedEmptyRefillsFromTheStore() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.counts(user: "u1").unread == 1)
+        try harness.memcached.restart()
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
+        #expect(await ServiceHarness.eventually { harness.cache.status == .up })
+        #expect(try await harness.service.counts(user: "u1") == Counts(user: "u1", unread: 2, unseen: 2, seq: 2))
+        await harness.shutdown()
+    }
+
+    @Test func processRestartKeepsDataAndSeqAndRetiresTheCache() async throws {
+        let first = try await ServiceHarness()
+        _ = try await first.service.create(try ServiceHarness.draft(id: "a"))
+        _ = try await first.service.create(try ServiceHarness.draft(id: "b"))
+        _ = try await first.service.change(.read, user: "u1", id: "a")
+        #expect(try await first.service.counts(user: "u1").seq == 3)
+        let generation = first.cache.generation
+        await first.shutdown()
+        let second = try await ServiceHarness(memcached: first.memcached, directory: first.directory)
+        #expect(second.cache.generation > generation)
+        #expect(try await second.service.counts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 3))
+        let next = try await second.service.create(try ServiceHarness.draft(id: "c"))
+        guard case .created(let change) = next else { Issue.record("expected created"); return }
+        #expect(change.event.seq == 4)
+        #expect(try await second.service.events(user: "u1", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4])
+        await second.shutdown()
+    }
+
+    @Test func sweeperExpiresNotificationsWithinSeconds() async throws {
+        let harness = try await ServiceHarness()
+        let maintenance = Task { await harness.service.runMaintenance() }
+        let subscription = harness.broker.subscribe()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "short", ttl: 1))
+        var names: [EventName] = []
+        for await event in subscription {
+            names.append(event.name)
+            if names.count == 2 { break }
+        }
+        #expect(names == [.created, .expired])
+        #expect(try await harness.service.counts(user: "u1").unread == 0)
+        #expect(try await harness.service.notification(user: "u1", id: "short") == nil)
+        maintenance.cancel()
+        await harness.shutdown()
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+import HeraldCore
+import HeraldSQLite
+import HeraldTestSupport
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct StoreTests {
+    let directory: URL
+    let store: SQLiteStore
+    let now = Timestamp(milliseconds: 1_800_000_000_000)
+
+    init() throws {
+        directory = try makeTemporaryDirectory("store")
+        store = try SQLiteStore(path: directory.appendingPathComponent("s.sqlite").path)
+    }
+
+    func draft(_ id: String, user: String = "u1", type: String = "t", tags: [String] = [], ttl: Int64? = nil) throws
+        -> NotificationDraft
+    {
+        try ServiceHarness.draft(user: user, id: id, type: type, tags: tags, ttl: ttl)
+    }
+
+    /// Recounts from the rows: what the counters row must always equal.
+    func recount(_ user: String, at time: Timestamp) async throws -> (Int64, Int64) {
+        try await store.pool.read { db in
+            let unread =
+                try Int64.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM notification WHERE user = ? AND read_at IS NULL AND archived_at IS NULL",
+                    arguments: [user]) ?? 0
+            let unseen =
+                try Int64.fetchOne(
+                    db,
+                    sql:
+                        "SELECT COUNT(*) FROM notification WHERE user = ? AND read_at IS NULL AND archived_at IS NULL AND seen_at IS NULL",
+                    arguments: [user]) ?? 0
+            return (unread, unseen)
+        }
+    }
+
+    @Test func migrationsCreateTheSchemaAndReopenCleanly() async throws {
+        let tables = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+        #expect(Set(tables).isSuperset(of: ["notification", "user_counter", "event", "meta"]))
+        let mode = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        _ = try await store.create([try draft("a")], defaultTTLSeconds: 60, now: now)
+        let reopened = try SQLiteStore(path: directory.appendingPathComponent("s.sqlite").path)
+        #expect(try await reopened.counts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 1))
+    }
+
+    @Test func everyChangeAppendsOneEventWithNoGaps() async throws {
+        _ = try await store.create([try draft("a"), try draft("b"), try draft("c")], defaultTTLSeconds: 60, now: now)
+        _ = try await store.change(.read, user: "u1", id: "a", now: now)
+        _ = try await store.change(.read, user: "u1", id: "a", now: now)  // no-op: no event
+        _ = try await store.change(.archive, user: "u1", id: "b", now: now)
+        _ = try await store.delete(user: "u1", id: "c", now: now)
+        _ = try await store.markAllSeen(user: "u1", now: now)
+        _ = try await store.readAll(user: "u1", filter: .init(), now: now)
+        let events = try await store.events(user: "u1", after: 0, limit: 100)
+        #expect(events.map(\.seq) == Array(1...Int64(events.count)))
+        #expect(
+            events.map(\.name) == [
+                .created, .created, .created, .read, .archived, .deleted, .seen,
+            ])
+        let counts = try await store.counts(user: "u1")
+        #expect(counts.seq == Int64(events.count))
+        #expect(try await store.events(user: "u1", after: 4, limit: 1).first?.seq == 5)
+    }
+
+    @Test func countersAlwaysEqualARecountOfTheRows() async throws {
+        var ids: [String] = []
+        for index in 0..<30 {
+            ids.append("n\(index)")
+            _ = try await store.create(
+                [try draft("n\(index)", type: index % 2 == 0 ? "even" : "odd", tags: index % 3 == 0 ? ["x"] : [])],
+                defaultTTLSeconds: 60, now: now)
+        }
+        var generator = SystemRandomNumberGenerator()
+        for step in 0..<200 {
+            let id = ids.randomElement(using: &generator)!
+            switch step % 7 {
+            case 0: _ = try await store.change(.read, user: "u1", id: id, now: now)
+            case 1: _ = try await store.change(.unread, user: "u1", id: id, now: now)
+            case 2: _ = try await store.change(.archive, user: "u1", id: id, now: now)
+            case 3: _ = try await store.change(.unarchive, user: "u1", id: id, now: now)
+            case 4: _ = try await store.readAll(user: "u1", filter: .init(type: "odd"), now: now)
+            case 5: _ = try await store.markAllSeen(user: "u1", now: now)
+            default: _ = try await store.readAll(user: "u1", filter: .init(tag: "x"), now: now)
+            }
+            let counts = try await store.counts(user: "u1")
+            let truth = try await recount("u1", at: now)
+            #expect(counts.unread == truth.0 && counts.unseen == truth.1, "step \(step)")
+        }
+    }
+
+    @Test func readAllAndSeenCountWhatTheyChanged() async throws {
+        _ = try await store.create(
+            [try draft("a", type: "x", tags: ["t1"]), try draft("b", type: "y"), try draft("c", type: "x")],
+            defaultTTLSeconds: 60, now: now)
+        let byTag = try await store.readAll(user: "u1", filter: .init(tag: "t1"), now: now)
+        #expect(byTag.updated == 1)
+        #expect(byTag.counts.unread == 2)
+        let seen = try await store.markAllSeen(user: "u1", now: now)
+        #expect(seen.updated == 2)
+        #expect(seen.counts.unseen == 0 && seen.counts.unread == 2)
+        let again = try await store.markAllSeen(user: "u1", now: now)
+        #expect(again.updated == 0 && again.event == nil)
+        let byType = try await store.readAll(user: "u1", filter: .init(type: "x"), now: now)
+        #expect(byType.updated == 1 && byType.counts.unread == 1)
+    }
+
+    @Test func expiredNotificationsVanishAndLeaveTheCounts() async throws {
+        _ = try await store.create([try draft("short", ttl: 1), try draft("long")], defaultTTLSeconds: 60, now: now)
+        let later = now.adding(seconds: 2)
+        #expect(try await store.notification(user: "u1", id: "short", now: later) == nil)
+        #expect(try await store.change(.read, user: "u1", id: "short", now: later) == .notFound)
+        let removed = try await store.expire(now: later, limit: 10)
+        #expect(removed.map(\.id) == ["short"])
+        #expect(removed.first?.event.name == .expired)
+        #expect(try await store.counts(user: "u1").unread == 1)
+        #expect(try await store.expire(now: later, limit: 10).isEmpty)
+    }
+
+    @Test func replayAndConflictAreDecidedByContent() async throws {
+        let first = try await store.create([try draft("same")], defaultTTLSeconds: 60, now: now)
+        guard case .created = first[0] else { Issue.record("expected created"); return }
+        let replay = try await store.create([try draft("same")], defaultTTLSeconds: 60, now: now.adding(seconds: 1))
+        guard case .replayed(_, let counts) = replay[0] else { Issue.record("expected replay"); return }
+        #expect(counts.seq == 1)
+        let conflict = try await store.create([try draft("same", type: "other")], defaultTTLSeconds: 60, now: now)
+        #expect(conflict[0] == .conflict)
+    }
+
+    @Test func listPagesNewestFirstWithFilters() async throws {
+        for index in 0..<7 {
+            _ = try await store.create([try draft("n\(index)", tags: index.isMultiple(of: 2) ? ["even"] : [])], defaultTTLSeconds: 60, now: now)
+        }
+        _ = try await store.change(.read, user: "u1", id: "n6", now: now)
+        _ = try await store.change(.archive, user: "u1", id: "n5", now: now)
+        var query = NotificationQuery(user: "u1", limit: 3)
+        var seen: [String] = []
+        while true {
+            let page = try await store.list(query, now: now)
+            seen += page.notifications.map(\.id)
+            guard let next = page.nextPosition else { break }
+            query.after = next
+        }
+        #expect(seen == ["n6", "n4", "n3", "n2", "n1", "n0"])
+        #expect(try await store.list(.init(user: "u1", status: .unread), now: now).notifications.count == 5)
+        #expect(try await store.list(.init(user: "u1", status: .read), now: now).notifications.map(\.id) == ["n6"])
+        #expect(try await store.list(.init(user: "u1", archived: true), now: now).notifications.map(\.id) == ["n5"])
+        #expect(try await store.list(.init(user: "u1", tag: "even"), now: now).notifications.count == 4)
+        #expect(try await store.list(.init(user: "u2"), now: now).notifications.isEmpty)
+    }
+
+    @Test func pruningOldEventsKeepsRecentOnes() async throws {
+        _ = try await store.create([try draft("a")], defaultTTLSeconds: 60, now: now)
+        _ = try await store.create([try draft("b")], defaultTTLSeconds: 60, now: now.adding(seconds: 100))
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 50)) == 1)
+        #expect(try await store.events(user: "u1", after: 0, limit: 10).map(\.seq) == [2])
+    }
+
+    @Test func cacheGenerationOnlyGrows() async throws {
+        let first = try await store.bumpCacheGeneration()
+        let second = try await store.bumpCacheGeneration()
+        #expect(second == first + 1)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real memcached server started by a test on a private unix socket, so tests never share
+/// state or clash on ports. Supports the failure modes tests need: stop (SIGSTOP), resume,
+/// kill, and restart empty. Uses posix_spawn/waitpid directly (Foundation's `Process` can hang
+/// in `waitUntilExit` off the main thread on Linux).
+public final class MemcachedProcess: @unchecked Sendable {
+    /// The unix socket path the server listens on.
+    public let socketPath: String
+    private let directory: URL
+    private let lock = NSLock()
+    private var pid: pid_t?
+
+    /// Starts memcached and waits until its socket accepts connections.
+    public init() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("herald-mc-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        socketPath = directory.appendingPathComponent("mc.sock").path
+        try start()
+    }
+
+    deinit {
+        kill()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The `memcached` binary.
+    public static var executable: String {
+        for candidate in ["/usr/bin/memcached", "/usr/local/bin/memcached"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        return "/usr/bin/memcached"
+    }
+
+    /// Starts (or restarts, empty) the server.
+    public func start() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        unlink(socketPath)
+        let arguments = [Self.executable, "-s", socketPath, "-u", "root", "-m", "64", "-t", "2"]
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, Self.executable, &actions, nil, &cArguments, environ)
+        guard rc == 0 else { throw MemcachedProcessError(message: "posix_spawn memcached failed: \(rc)") }
+        pid = child
+        for _ in 0..<300 {
+            if Self.accepts(socketPath) { return }
+            usleep(10_000)
+        }
+        throw MemcachedProcessError(message: "memcached did not listen on \(socketPath)")
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open but nothing answers.
+    public func pause() { send(SIGSTOP) }
+
+    /// Resumes a paused server (SIGCONT).
+    public func resume() { send(SIGCONT) }
+
+    /// Kills the server and waits for it to exit.
+    public func kill() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let pid else { return }
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        self.pid = nil
+        unlink(socketPath)
+    }
+
+    /// Kills the server and starts a fresh, empty one on the same socket.
+    public func restart() throws {
+        kill()
+        try start()
+    }
+
+    private func send(_ signal: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let pid { Glibc.kill(pid, signal) }
+    }
+
+    private static func accepts(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in bytes.enumerated() { buffer[index] = byte }
+            buffer[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+}
+
+/// A failure to run the test memcached.
+public struct MemcachedProcessError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

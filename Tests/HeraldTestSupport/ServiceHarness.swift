@@ -1,0 +1,65 @@
+public import Foundation
+public import HeraldCache
+public import HeraldCore
+public import HeraldSQLite
+public import Memcached
+
+/// A complete service on a real memcached (own unix socket) and a real SQLite file.
+public final class ServiceHarness: Sendable {
+    public let memcached: MemcachedProcess
+    public let directory: URL
+    public let store: SQLiteStore
+    public let client: MemcachedClient
+    public let cache: MemcachedCountsCache
+    public let broker: InProcessBroker
+    public let service: HeraldService
+    private let probe: Task<Void, Never>
+
+    public var databasePath: String { directory.appendingPathComponent("herald.sqlite").path }
+
+    /// Starts memcached and opens a fresh database, or reuses `memcached` and `directory`.
+    public init(
+        memcached: MemcachedProcess? = nil, directory: URL? = nil,
+        configuration: HeraldConfiguration = .init(expirySweepIntervalMilliseconds: 200)
+    ) async throws {
+        self.memcached = try memcached ?? MemcachedProcess()
+        self.directory = try directory ?? makeTemporaryDirectory("herald-test")
+        store = try SQLiteStore(path: self.directory.appendingPathComponent("herald.sqlite").path)
+        client = try MemcachedClient(
+            configuration: .init(
+                servers: [.unixSocket(path: self.memcached.socketPath)], ioTimeoutMilliseconds: 200,
+                retryTimeoutSeconds: 1))
+        cache = try await MemcachedCountsCache(client: client, generations: store, keyPrefix: "t")
+        broker = InProcessBroker()
+        service = HeraldService(store: store, cache: cache, broker: broker, configuration: configuration)
+        let cache = self.cache
+        probe = Task { await cache.runHealthProbe(interval: .milliseconds(100)) }
+    }
+
+    /// Stops background work and the client (the memcached process lives as long as the harness).
+    public func shutdown() async {
+        probe.cancel()
+        broker.shutdown()
+        await client.shutdown()
+    }
+
+    /// A draft with sensible defaults.
+    public static func draft(
+        user: String = "u1", id: String? = nil, type: String = "test", title: String? = "hello",
+        tags: [String] = [], ttl: Int64? = nil
+    ) throws -> NotificationDraft {
+        try NotificationDraft(
+            user: user, id: id, type: type, title: title, body: nil, data: [:], dataSize: 2, tags: tags,
+            ttlSeconds: ttl)
+    }
+
+    /// Polls `condition` every 50 ms for up to `seconds`.
+    public static func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+}

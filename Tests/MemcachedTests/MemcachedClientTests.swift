@@ -1,0 +1,226 @@
+import Foundation
+import HeraldTestSupport
+import Memcached
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct MemcachedClientTests {
+    let server: MemcachedProcess
+    let client: MemcachedClient
+
+    init() throws {
+        server = try MemcachedProcess()
+        client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: server.socketPath)]))
+    }
+
+    private func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test func setThenGetReturnsValueAndFlags() async throws {
+        try await client.set("k1", value: bytes("hello"), flags: 42)
+        let item = try await client.get("k1")
+        #expect(item?.string == "hello")
+        #expect(item?.flags == 42)
+        #expect(item?.cas != 0)
+        #expect(try await client.get("missing") == nil)
+        await client.shutdown()
+    }
+
+    @Test func addOnlyStoresWhenAbsentAndReplaceOnlyWhenPresent() async throws {
+        #expect(try await client.add("a", value: bytes("1")))
+        #expect(try await client.add("a", value: bytes("2")) == false)
+        #expect(try await client.get("a")?.string == "1")
+        #expect(try await client.replace("absent", value: bytes("x")) == false)
+        #expect(try await client.replace("a", value: bytes("3")))
+        #expect(try await client.get("a")?.string == "3")
+        await client.shutdown()
+    }
+
+    @Test func compareAndSwapDetectsConcurrentChange() async throws {
+        try await client.set("c", value: bytes("v1"))
+        let first = try #require(try await client.get("c"))
+        #expect(try await client.compareAndSwap("c", value: bytes("v2"), cas: first.cas) == .stored)
+        #expect(try await client.compareAndSwap("c", value: bytes("v3"), cas: first.cas) == .exists)
+        #expect(try await client.get("c")?.string == "v2")
+        #expect(try await client.compareAndSwap("nope", value: bytes("v"), cas: 12345) == .notFound)
+        await client.shutdown()
+    }
+
+    @Test func getMultipleReturnsOnlyExistingKeys() async throws {
+        for index in 0..<20 { try await client.set("m\(index)", value: bytes("\(index)")) }
+        let keys = (0..<25).map { "m\($0)" }
+        let items = try await client.getMultiple(keys)
+        #expect(items.count == 20)
+        #expect(items["m7"]?.string == "7")
+        #expect(items["m22"] == nil)
+        #expect(try await client.getMultiple([]).isEmpty)
+        await client.shutdown()
+    }
+
+    @Test func deleteAndTouch() async throws {
+        try await client.set("d", value: bytes("x"))
+        #expect(try await client.delete("d"))
+        #expect(try await client.delete("d") == false)
+        #expect(try await client.touch("d", expiration: .seconds(10)) == false)
+        try await client.set("t", value: bytes("x"), expiration: .seconds(100))
+        #expect(try await client.touch("t", expiration: .seconds(1)))
+        try await Task.sleep(for: .milliseconds(2100))
+        #expect(try await client.get("t") == nil)
+        await client.shutdown()
+    }
+
+    @Test func itemsExpireAfterTheirTTL() async throws {
+        try await client.set("ttl", value: bytes("x"), expiration: .seconds(1))
+        #expect(try await client.get("ttl") != nil)
+        try await Task.sleep(for: .milliseconds(2100))
+        #expect(try await client.get("ttl") == nil)
+        await client.shutdown()
+    }
+
+    @Test func incrementAndDecrementCounters() async throws {
+        #expect(try await client.increment("n") == nil)
+        #expect(try await client.decrement("n") == nil)
+        #expect(try await client.increment("n", by: 5, initial: 10) == 10)
+        #expect(try await client.increment("n", by: 5, initial: 10) == 15)
+        #expect(try await client.increment("n", by: 2) == 17)
+        #expect(try await client.decrement("n", by: 20) == 0)
+        // decr keeps the old width ("0 "); MemcachedItem.counter trims it.
+        #expect(try await client.get("n")?.counter == 0)
+        #expect(try await client.decrement("m", by: 1, initial: 3, expiration: .seconds(60)) == 3)
+        #expect(try await client.decrement("m", by: 1, initial: 3) == 2)
+        await client.shutdown()
+    }
+
+    @Test func incrementOnTextIsNonNumericAndConnectionSurvives() async throws {
+        try await client.set("text", value: bytes("lease:abc"))
+        await #expect(throws: MemcachedError.self) { _ = try await client.increment("text") }
+        do {
+            _ = try await client.increment("text")
+        } catch {
+            #expect(error.code == .nonNumericValue)
+            #expect(error.isUnavailable == false)
+        }
+        try await client.set("after", value: bytes("1"))
+        #expect(try await client.increment("after") == 2)
+        await client.shutdown()
+    }
+
+    @Test func invalidKeysAreRejectedWithoutAServerCall() async throws {
+        for key in ["", "has space", String(repeating: "k", count: 251), "tab\tkey"] {
+            do {
+                _ = try await client.get(key)
+                Issue.record("expected invalidKey for \(key.debugDescription)")
+            } catch {
+                #expect(error.code == .invalidKey)
+            }
+        }
+        await client.shutdown()
+    }
+
+    @Test func serverAddressesParse() throws {
+        #expect(try MemcachedServer(parsing: "127.0.0.1:11211") == .tcp(host: "127.0.0.1", port: 11211))
+        #expect(try MemcachedServer(parsing: "cache") == .tcp(host: "cache", port: 11211))
+        #expect(try MemcachedServer(parsing: "[::1]:1234") == .tcp(host: "::1", port: 1234))
+        #expect(try MemcachedServer(parsing: "/tmp/mc.sock") == .unixSocket(path: "/tmp/mc.sock"))
+        #expect(try MemcachedServer.parseList("a:1, b:2").count == 2)
+        #expect(throws: MemcachedError.self) { try MemcachedServer(parsing: "host:99999") }
+        #expect(throws: MemcachedError.self) { try MemcachedServer.parseList(" , ") }
+    }
+
+    @Test func manyConcurrentIncrementsAreAtomic() async throws {
+        _ = try await client.increment("atomic", by: 0, initial: 0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<500 {
+                group.addTask { _ = try await client.increment("atomic") }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await client.get("atomic")?.counter == 500)
+        await client.shutdown()
+    }
+
+    @Test func stoppedServerFailsFastAndRecovers() async throws {
+        try await client.set("s", value: bytes("1"))
+        server.pause()
+        let start = ContinuousClock.now
+        do {
+            _ = try await client.get("s")
+            Issue.record("expected a failure while the server is stopped")
+        } catch {
+            #expect(error.isUnavailable)
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+        server.resume()
+        try await Task.sleep(for: .milliseconds(1200))
+        var recovered = false
+        for _ in 0..<20 where !recovered {
+            if (try? await client.get("s")) != nil { recovered = true } else { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(recovered)
+        await client.shutdown()
+    }
+
+    @Test func killedServerIsUnavailableAndRestartIsEmpty() async throws {
+        try await client.set("r", value: bytes("1"))
+        server.kill()
+        do {
+            try await client.ping()
+            Issue.record("expected ping to fail")
+        } catch {
+            #expect(error.isUnavailable)
+        }
+        try server.restart()
+        var answered = false
+        for _ in 0..<30 where !answered {
+            do {
+                let value = try await client.get("r")
+                answered = true
+                #expect(value == nil)
+            } catch {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        #expect(answered)
+        await client.shutdown()
+    }
+
+    @Test func operationsAfterShutdownThrowShutDown() async throws {
+        await client.shutdown()
+        do {
+            _ = try await client.get("x")
+            Issue.record("expected shutDown")
+        } catch {
+            #expect(error.code == .shutDown)
+        }
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct MemcachedMultiServerTests {
+    @Test func keysSpreadOverServersAndStayReadable() async throws {
+        let servers = try (0..<3).map { _ in try MemcachedProcess() }
+        let client = try MemcachedClient(
+            configuration: .init(servers: servers.map { .unixSocket(path: $0.socketPath) })
+        )
+        for index in 0..<300 { try await client.set("key\(index)", value: Array("\(index)".utf8)) }
+        let all = try await client.getMultiple((0..<300).map { "key\($0)" })
+        #expect(all.count == 300)
+        // Each server alone holds a share of the keys.
+        var shares: [Int] = []
+        for server in servers {
+            let single = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: server.socketPath)]))
+            shares.append(try await single.getMultiple((0..<300).map { "key\($0)" }).count)
+            await single.shutdown()
+        }
+        #expect(shares.reduce(0, +) == 300)
+        #expect(shares.allSatisfy { $0 > 30 })
+        // One server down: its keys fail or miss, the others' keys stay readable.
+        servers[0].kill()
+        var readable = 0
+        for index in 0..<300 {
+            if (try? await client.get("key\(index)")) != nil { readable += 1 }
+        }
+        #expect(readable >= 300 - shares[0] - 5)
+        #expect(readable < 300)
+        await client.shutdown()
+    }
+}
