@@ -111,7 +111,7 @@ public final class MemcachedCountsCache: CountsCache {
         let seq: UInt64?
         do {
             seq = try await client.increment(keys.seq(epoch), by: UInt32(clamping: delta.events))
-        } catch where error.code == .nonNumericValue {
+        } catch  where error.code == .nonNumericValue {
             seq = nil
         }
         guard let seq, seq == UInt64(delta.seqAfter) else {
@@ -137,7 +137,7 @@ public final class MemcachedCountsCache: CountsCache {
             // decr clamps at 0; a result of 0 could hide a lineage that was off, so treat it as valid
             // only when the key still exists (exactness is guaranteed by the seq validator above).
             return try await client.decrement(key, by: UInt32(clamping: -change)) != nil
-        } catch where error.code == .nonNumericValue {
+        } catch  where error.code == .nonNumericValue {
             return false
         }
     }

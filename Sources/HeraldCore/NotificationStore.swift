@@ -5,7 +5,9 @@
 /// an infrastructure failure that callers map to `unavailable`.
 public protocol NotificationStore: Sendable {
     /// Creates notifications in one transaction; each draft is independent of the others.
-    func create(_ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp) async throws
+    func create(
+        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp
+    ) async throws
         -> [CreateOutcome]
     /// Applies a state change to one notification.
     func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome

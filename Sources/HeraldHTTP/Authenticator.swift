@@ -11,7 +11,15 @@ public final class Authenticator: Sendable {
     /// The longest user token lifetime: 30 days.
     public static let maximumTokenTTLSeconds: Int64 = 30 * 24 * 3600
 
-    public init(apiKeys: [String], tokenSecret: String) async {
+    /// The shortest accepted token secret: HS256 needs a key at least as long as its 32-byte output.
+    public static let minimumSecretBytes = 32
+
+    /// Creates an authenticator; throws when the token secret is shorter than ``minimumSecretBytes``.
+    public init(apiKeys: [String], tokenSecret: String) async throws(HeraldError) {
+        guard tokenSecret.utf8.count >= Self.minimumSecretBytes else {
+            throw HeraldError(
+                .invalidField, "the token secret must be at least \(Self.minimumSecretBytes) bytes long")
+        }
         self.apiKeys = apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }
         self.keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: tokenSecret), digestAlgorithm: .sha256)
@@ -34,7 +42,9 @@ public final class Authenticator: Sendable {
     }
 
     /// Signs a user token valid for `ttlSeconds`.
-    public func mintToken(user: String, ttlSeconds: Int64) async throws(HeraldError) -> (token: String, expiresAt: Timestamp) {
+    public func mintToken(
+        user: String, ttlSeconds: Int64
+    ) async throws(HeraldError) -> (token: String, expiresAt: Timestamp) {
         let expiresAt = Timestamp.now().adding(seconds: ttlSeconds)
         let claims = UserClaims(
             sub: SubjectClaim(value: user),

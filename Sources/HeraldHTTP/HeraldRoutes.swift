@@ -1,7 +1,7 @@
+import Foundation
+import HTTPTypes
 public import HeraldCore
 public import Hummingbird
-import HTTPTypes
-import Foundation
 
 /// Every route of the API, registered on a router.
 public struct HeraldRoutes: Sendable {
@@ -42,8 +42,10 @@ public struct HeraldRoutes: Sendable {
         router.get("/v1/users/:user/notifications") { request, context in try await list(request, context) }
         router.post("/v1/users/:user/notifications/read-all") { request, context in
             let user = try await authorized(request, context)
-            let filter = try await JSONIO.decodeIfPresent(ReadAllInput.self, from: request, limit: JSONIO.smallBodyLimit)
-            let outcome = try await service.readAll(user: user, filter: BulkFilter(type: filter?.type, tag: filter?.tag))
+            let filter = try await JSONIO.decodeIfPresent(
+                ReadAllInput.self, from: request, limit: JSONIO.smallBodyLimit)
+            let outcome = try await service.readAll(
+                user: user, filter: BulkFilter(type: filter?.type, tag: filter?.tag))
             return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
         }
         router.get("/v1/users/:user/notifications/:id") { request, context in
@@ -65,7 +67,8 @@ public struct HeraldRoutes: Sendable {
                 let (user, id) = try await authorizedNotification(request, context)
                 switch try await service.change(change, user: user, id: id) {
                 case .changed(let result):
-                    return try JSONIO.response(NotificationWithCounts(notification: result.notification, counts: result.counts))
+                    return try JSONIO.response(
+                        NotificationWithCounts(notification: result.notification, counts: result.counts))
                 case .unchanged(let notification, let counts):
                     return try JSONIO.response(NotificationWithCounts(notification: notification, counts: counts))
                 case .notFound:
@@ -174,7 +177,8 @@ public struct HeraldRoutes: Sendable {
         let input = try await JSONIO.decodeIfPresent(TokenInput.self, from: request, limit: JSONIO.smallBodyLimit)
         let ttl = input?.ttlSeconds ?? 3600
         guard (1...Authenticator.maximumTokenTTLSeconds).contains(ttl) else {
-            throw HeraldError(.invalidField, "ttl_seconds must be between 1 and \(Authenticator.maximumTokenTTLSeconds)")
+            throw HeraldError(
+                .invalidField, "ttl_seconds must be between 1 and \(Authenticator.maximumTokenTTLSeconds)")
         }
         let minted = try await auth.mintToken(user: user, ttlSeconds: ttl)
         return try JSONIO.response(TokenResponse(token: minted.token, expiresAt: minted.expiresAt), status: .created)
@@ -185,7 +189,8 @@ public struct HeraldRoutes: Sendable {
         let principal = try await auth.principal(for: request)
         try principal.authorize(user: user)
         let lastEventID =
-            request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["last_event_id"].map(String.init)
+            request.headers[HTTPField.Name("Last-Event-ID")!]
+            ?? request.uri.queryParameters["last_event_id"].map(String.init)
         let stream = EventStream(
             user: user, lastEventID: lastEventID, service: service, hub: hub, metrics: metrics,
             heartbeat: .seconds(max(1, settings.heartbeatSeconds)), expiresAt: principal.expiresAt,
@@ -215,7 +220,9 @@ public struct HeraldRoutes: Sendable {
         return user
     }
 
-    private func authorizedNotification(_ request: Request, _ context: BasicRequestContext) async throws -> (String, String) {
+    private func authorizedNotification(
+        _ request: Request, _ context: BasicRequestContext
+    ) async throws -> (String, String) {
         let user = try await authorized(request, context)
         let id = context.parameters.get("id") ?? ""
         try Identifier.validate(id, what: "id")

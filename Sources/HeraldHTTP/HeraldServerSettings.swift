@@ -7,7 +7,9 @@ public struct HeraldServerSettings: Sendable {
     /// Live events buffered per stream before it switches to catching up from the log.
     public var streamBufferCapacity: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512
+    ) {
         self.host = host
         self.port = port
         self.heartbeatSeconds = heartbeatSeconds

@@ -25,7 +25,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     // MARK: Writes
 
-    public func create(_ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp) async throws
+    public func create(
+        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp
+    ) async throws
         -> [CreateOutcome]
     {
         try await pool.write { db in
@@ -103,7 +105,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try await pool.write { db in
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT \(NotificationRow.columns) FROM notification WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+                sql:
+                    "SELECT \(NotificationRow.columns) FROM notification WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
                 arguments: [now.milliseconds, limit])
             return try rows.map { row in
                 try Self.remove(db, NotificationRow.decode(row).notification, event: .expired, now: now)
@@ -144,9 +147,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             let unseenAmong =
                 try Int64.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
+                    sql:
+                        "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
                     arguments: arguments) ?? 0
-            try db.execute(sql: "UPDATE notification SET seen_at = ? WHERE \(condition)", arguments: [now.milliseconds] + arguments)
+            try db.execute(
+                sql: "UPDATE notification SET seen_at = ? WHERE \(condition)", arguments: [now.milliseconds] + arguments
+            )
             let updated = db.changesCount
             return try Self.bulk(
                 db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
@@ -160,7 +166,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             return BulkOutcome(updated: 0, counts: try counts(db, user: user), event: nil, delta: nil)
         }
         let (counts, delta) = try advance(db, user: user, unread: unread, unseen: unseen)
-        let event = try append(db, counts: counts, name: name, data: EventPayload.bulk(updated: updated, counts: counts), now: now)
+        let event = try append(
+            db, counts: counts, name: name, data: EventPayload.bulk(updated: updated, counts: counts), now: now)
         return BulkOutcome(updated: updated, counts: counts, event: event, delta: delta)
     }
 
@@ -182,7 +189,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     private static func flag(_ value: Bool) -> Int64 { value ? 1 : 0 }
 
     /// Applies a counter change and takes the next seq, in the caller's transaction.
-    private static func advance(_ db: Database, user: String, unread: Int64, unseen: Int64) throws -> (
+    private static func advance(
+        _ db: Database, user: String, unread: Int64, unseen: Int64
+    ) throws -> (
         Counts, CountsDelta
     ) {
         guard
@@ -218,7 +227,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
     }
 
-    private static func fetch(_ db: Database, user: String, id: String) throws -> (
+    private static func fetch(
+        _ db: Database, user: String, id: String
+    ) throws -> (
         pk: Int64, notification: Notification
     )? {
         try Row.fetchOne(

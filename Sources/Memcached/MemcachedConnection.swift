@@ -94,9 +94,10 @@ struct MemcachedConnection {
                 String(decoding: UnsafeRawBufferPointer(start: $0, count: keyLength), as: UTF8.self)
             }
             let length = memcached_result_length(result)
-            let value: [UInt8] = memcached_result_value(result).map {
-                Array(UnsafeRawBufferPointer(start: $0, count: length))
-            } ?? []
+            let value: [UInt8] =
+                memcached_result_value(result).map {
+                    Array(UnsafeRawBufferPointer(start: $0, count: length))
+                } ?? []
             if let key {
                 items[key] = MemcachedItem(
                     value: value,
@@ -124,11 +125,14 @@ struct MemcachedConnection {
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 switch mode {
                 case .set:
-                    memcached_set(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
+                    memcached_set(
+                        handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
                 case .add:
-                    memcached_add(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
+                    memcached_add(
+                        handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
                 case .replace:
-                    memcached_replace(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
+                    memcached_replace(
+                        handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags)
                 }
             }
         }
@@ -149,7 +153,8 @@ struct MemcachedConnection {
         try Self.validate(key)
         let rc = value.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
-                memcached_cas(handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags, cas)
+                memcached_cas(
+                    handle, key, key.utf8.count, chars.baseAddress, chars.count, expiration.protocolValue, flags, cas)
             }
         }
         switch rc {
@@ -207,8 +212,10 @@ struct MemcachedConnection {
         var value: UInt64 = 0
         let rc =
             increment
-            ? memcached_increment_with_initial(handle, key, key.utf8.count, delta, initial, expiration.protocolValue, &value)
-            : memcached_decrement_with_initial(handle, key, key.utf8.count, delta, initial, expiration.protocolValue, &value)
+            ? memcached_increment_with_initial(
+                handle, key, key.utf8.count, delta, initial, expiration.protocolValue, &value)
+            : memcached_decrement_with_initial(
+                handle, key, key.utf8.count, delta, initial, expiration.protocolValue, &value)
         guard rc == MEMCACHED_SUCCESS else { throw adjustError(rc) }
         return value
     }
@@ -217,7 +224,8 @@ struct MemcachedConnection {
     /// UNKNOWN_READ_FAILURE (rc 7) while the connection stays usable, so that code means non-numeric here.
     private func adjustError(_ rc: memcached_return_t) -> MemcachedError {
         if rc == MEMCACHED_UNKNOWN_READ_FAILURE {
-            return MemcachedError(code: .nonNumericValue, returnCode: Int32(rc.rawValue), message: "incr/decr on a non-numeric value")
+            return MemcachedError(
+                code: .nonNumericValue, returnCode: Int32(rc.rawValue), message: "incr/decr on a non-numeric value")
         }
         return fail(rc, "incr/decr")
     }

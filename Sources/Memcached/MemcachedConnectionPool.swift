@@ -53,7 +53,8 @@ final class MemcachedConnectionPool: @unchecked Sendable {
         var rc = MEMCACHED_SUCCESS
         var wait = timespec(tv_sec: popTimeoutSeconds, tv_nsec: 0)
         guard let handle = memcached_pool_fetch(pool, &wait, &rc) else {
-            throw MemcachedError(code: .poolExhausted, returnCode: Int32(rc.rawValue), message: "no free memcached connection")
+            throw MemcachedError(
+                code: .poolExhausted, returnCode: Int32(rc.rawValue), message: "no free memcached connection")
         }
         defer { _ = memcached_pool_release(pool, handle) }
         return try body(MemcachedConnection(handle: handle))

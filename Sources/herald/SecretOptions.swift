@@ -2,13 +2,17 @@ import ArgumentParser
 
 /// Credentials options shared by `serve` and `token`.
 struct SecretOptions: ParsableArguments {
-    @Option(name: .customLong("api-key"), help: "An API key for backends (repeatable). Env: HERALD_API_KEYS (comma-separated).")
+    @Option(
+        name: .customLong("api-key"),
+        help: "An API key for backends (repeatable). Env: HERALD_API_KEYS (comma-separated).")
     var apiKeys: [String] = []
 
     @Option(name: .customLong("token-secret"), help: "HS256 secret for user tokens. Env: HERALD_TOKEN_SECRET.")
     var tokenSecret: String?
 
-    @Flag(name: .customLong("dev"), help: "Development mode: missing key/secret get printed development values. Env: HERALD_DEV=1.")
+    @Flag(
+        name: .customLong("dev"),
+        help: "Development mode: missing key/secret get printed development values. Env: HERALD_DEV=1.")
     var dev = false
 
     static let developmentAPIKey = "herald-dev-api-key"
@@ -37,7 +41,8 @@ struct SecretOptions: ParsableArguments {
     func resolvedTokenSecret(printingTo log: (String) -> Void) throws -> String {
         if let secret = tokenSecret ?? Environment.value("HERALD_TOKEN_SECRET"), !secret.isEmpty { return secret }
         guard isDev else {
-            throw ConfigurationError(message: "no token secret: set HERALD_TOKEN_SECRET or pass --token-secret (or use --dev)")
+            throw ConfigurationError(
+                message: "no token secret: set HERALD_TOKEN_SECRET or pass --token-secret (or use --dev)")
         }
         log("development token secret: \(Self.developmentTokenSecret)")
         return Self.developmentTokenSecret

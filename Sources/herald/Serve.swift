@@ -23,31 +23,45 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SQLite database file. Env: HERALD_DATABASE. Default ./herald.sqlite.")
     var database: String?
 
-    @Option(help: "memcached servers: HOST:PORT[,HOST:PORT…] or /path/to.sock. Env: HERALD_MEMCACHED. Default 127.0.0.1:11211.")
+    @Option(
+        help:
+            "memcached servers: HOST:PORT[,HOST:PORT…] or /path/to.sock. Env: HERALD_MEMCACHED. Default 127.0.0.1:11211."
+    )
     var memcached: String?
 
-    @Option(name: .customLong("default-ttl"), help: "Default notification lifetime in seconds. Env: HERALD_DEFAULT_TTL. Default 2592000.")
+    @Option(
+        name: .customLong("default-ttl"),
+        help: "Default notification lifetime in seconds. Env: HERALD_DEFAULT_TTL. Default 2592000.")
     var defaultTTL: Int64?
 
     @Option(help: "Seconds between SSE heartbeats. Env: HERALD_HEARTBEAT. Default 15.")
     var heartbeat: Int?
 
-    @Option(name: .customLong("event-retention"), help: "Seconds events are kept for resume. Env: HERALD_EVENT_RETENTION. Default 604800.")
+    @Option(
+        name: .customLong("event-retention"),
+        help: "Seconds events are kept for resume. Env: HERALD_EVENT_RETENTION. Default 604800.")
     var eventRetention: Int64?
 
-    @Option(name: .customLong("cache-prefix"), help: "Prefix of every memcached key. Env: HERALD_CACHE_PREFIX. Default herald.")
+    @Option(
+        name: .customLong("cache-prefix"),
+        help: "Prefix of every memcached key. Env: HERALD_CACHE_PREFIX. Default herald.")
     var cachePrefix: String?
 
-    @Option(name: .customLong("cache-ttl"), help: "Lifetime of cached counters in seconds. Env: HERALD_CACHE_TTL. Default 86400.")
+    @Option(
+        name: .customLong("cache-ttl"),
+        help: "Lifetime of cached counters in seconds. Env: HERALD_CACHE_TTL. Default 86400.")
     var cacheTTL: Int?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error. Env: HERALD_LOG_LEVEL. Default info.")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error. Env: HERALD_LOG_LEVEL. Default info.")
     var logLevel: String?
 
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        let level = Logger.Level(rawValue: try Environment.resolve(logLevel, "HERALD_LOG_LEVEL", default: "info")) ?? .info
+        let level =
+            Logger.Level(rawValue: try Environment.resolve(logLevel, "HERALD_LOG_LEVEL", default: "info")) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -65,6 +79,14 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    static func authenticator(apiKeys: [String], tokenSecret: String) async throws -> Authenticator {
+        do {
+            return try await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret)
+        } catch {
+            throw ConfigurationError(message: "HERALD_TOKEN_SECRET/--token-secret: \(error.message)")
+        }
+    }
+
     private func serve(logger: Logger, registry: PrometheusCollectorRegistry) async throws {
         let settings = HeraldServerSettings(
             host: try Environment.resolve(host, "HERALD_HOST", default: "127.0.0.1"),
@@ -76,7 +98,8 @@ struct Serve: AsyncParsableCommand {
             defaultTTLSeconds: try Environment.resolve(defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000),
             eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800))
         guard (1...NotificationDraft.maximumTTLSeconds).contains(core.defaultTTLSeconds) else {
-            throw ConfigurationError(message: "default-ttl must be between 1 and \(NotificationDraft.maximumTTLSeconds)")
+            throw ConfigurationError(
+                message: "default-ttl must be between 1 and \(NotificationDraft.maximumTTLSeconds)")
         }
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
         let tokenSecret = try secrets.resolvedTokenSecret(printingTo: { logger.notice("\($0)") })
@@ -100,7 +123,7 @@ struct Serve: AsyncParsableCommand {
         let service = HeraldService(store: store, cache: cache, broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
         let routes = HeraldRoutes(
-            service: service, auth: await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret), hub: hub,
+            service: service, auth: try await Self.authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret), hub: hub,
             metrics: HeraldMetrics(registry: registry), settings: settings)
         let address = "http://\(settings.host):\(settings.port)"
         let app = Application(

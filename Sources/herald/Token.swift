@@ -22,7 +22,7 @@ struct Token: AsyncParsableCommand {
             throw ValidationError("--ttl must be between 1 and \(Authenticator.maximumTokenTTLSeconds)")
         }
         let secret = try secrets.resolvedTokenSecret(printingTo: { _ in })
-        let auth = await Authenticator(apiKeys: [], tokenSecret: secret)
+        let auth = try await Serve.authenticator(apiKeys: [], tokenSecret: secret)
         let minted = try await auth.mintToken(user: user, ttlSeconds: ttl)
         print(minted.token)
     }

@@ -2,7 +2,9 @@ import HeraldCore
 import Testing
 
 @Suite struct IdentifierTests {
-    @Test(arguments: ["u42", "a", "order-1234-shipped", "user@example.com", "a:b.c_d-e", String(repeating: "x", count: 128)])
+    @Test(arguments: [
+        "u42", "a", "order-1234-shipped", "user@example.com", "a:b.c_d-e", String(repeating: "x", count: 128),
+    ])
     func acceptsValidIdentifiers(_ text: String) {
         #expect(Identifier.isValid(text))
     }

@@ -43,7 +43,8 @@ struct CacheInterleavingTests {
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
         #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled at seq 1
         // Two commits whose cache updates arrive in reverse order.
-        let first = try await harness.store.create([try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
+        let first = try await harness.store.create(
+            [try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
         let second = try await harness.store.change(.read, user: "u1", id: "a", now: .now())
         guard case .created(let one) = first[0], case .changed(let two) = second else {
             Issue.record("unexpected outcomes")

@@ -16,7 +16,9 @@ struct StoreTests {
         store = try SQLiteStore(path: directory.appendingPathComponent("s.sqlite").path)
     }
 
-    func draft(_ id: String, user: String = "u1", type: String = "t", tags: [String] = [], ttl: Int64? = nil) throws
+    func draft(
+        _ id: String, user: String = "u1", type: String = "t", tags: [String] = [], ttl: Int64? = nil
+    ) throws
         -> NotificationDraft
     {
         try ServiceHarness.draft(user: user, id: id, type: type, tags: tags, ttl: ttl)
@@ -137,7 +139,9 @@ struct StoreTests {
 
     @Test func listPagesNewestFirstWithFilters() async throws {
         for index in 0..<7 {
-            _ = try await store.create([try draft("n\(index)", tags: index.isMultiple(of: 2) ? ["even"] : [])], defaultTTLSeconds: 60, now: now)
+            _ = try await store.create(
+                [try draft("n\(index)", tags: index.isMultiple(of: 2) ? ["even"] : [])], defaultTTLSeconds: 60, now: now
+            )
         }
         _ = try await store.change(.read, user: "u1", id: "n6", now: now)
         _ = try await store.change(.archive, user: "u1", id: "n5", now: now)

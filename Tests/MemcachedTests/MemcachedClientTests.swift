@@ -153,7 +153,11 @@ struct MemcachedClientTests {
         try await Task.sleep(for: .milliseconds(1200))
         var recovered = false
         for _ in 0..<20 where !recovered {
-            if (try? await client.get("s")) != nil { recovered = true } else { try await Task.sleep(for: .milliseconds(200)) }
+            if (try? await client.get("s")) != nil {
+                recovered = true
+            } else {
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
         #expect(recovered)
         await client.shutdown()

@@ -1,0 +1,55 @@
+# Herald — build, run and test. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libmemcached-dev memcached libsqlite3-dev pkg-config
+DATA_DIR ?= data
+HOST ?= 127.0.0.1
+PORT ?= 8080
+FORMAT_PATHS := Package.swift Sources Tests
+
+.PHONY: help deps build release run test fmt lint clean
+
+help:
+	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
+	@echo "make test   install what is missing, run the whole test suite"
+	@echo "make fmt    format the code (swift format)   make lint   check formatting"
+
+# Installs the Debian packages that are missing (through sudo when not root).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+		echo "installing:$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product herald
+
+# Starts memcached on a unix socket under $(DATA_DIR) (no port clash with a system memcached),
+# then herald in development mode; Ctrl-C stops both.
+run: release
+	@mkdir -p $(DATA_DIR)
+	@user=""; [ "$$(id -u)" -eq 0 ] && user="-u root"; \
+	rm -f $(DATA_DIR)/memcached.sock; \
+	memcached -s $(CURDIR)/$(DATA_DIR)/memcached.sock -m 64 $$user & mc=$$!; \
+	trap 'kill $$mc 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 50); do [ -S $(DATA_DIR)/memcached.sock ] && break; sleep 0.1; done; \
+	.build/release/herald serve --dev --host $(HOST) --port $(PORT) \
+		--database $(DATA_DIR)/herald.sqlite --memcached $(CURDIR)/$(DATA_DIR)/memcached.sock
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+fmt:
+	$(SWIFT) format --in-place --recursive $(FORMAT_PATHS)
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+clean:
+	rm -rf .build $(DATA_DIR)

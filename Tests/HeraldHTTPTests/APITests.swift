@@ -1,0 +1,290 @@
+import Foundation
+import HeraldCore
+import HeraldHTTP
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct APITests {
+    static let order =
+        #"{"user":"u42","id":"order-1234-shipped","type":"order.shipped","title":"Your order shipped","body":"Arrives Tuesday","data":{"order_id":1234},"tags":["orders"]}"#
+
+    @Test func createReturnsTheNotificationAndCounts() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let response = try await client.post("/v1/notifications", json: Self.order)
+            #expect(response.status == .created)
+            let body = try response.json()
+            let notification = body[object: "notification"]
+            #expect(notification["id"] as? String == "order-1234-shipped")
+            #expect(notification["user"] as? String == "u42")
+            #expect(notification["read_at"] is NSNull)
+            #expect((notification["data"] as? [String: Any])?["order_id"] as? Int == 1234)
+            let created = try #require(notification["created_at"] as? String)
+            #expect(created.count == 24 && created.hasSuffix("Z"))
+            #expect(body[object: "counts"].int("unread") == 1)
+            #expect(body[object: "counts"].int("seq") == 1)
+
+            let replay = try await client.post("/v1/notifications", json: Self.order)
+            #expect(replay.status == .ok)
+            #expect(try replay.json()[object: "counts"].int("seq") == 1)
+
+            let conflicting = Self.order.replacingOccurrences(of: "Arrives Tuesday", with: "Arrives Friday")
+            let conflict = try await client.post("/v1/notifications", json: conflicting)
+            #expect(conflict.status == .conflict)
+            #expect(try conflict.errorCode() == "id_conflict")
+
+            let generated = try await client.post("/v1/notifications", json: #"{"user":"u42","type":"t"}"#)
+            #expect(generated.status == .created)
+            #expect(((try generated.json()[object: "notification"])["id"] as? String)?.isEmpty == false)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func badInputIsRejectedWithTheDocumentedErrors() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                (#"{"user":"bad user","type":"t"}"#, .badRequest, "invalid_id"),
+                (#"{"user":"u1","id":"a/b","type":"t"}"#, .badRequest, "invalid_id"),
+                (#"{"type":"t"}"#, .badRequest, "invalid_id"),
+                (#"{"user":"u1"}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":""}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","title":5}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","data":[1]}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","tags":"x"}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","ttl_seconds":0}"#, .badRequest, "invalid_field"),
+                (
+                    #"{"user":"u1","type":"t","title":"\#(String(repeating: "a", count: 257))"}"#, .badRequest,
+                    "invalid_field"
+                ),
+                (
+                    #"{"user":"u1","type":"t","data":{"k":"\#(String(repeating: "a", count: 8200))"}}"#, .badRequest,
+                    "invalid_field"
+                ),
+                (
+                    #"{"user":"u1","type":"t","tags":[\#((0..<17).map { "\"t\($0)\"" }.joined(separator: ","))]}"#,
+                    .badRequest, "invalid_field"
+                ),
+                ("{not json", .badRequest, "invalid_json"),
+                ("[1,2]", .badRequest, "invalid_field"),
+                ("", .badRequest, "invalid_json"),
+            ]
+            for (body, status, code) in cases {
+                let response = try await client.post("/v1/notifications", json: body)
+                #expect(response.status == status, "\(body.prefix(60))")
+                #expect(try response.errorCode() == code, "\(body.prefix(60))")
+            }
+            let huge = #"{"user":"u1","type":"t","body":"\#(String(repeating: "x", count: 70_000))"}"#
+            let tooLarge = try await client.post("/v1/notifications", json: huge)
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(try tooLarge.errorCode() == "too_large")
+            let wrongType = try await client.execute(
+                uri: "/v1/notifications", method: .post,
+                headers: [.authorization: "Bearer \(HTTPHarness.apiKey)", .contentType: "text/plain"],
+                body: ByteBuffer(string: Self.order))
+            #expect(wrongType.status == .unsupportedMediaType)
+            #expect(try wrongType.errorCode() == "unsupported_media_type")
+            let badList = try await client.get("/v1/users/u1/notifications?limit=0")
+            #expect(badList.status == .badRequest)
+            let badCursor = try await client.get("/v1/users/u1/notifications?cursor=zzz")
+            #expect(badCursor.status == .badRequest)
+            let badUser = try await client.get("/v1/users/\(String(repeating: "u", count: 129))/counts")
+            #expect(try badUser.errorCode() == "invalid_id")
+            let unknown = try await client.get("/v1/nothing-here")
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.errorCode() == "not_found")
+        }
+        await harness.shutdown()
+    }
+
+    @Test func authenticationAndUserIsolation() async throws {
+        let harness = try await HTTPHarness()
+        let u1 = try await harness.token("u1")
+        let expired = try await harness.token("u1", ttl: 1)
+        try await harness.app.test(.router) { client in
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u1","id":"a","type":"t"}"#)
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u2","id":"secret","type":"t"}"#)
+
+            let none = try await client.execute(uri: "/v1/users/u1/counts", method: .get)
+            #expect(none.status == .unauthorized)
+            #expect(try none.errorCode() == "unauthorized")
+            #expect(try await client.get("/v1/users/u1/counts", credential: "wrong").status == .unauthorized)
+            #expect(try await client.get("/v1/users/u1/counts", credential: "second-key").status == .ok)
+            #expect(try await client.get("/v1/users/u1/counts", credential: u1).status == .ok)
+
+            let other = try await client.get("/v1/users/u2/notifications/secret", credential: u1)
+            #expect(other.status == .forbidden)
+            #expect(try other.errorCode() == "forbidden")
+            #expect(!String(buffer: other.body).contains("secret"))
+            #expect(try await client.post("/v1/users/u2/seen", json: "", credential: u1).status == .forbidden)
+            #expect(try await client.get("/v1/users/u2/stream", credential: u1).status == .forbidden)
+            #expect(
+                try await client.post("/v1/notifications", json: #"{"user":"u1","type":"t"}"#, credential: u1).status
+                    == .forbidden)
+            #expect(try await client.post("/v1/users/u1/tokens", json: "", credential: u1).status == .forbidden)
+
+            let query = try await client.execute(uri: "/v1/users/u1/counts?access_token=\(u1)", method: .get)
+            #expect(query.status == .ok)
+            let cookie = try await client.execute(
+                uri: "/v1/users/u1/counts", method: .get, headers: [.cookie: "herald_token=\(u1)"])
+            #expect(cookie.status == .ok)
+
+            try await Task.sleep(for: .milliseconds(2100))
+            #expect(try await client.get("/v1/users/u1/counts", credential: expired).status == .unauthorized)
+            #expect(try await client.get("/healthz", credential: "").status == .ok)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func tokensAreMintedForOneUser() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let minted = try await client.post("/v1/users/u9/tokens", json: #"{"ttl_seconds": 60}"#)
+            #expect(minted.status == .created)
+            let body = try minted.json()
+            let token = try #require(body["token"] as? String)
+            #expect((body["expires_at"] as? String)?.hasSuffix("Z") == true)
+            #expect(try await client.get("/v1/users/u9/counts", credential: token).status == .ok)
+            #expect(try await client.get("/v1/users/u8/counts", credential: token).status == .forbidden)
+            let defaulted = try await client.post("/v1/users/u9/tokens", json: "")
+            #expect(defaulted.status == .created)
+            let tooLong = try await client.post("/v1/users/u9/tokens", json: #"{"ttl_seconds": 2592001}"#)
+            #expect(tooLong.status == .badRequest)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func stateChangesAreIdempotentAndCountsStayExact() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            for id in ["a", "b", "c"] {
+                _ = try await client.post(
+                    "/v1/notifications", json: #"{"user":"u1","id":"\#(id)","type":"t","tags":["g"]}"#)
+            }
+            let read = try await client.post("/v1/users/u1/notifications/a/read", json: "")
+            #expect(read.status == .ok)
+            let readBody = try read.json()
+            #expect(readBody[object: "notification"]["read_at"] is String)
+            #expect(readBody[object: "notification"]["seen_at"] is String)
+            #expect(readBody[object: "counts"].int("unread") == 2)
+            #expect(readBody[object: "counts"].int("unseen") == 2)
+            let again = try await client.post("/v1/users/u1/notifications/a/read", json: "")
+            #expect(try again.json()[object: "counts"].int("seq") == readBody[object: "counts"].int("seq"))
+
+            let unread = try await client.post("/v1/users/u1/notifications/a/unread", json: "")
+            #expect(try unread.json()[object: "counts"].int("unread") == 3)
+            #expect(try unread.json()[object: "counts"].int("unseen") == 2)
+            let archived = try await client.post("/v1/users/u1/notifications/b/archive", json: "")
+            #expect(try archived.json()[object: "counts"].int("unread") == 2)
+            let unarchived = try await client.post("/v1/users/u1/notifications/b/unarchive", json: "")
+            #expect(try unarchived.json()[object: "counts"].int("unread") == 3)
+            let missing = try await client.post("/v1/users/u1/notifications/zzz/read", json: "")
+            #expect(missing.status == .notFound)
+
+            let seen = try await client.post("/v1/users/u1/seen", json: "")
+            #expect(try seen.json().int("updated") == 2)
+            #expect(try seen.json()[object: "counts"].int("unseen") == 0)
+            let readAll = try await client.post("/v1/users/u1/notifications/read-all", json: #"{"tag":"g"}"#)
+            #expect(try readAll.json().int("updated") == 3)
+            #expect(try readAll.json()[object: "counts"].int("unread") == 0)
+
+            let deleted = try await client.execute(
+                uri: "/v1/users/u1/notifications/c", method: .delete, headers: .bearer())
+            #expect(deleted.status == .ok)
+            #expect(try deleted.json()[object: "counts"].int("seq") != nil)
+            let deletedAgain = try await client.execute(
+                uri: "/v1/users/u1/notifications/c", method: .delete, headers: .bearer())
+            #expect(deletedAgain.status == .notFound)
+            #expect(try await client.get("/v1/users/u1/notifications/c").status == .notFound)
+
+            let counts = try await client.get("/v1/users/u1/counts")
+            let truth = try await harness.services.store.counts(user: "u1")
+            #expect(try counts.json().int("unread") == Int(truth.unread))
+            #expect(try counts.json().int("seq") == Int(truth.seq))
+            #expect(try counts.json()["user"] as? String == "u1")
+        }
+        await harness.shutdown()
+    }
+
+    @Test func listPaginatesWithCursors() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            for index in 0..<5 {
+                _ = try await client.post(
+                    "/v1/notifications",
+                    json: #"{"user":"u1","id":"n\#(index)","type":"\#(index % 2 == 0 ? "even" : "odd")"}"#)
+            }
+            var ids: [String] = []
+            var uri = "/v1/users/u1/notifications?limit=2"
+            while true {
+                let page = try await client.get(uri).json()
+                ids += (page["notifications"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                guard let cursor = page["next_cursor"] as? String else {
+                    #expect(page["next_cursor"] is NSNull)
+                    break
+                }
+                uri = "/v1/users/u1/notifications?limit=2&cursor=\(cursor)"
+            }
+            #expect(ids == ["n4", "n3", "n2", "n1", "n0"])
+            let odd = try await client.get("/v1/users/u1/notifications?type=odd").json()
+            #expect((odd["notifications"] as? [Any])?.count == 2)
+            let one = try await client.get("/v1/users/u1/notifications/n3").json()
+            #expect(one["type"] as? String == "odd")
+        }
+        await harness.shutdown()
+    }
+
+    @Test func batchResultsKeepInputOrder() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u1","id":"dup","type":"t"}"#)
+            let body = #"""
+                {"notifications": [
+                  {"user":"u1","id":"x1","type":"t"},
+                  {"user":"bad user","type":"t"},
+                  {"user":"u1","id":"dup","type":"t"},
+                  {"user":"u1","id":"dup","type":"other"},
+                  {"user":"u2","type":"t"}
+                ]}
+                """#
+            let response = try await client.post("/v1/notifications/batch", json: body)
+            #expect(response.status == .ok)
+            let results = try #require(try response.json()["results"] as? [[String: Any]])
+            #expect(results.compactMap { $0["status"] as? Int } == [201, 400, 200, 409, 201])
+            #expect((results[1]["error"] as? [String: Any])?["code"] as? String == "invalid_id")
+            #expect((results[0]["notification"] as? [String: Any])?["id"] as? String == "x1")
+            let tooMany =
+                "{\"notifications\": ["
+                + Array(repeating: #"{"user":"u","type":"t"}"#, count: 1001).joined(separator: ",") + "]}"
+            #expect(try await client.post("/v1/notifications/batch", json: tooMany).status == .badRequest)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func operationsEndpoints() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let health = try await client.execute(uri: "/healthz", method: .get)
+            #expect(try health.json()["status"] as? String == "ok")
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            let readiness = try ready.json()
+            #expect(readiness["store"] as? String == "up")
+            #expect(readiness["cache"] as? String == "up")
+            #expect(readiness["broker"] as? String == "up")
+            harness.services.memcached.kill()
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u1","type":"t"}"#)
+            let degraded = try await client.execute(uri: "/readyz", method: .get)
+            #expect(degraded.status == .ok)
+            #expect(try degraded.json()["cache"] as? String == "down")
+            #expect(try await client.get("/v1/users/u1/counts").json().int("unread") == 1)
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            #expect(String(buffer: metrics.body).contains("herald_sse_streams_open"))
+        }
+        await harness.shutdown()
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HeraldCore
+import HeraldHTTP
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+
+/// A Herald HTTP application over a real service (memcached + SQLite), for router and live tests.
+struct HTTPHarness {
+    static let apiKey = "test-api-key"
+    static let secret = "test-token-secret-that-is-long-enough-0123456789"
+
+    let services: ServiceHarness
+    let auth: Authenticator
+    let hub: StreamHub
+    let app: Application<RouterResponder<BasicRequestContext>>
+    let subscriber: Task<Void, Never>
+    let registry: PrometheusCollectorRegistry
+
+    init(heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512) async throws {
+        services = try await ServiceHarness()
+        auth = try await Authenticator(apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret)
+        hub = StreamHub()
+        registry = PrometheusCollectorRegistry()
+        let routes = HeraldRoutes(
+            service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),
+            settings: HeraldServerSettings(
+                heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity))
+        app = Application(router: routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let hub = self.hub
+        let broker = services.broker
+        subscriber = Task { await hub.run(from: broker) }
+    }
+
+    func shutdown() async {
+        hub.closeAll()
+        subscriber.cancel()
+        await services.shutdown()
+    }
+
+    func token(_ user: String, ttl: Int64 = 3600) async throws -> String {
+        try await auth.mintToken(user: user, ttlSeconds: ttl).token
+    }
+}
+
+extension HTTPFields {
+    static func bearer(_ credential: String = HTTPHarness.apiKey, json: Bool = false) -> HTTPFields {
+        var fields: HTTPFields = [.authorization: "Bearer \(credential)"]
+        if json { fields[.contentType] = "application/json" }
+        return fields
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object.
+    func json() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+        guard let dictionary = object as? [String: Any] else { throw TestFailure("body is not a JSON object") }
+        return dictionary
+    }
+
+    /// The error code of an error response.
+    func errorCode() throws -> String? {
+        (try json()["error"] as? [String: Any])?["code"] as? String
+    }
+}
+
+extension TestClientProtocol {
+    /// POST with a JSON body and the API key.
+    func post(_ uri: String, json: String, credential: String = HTTPHarness.apiKey) async throws -> TestResponse {
+        try await execute(
+            uri: uri, method: .post, headers: .bearer(credential, json: true), body: ByteBuffer(string: json))
+    }
+
+    func get(_ uri: String, credential: String = HTTPHarness.apiKey) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: .bearer(credential))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    subscript(object key: String) -> [String: Any] { (self[key] as? [String: Any]) ?? [:] }
+    func int(_ key: String) -> Int? { self[key] as? Int }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import HeraldCore
+import HeraldHTTP
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct StreamTests {
+    static let auth = ["Authorization": "Bearer \(HTTPHarness.apiKey)"]
+
+    func create(_ client: some TestClientProtocol, _ id: String, user: String = "u1") async throws {
+        let response = try await client.post(
+            "/v1/notifications", json: #"{"user":"\#(user)","id":"\#(id)","type":"t"}"#)
+        #expect(response.status == .created)
+    }
+
+    @Test func freshStreamStartsWithRetryThenCountsThenLiveEvents() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            try await create(client, "a")
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(stream.status == 200)
+            #expect(stream.headers["content-type"] == "text/event-stream")
+            #expect(stream.headers["cache-control"] == "no-cache")
+            #expect(stream.headers["x-accel-buffering"] == "no")
+            #expect(try await stream.next()?.retry == "2000")
+            let counts = try #require(try await stream.nextEvent())
+            #expect(counts.event == "counts")
+            #expect(counts.id == "1")
+            #expect(counts.json["user"] as? String == "u1")
+            #expect(counts.json["unread"] as? Int == 1)
+
+            try await create(client, "b")
+            try await create(client, "other", user: "u2")  // another user's event never shows up here
+            _ = try await client.post("/v1/users/u1/notifications/a/read", json: "")
+            let created = try #require(try await stream.nextEvent())
+            #expect(created.event == "notification.created")
+            #expect(created.id == "2")
+            #expect(created.json["unread"] as? Int == 2)
+            #expect((created.json["notification"] as? [String: Any])?["id"] as? String == "b")
+            let read = try #require(try await stream.nextEvent())
+            #expect(read.event == "notification.read")
+            #expect(read.id == "3")
+            #expect(read.json["id"] as? String == "a")
+            #expect(read.json["read_at"] is String)
+            #expect(read.json["unread"] as? Int == 1 && read.json["unseen"] as? Int == 1)
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func resumeReplaysExactlyTheMissedEventsWithoutASnapshot() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            for id in ["a", "b", "c", "d"] { try await create(client, id) }
+            var headers = Self.auth
+            headers["Last-Event-ID"] = "2"
+            let resumed = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: headers)
+            #expect(try await resumed.next()?.retry == "2000")
+            #expect(try await resumed.nextEvent()?.id == "3")
+            #expect(try await resumed.nextEvent()?.id == "4")
+            try await create(client, "e")
+            let live = try #require(try await resumed.nextEvent())
+            #expect(live.id == "5" && live.event == "notification.created")
+            await resumed.close()
+
+            // Query parameter form, at the current seq: only live events follow.
+            let current = try await SSEReader(
+                port: port, path: "/v1/users/u1/stream?last_event_id=5", headers: Self.auth)
+            try await create(client, "f")
+            let next = try #require(try await current.nextEvent())
+            #expect(next.id == "6" && next.event == "notification.created")
+            await current.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func unknownOrPrunedHistoryGetsAReset() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            for id in ["a", "b", "c"] { try await create(client, id) }
+            for lastID in ["99", "garbage", "-1"] {
+                var headers = Self.auth
+                headers["Last-Event-ID"] = lastID
+                let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: headers)
+                let reset = try #require(try await stream.nextEvent())
+                #expect(reset.event == "reset", "\(lastID)")
+                #expect(reset.id == "3")
+                #expect(reset.json["user"] as? String == "u1")
+                #expect(reset.json["unread"] as? Int == 3)
+                await stream.close()
+            }
+            _ = try await harness.services.store.pruneEvents(createdBefore: .now().adding(seconds: 10))
+            var headers = Self.auth
+            headers["Last-Event-ID"] = "1"
+            let pruned = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: headers)
+            #expect(try await pruned.nextEvent()?.event == "reset")
+            try await create(client, "d")
+            #expect(try await pruned.nextEvent()?.id == "4")
+            await pruned.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func heartbeatsArriveOnIdleStreams() async throws {
+        let harness = try await HTTPHarness(heartbeatSeconds: 1)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(try await stream.nextEvent()?.event == "counts")
+            let ping = try await stream.next()
+            #expect(ping?.comment == "ping")
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func streamOpenedWithAUserTokenClosesWhenItExpires() async throws {
+        let harness = try await HTTPHarness()
+        let token = try await harness.token("u1", ttl: 2)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(
+                port: port, path: "/v1/users/u1/stream?access_token=\(token)", headers: [:])
+            #expect(stream.status == 200)
+            #expect(try await stream.nextEvent()?.event == "counts")
+            let started = Date()
+            while try await stream.next() != nil {}
+            #expect(Date().timeIntervalSince(started) < 4)
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func slowReaderGetsEveryEventInOrderFromTheLog() async throws {
+        let harness = try await HTTPHarness(streamBufferCapacity: 4)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(try await stream.nextEvent()?.id == "0")
+            // One batch publishes 300 events at once: far more than the 4-event buffer.
+            let items = (0..<300).map { #"{"user":"u1","id":"n\#($0)","type":"t"}"# }.joined(separator: ",")
+            let batch = try await client.post("/v1/notifications/batch", json: "{\"notifications\": [\(items)]}")
+            #expect(batch.status == .ok)
+            var seqs: [Int] = []
+            while seqs.count < 300, let event = try await stream.nextEvent() {
+                seqs.append(Int(event.id ?? "") ?? -1)
+            }
+            #expect(seqs == Array(1...300))
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let catchUps = String(buffer: metrics.body).split(separator: "\n")
+                .first { $0.hasPrefix("herald_stream_catchups_total ") }
+                .flatMap { Int($0.split(separator: " ")[1]) }
+            #expect((catchUps ?? 0) >= 1)
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func shutdownEndsOpenStreamsCleanly() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(try await stream.nextEvent()?.event == "counts")
+            #expect(harness.hub.openStreams == 1)
+            harness.hub.closeAll()
+            while try await stream.next() != nil {}
+            #expect(await ServiceHarness.eventually { harness.hub.openStreams == 0 })
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func clientDisconnectReleasesTheStream() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(try await stream.nextEvent()?.event == "counts")
+            #expect(harness.hub.openStreams == 1)
+            await stream.close()
+            #expect(await ServiceHarness.eventually { harness.hub.openStreams == 0 })
+        }
+        await harness.shutdown()
+    }
+}
