@@ -1,7 +1,5 @@
 public import HeraldCore
-public import Logging
-public import Memcached
-import Synchronization
+import Memcached
 
 /// Users' counts in memcached, kept exact with atomic incr/decr.
 ///
@@ -14,53 +12,25 @@ import Synchronization
 ///    exactly the state before its change) does it incr/decr unread and unseen. Any other outcome
 ///    (missing key, a fill that already included its change, a racing writer) deletes the epoch
 ///    key, so the next read fills afresh. No delta is ever applied twice or lost.
-/// 3. Outage: any memcached failure marks the cache down (reads and writes go to the store only).
-///    A probe brings it back after bumping the persisted *generation* that prefixes every key, so
-///    nothing cached before or during the outage is ever read again. Start-up bumps it too, which
-///    covers a crash between commit and cache update.
+/// 3. Outage: see ``CacheHealth``: any failure marks the cache down, and it comes back only under a
+///    new persisted generation, so nothing cached before or during the outage is read again.
 public final class MemcachedCountsCache: CountsCache {
-    private struct State {
-        var up: Bool
-        var generation: Int64
-    }
-
+    private let health: CacheHealth
     private let client: MemcachedClient
-    private let generations: any CacheGenerationStore
-    private let prefix: String
     private let ttl: MemcachedExpiration
-    private let logger: Logger
-    private let state: Mutex<State>
 
-    /// Creates the cache and bumps the persisted generation (start-up invalidation).
-    /// - Parameters:
-    ///   - keyPrefix: prefix of every key (lets several services share a memcached).
-    ///   - ttlSeconds: lifetime of cached counters; a fill refreshes it.
-    public init(
-        client: MemcachedClient,
-        generations: any CacheGenerationStore,
-        keyPrefix: String = "herald",
-        ttlSeconds: Int = 86_400,
-        logger: Logger = Logger(label: "herald.cache")
-    ) async throws {
-        self.client = client
-        self.generations = generations
-        self.prefix = keyPrefix
+    /// Creates the cache over a shared ``CacheHealth``.
+    /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.
+    public init(health: CacheHealth, ttlSeconds: Int = 86_400) {
+        self.health = health
+        self.client = health.client
         self.ttl = .seconds(ttlSeconds)
-        self.logger = logger
-        let generation = try await generations.bumpCacheGeneration()
-        let reachable = (try? await client.ping()) != nil
-        self.state = Mutex(State(up: reachable, generation: generation))
-        if !reachable { logger.warning("memcached unreachable at start; serving counts from the store") }
     }
 
-    public var status: CacheStatus { state.withLock { $0.up } ? .up : .down }
-
-    /// The generation currently used in keys.
-    public var generation: Int64 { state.withLock { $0.generation } }
+    public var status: CacheStatus { health.status }
 
     private func keys(for user: String) -> CountsCacheKeys? {
-        let (up, generation) = state.withLock { ($0.up, $0.generation) }
-        return up ? CountsCacheKeys(prefix: prefix, generation: generation, user: user) : nil
+        health.keyBase.map { CountsCacheKeys(base: $0, user: user) }
     }
 
     public func counts(user: String, load: @Sendable () async throws -> Counts) async throws -> Counts {
@@ -78,7 +48,7 @@ public final class MemcachedCountsCache: CountsCache {
             CacheMetrics.misses.increment()
             return try await fill(keys, load: load)
         } catch let error as MemcachedError {
-            markDown(error)
+            health.markDown(error)
             return try await load()
         }
     }
@@ -100,7 +70,7 @@ public final class MemcachedCountsCache: CountsCache {
             do {
                 try await apply(delta, keys)
             } catch {
-                markDown(error)
+                health.markDown(error)
                 return
             }
         }
@@ -139,34 +109,6 @@ public final class MemcachedCountsCache: CountsCache {
             return try await client.decrement(key, by: UInt32(clamping: -change)) != nil
         } catch  where error.code == .nonNumericValue {
             return false
-        }
-    }
-
-    private func markDown(_ error: any Error) {
-        let wasUp = state.withLock { state in
-            defer { state.up = false }
-            return state.up
-        }
-        if wasUp {
-            CacheMetrics.errors.increment()
-            logger.warning("memcached failed; serving counts from the store", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Probes a down cache every `interval` and brings it back (with a new generation) once every
-    /// server answers. Runs until cancelled.
-    public func runHealthProbe(interval: Duration = .seconds(1)) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            guard status == .down else { continue }
-            do {
-                try await client.ping()
-                let generation = try await generations.bumpCacheGeneration()
-                state.withLock { $0 = State(up: true, generation: generation) }
-                logger.info("memcached is back", metadata: ["generation": "\(generation)"])
-            } catch {
-                continue
-            }
         }
     }
 }

@@ -5,6 +5,7 @@ public import Logging
 public final class HeraldService: Sendable {
     public let store: any NotificationStore
     public let cache: any CountsCache
+    public let notificationCache: (any NotificationCache)?
     public let broker: any EventBroker
     public let configuration: HeraldConfiguration
     private let logger: Logger
@@ -12,12 +13,14 @@ public final class HeraldService: Sendable {
     public init(
         store: any NotificationStore,
         cache: any CountsCache,
+        notificationCache: (any NotificationCache)? = nil,
         broker: any EventBroker,
         configuration: HeraldConfiguration = .init(),
         logger: Logger = Logger(label: "herald.service")
     ) {
         self.store = store
         self.cache = cache
+        self.notificationCache = notificationCache
         self.broker = broker
         self.configuration = configuration
         self.logger = logger
@@ -39,11 +42,13 @@ public final class HeraldService: Sendable {
         }
         var events: [UserEvent] = []
         var deltas: [CountsDelta] = []
+        var touched: [Touched] = []
         for case .created(let change) in outcomes {
             events.append(change.event)
             deltas.append(change.delta)
+            touched.append(.notification(user: change.notification.user, id: change.notification.id))
         }
-        await committed(events: events, deltas: deltas)
+        await committed(events: events, deltas: deltas, touched: touched)
         return outcomes
     }
 
@@ -51,7 +56,8 @@ public final class HeraldService: Sendable {
     public func change(_ change: StateChange, user: String, id: String) async throws(HeraldError) -> ChangeOutcome {
         let outcome = try await storeCall { try await store.change(change, user: user, id: id, now: .now()) }
         if case .changed(let result) = outcome {
-            await committed(events: [result.event], deltas: [result.delta])
+            await committed(
+                events: [result.event], deltas: [result.delta], touched: [.notification(user: user, id: id)])
         }
         return outcome
     }
@@ -59,21 +65,24 @@ public final class HeraldService: Sendable {
     /// Deletes one notification; nil when unknown.
     public func delete(user: String, id: String) async throws(HeraldError) -> RemovalOutcome? {
         let outcome = try await storeCall { try await store.delete(user: user, id: id, now: .now()) }
-        if let outcome { await committed(events: [outcome.event], deltas: [outcome.delta]) }
+        if let outcome {
+            await committed(
+                events: [outcome.event], deltas: [outcome.delta], touched: [.notification(user: user, id: id)])
+        }
         return outcome
     }
 
     /// Marks every unread notification read.
     public func readAll(user: String, filter: BulkFilter) async throws(HeraldError) -> BulkOutcome {
         let outcome = try await storeCall { try await store.readAll(user: user, filter: filter, now: .now()) }
-        await committed(bulk: outcome)
+        await committed(bulk: outcome, user: user)
         return outcome
     }
 
     /// Marks every notification seen.
     public func markAllSeen(user: String) async throws(HeraldError) -> BulkOutcome {
         let outcome = try await storeCall { try await store.markAllSeen(user: user, now: .now()) }
-        await committed(bulk: outcome)
+        await committed(bulk: outcome, user: user)
         return outcome
     }
 
@@ -81,7 +90,9 @@ public final class HeraldService: Sendable {
     @discardableResult
     public func sweepExpired(limit: Int = 1000) async throws(HeraldError) -> Int {
         let removed = try await storeCall { try await store.expire(now: .now(), limit: limit) }
-        await committed(events: removed.map(\.event), deltas: removed.map(\.delta))
+        await committed(
+            events: removed.map(\.event), deltas: removed.map(\.delta),
+            touched: removed.map { .notification(user: $0.counts.user, id: $0.id) })
         return removed.count
     }
 
@@ -92,15 +103,31 @@ public final class HeraldService: Sendable {
         return try await storeCall { try await store.pruneEvents(createdBefore: cutoff) }
     }
 
-    private func committed(bulk outcome: BulkOutcome) async {
-        guard let event = outcome.event, let delta = outcome.delta else { return }
-        await committed(events: [event], deltas: [delta])
+    /// What a committed write changed, for cache invalidation.
+    private enum Touched {
+        case notification(user: String, id: String)
+        case allOf(user: String)
     }
 
-    private func committed(events: [UserEvent], deltas: [CountsDelta]) async {
+    private func committed(bulk outcome: BulkOutcome, user: String) async {
+        guard let event = outcome.event, let delta = outcome.delta else { return }
+        await committed(events: [event], deltas: [delta], touched: [.allOf(user: user)])
+    }
+
+    /// After commit: publish, then bring the caches up to date, all before the caller answers.
+    private func committed(events: [UserEvent], deltas: [CountsDelta], touched: [Touched]) async {
         guard !events.isEmpty else { return }
         await broker.publish(events)
         await cache.apply(deltas.filter { !$0.isEmpty })
+        guard let notificationCache else { return }
+        var byUser: [String: [String]] = [:]
+        for item in touched {
+            switch item {
+            case .notification(let user, let id): byUser[user, default: []].append(id)
+            case .allOf(let user): await notificationCache.invalidateAll(user: user)
+            }
+        }
+        for (user, ids) in byUser { await notificationCache.invalidate(user: user, ids: ids) }
     }
 
     // MARK: Reads
@@ -118,9 +145,18 @@ public final class HeraldService: Sendable {
         try await storeCall { try await store.counts(user: user) }
     }
 
-    /// One live notification, or nil.
+    /// One live notification, or nil: from the notification cache when it holds a fresh entry.
     public func notification(user: String, id: String) async throws(HeraldError) -> Notification? {
-        try await storeCall { try await store.notification(user: user, id: id, now: .now()) }
+        let store = self.store
+        let now = Timestamp.now()
+        guard let notificationCache else {
+            return try await storeCall { try await store.notification(user: user, id: id, now: now) }
+        }
+        return try await storeCall {
+            try await notificationCache.notification(user: user, id: id, now: now) {
+                try await store.notification(user: user, id: id, now: now)
+            }
+        }
     }
 
     /// One page of notifications, newest first.

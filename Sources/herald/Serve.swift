@@ -114,13 +114,16 @@ struct Serve: AsyncParsableCommand {
 
         let store = try SQLiteStore(path: databasePath)
         let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
-        let cache = try await MemcachedCountsCache(
+        let health = try await CacheHealth(
             client: client, generations: store,
             keyPrefix: try Environment.resolve(cachePrefix, "HERALD_CACHE_PREFIX", default: "herald"),
-            ttlSeconds: try Environment.resolve(cacheTTL, "HERALD_CACHE_TTL", default: 86_400),
             logger: Logger(label: "herald.cache"))
+        let cacheTTLSeconds = try Environment.resolve(cacheTTL, "HERALD_CACHE_TTL", default: 86_400)
         let broker = InProcessBroker()
-        let service = HeraldService(store: store, cache: cache, broker: broker, configuration: core, logger: logger)
+        let service = HeraldService(
+            store: store, cache: MemcachedCountsCache(health: health, ttlSeconds: cacheTTLSeconds),
+            notificationCache: MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds),
+            broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
         let routes = HeraldRoutes(
             service: service, auth: try await Self.authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret), hub: hub,
@@ -134,7 +137,7 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    BackgroundTaskService(name: "cache-probe") { await cache.runHealthProbe() },
+                    BackgroundTaskService(name: "cache-probe") { await health.runProbe() },
                     BackgroundTaskService(name: "maintenance") { await service.runMaintenance() },
                     app,
                     StreamHubService(hub: hub, broker: broker),

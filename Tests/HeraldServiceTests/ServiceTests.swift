@@ -104,15 +104,15 @@ struct ServiceTests {
         let harness = try await ServiceHarness()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
         #expect(try await harness.service.counts(user: "u1").unread == 1)
-        let generation = harness.cache.generation
+        let generation = harness.health.generation
         harness.memcached.kill()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
-        #expect(harness.cache.status == .down)
+        #expect(harness.health.status == .down)
         _ = try await harness.service.create(try ServiceHarness.draft(id: "c"))
         #expect(try await harness.service.counts(user: "u1").unread == 3)
         try harness.memcached.start()
-        #expect(await ServiceHarness.eventually { harness.cache.status == .up })
-        #expect(harness.cache.generation > generation)
+        #expect(await ServiceHarness.eventually { harness.health.status == .up })
+        #expect(harness.health.generation > generation)
         #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
         await harness.shutdown()
     }
@@ -126,10 +126,10 @@ struct ServiceTests {
         _ = try await harness.service.change(.read, user: "u1", id: "a")  // cache update times out
         _ = try await harness.service.change(.read, user: "u1", id: "b")  // cache already marked down
         #expect(Date().timeIntervalSince(started) < 3)
-        #expect(harness.cache.status == .down)
+        #expect(harness.health.status == .down)
         #expect(try await harness.service.counts(user: "u1").unread == 0)
         harness.memcached.resume()  // the old cached "2" is still in memcached
-        #expect(await ServiceHarness.eventually { harness.cache.status == .up })
+        #expect(await ServiceHarness.eventually { harness.health.status == .up })
         #expect(try await harness.service.counts(user: "u1").unread == 0)
         #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
         await harness.shutdown()
@@ -142,7 +142,7 @@ struct ServiceTests {
         try harness.memcached.restart()
         try await Task.sleep(for: .milliseconds(300))
         _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
-        #expect(await ServiceHarness.eventually { harness.cache.status == .up })
+        #expect(await ServiceHarness.eventually { harness.health.status == .up })
         #expect(try await harness.service.counts(user: "u1") == Counts(user: "u1", unread: 2, unseen: 2, seq: 2))
         await harness.shutdown()
     }
@@ -153,10 +153,10 @@ struct ServiceTests {
         _ = try await first.service.create(try ServiceHarness.draft(id: "b"))
         _ = try await first.service.change(.read, user: "u1", id: "a")
         #expect(try await first.service.counts(user: "u1").seq == 3)
-        let generation = first.cache.generation
+        let generation = first.health.generation
         await first.shutdown()
         let second = try await ServiceHarness(memcached: first.memcached, directory: first.directory)
-        #expect(second.cache.generation > generation)
+        #expect(second.health.generation > generation)
         #expect(try await second.service.counts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 3))
         let next = try await second.service.create(try ServiceHarness.draft(id: "c"))
         guard case .created(let change) = next else { Issue.record("expected created"); return }

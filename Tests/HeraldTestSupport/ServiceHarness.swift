@@ -10,7 +10,9 @@ public final class ServiceHarness: Sendable {
     public let directory: URL
     public let store: SQLiteStore
     public let client: MemcachedClient
+    public let health: CacheHealth
     public let cache: MemcachedCountsCache
+    public let notificationCache: MemcachedNotificationCache
     public let broker: InProcessBroker
     public let service: HeraldService
     private let probe: Task<Void, Never>
@@ -29,11 +31,15 @@ public final class ServiceHarness: Sendable {
             configuration: .init(
                 servers: [.unixSocket(path: self.memcached.socketPath)], ioTimeoutMilliseconds: 200,
                 retryTimeoutSeconds: 1))
-        cache = try await MemcachedCountsCache(client: client, generations: store, keyPrefix: "t")
+        health = try await CacheHealth(client: client, generations: store, keyPrefix: "t")
+        cache = MemcachedCountsCache(health: health)
+        notificationCache = MemcachedNotificationCache(health: health)
         broker = InProcessBroker()
-        service = HeraldService(store: store, cache: cache, broker: broker, configuration: configuration)
-        let cache = self.cache
-        probe = Task { await cache.runHealthProbe(interval: .milliseconds(100)) }
+        service = HeraldService(
+            store: store, cache: cache, notificationCache: notificationCache, broker: broker,
+            configuration: configuration)
+        let health = self.health
+        probe = Task { await health.runProbe(interval: .milliseconds(100)) }
     }
 
     /// Stops background work and the client (the memcached process lives as long as the harness).

@@ -1,0 +1,78 @@
+public import HeraldCore
+public import Logging
+public import Memcached
+import Synchronization
+
+/// Whether memcached is in use, and the generation every key is prefixed with.
+///
+/// Any memcached failure marks the cache down; from then on every read and write goes to the
+/// store only. ``runProbe(interval:)`` brings it back once every server answers, after bumping the
+/// persisted generation, so nothing cached before or during the outage is ever read again.
+/// Creating a `CacheHealth` bumps the generation too (start-up invalidation).
+public final class CacheHealth: Sendable {
+    private struct State {
+        var up: Bool
+        var generation: Int64
+    }
+
+    let client: MemcachedClient
+    private let generations: any CacheGenerationStore
+    private let keyPrefix: String
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    /// Bumps the persisted generation and checks that memcached answers.
+    public init(
+        client: MemcachedClient, generations: any CacheGenerationStore, keyPrefix: String = "herald",
+        logger: Logger = Logger(label: "herald.cache")
+    ) async throws {
+        self.client = client
+        self.generations = generations
+        self.keyPrefix = keyPrefix
+        self.logger = logger
+        let generation = try await generations.bumpCacheGeneration()
+        let reachable = (try? await client.ping()) != nil
+        state = Mutex(State(up: reachable, generation: generation))
+        if !reachable { logger.warning("memcached unreachable at start; serving from the store") }
+    }
+
+    /// `up` while memcached is used.
+    public var status: CacheStatus { state.withLock { $0.up } ? .up : .down }
+
+    /// The generation currently in every key.
+    public var generation: Int64 { state.withLock { $0.generation } }
+
+    /// `{prefix}:{generation}` while up, nil while down.
+    var keyBase: String? {
+        let (up, generation) = state.withLock { ($0.up, $0.generation) }
+        return up ? "\(keyPrefix):\(generation)" : nil
+    }
+
+    /// Stops using memcached until the probe sees it healthy again.
+    func markDown(_ error: any Error) {
+        let wasUp = state.withLock { state in
+            defer { state.up = false }
+            return state.up
+        }
+        if wasUp {
+            CacheMetrics.errors.increment()
+            logger.warning("memcached failed; serving from the store", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Probes a down cache every `interval`; runs until cancelled.
+    public func runProbe(interval: Duration = .seconds(1)) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard status == .down else { continue }
+            do {
+                try await client.ping()
+                let generation = try await generations.bumpCacheGeneration()
+                state.withLock { $0 = State(up: true, generation: generation) }
+                logger.info("memcached is back", metadata: ["generation": "\(generation)"])
+            } catch {
+                continue
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import HeraldCore
+import HeraldTestSupport
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct NotificationCacheTests {
+    func cachedRead(
+        _ harness: ServiceHarness, _ id: String, user: String = "u1"
+    ) async throws -> HeraldCore.Notification? {
+        try await harness.notificationCache.notification(user: user, id: id, now: .now()) {
+            Issue.record("expected a cache hit for \(id)")
+            return nil
+        }
+    }
+
+    @Test func secondReadHitsAndWritesInvalidate() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt == nil)  // fills
+        #expect(try await cachedRead(harness, "a")?.readAt == nil)
+        _ = try await harness.service.change(.read, user: "u1", id: "a")
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt != nil)
+        #expect(try await cachedRead(harness, "a")?.readAt != nil)
+        _ = try await harness.service.delete(user: "u1", id: "a")
+        #expect(try await harness.service.notification(user: "u1", id: "a") == nil)
+        await harness.shutdown()
+    }
+
+    @Test func bulkChangesRetireEveryEntryOfTheUser() async throws {
+        let harness = try await ServiceHarness()
+        for id in ["a", "b", "c"] {
+            _ = try await harness.service.create(try ServiceHarness.draft(id: id))
+            _ = try await harness.service.notification(user: "u1", id: id)
+        }
+        _ = try await harness.service.readAll(user: "u1", filter: .init())
+        for id in ["a", "b", "c"] {
+            let notification = try await harness.service.notification(user: "u1", id: id)
+            #expect(notification?.readAt != nil && notification?.seenAt != nil, "\(id)")
+        }
+        await harness.shutdown()
+    }
+
+    @Test func aWriteDuringAFillNeverLeavesAStaleEntry() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        // The reader loads the old state; the writer commits and invalidates before the reader stores it.
+        let stale = try await harness.notificationCache.notification(user: "u1", id: "a", now: .now()) {
+            let before = try await harness.store.notification(user: "u1", id: "a", now: .now())
+            _ = try await harness.service.change(.read, user: "u1", id: "a")
+            return before
+        }
+        #expect(stale?.readAt == nil)  // that read raced the write
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt != nil)
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt != nil)
+        await harness.shutdown()
+    }
+
+    @Test func expiredNotificationsAreNeverServedFromTheCache() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "short", ttl: 2))
+        #expect(try await harness.service.notification(user: "u1", id: "short") != nil)
+        try await Task.sleep(for: .milliseconds(2100))
+        #expect(try await harness.service.notification(user: "u1", id: "short") == nil)
+        await harness.shutdown()
+    }
+
+    @Test func longestIdentifiersFitTheKeyLimit() async throws {
+        let harness = try await ServiceHarness()
+        let user = String(repeating: "u", count: 128)
+        let id = String(repeating: "i", count: 128)
+        _ = try await harness.service.create(try ServiceHarness.draft(user: user, id: id))
+        #expect(try await harness.service.notification(user: user, id: id)?.id == id)
+        #expect(try await cachedRead(harness, id, user: user)?.user == user)
+        #expect(try await harness.service.counts(user: user).unread == 1)
+        #expect(harness.health.status == .up)
+        await harness.shutdown()
+    }
+
+    @Test func memcachedDownStillAnswersFromTheStore() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        _ = try await harness.service.notification(user: "u1", id: "a")
+        harness.memcached.kill()
+        _ = try await harness.service.change(.read, user: "u1", id: "a")
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt != nil)
+        try harness.memcached.start()
+        #expect(await ServiceHarness.eventually { harness.health.status == .up })
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt != nil)
+        await harness.shutdown()
+    }
+}
