@@ -51,7 +51,12 @@ public final class StreamHub: Sendable {
 
     /// The subscriber loop: feeds the hub from the broker until the subscription ends or the task is cancelled.
     public func run(from broker: any EventBroker) async {
-        for await event in broker.subscribe() {
+        await run(from: broker.subscribe())
+    }
+
+    /// The subscriber loop over an existing subscription.
+    public func run(from subscription: BrokerSubscription) async {
+        for await event in subscription {
             dispatch(event)
         }
     }

@@ -6,16 +6,18 @@ public import ServiceLifecycle
 /// services shut down in reverse order, so streams end before the server stops.
 public struct StreamHubService: Service {
     let hub: StreamHub
-    let broker: any EventBroker
+    let subscription: BrokerSubscription
 
+    /// Subscribes to the broker immediately, so no event published after construction is missed
+    /// even if a stream opens before ``run()`` starts.
     public init(hub: StreamHub, broker: any EventBroker) {
         self.hub = hub
-        self.broker = broker
+        self.subscription = broker.subscribe()
     }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await cancelWhenGracefulShutdown { await hub.run(from: broker) }
+            await cancelWhenGracefulShutdown { await hub.run(from: subscription) }
         } onGracefulShutdown: {
             hub.closeAll()
         }

@@ -29,8 +29,8 @@ struct HTTPHarness {
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity))
         app = Application(router: routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let hub = self.hub
-        let broker = services.broker
-        subscriber = Task { await hub.run(from: broker) }
+        let subscription = services.broker.subscribe()
+        subscriber = Task { await hub.run(from: subscription) }
     }
 
     func shutdown() async {
