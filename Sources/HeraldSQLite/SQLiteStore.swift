@@ -118,14 +118,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try await pool.write { db in
             var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
             var arguments: StatementArguments = [user, now.milliseconds]
-            if let type = filter.type {
-                condition += " AND type = ?"
-                arguments += [type]
-            }
-            if let tag = filter.tag {
-                condition += " AND EXISTS (SELECT 1 FROM json_each(notification.tags) WHERE json_each.value = ?)"
-                arguments += [tag]
-            }
+            Self.narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
             let unseenAmong =
                 try Int64.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
@@ -182,6 +175,20 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         let event = try append(
             db, counts: counts, name: name, data: EventPayload.removed(id: notification.id, counts: counts), now: now)
         return RemovalOutcome(id: notification.id, counts: counts, event: event, delta: delta)
+    }
+
+    /// Adds the optional `type` and `tag` filters shared by read-all and list.
+    private static func narrow(
+        _ condition: inout String, _ arguments: inout StatementArguments, type: String?, tag: String?
+    ) {
+        if let type {
+            condition += " AND type = ?"
+            arguments += [type]
+        }
+        if let tag {
+            condition += " AND EXISTS (SELECT 1 FROM json_each(notification.tags) WHERE json_each.value = ?)"
+            arguments += [tag]
+        }
     }
 
     // MARK: Counters and events
@@ -263,14 +270,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             case .read: condition += " AND read_at IS NOT NULL"
             case .all: break
             }
-            if let type = query.type {
-                condition += " AND type = ?"
-                arguments += [type]
-            }
-            if let tag = query.tag {
-                condition += " AND EXISTS (SELECT 1 FROM json_each(notification.tags) WHERE json_each.value = ?)"
-                arguments += [tag]
-            }
+            Self.narrow(&condition, &arguments, type: query.type, tag: query.tag)
             if let after = query.after {
                 condition += " AND pk < ?"
                 arguments += [after]

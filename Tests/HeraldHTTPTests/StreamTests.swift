@@ -10,6 +10,13 @@ import Testing
 struct StreamTests {
     static let auth = ["Authorization": "Bearer \(HTTPHarness.apiKey)"]
 
+    /// Opens a fresh stream of u1 and consumes its opening `counts` snapshot.
+    func openFresh(_ port: Int) async throws -> SSEReader {
+        let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+        #expect(try await stream.nextEvent()?.event == "counts")
+        return stream
+    }
+
     func create(_ client: some TestClientProtocol, _ id: String, user: String = "u1") async throws {
         let response = try await client.post(
             "/v1/notifications", json: #"{"user":"\#(user)","id":"\#(id)","type":"t"}"#)
@@ -111,8 +118,7 @@ struct StreamTests {
         let harness = try await HTTPHarness(heartbeatSeconds: 1)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
-            #expect(try await stream.nextEvent()?.event == "counts")
+            let stream = try await openFresh(port)
             let ping = try await stream.next()
             #expect(ping?.comment == "ping")
             await stream.close()
@@ -166,8 +172,7 @@ struct StreamTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
-            #expect(try await stream.nextEvent()?.event == "counts")
+            let stream = try await openFresh(port)
             #expect(harness.hub.openStreams == 1)
             harness.hub.closeAll()
             while try await stream.next() != nil {}
@@ -181,8 +186,7 @@ struct StreamTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
-            #expect(try await stream.nextEvent()?.event == "counts")
+            let stream = try await openFresh(port)
             #expect(harness.hub.openStreams == 1)
             await stream.close()
             #expect(await ServiceHarness.eventually { harness.hub.openStreams == 0 })
