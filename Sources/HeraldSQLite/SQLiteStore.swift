@@ -50,7 +50,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             id: id, user: draft.user, type: draft.type, title: draft.title, body: draft.body,
             data: draft.data, tags: draft.tags, createdAt: now,
             expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -75,7 +75,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             guard let after = change.apply(to: before, at: now) else {
                 return .unchanged(before, try Self.counts(db, user: user))
             }
-            try db.execute(
+            try db.run(
                 sql: "UPDATE notification SET read_at = ?, seen_at = ?, archived_at = ? WHERE pk = ?",
                 arguments: [
                     after.readAt?.milliseconds, after.seenAt?.milliseconds, after.archivedAt?.milliseconds,
@@ -103,8 +103,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {
         try await pool.write { db in
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchRows(
                 sql:
                     "SELECT \(NotificationRow.columns) FROM notification WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
                 arguments: [now.milliseconds, limit])
@@ -120,10 +119,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             var arguments: StatementArguments = [user, now.milliseconds]
             Self.narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
             let unseenAmong =
-                try Int64.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
+                try db.fetchInt64(
+                    sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
                     arguments: arguments) ?? 0
-            try db.execute(
+            try db.run(
                 sql: "UPDATE notification SET read_at = ?, seen_at = COALESCE(seen_at, ?) WHERE \(condition)",
                 arguments: [now.milliseconds, now.milliseconds] + arguments)
             let updated = db.changesCount
@@ -138,12 +137,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             let condition = "user = ? AND seen_at IS NULL AND expires_at > ?"
             let arguments: StatementArguments = [user, now.milliseconds]
             let unseenAmong =
-                try Int64.fetchOne(
-                    db,
+                try db.fetchInt64(
                     sql:
                         "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
                     arguments: arguments) ?? 0
-            try db.execute(
+            try db.run(
                 sql: "UPDATE notification SET seen_at = ? WHERE \(condition)", arguments: [now.milliseconds] + arguments
             )
             let updated = db.changesCount
@@ -167,7 +165,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     private static func remove(
         _ db: Database, _ notification: Notification, event name: EventName, now: Timestamp
     ) throws -> RemovalOutcome {
-        try db.execute(
+        try db.run(
             sql: "DELETE FROM notification WHERE user = ? AND id = ?", arguments: [notification.user, notification.id])
         let (counts, delta) = try advance(
             db, user: notification.user, unread: -flag(notification.countsAsUnread),
@@ -202,8 +200,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         Counts, CountsDelta
     ) {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchRow(
                 sql: """
                     INSERT INTO user_counter (user, unread, unseen, seq) VALUES (?, ?, ?, 1)
                     ON CONFLICT (user) DO UPDATE SET
@@ -220,7 +217,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     private static func append(
         _ db: Database, counts: Counts, name: EventName, data: String, now: Timestamp
     ) throws -> UserEvent {
-        try db.execute(
+        try db.run(
             sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [counts.user, counts.seq, name.rawValue, data, now.milliseconds])
         return UserEvent(user: counts.user, seq: counts.seq, name: name, data: data)
@@ -228,8 +225,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     private static func counts(_ db: Database, user: String) throws -> Counts {
         guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user])
+            let row = try db.fetchRow(
+                sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user])
         else { return .empty(user: user) }
         return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
     }
@@ -239,8 +236,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) throws -> (
         pk: Int64, notification: Notification
     )? {
-        try Row.fetchOne(
-            db, sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
+        try db.fetchRow(
+            sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
             arguments: [user, id]
         ).map(NotificationRow.decode)
     }
@@ -276,8 +273,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 arguments += [after]
             }
             arguments += [query.limit + 1]
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchRows(
                 sql: "SELECT \(NotificationRow.columns) FROM notification WHERE \(condition) ORDER BY pk DESC LIMIT ?",
                 arguments: arguments)
             let decoded = try rows.prefix(query.limit).map(NotificationRow.decode)
@@ -288,8 +284,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT seq, name, data FROM event WHERE user = ? AND seq > ? ORDER BY seq LIMIT ?",
+            try db.fetchRows(
+                sql: "SELECT seq, name, data FROM event WHERE user = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [user, seq, limit]
             ).compactMap { row in
                 guard let name = EventName(rawValue: row["name"]) else { return nil }
@@ -300,7 +296,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM event WHERE created_at < ?", arguments: [cutoff.milliseconds])
+            try db.run(sql: "DELETE FROM event WHERE created_at < ?", arguments: [cutoff.milliseconds])
             return db.changesCount
         }
     }
@@ -313,8 +309,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func bumpCacheGeneration() async throws -> Int64 {
         try await pool.write { db in
-            try Int64.fetchOne(
-                db,
+            try db.fetchInt64(
                 sql: """
                     INSERT INTO meta (key, value) VALUES ('cache_generation', 1)
                     ON CONFLICT (key) DO UPDATE SET value = value + 1
