@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps build release run test fmt lint clean
+.PHONY: help deps build release run test fmt lint clean bench
 
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
@@ -53,3 +53,10 @@ lint:
 
 clean:
 	rm -rf .build $(DATA_DIR)
+
+# The benchmark suite (Herald vs nginx+nchan vs raw memcached); results in bench/results/.
+bench: deps
+	@command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ] || { \
+		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nginx libnginx-mod-nchan; }
+	bash bench/run.sh $(SCENARIOS)

@@ -1,0 +1,58 @@
+/// An `http://host:port/path` template with placeholders: `{channel}`, `{seq}`, `{ts}`, `{run}`,
+/// `{token}` (= `bt:{run}:{ts}:{seq}`) and `{pad}` (filler to a message size).
+struct URLTemplate: Sendable {
+    let host: String
+    let port: Int
+    let pathTemplate: String
+
+    init(_ text: String) throws {
+        guard text.hasPrefix("http://") else { throw BenchError("only http:// URLs are supported: \(text)") }
+        let rest = text.dropFirst("http://".count)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        pathTemplate = slash == rest.endIndex ? "/" : String(rest[slash...])
+        if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) {
+            host = String(authority[..<colon])
+            self.port = port
+        } else {
+            host = String(authority)
+            port = 80
+        }
+        guard ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.") else {
+            throw BenchError("refusing non-loopback target \(host): benchmarks run on this machine only")
+        }
+    }
+
+    func path(_ values: TemplateValues) -> String { values.render(pathTemplate) }
+}
+
+/// The values substituted into URL and body templates for one message.
+struct TemplateValues: Sendable {
+    var channel: String
+    var seq: Int = 0
+    var ts: UInt64 = 0
+    var run: String = ""
+    var pad: String = ""
+
+    var token: String { "bt:\(run):\(ts):\(seq)" }
+
+    func render(_ template: String) -> String {
+        guard template.contains("{") else { return template }
+        return template.replacingAll("{channel}", channel).replacingAll("{seq}", String(seq))
+            .replacingAll("{ts}", String(ts)).replacingAll("{run}", run).replacingAll("{token}", token)
+            .replacingAll("{pad}", pad)
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, _ replacement: String) -> String {
+        guard contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// A bench setup or run failure.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Turns a bench/run.sh results file (one JSON object per line) into a Markdown report."""
+import json
+import platform
+import subprocess
+import sys
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return "?"
+
+
+def main(path):
+    rows = [json.loads(line) for line in open(path) if line.strip()]
+    out = []
+    out.append(f"# Herald benchmark — {path.rsplit('/', 1)[-1].split('.')[0]}\n")
+    out.append("| machine | |\n|---|---|")
+    out.append(f"| cores | {sh('nproc')} |")
+    out.append(f"| kernel | {platform.release()} |")
+    out.append(f"| swift | {sh('swift --version 2>&1 | head -1')} |")
+    out.append(f"| memcached | {sh('memcached -V')} |")
+    nchan = sh("dpkg-query -W -f='${Version}' libnginx-mod-nchan")
+    out.append(f"| nginx / nchan | {sh('nginx -v 2>&1')} / {nchan} |")
+    out.append(f"| herald commit | {sh('git rev-parse --short HEAD')} |\n")
+    out.append("Load generator and servers share the machine; latencies are publish (scheduled time) → receive.\n")
+
+    fan = [r for r in rows if r["scenario"] == "fanout"]
+    if fan:
+        out.append("## 1–2. Fan-out (1,000 users, one stream each)\n")
+        out.append("| server | rate/s | delivered/s | delivered | p50 ms | p99 ms | max ms | server CPU µs/delivery |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for r in fan:
+            lat = r["latency_ms"]
+            out.append(
+                f"| {r['label']} | {r['rate']:.0f} | {r['delivered_per_second']:.0f} | "
+                f"{r['delivered']:.0f}/{r['expected_deliveries']:.0f} | {lat['p50']:.2f} | {lat['p99']:.2f} | "
+                f"{lat['max']:.2f} | {r['server_cpu_us_per_delivery']:.0f} |")
+        out.append("")
+        for rate in sorted({r["rate"] for r in fan}):
+            pair = {r["label"]: r for r in fan if r["rate"] == rate}
+            if "herald" in pair and "nchan" in pair and pair["nchan"]["latency_ms"]["p99"] > 0:
+                ratio = pair["herald"]["latency_ms"]["p99"] / pair["nchan"]["latency_ms"]["p99"]
+                out.append(f"- {rate:.0f}/s: p99 Herald/nchan = **{ratio:.2f}** (target ≤ 1.0)")
+        for label in ("herald", "nchan"):
+            ok = [r["rate"] for r in fan if r["label"] == label and r["latency_ms"]["p99"] < 50
+                  and r["delivered"] >= r["expected_deliveries"]]
+            if ok:
+                out.append(f"- capacity {label}: ≥ {max(ok):.0f}/s with p99 < 50 ms (highest step passed)")
+        out.append("")
+
+    idle = [r for r in rows if r["scenario"] == "idle"]
+    if idle:
+        out.append("## 3. Idle streams\n")
+        out.append("| server | streams connected | RSS delta MB | bytes per stream |")
+        out.append("|---|---|---|---|")
+        for r in idle:
+            delta = (r["rss_after_bytes"] - r["rss_before_bytes"]) / 1e6
+            out.append(f"| {r['label']} | {r['connected']:.0f} | {delta:.1f} | {r['bytes_per_stream']:.0f} |")
+        out.append("- target: ≤ 10,240 bytes per stream\n")
+
+    reads = {r["label"]: r for r in rows if r["label"] in ("herald-counts", "raw-memcached")}
+    if reads:
+        out.append("## 4. Read path (16 in flight)\n")
+        out.append("| path | ops/s | p50 ms | p99 ms |")
+        out.append("|---|---|---|---|")
+        for label, r in reads.items():
+            rate = r.get("requests_per_second", r.get("gets_per_second", 0))
+            out.append(f"| {label} | {rate:.0f} | {r['latency_ms']['p50']:.3f} | {r['latency_ms']['p99']:.3f} |")
+        if len(reads) == 2:
+            ratio = reads["herald-counts"]["requests_per_second"] / reads["raw-memcached"]["gets_per_second"]
+            out.append(f"\n- Herald counts / raw memcached gets = **{ratio:.2f}** (target ≥ 0.5)\n")
+
+    writes = [r for r in rows if r["label"] in ("herald-create", "herald-batch")]
+    if writes:
+        out.append("## 5. Writes (durable before the response)\n")
+        out.append("| kind | requests/s | notifications/s | p50 ms | p99 ms | errors |")
+        out.append("|---|---|---|---|---|---|")
+        for r in writes:
+            out.append(
+                f"| {r['label']} | {r['requests_per_second']:.0f} | {r['items_per_second']:.0f} | "
+                f"{r['latency_ms']['p50']:.2f} | {r['latency_ms']['p99']:.2f} | {r['errors']:.0f} |")
+        out.append("- targets: ≥ 20,000 single creates/s; ≥ 100,000 notifications/s in batches\n")
+    print("\n".join(out))
+
+
+def step():
+    """Capacity step: print one fan-out result; exit 1 once p99 >= 50 ms or deliveries are missing."""
+    r = json.loads(sys.stdin.read())
+    lat = r["latency_ms"]
+    print(f"  {r['label']} {r['rate']:.0f}/s: p99 {lat['p99']:.2f} ms, delivered {r['delivered']:.0f}/{r['expected_deliveries']:.0f}")
+    sys.exit(0 if lat["p99"] < 50 and r["delivered"] >= r["expected_deliveries"] else 1)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--step":
+        step()
+    else:
+        main(sys.argv[1])

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The benchmark suite: every scenario against Herald and (where it applies) nginx + nchan, back to
+# back with identical parameters, loopback only. Results: bench/results/<stamp>.jsonl and .md.
+#   bench/run.sh                 # all scenarios
+#   bench/run.sh fanout idle     # only some: fanout capacity idle reads writes
+# Env: QUICK=1 shortens every phase (smoke run).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+SCENARIOS=("$@"); [ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(fanout capacity idle reads writes)
+want() { local s; for s in "${SCENARIOS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+D="${QUICK:+3}"; D="${D:-10}"            # seconds per measured phase
+CAP_D="${QUICK:+2}"; CAP_D="${CAP_D:-5}"  # seconds per capacity step
+WORK="$(mktemp -d /tmp/herald-bench.XXXXXX)"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$ROOT/bench/results/$STAMP.jsonl"
+BENCH="$ROOT/.build/release/herald-bench"
+KEY="bench-api-key"
+mkdir -p "$ROOT/bench/results" "$WORK/nchan/logs" "$WORK/nchan/tmp"
+
+cleanup() {
+    [ -n "${HERALD_PID:-}" ] && kill "$HERALD_PID" 2>/dev/null || true
+    [ -n "${MC_PID:-}" ] && kill "$MC_PID" 2>/dev/null || true
+    [ -s "$WORK/nchan/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nchan/nginx.pid")" 2>/dev/null || true
+    sleep 0.5; rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== building release binaries"
+swift build -c release --product herald >/dev/null
+swift build -c release --product herald-bench >/dev/null
+
+echo "== starting memcached, herald, nginx+nchan (scratch dir $WORK)"
+user=""; [ "$(id -u)" -eq 0 ] && user="-u root"
+memcached -s "$WORK/mc.sock" -m 512 -c 4096 $user & MC_PID=$!
+for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
+ulimit -n "$(ulimit -Hn)"
+"$ROOT/.build/release/herald" serve --port 8080 --database "$WORK/herald.sqlite" --memcached "$WORK/mc.sock" \
+    --api-key "$KEY" --token-secret "bench-token-secret-0123456789abcdef" --log-level warning & HERALD_PID=$!
+nginx -p "$WORK/nchan/" -c "$ROOT/bench/nginx-nchan.conf" -e "$WORK/nchan/logs/error.log"
+for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
+NCHAN_PIDS="$(cat "$WORK/nchan/nginx.pid"),$(pgrep -P "$(cat "$WORK/nchan/nginx.pid")" | paste -sd,)"
+
+herald_fanout() {  # rate users duration prefix
+    "$BENCH" fanout --label herald --server-pids "$HERALD_PID" --json-out "$OUT" \
+        --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
+        --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
+        --header "Authorization: Bearer $KEY" --event-name notification.created \
+        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3
+}
+nchan_fanout() {
+    "$BENCH" fanout --label nchan --server-pids "$NCHAN_PIDS" --json-out "$OUT" \
+        --sub-url 'http://127.0.0.1:8090/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8090/v1/notifications/{channel}' \
+        --pub-body '{token} {pad}' --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" \
+        --channel-prefix "$4" --pub-conns 32 --grace 3
+}
+
+if want fanout; then
+    echo "== scenario 1: fan-out latency, 1,000 users, 1k/s and 5k/s"
+    for rate in 1000 5000; do
+        herald_fanout "$rate" 1000 "$D" "f$rate" 2>/dev/null
+        nchan_fanout "$rate" 1000 "$D" "f$rate" 2>/dev/null
+    done
+fi
+
+if want capacity; then
+    echo "== scenario 2: capacity, highest rate with p99 < 50 ms (1,000 users)"
+    for server in herald nchan; do
+        for rate in 2000 5000 10000 20000 40000; do
+            ${server}_fanout "$rate" 1000 "$CAP_D" "c$rate" 2>/dev/null | tail -1 | python3 "$ROOT/bench/report.py" --step || break
+        done
+    done
+fi
+
+if want idle; then
+    echo "== scenario 3: 10,000 idle streams, memory per stream"
+    "$BENCH" idle --label herald --server-pids "$HERALD_PID" --json-out "$OUT" --streams 10000 \
+        --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --header "Authorization: Bearer $KEY" 2>/dev/null
+    "$BENCH" idle --label nchan --server-pids "$NCHAN_PIDS" --json-out "$OUT" --streams 10000 \
+        --sub-url 'http://127.0.0.1:8090/v1/users/{channel}/stream' 2>/dev/null
+fi
+
+if want reads; then
+    echo "== scenario 4: counts over HTTP vs raw memcached gets, 16 in flight"
+    "$BENCH" http --label herald-counts --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
+        --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --header "Authorization: Bearer $KEY" \
+        --connections 16 --channels 1000 --channel-prefix f1000 2>/dev/null
+    "$BENCH" memcached --label raw-memcached --json-out "$OUT" --server "$WORK/mc.sock" --concurrency 16 \
+        --duration "$D" 2>/dev/null
+fi
+
+if want writes; then
+    echo "== scenario 5: writes (committed before the response)"
+    "$BENCH" http --label herald-create --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" --method POST \
+        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" --connections 32 \
+        --body '{"user":"{channel}","type":"bench","title":"{token}"}' --channels 1000 --channel-prefix w 2>/dev/null
+    items="$(python3 -c 'print(",".join("{\"user\":\"b{seq}-%d\",\"type\":\"bench\"}" % i for i in range(100)))')"
+    "$BENCH" http --label herald-batch --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" --method POST \
+        --url 'http://127.0.0.1:8080/v1/notifications/batch' --header "Authorization: Bearer $KEY" --connections 8 \
+        --body "{\"notifications\":[$items]}" --items-per-request 100 2>/dev/null
+fi
+
+python3 "$ROOT/bench/report.py" "$OUT" > "${OUT%.jsonl}.md"
+cp "${OUT%.jsonl}.md" "$ROOT/bench/results/latest.md"
+cat "${OUT%.jsonl}.md"
