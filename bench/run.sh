@@ -41,15 +41,15 @@ nginx -p "$WORK/nchan/" -c "$ROOT/bench/nginx-nchan.conf" -e "$WORK/nchan/logs/e
 for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
 NCHAN_PIDS="$(cat "$WORK/nchan/nginx.pid"),$(pgrep -P "$(cat "$WORK/nchan/nginx.pid")" | paste -sd,)"
 
-herald_fanout() {  # rate users duration prefix
-    "$BENCH" fanout --label herald --server-pids "$HERALD_PID" --json-out "$OUT" \
+herald_fanout() {  # rate users duration prefix [label]
+    "$BENCH" fanout --label "${5:-herald}" --server-pids "$HERALD_PID" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
         --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
         --header "Authorization: Bearer $KEY" --event-name notification.created \
         --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3
 }
-nchan_fanout() {
-    "$BENCH" fanout --label nchan --server-pids "$NCHAN_PIDS" --json-out "$OUT" \
+nchan_fanout() {   # rate users duration prefix [label]
+    "$BENCH" fanout --label "${5:-nchan}" --server-pids "$NCHAN_PIDS" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8090/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8090/v1/notifications/{channel}' \
         --pub-body '{token} {pad}' --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" \
         --channel-prefix "$4" --pub-conns 32 --grace 3
@@ -66,8 +66,8 @@ fi
 if want capacity; then
     echo "== scenario 2: capacity, highest rate with p99 < 50 ms (1,000 users)"
     for server in herald nchan; do
-        for rate in 2000 5000 10000 20000 40000; do
-            ${server}_fanout "$rate" 1000 "$CAP_D" "c$rate" 2>/dev/null | tail -1 | python3 "$ROOT/bench/report.py" --step || break
+        for rate in 1000 2000 5000 10000 20000 40000; do
+            ${server}_fanout "$rate" 1000 "$CAP_D" "c$rate" "$server-capacity" 2>/dev/null | tail -1 | python3 "$ROOT/bench/report.py" --step || break
         done
     done
 fi
