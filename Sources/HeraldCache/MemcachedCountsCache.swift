@@ -35,78 +35,97 @@ public final class MemcachedCountsCache: CountsCache {
 
     public func counts(user: String, load: @Sendable () async throws -> Counts) async throws -> Counts {
         guard let keys = keys(for: user) else { return try await load() }
+        let ttl = self.ttl
         do {
-            if let epoch = try await client.get(keys.epoch)?.string {
-                let items = try await client.getMultiple([keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)])
-                if let unread = items[keys.unread(epoch)]?.counter, let unseen = items[keys.unseen(epoch)]?.counter,
-                    let seq = items[keys.seq(epoch)]?.counter
-                {
-                    CacheMetrics.hits.increment()
-                    return Counts(user: user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq))
+            // One hop: read the lineage, or start a fresh epoch for the fill.
+            let lookup = try await client.withSession { session throws(MemcachedError) -> Lookup in
+                if let epoch = try session.get(keys.epoch)?.string {
+                    let items = try session.getMultiple([keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)])
+                    if let unread = items[keys.unread(epoch)]?.counter,
+                        let unseen = items[keys.unseen(epoch)]?.counter, let seq = items[keys.seq(epoch)]?.counter
+                    {
+                        return .hit(Counts(user: user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq)))
+                    }
                 }
+                let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+                try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
+                return .miss(epoch: epoch)
             }
-            CacheMetrics.misses.increment()
-            return try await fill(keys, load: load)
+            switch lookup {
+            case .hit(let counts):
+                CacheMetrics.hits.increment()
+                return counts
+            case .miss(let epoch):
+                CacheMetrics.misses.increment()
+                let counts = try await load()  // strictly after the epoch was set
+                try await client.withSession { session throws(MemcachedError) in
+                    try session.fill(keys, epoch: epoch, counts: counts, ttl: ttl)
+                }
+                CacheMetrics.fills.increment()
+                return counts
+            }
         } catch let error as MemcachedError {
             health.markDown(error)
             return try await load()
         }
     }
 
-    private func fill(_ keys: CountsCacheKeys, load: @Sendable () async throws -> Counts) async throws -> Counts {
-        let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        try await client.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
-        let counts = try await load()
-        try await client.add(keys.unread(epoch), value: Array(String(counts.unread).utf8), expiration: ttl)
-        try await client.add(keys.unseen(epoch), value: Array(String(counts.unseen).utf8), expiration: ttl)
-        try await client.add(keys.seq(epoch), value: Array(String(counts.seq).utf8), expiration: ttl)
-        CacheMetrics.fills.increment()
-        return counts
+    private enum Lookup: Sendable {
+        case hit(Counts)
+        case miss(epoch: String)
     }
 
     public func apply(_ deltas: [CountsDelta]) async {
-        for delta in deltas where !delta.isEmpty {
-            guard let keys = keys(for: delta.user) else { return }
-            do {
-                try await apply(delta, keys)
-            } catch {
-                health.markDown(error)
-                return
+        let work = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
+        guard !work.isEmpty else { return }
+        do {
+            let conflicts = try await client.withSession { session throws(MemcachedError) -> Int in
+                var conflicts = 0
+                for (delta, keys) in work where try !session.apply(delta, keys) { conflicts += 1 }
+                return conflicts
             }
+            if conflicts > 0 { CacheMetrics.conflicts.increment(by: conflicts) }
+        } catch {
+            health.markDown(error)
         }
     }
+}
 
-    private func apply(_ delta: CountsDelta, _ keys: CountsCacheKeys) async throws(MemcachedError) {
-        guard let epoch = try await client.get(keys.epoch)?.string else { return }
+extension MemcachedSession {
+    /// Adds the filled counters; seq last, so a writer's validator sees either nothing or all three.
+    fileprivate func fill(
+        _ keys: CountsCacheKeys, epoch: String, counts: Counts, ttl: MemcachedExpiration
+    ) throws(MemcachedError) {
+        try add(keys.unread(epoch), value: Array(String(counts.unread).utf8), expiration: ttl)
+        try add(keys.unseen(epoch), value: Array(String(counts.unseen).utf8), expiration: ttl)
+        try add(keys.seq(epoch), value: Array(String(counts.seq).utf8), expiration: ttl)
+    }
+
+    /// Applies one committed delta under the seq validator; false when it invalidated the epoch instead.
+    fileprivate func apply(_ delta: CountsDelta, _ keys: CountsCacheKeys) throws(MemcachedError) -> Bool {
+        guard let epoch = try get(keys.epoch)?.string else { return true }
         let seq: UInt64?
         do {
-            seq = try await client.increment(keys.seq(epoch), by: UInt32(clamping: delta.events))
+            seq = try increment(keys.seq(epoch), by: UInt32(clamping: delta.events))
         } catch  where error.code == .nonNumericValue {
             seq = nil
         }
-        guard let seq, seq == UInt64(delta.seqAfter) else {
-            CacheMetrics.conflicts.increment()
-            try await client.delete(keys.epoch)
-            return
+        guard let seq, seq == UInt64(delta.seqAfter),
+            try adjust(keys.unread(epoch), by: delta.unread), try adjust(keys.unseen(epoch), by: delta.unseen)
+        else {
+            try delete(keys.epoch)
+            return false
         }
-        let unreadApplied = try await adjust(keys.unread(epoch), by: delta.unread)
-        let unseenApplied = try await adjust(keys.unseen(epoch), by: delta.unseen)
-        if !unreadApplied || !unseenApplied {
-            CacheMetrics.conflicts.increment()
-            try await client.delete(keys.epoch)
-        }
+        return true
     }
 
-    /// Applies a signed change; false when the key is gone or the result shows the lineage was off.
-    private func adjust(_ key: String, by change: Int64) async throws(MemcachedError) -> Bool {
+    /// A signed change; false when the key is gone or not a number (the lineage is broken).
+    private func adjust(_ key: String, by change: Int64) throws(MemcachedError) -> Bool {
         guard change != 0 else { return true }
         do {
-            if change > 0 {
-                return try await client.increment(key, by: UInt32(clamping: change)) != nil
-            }
-            // decr clamps at 0; a result of 0 could hide a lineage that was off, so treat it as valid
-            // only when the key still exists (exactness is guaranteed by the seq validator above).
-            return try await client.decrement(key, by: UInt32(clamping: -change)) != nil
+            return change > 0
+                ? try increment(key, by: UInt32(clamping: change)) != nil
+                : try decrement(key, by: UInt32(clamping: -change)) != nil
         } catch  where error.code == .nonNumericValue {
             return false
         }

@@ -30,60 +30,60 @@ public final class MemcachedNotificationCache: NotificationCache {
         user: String, id: String, now: Timestamp, load: @Sendable () async throws -> HeraldCore.Notification?
     ) async throws -> HeraldCore.Notification? {
         guard let keys = keys(for: user) else { return try await load() }
+        let ttlSeconds = self.ttlSeconds
         do {
-            guard let epoch = try await currentEpoch(keys, create: true) else { return try await load() }
-            let key = keys.entry(epoch, id: id)
-            if let item = try await client.get(key), let cached = Self.decode(item.value),
-                cached.user == user, cached.id == id
-            {
-                if cached.expiresAt > now {
-                    CacheMetrics.notificationHits.increment()
-                    return cached
+            // One hop: the entry, or a lease to fill it.
+            let lookup = try await client.withSession { session throws(MemcachedError) -> Lookup in
+                guard let epoch = try session.epoch(keys, create: true, ttlSeconds: ttlSeconds) else { return .bypass }
+                let key = keys.entry(epoch, id: id)
+                if let item = try session.get(key), let cached = Self.decode(item.value), cached.user == user,
+                    cached.id == id
+                {
+                    if cached.expiresAt > now { return .hit(cached) }
+                    try session.delete(key)
                 }
-                try await client.delete(key)
+                let lease = Array("L\(UInt64.random(in: 1...UInt64.max))".utf8)
+                guard try session.add(key, value: lease, expiration: .seconds(Self.leaseSeconds)),
+                    let leased = try session.get(key), leased.value == lease
+                else { return .bypass }  // another reader is filling, or a writer just invalidated
+                return .leased(key: key, cas: leased.cas)
             }
-            CacheMetrics.notificationMisses.increment()
-            return try await fill(key, now: now, load: load)
+            switch lookup {
+            case .hit(let notification):
+                CacheMetrics.notificationHits.increment()
+                return notification
+            case .bypass:
+                CacheMetrics.notificationMisses.increment()
+                return try await load()
+            case .leased(let key, let cas):
+                CacheMetrics.notificationMisses.increment()
+                guard let notification = try await load() else { return nil }  // strictly after the lease
+                let ttl = min(ttlSeconds, Int((notification.expiresAt.milliseconds - now.milliseconds) / 1000))
+                if ttl >= 1, let encoded = Self.encode(notification) {
+                    _ = try await client.compareAndSwap(key, value: encoded, cas: cas, expiration: .seconds(ttl))
+                }
+                return notification
+            }
         } catch let error as MemcachedError {
             health.markDown(error)
             return try await load()
         }
     }
 
-    private func fill(
-        _ key: String, now: Timestamp, load: @Sendable () async throws -> HeraldCore.Notification?
-    ) async throws -> HeraldCore.Notification? {
-        let lease = Array("L\(UInt64.random(in: 1...UInt64.max))".utf8)
-        guard try await client.add(key, value: lease, expiration: .seconds(Self.leaseSeconds)),
-            let leased = try await client.get(key), leased.value == lease
-        else {
-            return try await load()  // another reader is filling, or a writer just invalidated
-        }
-        guard let notification = try await load() else { return nil }
-        let remaining = Int((notification.expiresAt.milliseconds - now.milliseconds) / 1000)
-        let ttl = min(ttlSeconds, remaining)
-        if ttl >= 1, let encoded = Self.encode(notification) {
-            _ = try await client.compareAndSwap(key, value: encoded, cas: leased.cas, expiration: .seconds(ttl))
-        }
-        return notification
-    }
-
-    /// The user's epoch; with `create`, makes one when missing.
-    private func currentEpoch(_ keys: NotificationCacheKeys, create: Bool) async throws(MemcachedError) -> String? {
-        if let epoch = try await client.get(keys.epoch)?.string { return epoch }
-        guard create else { return nil }
-        let fresh = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        if try await client.add(keys.epoch, value: Array(fresh.utf8), expiration: .seconds(ttlSeconds)) {
-            return fresh
-        }
-        return try await client.get(keys.epoch)?.string
+    private enum Lookup: Sendable {
+        case hit(HeraldCore.Notification)
+        case leased(key: String, cas: UInt64)
+        case bypass
     }
 
     public func invalidate(user: String, ids: [String]) async {
         guard !ids.isEmpty, let keys = keys(for: user) else { return }
+        let ttlSeconds = self.ttlSeconds
         do {
-            guard let epoch = try await currentEpoch(keys, create: false) else { return }
-            for id in ids { try await client.delete(keys.entry(epoch, id: id)) }
+            try await client.withSession { session throws(MemcachedError) in
+                guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
+                for id in ids { try session.delete(keys.entry(epoch, id: id)) }
+            }
         } catch {
             health.markDown(error)
         }
@@ -105,5 +105,18 @@ public final class MemcachedNotificationCache: NotificationCache {
     private static func decode(_ value: [UInt8]) -> HeraldCore.Notification? {
         guard value.first == UInt8(ascii: "N") else { return nil }
         return try? JSONDecoder().decode(HeraldCore.Notification.self, from: Data(value.dropFirst()))
+    }
+}
+
+extension MemcachedSession {
+    /// The user's notification epoch; with `create`, makes one when missing.
+    fileprivate func epoch(
+        _ keys: NotificationCacheKeys, create: Bool, ttlSeconds: Int
+    ) throws(MemcachedError) -> String? {
+        if let epoch = try get(keys.epoch)?.string { return epoch }
+        guard create else { return nil }
+        let fresh = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        if try add(keys.epoch, value: Array(fresh.utf8), expiration: .seconds(ttlSeconds)) { return fresh }
+        return try get(keys.epoch)?.string
     }
 }

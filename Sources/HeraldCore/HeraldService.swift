@@ -42,13 +42,15 @@ public final class HeraldService: Sendable {
         }
         var events: [UserEvent] = []
         var deltas: [CountsDelta] = []
-        var touched: [Touched] = []
         for case .created(let change) in outcomes {
             events.append(change.event)
             deltas.append(change.delta)
-            touched.append(.notification(user: change.notification.user, id: change.notification.id))
         }
-        await committed(events: events, deltas: deltas, touched: touched)
+        // No notification-cache invalidation: a new (user, id) has no cached value. A reader that
+        // missed holds at most a lease, and its store read after the lease sees this commit or
+        // nothing; an expired predecessor's entry is never served (hits check `expires_at`), and a
+        // deleted one's entry was removed by the delete.
+        await committed(events: events, deltas: deltas, touched: [])
         return outcomes
     }
 

@@ -46,6 +46,14 @@ public final class MemcachedClient: Sendable {
         }
     }
 
+    /// Runs `body` on a worker thread with one connection, so a sequence of operations costs one
+    /// thread hop instead of one per operation. `body` must not keep the session.
+    public func withSession<T: Sendable>(
+        _ body: @escaping @Sendable (MemcachedSession) throws(MemcachedError) -> T
+    ) async throws(MemcachedError) -> T {
+        try await run { connection throws(MemcachedError) in try body(MemcachedSession(connection: connection)) }
+    }
+
     /// Reads one item; nil when it does not exist.
     public func get(_ key: String) async throws(MemcachedError) -> MemcachedItem? {
         try await run { connection throws(MemcachedError) in try connection.getMultiple([key])[key] }

@@ -1,0 +1,55 @@
+/// A connection lent to one synchronous block on a worker thread: many operations, one hop.
+///
+/// Obtain one with ``MemcachedClient/withSession(_:)``. It is valid only inside that block and
+/// must not be stored or passed to another thread; every method blocks briefly on the network.
+public struct MemcachedSession {
+    let connection: MemcachedConnection
+
+    /// Reads one item; nil when it does not exist.
+    public func get(_ key: String) throws(MemcachedError) -> MemcachedItem? {
+        try connection.getMultiple([key])[key]
+    }
+
+    /// Reads several items in one round trip per server.
+    public func getMultiple(_ keys: [String]) throws(MemcachedError) -> [String: MemcachedItem] {
+        try connection.getMultiple(keys)
+    }
+
+    /// Stores a value unconditionally.
+    public func set(
+        _ key: String, value: [UInt8], flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) throws(MemcachedError) {
+        _ = try connection.store(.set, key: key, value: value, flags: flags, expiration: expiration)
+    }
+
+    /// Stores only if absent; false when the key existed.
+    @discardableResult
+    public func add(
+        _ key: String, value: [UInt8], flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) throws(MemcachedError) -> Bool {
+        try connection.store(.add, key: key, value: value, flags: flags, expiration: expiration)
+    }
+
+    /// Stores only if unchanged since `cas` was read.
+    public func compareAndSwap(
+        _ key: String, value: [UInt8], cas: UInt64, flags: UInt32 = 0, expiration: MemcachedExpiration = .never
+    ) throws(MemcachedError) -> MemcachedCASOutcome {
+        try connection.compareAndSwap(key: key, value: value, cas: cas, flags: flags, expiration: expiration)
+    }
+
+    /// Deletes an item; false when it did not exist.
+    @discardableResult
+    public func delete(_ key: String) throws(MemcachedError) -> Bool {
+        try connection.delete(key)
+    }
+
+    /// Adds to a counter; nil when the key is missing.
+    public func increment(_ key: String, by delta: UInt32 = 1) throws(MemcachedError) -> UInt64? {
+        try connection.adjust(key, by: delta, increment: true)
+    }
+
+    /// Subtracts from a counter (stopping at 0); nil when the key is missing.
+    public func decrement(_ key: String, by delta: UInt32 = 1) throws(MemcachedError) -> UInt64? {
+        try connection.adjust(key, by: delta, increment: false)
+    }
+}
