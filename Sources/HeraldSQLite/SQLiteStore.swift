@@ -9,6 +9,7 @@ public import HeraldCore
 public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// The GRDB pool, for tests and tools.
     public let pool: DatabasePool
+    private let committer: GroupCommitter
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
@@ -21,6 +22,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
+        committer = GroupCommitter(pool: pool)
     }
 
     // MARK: Writes
@@ -30,7 +32,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) async throws
         -> [CreateOutcome]
     {
-        try await pool.write { db in
+        try await committer.write { db in
             try drafts.map { draft in try Self.create(db, draft, defaultTTLSeconds: defaultTTLSeconds, now: now) }
         }
     }
@@ -67,7 +69,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
-        try await pool.write { db in
+        try await committer.write { db in
             guard let existing = try Self.fetch(db, user: user, id: id), existing.notification.expiresAt > now else {
                 return .notFound
             }
@@ -93,7 +95,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome? {
-        try await pool.write { db in
+        try await committer.write { db in
             guard let existing = try Self.fetch(db, user: user, id: id), existing.notification.expiresAt > now else {
                 return nil
             }
@@ -102,7 +104,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {
-        try await pool.write { db in
+        try await committer.write { db in
             let rows = try db.fetchRows(
                 sql:
                     "SELECT \(NotificationRow.columns) FROM notification WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
@@ -114,7 +116,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
-        try await pool.write { db in
+        try await committer.write { db in
             var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
             var arguments: StatementArguments = [user, now.milliseconds]
             Self.narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
@@ -133,7 +135,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome {
-        try await pool.write { db in
+        try await committer.write { db in
             let condition = "user = ? AND seen_at IS NULL AND expires_at > ?"
             let arguments: StatementArguments = [user, now.milliseconds]
             let unseenAmong =
@@ -295,7 +297,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
-        try await pool.write { db in
+        try await committer.write { db in
             try db.run(sql: "DELETE FROM event WHERE created_at < ?", arguments: [cutoff.milliseconds])
             return db.changesCount
         }
@@ -308,7 +310,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     // MARK: Cache generation
 
     public func bumpCacheGeneration() async throws -> Int64 {
-        try await pool.write { db in
+        try await committer.write { db in
             try db.fetchInt64(
                 sql: """
                     INSERT INTO meta (key, value) VALUES ('cache_generation', 1)
