@@ -19,39 +19,18 @@ struct EventStream: Sendable {
     static let pageSize = 256
 
     func run(writer: inout any ResponseBodyWriter) async throws {
-        let sink = StreamSink(user: user, capacity: bufferCapacity)
+        let heartbeatMilliseconds = Int64(heartbeat.components.seconds * 1000)
+        let sink = StreamSink(
+            user: user, capacity: bufferCapacity, heartbeatMilliseconds: heartbeatMilliseconds,
+            expiresAt: expiresAt)
         guard hub.register(sink) else { return }
         metrics.streamsOpen.increment()
         defer {
             hub.unregister(sink)
             metrics.streamsOpen.decrement()
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await tick(sink) }
-            defer { group.cancelAll() }
-            try await stream(sink, writer: &writer)
-        }
-    }
-
-    /// Heartbeats, and the token expiry.
-    private func tick(_ sink: StreamSink) async {
-        while !Task.isCancelled {
-            var wait = heartbeat
-            if let expiresAt {
-                let left = expiresAt.milliseconds - Timestamp.now().milliseconds
-                if left <= 0 {
-                    sink.close(.tokenExpired)
-                    return
-                }
-                wait = min(wait, .milliseconds(left))
-            }
-            do { try await Task.sleep(for: wait) } catch { return }
-            if let expiresAt, Timestamp.now() >= expiresAt {
-                sink.close(.tokenExpired)
-                return
-            }
-            sink.heartbeat()
-        }
+        // Heartbeats and token expiry come from the hub's one ticker, not a task per stream.
+        try await stream(sink, writer: &writer)
     }
 
     private func stream(_ sink: StreamSink, writer: inout any ResponseBodyWriter) async throws {

@@ -54,10 +54,28 @@ public final class StreamHub: Sendable {
         await run(from: broker.subscribe())
     }
 
-    /// The subscriber loop over an existing subscription.
-    public func run(from subscription: BrokerSubscription) async {
-        for await event in subscription {
-            dispatch(event)
+    /// The subscriber loop over an existing subscription, with the ticker that sends every stream's
+    /// heartbeats and closes streams whose token expired. Returns when the subscription ends or the
+    /// task is cancelled.
+    public func run(from subscription: BrokerSubscription, tick: Duration = .milliseconds(250)) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: tick)
+                    self.tickAll()
+                }
+            }
+            for await event in subscription {
+                dispatch(event)
+            }
+            group.cancelAll()
         }
+    }
+
+    /// One tick over every open stream.
+    func tickAll() {
+        let sinks = state.withLock { $0.sinks.values.flatMap(\.values) }
+        let now = Timestamp.now()
+        for sink in sinks { sink.tick(now: now) }
     }
 }

@@ -34,11 +34,29 @@ final class StreamSink: Sendable {
 
     let user: String
     let capacity: Int
+    /// Interval of `: ping` comments.
+    let heartbeatMilliseconds: Int64
+    /// When the stream's credentials expire (nil: never).
+    let expiresAt: Timestamp?
     private let state = Mutex(State())
+    private let lastHeartbeat: Atomic<Int64>
 
-    init(user: String, capacity: Int) {
+    init(user: String, capacity: Int, heartbeatMilliseconds: Int64 = 15_000, expiresAt: Timestamp? = nil) {
         self.user = user
         self.capacity = capacity
+        self.heartbeatMilliseconds = heartbeatMilliseconds
+        self.expiresAt = expiresAt
+        self.lastHeartbeat = Atomic(Timestamp.now().milliseconds)
+    }
+
+    /// Called by the hub's ticker: closes an expired stream, or asks for a heartbeat when one is due.
+    func tick(now: Timestamp) {
+        if let expiresAt, now >= expiresAt {
+            close(.tokenExpired)
+        } else if now.milliseconds - lastHeartbeat.load(ordering: .relaxed) >= heartbeatMilliseconds {
+            lastHeartbeat.store(now.milliseconds, ordering: .relaxed)
+            heartbeat()
+        }
     }
 
     /// Called by the hub for each live event of the user.
