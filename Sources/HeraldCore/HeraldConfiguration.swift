@@ -6,14 +6,18 @@ public struct HeraldConfiguration: Sendable, Hashable {
     public var eventRetentionSeconds: Int64
     /// How often expired notifications are swept.
     public var expirySweepIntervalMilliseconds: Int
+    /// How long swept (expired) notification rows are kept before they are deleted.
+    public var expiredRetentionSeconds: Int64
 
     public init(
         defaultTTLSeconds: Int64 = 2_592_000,
         eventRetentionSeconds: Int64 = 7 * 24 * 3600,
-        expirySweepIntervalMilliseconds: Int = 1000
+        expirySweepIntervalMilliseconds: Int = 1000,
+        expiredRetentionSeconds: Int64 = 0
     ) {
         self.defaultTTLSeconds = defaultTTLSeconds
         self.eventRetentionSeconds = eventRetentionSeconds
         self.expirySweepIntervalMilliseconds = expirySweepIntervalMilliseconds
+        self.expiredRetentionSeconds = expiredRetentionSeconds
     }
 }

@@ -98,6 +98,13 @@ public final class HeraldService: Sendable {
         return removed.count
     }
 
+    /// Deletes swept notification rows older than the configured retention.
+    @discardableResult
+    public func purgeExpired() async throws(HeraldError) -> Int {
+        let cutoff = Timestamp.now().adding(seconds: -configuration.expiredRetentionSeconds)
+        return try await storeCall { try await store.purgeExpired(sweptBefore: cutoff) }
+    }
+
     /// Deletes events older than the configured retention.
     @discardableResult
     public func pruneEvents() async throws(HeraldError) -> Int {
@@ -180,6 +187,7 @@ public final class HeraldService: Sendable {
         while !Task.isCancelled {
             do {
                 while try await sweepExpired() >= 1000 {}
+                try await purgeExpired()
                 if ContinuousClock.now - lastPrune > .seconds(60) {
                     lastPrune = .now
                     let pruned = try await pruneEvents()

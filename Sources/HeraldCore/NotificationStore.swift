@@ -17,8 +17,11 @@ public protocol NotificationStore: Sendable {
     func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome
     /// Marks every notification of the user seen.
     func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome
-    /// Removes up to `limit` notifications whose `expires_at` has passed, one event each.
+    /// Takes up to `limit` notifications whose `expires_at` has passed out of the counts, one event
+    /// each, and marks them swept (they stay invisible until purged).
     func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome]
+    /// Deletes notifications swept at or before `cutoff`; returns how many.
+    func purgeExpired(sweptBefore cutoff: Timestamp) async throws -> Int
     /// The user's exact counts (O(1): a counters row).
     func counts(user: String) async throws -> Counts
     /// One live (not expired) notification.

@@ -46,6 +46,17 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-swept-expired") { db in
+            // Expired rows are marked swept (counts adjusted, event sent) and kept for the configured
+            // retention before they are purged.
+            try db.execute(
+                sql: """
+                    ALTER TABLE notification ADD COLUMN swept_at INTEGER;
+                    DROP INDEX notification_expires_at;
+                    CREATE INDEX notification_unswept_expiry ON notification (expires_at) WHERE swept_at IS NULL;
+                    CREATE INDEX notification_swept_at ON notification (swept_at) WHERE swept_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

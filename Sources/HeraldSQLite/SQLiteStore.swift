@@ -41,12 +41,17 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         _ db: Database, _ draft: NotificationDraft, defaultTTLSeconds: Int64, now: Timestamp
     ) throws -> CreateOutcome {
         let id = draft.id ?? UUID().uuidString.lowercased()
-        if let existing = try fetch(db, user: draft.user, id: id) {
-            if existing.notification.expiresAt > now {
-                guard existing.notification.hasSameContent(as: draft) else { return .conflict }
-                return .replayed(existing.notification, try counts(db, user: draft.user))
+        if let existing = try fetchWithSweep(db, user: draft.user, id: id) {
+            let notification = existing.prefix.notification
+            if notification.expiresAt > now {
+                guard notification.hasSameContent(as: draft) else { return .conflict }
+                return .replayed(notification, try counts(db, user: draft.user))
             }
-            _ = try remove(db, existing.notification, event: .expired, now: now)
+            if existing.swept {
+                try db.run(sql: "DELETE FROM notification WHERE pk = ?", arguments: [existing.prefix.pk])
+            } else {
+                _ = try remove(db, notification, event: .expired, now: now)
+            }
         }
         let notification = Notification(
             id: id, user: draft.user, type: draft.type, title: draft.title, body: draft.body,
@@ -106,12 +111,25 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {
         try await committer.write { db in
             let rows = try db.fetchRows(
-                sql:
-                    "SELECT \(NotificationRow.columns) FROM notification WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
+                sql: """
+                    SELECT \(NotificationRow.columns) FROM notification
+                    WHERE swept_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?
+                    """,
                 arguments: [now.milliseconds, limit])
             return try rows.map { row in
-                try Self.remove(db, NotificationRow.decode(row).notification, event: .expired, now: now)
+                let (pk, notification) = try NotificationRow.decode(row)
+                try db.run(sql: "UPDATE notification SET swept_at = ? WHERE pk = ?", arguments: [now.milliseconds, pk])
+                return try Self.removeFromCounts(db, notification, event: .expired, now: now)
             }
+        }
+    }
+
+    public func purgeExpired(sweptBefore cutoff: Timestamp) async throws -> Int {
+        try await committer.write { db in
+            try db.run(
+                sql: "DELETE FROM notification WHERE swept_at IS NOT NULL AND swept_at <= ?",
+                arguments: [cutoff.milliseconds])
+            return db.changesCount
         }
     }
 
@@ -169,6 +187,13 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) throws -> RemovalOutcome {
         try db.run(
             sql: "DELETE FROM notification WHERE user = ? AND id = ?", arguments: [notification.user, notification.id])
+        return try removeFromCounts(db, notification, event: name, now: now)
+    }
+
+    /// Takes a notification out of the user's counters and appends its removal event.
+    private static func removeFromCounts(
+        _ db: Database, _ notification: Notification, event name: EventName, now: Timestamp
+    ) throws -> RemovalOutcome {
         let (counts, delta) = try advance(
             db, user: notification.user, unread: -flag(notification.countsAsUnread),
             unseen: -flag(notification.countsAsUnseen))
@@ -231,6 +256,17 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user])
         else { return .empty(user: user) }
         return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
+    }
+
+    private static func fetchWithSweep(
+        _ db: Database, user: String, id: String
+    ) throws -> (
+        prefix: (pk: Int64, notification: Notification), swept: Bool
+    )? {
+        try db.fetchRow(
+            sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
+            arguments: [user, id]
+        ).map(NotificationRow.decodeWithSweep)
     }
 
     private static func fetch(

@@ -43,6 +43,13 @@ struct Serve: AsyncParsableCommand {
     var eventRetention: Int64?
 
     @Option(
+        name: .customLong("expired-retention"),
+        help:
+            "Seconds expired notifications are kept (invisible) before deletion. Env: HERALD_EXPIRED_RETENTION. Default 0."
+    )
+    var expiredRetention: Int64?
+
+    @Option(
         name: .customLong("cache-prefix"),
         help: "Prefix of every memcached key. Env: HERALD_CACHE_PREFIX. Default herald.")
     var cachePrefix: String?
@@ -96,7 +103,8 @@ struct Serve: AsyncParsableCommand {
         guard settings.heartbeatSeconds >= 1 else { throw ConfigurationError(message: "heartbeat must be >= 1 second") }
         let core = HeraldConfiguration(
             defaultTTLSeconds: try Environment.resolve(defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000),
-            eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800))
+            eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800),
+            expiredRetentionSeconds: try Environment.resolve(expiredRetention, "HERALD_EXPIRED_RETENTION", default: 0))
         guard (1...NotificationDraft.maximumTTLSeconds).contains(core.defaultTTLSeconds) else {
             throw ConfigurationError(
                 message: "default-ttl must be between 1 and \(NotificationDraft.maximumTTLSeconds)")

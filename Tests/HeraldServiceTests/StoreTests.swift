@@ -127,6 +127,40 @@ struct StoreTests {
         #expect(try await store.expire(now: later, limit: 10).isEmpty)
     }
 
+    @Test func sweptRowsStayInvisibleUntilPurgedAfterTheirRetention() async throws {
+        _ = try await store.create([try draft("old", ttl: 1), try draft("live")], defaultTTLSeconds: 60, now: now)
+        let sweptAt = now.adding(seconds: 2)
+        #expect(try await store.expire(now: sweptAt, limit: 10).map(\.id) == ["old"])
+        let rows = {
+            try await self.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") }
+        }
+        #expect(try await rows() == 2)  // kept, but invisible and out of the counts
+        #expect(try await store.notification(user: "u1", id: "old", now: sweptAt) == nil)
+        #expect(try await store.list(.init(user: "u1"), now: sweptAt).notifications.map(\.id) == ["live"])
+        #expect(try await store.counts(user: "u1").unread == 1)
+        #expect(try await store.expire(now: sweptAt, limit: 10).isEmpty)  // swept once only
+        #expect(try await store.purgeExpired(sweptBefore: sweptAt.adding(seconds: -1)) == 0)
+        #expect(try await store.purgeExpired(sweptBefore: sweptAt) == 1)
+        #expect(try await rows() == 1)
+    }
+
+    @Test func anExpiredIdCanBeCreatedAgainBeforeOrAfterTheSweep() async throws {
+        _ = try await store.create([try draft("a", ttl: 1), try draft("b", ttl: 1)], defaultTTLSeconds: 60, now: now)
+        let later = now.adding(seconds: 2)
+        _ = try await store.expire(now: later, limit: 1)  // sweeps "a" only
+        let again = try await store.create([try draft("a"), try draft("b")], defaultTTLSeconds: 60, now: later)
+        for outcome in again {
+            guard case .created = outcome else {
+                Issue.record("expected created, got \(outcome)")
+                return
+            }
+        }
+        let names = try await store.events(user: "u1", after: 0, limit: 20).map(\.name)
+        #expect(names == [.created, .created, .expired, .created, .expired, .created])
+        #expect(try await store.counts(user: "u1").unread == 2)
+        #expect(try await store.expire(now: later, limit: 10).isEmpty)
+    }
+
     @Test func replayAndConflictAreDecidedByContent() async throws {
         let first = try await store.create([try draft("same")], defaultTTLSeconds: 60, now: now)
         guard case .created = first[0] else { Issue.record("expected created"); return }
