@@ -15,15 +15,9 @@ final class HTTPConnection: Sendable {
 
     static func connect(host: String, port: Int, group: any EventLoopGroup) async throws -> HTTPConnection {
         let pending = PendingResponses()
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseHandler(pending: pending))
-                }
-            }
-            .connect(host: host, port: port).get()
+        let channel = try await ClientConnector.connect(host: host, port: port, group: group) {
+            ResponseHandler(pending: pending)
+        }
         return HTTPConnection(channel: channel, pending: pending)
     }
 
@@ -55,7 +49,7 @@ final class HTTPConnection: Sendable {
 }
 
 /// Completes the pending requests in order as their responses end.
-final class ResponseHandler: ChannelInboundHandler {
+final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     private let pending: PendingResponses
     private var status: UInt = 0

@@ -31,15 +31,9 @@ enum SSESubscriber {
         host: String, port: Int, path: String, headers: [(String, String)], log: DeliveryLog,
         group: any EventLoopGroup
     ) async throws -> any Channel {
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(SSEHandler(log: log))
-                }
-            }
-            .connect(host: host, port: port).get()
+        let channel = try await ClientConnector.connect(host: host, port: port, group: group) {
+            SSEHandler(log: log)
+        }
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
         head.headers.add(name: "Host", value: host)
         head.headers.add(name: "Accept", value: "text/event-stream")
@@ -51,7 +45,7 @@ enum SSESubscriber {
 }
 
 /// Parses the SSE byte stream line by line; cheap enough for 10k+ streams on one loop.
-final class SSEHandler: ChannelInboundHandler {
+final class SSEHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     private let log: DeliveryLog
     private var carry: [UInt8] = []
