@@ -40,14 +40,13 @@ enum JSONIO {
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
-        let data = Data(buffer.readableBytesView)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil else {
-            throw HeraldError(.invalidJSON, "body is not valid JSON")
-        }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as HeraldError {
             throw error
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // The decoder's own syntax check: one parse tells bad JSON from a bad shape.
+            throw HeraldError(.invalidJSON, "body is not valid JSON")
         } catch {
             throw HeraldError(.invalidField, "body does not match the expected shape")
         }

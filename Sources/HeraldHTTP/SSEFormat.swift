@@ -7,7 +7,7 @@ enum SSEFormat {
     static let ping = ": ping\n\n"
 
     static func append(_ event: UserEvent, to buffer: inout ByteBuffer) {
-        buffer.writeString("id: \(event.seq)\nevent: \(event.name.rawValue)\ndata: \(event.data)\n\n")
+        append(id: event.seq, name: event.name, data: event.data, to: &buffer)
     }
 
     static func append(id: Int64, name: EventName, data: String, to buffer: inout ByteBuffer) {

@@ -49,11 +49,6 @@ public final class StreamHub: Sendable {
         for sink in sinks { sink.close(.shutdown) }
     }
 
-    /// The subscriber loop: feeds the hub from the broker until the subscription ends or the task is cancelled.
-    public func run(from broker: any EventBroker) async {
-        await run(from: broker.subscribe())
-    }
-
     /// The subscriber loop over an existing subscription, with the ticker that sends every stream's
     /// heartbeats and closes streams whose token expired. Returns when the subscription ends or the
     /// task is cancelled.

@@ -7,16 +7,10 @@ enum NotificationRow {
     static let columns =
         "pk, user, id, type, title, body, data, tags, created_at, expires_at, read_at, seen_at, archived_at, swept_at"
 
+    /// Whether the sweeper already processed the row's expiry.
+    static func isSwept(_ row: Row) -> Bool { (row["swept_at"] as Int64?) != nil }
+
     static func decode(_ row: Row) throws -> (pk: Int64, notification: Notification) {
-        try decodeWithSweep(row).prefix
-    }
-
-    /// The row and whether the sweeper already processed its expiry.
-    static func decodeWithSweep(_ row: Row) throws -> (prefix: (pk: Int64, notification: Notification), swept: Bool) {
-        ((try decodeNotification(row)), (row["swept_at"] as Int64?) != nil)
-    }
-
-    private static func decodeNotification(_ row: Row) throws -> (pk: Int64, notification: Notification) {
         let decoder = JSONDecoder()
         let dataText: String = row["data"]
         let tagsText: String = row["tags"]

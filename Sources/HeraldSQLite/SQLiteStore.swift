@@ -41,14 +41,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         _ db: Database, _ draft: NotificationDraft, defaultTTLSeconds: Int64, now: Timestamp
     ) throws -> CreateOutcome {
         let id = draft.id ?? UUID().uuidString.lowercased()
-        if let existing = try fetchWithSweep(db, user: draft.user, id: id) {
-            let notification = existing.prefix.notification
+        if let row = try fetchRow(db, user: draft.user, id: id) {
+            let (pk, notification) = try NotificationRow.decode(row)
             if notification.expiresAt > now {
                 guard notification.hasSameContent(as: draft) else { return .conflict }
                 return .replayed(notification, try counts(db, user: draft.user))
             }
-            if existing.swept {
-                try db.run(sql: "DELETE FROM notification WHERE pk = ?", arguments: [existing.prefix.pk])
+            if NotificationRow.isSwept(row) {
+                try db.run(sql: "DELETE FROM notification WHERE pk = ?", arguments: [pk])
             } else {
                 _ = try remove(db, notification, event: .expired, now: now)
             }
@@ -75,9 +75,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
         try await committer.write { db in
-            guard let existing = try Self.fetch(db, user: user, id: id), existing.notification.expiresAt > now else {
-                return .notFound
-            }
+            guard let existing = try Self.fetchLive(db, user: user, id: id, now: now) else { return .notFound }
             let before = existing.notification
             guard let after = change.apply(to: before, at: now) else {
                 return .unchanged(before, try Self.counts(db, user: user))
@@ -101,9 +99,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome? {
         try await committer.write { db in
-            guard let existing = try Self.fetch(db, user: user, id: id), existing.notification.expiresAt > now else {
-                return nil
-            }
+            guard let existing = try Self.fetchLive(db, user: user, id: id, now: now) else { return nil }
             return try Self.remove(db, existing.notification, event: .deleted, now: now)
         }
     }
@@ -258,26 +254,22 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
     }
 
-    private static func fetchWithSweep(
-        _ db: Database, user: String, id: String
-    ) throws -> (
-        prefix: (pk: Int64, notification: Notification), swept: Bool
-    )? {
+    private static func fetchRow(_ db: Database, user: String, id: String) throws -> Row? {
         try db.fetchRow(
             sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
-            arguments: [user, id]
-        ).map(NotificationRow.decodeWithSweep)
+            arguments: [user, id])
     }
 
-    private static func fetch(
-        _ db: Database, user: String, id: String
+    /// The notification unless it is missing or expired (expired behaves as deleted).
+    private static func fetchLive(
+        _ db: Database, user: String, id: String, now: Timestamp
     ) throws -> (
         pk: Int64, notification: Notification
     )? {
-        try db.fetchRow(
-            sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
-            arguments: [user, id]
-        ).map(NotificationRow.decode)
+        guard let found = try fetchRow(db, user: user, id: id).map(NotificationRow.decode),
+            found.notification.expiresAt > now
+        else { return nil }
+        return found
     }
 
     // MARK: Reads
@@ -288,10 +280,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func notification(user: String, id: String, now: Timestamp) async throws -> HeraldCore.Notification? {
         try await pool.read { db in
-            guard let found = try Self.fetch(db, user: user, id: id), found.notification.expiresAt > now else {
-                return nil
-            }
-            return found.notification
+            try Self.fetchLive(db, user: user, id: id, now: now)?.notification
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Credentials options shared by `serve` and `token`.
 struct SecretOptions: ParsableArguments {
@@ -47,17 +48,4 @@ struct SecretOptions: ParsableArguments {
         log("development token secret: \(Self.developmentTokenSecret)")
         return Self.developmentTokenSecret
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var view = Substring(self)
-        while let first = view.first, set.contains(first) { view.removeFirst() }
-        while let last = view.last, set.contains(last) { view.removeLast() }
-        return String(view)
-    }
-}
-
-extension Set where Element == Character {
-    static let whitespaces: Set<Character> = [" ", "\t"]
 }
