@@ -1,6 +1,7 @@
+import Memcached
 import Metrics
 
-/// Counters the caches report through swift-metrics.
+/// What the caches report through swift-metrics (exported by `/metrics`; names listed in the README).
 enum CacheMetrics {
     static let hits = Counter(label: "herald_cache_hits_total")
     static let misses = Counter(label: "herald_cache_misses_total")
@@ -9,4 +10,39 @@ enum CacheMetrics {
     static let errors = Counter(label: "herald_cache_errors_total")
     static let notificationHits = Counter(label: "herald_cache_notification_hits_total")
     static let notificationMisses = Counter(label: "herald_cache_notification_misses_total")
+    static let leaseConflicts = Counter(label: "herald_cache_lease_conflicts_total")
+    static let memcachedErrors = Counter(label: "herald_memcached_errors_total")
+
+    /// One memcached round trip of the caches, timed by operation.
+    enum Operation: String, CaseIterable {
+        case countsRead = "counts_read"
+        case countsFill = "counts_fill"
+        case countsApply = "counts_apply"
+        case notificationRead = "notification_read"
+        case notificationFill = "notification_fill"
+        case notificationInvalidate = "notification_invalidate"
+
+        var timer: Timer { Self.timers[self]! }
+
+        private static let timers: [Operation: Timer] = Dictionary(
+            uniqueKeysWithValues: allCases.map {
+                ($0, Timer(label: "herald_memcached_duration_seconds", dimensions: [("operation", $0.rawValue)]))
+            })
+    }
+
+    /// Runs one memcached call, recording its latency, or counting its failure.
+    static func memcached<T>(
+        _ operation: Operation, _ body: () async throws(MemcachedError) -> T
+    ) async throws(MemcachedError) -> T {
+        let start = ContinuousClock.now
+        do {
+            let value = try await body()
+            let elapsed = start.duration(to: .now).components
+            operation.timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+            return value
+        } catch {
+            memcachedErrors.increment()
+            throw error
+        }
+    }
 }

@@ -38,18 +38,21 @@ public final class MemcachedCountsCache: CountsCache {
         let ttl = self.ttl
         do {
             // One hop: read the lineage, or start a fresh epoch for the fill.
-            let lookup = try await client.withSession { session throws(MemcachedError) -> Lookup in
-                if let epoch = try session.get(keys.epoch)?.string {
-                    let items = try session.getMultiple([keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)])
-                    if let unread = items[keys.unread(epoch)]?.counter,
-                        let unseen = items[keys.unseen(epoch)]?.counter, let seq = items[keys.seq(epoch)]?.counter
-                    {
-                        return .hit(Counts(user: user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq)))
+            let lookup = try await CacheMetrics.memcached(.countsRead) { () async throws(MemcachedError) in
+                try await client.withSession { session throws(MemcachedError) -> Lookup in
+                    if let epoch = try session.get(keys.epoch)?.string {
+                        let items = try session.getMultiple([keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)])
+                        if let unread = items[keys.unread(epoch)]?.counter,
+                            let unseen = items[keys.unseen(epoch)]?.counter, let seq = items[keys.seq(epoch)]?.counter
+                        {
+                            return .hit(
+                                Counts(user: user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq)))
+                        }
                     }
+                    let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+                    try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
+                    return .miss(epoch: epoch)
                 }
-                let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-                try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
-                return .miss(epoch: epoch)
             }
             switch lookup {
             case .hit(let counts):
@@ -58,8 +61,10 @@ public final class MemcachedCountsCache: CountsCache {
             case .miss(let epoch):
                 CacheMetrics.misses.increment()
                 let counts = try await load()  // strictly after the epoch was set
-                try await client.withSession { session throws(MemcachedError) in
-                    try session.fill(keys, epoch: epoch, counts: counts, ttl: ttl)
+                try await CacheMetrics.memcached(.countsFill) { () async throws(MemcachedError) in
+                    try await client.withSession { session throws(MemcachedError) in
+                        try session.fill(keys, epoch: epoch, counts: counts, ttl: ttl)
+                    }
                 }
                 CacheMetrics.fills.increment()
                 return counts
@@ -79,10 +84,12 @@ public final class MemcachedCountsCache: CountsCache {
         let work = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
         guard !work.isEmpty else { return }
         do {
-            let conflicts = try await client.withSession { session throws(MemcachedError) -> Int in
-                var conflicts = 0
-                for (delta, keys) in work where try !session.apply(delta, keys) { conflicts += 1 }
-                return conflicts
+            let conflicts = try await CacheMetrics.memcached(.countsApply) { () async throws(MemcachedError) in
+                try await client.withSession { session throws(MemcachedError) -> Int in
+                    var conflicts = 0
+                    for (delta, keys) in work where try !session.apply(delta, keys) { conflicts += 1 }
+                    return conflicts
+                }
             }
             if conflicts > 0 { CacheMetrics.conflicts.increment(by: conflicts) }
         } catch {

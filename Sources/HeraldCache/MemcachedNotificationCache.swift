@@ -33,20 +33,24 @@ public final class MemcachedNotificationCache: NotificationCache {
         let ttlSeconds = self.ttlSeconds
         do {
             // One hop: the entry, or a lease to fill it.
-            let lookup = try await client.withSession { session throws(MemcachedError) -> Lookup in
-                guard let epoch = try session.epoch(keys, create: true, ttlSeconds: ttlSeconds) else { return .bypass }
-                let key = keys.entry(epoch, id: id)
-                if let item = try session.get(key), let cached = Self.decode(item.value), cached.user == user,
-                    cached.id == id
-                {
-                    if cached.expiresAt > now { return .hit(cached) }
-                    try session.delete(key)
+            let lookup = try await CacheMetrics.memcached(.notificationRead) { () async throws(MemcachedError) in
+                try await client.withSession { session throws(MemcachedError) -> Lookup in
+                    guard let epoch = try session.epoch(keys, create: true, ttlSeconds: ttlSeconds) else {
+                        return .bypass
+                    }
+                    let key = keys.entry(epoch, id: id)
+                    if let item = try session.get(key), let cached = Self.decode(item.value), cached.user == user,
+                        cached.id == id
+                    {
+                        if cached.expiresAt > now { return .hit(cached) }
+                        try session.delete(key)
+                    }
+                    let lease = Array("L\(UInt64.random(in: 1...UInt64.max))".utf8)
+                    guard try session.add(key, value: lease, expiration: .seconds(Self.leaseSeconds)),
+                        let leased = try session.get(key), leased.value == lease
+                    else { return .contended }  // another reader is filling, or a writer just invalidated
+                    return .leased(key: key, cas: leased.cas)
                 }
-                let lease = Array("L\(UInt64.random(in: 1...UInt64.max))".utf8)
-                guard try session.add(key, value: lease, expiration: .seconds(Self.leaseSeconds)),
-                    let leased = try session.get(key), leased.value == lease
-                else { return .bypass }  // another reader is filling, or a writer just invalidated
-                return .leased(key: key, cas: leased.cas)
             }
             switch lookup {
             case .hit(let notification):
@@ -55,12 +59,18 @@ public final class MemcachedNotificationCache: NotificationCache {
             case .bypass:
                 CacheMetrics.notificationMisses.increment()
                 return try await load()
+            case .contended:
+                CacheMetrics.notificationMisses.increment()
+                CacheMetrics.leaseConflicts.increment()
+                return try await load()
             case .leased(let key, let cas):
                 CacheMetrics.notificationMisses.increment()
                 guard let notification = try await load() else { return nil }  // strictly after the lease
                 let ttl = min(ttlSeconds, Int((notification.expiresAt.milliseconds - now.milliseconds) / 1000))
                 if ttl >= 1, let encoded = Self.encode(notification) {
-                    _ = try await client.compareAndSwap(key, value: encoded, cas: cas, expiration: .seconds(ttl))
+                    _ = try await CacheMetrics.memcached(.notificationFill) { () async throws(MemcachedError) in
+                        try await client.compareAndSwap(key, value: encoded, cas: cas, expiration: .seconds(ttl))
+                    }
                 }
                 return notification
             }
@@ -73,16 +83,21 @@ public final class MemcachedNotificationCache: NotificationCache {
     private enum Lookup: Sendable {
         case hit(HeraldCore.Notification)
         case leased(key: String, cas: UInt64)
+        /// No cache lineage to use.
         case bypass
+        /// Someone else holds the lease (a lease conflict): read the store without filling.
+        case contended
     }
 
     public func invalidate(user: String, ids: [String]) async {
         guard !ids.isEmpty, let keys = keys(for: user) else { return }
         let ttlSeconds = self.ttlSeconds
         do {
-            try await client.withSession { session throws(MemcachedError) in
-                guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
-                for id in ids { try session.delete(keys.entry(epoch, id: id)) }
+            try await CacheMetrics.memcached(.notificationInvalidate) { () async throws(MemcachedError) in
+                try await client.withSession { session throws(MemcachedError) in
+                    guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
+                    for id in ids { try session.delete(keys.entry(epoch, id: id)) }
+                }
             }
         } catch {
             health.markDown(error)
@@ -92,7 +107,9 @@ public final class MemcachedNotificationCache: NotificationCache {
     public func invalidateAll(user: String) async {
         guard let keys = keys(for: user) else { return }
         do {
-            try await client.delete(keys.epoch)
+            _ = try await CacheMetrics.memcached(.notificationInvalidate) { () async throws(MemcachedError) in
+                try await client.delete(keys.epoch)
+            }
         } catch {
             health.markDown(error)
         }

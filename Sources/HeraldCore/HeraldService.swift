@@ -37,7 +37,7 @@ public final class HeraldService: Sendable {
     /// Creates several notifications in one transaction; each is independent.
     public func create(_ drafts: [NotificationDraft]) async throws(HeraldError) -> [CreateOutcome] {
         guard !drafts.isEmpty else { return [] }
-        let outcomes = try await storeCall {
+        let outcomes = try await storeCall(.create) {
             try await store.create(drafts, defaultTTLSeconds: configuration.defaultTTLSeconds, now: .now())
         }
         var events: [UserEvent] = []
@@ -56,7 +56,7 @@ public final class HeraldService: Sendable {
 
     /// Reads, unreads, archives or unarchives one notification.
     public func change(_ change: StateChange, user: String, id: String) async throws(HeraldError) -> ChangeOutcome {
-        let outcome = try await storeCall { try await store.change(change, user: user, id: id, now: .now()) }
+        let outcome = try await storeCall(.change) { try await store.change(change, user: user, id: id, now: .now()) }
         if case .changed(let result) = outcome {
             await committed(
                 events: [result.event], deltas: [result.delta], touched: [.notification(user: user, id: id)])
@@ -66,7 +66,7 @@ public final class HeraldService: Sendable {
 
     /// Deletes one notification; nil when unknown.
     public func delete(user: String, id: String) async throws(HeraldError) -> RemovalOutcome? {
-        let outcome = try await storeCall { try await store.delete(user: user, id: id, now: .now()) }
+        let outcome = try await storeCall(.delete) { try await store.delete(user: user, id: id, now: .now()) }
         if let outcome {
             await committed(
                 events: [outcome.event], deltas: [outcome.delta], touched: [.notification(user: user, id: id)])
@@ -76,14 +76,14 @@ public final class HeraldService: Sendable {
 
     /// Marks every unread notification read.
     public func readAll(user: String, filter: BulkFilter) async throws(HeraldError) -> BulkOutcome {
-        let outcome = try await storeCall { try await store.readAll(user: user, filter: filter, now: .now()) }
+        let outcome = try await storeCall(.readAll) { try await store.readAll(user: user, filter: filter, now: .now()) }
         await committed(bulk: outcome, user: user)
         return outcome
     }
 
     /// Marks every notification seen.
     public func markAllSeen(user: String) async throws(HeraldError) -> BulkOutcome {
-        let outcome = try await storeCall { try await store.markAllSeen(user: user, now: .now()) }
+        let outcome = try await storeCall(.seen) { try await store.markAllSeen(user: user, now: .now()) }
         await committed(bulk: outcome, user: user)
         return outcome
     }
@@ -91,7 +91,9 @@ public final class HeraldService: Sendable {
     /// Removes expired notifications (one event each); returns how many.
     @discardableResult
     public func sweepExpired(limit: Int = 1000) async throws(HeraldError) -> Int {
-        let removed = try await storeCall { try await store.expire(now: .now(), limit: limit) }
+        let removed = try await storeCall(.expire) { try await store.expire(now: .now(), limit: limit) }
+        ServiceMetrics.expirySweeps.increment()
+        if !removed.isEmpty { ServiceMetrics.notificationsExpired.increment(by: removed.count) }
         await committed(
             events: removed.map(\.event), deltas: removed.map(\.delta),
             touched: removed.map { .notification(user: $0.counts.user, id: $0.id) })
@@ -102,14 +104,14 @@ public final class HeraldService: Sendable {
     @discardableResult
     public func purgeExpired() async throws(HeraldError) -> Int {
         let cutoff = Timestamp.now().adding(seconds: -configuration.expiredRetentionSeconds)
-        return try await storeCall { try await store.purgeExpired(sweptBefore: cutoff) }
+        return try await storeCall(.purge) { try await store.purgeExpired(sweptBefore: cutoff) }
     }
 
     /// Deletes events older than the configured retention.
     @discardableResult
     public func pruneEvents() async throws(HeraldError) -> Int {
         let cutoff = Timestamp.now().adding(seconds: -configuration.eventRetentionSeconds)
-        return try await storeCall { try await store.pruneEvents(createdBefore: cutoff) }
+        return try await storeCall(.prune) { try await store.pruneEvents(createdBefore: cutoff) }
     }
 
     /// What a committed write changed, for cache invalidation.
@@ -126,6 +128,7 @@ public final class HeraldService: Sendable {
     /// After commit: publish, then bring the caches up to date, all before the caller answers.
     private func committed(events: [UserEvent], deltas: [CountsDelta], touched: [Touched]) async {
         guard !events.isEmpty else { return }
+        ServiceMetrics.eventsCommitted.increment(by: events.count)
         await broker.publish(events)
         await cache.apply(deltas.filter { !$0.isEmpty })
         guard let notificationCache else { return }
@@ -144,14 +147,16 @@ public final class HeraldService: Sendable {
     /// The user's exact counts, from the cache when it holds a proven-fresh value, else the store.
     public func counts(user: String) async throws(HeraldError) -> Counts {
         let store = self.store
-        return try await storeCall {
-            try await cache.counts(user: user) { try await store.counts(user: user) }
+        return try await storeCall(nil) {
+            try await cache.counts(user: user) {
+                try await ServiceMetrics.timed(.counts) { try await store.counts(user: user) }
+            }
         }
     }
 
     /// The user's counts straight from the store.
     public func storedCounts(user: String) async throws(HeraldError) -> Counts {
-        try await storeCall { try await store.counts(user: user) }
+        try await storeCall(.counts) { try await store.counts(user: user) }
     }
 
     /// One live notification, or nil: from the notification cache when it holds a fresh entry.
@@ -159,23 +164,25 @@ public final class HeraldService: Sendable {
         let store = self.store
         let now = Timestamp.now()
         guard let notificationCache else {
-            return try await storeCall { try await store.notification(user: user, id: id, now: now) }
+            return try await storeCall(.notification) { try await store.notification(user: user, id: id, now: now) }
         }
-        return try await storeCall {
+        return try await storeCall(nil) {
             try await notificationCache.notification(user: user, id: id, now: now) {
-                try await store.notification(user: user, id: id, now: now)
+                try await ServiceMetrics.timed(.notification) {
+                    try await store.notification(user: user, id: id, now: now)
+                }
             }
         }
     }
 
     /// One page of notifications, newest first.
     public func list(_ query: NotificationQuery) async throws(HeraldError) -> NotificationPage {
-        try await storeCall { try await store.list(query, now: .now()) }
+        try await storeCall(.list) { try await store.list(query, now: .now()) }
     }
 
     /// Retained events after `seq`.
     public func events(user: String, after seq: Int64, limit: Int) async throws(HeraldError) -> [UserEvent] {
-        try await storeCall { try await store.events(user: user, after: seq, limit: limit) }
+        try await storeCall(.events) { try await store.events(user: user, after: seq, limit: limit) }
     }
 
     // MARK: Maintenance
@@ -200,12 +207,17 @@ public final class HeraldService: Sendable {
         }
     }
 
-    private func storeCall<T>(_ body: () async throws -> T) async throws(HeraldError) -> T {
+    /// Runs a store call (timed under `operation` when given), turning failures into `HeraldError`.
+    private func storeCall<T>(
+        _ operation: ServiceMetrics.StoreOperation?, _ body: () async throws -> T
+    ) async throws(HeraldError) -> T {
         do {
-            return try await body()
+            guard let operation else { return try await body() }
+            return try await ServiceMetrics.timed(operation, body)
         } catch let error as HeraldError {
             throw error
         } catch {
+            ServiceMetrics.storeErrors.increment()
             logger.error("store failure", metadata: ["error": "\(error)"])
             throw HeraldError.storeFailure(error)
         }

@@ -22,10 +22,18 @@ public struct HeraldRoutes: Sendable {
         self.settings = settings
     }
 
-    /// Builds the router with the error middleware and every route.
-    public func router() -> Router<BasicRequestContext> {
+    /// Builds the router with its middleware (CORS when origins are configured, errors) and every
+    /// route, the demo page's too when a demo user is set; throws when the demo page's files are missing.
+    public func router() throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware())
+        if !settings.corsOrigins.isEmpty {
+            router.add(middleware: OriginCORSMiddleware(origins: settings.corsOrigins))
+        }
         router.add(middleware: ErrorMiddleware())
+        if let demoUser = settings.demoUser {
+            addDemoRoutes(to: router, user: demoUser, assets: try DemoAssets.load())
+        }
         router.get("/healthz") { _, _ in try JSONIO.response(["status": "ok"]) }
         router.get("/readyz") { _, _ in try await readiness() }
         router.get("/metrics") { _, _ in
@@ -103,7 +111,12 @@ public struct HeraldRoutes: Sendable {
         let principal = try await auth.principal(for: request)
         try principal.requireBackend()
         let input = try await JSONIO.decode(NotificationInput.self, from: request, limit: JSONIO.singleBodyLimit)
-        switch try await service.create(input.draft) {
+        return try created(await service.create(input.draft))
+    }
+
+    /// The answer to a single create: 201 new, 200 replay, 409 conflict.
+    func created(_ outcome: CreateOutcome) throws -> Response {
+        switch outcome {
         case .created(let change):
             return try JSONIO.response(
                 NotificationWithCounts(notification: change.notification, counts: change.counts), status: .created)
@@ -189,7 +202,7 @@ public struct HeraldRoutes: Sendable {
         let principal = try await auth.principal(for: request)
         try principal.authorize(user: user)
         let lastEventID =
-            request.headers[HTTPField.Name("Last-Event-ID")!]
+            request.headers[.lastEventID]
             ?? request.uri.queryParameters["last_event_id"].map(String.init)
         let stream = EventStream(
             user: user, lastEventID: lastEventID, service: service, hub: hub, metrics: metrics,

@@ -6,13 +6,20 @@ public struct HeraldServerSettings: Sendable {
     public var heartbeatSeconds: Int
     /// Live events buffered per stream before it switches to catching up from the log.
     public var streamBufferCapacity: Int
+    /// The user whose inbox the demo page at `/` shows; nil serves no demo page.
+    public var demoUser: String?
+    /// Origins allowed to call the API from a browser (CORS); `*` allows every origin.
+    public var corsOrigins: [String]
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512
+        host: String = "127.0.0.1", port: Int = 8080, heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512,
+        demoUser: String? = nil, corsOrigins: [String] = []
     ) {
         self.host = host
         self.port = port
         self.heartbeatSeconds = heartbeatSeconds
         self.streamBufferCapacity = streamBufferCapacity
+        self.demoUser = demoUser
+        self.corsOrigins = corsOrigins
     }
 }

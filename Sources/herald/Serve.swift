@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HeraldCache
 import HeraldCore
 import HeraldHTTP
@@ -64,15 +65,43 @@ struct Serve: AsyncParsableCommand {
         help: "trace, debug, info, notice, warning, error. Env: HERALD_LOG_LEVEL. Default info.")
     var logLevel: String?
 
+    @Option(
+        name: .customLong("log-format"),
+        help: "text (human) or json (one object per line). Env: HERALD_LOG_FORMAT. Default text.")
+    var logFormat: String?
+
+    @Flag(help: "Serve the demo inbox page at / (on with --dev). Env: HERALD_DEMO=1.")
+    var demo = false
+
+    @Option(
+        name: .customLong("demo-user"),
+        help: "The user whose inbox the demo page shows. Env: HERALD_DEMO_USER. Default demo.")
+    var demoUser: String?
+
+    @Option(
+        name: .customLong("cors-origin"),
+        help:
+            "An origin whose pages may call the API (repeatable; * for any). Env: HERALD_CORS_ORIGINS (comma-separated)."
+    )
+    var corsOrigins: [String] = []
+
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
         let level =
             Logger.Level(rawValue: try Environment.resolve(logLevel, "HERALD_LOG_LEVEL", default: "info")) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        let format = try Environment.resolve(logFormat, "HERALD_LOG_FORMAT", default: "text")
+        switch format {
+        case "text":
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case "json":
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
+        default:
+            throw ValidationError("--log-format must be text or json")
         }
         let logger = Logger(label: "herald")
         let registry = PrometheusCollectorRegistry()
@@ -86,6 +115,25 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// The flag's origins, else `HERALD_CORS_ORIGINS`; each `*` or `scheme://host[:port]`.
+    static func corsOrigins(_ flags: [String]) throws -> [String] {
+        let origins =
+            flags.isEmpty
+            ? (Environment.value("HERALD_CORS_ORIGINS") ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty } : flags
+        for origin in origins where origin != "*" {
+            let valid =
+                (origin.hasPrefix("http://") || origin.hasPrefix("https://")) && !origin.hasSuffix("/")
+                && origin.split(separator: "/").count == 2
+            guard valid else {
+                throw ConfigurationError(
+                    message: "--cors-origin \(origin): expected * or scheme://host[:port] (no path, no trailing /)")
+            }
+        }
+        return origins
+    }
+
     static func authenticator(apiKeys: [String], tokenSecret: String) async throws -> Authenticator {
         do {
             return try await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret)
@@ -95,10 +143,20 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(logger: Logger, registry: PrometheusCollectorRegistry) async throws {
-        let settings = HeraldServerSettings(
+        var settings = HeraldServerSettings(
             host: try Environment.resolve(host, "HERALD_HOST", default: "127.0.0.1"),
             port: try Environment.resolve(port, "HERALD_PORT", default: 8080),
             heartbeatSeconds: try Environment.resolve(heartbeat, "HERALD_HEARTBEAT", default: 15))
+        if demo || secrets.isDev || Environment.flag("HERALD_DEMO") {
+            let user = try Environment.resolve(demoUser, "HERALD_DEMO_USER", default: "demo")
+            do {
+                try Identifier.validate(user, what: "demo user")
+            } catch {
+                throw ConfigurationError(message: "--demo-user: \(error.message)")
+            }
+            settings.demoUser = user
+        }
+        settings.corsOrigins = try Self.corsOrigins(corsOrigins)
         guard (1...65535).contains(settings.port) else { throw ConfigurationError(message: "port must be 1-65535") }
         guard settings.heartbeatSeconds >= 1 else { throw ConfigurationError(message: "heartbeat must be >= 1 second") }
         let core = HeraldConfiguration(
@@ -137,10 +195,14 @@ struct Serve: AsyncParsableCommand {
             service: service, auth: try await Self.authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret), hub: hub,
             metrics: HeraldMetrics(registry: registry), settings: settings)
         let address = "http://\(settings.host):\(settings.port)"
+        let servesDemo = settings.demoUser != nil
         let app = Application(
-            router: routes.router(),
+            router: try routes.router(),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "herald"),
-            onServerRunning: { _ in logger.info("herald ready, listening on \(address)") },
+            onServerRunning: { _ in
+                logger.info("herald ready, listening on \(address)")
+                if servesDemo { logger.notice("demo inbox: \(address)/") }
+            },
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -27,7 +27,7 @@ struct HTTPHarness {
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),
             settings: HeraldServerSettings(
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity))
-        app = Application(router: routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        app = Application(router: try routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let hub = self.hub
         let subscription = services.broker.subscribe()
         subscriber = Task { await hub.run(from: subscription) }

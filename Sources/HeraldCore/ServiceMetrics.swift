@@ -1,0 +1,32 @@
+import Metrics
+
+/// What the service reports through swift-metrics (exported by `/metrics`; names listed in the README).
+enum ServiceMetrics {
+    static let eventsCommitted = Counter(label: "herald_events_committed_total")
+    static let expirySweeps = Counter(label: "herald_expiry_sweeps_total")
+    static let notificationsExpired = Counter(label: "herald_notifications_expired_total")
+    static let storeErrors = Counter(label: "herald_store_errors_total")
+
+    /// A store call, timed by operation in `herald_store_duration_seconds`.
+    enum StoreOperation: String, CaseIterable, Sendable {
+        case create, change, delete, readAll = "read_all", seen, expire, purge, prune, counts, notification, list
+        case events
+
+        var timer: Timer { Self.timers[self]! }
+
+        private static let timers: [StoreOperation: Timer] = Dictionary(
+            uniqueKeysWithValues: allCases.map {
+                ($0, Timer(label: "herald_store_duration_seconds", dimensions: [("operation", $0.rawValue)]))
+            })
+    }
+
+    /// Runs `body`, recording its duration under `operation`.
+    static func timed<T>(_ operation: StoreOperation, _ body: () async throws -> T) async rethrows -> T {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = start.duration(to: .now).components
+            operation.timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        }
+        return try await body()
+    }
+}

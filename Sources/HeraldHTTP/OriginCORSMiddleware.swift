@@ -1,0 +1,37 @@
+import HTTPTypes
+public import Hummingbird
+
+/// CORS for a configured list of origins: requests from a listed origin (or any, with `*`) get
+/// Hummingbird's CORS handling (preflight answers and `Access-Control-*` headers, credentials
+/// allowed so the `herald_token` cookie works); other origins get no CORS headers, so browsers
+/// refuse them.
+public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    private let origins: Set<String>
+    private let allowsEveryOrigin: Bool
+    private let cors: CORSMiddleware<Context>
+
+    /// - Parameter origins: exact origins such as `https://app.example.com`, or `*`.
+    public init(origins: [String]) {
+        self.origins = Set(origins)
+        allowsEveryOrigin = origins.contains("*")
+        cors = CORSMiddleware(
+            allowOrigin: .originBased,
+            allowHeaders: [.accept, .authorization, .contentType, .lastEventID, .cacheControl],
+            allowMethods: [.get, .post, .delete, .head, .options],
+            allowCredentials: true,
+            maxAge: .seconds(600))
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let origin = request.headers[.origin], allowsEveryOrigin || origins.contains(origin) else {
+            return try await next(request, context)
+        }
+        return try await cors.handle(request, context: context, next: next)
+    }
+}
+
+extension HTTPField.Name {
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
