@@ -85,9 +85,19 @@ let package = Package(
             resources: [.copy("Demo")],
             swiftSettings: strict
         ),
+        .target(
+            name: "HeraldClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "herald",
             dependencies: [
+                "HeraldClient",
                 "HeraldCore",
                 "HeraldSQLite",
                 "HeraldCache",
@@ -127,6 +137,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HeraldClientTests",
+            dependencies: ["HeraldClient"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HeraldCoreTests",
             dependencies: ["HeraldCore"],
             swiftSettings: strict
@@ -140,7 +155,11 @@ let package = Package(
             name: "HeraldHTTPTests",
             dependencies: [
                 "HeraldCore", "HeraldSQLite", "HeraldCache", "HeraldHTTP", "Memcached", "HeraldTestSupport",
+                "HeraldClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],

@@ -15,7 +15,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
         let start = ContinuousClock.now
         var response = try await next(request, context)
         response.headers[.requestID] = context.id
-        let route = context.endpointPath ?? "unmatched"
+        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let status = response.status.code
         let method = request.method.rawValue
         do {

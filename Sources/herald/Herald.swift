@@ -6,6 +6,6 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Self-hosted notification state: exact unread/unseen counts and live SSE updates.",
-        subcommands: [Serve.self, Token.self]
+        subcommands: [Serve.self, Token.self, Send.self, Counts.self, Tail.self]
     )
 }

@@ -4,12 +4,21 @@ import HeraldHTTP
 import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
+import Metrics
 import Prometheus
 
 /// A Herald HTTP application over a real service (memcached + SQLite), for router and live tests.
 struct HTTPHarness {
     static let apiKey = "test-api-key"
     static let secret = "test-token-secret-that-is-long-enough-0123456789"
+
+    /// One registry for the whole test process, also behind swift-metrics' global factory (which can
+    /// be bootstrapped once), so `/metrics` shows what the middleware and caches record.
+    static let sharedRegistry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
 
     let services: ServiceHarness
     let auth: Authenticator
@@ -18,15 +27,19 @@ struct HTTPHarness {
     let subscriber: Task<Void, Never>
     let registry: PrometheusCollectorRegistry
 
-    init(heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512) async throws {
+    init(
+        heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
+        corsOrigins: [String] = []
+    ) async throws {
         services = try await ServiceHarness()
         auth = try await Authenticator(apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret)
         hub = StreamHub()
-        registry = PrometheusCollectorRegistry()
+        registry = Self.sharedRegistry
         let routes = HeraldRoutes(
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),
             settings: HeraldServerSettings(
-                heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity))
+                heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity, demoUser: demoUser,
+                corsOrigins: corsOrigins))
         app = Application(router: try routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let hub = self.hub
         let subscription = services.broker.subscribe()

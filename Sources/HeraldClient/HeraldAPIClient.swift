@@ -1,0 +1,157 @@
+public import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A small client of a running Herald server's HTTP API, used by `herald send|counts|tail`.
+public struct HeraldAPIClient: Sendable {
+    /// The server's base URL, e.g. `http://127.0.0.1:8080` (no trailing slash).
+    public let baseURL: String
+    /// An API key, or a user token for that user's own endpoints.
+    public let credential: String
+    private let http: HTTPClient
+
+    /// A process-wide client that gives up connecting after 3 s (instead of retrying until the
+    /// request's deadline), so a command against a stopped server fails fast.
+    public static let defaultHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(3))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    public init(baseURL: String, credential: String, http: HTTPClient = Self.defaultHTTPClient) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.credential = credential
+        self.http = http
+    }
+
+    /// `GET /v1/users/{user}/counts`: the JSON counts object.
+    public func counts(user: String) async throws(HeraldClientError) -> [String: Any] {
+        try await call(.GET, "/v1/users/\(Self.escape(user))/counts", body: nil)
+    }
+
+    /// `POST /v1/notifications` with `notification` (fields as in the API): the JSON answer.
+    public func send(_ notification: [String: Any]) async throws(HeraldClientError) -> [String: Any] {
+        let body: Data
+        do {
+            body = try JSONSerialization.data(withJSONObject: notification, options: [.sortedKeys])
+        } catch {
+            throw HeraldClientError(code: "invalid_field", message: "the notification is not valid JSON")
+        }
+        return try await call(.POST, "/v1/notifications", body: body)
+    }
+
+    /// Opens the user's stream (resuming after `lastEventID` when given) and hands each event to
+    /// `onEvent` until the server ends the stream (returns) or the connection fails (throws).
+    public func stream(
+        user: String, lastEventID: String?, onOpen: @Sendable () -> Void = {},
+        onEvent: @Sendable (SSEEvent) async -> Void
+    ) async throws(HeraldClientError) {
+        var request = HTTPClientRequest(url: baseURL + "/v1/users/\(Self.escape(user))/stream")
+        request.headers.add(name: "Authorization", value: "Bearer \(credential)")
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+        do {
+            let response = try await http.execute(request, timeout: .hours(24 * 365))
+            guard response.status == .ok else {
+                let body = try await response.body.collect(upTo: 1 << 20)
+                throw Self.apiError(status: Int(response.status.code), body: Data(body.readableBytesView))
+            }
+            onOpen()
+            var parser = SSEParser()
+            for try await chunk in response.body {
+                for event in parser.feed(chunk.readableBytesView) { await onEvent(event) }
+            }
+        } catch let error as HeraldClientError {
+            throw error
+        } catch {
+            throw Self.transportError(error)
+        }
+    }
+
+    /// Follows the user's stream across disconnects: reconnects with `Last-Event-ID` after the
+    /// last event received (backing off from 0.5 s to 10 s), so no event is missed or repeated.
+    /// Runs until the task is cancelled; `onState` reports `connected` and each failure.
+    public func follow(
+        user: String, after lastEventID: String? = nil, onState: @Sendable (FollowState) -> Void = { _ in },
+        onEvent: @escaping @Sendable (SSEEvent) async -> Void
+    ) async {
+        let position = LastEventPosition(lastEventID)
+        var delay = Duration.milliseconds(500)
+        while !Task.isCancelled {
+            do {
+                try await stream(
+                    user: user, lastEventID: position.value,
+                    onOpen: {
+                        onState(.connected)
+                    },
+                    onEvent: { event in
+                        if let id = event.id { position.value = id }
+                        await onEvent(event)
+                    })
+                delay = .milliseconds(500)
+                onState(.ended)
+            } catch {
+                onState(.failed(error))
+                if error.status == 401 || error.status == 403 || error.status == 400 { return }
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(10))
+        }
+    }
+
+    /// What `follow` is doing.
+    public enum FollowState: Sendable {
+        case connected
+        /// The server ended the stream (restart, shutdown); reconnecting.
+        case ended
+        /// The connection failed or was refused; reconnecting unless credentials were rejected.
+        case failed(HeraldClientError)
+    }
+
+    // MARK: Plumbing
+
+    private func call(
+        _ method: HTTPMethod, _ path: String, body: Data?
+    ) async throws(HeraldClientError) -> [String: Any] {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(credential)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let status: Int
+        let data: Data
+        do {
+            let response = try await http.execute(request, timeout: .seconds(30))
+            status = Int(response.status.code)
+            data = Data(try await response.body.collect(upTo: 8 << 20).readableBytesView)
+        } catch {
+            throw Self.transportError(error)
+        }
+        guard (200..<300).contains(status) else { throw Self.apiError(status: status, body: data) }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw HeraldClientError(
+                code: "bad_response", message: "the server's answer is not a JSON object", status: status)
+        }
+        return object
+    }
+
+    private static func apiError(status: Int, body: Data) -> HeraldClientError {
+        let envelope = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? [String: Any]
+        return HeraldClientError(
+            code: envelope?["code"] as? String ?? "http_\(status)",
+            message: envelope?["message"] as? String ?? "the server answered HTTP \(status)", status: status)
+    }
+
+    private static func transportError(_ error: any Error) -> HeraldClientError {
+        HeraldClientError(code: "unreachable", message: "cannot reach the server: \(error)")
+    }
+
+    private static func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? segment
+    }
+}

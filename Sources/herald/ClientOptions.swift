@@ -1,0 +1,31 @@
+import ArgumentParser
+import HeraldClient
+
+/// Where the server is and how to authenticate, shared by `send`, `counts` and `tail`.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The server's base URL. Env: HERALD_URL. Default http://127.0.0.1:8080.")
+    var url: String?
+
+    @Option(
+        name: .customLong("api-key"),
+        help: "An API key (or a user token, for that user). Env: HERALD_API_KEY, else the first of HERALD_API_KEYS.")
+    var apiKey: String?
+
+    @Flag(help: "Print the server's JSON instead of a readable summary.")
+    var json = false
+
+    func client() throws -> HeraldAPIClient {
+        let base = try Environment.resolve(url, "HERALD_URL", default: "http://127.0.0.1:8080")
+        guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
+            throw ValidationError("--url must start with http:// or https://")
+        }
+        let key =
+            apiKey ?? Environment.value("HERALD_API_KEY")
+            ?? Environment.value("HERALD_API_KEYS")?.split(separator: ",").first.map(String.init)
+        guard let key, !key.isEmpty else {
+            throw ValidationError(
+                "no credentials: pass --api-key or set HERALD_API_KEY (herald serve --dev prints its development key)")
+        }
+        return HeraldAPIClient(baseURL: base, credential: key)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import HeraldClient
+
+/// `herald send --user U --type T --title …`: creates a notification on a running server.
+struct Send: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a notification.")
+
+    @Option(help: "The recipient.")
+    var user: String
+
+    @Option(help: "The notification type, e.g. order.shipped.")
+    var type: String
+
+    @Option(help: "The title.")
+    var title: String?
+
+    @Option(help: "The body text.")
+    var body: String?
+
+    @Option(help: "An id (default: the server makes one); sending the same id again is a replay.")
+    var id: String?
+
+    @Option(help: "A JSON object of extra data, e.g. '{\"order_id\": 1234}'.")
+    var data: String?
+
+    @Option(name: .customLong("tag"), help: "A tag (repeatable).")
+    var tags: [String] = []
+
+    @Option(name: .customLong("ttl"), help: "Lifetime in seconds (default: the server's).")
+    var ttlSeconds: Int?
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        var notification: [String: Any] = ["user": user, "type": type]
+        notification["title"] = title
+        notification["body"] = body
+        notification["id"] = id
+        notification["ttl_seconds"] = ttlSeconds
+        if !tags.isEmpty { notification["tags"] = tags }
+        if let data {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {
+                throw ValidationError("--data must be a JSON object")
+            }
+            notification["data"] = object
+        }
+        let client = try options.client()
+        do {
+            let answer = try await client.send(notification)
+            if options.json {
+                Terminal.out(JSONText.line(answer))
+                return
+            }
+            let created = answer["notification"] as? [String: Any] ?? [:]
+            let counts = answer["counts"] as? [String: Any] ?? [:]
+            Terminal.out(
+                "sent \(created["id"] ?? "?") to \(user): unread \(counts["unread"] ?? 0), unseen \(counts["unseen"] ?? 0), seq \(counts["seq"] ?? 0)"
+            )
+        } catch {
+            throw Terminal.failure(error)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import HeraldClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `herald tail --user U`: follows a user's event stream in the terminal, resuming after disconnects.
+struct Tail: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Follow a user's live events (resumes with Last-Event-ID after disconnects).")
+
+    @Option(help: "The user.")
+    var user: String
+
+    @Option(
+        name: .customLong("last-event-id"), help: "Start after this event id (default: live, with a counts snapshot).")
+    var lastEventID: String?
+
+    @Flag(
+        name: .customLong("no-color"), help: "Never color the output (default: colored on a terminal). Env: NO_COLOR.")
+    var noColor = false
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        let json = options.json
+        let formatter = EventLineFormatter(
+            colored: !noColor && !json && isatty(STDOUT_FILENO) == 1 && Environment.value("NO_COLOR") == nil)
+        let user = self.user
+        await client.follow(
+            user: user, after: lastEventID,
+            onState: { state in
+                switch state {
+                case .connected: Self.note("following \(user)")
+                case .ended: Self.note("stream ended; reconnecting")
+                case .failed(let error):
+                    Self.note("\(error); \(error.status == 401 || error.status == 403 ? "giving up" : "retrying")")
+                }
+            },
+            onEvent: { event in
+                if json {
+                    Terminal.out(JSONText.line(["id": event.id ?? "", "event": event.event, "data": event.data]))
+                } else {
+                    Terminal.out(formatter.line(for: event))
+                }
+            })
+    }
+
+    private static func note(_ text: String) {
+        Terminal.err("herald tail: \(text)")
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HeraldClient
+import HeraldCore
+import HeraldHTTP
+import HeraldTestSupport
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// `HeraldAPIClient` (behind `herald send|counts|tail`) against live servers.
+@Suite(.timeLimit(.minutes(1)))
+struct ClientTests {
+    /// One HTTP server over an existing service, on a given port (0: any), started and stopped by hand.
+    final class LiveServer: Sendable {
+        let hub = StreamHub()
+        let group: ServiceGroup
+        let running: Task<Void, any Error>
+        let subscriber: Task<Void, Never>
+        let port: Int
+
+        init(_ harness: HTTPHarness, port: Int) async throws {
+            let routes = HeraldRoutes(
+                service: harness.services.service, auth: harness.auth, hub: hub,
+                metrics: HeraldMetrics(registry: harness.registry), settings: HeraldServerSettings())
+            let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
+            let app = Application(
+                router: try routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                onServerRunning: { channel in
+                    boundContinuation.yield(channel.localAddress?.port ?? 0)
+                    boundContinuation.finish()
+                })
+            group = ServiceGroup(
+                configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+            let group = self.group
+            running = Task { try await group.run() }
+            let subscription = harness.services.broker.subscribe()
+            let hub = self.hub
+            subscriber = Task { await hub.run(from: subscription) }
+            var iterator = bound.makeAsyncIterator()
+            self.port = await iterator.next() ?? 0
+        }
+
+        func stop() async {
+            hub.closeAll()
+            await group.triggerGracefulShutdown()
+            _ = await running.result
+            subscriber.cancel()
+        }
+    }
+
+    @Test func sendAndCountsSpeakTheAPI() async throws {
+        let harness = try await HTTPHarness()
+        let server = try await LiveServer(harness, port: 0)
+        let client = HeraldAPIClient(baseURL: "http://127.0.0.1:\(server.port)/", credential: HTTPHarness.apiKey)
+        let answer = try await client.send(["user": "u1", "type": "t", "title": "hi", "tags": ["a"], "data": ["k": 1]])
+        #expect((answer["notification"] as? [String: Any])?["title"] as? String == "hi")
+        let counts = try await client.counts(user: "u1")
+        #expect(counts["unread"] as? Int == 1 && counts["seq"] as? Int == 1)
+        await #expect(throws: HeraldClientError.self) { try await client.send(["user": "u1"]) }
+        do {
+            _ = try await client.counts(user: "bad user")
+            Issue.record("expected invalid_id")
+        } catch {
+            #expect(error.code == "invalid_id" && error.status == 400)
+        }
+        let wrongKey = HeraldAPIClient(baseURL: "http://127.0.0.1:\(server.port)", credential: "wrong")
+        do {
+            _ = try await wrongKey.counts(user: "u1")
+            Issue.record("expected unauthorized")
+        } catch {
+            #expect(error.code == "unauthorized" && error.status == 401)
+        }
+        await server.stop()
+        await harness.shutdown()
+    }
+
+    @Test func followResumesAcrossAServerRestartWithoutGapsOrRepeats() async throws {
+        let harness = try await HTTPHarness()
+        let first = try await LiveServer(harness, port: 0)
+        let port = first.port
+        let client = HeraldAPIClient(baseURL: "http://127.0.0.1:\(port)", credential: HTTPHarness.apiKey)
+        let received = LockedBox<[SSEEvent]>([])
+        let connections = LockedBox(0)
+        let follower = Task {
+            await client.follow(
+                user: "u1",
+                onState: { state in if case .connected = state { connections.value += 1 } },
+                onEvent: { event in received.value.append(event) })
+        }
+        #expect(await ServiceHarness.eventually { received.value.count == 1 })  // the counts snapshot
+        _ = try await client.send(["user": "u1", "id": "a", "type": "t"])
+        #expect(await ServiceHarness.eventually { received.value.count == 2 })  // counts, then a
+
+        await first.stop()
+        // Committed while no server runs: only the resume can deliver it.
+        _ = try await harness.services.service.create(ServiceHarness.draft(id: "b"))
+        let second = try await LiveServer(harness, port: port)
+        #expect(await ServiceHarness.eventually(seconds: 15) { received.value.count == 3 })
+        _ = try await client.send(["user": "u1", "id": "c", "type": "t"])
+        #expect(await ServiceHarness.eventually { received.value.count == 4 })
+
+        let events = received.value
+        #expect(
+            events.map(\.event) == ["counts", "notification.created", "notification.created", "notification.created"])
+        #expect(events.map(\.id) == ["0", "1", "2", "3"])
+        #expect(connections.value == 2)
+        follower.cancel()
+        await second.stop()
+        await harness.shutdown()
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldHTTP
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The demo page, CORS, request ids and metrics.
+@Suite(.timeLimit(.minutes(1)))
+struct OperatorTests {
+    static let origin = HTTPField.Name("Origin")!
+    static let allowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
+
+    @Test func demoPageServesItsFilesAndASessionForTheDemoUserOnly() async throws {
+        let harness = try await HTTPHarness(demoUser: "demo")
+        try await harness.app.test(.router) { client in
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.status == .ok)
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: page.body)
+            #expect(html.contains("/demo/inbox.js") && html.contains(#"id="badge""#))
+            let script = try await client.execute(uri: "/demo/inbox.js", method: .get)
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(String(buffer: script.body).contains("new EventSource"))
+            #expect(try await client.execute(uri: "/demo/inbox.css", method: .get).status == .ok)
+
+            let session = try await client.execute(uri: "/demo/session", method: .get)
+            #expect(session.headers[.cacheControl] == "no-store")
+            let json = try session.json()
+            #expect(json["user"] as? String == "demo")
+            let token = try #require(json["token"] as? String)
+            #expect(json["expires_at"] is String)
+            // The token is the demo user's and nobody else's; it carries no API-key powers.
+            #expect(try await client.get("/v1/users/demo/counts", credential: token).status == .ok)
+            #expect(try await client.get("/v1/users/other/counts", credential: token).status == .forbidden)
+            let minted = try await client.post("/v1/users/demo/tokens", json: "{}", credential: token)
+            #expect(minted.status == .forbidden)
+
+            let sent = try await client.post(
+                "/demo/notifications", json: #"{"user":"demo","type":"demo.test","title":"hi"}"#, credential: token)
+            #expect(sent.status == .created)
+            #expect((try sent.json()["counts"] as? [String: Any])?["unread"] as? Int == 1)
+            let elsewhere = try await client.post(
+                "/demo/notifications", json: #"{"user":"other","type":"demo.test"}"#, credential: token)
+            #expect(elsewhere.status == .forbidden)
+            #expect(try elsewhere.errorCode() == "forbidden")
+            // An API key is not a demo user either.
+            let byKey = try await client.post("/demo/notifications", json: #"{"user":"demo","type":"t"}"#)
+            #expect(byKey.status == .forbidden)
+            let bad = try await client.post("/demo/notifications", json: #"{"user":"demo"}"#, credential: token)
+            #expect(bad.status == .badRequest)
+            #expect(try await client.execute(uri: "/demo/notifications", method: .post).status == .unauthorized)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func withoutADemoUserThereIsNoPage() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let page = try await client.execute(uri: "/", method: .get)
+            let session = try await client.execute(uri: "/demo/session", method: .get)
+            #expect(page.status == .notFound && session.status == .notFound)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func corsAnswersListedOriginsOnly() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["http://app.example:3000"])
+        try await harness.app.test(.router) { client in
+            let preflight = try await client.execute(
+                uri: "/v1/users/u1/stream", method: .options,
+                headers: [Self.origin: "http://app.example:3000", .accessControlRequestMethod: "GET"])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[Self.allowOrigin] == "http://app.example:3000")
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("authorization") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("last-event-id") == true)
+            #expect(preflight.headers[.accessControlAllowMethods]?.contains("DELETE") == true)
+            #expect(preflight.headers[.accessControlAllowCredentials] == "true")
+
+            var headers = HTTPFields.bearer()
+            headers[Self.origin] = "http://app.example:3000"
+            let allowed = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: headers)
+            #expect(allowed.status == .ok)
+            #expect(allowed.headers[Self.allowOrigin] == "http://app.example:3000")
+            #expect(allowed.headers[.vary] == "Origin")
+            // Errors carry the header too, so the page can read the error body.
+            headers[.authorization] = "Bearer wrong"
+            let denied = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: headers)
+            #expect(denied.status == .unauthorized)
+            #expect(denied.headers[Self.allowOrigin] == "http://app.example:3000")
+
+            headers = HTTPFields.bearer()
+            headers[Self.origin] = "http://evil.example"
+            let other = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: headers)
+            #expect(other.status == .ok)
+            #expect(other.headers[Self.allowOrigin] == nil)
+            let otherPreflight = try await client.execute(
+                uri: "/v1/users/u1/counts", method: .options,
+                headers: [Self.origin: "http://evil.example", .accessControlRequestMethod: "GET"])
+            #expect(otherPreflight.headers[Self.allowOrigin] == nil)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func wildcardAllowsEveryOrigin() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["*"])
+        try await harness.app.test(.router) { client in
+            var headers = HTTPFields.bearer()
+            headers[Self.origin] = "https://anything.example"
+            let response = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: headers)
+            #expect(response.headers[Self.allowOrigin] == "https://anything.example")
+        }
+        await harness.shutdown()
+    }
+
+    @Test func everyResponseHasARequestIDAndIsCountedByRouteAndStatus() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let first = try await client.get("/v1/users/u1/counts")
+            let second = try await client.get("/v1/users/u1/counts")
+            let firstID = try #require(first.headers[HTTPField.Name("X-Request-Id")!])
+            #expect(!firstID.isEmpty && firstID != second.headers[HTTPField.Name("X-Request-Id")!])
+            _ = try await client.get("/v1/users/u1/counts", credential: "wrong")
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u1","type":"t"}"#)
+            _ = try await client.get("/nope")
+        }
+        let text = String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)
+        #expect(
+            text.contains(#"herald_http_requests_total{route="/v1/users/{user}/counts",method="GET",status="200"}"#))
+        #expect(
+            text.contains(#"herald_http_requests_total{route="/v1/users/{user}/counts",method="GET",status="401"}"#))
+        #expect(text.contains(#"herald_http_requests_total{route="/v1/notifications",method="POST",status="201"}"#))
+        #expect(text.contains(#"herald_http_requests_total{route="unmatched",method="GET",status="404"}"#))
+        #expect(
+            text.contains(
+                #"herald_http_request_duration_seconds_count{route="/v1/notifications",method="POST",status="201"}"#))
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            #expect(line.hasPrefix("herald_"), "metric without the herald_ prefix: \(line)")
+        }
+        await harness.shutdown()
+    }
+}
