@@ -14,7 +14,8 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift build -c release --product herald --static-swift-stdlib \
-    && install -D .build/release/herald /out/herald
+    && install -D .build/release/herald /out/herald \
+    && cp -R .build/release/herald_HeraldHTTP.resources /out/
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
@@ -24,6 +25,8 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /data herald \
     && mkdir -p /data && chown herald /data
 COPY --from=build /out/herald /usr/local/bin/herald
+# The demo page's files (--demo/--dev); Foundation looks for them next to the executable.
+COPY --from=build /out/herald_HeraldHTTP.resources /usr/local/bin/herald_HeraldHTTP.resources
 USER herald
 WORKDIR /data
 ENV HERALD_HOST=0.0.0.0 \

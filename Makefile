@@ -7,16 +7,33 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps build release run test fmt lint clean bench
+.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench
+BROWSER_PACKAGES := chromium chromium-driver
 
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
 	@echo "make test   install what is missing, run the whole test suite"
+	@echo "make test-browser   the demo inbox in headless Chromium (Selenium)"
+	@echo "make check-openapi  validate openapi.yaml     make fuzz-api   schemathesis against a live server"
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+		echo "installing:$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+# The Python tools of the tests (Selenium, schemathesis, openapi-spec-validator), when missing.
+deps-python:
+	@python3 -c 'import selenium, schemathesis, openapi_spec_validator' 2>/dev/null || \
+		python3 -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
+
+# Chromium and its WebDriver for the browser test (Debian packages), when missing.
+deps-browser: deps deps-python
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
 		echo "installing:$$missing"; \
@@ -44,6 +61,20 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The demo inbox in a real headless Chromium: live badge, page actions vs the API, reconnect after a
+# server restart, CORS from another origin. Screenshots: Tests/Browser/artifacts/.
+test-browser: deps-browser
+	$(SWIFT) build --product herald
+	python3 Tests/Browser/inbox_test.py --herald .build/debug/herald
+
+check-openapi: deps-python
+	python3 -m openapi_spec_validator openapi.yaml
+
+# Property-based requests from the spec against a live server: no 5xx, responses as specified.
+fuzz-api: deps-python check-openapi
+	$(SWIFT) build --product herald
+	bash Tests/Fuzz/run.sh .build/debug/herald
 
 fmt:
 	$(SWIFT) format --in-place --recursive $(FORMAT_PATHS)

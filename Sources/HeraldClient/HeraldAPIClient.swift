@@ -72,11 +72,11 @@ public struct HeraldAPIClient: Sendable {
     }
 
     /// Follows the user's stream across disconnects: reconnects with `Last-Event-ID` after the
-    /// last event received (backing off from 0.5 s to 10 s), so no event is missed or repeated.
+    /// last event received (backing off from 0.5 s to `maximumBackoff`), so no event is missed or repeated.
     /// Runs until the task is cancelled; `onState` reports `connected` and each failure.
     public func follow(
-        user: String, after lastEventID: String? = nil, onState: @Sendable (FollowState) -> Void = { _ in },
-        onEvent: @escaping @Sendable (SSEEvent) async -> Void
+        user: String, after lastEventID: String? = nil, maximumBackoff: Duration = .seconds(10),
+        onState: @Sendable (FollowState) -> Void = { _ in }, onEvent: @escaping @Sendable (SSEEvent) async -> Void
     ) async {
         let position = LastEventPosition(lastEventID)
         var delay = Duration.milliseconds(500)
@@ -98,7 +98,7 @@ public struct HeraldAPIClient: Sendable {
                 if error.status == 401 || error.status == 403 || error.status == 400 { return }
             }
             try? await Task.sleep(for: delay)
-            delay = min(delay * 2, .seconds(10))
+            delay = min(delay * 2, maximumBackoff)
         }
     }
 

@@ -31,23 +31,33 @@ public struct HeraldRoutes: Sendable {
             router.add(middleware: OriginCORSMiddleware(origins: settings.corsOrigins))
         }
         router.add(middleware: ErrorMiddleware())
+        let table = RouteTable()
+        router.add(middleware: MethodNotAllowedMiddleware(table: table))
         if let demoUser = settings.demoUser {
-            addDemoRoutes(to: router, user: demoUser, assets: try DemoAssets.load())
+            addDemoRoutes(to: router, table: table, user: demoUser, assets: try DemoAssets.load())
         }
+        table.add(.get, "/healthz")
         router.get("/healthz") { _, _ in try JSONIO.response(["status": "ok"]) }
+        table.add(.get, "/readyz")
         router.get("/readyz") { _, _ in try await readiness() }
+        table.add(.get, "/metrics")
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
+        table.add(.post, "/v1/notifications")
         router.post("/v1/notifications") { request, _ in try await create(request) }
+        table.add(.post, "/v1/notifications/batch")
         router.post("/v1/notifications/batch") { request, _ in try await batch(request) }
+        table.add(.get, "/v1/users/:user/counts")
         router.get("/v1/users/:user/counts") { request, context in
             let user = try await authorized(request, context)
             return try JSONIO.response(try await service.counts(user: user))
         }
+        table.add(.get, "/v1/users/:user/notifications")
         router.get("/v1/users/:user/notifications") { request, context in try await list(request, context) }
+        table.add(.post, "/v1/users/:user/notifications/read-all")
         router.post("/v1/users/:user/notifications/read-all") { request, context in
             let user = try await authorized(request, context)
             let filter = try await JSONIO.decodeIfPresent(
@@ -56,6 +66,7 @@ public struct HeraldRoutes: Sendable {
                 user: user, filter: BulkFilter(type: filter?.type, tag: filter?.tag))
             return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
         }
+        table.add(.get, "/v1/users/:user/notifications/:id")
         router.get("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
             guard let notification = try await service.notification(user: user, id: id) else {
@@ -63,6 +74,7 @@ public struct HeraldRoutes: Sendable {
             }
             return try JSONIO.response(notification)
         }
+        table.add(.delete, "/v1/users/:user/notifications/:id")
         router.delete("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
             guard let outcome = try await service.delete(user: user, id: id) else {
@@ -71,6 +83,7 @@ public struct HeraldRoutes: Sendable {
             return try JSONIO.response(CountsOnly(counts: outcome.counts))
         }
         for change in StateChange.allCases {
+            table.add(.post, "/v1/users/:user/notifications/:id/\(change.rawValue)")
             router.post("/v1/users/:user/notifications/:id/\(change.rawValue)") { request, context in
                 let (user, id) = try await authorizedNotification(request, context)
                 switch try await service.change(change, user: user, id: id) {
@@ -84,12 +97,15 @@ public struct HeraldRoutes: Sendable {
                 }
             }
         }
+        table.add(.post, "/v1/users/:user/seen")
         router.post("/v1/users/:user/seen") { request, context in
             let user = try await authorized(request, context)
             let outcome = try await service.markAllSeen(user: user)
             return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
         }
+        table.add(.post, "/v1/users/:user/tokens")
         router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }
+        table.add(.get, "/v1/users/:user/stream")
         router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
         return router
     }
@@ -177,7 +193,7 @@ public struct HeraldRoutes: Sendable {
             }
             query.limit = value
         }
-        if let cursor = parameters["cursor"] { query.after = try ListCursor.decode(String(cursor)) }
+        if let cursor = parameters["cursor"], !cursor.isEmpty { query.after = try ListCursor.decode(String(cursor)) }
         let page = try await service.list(query)
         return try JSONIO.response(
             NotificationList(notifications: page.notifications, nextCursor: page.nextPosition.map(ListCursor.encode)))
@@ -222,7 +238,8 @@ public struct HeraldRoutes: Sendable {
     // MARK: Helpers
 
     private func userParameter(_ context: BasicRequestContext) throws(HeraldError) -> String {
-        let user = context.parameters.get("user") ?? ""
+        // Path parameters arrive percent-encoded (`u%40example` is `u@example`).
+        let user = context.parameters.get("user")?.removingPercentEncoding ?? ""
         try Identifier.validate(user, what: "user")
         return user
     }
@@ -237,7 +254,7 @@ public struct HeraldRoutes: Sendable {
         _ request: Request, _ context: BasicRequestContext
     ) async throws -> (String, String) {
         let user = try await authorized(request, context)
-        let id = context.parameters.get("id") ?? ""
+        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
         try Identifier.validate(id, what: "id")
         return (user, id)
     }

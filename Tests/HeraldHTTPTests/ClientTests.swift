@@ -33,12 +33,37 @@ struct ClientTests {
             group = ServiceGroup(
                 configuration: .init(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test")))
             let group = self.group
-            running = Task { try await group.run() }
+            running = Task {
+                do {
+                    try await group.run()
+                } catch {
+                    boundContinuation.finish()  // could not start (port taken): fail instead of waiting
+                    throw error
+                }
+            }
             let subscription = harness.services.broker.subscribe()
             let hub = self.hub
             subscriber = Task { await hub.run(from: subscription) }
             var iterator = bound.makeAsyncIterator()
-            self.port = await iterator.next() ?? 0
+            guard let bound = await iterator.next() else {
+                throw TestFailure("the server did not start on port \(port): \(await running.result)")
+            }
+            self.port = bound
+        }
+
+        /// Starts a server on `port`, retrying for a few seconds while the port is still held (a
+        /// previous server's socket closing).
+        static func start(_ harness: HTTPHarness, port: Int) async throws -> LiveServer {
+            var attempts = 0
+            while true {
+                do {
+                    return try await LiveServer(harness, port: port)
+                } catch {
+                    attempts += 1
+                    if attempts >= 50 { throw error }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
         }
 
         func stop() async {
@@ -77,14 +102,16 @@ struct ClientTests {
 
     @Test func followResumesAcrossAServerRestartWithoutGapsOrRepeats() async throws {
         let harness = try await HTTPHarness()
-        let first = try await LiveServer(harness, port: 0)
-        let port = first.port
+        // Below the kernel's ephemeral range (32768+), so no other test's server or client connection
+        // takes the port while the server is down.
+        let port = Int.random(in: 20_000..<30_000)
+        let first = try await LiveServer.start(harness, port: port)
         let client = HeraldAPIClient(baseURL: "http://127.0.0.1:\(port)", credential: HTTPHarness.apiKey)
         let received = LockedBox<[SSEEvent]>([])
         let connections = LockedBox(0)
         let follower = Task {
             await client.follow(
-                user: "u1",
+                user: "u1", maximumBackoff: .milliseconds(250),
                 onState: { state in if case .connected = state { connections.value += 1 } },
                 onEvent: { event in received.value.append(event) })
         }
@@ -95,8 +122,8 @@ struct ClientTests {
         await first.stop()
         // Committed while no server runs: only the resume can deliver it.
         _ = try await harness.services.service.create(ServiceHarness.draft(id: "b"))
-        let second = try await LiveServer(harness, port: port)
-        #expect(await ServiceHarness.eventually(seconds: 15) { received.value.count == 3 })
+        let second = try await LiveServer.start(harness, port: port)
+        #expect(await ServiceHarness.eventually(seconds: 20) { received.value.count == 3 })
         _ = try await client.send(["user": "u1", "id": "c", "type": "t"])
         #expect(await ServiceHarness.eventually { received.value.count == 4 })
 

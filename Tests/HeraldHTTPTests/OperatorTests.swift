@@ -141,4 +141,42 @@ struct OperatorTests {
         }
         await harness.shutdown()
     }
+
+    @Test func aKnownPathWithAnUnservedMethodIs405WithAllow() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let put = try await client.execute(uri: "/v1/users/u1/notifications/n1", method: .put, headers: .bearer())
+            #expect(put.status == .methodNotAllowed)
+            #expect(try put.errorCode() == "method_not_allowed")
+            #expect(put.headers[.allow] == "DELETE, GET, HEAD")
+            // The literal route wins over `:id`, as in the router.
+            let readAll = try await client.execute(
+                uri: "/v1/users/u1/notifications/read-all", method: .get, headers: .bearer())
+            #expect(readAll.status == .methodNotAllowed)
+            #expect(readAll.headers[.allow] == "POST")
+            let unknown = try await client.execute(uri: "/v1/nothing/here", method: .put, headers: .bearer())
+            #expect(unknown.status == .notFound)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func percentEncodedPathIdentifiersAreDecodedAndAnEmptyCursorIsTheFirstPage() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let created = try await client.post(
+                "/v1/notifications", json: #"{"user":"ann@example.com","id":"order:1","type":"t"}"#)
+            #expect(created.status == .created)
+            let one = try await client.get("/v1/users/ann%40example.com/notifications/order%3A1")
+            #expect(one.status == .ok)
+            #expect(try one.json()["id"] as? String == "order:1")
+            let counts = try await client.get("/v1/users/ann%40example.com/counts")
+            #expect(try counts.json()["unread"] as? Int == 1)
+            let bad = try await client.get("/v1/users/ann%20x/counts")
+            #expect(try bad.errorCode() == "invalid_id")
+            let page = try await client.get("/v1/users/ann%40example.com/notifications?cursor=")
+            #expect(page.status == .ok)
+            #expect((try page.json()["notifications"] as? [Any])?.count == 1)
+        }
+        await harness.shutdown()
+    }
 }
