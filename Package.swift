@@ -142,6 +142,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HeraldCommandTests",
+            dependencies: ["herald"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HeraldCoreTests",
             dependencies: ["HeraldCore"],
             swiftSettings: strict

@@ -8,6 +8,8 @@ struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
+    /// Where each line goes (standard error unless a test captures it).
+    var write: @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -28,7 +30,7 @@ struct JSONLogHandler: LogHandler {
                 withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return }
         line.append(0x0A)
-        FileHandle.standardError.write(line)
+        write(line)
     }
 
     private static func plain(_ value: Logger.Metadata.Value) -> Any {

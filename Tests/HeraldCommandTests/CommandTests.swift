@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import herald
+
+/// Pieces of the `herald` executable: JSON logs and option checks.
+struct CommandTests {
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data: [Data] = []
+        func append(_ line: Data) { lock.withLock { data.append(line) } }
+        var objects: [[String: Any]] {
+            lock.withLock { data }.compactMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        }
+        var raw: [Data] { lock.withLock { data } }
+    }
+
+    @Test func jsonLogsAreOneObjectPerLineWithMetadata() throws {
+        let lines = Lines()
+        var handler = JSONLogHandler(label: "herald.test", logLevel: .info)
+        handler.write = { lines.append($0) }
+        var logger = Logger(label: "herald.test") { _ in handler }
+        logger[metadataKey: "hb.request.id"] = "abc123"
+        logger.info("request", metadata: ["status": "200", "nested": ["k": "v"], "list": ["a", "b"]])
+        logger.debug("below the level")
+        logger.warning("quote \" and\nnewline")
+
+        #expect(lines.raw.count == 2)
+        #expect(lines.raw.allSatisfy { $0.last == 0x0A && $0.dropLast().firstIndex(of: 0x0A) == nil })
+        let first = try #require(lines.objects.first)
+        #expect(first["message"] as? String == "request")
+        #expect(first["level"] as? String == "info")
+        #expect(first["label"] as? String == "herald.test")
+        #expect(first["hb.request.id"] as? String == "abc123")
+        #expect(first["status"] as? String == "200")
+        #expect((first["nested"] as? [String: Any])?["k"] as? String == "v")
+        #expect(first["list"] as? [String] == ["a", "b"])
+        let timestamp = try #require(first["ts"] as? String)
+        #expect(timestamp.hasSuffix("Z") && timestamp.count == 24)
+        #expect(lines.objects.last?["message"] as? String == "quote \" and\nnewline")
+    }
+
+    @Test func corsOriginsMustBeOriginsOrAStar() throws {
+        #expect(try Serve.corsOrigins(["https://app.example.com", "http://localhost:3000", "*"]).count == 3)
+        for bad in ["app.example.com", "https://app.example.com/", "https://app.example.com/path", "ftp://x"] {
+            #expect(throws: ConfigurationError.self) { try Serve.corsOrigins([bad]) }
+        }
+    }
+}
