@@ -116,7 +116,7 @@ public final class MemcachedNotificationCache: NotificationCache {
     }
 
     private static func encode(_ notification: HeraldCore.Notification) -> [UInt8]? {
-        (try? JSONEncoder().encode(notification)).map { Array("N".utf8) + Array($0) }
+        Array("N".utf8) + notification.jsonBytes
     }
 
     private static func decode(_ value: [UInt8]) -> HeraldCore.Notification? {

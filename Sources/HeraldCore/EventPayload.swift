@@ -1,8 +1,6 @@
-import Foundation
-
 /// Builds the one-line JSON `data` of each SSE event.
 public enum EventPayload {
-    private struct Body: Encodable {
+    private struct Body {
         var seq: Int64
         var unread: Int64
         var unseen: Int64
@@ -12,33 +10,48 @@ public enum EventPayload {
         var changed: (key: String, value: Timestamp?)?
         var updated: Int?
 
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(_ string: String) { stringValue = string }
-            init?(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(seq, forKey: Key("seq"))
-            try container.encode(unread, forKey: Key("unread"))
-            try container.encode(unseen, forKey: Key("unseen"))
-            try container.encodeIfPresent(user, forKey: Key("user"))
-            try container.encodeIfPresent(id, forKey: Key("id"))
-            try container.encodeIfPresent(notification, forKey: Key("notification"))
-            if let changed { try container.encode(changed.value, forKey: Key(changed.key)) }
-            try container.encodeIfPresent(updated, forKey: Key("updated"))
+        /// Members in sorted key order: archived_at, id, notification, read_at, seq, unread, unseen,
+        /// updated, user (the changed timestamp is `archived_at` or `read_at`).
+        func write(to writer: inout JSONWriter) {
+            writer.object { writer in
+                if let changed, changed.key < "id" {
+                    writer.key(dynamic: changed.key)
+                    writer.timestamp(changed.value)
+                }
+                if let id {
+                    writer.key("id")
+                    writer.string(id)
+                }
+                if let notification {
+                    writer.key("notification")
+                    notification.write(to: &writer)
+                }
+                if let changed, changed.key > "notification" {
+                    writer.key(dynamic: changed.key)
+                    writer.timestamp(changed.value)
+                }
+                writer.key("seq")
+                writer.int(seq)
+                writer.key("unread")
+                writer.int(unread)
+                writer.key("unseen")
+                writer.int(unseen)
+                if let updated {
+                    writer.key("updated")
+                    writer.int(updated)
+                }
+                if let user {
+                    writer.key("user")
+                    writer.string(user)
+                }
+            }
         }
     }
 
     private static func encode(_ body: Body) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain values cannot fail; an empty object keeps the stream well-formed regardless.
-        guard let data = try? encoder.encode(body) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        var writer = JSONWriter(capacity: body.notification == nil ? 96 : 512)
+        body.write(to: &writer)
+        return writer.string
     }
 
     /// `counts` and `reset`: the user's snapshot.

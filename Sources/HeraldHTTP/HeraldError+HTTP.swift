@@ -28,8 +28,7 @@ extension HeraldError: HTTPResponseError {
 
     /// `{"error": {"code": "…", "message": "…"}}`.
     var jsonBody: [UInt8] {
-        let body = ErrorBody(error: .init(code: code.rawValue, message: message))
-        return (try? JSONEncoder().encode(body)).map { Array($0) } ?? Array("{}".utf8)
+        ErrorBody(error: .init(code: code.rawValue, message: message)).jsonBytes
     }
 
     /// The same error as a JSON value, for batch results.

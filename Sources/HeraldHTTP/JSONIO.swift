@@ -53,9 +53,14 @@ enum JSONIO {
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
+        let data: [UInt8]
+        if let writable = value as? any JSONWritable {
+            data = writable.jsonBytes  // the hand-written encoder: same bytes, a fraction of the cost
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            data = Array(try encoder.encode(value))
+        }
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

@@ -35,7 +35,9 @@ struct NotificationInput: Decodable {
             throw HeraldError(.invalidField, "type is required")
         }
         let data = try field([String: JSONValue].self, .data, "a JSON object") ?? [:]
-        let dataSize = try data.isEmpty ? 2 : JSONEncoder().encode(data).count
+        var measure = JSONWriter()
+        measure.object(data)
+        let dataSize = measure.bytes.count
         let ttl = try field(Int64.self, .ttlSeconds, "an integer")
         draft = try NotificationDraft(
             user: user,

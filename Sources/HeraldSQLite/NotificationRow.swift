@@ -11,11 +11,12 @@ enum NotificationRow {
     static func isSwept(_ row: Row) -> Bool { (row["swept_at"] as Int64?) != nil }
 
     static func decode(_ row: Row) throws -> (pk: Int64, notification: Notification) {
-        let decoder = JSONDecoder()
         let dataText: String = row["data"]
         let tagsText: String = row["tags"]
-        let data = try decoder.decode([String: JSONValue].self, from: Data(dataText.utf8))
-        let tags = try decoder.decode([String].self, from: Data(tagsText.utf8))
+        // Most rows have no data and no tags: skip the decoder for those.
+        let data =
+            dataText == "{}" ? [:] : try JSONDecoder().decode([String: JSONValue].self, from: Data(dataText.utf8))
+        let tags = tagsText == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(tagsText.utf8))
         func timestamp(_ column: String) -> Timestamp? {
             (row[column] as Int64?).map(Timestamp.init(milliseconds:))
         }
@@ -28,9 +29,17 @@ enum NotificationRow {
         return (row["pk"], notification)
     }
 
-    static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    /// The `data` column: the object as sorted-key JSON.
+    static func json(data: [String: JSONValue]) -> String {
+        var writer = JSONWriter(capacity: data.isEmpty ? 2 : 128)
+        writer.object(data)
+        return writer.string
+    }
+
+    /// The `tags` column: a JSON array of strings.
+    static func json(tags: [String]) -> String {
+        var writer = JSONWriter(capacity: tags.isEmpty ? 2 : 64)
+        writer.array(tags) { $0.string($1) }
+        return writer.string
     }
 }

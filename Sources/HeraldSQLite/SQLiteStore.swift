@@ -64,7 +64,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 """,
             arguments: [
                 notification.user, notification.id, notification.type, notification.title, notification.body,
-                try NotificationRow.json(notification.data), try NotificationRow.json(notification.tags),
+                NotificationRow.json(data: notification.data), NotificationRow.json(tags: notification.tags),
                 notification.createdAt.milliseconds, notification.expiresAt.milliseconds,
             ])
         let (counts, delta) = try advance(db, user: notification.user, unread: 1, unseen: 1)
