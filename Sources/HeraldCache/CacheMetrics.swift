@@ -13,11 +13,10 @@ enum CacheMetrics {
     static let leaseConflicts = Counter(label: "herald_cache_lease_conflicts_total")
     static let memcachedErrors = Counter(label: "herald_memcached_errors_total")
 
-    /// One memcached round trip of the caches, timed by operation.
+    /// One worker-pool job of the caches, timed by operation.
     enum Operation: String, CaseIterable {
-        case countsRead = "counts_read"
+        case countsBatch = "counts_batch"
         case countsFill = "counts_fill"
-        case countsApply = "counts_apply"
         case notificationRead = "notification_read"
         case notificationFill = "notification_fill"
         case notificationInvalidate = "notification_invalidate"

@@ -12,12 +12,17 @@ import Memcached
 ///    exactly the state before its change) does it incr/decr unread and unseen. Any other outcome
 ///    (missing key, a fill that already included its change, a racing writer) deletes the epoch
 ///    key, so the next read fills afresh. No delta is ever applied twice or lost.
-/// 3. Outage: see ``CacheHealth``: any failure marks the cache down, and it comes back only under a
+/// 3. Batching: the reads and applies of concurrent requests run as one job (``CountsCacheJob``):
+///    every epoch in it is read after all its deltas committed, applies run per user in seq order
+///    (runs of consecutive deltas joined), and reads see the epochs the applies left.
+/// 4. Outage: see ``CacheHealth``: any failure marks the cache down, and it comes back only under a
 ///    new persisted generation, so nothing cached before or during the outage is read again.
 public final class MemcachedCountsCache: CountsCache {
     private let health: CacheHealth
     private let client: MemcachedClient
     private let ttl: MemcachedExpiration
+    /// Reads and applies of concurrent requests share one worker-pool job (see ``CountsCacheJob``).
+    private let jobs: Coalescer<CountsCacheWork, CountsCacheAnswer>
 
     /// Creates the cache over a shared ``CacheHealth``.
     /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.
@@ -25,6 +30,19 @@ public final class MemcachedCountsCache: CountsCache {
         self.health = health
         self.client = health.client
         self.ttl = .seconds(ttlSeconds)
+        let job = CountsCacheJob(ttl: .seconds(ttlSeconds))
+        let client = health.client
+        self.jobs = Coalescer(maximumBatch: 256) { work in
+            do throws(MemcachedError) {
+                let outcome = try await CacheMetrics.memcached(.countsBatch) { () async throws(MemcachedError) in
+                    try await client.withSession { session throws(MemcachedError) in try job.run(work, in: session) }
+                }
+                if outcome.conflicts > 0 { CacheMetrics.conflicts.increment(by: outcome.conflicts) }
+                return outcome.answers
+            } catch {
+                return Array(repeating: .failed(error), count: work.count)
+            }
+        }
     }
 
     public var status: CacheStatus { health.status }
@@ -37,24 +55,7 @@ public final class MemcachedCountsCache: CountsCache {
         guard let keys = keys(for: user) else { return try await load() }
         let ttl = self.ttl
         do {
-            // One hop: read the lineage, or start a fresh epoch for the fill.
-            let lookup = try await CacheMetrics.memcached(.countsRead) { () async throws(MemcachedError) in
-                try await client.withSession { session throws(MemcachedError) -> Lookup in
-                    if let epoch = try session.get(keys.epoch)?.string {
-                        let items = try session.getMultiple([keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)])
-                        if let unread = items[keys.unread(epoch)]?.counter,
-                            let unseen = items[keys.unseen(epoch)]?.counter, let seq = items[keys.seq(epoch)]?.counter
-                        {
-                            return .hit(
-                                Counts(user: user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq)))
-                        }
-                    }
-                    let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-                    try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
-                    return .miss(epoch: epoch)
-                }
-            }
-            switch lookup {
+            switch await jobs.submit(.read(keys)) {
             case .hit(let counts):
                 CacheMetrics.hits.increment()
                 return counts
@@ -68,6 +69,10 @@ public final class MemcachedCountsCache: CountsCache {
                 }
                 CacheMetrics.fills.increment()
                 return counts
+            case .failed(let error):
+                throw error
+            case .applied:
+                preconditionFailure("a read was answered as an apply")
             }
         } catch let error as MemcachedError {
             health.markDown(error)
@@ -75,26 +80,10 @@ public final class MemcachedCountsCache: CountsCache {
         }
     }
 
-    private enum Lookup: Sendable {
-        case hit(Counts)
-        case miss(epoch: String)
-    }
-
     public func apply(_ deltas: [CountsDelta]) async {
         let work = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
         guard !work.isEmpty else { return }
-        do {
-            let conflicts = try await CacheMetrics.memcached(.countsApply) { () async throws(MemcachedError) in
-                try await client.withSession { session throws(MemcachedError) -> Int in
-                    var conflicts = 0
-                    for (delta, keys) in work where try !session.apply(delta, keys) { conflicts += 1 }
-                    return conflicts
-                }
-            }
-            if conflicts > 0 { CacheMetrics.conflicts.increment(by: conflicts) }
-        } catch {
-            health.markDown(error)
-        }
+        if case .failed(let error) = await jobs.submit(.apply(work)) { health.markDown(error) }
     }
 }
 
@@ -106,35 +95,5 @@ extension MemcachedSession {
         try add(keys.unread(epoch), value: Array(String(counts.unread).utf8), expiration: ttl)
         try add(keys.unseen(epoch), value: Array(String(counts.unseen).utf8), expiration: ttl)
         try add(keys.seq(epoch), value: Array(String(counts.seq).utf8), expiration: ttl)
-    }
-
-    /// Applies one committed delta under the seq validator; false when it invalidated the epoch instead.
-    fileprivate func apply(_ delta: CountsDelta, _ keys: CountsCacheKeys) throws(MemcachedError) -> Bool {
-        guard let epoch = try get(keys.epoch)?.string else { return true }
-        let seq: UInt64?
-        do {
-            seq = try increment(keys.seq(epoch), by: UInt32(clamping: delta.events))
-        } catch  where error.code == .nonNumericValue {
-            seq = nil
-        }
-        guard let seq, seq == UInt64(delta.seqAfter),
-            try adjust(keys.unread(epoch), by: delta.unread), try adjust(keys.unseen(epoch), by: delta.unseen)
-        else {
-            try delete(keys.epoch)
-            return false
-        }
-        return true
-    }
-
-    /// A signed change; false when the key is gone or not a number (the lineage is broken).
-    private func adjust(_ key: String, by change: Int64) throws(MemcachedError) -> Bool {
-        guard change != 0 else { return true }
-        do {
-            return change > 0
-                ? try increment(key, by: UInt32(clamping: change)) != nil
-                : try decrement(key, by: UInt32(clamping: -change)) != nil
-        } catch  where error.code == .nonNumericValue {
-            return false
-        }
     }
 }

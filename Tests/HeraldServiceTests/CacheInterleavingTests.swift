@@ -57,6 +57,27 @@ struct CacheInterleavingTests {
         await harness.shutdown()
     }
 
+    @Test func deltasArrivingTogetherOutOfOrderKeepTheCacheFilled() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled at seq 1
+        let first = try await harness.store.create(
+            [try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
+        let second = try await harness.store.change(.read, user: "u1", id: "a", now: .now())
+        guard case .created(let one) = first[0], case .changed(let two) = second else {
+            Issue.record("unexpected outcomes")
+            return
+        }
+        await harness.cache.apply([two.delta, one.delta])  // one job: applied in seq order
+        let truth = try await harness.store.counts(user: "u1")
+        let hit = try await harness.cache.counts(user: "u1") {
+            Issue.record("both deltas should have been applied to the fill")
+            return .empty(user: "u1")
+        }
+        #expect(hit == truth)
+        await harness.shutdown()
+    }
+
     @Test func aWriterThatHitsAnUnfinishedFillInvalidatesIt() async throws {
         let harness = try await ServiceHarness()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))

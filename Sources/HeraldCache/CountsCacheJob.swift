@@ -1,0 +1,108 @@
+import HeraldCore
+import Memcached
+
+/// The counts-cache work of many concurrent requests, done with one connection on one worker
+/// thread: one multi-get for every epoch involved, the applies, then one multi-get for the counters
+/// of every read. See ``MemcachedCountsCache`` for why each step is safe.
+struct CountsCacheJob {
+    let ttl: MemcachedExpiration
+
+    /// Answers, one per work item, and how many lineages an apply had to invalidate.
+    struct Outcome: Sendable {
+        var answers: [CountsCacheAnswer]
+        var conflicts: Int
+    }
+
+    func run(_ work: [CountsCacheWork], in session: MemcachedSession) throws(MemcachedError) -> Outcome {
+        var keysByUser: [String: CountsCacheKeys] = [:]
+        var deltas: [CountsDelta] = []
+        for item in work {
+            switch item {
+            case .read(let keys):
+                keysByUser[keys.user] = keys
+            case .apply(let pairs):
+                for pair in pairs {
+                    keysByUser[pair.keys.user] = pair.keys
+                    deltas.append(pair.delta)
+                }
+            }
+        }
+        // Every epoch key is read after the commits of all deltas in this job.
+        let epochItems = try session.getMultiple(keysByUser.values.map(\.epoch))
+        var epochs: [String: String] = [:]
+        for (user, keys) in keysByUser {
+            if let epoch = epochItems[keys.epoch]?.string { epochs[user] = epoch }
+        }
+
+        var conflicts = 0
+        for delta in CountsDelta.coalesced(deltas) {
+            guard let keys = keysByUser[delta.user], let epoch = epochs[delta.user] else { continue }
+            if try !session.apply(delta, keys, epoch: epoch) {
+                try session.delete(keys.epoch)
+                epochs[delta.user] = nil
+                conflicts += 1
+            }
+        }
+
+        var counterKeys: [String] = []
+        for case .read(let keys) in work {
+            if let epoch = epochs[keys.user] {
+                counterKeys += [keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)]
+            }
+        }
+        let counters = counterKeys.isEmpty ? [:] : try session.getMultiple(counterKeys)
+        var freshEpochs: [String: String] = [:]
+        var answers: [CountsCacheAnswer] = []
+        answers.reserveCapacity(work.count)
+        for item in work {
+            guard case .read(let keys) = item else {
+                answers.append(.applied)
+                continue
+            }
+            if let epoch = epochs[keys.user], let unread = counters[keys.unread(epoch)]?.counter,
+                let unseen = counters[keys.unseen(epoch)]?.counter, let seq = counters[keys.seq(epoch)]?.counter
+            {
+                answers.append(
+                    .hit(Counts(user: keys.user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq))))
+            } else if let epoch = freshEpochs[keys.user] {
+                answers.append(.miss(epoch: epoch))
+            } else {
+                let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+                try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
+                freshEpochs[keys.user] = epoch
+                answers.append(.miss(epoch: epoch))
+            }
+        }
+        return Outcome(answers: answers, conflicts: conflicts)
+    }
+}
+
+extension MemcachedSession {
+    /// Applies one committed delta to the lineage `epoch` under the seq validator; false when the
+    /// lineage does not hold exactly the state before the delta (the caller invalidates it).
+    fileprivate func apply(_ delta: CountsDelta, _ keys: CountsCacheKeys, epoch: String) throws(MemcachedError) -> Bool
+    {
+        let seq: UInt64?
+        do {
+            seq = try increment(keys.seq(epoch), by: UInt32(clamping: delta.events))
+        } catch  where error.code == .nonNumericValue {
+            seq = nil
+        }
+        guard let seq, seq == UInt64(delta.seqAfter), try adjust(keys.unread(epoch), by: delta.unread) else {
+            return false
+        }
+        return try adjust(keys.unseen(epoch), by: delta.unseen)
+    }
+
+    /// A signed change; false when the key is gone or not a number (the lineage is broken).
+    private func adjust(_ key: String, by change: Int64) throws(MemcachedError) -> Bool {
+        guard change != 0 else { return true }
+        do {
+            return change > 0
+                ? try increment(key, by: UInt32(clamping: change)) != nil
+                : try decrement(key, by: UInt32(clamping: -change)) != nil
+        } catch  where error.code == .nonNumericValue {
+            return false
+        }
+    }
+}
