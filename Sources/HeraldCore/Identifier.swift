@@ -25,4 +25,30 @@ public enum Identifier {
             throw HeraldError(.invalidID, "\(what) must be 1-128 characters from [A-Za-z0-9._:@-]")
         }
     }
+
+    /// A new random identifier: a version 4 UUID in lowercase canonical form (36 characters).
+    ///
+    /// Drawn from the system generator (`getrandom`), unlike Foundation's `UUID()` on Linux, which
+    /// opens `/dev/urandom` for every value.
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = (generator.next() as UInt64) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+        let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        let hex = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var index = 0
+            for (word, nibbles) in [(high, 0..<16), (low, 16..<32)] {
+                for nibble in nibbles {
+                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                        text[index] = UInt8(ascii: "-")
+                        index += 1
+                    }
+                    let shift = UInt64(60 - 4 * (nibble % 16))
+                    text[index] = hex[Int((word >> shift) & 0xF)]
+                    index += 1
+                }
+            }
+            return index
+        }
+    }
 }

@@ -40,7 +40,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     private static func create(
         _ db: Database, _ draft: NotificationDraft, defaultTTLSeconds: Int64, now: Timestamp
     ) throws -> CreateOutcome {
-        let id = draft.id ?? UUID().uuidString.lowercased()
+        let id = draft.id ?? Identifier.random()
         if let row = try fetchRow(db, user: draft.user, id: id) {
             let (pk, notification) = try NotificationRow.decode(row)
             if notification.expiresAt > now {
