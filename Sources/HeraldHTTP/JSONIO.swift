@@ -25,30 +25,30 @@ enum JSONIO {
         return buffer
     }
 
-    /// Decodes a required JSON body.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    /// Reads a required JSON body.
+    static func decode<T: JSONReadable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         guard let buffer = try await body(request, limit: limit) else {
             throw HeraldError(.invalidJSON, "a JSON body is required")
         }
         return try decode(type, from: buffer)
     }
 
-    /// Decodes an optional JSON body.
-    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T? {
+    /// Reads an optional JSON body.
+    static func decodeIfPresent<T: JSONReadable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T? {
         guard let buffer = try await body(request, limit: limit) else { return nil }
         return try decode(type, from: buffer)
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as HeraldError {
-            throw error
-        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
-            // The decoder's own syntax check: one parse tells bad JSON from a bad shape.
-            throw HeraldError(.invalidJSON, "body is not valid JSON")
-        } catch {
-            throw HeraldError(.invalidField, "body does not match the expected shape")
+    private static func decode<T: JSONReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
+        let parsed: Result<JSONValue, JSONReader.Failure> = buffer.withUnsafeReadableBytes { bytes in
+            do throws(JSONReader.Failure) { return .success(try JSONReader.parse(bytes)) } catch {
+                return .failure(error)
+            }
+        }
+        switch parsed {
+        case .success(let json): return try T(json: json)
+        case .failure(let failure):
+            throw HeraldError(.invalidJSON, "body is not valid JSON: \(failure.reason) at byte \(failure.offset)")
         }
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import HeraldCore
 
@@ -13,10 +12,9 @@ enum NotificationRow {
     static func decode(_ row: Row) throws -> (pk: Int64, notification: Notification) {
         let dataText: String = row["data"]
         let tagsText: String = row["tags"]
-        // Most rows have no data and no tags: skip the decoder for those.
-        let data =
-            dataText == "{}" ? [:] : try JSONDecoder().decode([String: JSONValue].self, from: Data(dataText.utf8))
-        let tags = tagsText == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(tagsText.utf8))
+        // Most rows have no data and no tags: skip the parser for those.
+        let data = dataText == "{}" ? [:] : try object(dataText)
+        let tags = tagsText == "[]" ? [] : try strings(tagsText)
         func timestamp(_ column: String) -> Timestamp? {
             (row[column] as Int64?).map(Timestamp.init(milliseconds:))
         }
@@ -27,6 +25,25 @@ enum NotificationRow {
             expiresAt: Timestamp(milliseconds: row["expires_at"]),
             readAt: timestamp("read_at"), seenAt: timestamp("seen_at"), archivedAt: timestamp("archived_at"))
         return (row["pk"], notification)
+    }
+
+    private static func object(_ text: String) throws -> [String: JSONValue] {
+        guard case .object(let members) = try JSONReader.parse(Array(text.utf8)) else {
+            throw DatabaseError(message: "notification data is not a JSON object")
+        }
+        return members
+    }
+
+    private static func strings(_ text: String) throws -> [String] {
+        guard case .array(let items) = try JSONReader.parse(Array(text.utf8)) else {
+            throw DatabaseError(message: "notification tags are not a JSON array")
+        }
+        return try items.map { item in
+            guard case .string(let tag) = item else {
+                throw DatabaseError(message: "a notification tag is not a string")
+            }
+            return tag
+        }
     }
 
     /// The `data` column: the object as sorted-key JSON.

@@ -1,0 +1,13 @@
+import HeraldCore
+
+/// Optional body of read-all: `{"type": "…"}` or `{"tag": "…"}`.
+struct ReadAllInput: JSONReadable {
+    var type: String?
+    var tag: String?
+
+    init(json: JSONValue) throws(HeraldError) {
+        let fields = try JSONFields(json, notAnObject: "body must be a JSON object")
+        type = try fields.string("type")
+        tag = try fields.string("tag")
+    }
+}

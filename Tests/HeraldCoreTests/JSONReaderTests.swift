@@ -1,0 +1,107 @@
+import Foundation
+import HeraldCore
+import Testing
+
+@Suite struct JSONReaderTests {
+    func parse(_ text: String) throws(JSONReader.Failure) -> JSONValue { try JSONReader.parse(Array(text.utf8)) }
+
+    @Test func readsEveryKindOfValue() throws {
+        let value = try parse(
+            #" { "a" : [1, -2, 3.5, -0.25e2, 1E3, true, false, null, "x"], "b": {}, "c": [], "d": 9223372036854775807 } "#
+        )
+        #expect(
+            value
+                == .object([
+                    "a": .array([
+                        .int(1), .int(-2), .double(3.5), .double(-25), .double(1000), .bool(true), .bool(false), .null,
+                        .string("x"),
+                    ]),
+                    "b": .object([:]), "c": .array([]), "d": .int(Int64.max),
+                ]))
+    }
+
+    @Test func integersBeyondInt64BecomeDoubles() throws {
+        #expect(try parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
+        #expect(try parse("-0") == .int(0))
+    }
+
+    @Test func decodesEscapesAndUnicode() throws {
+        #expect(try parse(#""a\"b\\c\/d\b\f\n\r\t""#) == .string("a\"b\\c/d\u{8}\u{C}\n\r\t"))
+        #expect(try parse(#""\u00e9\u20AC\ud83d\ude00""#) == .string("é€😀"))
+        #expect(try parse(#""naïve ünïcode 😀""#) == .string("naïve ünïcode 😀"))
+        #expect(try parse(#"{"k":"v","k":"w"}"#) == .object(["k": .string("w")]))
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "}", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":1}x", "01", "1.", ".5", "-",
+        "1e", "+1", "tru", "nul", "\"abc", "\"a\u{1}b\"", #""\x""#, #""\u12G4""#, #""\ud800""#, #""\udc00x""#,
+        #""\ud800\u0041""#, "NaN", "Infinity", "1e999", "[1 2]", "'a'", "\u{FEFF}{}",
+    ])
+    func refusesInvalidText(_ text: String) {
+        #expect(throws: JSONReader.Failure.self) { try parse(text) }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        #expect(throws: JSONReader.Failure.self) { try JSONReader.parse([0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONReader.Failure.self) { try JSONReader.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }
+    }
+
+    @Test func limitsNesting() throws {
+        let deep =
+            String(repeating: "[", count: JSONReader.maximumDepth)
+            + String(repeating: "]", count: JSONReader.maximumDepth)
+        #expect(try parse(deep) != .null)
+        let tooDeep = "[" + deep + "]"
+        #expect(throws: JSONReader.Failure.self) { try parse(tooDeep) }
+    }
+
+    @Test func reportsWhereTheTextWentWrong() {
+        let failure = #expect(throws: JSONReader.Failure.self) { try parse(#"{"a":1 "b":2}"#) }
+        #expect(failure?.offset == 7)
+        #expect(failure?.reason == "expected ',' or '}'")
+    }
+
+    /// Agrees with Foundation's parser on what it accepts, for a spread of generated documents.
+    @Test func agreesWithJSONSerializationOnGeneratedDocuments() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let value = Self.randomValue(depth: 0, using: &generator)
+            var writer = JSONWriter()
+            writer.value(value)
+            let parsed = try JSONReader.parse(writer.bytes)
+            var rewritten = JSONWriter()
+            rewritten.value(parsed)
+            #expect(rewritten.bytes == writer.bytes)
+            let foundation = try JSONSerialization.jsonObject(with: Data(writer.bytes), options: [.fragmentsAllowed])
+            let again = try JSONSerialization.data(withJSONObject: foundation, options: [.fragmentsAllowed])
+            #expect((try? JSONReader.parse(Array(again))) != nil)
+        }
+    }
+
+    static func randomValue(depth: Int, using generator: inout SystemRandomNumberGenerator) -> JSONValue {
+        switch Int.random(in: 0..<(depth > 3 ? 5 : 7), using: &generator) {
+        case 0: return .null
+        case 1: return .bool(Bool.random(using: &generator))
+        case 2: return .int(Int64.random(in: Int64.min...Int64.max, using: &generator))
+        case 3: return .double(Double.random(in: -1e6...1e6, using: &generator))
+        case 4:
+            let alphabet = Array("aZ09 \"\\/\n\t\u{1}é€😀")
+            return .string(
+                String(
+                    (0..<Int.random(in: 0..<12, using: &generator)).map { _ in
+                        alphabet.randomElement(using: &generator)!
+                    }))
+        case 5:
+            return .array(
+                (0..<Int.random(in: 0..<5, using: &generator)).map { _ in
+                    randomValue(depth: depth + 1, using: &generator)
+                })
+        default:
+            var members: [String: JSONValue] = [:]
+            for index in 0..<Int.random(in: 0..<5, using: &generator) {
+                members["k\(index)"] = randomValue(depth: depth + 1, using: &generator)
+            }
+            return .object(members)
+        }
+    }
+}
