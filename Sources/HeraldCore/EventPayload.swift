@@ -6,12 +6,11 @@ public enum EventPayload {
         var unseen: Int64
         var user: String?
         var id: String?
-        var notification: Notification?
         var changed: (key: String, value: Timestamp?)?
         var updated: Int?
 
-        /// Members in sorted key order: archived_at, id, notification, read_at, seq, unread, unseen,
-        /// updated, user (the changed timestamp is `archived_at` or `read_at`).
+        /// Members in sorted key order: archived_at, id, read_at, seq, unread, unseen, updated, user
+        /// (the changed timestamp is `archived_at` or `read_at`).
         func write(to writer: inout JSONWriter) {
             writer.object { writer in
                 if let changed, changed.key < "id" {
@@ -22,11 +21,7 @@ public enum EventPayload {
                     writer.key("id")
                     writer.string(id)
                 }
-                if let notification {
-                    writer.key("notification")
-                    notification.write(to: &writer)
-                }
-                if let changed, changed.key > "notification" {
+                if let changed, changed.key > "id" {
                     writer.key(dynamic: changed.key)
                     writer.timestamp(changed.value)
                 }
@@ -49,7 +44,7 @@ public enum EventPayload {
     }
 
     private static func encode(_ body: Body) -> String {
-        var writer = JSONWriter(capacity: body.notification == nil ? 96 : 512)
+        var writer = JSONWriter(capacity: 96)
         body.write(to: &writer)
         return writer.string
     }
@@ -59,9 +54,9 @@ public enum EventPayload {
         encode(Body(seq: counts.seq, unread: counts.unread, unseen: counts.unseen, user: counts.user))
     }
 
-    /// `notification.created`.
+    /// `notification.created` (see ``CreatedEventPayload`` to render the notification beforehand).
     public static func created(_ notification: Notification, counts: Counts) -> String {
-        encode(Body(seq: counts.seq, unread: counts.unread, unseen: counts.unseen, notification: notification))
+        CreatedEventPayload(notification).completed(counts: counts)
     }
 
     /// `notification.read|unread|archived|unarchived`: the id and the changed timestamp.

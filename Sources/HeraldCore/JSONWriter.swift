@@ -11,6 +11,9 @@ public struct JSONWriter: Sendable {
     /// The output as a `String`.
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Appends bytes that are already valid JSON at this position (a pre-rendered fragment).
+    public mutating func raw(_ json: some Sequence<UInt8>) { bytes.append(contentsOf: json) }
+
     public mutating func null() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
 
     public mutating func bool(_ value: Bool) {

@@ -32,31 +32,24 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) async throws
         -> [CreateOutcome]
     {
-        try await committer.write { db in
-            try drafts.map { draft in try Self.create(db, draft, defaultTTLSeconds: defaultTTLSeconds, now: now) }
-        }
+        let prepared = drafts.map { PreparedCreate($0, defaultTTLSeconds: defaultTTLSeconds, now: now) }
+        return try await committer.write { db in try prepared.map { try Self.create(db, $0, now: now) } }
     }
 
-    private static func create(
-        _ db: Database, _ draft: NotificationDraft, defaultTTLSeconds: Int64, now: Timestamp
-    ) throws -> CreateOutcome {
-        let id = draft.id ?? Identifier.random()
-        if let row = try fetchRow(db, user: draft.user, id: id) {
-            let (pk, notification) = try NotificationRow.decode(row)
-            if notification.expiresAt > now {
-                guard notification.hasSameContent(as: draft) else { return .conflict }
-                return .replayed(notification, try counts(db, user: draft.user))
+    private static func create(_ db: Database, _ prepared: PreparedCreate, now: Timestamp) throws -> CreateOutcome {
+        let notification = prepared.notification
+        if !prepared.generatedID, let row = try fetchRow(db, user: notification.user, id: notification.id) {
+            let (pk, existing) = try NotificationRow.decode(row)
+            if existing.expiresAt > now {
+                guard existing.hasSameContent(as: prepared.draft) else { return .conflict }
+                return .replayed(existing, try counts(db, user: notification.user))
             }
             if NotificationRow.isSwept(row) {
                 try db.run(sql: "DELETE FROM notification WHERE pk = ?", arguments: [pk])
             } else {
-                _ = try remove(db, notification, event: .expired, now: now)
+                _ = try remove(db, existing, event: .expired, now: now)
             }
         }
-        let notification = Notification(
-            id: id, user: draft.user, type: draft.type, title: draft.title, body: draft.body,
-            data: draft.data, tags: draft.tags, createdAt: now,
-            expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
         try db.run(
             sql: """
                 INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
@@ -64,12 +57,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 """,
             arguments: [
                 notification.user, notification.id, notification.type, notification.title, notification.body,
-                NotificationRow.json(data: notification.data), NotificationRow.json(tags: notification.tags),
-                notification.createdAt.milliseconds, notification.expiresAt.milliseconds,
+                prepared.dataJSON, prepared.tagsJSON, notification.createdAt.milliseconds,
+                notification.expiresAt.milliseconds,
             ])
         let (counts, delta) = try advance(db, user: notification.user, unread: 1, unseen: 1)
         let event = try append(
-            db, counts: counts, name: .created, data: EventPayload.created(notification, counts: counts), now: now)
+            db, counts: counts, name: .created, data: prepared.payload.completed(counts: counts), now: now)
         return .created(NotificationChange(notification: notification, counts: counts, event: event, delta: delta))
     }
 

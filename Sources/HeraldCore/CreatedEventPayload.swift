@@ -1,0 +1,29 @@
+/// The `data` of a `notification.created` event, built in two steps: the notification's part when
+/// the notification is known, the counts when the transaction has assigned them. Lets the store
+/// render the JSON before it takes the single writer.
+///
+/// `{"notification":{…},"seq":N,"unread":N,"unseen":N}` (sorted keys, like every payload).
+public struct CreatedEventPayload: Sendable {
+    private let head: [UInt8]
+
+    public init(_ notification: Notification) {
+        var writer = JSONWriter(capacity: 512)
+        writer.raw(#"{"notification":"#.utf8)
+        notification.write(to: &writer)
+        head = writer.bytes
+    }
+
+    /// The payload with the user's counts after the change.
+    public func completed(counts: Counts) -> String {
+        var writer = JSONWriter(capacity: head.count + 64)
+        writer.raw(head)
+        writer.key("seq")
+        writer.int(counts.seq)
+        writer.key("unread")
+        writer.int(counts.unread)
+        writer.key("unseen")
+        writer.int(counts.unseen)
+        writer.raw(CollectionOfOne(UInt8(ascii: "}")))
+        return writer.string
+    }
+}

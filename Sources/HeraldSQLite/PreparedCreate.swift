@@ -1,0 +1,26 @@
+import HeraldCore
+
+/// A create with everything that does not depend on the transaction worked out beforehand (the
+/// id, the row's JSON columns, the event's JSON up to its counts), so the one writer thread runs
+/// little more than SQL.
+struct PreparedCreate: Sendable {
+    let draft: NotificationDraft
+    let notification: Notification
+    /// True when the server made the id: no existing row can have it, so there is nothing to look up.
+    let generatedID: Bool
+    let dataJSON: String
+    let tagsJSON: String
+    let payload: CreatedEventPayload
+
+    init(_ draft: NotificationDraft, defaultTTLSeconds: Int64, now: Timestamp) {
+        self.draft = draft
+        generatedID = draft.id == nil
+        notification = Notification(
+            id: draft.id ?? Identifier.random(), user: draft.user, type: draft.type, title: draft.title,
+            body: draft.body, data: draft.data, tags: draft.tags, createdAt: now,
+            expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
+        dataJSON = NotificationRow.json(data: draft.data)
+        tagsJSON = NotificationRow.json(tags: draft.tags)
+        payload = CreatedEventPayload(notification)
+    }
+}
