@@ -22,15 +22,16 @@ public struct HeraldRoutes: Sendable {
         self.settings = settings
     }
 
-    /// Builds the router with its middleware (CORS when origins are configured, errors) and every
-    /// route, the demo page's too when a demo user is set; throws when the demo page's files are missing.
+    /// Builds the router with its middleware (CORS when origins are configured, then errors and
+    /// metrics) and every route, the demo page's too when a demo user is set; throws when the demo
+    /// page's files are missing. CORS preflights are answered before the metrics middleware, so they
+    /// are not counted.
     public func router() throws -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: RequestMetricsMiddleware())
         if !settings.corsOrigins.isEmpty {
             router.add(middleware: OriginCORSMiddleware(origins: settings.corsOrigins))
         }
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: RequestMiddleware())
         let table = RouteTable()
         router.add(middleware: MethodNotAllowedMiddleware(table: table))
         if let demoUser = settings.demoUser {
@@ -229,8 +230,12 @@ public struct HeraldRoutes: Sendable {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                // The stream runs in this connection's task; a closed client side ends it through
+                // the sink (cheaper per stream than running it in a cancellable child task).
+                try await request.body.consumeWithInboundCloseHandler { _ in
                     try await stream.run(writer: &writer)
+                } onInboundClosed: {
+                    stream.clientClosed()
                 }
             })
     }

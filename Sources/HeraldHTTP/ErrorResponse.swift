@@ -1,27 +1,24 @@
 import HeraldCore
-public import Hummingbird
+import Hummingbird
 import Logging
 
-/// Turns every error into the API's JSON error envelope. Nothing internal (stack traces, SQL,
+/// Turns any error into the API's JSON error envelope. Nothing internal (stack traces, SQL,
 /// library messages) reaches the client: unknown errors become a generic 500 and are logged.
-public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
-
-    public func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as HeraldError {
+enum ErrorResponse {
+    static func response(
+        for error: any Error, request: Request, context: some RequestContext
+    ) throws -> Response {
+        switch error {
+        case let error as HeraldError:
             if error.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
             }
             return try error.response(from: request, context: context)
-        } catch let error as HTTPError {
-            return try Self.translate(error.status).response(from: request, context: context)
-        } catch let error as any HTTPResponseError {
-            return try Self.translate(error.status).response(from: request, context: context)
-        } catch {
+        case let error as HTTPError:
+            return try translate(error.status).response(from: request, context: context)
+        case let error as any HTTPResponseError:
+            return try translate(error.status).response(from: request, context: context)
+        default:
             context.logger.error("unexpected error", metadata: ["error": "\(error)"])
             return try HeraldError(.internalError, "internal error").response(from: request, context: context)
         }
