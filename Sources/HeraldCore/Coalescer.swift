@@ -79,8 +79,8 @@ public final class Coalescer<Input: Sendable, Output: Sendable>: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let outputs = await run(batch.map(\.input))
-            for (pending, output) in zip(batch, outputs) { pending.continuation.resume(returning: output) }
+            let outputs = await run(batch.map { $0.input })
+            for index in batch.indices { batch[index].continuation.resume(returning: outputs[index]) }
         }
     }
 }
