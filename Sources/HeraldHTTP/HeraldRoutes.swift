@@ -242,9 +242,17 @@ public struct HeraldRoutes: Sendable {
 
     // MARK: Helpers
 
+    /// A path parameter percent-decoded; "" when missing or badly encoded (then refused as an id).
+    private static func decoded(_ parameter: String?) -> String {
+        guard let parameter else { return "" }
+        // Foundation's decoder is costly per request; identifiers rarely need it.
+        guard parameter.utf8.contains(UInt8(ascii: "%")) else { return parameter }
+        return parameter.removingPercentEncoding ?? ""
+    }
+
     private func userParameter(_ context: BasicRequestContext) throws(HeraldError) -> String {
         // Path parameters arrive percent-encoded (`u%40example` is `u@example`).
-        let user = context.parameters.get("user")?.removingPercentEncoding ?? ""
+        let user = Self.decoded(context.parameters.get("user"))
         try Identifier.validate(user, what: "user")
         return user
     }
@@ -259,7 +267,7 @@ public struct HeraldRoutes: Sendable {
         _ request: Request, _ context: BasicRequestContext
     ) async throws -> (String, String) {
         let user = try await authorized(request, context)
-        let id = context.parameters.get("id")?.removingPercentEncoding ?? ""
+        let id = Self.decoded(context.parameters.get("id"))
         try Identifier.validate(id, what: "id")
         return (user, id)
     }

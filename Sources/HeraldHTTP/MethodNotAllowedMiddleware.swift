@@ -9,11 +9,16 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let allowed = table.methods(for: request.uri.path)
-        guard !allowed.isEmpty, !allowed.contains(request.method) else { return try await next(request, context) }
-        var response = try HeraldError(.methodNotAllowed, "method not allowed").response(
-            from: request, context: context)
-        response.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
-        return response
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
+            // Only an unrouted request pays for the lookup.
+            let allowed = table.methods(for: request.uri.path)
+            guard !allowed.isEmpty, !allowed.contains(request.method) else { throw error }
+            var response = try HeraldError(.methodNotAllowed, "method not allowed").response(
+                from: request, context: context)
+            response.headers[.allow] = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            return response
+        }
     }
 }

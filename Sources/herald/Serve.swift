@@ -93,11 +93,7 @@ struct Serve: AsyncParsableCommand {
         let format = try Environment.resolve(logFormat, "HERALD_LOG_FORMAT", default: "text")
         switch format {
         case "text":
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            LoggingSystem.bootstrap { label in TextLogHandler(label: label, logLevel: level) }
         case "json":
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
         default:

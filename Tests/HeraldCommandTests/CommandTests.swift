@@ -4,7 +4,7 @@ import Testing
 
 @testable import herald
 
-/// Pieces of the `herald` executable: JSON logs and option checks.
+/// Pieces of the `herald` executable: log handlers and option checks.
 struct CommandTests {
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
@@ -39,6 +39,21 @@ struct CommandTests {
         let timestamp = try #require(first["ts"] as? String)
         #expect(timestamp.hasSuffix("Z") && timestamp.count == 24)
         #expect(lines.objects.last?["message"] as? String == "quote \" and\nnewline")
+    }
+
+    @Test func textLogsRenderMetadataSortedAfterTheLabel() throws {
+        let lines = Lines()
+        var handler = TextLogHandler(label: "herald.test", logLevel: .info)
+        handler.write = { lines.append($0) }
+        var logger = Logger(label: "herald.test") { _ in handler }
+        logger[metadataKey: "hb.request.id"] = "abc123"
+        logger.info("request", metadata: ["status": "200"])
+        logger.debug("below the level")
+        let text = lines.raw.map { String(decoding: $0, as: UTF8.self) }
+        #expect(text.count == 1)
+        let line = try #require(text.first)
+        #expect(line.hasSuffix(" info herald.test: hb.request.id=abc123 status=200 request\n"))
+        #expect(line.prefix(24).hasSuffix("Z"))
     }
 
     @Test func corsOriginsMustBeOriginsOrAStar() throws {

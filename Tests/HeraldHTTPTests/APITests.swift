@@ -43,6 +43,32 @@ struct APITests {
         await harness.shutdown()
     }
 
+    @Test func unroutedRequestsAnswer404Or405WithAllow() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            let wrongMethod = try await client.execute(
+                uri: "/v1/users/u1/counts", method: .delete, headers: .bearer(HTTPHarness.apiKey))
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(try wrongMethod.errorCode() == "method_not_allowed")
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD")
+            let literal = try await client.execute(
+                uri: "/v1/users/u1/notifications/read-all", method: .get, headers: .bearer(HTTPHarness.apiKey))
+            #expect(literal.status == .methodNotAllowed)
+            #expect(literal.headers[.allow] == "POST")
+            let unknown = try await client.get("/v1/nothing-here")
+            #expect(unknown.status == .notFound)
+            #expect(try unknown.errorCode() == "not_found")
+            let missing = try await client.get("/v1/users/u1/notifications/nope")
+            #expect(missing.status == .notFound)
+            #expect(try missing.errorCode() == "not_found")
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u@x.y","id":"n.1","type":"t"}"#)
+            let encoded = try await client.get("/v1/users/u%40x.y/notifications/n.1")
+            #expect(encoded.status == .ok)
+            #expect(try encoded.json()["user"] as? String == "u@x.y")
+        }
+        await harness.shutdown()
+    }
+
     @Test func badInputIsRejectedWithTheDocumentedErrors() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in
