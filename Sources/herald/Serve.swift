@@ -91,14 +91,10 @@ struct Serve: AsyncParsableCommand {
         let level =
             Logger.Level(rawValue: try Environment.resolve(logLevel, "HERALD_LOG_LEVEL", default: "info")) ?? .info
         let format = try Environment.resolve(logFormat, "HERALD_LOG_FORMAT", default: "text")
-        switch format {
-        case "text":
-            LoggingSystem.bootstrap { label in TextLogHandler(label: label, logLevel: level) }
-        case "json":
-            LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
-        default:
+        guard let lineFormat = LineLogHandler.Format(rawValue: format) else {
             throw ValidationError("--log-format must be text or json")
         }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: lineFormat, logLevel: level) }
         let logger = Logger(label: "herald")
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)

@@ -18,7 +18,7 @@ struct CommandTests {
 
     @Test func jsonLogsAreOneObjectPerLineWithMetadata() throws {
         let lines = Lines()
-        var handler = JSONLogHandler(label: "herald.test", logLevel: .info)
+        var handler = LineLogHandler(label: "herald.test", format: .json, logLevel: .info)
         handler.write = { lines.append($0) }
         var logger = Logger(label: "herald.test") { _ in handler }
         logger[metadataKey: "hb.request.id"] = "abc123"
@@ -43,7 +43,7 @@ struct CommandTests {
 
     @Test func textLogsRenderMetadataSortedAfterTheLabel() throws {
         let lines = Lines()
-        var handler = TextLogHandler(label: "herald.test", logLevel: .info)
+        var handler = LineLogHandler(label: "herald.test", format: .text, logLevel: .info)
         handler.write = { lines.append($0) }
         var logger = Logger(label: "herald.test") { _ in handler }
         logger[metadataKey: "hb.request.id"] = "abc123"

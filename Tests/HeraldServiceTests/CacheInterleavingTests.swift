@@ -38,20 +38,26 @@ struct CacheInterleavingTests {
         await harness.shutdown()
     }
 
-    @Test func writersDeltasOutOfOrderNeverLeaveAWrongValue() async throws {
-        let harness = try await ServiceHarness()
+    /// Fills u1's counts at seq 1, then commits two changes without touching the cache; returns
+    /// their deltas in commit order.
+    private func twoUnappliedCommitsAfterAFill(_ harness: ServiceHarness) async throws -> [CountsDelta] {
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
         #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled at seq 1
-        // Two commits whose cache updates arrive in reverse order.
         let first = try await harness.store.create(
             [try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
         let second = try await harness.store.change(.read, user: "u1", id: "a", now: .now())
         guard case .created(let one) = first[0], case .changed(let two) = second else {
             Issue.record("unexpected outcomes")
-            return
+            return []
         }
-        await harness.cache.apply([two.delta])
-        await harness.cache.apply([one.delta])
+        return [one.delta, two.delta]
+    }
+
+    @Test func writersDeltasOutOfOrderNeverLeaveAWrongValue() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        // Two commits whose cache updates arrive in reverse order, in separate jobs.
+        for delta in deltas.reversed() { await harness.cache.apply([delta]) }
         let truth = try await harness.store.counts(user: "u1")
         #expect(try await harness.service.counts(user: "u1") == truth)
         await harness.shutdown()
@@ -59,16 +65,8 @@ struct CacheInterleavingTests {
 
     @Test func deltasArrivingTogetherOutOfOrderKeepTheCacheFilled() async throws {
         let harness = try await ServiceHarness()
-        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
-        #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled at seq 1
-        let first = try await harness.store.create(
-            [try ServiceHarness.draft(id: "b")], defaultTTLSeconds: 60, now: .now())
-        let second = try await harness.store.change(.read, user: "u1", id: "a", now: .now())
-        guard case .created(let one) = first[0], case .changed(let two) = second else {
-            Issue.record("unexpected outcomes")
-            return
-        }
-        await harness.cache.apply([two.delta, one.delta])  // one job: applied in seq order
+        let deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        await harness.cache.apply(deltas.reversed())  // one job: applied in seq order
         let truth = try await harness.store.counts(user: "u1")
         let hit = try await harness.cache.counts(user: "u1") {
             Issue.record("both deltas should have been applied to the fill")
