@@ -1,5 +1,6 @@
 import GRDB
 import HeraldCore
+import NIOPosix
 
 /// Group commit: writes submitted while a transaction is running wait and then run together in the
 /// next transaction, each inside its own savepoint (a write that throws rolls back alone). Every
@@ -10,11 +11,15 @@ final class GroupCommitter: Sendable {
 
     private let coalescer: Coalescer<Step, CommitFailure?>
 
-    init(pool: DatabasePool, maximumBatch: Int = 512) {
+    init(pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton) {
         coalescer = Coalescer(maximumBatch: maximumBatch) { steps in
             do {
-                try await pool.write { db in
-                    for step in steps { step(db) }
+                // GRDB's blocking write on a pool thread runs the transaction right there; its async
+                // write would wake a different dispatch worker thread for nearly every batch.
+                try await threads.runIfActive {
+                    try pool.write { db in
+                        for step in steps { step(db) }
+                    }
                 }
                 return Array(repeating: nil, count: steps.count)
             } catch {

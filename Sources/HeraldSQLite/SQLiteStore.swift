@@ -1,6 +1,7 @@
 import Foundation
 public import GRDB
 public import HeraldCore
+public import NIOPosix
 
 /// The durable store on SQLite (WAL mode, one writer, concurrent readers).
 ///
@@ -10,9 +11,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// The GRDB pool, for tests and tools.
     public let pool: DatabasePool
     private let committer: GroupCommitter
+    /// Where the blocking GRDB calls run (never Swift's cooperative pool or an event loop).
+    private let threads: NIOThreadPool
 
     /// Opens (creating if needed) the database at `path` and migrates it.
-    public init(path: String) throws {
+    /// - Parameter threads: runs the blocking database calls; the process-wide NIO pool by default.
+    public init(path: String, threads: NIOThreadPool = .singleton) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -22,7 +26,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
-        committer = GroupCommitter(pool: pool)
+        self.threads = threads
+        committer = GroupCommitter(pool: pool, threads: threads)
     }
 
     // MARK: Writes
@@ -267,18 +272,25 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     // MARK: Reads
 
+    /// Runs a read on a pool thread with GRDB's blocking API, which reads right there: the async
+    /// API would wake a dispatch worker thread for every read.
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let pool = self.pool
+        return try await threads.runIfActive { try pool.read(body) }
+    }
+
     public func counts(user: String) async throws -> Counts {
-        try await pool.read { db in try Self.counts(db, user: user) }
+        try await read { db in try Self.counts(db, user: user) }
     }
 
     public func notification(user: String, id: String, now: Timestamp) async throws -> HeraldCore.Notification? {
-        try await pool.read { db in
+        try await read { db in
             try Self.fetchLive(db, user: user, id: id, now: now)?.notification
         }
     }
 
     public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
-        try await pool.read { db in
+        try await read { db in
             var condition = "user = ? AND expires_at > ?"
             var arguments: StatementArguments = [query.user, now.milliseconds]
             condition += query.archived ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL"
@@ -303,7 +315,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {
-        try await pool.read { db in
+        try await read { db in
             try db.fetchRows(
                 sql: "SELECT seq, name, data FROM event WHERE user = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [user, seq, limit]
@@ -322,7 +334,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func ping() async -> Bool {
-        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+        (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
     }
 
     // MARK: Cache generation
