@@ -31,10 +31,8 @@ public struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             let elapsed = start.duration(to: .now).components
             let nanoseconds = elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000
-            let dimensions = [("route", route), ("method", method), ("status", String(status))]
-            Counter(label: "herald_http_requests_total", dimensions: dimensions).increment()
-            Timer(label: "herald_http_request_duration_seconds", dimensions: dimensions)
-                .recordNanoseconds(nanoseconds)
+            HTTPRequestMetrics.shared.record(
+                route: route, method: request.method, status: Int(status), nanoseconds: nanoseconds)
             context.logger.debug(
                 "request",
                 metadata: [

@@ -125,8 +125,12 @@ struct OperatorTests {
             _ = try await client.get("/v1/users/u1/counts", credential: "wrong")
             _ = try await client.post("/v1/notifications", json: #"{"user":"u1","type":"t"}"#)
             _ = try await client.get("/nope")
+            _ = try await client.execute(
+                uri: "/v1/users/u1/counts", method: HTTPRequest.Method("BREW")!, headers: .bearer(HTTPHarness.apiKey))
         }
         let text = String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)
+        #expect(text.contains(#"method="other",status="405"}"#))
+        #expect(!text.contains("BREW"))  // unknown methods cannot add series
         #expect(
             text.contains(#"herald_http_requests_total{route="/v1/users/{user}/counts",method="GET",status="200"}"#))
         #expect(

@@ -1,0 +1,45 @@
+import HTTPTypes
+import Metrics
+import Synchronization
+
+/// `herald_http_requests_total` and `herald_http_request_duration_seconds`, one series per route
+/// template, method and status, looked up once and then reused (creating a metric handle asks the
+/// metrics backend's registry every time). Methods outside the standard set are labelled `other`,
+/// so clients cannot make the number of series grow without bound.
+final class HTTPRequestMetrics: Sendable {
+    static let shared = HTTPRequestMetrics()
+
+    private struct Key: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private struct Series: Sendable {
+        let requests: Counter
+        let duration: Timer
+    }
+
+    private static let standardMethods: Set<HTTPRequest.Method> = [
+        .get, .head, .post, .put, .delete, .patch, .options,
+    ]
+
+    private let series = Mutex<[Key: Series]>([:])
+
+    /// Counts one answered request and records how long it took.
+    func record(route: String, method: HTTPRequest.Method, status: Int, nanoseconds: Int64) {
+        let key = Key(
+            route: route, method: Self.standardMethods.contains(method) ? method.rawValue : "other", status: status)
+        let found = series.withLock { series in
+            if let found = series[key] { return found }
+            let dimensions = [("route", key.route), ("method", key.method), ("status", String(status))]
+            let made = Series(
+                requests: Counter(label: "herald_http_requests_total", dimensions: dimensions),
+                duration: Timer(label: "herald_http_request_duration_seconds", dimensions: dimensions))
+            series[key] = made
+            return made
+        }
+        found.requests.increment()
+        found.duration.recordNanoseconds(nanoseconds)
+    }
+}
