@@ -27,6 +27,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 API_KEY = "herald-dev-api-key"
@@ -38,6 +39,18 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def fresh(action, attempts=20):
+    """Runs action(), again when the page re-rendered the element in between (every stream event
+    re-renders the list, so an element found a moment ago may be gone)."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except StaleElementReferenceException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
 
 
 def wait_for(what, condition, timeout=5.0, interval=0.05):
@@ -102,7 +115,7 @@ class Page:
         self.driver = driver
 
     def text(self, element_id):
-        return self.driver.find_element(By.ID, element_id).text
+        return fresh(lambda: self.driver.find_element(By.ID, element_id).text)
 
     def state(self):
         return self.driver.find_element(By.ID, "state").get_attribute("data-state")
@@ -111,10 +124,11 @@ class Page:
         return self.text("badge")
 
     def item_ids(self):
-        return [li.get_attribute("data-id") for li in self.driver.find_elements(By.CSS_SELECTOR, "#list li")]
+        return fresh(
+            lambda: [li.get_attribute("data-id") for li in self.driver.find_elements(By.CSS_SELECTOR, "#list li")])
 
     def click_in_item(self, item_id, css):
-        self.driver.find_element(By.CSS_SELECTOR, f'#list li[data-id="{item_id}"] {css}').click()
+        fresh(lambda: self.driver.find_element(By.CSS_SELECTOR, f'#list li[data-id="{item_id}"] {css}').click())
 
 
 def check(name, function):
