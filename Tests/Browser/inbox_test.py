@@ -118,7 +118,7 @@ class Page:
         return fresh(lambda: self.driver.find_element(By.ID, element_id).text)
 
     def state(self):
-        return self.driver.find_element(By.ID, "state").get_attribute("data-state")
+        return fresh(lambda: self.driver.find_element(By.ID, "state").get_attribute("data-state"))
 
     def badge(self):
         return self.text("badge")
