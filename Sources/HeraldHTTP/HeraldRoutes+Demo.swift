@@ -9,17 +9,15 @@ extension HeraldRoutes {
     /// The demo inbox: `/` and its files, `/demo/session` (the demo user's token, nothing more) and
     /// `POST /demo/notifications` (a test notification for the token's own user).
     func addDemoRoutes(
-        to router: Router<BasicRequestContext>, table: RouteTable, user demoUser: String, assets: DemoAssets
+        to router: Router<BasicRequestContext>, user demoUser: String, assets: DemoAssets
     ) {
         for (path, asset) in assets.assets {
-            table.add(.get, path)
             router.get(RouterPath(path)) { _, _ in
                 Response(
                     status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-cache"],
                     body: .init(byteBuffer: asset.bytes))
             }
         }
-        table.add(.get, "/demo/session")
         router.get("/demo/session") { _, _ in
             let minted = try await auth.mintToken(user: demoUser, ttlSeconds: Self.demoTokenTTLSeconds)
             var response = try JSONIO.response(
@@ -27,7 +25,6 @@ extension HeraldRoutes {
             response.headers[.cacheControl] = "no-store"
             return response
         }
-        table.add(.post, "/demo/notifications")
         router.post("/demo/notifications") { request, _ in
             let principal = try await auth.principal(for: request)
             let input = try await JSONIO.decode(NotificationInput.self, from: request, limit: JSONIO.singleBodyLimit)

@@ -35,30 +35,22 @@ public struct HeraldRoutes: Sendable {
         let table = RouteTable()
         router.add(middleware: MethodNotAllowedMiddleware(table: table))
         if let demoUser = settings.demoUser {
-            addDemoRoutes(to: router, table: table, user: demoUser, assets: try DemoAssets.load())
+            addDemoRoutes(to: router, user: demoUser, assets: try DemoAssets.load())
         }
-        table.add(.get, "/healthz")
         router.get("/healthz") { _, _ in try JSONIO.response(["status": "ok"]) }
-        table.add(.get, "/readyz")
         router.get("/readyz") { _, _ in try await readiness() }
-        table.add(.get, "/metrics")
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }
-        table.add(.post, "/v1/notifications")
         router.post("/v1/notifications") { request, _ in try await create(request) }
-        table.add(.post, "/v1/notifications/batch")
         router.post("/v1/notifications/batch") { request, _ in try await batch(request) }
-        table.add(.get, "/v1/users/:user/counts")
         router.get("/v1/users/:user/counts") { request, context in
             let user = try await authorized(request, context)
             return try JSONIO.response(try await service.counts(user: user))
         }
-        table.add(.get, "/v1/users/:user/notifications")
         router.get("/v1/users/:user/notifications") { request, context in try await list(request, context) }
-        table.add(.post, "/v1/users/:user/notifications/read-all")
         router.post("/v1/users/:user/notifications/read-all") { request, context in
             let user = try await authorized(request, context)
             let filter = try await JSONIO.decodeIfPresent(
@@ -67,7 +59,6 @@ public struct HeraldRoutes: Sendable {
                 user: user, filter: BulkFilter(type: filter?.type, tag: filter?.tag))
             return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
         }
-        table.add(.get, "/v1/users/:user/notifications/:id")
         router.get("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
             guard let notification = try await service.notification(user: user, id: id) else {
@@ -75,7 +66,6 @@ public struct HeraldRoutes: Sendable {
             }
             return try JSONIO.response(notification)
         }
-        table.add(.delete, "/v1/users/:user/notifications/:id")
         router.delete("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
             guard let outcome = try await service.delete(user: user, id: id) else {
@@ -84,7 +74,6 @@ public struct HeraldRoutes: Sendable {
             return try JSONIO.response(CountsOnly(counts: outcome.counts))
         }
         for change in StateChange.allCases {
-            table.add(.post, "/v1/users/:user/notifications/:id/\(change.rawValue)")
             router.post("/v1/users/:user/notifications/:id/\(change.rawValue)") { request, context in
                 let (user, id) = try await authorizedNotification(request, context)
                 switch try await service.change(change, user: user, id: id) {
@@ -98,16 +87,14 @@ public struct HeraldRoutes: Sendable {
                 }
             }
         }
-        table.add(.post, "/v1/users/:user/seen")
         router.post("/v1/users/:user/seen") { request, context in
             let user = try await authorized(request, context)
             let outcome = try await service.markAllSeen(user: user)
             return try JSONIO.response(UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts))
         }
-        table.add(.post, "/v1/users/:user/tokens")
         router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }
-        table.add(.get, "/v1/users/:user/stream")
         router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
+        for route in router.routes { table.add(route.method, route.path) }
         return router
     }
 

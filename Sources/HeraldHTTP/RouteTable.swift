@@ -1,19 +1,21 @@
 import HTTPTypes
+import Hummingbird
 import Synchronization
 
-/// The served path templates (`/v1/users/:user/counts`) and their methods, so a known path asked
-/// with another method answers 405 with `Allow` rather than 404.
+/// The served path templates (`/v1/users/{user}/counts`) and their methods, taken from the router
+/// once every route is registered, so a known path asked with another method answers 405 with
+/// `Allow` rather than 404.
 final class RouteTable: Sendable {
     private struct Route {
-        var segments: [Substring]
+        var segments: [RouterPath.Element]
         var methods: Set<HTTPRequest.Method>
     }
 
     private let routes = Mutex<[Route]>([])
 
     /// Records that `method` is served at `template` (GET implies HEAD, as Hummingbird answers it).
-    func add(_ method: HTTPRequest.Method, _ template: String) {
-        let segments = Self.segments(template)
+    func add(_ method: HTTPRequest.Method, _ template: RouterPath) {
+        let segments = template.components
         var methods: Set<HTTPRequest.Method> = [method]
         if method == .get { methods.insert(.head) }
         routes.withLock { routes in
@@ -26,18 +28,19 @@ final class RouteTable: Sendable {
     }
 
     /// The methods served at `path` by the most specific templates it matches (most literal
-    /// segments, as the router prefers literals: `…/read-all` over `…/:id`); empty when none match.
+    /// segments, as the router prefers literals: `…/read-all` over `…/{id}`); empty when none match.
     func methods(for path: String) -> Set<HTTPRequest.Method> {
-        let segments = Self.segments(path)
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         return routes.withLock { routes in
             var best = -1
             var allowed: Set<HTTPRequest.Method> = []
             for route in routes where route.segments.count == segments.count {
                 var literals = 0
+                // The router's own element matching: a literal equals the segment, a capture takes any.
                 let matches = zip(route.segments, segments).allSatisfy { template, segment in
-                    if template.hasPrefix(":") { return true }
-                    literals += 1
-                    return template == segment
+                    guard template ~= segment else { return false }
+                    if template == segment { literals += 1 }
+                    return true
                 }
                 guard matches, literals >= best else { continue }
                 if literals > best {
@@ -48,9 +51,5 @@ final class RouteTable: Sendable {
             }
             return allowed
         }
-    }
-
-    private static func segments(_ path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }
