@@ -17,12 +17,7 @@ public struct CreatedEventPayload: Sendable {
     public func completed(counts: Counts) -> String {
         var writer = JSONWriter(capacity: head.count + 64)
         writer.raw(head)
-        writer.key("seq")
-        writer.int(counts.seq)
-        writer.key("unread")
-        writer.int(counts.unread)
-        writer.key("unseen")
-        writer.int(counts.unseen)
+        counts.writeCountMembers(to: &writer)
         writer.raw(CollectionOfOne(UInt8(ascii: "}")))
         return writer.string
     }

@@ -1,16 +1,13 @@
 /// Builds the one-line JSON `data` of each SSE event.
 public enum EventPayload {
     private struct Body {
-        var seq: Int64
-        var unread: Int64
-        var unseen: Int64
-        var user: String?
+        var counts: Counts
         var id: String?
         var changed: (key: String, value: Timestamp?)?
         var updated: Int?
 
-        /// Members in sorted key order: archived_at, id, read_at, seq, unread, unseen, updated, user
-        /// (the changed timestamp is `archived_at` or `read_at`).
+        /// Members in sorted key order: archived_at, id, read_at, seq, unread, unseen, updated (the
+        /// changed timestamp is `archived_at` or `read_at`).
         func write(to writer: inout JSONWriter) {
             writer.object { writer in
                 if let changed, changed.key < "id" {
@@ -25,19 +22,10 @@ public enum EventPayload {
                     writer.key(dynamic: changed.key)
                     writer.timestamp(changed.value)
                 }
-                writer.key("seq")
-                writer.int(seq)
-                writer.key("unread")
-                writer.int(unread)
-                writer.key("unseen")
-                writer.int(unseen)
+                counts.writeCountMembers(to: &writer)
                 if let updated {
                     writer.key("updated")
                     writer.int(updated)
-                }
-                if let user {
-                    writer.key("user")
-                    writer.string(user)
                 }
             }
         }
@@ -49,9 +37,9 @@ public enum EventPayload {
         return writer.string
     }
 
-    /// `counts` and `reset`: the user's snapshot.
+    /// `counts` and `reset`: the user's snapshot, which is the counts object itself.
     public static func snapshot(_ counts: Counts) -> String {
-        encode(Body(seq: counts.seq, unread: counts.unread, unseen: counts.unseen, user: counts.user))
+        String(decoding: counts.jsonBytes, as: UTF8.self)
     }
 
     /// `notification.created` (see ``CreatedEventPayload`` to render the notification beforehand).
@@ -62,18 +50,16 @@ public enum EventPayload {
     /// `notification.read|unread|archived|unarchived`: the id and the changed timestamp.
     public static func changed(_ change: StateChange, _ notification: Notification, counts: Counts) -> String {
         encode(
-            Body(
-                seq: counts.seq, unread: counts.unread, unseen: counts.unseen, id: notification.id,
-                changed: change.changedField(of: notification)))
+            Body(counts: counts, id: notification.id, changed: change.changedField(of: notification)))
     }
 
     /// `notification.deleted|expired`.
     public static func removed(id: String, counts: Counts) -> String {
-        encode(Body(seq: counts.seq, unread: counts.unread, unseen: counts.unseen, id: id))
+        encode(Body(counts: counts, id: id))
     }
 
     /// `notifications.read_all|seen`.
     public static func bulk(updated: Int, counts: Counts) -> String {
-        encode(Body(seq: counts.seq, unread: counts.unread, unseen: counts.unseen, updated: updated))
+        encode(Body(counts: counts, updated: updated))
     }
 }
