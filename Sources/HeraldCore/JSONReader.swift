@@ -17,22 +17,25 @@ public struct JSONReader {
         public let reason: String
     }
 
-    /// Parses a complete JSON text.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
+    /// Parses a complete JSON text (in place when the bytes are contiguous: arrays, native strings'
+    /// UTF-8 views, NIO buffer views).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
+        let parsed: Result<JSONValue, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(Failure) { return .success(try parse(UnsafeRawBufferPointer(buffer))) } catch {
+                return .failure(error)
+            }
+        }
+        guard let parsed else { return try parse(Array(bytes)) }
+        return try parsed.get()
+    }
+
+    private static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
         var reader = JSONReader(bytes: bytes.bindMemory(to: UInt8.self))
         reader.skipWhitespace()
         let value = try reader.value()
         reader.skipWhitespace()
         guard reader.index == reader.bytes.count else { throw reader.failure("unexpected data after the value") }
         return value
-    }
-
-    /// Parses a complete JSON text.
-    public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        let result: Result<JSONValue, Failure> = bytes.withUnsafeBytes { raw in
-            do throws(Failure) { return .success(try parse(raw)) } catch { return .failure(error) }
-        }
-        return try result.get()
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>

@@ -7,7 +7,7 @@ struct JSONFields {
 
     /// Throws `invalid_field` with `message` unless `json` is an object.
     init(_ json: JSONValue, notAnObject message: String) throws(HeraldError) {
-        guard case .object(let members) = json else { throw HeraldError(.invalidField, message) }
+        guard let members = json.objectMembers else { throw HeraldError(.invalidField, message) }
         self.members = members
     }
 
@@ -38,19 +38,13 @@ struct JSONFields {
 
     func object(_ key: String) throws(HeraldError) -> [String: JSONValue]? {
         guard let value = present(key) else { return nil }
-        guard case .object(let members) = value else { throw wrongType(key, "a JSON object") }
+        guard let members = value.objectMembers else { throw wrongType(key, "a JSON object") }
         return members
     }
 
     func strings(_ key: String) throws(HeraldError) -> [String]? {
         guard let value = present(key) else { return nil }
-        guard case .array(let items) = value else { throw wrongType(key, "an array of strings") }
-        var strings: [String] = []
-        strings.reserveCapacity(items.count)
-        for item in items {
-            guard case .string(let text) = item else { throw wrongType(key, "an array of strings") }
-            strings.append(text)
-        }
+        guard let strings = value.strings else { throw wrongType(key, "an array of strings") }
         return strings
     }
 

@@ -40,16 +40,13 @@ enum JSONIO {
     }
 
     private static func decode<T: JSONReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
-        let parsed: Result<JSONValue, JSONReader.Failure> = buffer.withUnsafeReadableBytes { bytes in
-            do throws(JSONReader.Failure) { return .success(try JSONReader.parse(bytes)) } catch {
-                return .failure(error)
-            }
+        let json: JSONValue
+        do throws(JSONReader.Failure) {
+            json = try JSONReader.parse(buffer.readableBytesView)
+        } catch {
+            throw HeraldError(.invalidJSON, "body is not valid JSON: \(error.reason) at byte \(error.offset)")
         }
-        switch parsed {
-        case .success(let json): return try T(json: json)
-        case .failure(let failure):
-            throw HeraldError(.invalidJSON, "body is not valid JSON: \(failure.reason) at byte \(failure.offset)")
-        }
+        return try T(json: json)
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

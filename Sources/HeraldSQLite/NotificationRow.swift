@@ -28,22 +28,17 @@ enum NotificationRow {
     }
 
     private static func object(_ text: String) throws -> [String: JSONValue] {
-        guard case .object(let members) = try JSONReader.parse(Array(text.utf8)) else {
+        guard let members = try JSONReader.parse(text.utf8).objectMembers else {
             throw DatabaseError(message: "notification data is not a JSON object")
         }
         return members
     }
 
     private static func strings(_ text: String) throws -> [String] {
-        guard case .array(let items) = try JSONReader.parse(Array(text.utf8)) else {
-            throw DatabaseError(message: "notification tags are not a JSON array")
+        guard let strings = try JSONReader.parse(text.utf8).strings else {
+            throw DatabaseError(message: "notification tags are not an array of strings")
         }
-        return try items.map { item in
-            guard case .string(let tag) = item else {
-                throw DatabaseError(message: "a notification tag is not a string")
-            }
-            return tag
-        }
+        return strings
     }
 
     /// The `data` column: the object as sorted-key JSON.
