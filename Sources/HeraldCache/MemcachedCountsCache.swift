@@ -27,11 +27,11 @@ public final class MemcachedCountsCache: CountsCache {
     /// Creates the cache over a shared ``CacheHealth``.
     /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.
     public init(health: CacheHealth, ttlSeconds: Int = 86_400) {
+        let (client, ttl): (MemcachedClient, MemcachedExpiration) = (health.client, .seconds(ttlSeconds))
         self.health = health
-        self.client = health.client
-        self.ttl = .seconds(ttlSeconds)
-        let job = CountsCacheJob(ttl: .seconds(ttlSeconds))
-        let client = health.client
+        self.client = client
+        self.ttl = ttl
+        let job = CountsCacheJob(ttl: ttl)
         self.jobs = Coalescer(maximumBatch: 256) { work in
             do throws(MemcachedError) {
                 let outcome = try await CacheMetrics.memcached(.countsBatch) { () async throws(MemcachedError) in

@@ -77,9 +77,7 @@ public struct JSONWriter: Sendable {
 
     /// Starts a member: `,` when needed, the key and `:`. Call in sorted key order.
     public mutating func key(_ name: StaticString) {
-        if let last = bytes.last, last != UInt8(ascii: "{") && last != UInt8(ascii: "[") {
-            bytes.append(UInt8(ascii: ","))
-        }
+        separateMember()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
@@ -87,11 +85,16 @@ public struct JSONWriter: Sendable {
 
     /// A member with a dynamic key (already in sorted position).
     public mutating func key(dynamic name: String) {
+        separateMember()
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A `,` unless this member is the first of its object.
+    private mutating func separateMember() {
         if let last = bytes.last, last != UInt8(ascii: "{") && last != UInt8(ascii: "[") {
             bytes.append(UInt8(ascii: ","))
         }
-        string(name)
-        bytes.append(UInt8(ascii: ":"))
     }
 
     /// An array of the elements, each written by `element`.
@@ -122,15 +125,11 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func object(_ members: [String: JSONValue]) {
-        bytes.append(UInt8(ascii: "{"))
-        var first = true
-        for name in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            if !first { bytes.append(UInt8(ascii: ",")) }
-            first = false
-            string(name)
-            bytes.append(UInt8(ascii: ":"))
-            value(members[name]!)
+        object { writer in
+            for name in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                writer.key(dynamic: name)
+                writer.value(members[name]!)
+            }
         }
-        bytes.append(UInt8(ascii: "}"))
     }
 }
