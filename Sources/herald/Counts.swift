@@ -17,9 +17,7 @@ struct Counts: AsyncParsableCommand {
             if options.json {
                 Terminal.out(JSONText.line(counts))
             } else {
-                Terminal.out(
-                    "\(user): unread \(counts["unread"] ?? 0), unseen \(counts["unseen"] ?? 0), seq \(counts["seq"] ?? 0)"
-                )
+                Terminal.out("\(user): \(Terminal.counts(counts))")
             }
         } catch {
             throw Terminal.failure(error)

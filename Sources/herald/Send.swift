@@ -54,9 +54,7 @@ struct Send: AsyncParsableCommand {
             }
             let created = answer["notification"] as? [String: Any] ?? [:]
             let counts = answer["counts"] as? [String: Any] ?? [:]
-            Terminal.out(
-                "sent \(created["id"] ?? "?") to \(user): unread \(counts["unread"] ?? 0), unseen \(counts["unseen"] ?? 0), seq \(counts["seq"] ?? 0)"
-            )
+            Terminal.out("sent \(created["id"] ?? "?") to \(user): \(Terminal.counts(counts))")
         } catch {
             throw Terminal.failure(error)
         }
