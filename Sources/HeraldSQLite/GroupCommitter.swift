@@ -41,7 +41,7 @@ struct CommitFailure: Sendable {
     let error: any Error
 }
 
-/// The result of one write. `run` writes it on GRDB's writer queue inside the `pool.write` whose
+/// The result of one write. `run` writes it on the pool thread inside the `pool.write` whose
 /// completion the caller awaits before it calls `get`, so the accesses are ordered; hence
 /// `@unchecked Sendable`.
 private final class WriteOutcome<T: Sendable>: @unchecked Sendable {
