@@ -9,7 +9,7 @@ extension HeraldRoutes {
     /// The demo inbox: `/` and its files, `/demo/session` (the demo user's token, nothing more) and
     /// `POST /demo/notifications` (a test notification for the token's own user).
     func addDemoRoutes(
-        to router: Router<BasicRequestContext>, user demoUser: String, assets: DemoAssets
+        to router: Router<HeraldRequestContext>, user demoUser: String, assets: DemoAssets
     ) {
         for (path, asset) in assets.assets {
             router.get(RouterPath(path)) { _, _ in

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 public import HeraldCore
 public import Hummingbird
+public import HummingbirdCore
 
 /// Every route of the API, registered on a router.
 public struct HeraldRoutes: Sendable {
@@ -22,12 +23,24 @@ public struct HeraldRoutes: Sendable {
         self.settings = settings
     }
 
+    /// The HTTP/1 server every Herald router needs: its connections carry the handler that writes
+    /// SSE streams on the event loop.
+    public static var server: HTTPServerBuilder {
+        .http1(configuration: .init(additionalChannelHandlers: [SSEChannelHandler()]))
+    }
+
+    /// The responder of a Herald ``Application``: ``router()`` with stream requests answered in
+    /// tasks of their own (see ``HeraldResponder``).
+    public func responder() throws -> HeraldResponder {
+        HeraldResponder(router: try router().buildResponder())
+    }
+
     /// Builds the router with its middleware (CORS when origins are configured, then errors and
     /// metrics) and every route, the demo page's too when a demo user is set; throws when the demo
     /// page's files are missing. CORS preflights are answered before the metrics middleware, so they
     /// are not counted.
-    public func router() throws -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() throws -> Router<HeraldRequestContext> {
+        let router = Router(context: HeraldRequestContext.self)
         if !settings.corsOrigins.isEmpty {
             router.add(middleware: OriginCORSMiddleware(origins: settings.corsOrigins))
         }
@@ -156,7 +169,7 @@ public struct HeraldRoutes: Sendable {
         return try JSONIO.response(BatchResponse(results: results))
     }
 
-    private func list(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func list(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {
         let user = try await authorized(request, context)
         let parameters = request.uri.queryParameters
         var query = NotificationQuery(user: user)
@@ -187,7 +200,7 @@ public struct HeraldRoutes: Sendable {
             NotificationList(notifications: page.notifications, nextCursor: page.nextPosition.map(ListCursor.encode)))
     }
 
-    private func mintToken(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func mintToken(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {
         let user = try userParameter(context)
         let principal = try await auth.principal(for: request)
         try principal.requireBackend()
@@ -201,30 +214,29 @@ public struct HeraldRoutes: Sendable {
         return try JSONIO.response(TokenResponse(token: minted.token, expiresAt: minted.expiresAt), status: .created)
     }
 
-    private func stream(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func stream(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {
         let user = try userParameter(context)
         let principal = try await auth.principal(for: request)
         try principal.authorize(user: user)
-        let lastEventID =
-            request.headers[.lastEventID]
-            ?? request.uri.queryParameters["last_event_id"].map(String.init)
-        let stream = EventStream(
-            user: user, lastEventID: lastEventID, service: service, hub: hub, metrics: metrics,
-            heartbeat: .seconds(max(1, settings.heartbeatSeconds)), expiresAt: principal.expiresAt,
+        let opening = StreamOpening(
+            user: user,
+            lastEventID: request.headers[.lastEventID]
+                ?? request.uri.queryParameters["last_event_id"].map(String.init),
+            expiresAt: principal.expiresAt, service: service, hub: hub, metrics: metrics,
+            heartbeatMilliseconds: Int64(max(1, settings.heartbeatSeconds)) * 1000,
             bufferCapacity: settings.streamBufferCapacity)
-        var headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
+        // The connection's handler writes the body once this response's head has gone out.
+        let channel = context.channel
+        do {
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: SSEChannelHandler.self).expect(opening)
+            }.get()
+        } catch {
+            throw HeraldError(.internalError, "streams need a server built with HeraldRoutes.server", underlying: error)
+        }
+        var headers: HTTPFields = [.contentType: SSEFormat.contentType, .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-        return Response(
-            status: .ok, headers: headers,
-            body: ResponseBody { writer in
-                // The stream runs in this connection's task; a closed client side ends it through
-                // the sink (cheaper per stream than running it in a cancellable child task).
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    try await stream.run(writer: &writer)
-                } onInboundClosed: {
-                    stream.clientClosed()
-                }
-            })
+        return Response(status: .ok, headers: headers, body: ResponseBody { _ in })
     }
 
     // MARK: Helpers
@@ -237,21 +249,21 @@ public struct HeraldRoutes: Sendable {
         return parameter.removingPercentEncoding ?? ""
     }
 
-    private func userParameter(_ context: BasicRequestContext) throws(HeraldError) -> String {
+    private func userParameter(_ context: HeraldRequestContext) throws(HeraldError) -> String {
         // Path parameters arrive percent-encoded (`u%40example` is `u@example`).
         let user = Self.decoded(context.parameters.get("user"))
         try Identifier.validate(user, what: "user")
         return user
     }
 
-    private func authorized(_ request: Request, _ context: BasicRequestContext) async throws -> String {
+    private func authorized(_ request: Request, _ context: HeraldRequestContext) async throws -> String {
         let user = try userParameter(context)
         try await auth.principal(for: request).authorize(user: user)
         return user
     }
 
     private func authorizedNotification(
-        _ request: Request, _ context: BasicRequestContext
+        _ request: Request, _ context: HeraldRequestContext
     ) async throws -> (String, String) {
         let user = try await authorized(request, context)
         let id = Self.decoded(context.parameters.get("id"))

@@ -3,6 +3,7 @@ import NIOCore
 
 /// Server-Sent Events wire format.
 enum SSEFormat {
+    static let contentType = "text/event-stream"
     static let preamble = "retry: 2000\n\n"
     static let ping = ": ping\n\n"
 

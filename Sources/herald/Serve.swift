@@ -196,7 +196,7 @@ struct Serve: AsyncParsableCommand {
         let address = "http://\(settings.host):\(settings.port)"
         let servesDemo = settings.demoUser != nil
         let app = Application(
-            router: try routes.router(),
+            responder: try routes.responder(), server: HeraldRoutes.server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "herald"),
             onServerRunning: { _ in
                 logger.info("herald ready, listening on \(address)")

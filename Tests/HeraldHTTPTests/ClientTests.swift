@@ -25,7 +25,8 @@ struct ClientTests {
                 metrics: HeraldMetrics(registry: harness.registry), settings: HeraldServerSettings())
             let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
-                router: try routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                responder: try routes.responder(), server: HeraldRoutes.server,
+                configuration: .init(address: .hostname("127.0.0.1", port: port)),
                 onServerRunning: { channel in
                     boundContinuation.yield(channel.localAddress?.port ?? 0)
                     boundContinuation.finish()

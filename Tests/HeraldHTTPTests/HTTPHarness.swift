@@ -23,7 +23,7 @@ struct HTTPHarness {
     let services: ServiceHarness
     let auth: Authenticator
     let hub: StreamHub
-    let app: Application<RouterResponder<BasicRequestContext>>
+    let app: Application<HeraldResponder>
     let subscriber: Task<Void, Never>
     let registry: PrometheusCollectorRegistry
 
@@ -40,7 +40,9 @@ struct HTTPHarness {
             settings: HeraldServerSettings(
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity, demoUser: demoUser,
                 corsOrigins: corsOrigins))
-        app = Application(router: try routes.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        app = Application(
+            responder: try routes.responder(), server: HeraldRoutes.server,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let hub = self.hub
         let subscription = services.broker.subscribe()
         subscriber = Task { await hub.run(from: subscription) }

@@ -4,6 +4,8 @@ import HeraldHTTP
 import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOPosix
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -149,15 +151,23 @@ struct StreamTests {
             let port = try #require(client.port)
             let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
             #expect(try await stream.nextEvent()?.id == "0")
-            // One batch publishes 300 events at once: far more than the 4-event buffer.
-            let items = (0..<300).map { #"{"user":"u1","id":"n\#($0)","type":"t"}"# }.joined(separator: ",")
-            let batch = try await client.post("/v1/notifications/batch", json: "{\"notifications\": [\(items)]}")
-            #expect(batch.status == .ok)
+            // Three batches publish 2,700 events of ~4 KB while the reader reads nothing: far more than
+            // the socket buffers take, so the stream stops being writable and its 4-event list
+            // overflows; the dropped events must come from the log, in order.
+            let body = String(repeating: "b", count: 4000)
+            for batchNumber in 0..<3 {
+                let items = (0..<900).map {
+                    #"{"user":"u1","id":"n\#(batchNumber)-\#($0)","type":"t","body":"\#(body)"}"#
+                }
+                let batch = try await client.post(
+                    "/v1/notifications/batch", json: "{\"notifications\": [\(items.joined(separator: ","))]}")
+                #expect(batch.status == .ok)
+            }
             var seqs: [Int] = []
-            while seqs.count < 300, let event = try await stream.nextEvent() {
+            while seqs.count < 2700, let event = try await stream.nextEvent() {
                 seqs.append(Int(event.id ?? "") ?? -1)
             }
-            #expect(seqs == Array(1...300))
+            #expect(seqs == Array(1...2700))
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             let catchUps = String(buffer: metrics.body).split(separator: "\n")
                 .first { $0.hasPrefix("herald_stream_catchups_total ") }
@@ -190,6 +200,43 @@ struct StreamTests {
             #expect(harness.hub.openStreams == 1)
             await stream.close()
             #expect(await ServiceHarness.eventually { harness.hub.openStreams == 0 })
+        }
+        await harness.shutdown()
+    }
+
+    @Test func streamAfterAnotherRequestOnOneConnectionWithConnectionClose() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            try await channel.executeThenClose { inbound, outbound in
+                // Pipelined: a JSON request, then the stream with `Connection: close` (the server
+                // closes its output after such a request, but the stream must keep writing).
+                try await outbound.write(
+                    ByteBuffer(
+                        string: "GET /healthz HTTP/1.1\r\nHost: herald\r\n\r\n"
+                            + "GET /v1/users/u1/stream HTTP/1.1\r\nHost: herald\r\n"
+                            + "Authorization: Bearer \(HTTPHarness.apiKey)\r\nConnection: close\r\n\r\n"))
+                var received = ""
+                var created = false
+                for try await chunk in inbound {
+                    received += String(buffer: chunk)
+                    if !created, received.contains("event: counts") {
+                        created = true
+                        try await create(client, "a")
+                    }
+                    if received.contains("event: notification.created") { break }
+                }
+                let healthz = try #require(received.range(of: #"{"status":"ok"}"#))
+                let streamHead = try #require(received.range(of: "Content-Type: text/event-stream"))
+                #expect(healthz.upperBound <= streamHead.lowerBound)
+                #expect(received.contains("id: 1\nevent: notification.created"))
+            }
         }
         await harness.shutdown()
     }

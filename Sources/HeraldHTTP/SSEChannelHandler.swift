@@ -1,0 +1,102 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// Sits in every HTTP/1 connection's pipeline, between the HTTP codec and Hummingbird, and takes
+/// over the connection once the stream route has answered: Hummingbird authenticates, validates
+/// and writes the response head (with the request id, CORS and metrics of every route); from
+/// then on ``StreamConnection`` writes the body on the event loop and Hummingbird's connection
+/// task only waits for the connection to close. Holding no task per stream keeps an idle
+/// stream small and delivers each live event with a single hop onto the event loop.
+final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// Set by the stream route just before it answers; the next response head starts the stream.
+    private var expected: StreamOpening?
+    private var stream: StreamConnection?
+
+    init() {}
+
+    /// Reads start with 256-byte buffers (NIO's default is 2 KB) and grow as reads fill them: each
+    /// connection keeps its read buffer, and an idle stream's connection reads nothing after its
+    /// request head.
+    static let readBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        try? context.channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.readBuffers)
+    }
+
+    /// Called on the channel's event loop by the stream route before it returns its response.
+    func expect(_ opening: StreamOpening) {
+        expected = opening
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard stream == nil else {
+            // Hummingbird's empty body and end of the response the stream took over.
+            promise?.succeed(())
+            return
+        }
+        guard case .head(let head) = unwrapOutboundIn(data), let opening = expected,
+            head.headerFields[.contentType] == SSEFormat.contentType
+        else {
+            context.write(data, promise: promise)
+            return
+        }
+        expected = nil
+        context.write(data, promise: promise)
+        guard head.status == .ok else { return }
+        let stream = StreamConnection(opening: opening, context: context)
+        self.stream = stream
+        stream.begin()
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // Hummingbird closes its side for output after answering a `Connection: close` request;
+        // the stream keeps writing until it ends, then closes the connection itself.
+        if stream != nil, mode == .output {
+            promise?.succeed(())
+            return
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A client that sends more on a streaming connection gets no answer: the stream owns it.
+        guard stream == nil else { return }
+        context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        stream?.writabilityChanged()
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stream?.clientClosed()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stream?.clientClosed()
+        stream = nil
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let stream, event is ChannelShouldQuiesceEvent {
+            // Server shutdown: end the stream cleanly rather than cutting the connection.
+            stream.end(.shutdown)
+            return
+        }
+        if let stream, case .inputClosed = event as? ChannelEvent {
+            // The client closed its side (the server allows half-closed connections): it is gone.
+            stream.clientClosed()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}

@@ -1,0 +1,230 @@
+import HeraldCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// One open SSE stream, living on its connection's event loop: writes the opening (snapshot,
+/// replay or reset), then each live event as the hub hands it over, catching up from the durable
+/// log whenever live events could not be written in order.
+///
+/// No task waits per stream: live events, heartbeats and the end arrive as event-loop jobs from
+/// the ``StreamSink`` the hub holds, and only store reads run in short-lived tasks. While the
+/// client reads too slowly for the socket to take more, live events wait in a bounded list; when
+/// it overflows they are dropped and the stream reads them from the log once the socket drains.
+final class StreamConnection {
+    private enum Phase {
+        /// The opening read is running.
+        case opening
+        /// A catch-up page read is running.
+        case reading
+        /// A catch-up needs another page once the socket drains.
+        case readingWhenWritable
+        /// Writing live events as they come.
+        case live
+        case ended
+    }
+
+    private static let logger = Logger(label: "herald.stream")
+    private let opening: StreamOpening
+    private let context: ChannelHandlerContext
+    private var phase = Phase.opening
+    /// The seq of the last event written.
+    private var last: Int64 = 0
+    /// Live events received while the stream could not write them yet.
+    private var pending: [UserEvent] = []
+    /// Live events were dropped: the log has them.
+    private var lagged = false
+    private var sink: StreamSink?
+    private var buffer: ByteBuffer
+
+    init(opening: StreamOpening, context: ChannelHandlerContext) {
+        self.opening = opening
+        self.context = context
+        buffer = context.channel.allocator.buffer(capacity: 256)
+    }
+
+    private var writable: Bool { context.channel.isWritable }
+
+    /// Starts the stream; its response head has just been written.
+    func begin() {
+        let eventLoop = context.eventLoop
+        let sink = StreamSink(
+            user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, expiresAt: opening.expiresAt,
+            connection: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
+        guard context.channel.isActive else {
+            phase = .ended
+            return
+        }
+        // Registered before the opening read, so no event committed after that read is missed.
+        guard opening.hub.register(sink) else {
+            end(.shutdown)
+            return
+        }
+        self.sink = sink
+        opening.metrics.streamsOpen.increment()
+        buffer.writeString(SSEFormat.preamble)
+        let (user, lastEventID, service) = (opening.user, opening.lastEventID, opening.service)
+        eventLoop.makeFutureWithTask {
+            try await StreamReads.opening(user: user, lastEventID: lastEventID, service: service)
+        }.assumeIsolated().whenComplete { result in
+            self.opened(result)
+        }
+    }
+
+    private func opened(_ result: Result<StreamReads.Opening, any Error>) {
+        guard phase == .opening else { return }
+        switch result {
+        case .success(.snapshot(let counts)):
+            SSEFormat.append(id: counts.seq, name: .counts, data: EventPayload.snapshot(counts), to: &buffer)
+            last = counts.seq
+        case .success(.resume(let after)):
+            last = after
+        case .success(.reset(let counts)):
+            reset(counts)
+        case .failure(let error):
+            return fail(error)
+        }
+        readPage()
+    }
+
+    /// Reads the next page of the log after `last`.
+    private func readPage() {
+        phase = .reading
+        flush()
+        let (user, after, service) = (opening.user, last, opening.service)
+        context.eventLoop.makeFutureWithTask {
+            try await StreamReads.page(user: user, after: after, service: service)
+        }.assumeIsolated().whenComplete { result in
+            self.pageRead(result)
+        }
+    }
+
+    private func pageRead(_ result: Result<StreamReads.Page, any Error>) {
+        guard phase == .reading else { return }
+        switch result {
+        case .success(.events(let page)):
+            guard let newest = page.last else { return goLive() }
+            for event in page { SSEFormat.append(event, to: &buffer) }
+            last = newest.seq
+            opening.metrics.eventsDelivered.increment(by: Int64(page.count))
+            guard page.count == StreamReads.pageSize else { return goLive() }
+            if writable {
+                readPage()
+            } else {
+                phase = .readingWhenWritable
+                flush()
+            }
+        case .success(.reset(let counts)):
+            reset(counts)
+            goLive()
+        case .failure(let error):
+            fail(error)
+        }
+    }
+
+    private func reset(_ counts: Counts) {
+        opening.metrics.streamResets.increment()
+        SSEFormat.append(id: counts.seq, name: .reset, data: EventPayload.snapshot(counts), to: &buffer)
+        last = counts.seq
+    }
+
+    /// Caught up with the log: writes what arrived meanwhile, or catches up again if it overflowed.
+    private func goLive() {
+        phase = .live
+        if lagged {
+            lagged = false
+            pending = []
+            opening.metrics.streamCatchUps.increment()
+            return readPage()
+        }
+        let waiting = pending
+        pending = []
+        for event in waiting where !write(event) { return }
+        flush()
+    }
+
+    /// A live event from the hub.
+    func deliver(_ event: UserEvent) {
+        switch phase {
+        case .live where writable:
+            if write(event) { flush() }
+        case .ended:
+            return
+        default:
+            if pending.count >= opening.bufferCapacity {
+                pending = []
+                lagged = true
+            } else if !lagged {
+                pending.append(event)
+            }
+        }
+    }
+
+    /// Appends a live event if it is the next one; on a gap reads the log instead (it has every
+    /// committed event) and returns false.
+    private func write(_ event: UserEvent) -> Bool {
+        if event.seq <= last { return true }
+        guard event.seq == last + 1 else {
+            readPage()
+            return false
+        }
+        SSEFormat.append(event, to: &buffer)
+        last = event.seq
+        opening.metrics.eventsDelivered.increment()
+        return true
+    }
+
+    func heartbeat() {
+        guard phase != .ended, writable else { return }
+        buffer.writeString(SSEFormat.ping)
+        flush()
+    }
+
+    /// The socket takes writes again.
+    func writabilityChanged() {
+        guard writable else { return }
+        switch phase {
+        case .live: goLive()
+        case .readingWhenWritable: readPage()
+        default: break
+        }
+    }
+
+    /// Ends the stream: the last chunk, then the connection closes.
+    func end(_ reason: StreamCloseReason) {
+        guard phase != .ended else { return }
+        finish()
+        flush()
+        context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
+        context.close(promise: nil)
+    }
+
+    /// The client closed the connection.
+    func clientClosed() {
+        guard phase != .ended else { return }
+        finish()
+    }
+
+    private func fail(_ error: any Error) {
+        guard phase != .ended else { return }
+        Self.logger.warning("stream failed", metadata: ["user": "\(opening.user)", "error": "\(error)"])
+        finish()
+        context.close(promise: nil)
+    }
+
+    private func finish() {
+        phase = .ended
+        pending = []
+        if let sink {
+            opening.hub.unregister(sink)
+            opening.metrics.streamsOpen.decrement()
+            self.sink = nil
+        }
+    }
+
+    private func flush() {
+        guard buffer.readableBytes > 0 else { return }
+        context.writeAndFlush(NIOAny(HTTPResponsePart.body(buffer)), promise: nil)
+        buffer = context.channel.allocator.buffer(capacity: 256)
+    }
+}
