@@ -64,11 +64,14 @@ final class StreamConnection {
         opening.metrics.streamsOpen.increment()
         buffer.writeString(SSEFormat.preamble)
         let (user, lastEventID, service) = (opening.user, opening.lastEventID, opening.service)
-        eventLoop.makeFutureWithTask {
-            try await StreamReads.opening(user: user, lastEventID: lastEventID, service: service)
-        }.assumeIsolated().whenComplete { result in
-            self.opened(result)
-        }
+        read(then: opened) { try await StreamReads.opening(user: user, lastEventID: lastEventID, service: service) }
+    }
+
+    /// Runs a store read in a short-lived task and hands its result back on the event loop.
+    private func read<T: Sendable>(
+        then handle: @escaping (Result<T, any Error>) -> Void, _ body: @escaping @Sendable () async throws -> T
+    ) {
+        context.eventLoop.makeFutureWithTask(body).assumeIsolated().whenComplete(handle)
     }
 
     private func opened(_ result: Result<StreamReads.Opening, any Error>) {
@@ -92,11 +95,7 @@ final class StreamConnection {
         phase = .reading
         flush()
         let (user, after, service) = (opening.user, last, opening.service)
-        context.eventLoop.makeFutureWithTask {
-            try await StreamReads.page(user: user, after: after, service: service)
-        }.assumeIsolated().whenComplete { result in
-            self.pageRead(result)
-        }
+        read(then: pageRead) { try await StreamReads.page(user: user, after: after, service: service) }
     }
 
     private func pageRead(_ result: Result<StreamReads.Page, any Error>) {
