@@ -4,7 +4,8 @@ public struct HeraldServerSettings: Sendable {
     public var port: Int
     /// Seconds between `: ping` comments on idle streams.
     public var heartbeatSeconds: Int
-    /// Live events buffered per stream before it switches to catching up from the log.
+    /// Live events a stream holds while its client reads too slowly for the socket; when more
+    /// arrive, it drops them and catches up from the log once the socket drains.
     public var streamBufferCapacity: Int
     /// The user whose inbox the demo page at `/` shows; nil serves no demo page.
     public var demoUser: String?
