@@ -11,7 +11,11 @@ final class GroupCommitter: Sendable {
 
     private let coalescer: Coalescer<Step, CommitFailure?>
 
-    init(pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton) {
+    /// - Parameter committed: called after each committed transaction.
+    init(
+        pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
+        committed: @escaping @Sendable () -> Void = {}
+    ) {
         coalescer = Coalescer(maximumBatch: maximumBatch) { steps in
             do {
                 // GRDB's blocking write on a pool thread runs the transaction right there; its async
@@ -21,6 +25,7 @@ final class GroupCommitter: Sendable {
                         for step in steps { step(db) }
                     }
                 }
+                committed()
                 return Array(repeating: nil, count: steps.count)
             } catch {
                 return Array(repeating: CommitFailure(error: error), count: steps.count)

@@ -11,6 +11,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// The GRDB pool, for tests and tools.
     public let pool: DatabasePool
     private let committer: GroupCommitter
+    private let checkpointer: WALCheckpointer
     /// Where the blocking GRDB calls run (never Swift's cooperative pool or an event loop).
     private let threads: NIOThreadPool
 
@@ -21,14 +22,22 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         pool = try DatabasePool(path: path, configuration: configuration)
         try SQLiteSchema.migrator.migrate(pool)
         self.threads = threads
-        committer = GroupCommitter(pool: pool, threads: threads)
+        let checkpointer = try WALCheckpointer(path: path, configuration: configuration)
+        self.checkpointer = checkpointer
+        committer = GroupCommitter(pool: pool, threads: threads) { checkpointer.committed() }
     }
+
+    deinit { checkpointer.stop() }
+
+    /// WAL frames the background checkpointer has copied into the database file (for tests and tools).
+    public var walFramesCheckpointed: Int { checkpointer.framesCheckpointed }
 
     // MARK: Writes
 

@@ -54,6 +54,17 @@ struct StoreTests {
         #expect(try await reopened.counts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 1))
     }
 
+    @Test func committedFramesAreCheckpointedInTheBackground() async throws {
+        // 200 separate commits write far fewer pages than the writer's own automatic checkpoint
+        // waits for, so only the background checkpointer copies them into the database file.
+        for index in 0..<200 {
+            _ = try await store.create([try draft("n\(index)")], defaultTTLSeconds: 60, now: now)
+        }
+        #expect(await ServiceHarness.eventually { store.walFramesCheckpointed > 0 })
+        let walPages = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(walPages == 10_000)
+    }
+
     @Test func everyChangeAppendsOneEventWithNoGaps() async throws {
         _ = try await store.create([try draft("a"), try draft("b"), try draft("c")], defaultTTLSeconds: 60, now: now)
         _ = try await store.change(.read, user: "u1", id: "a", now: now)
