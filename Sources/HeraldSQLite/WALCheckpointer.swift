@@ -14,6 +14,9 @@ import Synchronization
 final class WALCheckpointer: Sendable {
     /// Time between checkpoints while writes come in.
     static let interval: TimeInterval = 0.02
+    /// The longest pause while no writes come in (the pause doubles up to it, so an idle server
+    /// wakes this thread about three times a second, not fifty).
+    static let idleInterval: TimeInterval = 0.32
     /// The writer's own automatic checkpoint threshold (pages), a fallback only.
     static let fallbackPages = 10_000
 
@@ -38,18 +41,23 @@ final class WALCheckpointer: Sendable {
         commits.add(1, ordering: .relaxed)
     }
 
-    /// Ends the thread (within one interval) and with it the connection.
+    /// Ends the thread (within one pause) and with it the connection.
     func stop() {
         stopped.store(true, ordering: .relaxed)
     }
 
     private func run() {
         var seen = 0
+        var pause = Self.interval
         while !stopped.load(ordering: .relaxed) {
-            Thread.sleep(forTimeInterval: Self.interval)
+            Thread.sleep(forTimeInterval: pause)
             let now = commits.load(ordering: .relaxed)
-            guard now != seen else { continue }
+            guard now != seen else {
+                pause = min(pause * 2, Self.idleInterval)
+                continue
+            }
             seen = now
+            pause = Self.interval
             // A failed checkpoint (busy) is retried next time; the writer's fallback bounds the WAL.
             if let result = try? database.inDatabase({ try $0.checkpoint(.passive) }) {
                 checkpointed.add(max(0, result.checkpointedFrameCount), ordering: .relaxed)
