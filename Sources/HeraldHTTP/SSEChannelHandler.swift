@@ -88,7 +88,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let stream, event is ChannelShouldQuiesceEvent {
             // Server shutdown: end the stream cleanly rather than cutting the connection.
-            stream.end(.shutdown)
+            stream.end()
             return
         }
         if let stream, case .inputClosed = event as? ChannelEvent {

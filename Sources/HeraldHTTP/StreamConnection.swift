@@ -47,17 +47,17 @@ final class StreamConnection {
 
     /// Starts the stream; its response head has just been written.
     func begin() {
-        let eventLoop = context.eventLoop
-        let sink = StreamSink(
-            user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, expiresAt: opening.expiresAt,
-            connection: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
         guard context.channel.isActive else {
             phase = .ended
             return
         }
+        let eventLoop = context.eventLoop
+        let sink = StreamSink(
+            user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, expiresAt: opening.expiresAt,
+            connection: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
         // Registered before the opening read, so no event committed after that read is missed.
         guard opening.hub.register(sink) else {
-            end(.shutdown)
+            end()
             return
         }
         self.sink = sink
@@ -190,7 +190,7 @@ final class StreamConnection {
     }
 
     /// Ends the stream: the last chunk, then the connection closes.
-    func end(_ reason: StreamCloseReason) {
+    func end() {
         guard phase != .ended else { return }
         finish()
         flush()

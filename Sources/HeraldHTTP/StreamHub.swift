@@ -46,7 +46,7 @@ public final class StreamHub: Sendable {
             state.closed = true
             return state.sinks.values.flatMap(\.values)
         }
-        for sink in sinks { sink.close(.shutdown) }
+        for sink in sinks { sink.close() }
     }
 
     /// The subscriber loop over an existing subscription, with the ticker that sends every stream's

@@ -2,11 +2,6 @@ import HeraldCore
 import NIOCore
 import Synchronization
 
-/// Why a stream ends.
-enum StreamCloseReason: Sendable {
-    case shutdown, tokenExpired
-}
-
 /// The hub's handle on one open stream. Everything it is told runs on the stream's event loop, in
 /// the order it was told, so live events reach the socket without a task switch.
 final class StreamSink: Sendable {
@@ -40,7 +35,7 @@ final class StreamSink: Sendable {
     /// Called by the hub's ticker: ends an expired stream, or sends a heartbeat when one is due.
     func tick(now: Timestamp) {
         if let expiresAt, now >= expiresAt {
-            close(.tokenExpired)
+            close()
         } else if now.milliseconds - lastHeartbeat.load(ordering: .relaxed) >= heartbeatMilliseconds {
             lastHeartbeat.store(now.milliseconds, ordering: .relaxed)
             let connection = self.connection
@@ -49,8 +44,8 @@ final class StreamSink: Sendable {
     }
 
     /// Ends the stream cleanly (the last chunk, then the connection closes).
-    func close(_ reason: StreamCloseReason) {
+    func close() {
         let connection = self.connection
-        eventLoop.execute { connection.value.end(reason) }
+        eventLoop.execute { connection.value.end() }
     }
 }
