@@ -16,12 +16,18 @@ struct CommandTests {
         var raw: [Data] { lock.withLock { data } }
     }
 
-    @Test func jsonLogsAreOneObjectPerLineWithMetadata() throws {
-        let lines = Lines()
-        var handler = LineLogHandler(label: "herald.test", format: .json, logLevel: .info)
+    /// A logger at `info` writing `format` lines into `lines`, with a request id in its metadata.
+    func capturingLogger(_ format: LineLogHandler.Format, into lines: Lines) -> Logger {
+        var handler = LineLogHandler(label: "herald.test", format: format, logLevel: .info)
         handler.write = { lines.append($0) }
         var logger = Logger(label: "herald.test") { _ in handler }
         logger[metadataKey: "hb.request.id"] = "abc123"
+        return logger
+    }
+
+    @Test func jsonLogsAreOneObjectPerLineWithMetadata() throws {
+        let lines = Lines()
+        let logger = capturingLogger(.json, into: lines)
         logger.info("request", metadata: ["status": "200", "nested": ["k": "v"], "list": ["a", "b"]])
         logger.debug("below the level")
         logger.warning("quote \" and\nnewline")
@@ -43,10 +49,7 @@ struct CommandTests {
 
     @Test func textLogsRenderMetadataSortedAfterTheLabel() throws {
         let lines = Lines()
-        var handler = LineLogHandler(label: "herald.test", format: .text, logLevel: .info)
-        handler.write = { lines.append($0) }
-        var logger = Logger(label: "herald.test") { _ in handler }
-        logger[metadataKey: "hb.request.id"] = "abc123"
+        let logger = capturingLogger(.text, into: lines)
         logger.info("request", metadata: ["status": "200"])
         logger.debug("below the level")
         let text = lines.raw.map { String(decoding: $0, as: UTF8.self) }
