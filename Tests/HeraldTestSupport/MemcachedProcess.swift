@@ -62,8 +62,29 @@ public final class MemcachedProcess: @unchecked Sendable {
         throw MemcachedProcessError(message: "memcached did not listen on \(socketPath)")
     }
 
-    /// Freezes the server (SIGSTOP): connections stay open but nothing answers.
-    public func pause() { send(SIGSTOP) }
+    /// Freezes the server (SIGSTOP): connections stay open but nothing answers. Returns once every
+    /// thread of the server has stopped: `kill` only queues the signal, and on a loaded machine a
+    /// worker thread could otherwise still answer a request sent right after this call.
+    public func pause() {
+        send(SIGSTOP)
+        guard let pid = lock.withLock({ pid }) else { return }
+        let deadline = Date().addingTimeInterval(2)
+        while !Self.allThreadsStopped(pid), Date() < deadline { usleep(1_000) }
+    }
+
+    /// Whether every thread of `pid` is in the stopped state (`T` in `/proc/<pid>/task/*/stat`).
+    private static func allThreadsStopped(_ pid: pid_t) -> Bool {
+        let tasks = "/proc/\(pid)/task"
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks), !threads.isEmpty else {
+            return false
+        }
+        return threads.allSatisfy { thread in
+            guard let stat = try? String(contentsOfFile: "\(tasks)/\(thread)/stat", encoding: .utf8),
+                let afterName = stat.range(of: ") ", options: .backwards)
+            else { return false }
+            return stat[afterName.upperBound...].first == "T"
+        }
+    }
 
     /// Resumes a paused server (SIGCONT).
     public func resume() { send(SIGCONT) }
