@@ -29,10 +29,9 @@ public struct HeraldRoutes: Sendable {
         .http1(configuration: .init(additionalChannelHandlers: [SSEChannelHandler()]))
     }
 
-    /// The responder of a Herald ``Application``: ``router()`` with stream requests answered in
-    /// tasks of their own (see ``HeraldResponder``).
-    public func responder() throws -> HeraldResponder {
-        HeraldResponder(router: try router().buildResponder())
+    /// The responder of a Herald ``Application``: ``router()``, built.
+    public func responder() throws -> RouterResponder<HeraldRequestContext> {
+        try router().buildResponder()
     }
 
     /// Builds the router with its middleware (CORS when origins are configured, then errors and

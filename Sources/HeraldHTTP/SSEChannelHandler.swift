@@ -5,9 +5,10 @@ import NIOHTTPTypes
 /// Sits in every HTTP/1 connection's pipeline, between the HTTP codec and Hummingbird, and takes
 /// over the connection once the stream route has answered: Hummingbird authenticates, validates
 /// and writes the response head (with the request id, CORS and metrics of every route); from
-/// then on ``StreamConnection`` writes the body on the event loop and Hummingbird's connection
-/// task only waits for the connection to close. Holding no task per stream keeps an idle
-/// stream small and delivers each live event with a single hop onto the event loop.
+/// then on ``StreamConnection`` writes the body on the event loop, and Hummingbird's connection
+/// task is told to let go of the connection (see ``HandedOver``) so it ends. Holding no task per
+/// stream keeps an idle stream small and delivers each live event with a single hop onto the
+/// event loop.
 final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -17,6 +18,15 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Set by the stream route just before it answers; the next response head starts the stream.
     private var expected: StreamOpening?
     private var stream: StreamConnection?
+    /// True from handing the connection over until Hummingbird's task has asked to close it.
+    private var handingOver = false
+
+    /// Ends Hummingbird's connection task once the stream owns the connection: the task waits for
+    /// the next request, this error ends that wait, and the close the task then asks for on its
+    /// way out is acknowledged without closing (the stream closes the connection when it ends).
+    /// Otherwise the task, and the stack slabs it grew while answering, would live as long as the
+    /// stream.
+    struct HandedOver: Error {}
 
     init() {}
 
@@ -36,7 +46,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard stream == nil else {
-            // Hummingbird's empty body and end of the response the stream took over.
+            // Nothing else of Hummingbird's reaches the connection the stream took over.
             promise?.succeed(())
             return
         }
@@ -52,12 +62,16 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let stream = StreamConnection(opening: opening, context: context)
         self.stream = stream
         stream.begin()
+        handingOver = true
+        context.eventLoop.assumeIsolated().execute { context.fireErrorCaught(HandedOver()) }
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        // Hummingbird closes its side for output after answering a `Connection: close` request;
-        // the stream keeps writing until it ends, then closes the connection itself.
-        if stream != nil, mode == .output {
+        // Hummingbird closes its side for output after answering a `Connection: close` request,
+        // and its task closes the connection once handed over; the stream keeps writing until it
+        // ends, then closes the connection itself.
+        if stream != nil, mode == .output || (mode == .all && handingOver) {
+            if mode == .all { handingOver = false }
             promise?.succeed(())
             return
         }

@@ -67,8 +67,10 @@ struct ClientTests {
             }
         }
 
-        func stop() async {
-            hub.closeAll()
+        /// Shuts the server down gracefully; with `closingStreams` false its open streams are left
+        /// for the server's own shutdown to end.
+        func stop(closingStreams: Bool = true) async {
+            if closingStreams { hub.closeAll() }
             await group.triggerGracefulShutdown()
             _ = await running.result
             subscriber.cancel()

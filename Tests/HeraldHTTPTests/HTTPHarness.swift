@@ -23,7 +23,7 @@ struct HTTPHarness {
     let services: ServiceHarness
     let auth: Authenticator
     let hub: StreamHub
-    let app: Application<HeraldResponder>
+    let app: Application<RouterResponder<HeraldRequestContext>>
     let subscriber: Task<Void, Never>
     let registry: PrometheusCollectorRegistry
 

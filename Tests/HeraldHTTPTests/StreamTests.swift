@@ -192,6 +192,22 @@ struct StreamTests {
         await harness.shutdown()
     }
 
+    @Test func serverShutdownEndsStreamsItNoLongerAnswersInATask() async throws {
+        // Hummingbird's connection task ends once the stream owns the connection; the server's
+        // graceful shutdown must still reach the stream, end it cleanly and then finish.
+        let harness = try await HTTPHarness()
+        let server = try await ClientTests.LiveServer(harness, port: 0)
+        let stream = try await openFresh(server.port)
+        #expect(server.hub.openStreams == 1)
+        _ = try await harness.services.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await stream.nextEvent()?.event == "notification.created")
+        await server.stop(closingStreams: false)
+        while try await stream.next() != nil {}
+        #expect(server.hub.openStreams == 0)
+        await stream.close()
+        await harness.shutdown()
+    }
+
     @Test func clientDisconnectReleasesTheStream() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
