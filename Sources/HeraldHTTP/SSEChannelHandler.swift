@@ -26,7 +26,9 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// way out is acknowledged without closing (the stream closes the connection when it ends).
     /// Otherwise the task, and the stack slabs it grew while answering, would live as long as the
     /// stream.
-    struct HandedOver: Error {}
+    struct HandedOver: Error, CustomStringConvertible {
+        var description: String { "the connection was handed over to its SSE stream" }
+    }
 
     init() {}
 
