@@ -35,11 +35,20 @@ user=""; [ "$(id -u)" -eq 0 ] && user="-u root"
 memcached -s "$WORK/mc.sock" -m 512 -c 4096 $user & MC_PID=$!
 for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
 ulimit -n "$(ulimit -Hn)"
-"$ROOT/.build/release/herald" serve --port 8080 --database "$WORK/herald.sqlite" --memcached "$WORK/mc.sock" \
-    --api-key "$KEY" --token-secret "bench-token-secret-0123456789abcdef" --log-level warning & HERALD_PID=$!
-nginx -p "$WORK/nchan/" -c "$ROOT/bench/nginx-nchan.conf" -e "$WORK/nchan/logs/error.log"
-for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
-NCHAN_PIDS="$(cat "$WORK/nchan/nginx.pid"),$(pgrep -P "$(cat "$WORK/nchan/nginx.pid")" | paste -sd,)"
+start_servers() {
+    "$ROOT/.build/release/herald" serve --port 8080 --database "$WORK/herald.sqlite" --memcached "$WORK/mc.sock" \
+        --api-key "$KEY" --token-secret "bench-token-secret-0123456789abcdef" --log-level warning & HERALD_PID=$!
+    nginx -p "$WORK/nchan/" -c "$ROOT/bench/nginx-nchan.conf" -e "$WORK/nchan/logs/error.log"
+    for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
+    NCHAN_PIDS="$(cat "$WORK/nchan/nginx.pid"),$(pgrep -P "$(cat "$WORK/nchan/nginx.pid")" | paste -sd,)"
+}
+stop_servers() {
+    kill "$HERALD_PID" 2>/dev/null || true
+    wait "$HERALD_PID" 2>/dev/null || true
+    kill -QUIT "$(cat "$WORK/nchan/nginx.pid")" 2>/dev/null || true
+    for _ in $(seq 100); do [ -s "$WORK/nchan/nginx.pid" ] || break; sleep 0.1; done
+}
+start_servers
 
 herald_fanout() {  # rate users duration prefix [label]
     "$BENCH" fanout --label "${5:-herald}" --server-pids "$HERALD_PID" --json-out "$OUT" \
@@ -75,6 +84,9 @@ fi
 
 if want idle; then
     echo "== scenario 3: 10,000 idle streams, memory per stream"
+    # Fresh processes: heap freed by earlier scenarios would otherwise take new streams without
+    # growing RSS and flatter the per-stream figure.
+    stop_servers; start_servers
     "$BENCH" idle --label herald --server-pids "$HERALD_PID" --json-out "$OUT" --streams 10000 \
         --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --header "Authorization: Bearer $KEY" 2>/dev/null
     "$BENCH" idle --label nchan --server-pids "$NCHAN_PIDS" --json-out "$OUT" --streams 10000 \
