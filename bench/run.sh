@@ -18,11 +18,20 @@ BENCH="$ROOT/.build/release/herald-bench"
 KEY="bench-api-key"
 mkdir -p "$ROOT/bench/results" "$WORK/nchan/logs" "$WORK/nchan/tmp"
 
+stop_servers() {  # Herald (waits until it exited), then nginx + nchan (waits until its pid file is gone)
+    if [ -n "${HERALD_PID:-}" ]; then
+        kill "$HERALD_PID" 2>/dev/null || true
+        wait "$HERALD_PID" 2>/dev/null || true
+    fi
+    if [ -s "$WORK/nchan/nginx.pid" ]; then
+        kill -QUIT "$(cat "$WORK/nchan/nginx.pid")" 2>/dev/null || true
+        for _ in $(seq 100); do [ -s "$WORK/nchan/nginx.pid" ] || break; sleep 0.1; done
+    fi
+}
 cleanup() {
-    [ -n "${HERALD_PID:-}" ] && kill "$HERALD_PID" 2>/dev/null || true
+    stop_servers
     [ -n "${MC_PID:-}" ] && kill "$MC_PID" 2>/dev/null || true
-    [ -s "$WORK/nchan/nginx.pid" ] && kill -QUIT "$(cat "$WORK/nchan/nginx.pid")" 2>/dev/null || true
-    sleep 0.5; rm -rf "$WORK"
+    rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -41,12 +50,6 @@ start_servers() {
     nginx -p "$WORK/nchan/" -c "$ROOT/bench/nginx-nchan.conf" -e "$WORK/nchan/logs/error.log"
     for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
     NCHAN_PIDS="$(cat "$WORK/nchan/nginx.pid"),$(pgrep -P "$(cat "$WORK/nchan/nginx.pid")" | paste -sd,)"
-}
-stop_servers() {
-    kill "$HERALD_PID" 2>/dev/null || true
-    wait "$HERALD_PID" 2>/dev/null || true
-    kill -QUIT "$(cat "$WORK/nchan/nginx.pid")" 2>/dev/null || true
-    for _ in $(seq 100); do [ -s "$WORK/nchan/nginx.pid" ] || break; sleep 0.1; done
 }
 start_servers
 
