@@ -28,16 +28,55 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// RFC 3339 UTC with milliseconds.
     public var description: String {
-        var seconds = time_t(milliseconds.floorDivided(by: 1000))
-        let millis = Int(milliseconds - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        appendRFC3339(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``description``'s UTF-8 bytes, without building a `String` or calling `gmtime`.
+    ///
+    /// The calendar date comes from the day count by Howard Hinnant's `civil_from_days` (proleptic
+    /// Gregorian, exact for every `Int64` millisecond value). Years outside 0–9999, which RFC 3339
+    /// cannot express and Herald never stores, are written with as many digits as they need.
+    public func appendRFC3339(to bytes: inout [UInt8]) {
+        let (days, millisOfDay) = milliseconds.floorDivided(by: 86_400_000)
+        let dayOfEpoch = days + 719_468  // days since 0000-03-01
+        let era = (dayOfEpoch >= 0 ? dayOfEpoch : dayOfEpoch - 146_096) / 146_097
+        let dayOfEra = dayOfEpoch - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153  // 0 = March
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+
+        if year < 0 { bytes.append(UInt8(ascii: "-")) }
+        Self.appendDigits(year.magnitude, width: 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendDigits(UInt64(month), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.appendDigits(UInt64(day), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        Self.appendDigits(UInt64(millisOfDay / 3_600_000), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDigits(UInt64(millisOfDay / 60_000 % 60), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.appendDigits(UInt64(millisOfDay / 1000 % 60), width: 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        Self.appendDigits(UInt64(millisOfDay % 1000), width: 3, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// Decimal digits of `value`, zero-padded on the left to at least `width`.
+    private static func appendDigits(_ value: UInt64, width: Int, to bytes: inout [UInt8]) {
+        let start = bytes.count
+        var rest = value
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0 || bytes.count - start < width
+        bytes[start...].reverse()
     }
 
     public init(from decoder: any Decoder) throws {
@@ -94,8 +133,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 }
 
 extension Int64 {
-    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && self < 0) ? quotient - 1 : quotient
+    /// Quotient rounded towards negative infinity and the matching non-negative remainder.
+    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

@@ -9,6 +9,33 @@ import Testing
         #expect(Timestamp(milliseconds: -1).description == "1969-12-31T23:59:59.999Z")
     }
 
+    /// The C library's calendar (`gmtime_r`) as the reference for the formatter's own arithmetic.
+    static func referenceFormat(_ milliseconds: Int64) -> String {
+        let millis = ((milliseconds % 1000) + 1000) % 1000
+        var seconds = time_t((milliseconds - millis) / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1,
+            parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(millis))
+    }
+
+    @Test func formatsLikeTheCLibraryCalendarFromYear1To9999() {
+        let first: Int64 = -62_135_596_800_000  // 0001-01-01T00:00:00.000Z
+        let last: Int64 = 253_402_300_799_999  // 9999-12-31T23:59:59.999Z
+        var edges: [Int64] = [first, last, -86_400_000, -86_399_999, 86_399_999, 86_400_000]
+        for dayStart: Int64 in [951_782_400_000, 951_868_800_000, -2_203_891_200_000, 4_107_542_400_000] {
+            // 2000-02-29, 2000-03-01, 1900-03-01, 2100-03-01 and the milliseconds around them
+            edges += [dayStart - 1, dayStart, dayStart + 1]
+        }
+        var generator = SystemRandomNumberGenerator()
+        let samples = edges + (0..<20_000).map { _ in Int64.random(in: first...last, using: &generator) }
+        for milliseconds in samples {
+            #expect(Timestamp(milliseconds: milliseconds).description == Self.referenceFormat(milliseconds))
+        }
+        #expect(Timestamp(milliseconds: last + 1).description == "10000-01-01T00:00:00.000Z")
+    }
+
     @Test func parsesWhatItFormats() throws {
         for millis: Int64 in [0, 1, 999, 1_795_255_200_123, 4_102_444_799_999] {
             let stamp = Timestamp(milliseconds: millis)
