@@ -14,18 +14,20 @@ public struct JSONWriter: Sendable {
     /// Appends bytes that are already valid JSON at this position (a pre-rendered fragment).
     public mutating func raw(_ json: some Sequence<UInt8>) { bytes.append(contentsOf: json) }
 
-    public mutating func null() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+    public mutating func null() { literal("null") }
 
-    public mutating func bool(_ value: Bool) {
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
-    }
+    public mutating func bool(_ value: Bool) { literal(value ? "true" : "false") }
 
+    /// Decimal digits written in place (no intermediate `String`).
     public mutating func int(_ value: Int64) {
-        if value >= 0 && value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-        } else {
-            bytes.append(contentsOf: String(value).utf8)
-        }
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var rest = value.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
     }
 
     public mutating func int(_ value: Int) { int(Int64(value)) }
@@ -40,7 +42,23 @@ public struct JSONWriter: Sendable {
     /// A quoted, escaped string (`"` `\` and control characters escaped; `/` and non-ASCII as is).
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
+        let copied = value.utf8.withContiguousStorageIfAvailable { utf8 in
+            guard !utf8.contains(where: Self.needsEscaping) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied != true { appendEscaped(value.utf8) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// True for the bytes a JSON string cannot hold as they are.
+    private static func needsEscaping(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    /// The string's bytes with each one that needs it escaped, as `JSONEncoder` escapes them.
+    private mutating func appendEscaped(_ utf8: String.UTF8View) {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
@@ -57,7 +75,6 @@ public struct JSONWriter: Sendable {
             default: bytes.append(byte)
             }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     public mutating func string(_ value: String?) {
@@ -65,7 +82,10 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func timestamp(_ value: Timestamp?) {
-        if let value { string(value.description) } else { null() }
+        guard let value else { return null() }
+        bytes.append(UInt8(ascii: "\""))
+        value.appendRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// An object whose members the closure writes with ``key(_:)`` in sorted order.
@@ -79,8 +99,9 @@ public struct JSONWriter: Sendable {
     public mutating func key(_ name: StaticString) {
         separateMember()
         bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        literal(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
     }
 
     /// A member with a dynamic key (already in sorted position).
@@ -88,6 +109,11 @@ public struct JSONWriter: Sendable {
         separateMember()
         string(name)
         bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// The bytes of a compile-time constant, as they are.
+    private mutating func literal(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// A `,` unless this member is the first of its object.
