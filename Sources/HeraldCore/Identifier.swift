@@ -34,19 +34,17 @@ public enum Identifier {
         var generator = SystemRandomNumberGenerator()
         let high = (generator.next() as UInt64) & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
         let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-        let hex = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: 36) { text in
             var index = 0
-            for (word, nibbles) in [(high, 0..<16), (low, 16..<32)] {
-                for nibble in nibbles {
-                    if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                        text[index] = UInt8(ascii: "-")
-                        index += 1
-                    }
-                    let shift = UInt64(60 - 4 * (nibble % 16))
-                    text[index] = hex[Int((word >> shift) & 0xF)]
+            for nibble in 0..<32 {
+                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                    text[index] = UInt8(ascii: "-")
                     index += 1
                 }
+                let word = nibble < 16 ? high : low
+                let digit = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble % 16))) & 0xF
+                text[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                index += 1
             }
             return index
         }
