@@ -28,8 +28,12 @@ final class WALCheckpointer: Sendable {
     /// Opens the checkpointing connection and starts its thread.
     init(path: String, configuration: Configuration) throws {
         database = try DatabaseQueue(path: path, configuration: configuration)
-        let thread = Thread { [self] in run() }
-        thread.name = "herald-wal-checkpoint"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, Foundation applies a name only to the current thread,
+            // and the kernel keeps at most 15 characters.
+            Thread.current.name = "herald-wal-ckpt"
+            run()
+        }
         thread.start()
     }
 
