@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench
+.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile
 BROWSER_PACKAGES := chromium chromium-driver
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make test-browser   the demo inbox in headless Chromium (Selenium)"
 	@echo "make check-openapi  validate openapi.yaml     make fuzz-api   schemathesis against a live server"
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
+	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
@@ -91,3 +92,10 @@ bench: deps
 		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nginx libnginx-mod-nchan; }
 	bash bench/run.sh $(SCENARIOS)
+
+# perf on the server under one load (counts creates batches fanout); see bench/profile.sh.
+profile: deps
+	@command -v perf >/dev/null || { \
+		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq linux-perf; }
+	bash bench/profile.sh $(LOAD)

@@ -114,6 +114,29 @@ def main(path):
     print("\n".join(out))
 
 
+def compare(path):
+    """Medians per binary and load of a bench/compare.sh (or profile.sh) results file."""
+    runs = {}
+    for line in open(path):
+        if line.strip():
+            r = json.loads(line)
+            binary, _, load = r["label"].rpartition(" ")
+            runs.setdefault((load, binary), []).append(r)
+    print("| load | binary | runs | items/s | p99 ms | server CPU µs/item |")
+    print("|---|---|---|---|---|---|")
+    for (load, binary), results in sorted(runs.items()):
+        if results[0]["scenario"] == "fanout":
+            rates = [r["delivered_per_second"] for r in results]
+            cpu = [r["server_cpu_us_per_delivery"] for r in results]
+        else:
+            rates = [r["items_per_second"] for r in results]
+            cpu = [r["server_cpu_seconds"] * 1e6 / max(1, r["requests_ok"] * r["items_per_second"] / max(r["requests_per_second"], 1e-9))
+                   for r in results]
+        p99 = [r["latency_ms"]["p99"] for r in results]
+        print(f"| {load} | {binary or '-'} | {len(results)} | {median(rates):.0f} ({', '.join(f'{v:.0f}' for v in rates)}) | "
+              f"{median(p99):.2f} ({', '.join(f'{v:.2f}' for v in p99)}) | {median(cpu):.0f} |")
+
+
 def step():
     """Capacity step: print one fan-out result; exit 1 once p99 >= 50 ms or deliveries are missing."""
     r = json.loads(sys.stdin.read())
@@ -125,5 +148,7 @@ def step():
 if __name__ == "__main__":
     if sys.argv[1] == "--step":
         step()
+    elif sys.argv[1] == "--compare":
+        compare(sys.argv[2])
     else:
         main(sys.argv[1])

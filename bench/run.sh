@@ -16,52 +16,32 @@ ROUNDS="${ROUNDS:-${QUICK:+1}}"; ROUNDS="${ROUNDS:-3}"  # fan-out latency runs p
 WORK="$(mktemp -d /tmp/herald-bench.XXXXXX)"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$ROOT/bench/results/$STAMP.jsonl"
-BENCH="$ROOT/.build/release/herald-bench"
-KEY="bench-api-key"
+source "$ROOT/bench/lib.sh"
 mkdir -p "$ROOT/bench/results" "$WORK/nchan/logs" "$WORK/nchan/tmp"
 
 stop_servers() {  # Herald (waits until it exited), then nginx + nchan (waits until its pid file is gone)
-    if [ -n "${HERALD_PID:-}" ]; then
-        kill "$HERALD_PID" 2>/dev/null || true
-        wait "$HERALD_PID" 2>/dev/null || true
-    fi
+    herald_stop
     if [ -s "$WORK/nchan/nginx.pid" ]; then
         kill -QUIT "$(cat "$WORK/nchan/nginx.pid")" 2>/dev/null || true
         for _ in $(seq 100); do [ -s "$WORK/nchan/nginx.pid" ] || break; sleep 0.1; done
     fi
 }
-cleanup() {
-    stop_servers
-    [ -n "${MC_PID:-}" ] && kill "$MC_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'stop_servers; stop_and_clean' EXIT
 
 echo "== building release binaries"
-swift build -c release --product herald >/dev/null
-swift build -c release --product herald-bench >/dev/null
+build_release
 
 echo "== starting memcached, herald, nginx+nchan (scratch dir $WORK)"
-user=""; [ "$(id -u)" -eq 0 ] && user="-u root"
-memcached -s "$WORK/mc.sock" -m 512 -c 4096 $user & MC_PID=$!
-for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
+memcached_start
 ulimit -n "$(ulimit -Hn)"
 start_servers() {
-    "$ROOT/.build/release/herald" serve --port 8080 --database "$WORK/herald.sqlite" --memcached "$WORK/mc.sock" \
-        --api-key "$KEY" --token-secret "bench-token-secret-0123456789abcdef" --log-level warning & HERALD_PID=$!
+    herald_start
     nginx -p "$WORK/nchan/" -c "$ROOT/bench/nginx-nchan.conf" -e "$WORK/nchan/logs/error.log"
-    for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
+    for _ in $(seq 100); do [ -s "$WORK/nchan/nginx.pid" ] && break; sleep 0.1; done
     NCHAN_PIDS="$(cat "$WORK/nchan/nginx.pid"),$(pgrep -P "$(cat "$WORK/nchan/nginx.pid")" | paste -sd,)"
 }
 start_servers
 
-herald_fanout() {  # rate users duration prefix [label]
-    "$BENCH" fanout --label "${5:-herald}" --server-pids "$HERALD_PID" --json-out "$OUT" \
-        --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
-        --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
-        --header "Authorization: Bearer $KEY" --event-name notification.created \
-        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3
-}
 nchan_fanout() {   # rate users duration prefix [label]
     "$BENCH" fanout --label "${5:-nchan}" --server-pids "$NCHAN_PIDS" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8090/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8090/v1/notifications/{channel}' \
@@ -104,22 +84,15 @@ fi
 
 if want reads; then
     echo "== scenario 4: counts over HTTP vs raw memcached gets, 16 in flight"
-    "$BENCH" http --label herald-counts --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
-        --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --header "Authorization: Bearer $KEY" \
-        --connections 16 --channels 1000 --channel-prefix f1000 2>/dev/null
+    herald_counts 2>/dev/null
     "$BENCH" memcached --label raw-memcached --json-out "$OUT" --server "$WORK/mc.sock" --concurrency 16 \
         --duration "$D" 2>/dev/null
 fi
 
 if want writes; then
     echo "== scenario 5: writes (committed before the response)"
-    "$BENCH" http --label herald-create --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" --method POST \
-        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" --connections 32 \
-        --body '{"user":"{channel}","type":"bench","title":"{token}"}' --channels 1000 --channel-prefix w 2>/dev/null
-    items="$(python3 -c 'print(",".join("{\"user\":\"b{seq}-%d\",\"type\":\"bench\"}" % i for i in range(100)))')"
-    "$BENCH" http --label herald-batch --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" --method POST \
-        --url 'http://127.0.0.1:8080/v1/notifications/batch' --header "Authorization: Bearer $KEY" --connections 8 \
-        --body "{\"notifications\":[$items]}" --items-per-request 100 2>/dev/null
+    herald_creates 2>/dev/null
+    herald_batches 2>/dev/null
 fi
 
 python3 "$ROOT/bench/report.py" "$OUT" > "${OUT%.jsonl}.md"

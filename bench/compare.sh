@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# A/B: the same short loads against several Herald binaries, alternating round by round, each on a
+# fresh memcached and Herald, so drift on the shared machine reaches every binary alike. Prints the
+# median of the rounds per binary and load (throughput, p99, server CPU per item).
+#   cp .build/release/herald /tmp/herald-before   # then change, build, and:
+#   bench/compare.sh /tmp/herald-before .build/release/herald
+# Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches fanout";
+# fanout is 1,000 users at 1,000 creates/s).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+[ $# -ge 1 ] || { sed -n 2,8p "$0"; exit 2; }
+D="${D:-8}"
+ROUNDS="${ROUNDS:-3}"
+read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
+source "$ROOT/bench/lib.sh"
+scratch_session compare
+swift build -c release --product herald-bench >/dev/null
+
+for round in $(seq "$ROUNDS"); do
+    index=0
+    for binary in "$@"; do
+        index=$((index + 1))
+        name="$index:$(basename "$binary")"
+        echo "== round $round/$ROUNDS: $name" >&2
+        rm -f "$WORK"/herald.sqlite*
+        memcached_start
+        herald_start "$binary"
+        for load in "${LOADS[@]}"; do
+            case "$load" in
+                counts) herald_counts "$name counts" ;;
+                creates) herald_creates "$name creates" ;;
+                batches) herald_batches "$name batches" ;;
+                fanout) herald_fanout 1000 1000 "$D" "r$round" "$name fanout-1k" ;;
+                *) echo "unknown load: $load" >&2; exit 2 ;;
+            esac >/dev/null 2>&1
+        done
+        herald_stop
+        kill "$MC_PID"; wait "$MC_PID" 2>/dev/null || true; MC_PID=""
+    done
+done
+python3 "$ROOT/bench/report.py" --compare "$OUT"

@@ -1,0 +1,73 @@
+# Shared by bench/run.sh, bench/compare.sh and bench/profile.sh: start and stop memcached and
+# Herald, and drive them with herald-bench. Source it after setting ROOT (the repository) and D
+# (seconds per measured phase); the loads append to $OUT, servers keep their files in $WORK.
+BENCH="$ROOT/.build/release/herald-bench"
+KEY="bench-api-key"
+
+build_release() {  # herald and herald-bench, release
+    swift build -c release --product herald >/dev/null
+    swift build -c release --product herald-bench >/dev/null
+}
+
+scratch_session() {  # name — $WORK and $OUT in a new scratch directory, removed (servers stopped) on exit
+    WORK="$(mktemp -d "/tmp/herald-$1.XXXXXX")"
+    OUT="$WORK/$1.jsonl"
+    trap stop_and_clean EXIT
+    ulimit -n "$(ulimit -Hn)"
+}
+
+stop_and_clean() {  # Herald, then memcached, then the scratch directory
+    herald_stop
+    [ -n "${MC_PID:-}" ] && kill "$MC_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+
+memcached_start() {  # on $WORK/mc.sock; sets MC_PID
+    local user=""; [ "$(id -u)" -eq 0 ] && user="-u root"
+    memcached -s "$WORK/mc.sock" -m 512 -c 4096 $user & MC_PID=$!
+    for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
+}
+
+herald_start() {  # [binary] — on :8080 with a database in $WORK; sets HERALD_PID, returns once it answers
+    "${1:-$ROOT/.build/release/herald}" serve --port 8080 --database "$WORK/herald.sqlite" \
+        --memcached "$WORK/mc.sock" --api-key "$KEY" --token-secret "bench-token-secret-0123456789abcdef" \
+        --log-level warning & HERALD_PID=$!
+    for _ in $(seq 100); do curl -fs localhost:8080/healthz >/dev/null && break; sleep 0.1; done
+}
+
+herald_stop() {  # waits until it exited
+    if [ -n "${HERALD_PID:-}" ]; then
+        kill "$HERALD_PID" 2>/dev/null || true
+        wait "$HERALD_PID" 2>/dev/null || true
+        HERALD_PID=""
+    fi
+}
+
+herald_fanout() {  # rate users duration prefix [label]
+    "$BENCH" fanout --label "${5:-herald}" --server-pids "$HERALD_PID" --json-out "$OUT" \
+        --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
+        --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
+        --header "Authorization: Bearer $KEY" --event-name notification.created \
+        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3
+}
+
+herald_counts() {  # [label] — GET counts of 1,000 users, 16 in flight
+    "$BENCH" http --label "${1:-herald-counts}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
+        --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --header "Authorization: Bearer $KEY" \
+        --connections 16 --channels 1000 --channel-prefix f1000
+}
+
+herald_creates() {  # [label] — single creates for 1,000 users, 32 in flight
+    "$BENCH" http --label "${1:-herald-create}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
+        --method POST --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
+        --connections 32 --body '{"user":"{channel}","type":"bench","title":"{token}"}' --channels 1000 \
+        --channel-prefix w
+}
+
+herald_batches() {  # [label] — batches of 100 creates, 8 in flight
+    local items
+    items="$(python3 -c 'print(",".join("{\"user\":\"b{seq}-%d\",\"type\":\"bench\"}" % i for i in range(100)))')"
+    "$BENCH" http --label "${1:-herald-batch}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
+        --method POST --url 'http://127.0.0.1:8080/v1/notifications/batch' --header "Authorization: Bearer $KEY" \
+        --connections 8 --body "{\"notifications\":[$items]}" --items-per-request 100
+}
