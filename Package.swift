@@ -58,6 +58,7 @@ let package = Package(
                 "HeraldCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
@@ -158,7 +159,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldServiceTests",
-            dependencies: ["HeraldCore", "HeraldSQLite", "HeraldCache", "Memcached", "HeraldTestSupport"],
+            dependencies: [
+                "HeraldCore", "HeraldSQLite", "HeraldCache", "Memcached", "HeraldTestSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

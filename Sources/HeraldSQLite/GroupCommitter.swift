@@ -16,6 +16,7 @@ final class GroupCommitter: Sendable {
         pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
         committed: @escaping @Sendable () -> Void = {}
     ) {
+        let metrics = StoreMetrics()
         coalescer = Coalescer(maximumBatch: maximumBatch) { steps in
             do {
                 // GRDB's blocking write on a pool thread runs the transaction right there; its async
@@ -25,6 +26,8 @@ final class GroupCommitter: Sendable {
                         for step in steps { step(db) }
                     }
                 }
+                metrics.transactions.increment()
+                metrics.transactionWrites.increment(by: steps.count)
                 committed()
                 return Array(repeating: nil, count: steps.count)
             } catch {

@@ -31,10 +31,10 @@ struct HTTPHarness {
         heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
         corsOrigins: [String] = []
     ) async throws {
+        registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
         auth = try await Authenticator(apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret)
         hub = StreamHub()
-        registry = Self.sharedRegistry
         let routes = HeraldRoutes(
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),
             settings: HeraldServerSettings(

@@ -146,6 +146,27 @@ struct OperatorTests {
         await harness.shutdown()
     }
 
+    @Test func committedTransactionsAndTheWritesInThemAreCounted() async throws {
+        let harness = try await HTTPHarness()
+        func value(_ name: String) -> Int {
+            String(decoding: harness.registry.emitToBuffer(), as: UTF8.self).split(separator: "\n")
+                .first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        }
+        let (transactions, writes) = (
+            value("herald_store_transactions_total"), value("herald_store_transaction_writes_total")
+        )
+        try await harness.app.test(.router) { client in
+            // One after the other, so in two transactions (other tests may add to the same counters).
+            let single = try await client.post("/v1/notifications", json: #"{"user":"tx","type":"t"}"#)
+            let items = #"{"notifications":[{"user":"tx","type":"t"},{"user":"tx2","type":"t"}]}"#
+            let batch = try await client.post("/v1/notifications/batch", json: items)
+            #expect(single.status == .created && batch.status == .ok)
+        }
+        #expect(value("herald_store_transactions_total") >= transactions + 2)
+        #expect(value("herald_store_transaction_writes_total") >= writes + 2)
+        await harness.shutdown()
+    }
+
     @Test func aKnownPathWithAnUnservedMethodIs405WithAllow() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HeraldTestSupport
+import NIOPosix
 import Testing
 
 @testable import HeraldSQLite
@@ -60,5 +61,18 @@ struct GroupCommitterTests {
         }
         #expect(results.count == 100)
         #expect(results.allSatisfy { $0.0 == $0.1 })
+    }
+
+    @Test func writesFailInsteadOfWaitingWhenTheThreadPoolIsShutDown() async throws {
+        let directory = try makeTemporaryDirectory("group")
+        let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        let committer = GroupCommitter(pool: pool, threads: threads)
+        #expect(try await committer.write { db in try Int.fetchOne(db, sql: "SELECT 1") } == 1)
+        try await threads.shutdownGracefully()
+        await #expect(throws: (any Error).self) {
+            try await committer.write { db in try Int.fetchOne(db, sql: "SELECT 2") }
+        }
     }
 }
