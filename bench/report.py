@@ -1,5 +1,11 @@
 #!/usr/bin/env python3
-"""Turns a bench/run.sh results file (one JSON object per line) into a Markdown report."""
+"""Turns a bench/run.sh results file (one JSON object per line) into a Markdown report.
+
+  report.py RUN.jsonl [RUN.summary.json]   the report on stdout; the key figures and ratios as JSON
+  report.py --diff OLD NEW                 two runs' figures side by side (.summary.json or .jsonl)
+  report.py --compare FILE.jsonl           medians per binary of a bench/compare.sh run
+  report.py --step                         one capacity step (stdin), exit 1 when it failed
+"""
 import json
 import platform
 import subprocess
@@ -19,18 +25,105 @@ def median(values):
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def main(path):
+def machine():
+    return {
+        "cores": sh("nproc"),
+        "kernel": platform.release(),
+        "swift": sh("swift --version 2>&1 | head -1"),
+        "memcached": sh("memcached -V"),
+        "nginx": sh("nginx -v 2>&1"),
+        "nchan": sh("dpkg-query -W -f='${Version}' libnginx-mod-nchan"),
+        "herald_commit": sh("git rev-parse --short HEAD"),
+    }
+
+
+def capacity_passed(r):
+    return r["latency_ms"]["p99"] < 50 and r["delivered"] >= r["expected_deliveries"]
+
+
+def summarize(rows, facts):
+    """The run's key figures and ratios, for comparing runs (see --diff)."""
+    summary = {"machine": facts, "figures": {}}
+    figures = summary["figures"]
+    fan = [r for r in rows if r["scenario"] == "fanout" and not r["label"].endswith("-capacity")]
+    for rate in sorted({r["rate"] for r in fan}):
+        p99 = {name: [r["latency_ms"]["p99"] for r in fan if r["rate"] == rate and r["label"] == name]
+               for name in ("herald", "nchan")}
+        delivered = [r["delivered_per_second"] for r in fan if r["rate"] == rate and r["label"] == "herald"]
+        key = f"fanout_{rate:.0f}"
+        if p99["herald"]:
+            figures[f"{key}_herald_p99_ms"] = median(p99["herald"])
+            figures[f"{key}_herald_delivered_per_s"] = median(delivered)
+        if p99["nchan"]:
+            figures[f"{key}_nchan_p99_ms"] = median(p99["nchan"])
+        if p99["herald"] and p99["nchan"] and median(p99["nchan"]) > 0:
+            figures[f"{key}_p99_ratio_herald_nchan"] = median(p99["herald"]) / median(p99["nchan"])
+    capacity = [r for r in rows if r["scenario"] == "fanout" and r["label"].endswith("-capacity")]
+    for name in ("herald", "nchan"):
+        passed = [r["rate"] for r in capacity if r["label"] == f"{name}-capacity" and capacity_passed(r)]
+        if passed:
+            figures[f"capacity_{name}_per_s"] = max(passed)
+    if "capacity_herald_per_s" in figures and "capacity_nchan_per_s" in figures:
+        figures["capacity_ratio_herald_nchan"] = figures["capacity_herald_per_s"] / figures["capacity_nchan_per_s"]
+    for r in rows:
+        if r["scenario"] == "idle":
+            figures[f"idle_{r['label']}_bytes_per_stream"] = r["bytes_per_stream"]
+        elif r["label"] == "herald-counts":
+            figures["counts_herald_per_s"] = r["requests_per_second"]
+        elif r["label"] == "raw-memcached":
+            figures["counts_raw_memcached_per_s"] = r["gets_per_second"]
+        elif r["label"] == "herald-create":
+            figures["creates_per_s"] = r["items_per_second"]
+            figures["creates_p99_ms"] = r["latency_ms"]["p99"]
+        elif r["label"] == "herald-batch":
+            figures["batch_notifications_per_s"] = r["items_per_second"]
+    if "idle_herald_bytes_per_stream" in figures and figures.get("idle_nchan_bytes_per_stream"):
+        figures["idle_ratio_herald_nchan"] = figures["idle_herald_bytes_per_stream"] / figures["idle_nchan_bytes_per_stream"]
+    if "counts_herald_per_s" in figures and figures.get("counts_raw_memcached_per_s"):
+        figures["counts_ratio_herald_raw"] = figures["counts_herald_per_s"] / figures["counts_raw_memcached_per_s"]
+    return summary
+
+
+def load_summary(path):
+    """A run's summary: its .summary.json, or computed from its .jsonl (machine facts unknown)."""
+    if path.endswith(".jsonl"):
+        return summarize([json.loads(line) for line in open(path) if line.strip()], {})
+    return json.load(open(path))
+
+
+def diff(old_path, new_path):
+    """Two runs side by side (each a .summary.json or a .jsonl): every figure old → new."""
+    old, new = load_summary(old_path), load_summary(new_path)
+    print(f"| figure | {old_path.rsplit('/', 1)[-1]} | {new_path.rsplit('/', 1)[-1]} | change |")
+    print("|---|---|---|---|")
+    for key in sorted(set(old["figures"]) | set(new["figures"])):
+        a, b = old["figures"].get(key), new["figures"].get(key)
+        change = f"{round((b - a) / a * 100):+d}%" if a and b is not None else ""
+        show = lambda v: "—" if v is None else (f"{v:.2f}" if v < 100 else f"{v:.0f}")
+        print(f"| {key} | {show(a)} | {show(b)} | {change} |")
+    for field in sorted(set(old["machine"]) & set(new["machine"])):
+        if old["machine"][field] != new["machine"][field]:
+            print(f"\nmachine differs: {field}: {old['machine'].get(field)} → {new['machine'].get(field)}")
+
+
+def main(path, summary_out=None):
     rows = [json.loads(line) for line in open(path) if line.strip()]
+    facts = machine()
+    summary = summarize(rows, facts)
+    figures = summary["figures"]
+    if summary_out:
+        with open(summary_out, "w") as file:
+            json.dump(summary, file, indent=2, sort_keys=True)
+            file.write("\n")
     out = []
     out.append(f"# Herald benchmark — {path.rsplit('/', 1)[-1].split('.')[0]}\n")
     out.append("| machine | |\n|---|---|")
-    out.append(f"| cores | {sh('nproc')} |")
-    out.append(f"| kernel | {platform.release()} |")
-    out.append(f"| swift | {sh('swift --version 2>&1 | head -1')} |")
-    out.append(f"| memcached | {sh('memcached -V')} |")
-    nchan = sh("dpkg-query -W -f='${Version}' libnginx-mod-nchan")
-    out.append(f"| nginx / nchan | {sh('nginx -v 2>&1')} / {nchan} |")
-    out.append(f"| herald commit | {sh('git rev-parse --short HEAD')} |\n")
+    out.append(f"| cores | {facts['cores']} |")
+    out.append(f"| kernel | {facts['kernel']} |")
+    out.append(f"| swift | {facts['swift']} |")
+    out.append(f"| memcached | {facts['memcached']} |")
+    out.append(f"| nginx / nchan | {facts['nginx']} / {facts['nchan']} |")
+    out.append(f"| herald commit | {facts['herald_commit']} |\n")
     out.append("Load generator and servers share the machine; latencies are publish (scheduled time) → receive.\n")
 
     fanout_rows = [r for r in rows if r["scenario"] == "fanout"]
@@ -49,34 +142,32 @@ def main(path):
                 f"{lat['max']:.2f} | {r['server_cpu_us_per_delivery']:.0f} |")
         out.append("")
         for rate in sorted({r["rate"] for r in fan}):
-            p99s = {
-                name: sorted(r["latency_ms"]["p99"] for r in fan if r["rate"] == rate and r["label"] == name)
-                for name in ("herald", "nchan")
-            }
-            if p99s["herald"] and p99s["nchan"] and median(p99s["nchan"]) > 0:
-                ratio = median(p99s["herald"]) / median(p99s["nchan"])
+            ratio = figures.get(f"fanout_{rate:.0f}_p99_ratio_herald_nchan")
+            if ratio is not None:
                 spread = "; ".join(
-                    f"{name} median {median(values):.2f} ms (runs {', '.join(f'{v:.2f}' for v in values)})"
-                    for name, values in p99s.items())
+                    f"{name} median {figures[f'fanout_{rate:.0f}_{name}_p99_ms']:.2f} ms (runs "
+                    + ", ".join(
+                        f"{p99:.2f}"
+                        for p99 in sorted(r["latency_ms"]["p99"] for r in fan if r["rate"] == rate and r["label"] == name))
+                    + ")"
+                    for name in ("herald", "nchan"))
                 out.append(f"- {rate:.0f}/s: median p99 Herald/nchan = **{ratio:.2f}** (target ≤ 1.0); {spread}")
         out.append("")
     if capacity:
         out.append("## 2. Fan-out capacity (5 s steps about 1.4x apart; highest rate with p99 < 50 ms and nothing missing)\n")
         out.append("| server | rate/s | delivered/s | p99 ms | passed |")
         out.append("|---|---|---|---|---|")
-        best = {}
         for r in capacity:
-            passed = r["latency_ms"]["p99"] < 50 and r["delivered"] >= r["expected_deliveries"]
+            passed = capacity_passed(r)
             name = r["label"].removesuffix("-capacity")
-            if passed:
-                best[name] = max(best.get(name, 0), r["rate"])
             out.append(f"| {name} | {r['rate']:.0f} | {r['delivered_per_second']:.0f} | "
                        f"{r['latency_ms']['p99']:.2f} | {'yes' if passed else 'no'} |")
         out.append("")
         for name in ("herald", "nchan"):
-            out.append(f"- {name}: {best[name]:.0f}/s" if name in best else f"- {name}: below the first step")
-        if "herald" in best and "nchan" in best:
-            out.append(f"- capacity Herald/nchan = **{best['herald'] / best['nchan']:.2f}** (target ≥ 1.0)")
+            best = figures.get(f"capacity_{name}_per_s")
+            out.append(f"- {name}: {best:.0f}/s" if best else f"- {name}: below the first step")
+        if "capacity_ratio_herald_nchan" in figures:
+            out.append(f"- capacity Herald/nchan = **{figures['capacity_ratio_herald_nchan']:.2f}** (target ≥ 1.0)")
         out.append("")
 
     idle = [r for r in rows if r["scenario"] == "idle"]
@@ -97,8 +188,8 @@ def main(path):
         for label, r in reads.items():
             rate = r.get("requests_per_second", r.get("gets_per_second", 0))
             out.append(f"| {label} | {rate:.0f} | {r['latency_ms']['p50']:.3f} | {r['latency_ms']['p99']:.3f} |")
-        if len(reads) == 2:
-            ratio = reads["herald-counts"]["requests_per_second"] / reads["raw-memcached"]["gets_per_second"]
+        if "counts_ratio_herald_raw" in figures:
+            ratio = figures["counts_ratio_herald_raw"]
             out.append(f"\n- Herald counts / raw memcached gets = **{ratio:.2f}** (target ≥ 0.5)\n")
 
     writes = [r for r in rows if r["label"] in ("herald-create", "herald-batch")]
@@ -150,5 +241,7 @@ if __name__ == "__main__":
         step()
     elif sys.argv[1] == "--compare":
         compare(sys.argv[2])
+    elif sys.argv[1] == "--diff":
+        diff(sys.argv[2], sys.argv[3])
     else:
-        main(sys.argv[1])
+        main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: every scenario against Herald and (where it applies) nginx + nchan, back to
-# back with identical parameters, loopback only. Results: bench/results/<stamp>.jsonl and .md.
+# back with identical parameters, loopback only. Results: bench/results/<stamp>.jsonl (every
+# measurement), .md (the report) and .summary.json (machine facts, key figures and ratios).
 #   bench/run.sh                 # all scenarios
 #   bench/run.sh fanout idle     # only some: fanout capacity idle reads writes
 # Env: QUICK=1 shortens every phase (smoke run); ROUNDS=N fan-out latency runs per server and rate
@@ -95,6 +96,6 @@ if want writes; then
     herald_batches 2>/dev/null
 fi
 
-python3 "$ROOT/bench/report.py" "$OUT" > "${OUT%.jsonl}.md"
+python3 "$ROOT/bench/report.py" "$OUT" "${OUT%.jsonl}.summary.json" > "${OUT%.jsonl}.md"
 cp "${OUT%.jsonl}.md" "$ROOT/bench/results/latest.md"
 cat "${OUT%.jsonl}.md"
