@@ -21,13 +21,7 @@ public struct JSONWriter: Sendable {
     /// Decimal digits written in place (no intermediate `String`).
     public mutating func int(_ value: Int64) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        let start = bytes.count
-        var rest = value.magnitude
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0
-        bytes[start...].reverse()
+        bytes.appendDecimal(value.magnitude)
     }
 
     public mutating func int(_ value: Int) { int(Int64(value)) }

@@ -52,31 +52,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
 
         if year < 0 { bytes.append(UInt8(ascii: "-")) }
-        Self.appendDigits(year.magnitude, width: 4, to: &bytes)
+        bytes.appendDecimal(year.magnitude, minimumDigits: 4)
         bytes.append(UInt8(ascii: "-"))
-        Self.appendDigits(UInt64(month), width: 2, to: &bytes)
+        bytes.appendDecimal(UInt64(month), minimumDigits: 2)
         bytes.append(UInt8(ascii: "-"))
-        Self.appendDigits(UInt64(day), width: 2, to: &bytes)
+        bytes.appendDecimal(UInt64(day), minimumDigits: 2)
         bytes.append(UInt8(ascii: "T"))
-        Self.appendDigits(UInt64(millisOfDay / 3_600_000), width: 2, to: &bytes)
+        bytes.appendDecimal(UInt64(millisOfDay / 3_600_000), minimumDigits: 2)
         bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(UInt64(millisOfDay / 60_000 % 60), width: 2, to: &bytes)
+        bytes.appendDecimal(UInt64(millisOfDay / 60_000 % 60), minimumDigits: 2)
         bytes.append(UInt8(ascii: ":"))
-        Self.appendDigits(UInt64(millisOfDay / 1000 % 60), width: 2, to: &bytes)
+        bytes.appendDecimal(UInt64(millisOfDay / 1000 % 60), minimumDigits: 2)
         bytes.append(UInt8(ascii: "."))
-        Self.appendDigits(UInt64(millisOfDay % 1000), width: 3, to: &bytes)
+        bytes.appendDecimal(UInt64(millisOfDay % 1000), minimumDigits: 3)
         bytes.append(UInt8(ascii: "Z"))
-    }
-
-    /// Decimal digits of `value`, zero-padded on the left to at least `width`.
-    private static func appendDigits(_ value: UInt64, width: Int, to bytes: inout [UInt8]) {
-        let start = bytes.count
-        var rest = value
-        repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
-        } while rest > 0 || bytes.count - start < width
-        bytes[start...].reverse()
     }
 
     public init(from decoder: any Decoder) throws {
