@@ -20,6 +20,12 @@ struct HTTPHarness {
         return registry
     }()
 
+    /// The value of an unlabelled metric in Prometheus text (nil when absent).
+    static func metricValue(_ name: String, in exposition: String) -> Int? {
+        exposition.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            .flatMap { Int($0.split(separator: " ")[1]) }
+    }
+
     let services: ServiceHarness
     let auth: Authenticator
     let hub: StreamHub

@@ -149,8 +149,7 @@ struct OperatorTests {
     @Test func committedTransactionsAndTheWritesInThemAreCounted() async throws {
         let harness = try await HTTPHarness()
         func value(_ name: String) -> Int {
-            String(decoding: harness.registry.emitToBuffer(), as: UTF8.self).split(separator: "\n")
-                .first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+            HTTPHarness.metricValue(name, in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
         }
         let (transactions, writes) = (
             value("herald_store_transactions_total"), value("herald_store_transaction_writes_total")

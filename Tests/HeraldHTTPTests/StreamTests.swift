@@ -169,9 +169,7 @@ struct StreamTests {
             }
             #expect(seqs == Array(1...2700))
             let metrics = try await client.execute(uri: "/metrics", method: .get)
-            let catchUps = String(buffer: metrics.body).split(separator: "\n")
-                .first { $0.hasPrefix("herald_stream_catchups_total ") }
-                .flatMap { Int($0.split(separator: " ")[1]) }
+            let catchUps = HTTPHarness.metricValue("herald_stream_catchups_total", in: String(buffer: metrics.body))
             #expect((catchUps ?? 0) >= 1)
             await stream.close()
         }
