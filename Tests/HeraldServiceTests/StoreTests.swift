@@ -65,6 +65,15 @@ struct StoreTests {
         #expect(walPages == 10_000)
     }
 
+    @Test func savepointJournalsStayInMemory() async throws {
+        // Each write runs in a savepoint; with SQLite's default temp store, a savepoint journal
+        // over 64 KB spilled to a temporary file (measured: ~30% of all bytes written by creates).
+        let writer = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        let reader = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        #expect(writer == 2)
+        #expect(reader == 2)
+    }
+
     @Test func everyChangeAppendsOneEventWithNoGaps() async throws {
         _ = try await store.create([try draft("a"), try draft("b"), try draft("c")], defaultTTLSeconds: 60, now: now)
         _ = try await store.change(.read, user: "u1", id: "a", now: now)
