@@ -121,7 +121,8 @@ let package = Package(
         .executableTarget(
             name: "herald-bench",
             dependencies: [
-                "Memcached",
+                "Memcached", "HeraldCore", "HeraldSQLite", "HeraldCache",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -6,6 +6,9 @@ struct HeraldBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald-bench",
         abstract: "SSE fan-out, idle-stream, HTTP and memcached load generator (loopback only).",
-        subcommands: [FanoutCommand.self, IdleCommand.self, HTTPLoadCommand.self, MemcachedLoadCommand.self]
+        subcommands: [
+            FanoutCommand.self, IdleCommand.self, HTTPLoadCommand.self, MemcachedLoadCommand.self,
+            WriteLoadCommand.self,
+        ]
     )
 }

@@ -18,32 +18,14 @@ struct MemcachedLoadCommand: AsyncParsableCommand {
         let client = try MemcachedClient(
             configuration: .init(servers: try MemcachedServer.parseList(server), connections: connections))
         for index in 0..<keys { try await client.set("bench:\(index)", value: Array("\(index)".utf8)) }
-        let latencies = LatencyRecorder()
-        let completed = NIOLockedCounter()
-        let started = BenchClock.now()
-        let deadline = started + UInt64(duration * 1e9)
+        let load = ClosedLoop(concurrency: concurrency, duration: duration)
         let keyCount = keys
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<concurrency {
-                group.addTask {
-                    var index = worker
-                    while BenchClock.now() < deadline {
-                        let sent = BenchClock.now()
-                        _ = try await client.get("bench:\(index % keyCount)")
-                        latencies.record(nanoseconds: BenchClock.now() - sent)
-                        completed.add()
-                        index += concurrency
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let seconds = Double(BenchClock.now() - started) / 1e9
+        let seconds = try await load.run { number in _ = try await client.get("bench:\(number % keyCount)") }
         try common.emit([
             "scenario": .text("memcached"), "concurrency": .number(Double(concurrency)),
-            "connections": .number(Double(connections)), "gets": .number(Double(completed.value)),
-            "gets_per_second": .number(Double(completed.value) / seconds),
-            "latency_ms": .latency(latencies.summary()),
+            "connections": .number(Double(connections)), "gets": .number(Double(load.completed.value)),
+            "gets_per_second": .number(Double(load.completed.value) / seconds),
+            "latency_ms": .latency(load.latencies.summary()),
         ])
         await client.shutdown()
     }
