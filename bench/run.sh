@@ -86,6 +86,10 @@ fi
 if want reads; then
     echo "== scenario 4: counts over HTTP vs raw memcached gets, 16 in flight"
     herald_counts 2>/dev/null
+    # The HTTP ceiling: nginx answers the same URLs with a fixed body (no lookup).
+    "$BENCH" http --label nginx-static --server-pids "$NCHAN_PIDS" --json-out "$OUT" --duration "$D" \
+        --url 'http://127.0.0.1:8090/v1/users/{channel}/counts' --connections 16 --channels 1000 \
+        --channel-prefix f1000 2>/dev/null
     "$BENCH" memcached --label raw-memcached --json-out "$OUT" --server "$WORK/mc.sock" --concurrency 16 \
         --duration "$D" 2>/dev/null
 fi
@@ -94,6 +98,15 @@ if want writes; then
     echo "== scenario 5: writes (committed before the response)"
     herald_creates 2>/dev/null
     herald_batches 2>/dev/null
+    # The same loads without HTTP, in herald-bench's own process: through the SQLite store alone
+    # (the limit the durable commit sets) and through the service (store + memcached + broker).
+    for layer in store service; do
+        "$BENCH" writes --layer "$layer" --label "$layer-create" --json-out "$OUT" --duration "$D" \
+            --database "$WORK/$layer-create.sqlite" --memcached "$WORK/mc.sock" --concurrency 32 2>/dev/null
+        "$BENCH" writes --layer "$layer" --label "$layer-batch" --json-out "$OUT" --duration "$D" \
+            --database "$WORK/$layer-batch.sqlite" --memcached "$WORK/mc.sock" --concurrency 8 --batch 100 \
+            --fresh-users 2>/dev/null
+    done
 fi
 
 python3 "$ROOT/bench/report.py" "$OUT" "${OUT%.jsonl}.summary.json" > "${OUT%.jsonl}.md"

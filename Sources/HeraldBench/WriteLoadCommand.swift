@@ -54,7 +54,8 @@ struct WriteLoadCommand: AsyncParsableCommand {
             create = { drafts in _ = try await store.create(drafts, defaultTTLSeconds: ttl, now: .now()) }
         case .service:
             let client = try MemcachedClient(configuration: .init(servers: try MemcachedServer.parseList(memcached)))
-            let health = try await CacheHealth(client: client, generations: store, logger: Logger(label: "bench"))
+            let health = try await CacheHealth(
+                client: client, generations: store, keyPrefix: "herald-bench", logger: Logger(label: "bench"))
             let broker = InProcessBroker()
             // The server's hub reads every published event; so does this drain.
             let drain = Task { for await _ in broker.subscribe() {} }
