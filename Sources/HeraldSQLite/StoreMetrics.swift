@@ -8,4 +8,6 @@ struct StoreMetrics: Sendable {
     /// Writes (store calls such as one create request or one state change) committed in them; divided
     /// by ``transactions`` it is the mean group-commit size.
     let transactionWrites = Counter(label: "herald_store_transaction_writes_total")
+    /// Group transactions run a second time, each write in a savepoint, because one write threw.
+    let retries = Counter(label: "herald_store_transaction_retries_total")
 }

@@ -63,6 +63,82 @@ struct GroupCommitterTests {
         #expect(results.allSatisfy { $0.0 == $0.1 })
     }
 
+    /// A committer over a fresh `item` table.
+    func itemTable() async throws -> (DatabasePool, GroupCommitter) {
+        let directory = try makeTemporaryDirectory("group")
+        let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY)") }
+        return (pool, GroupCommitter(pool: pool))
+    }
+
+    func storedItems(_ pool: DatabasePool) async throws -> Set<Int> {
+        Set(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM item") })
+    }
+
+    @Test func aFailureInAGroupRunsTheGroupAgainWithEachWriteIsolated() async throws {
+        let (pool, committer) = try await itemTable()
+        // The first write holds the one writer while the others queue up, so they share the next
+        // transaction; one of them throws after its insert.
+        let holder = Task {
+            try await committer.write { db in
+                Thread.sleep(forTimeInterval: 0.3)
+                try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for index in 1...10 {
+                group.addTask {
+                    do {
+                        try await committer.write { db in
+                            try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [index])
+                            if index == 5 { throw Refused() }
+                        }
+                        return (index, true)
+                    } catch {
+                        return (index, false)
+                    }
+                }
+            }
+            var outcomes: [Int: Bool] = [:]
+            for await (index, ok) in group { outcomes[index] = ok }
+            return outcomes
+        }
+        try await holder.value
+        #expect(committer.retriedTransactions == 1)
+        #expect(try await storedItems(pool) == Set([0, 1, 2, 3, 4, 6, 7, 8, 9, 10]))
+        #expect(outcomes.filter { !$0.value }.map(\.key) == [5])
+    }
+
+    @Test func aLoneFailingWriteRollsBackWithoutASecondRun() async throws {
+        let (pool, committer) = try await itemTable()
+        await #expect(throws: Refused.self) {
+            try await committer.write { db in
+                try db.execute(sql: "INSERT INTO item (id) VALUES (1)")
+                throw Refused()
+            }
+        }
+        try await committer.write { db in try db.execute(sql: "INSERT INTO item (id) VALUES (2)") }
+        #expect(try await storedItems(pool) == [2])
+        #expect(committer.retriedTransactions == 0)
+    }
+
+    @Test func groupsWithoutFailuresRunOnce() async throws {
+        let (pool, committer) = try await itemTable()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<300 {
+                group.addTask {
+                    try await committer.write { db in
+                        try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [index])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await storedItems(pool) == Set(0..<300))
+        #expect(committer.retriedTransactions == 0)
+    }
+
     @Test func writesFailInsteadOfWaitingWhenTheThreadPoolIsShutDown() async throws {
         let directory = try makeTemporaryDirectory("group")
         let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
