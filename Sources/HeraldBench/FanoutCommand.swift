@@ -59,11 +59,12 @@ struct FanoutCommand: AsyncParsableCommand {
                         messages, log.latencies.count - baseline, expected, log.latencies.summary().line))
             }
         }
+        let bodyTemplate = TextTemplate(pubBody)
         await publisher.publish(count: messages) { index in
             let scheduled = started + UInt64(Double(index) * interval)
             let values = TemplateValues(
                 channel: "\(channelPrefix)\(index % channels)", seq: index, ts: scheduled, run: run, pad: pad)
-            return (scheduled, pubTemplate.path(values), values.render(pubBody))
+            return (scheduled, pubTemplate.path(values), bodyTemplate.render(values))
         }
         let publishEnd = BenchClock.now()
         let graceEnd = publishEnd + UInt64(grace * 1e9)

@@ -27,20 +27,28 @@ final class HTTPConnection: Sendable {
     )
         -> EventLoopFuture<UInt>
     {
-        let channel = self.channel
-        let pending = self.pending
-        return channel.eventLoop.flatSubmit {
-            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-            head.headers.add(name: "Host", value: host)
-            for (name, value) in headers { head.headers.add(name: name, value: value) }
-            if let body { head.headers.add(name: "Content-Length", value: String(body.readableBytes)) }
-            let promise = channel.eventLoop.makePromise(of: UInt.self)
-            pending.push(promise)
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            return promise.futureResult
+        channel.eventLoop.flatSubmit {
+            self.sendOnEventLoop(method: method, host: host, path: path, headers: headers, body: body)
         }
+    }
+
+    /// ``send(method:host:path:headers:body:)`` from the connection's own event loop.
+    func sendOnEventLoop(
+        method: HTTPMethod, host: String, path: String, headers: [(String, String)], body: ByteBuffer?
+    )
+        -> EventLoopFuture<UInt>
+    {
+        channel.eventLoop.preconditionInEventLoop()
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: host)
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if let body { head.headers.add(name: "Content-Length", value: String(body.readableBytes)) }
+        let promise = channel.eventLoop.makePromise(of: UInt.self)
+        pending.push(promise)
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        return promise.futureResult
     }
 
     func close() async {

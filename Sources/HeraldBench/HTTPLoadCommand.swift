@@ -45,15 +45,15 @@ struct HTTPLoadCommand: AsyncParsableCommand {
                         Double(publisher.completed.value) / max(elapsed, 0.001), publisher.latencies.summary().line))
             }
         }
-        let bodyTemplate = body
+        let bodyTemplate = body.map(TextTemplate.init)
         let prefix = channelPrefix
         let channelCount = channels
-        await publisher.publish(count: total) { index in
+        await publisher.publish(count: total, closedLoop: rate <= 0) { index in
             let scheduled = interval > 0 ? started + UInt64(Double(index) * interval) : 0
             if BenchClock.now() >= deadline || scheduled >= deadline { return nil }
             let values = TemplateValues(
                 channel: "\(prefix)\(index % channelCount)", seq: index, ts: scheduled, run: run)
-            return (scheduled, template.path(values), bodyTemplate.map { values.render($0) })
+            return (scheduled, template.path(values), bodyTemplate.map { $0.render(values) })
         }
         progress.cancel()
         Progress.end()

@@ -1,16 +1,15 @@
-/// An `http://host:port/path` template with placeholders: `{channel}`, `{seq}`, `{ts}`, `{run}`,
-/// `{token}` (= `bt:{run}:{ts}:{seq}`) and `{pad}` (filler to a message size).
+/// An `http://host:port/path` template; the path may hold ``TextTemplate``'s placeholders.
 struct URLTemplate: Sendable {
     let host: String
     let port: Int
-    let pathTemplate: String
+    let pathTemplate: TextTemplate
 
     init(_ text: String) throws {
         guard text.hasPrefix("http://") else { throw BenchError("only http:// URLs are supported: \(text)") }
         let rest = text.dropFirst("http://".count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]
-        pathTemplate = slash == rest.endIndex ? "/" : String(rest[slash...])
+        pathTemplate = TextTemplate(slash == rest.endIndex ? "/" : String(rest[slash...]))
         if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) {
             host = String(authority[..<colon])
             self.port = port
@@ -23,7 +22,7 @@ struct URLTemplate: Sendable {
         }
     }
 
-    func path(_ values: TemplateValues) -> String { values.render(pathTemplate) }
+    func path(_ values: TemplateValues) -> String { pathTemplate.render(values) }
 }
 
 /// The values substituted into URL and body templates for one message.
@@ -35,20 +34,6 @@ struct TemplateValues: Sendable {
     var pad: String = ""
 
     var token: String { "bt:\(run):\(ts):\(seq)" }
-
-    func render(_ template: String) -> String {
-        guard template.contains("{") else { return template }
-        return template.replacingAll("{channel}", channel).replacingAll("{seq}", String(seq))
-            .replacingAll("{ts}", String(ts)).replacingAll("{run}", run).replacingAll("{token}", token)
-            .replacingAll("{pad}", pad)
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }
 
 /// A bench setup or run failure.
