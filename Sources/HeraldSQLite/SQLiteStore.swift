@@ -22,10 +22,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Every write runs in a savepoint (see GroupCommitter), and SQLite journals the pages a
-            // savepoint changes. By default a journal over 64 KB spills to a temporary file, which
-            // a group transaction of creates hit nearly every time: ~30% of all bytes written. In
-            // memory instead; one savepoint (one request, at most a 1,000-item batch) at a time.
+            // A group transaction run again after a failed write puts each write in a savepoint
+            // (see GroupCommitter), and SQLite journals the pages a savepoint (or a statement that
+            // changes many rows inside a transaction) changes. By default a journal over 64 KB
+            // spills to a temporary file (when every write had a savepoint, a group of creates did
+            // so nearly every time: ~30% of all bytes written). In memory instead; one savepoint
+            // (one request, at most a 1,000-item batch) at a time.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
         }

@@ -66,8 +66,8 @@ struct StoreTests {
     }
 
     @Test func savepointJournalsStayInMemory() async throws {
-        // Each write runs in a savepoint; with SQLite's default temp store, a savepoint journal
-        // over 64 KB spilled to a temporary file (measured: ~30% of all bytes written by creates).
+        // A group run again after a failure puts each write in a savepoint; with SQLite's default
+        // temp store, a savepoint journal over 64 KB spills to a temporary file.
         let writer = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
         let reader = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
         #expect(writer == 2)
