@@ -10,30 +10,47 @@ import Testing
 struct GroupCommitterTests {
     struct Refused: Error {}
 
-    @Test func concurrentWritesCommitTogetherAndAFailureRollsBackAlone() async throws {
+    /// A committer over a fresh `item` table.
+    func itemTable() async throws -> (DatabasePool, GroupCommitter) {
         let directory = try makeTemporaryDirectory("group")
         let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
         try await pool.write { db in try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY)") }
-        let committer = GroupCommitter(pool: pool)
-        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
-            for index in 0..<200 {
+        return (pool, GroupCommitter(pool: pool))
+    }
+
+    /// Inserts each id in a write of its own, all at once; a write whose id is `failing` throws
+    /// after its insert (so it must roll back alone). Returns whether each write succeeded.
+    func insertConcurrently(
+        _ ids: some Sequence<Int>, with committer: GroupCommitter, failing: @escaping @Sendable (Int) -> Bool
+    ) async -> [Int: Bool] {
+        await withTaskGroup(of: (Int, Bool).self) { group in
+            for id in ids {
                 group.addTask {
                     do {
                         try await committer.write { db in
-                            try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [index])
-                            if index % 7 == 0 { throw Refused() }  // after its insert: must roll back alone
+                            try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [id])
+                            if failing(id) { throw Refused() }
                         }
-                        return (index, true)
+                        return (id, true)
                     } catch {
-                        return (index, false)
+                        return (id, false)
                     }
                 }
             }
             var outcomes: [Int: Bool] = [:]
-            for await (index, ok) in group { outcomes[index] = ok }
+            for await (id, ok) in group { outcomes[id] = ok }
             return outcomes
         }
-        let stored = Set(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM item") })
+    }
+
+    func storedItems(_ pool: DatabasePool) async throws -> Set<Int> {
+        Set(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM item") })
+    }
+
+    @Test func concurrentWritesCommitTogetherAndAFailureRollsBackAlone() async throws {
+        let (pool, committer) = try await itemTable()
+        let outcomes = await insertConcurrently(0..<200, with: committer) { $0 % 7 == 0 }
+        let stored = try await storedItems(pool)
         for index in 0..<200 {
             #expect(outcomes[index] == (index % 7 != 0), "\(index)")
             #expect(stored.contains(index) == (index % 7 != 0), "\(index)")
@@ -63,18 +80,6 @@ struct GroupCommitterTests {
         #expect(results.allSatisfy { $0.0 == $0.1 })
     }
 
-    /// A committer over a fresh `item` table.
-    func itemTable() async throws -> (DatabasePool, GroupCommitter) {
-        let directory = try makeTemporaryDirectory("group")
-        let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY)") }
-        return (pool, GroupCommitter(pool: pool))
-    }
-
-    func storedItems(_ pool: DatabasePool) async throws -> Set<Int> {
-        Set(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM item") })
-    }
-
     @Test func aFailureInAGroupRunsTheGroupAgainWithEachWriteIsolated() async throws {
         let (pool, committer) = try await itemTable()
         // The first write holds the one writer while the others queue up, so they share the next
@@ -86,24 +91,7 @@ struct GroupCommitterTests {
             }
         }
         try await Task.sleep(for: .milliseconds(50))
-        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
-            for index in 1...10 {
-                group.addTask {
-                    do {
-                        try await committer.write { db in
-                            try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [index])
-                            if index == 5 { throw Refused() }
-                        }
-                        return (index, true)
-                    } catch {
-                        return (index, false)
-                    }
-                }
-            }
-            var outcomes: [Int: Bool] = [:]
-            for await (index, ok) in group { outcomes[index] = ok }
-            return outcomes
-        }
+        let outcomes = await insertConcurrently(1...10, with: committer) { $0 == 5 }
         try await holder.value
         #expect(committer.retriedTransactions == 1)
         #expect(try await storedItems(pool) == Set([0, 1, 2, 3, 4, 6, 7, 8, 9, 10]))
@@ -125,16 +113,8 @@ struct GroupCommitterTests {
 
     @Test func groupsWithoutFailuresRunOnce() async throws {
         let (pool, committer) = try await itemTable()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<300 {
-                group.addTask {
-                    try await committer.write { db in
-                        try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [index])
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        let outcomes = await insertConcurrently(0..<300, with: committer) { _ in false }
+        #expect(outcomes.count == 300 && outcomes.values.allSatisfy { $0 })
         #expect(try await storedItems(pool) == Set(0..<300))
         #expect(committer.retriedTransactions == 0)
     }
