@@ -7,6 +7,7 @@ import JWTKit
 public final class Authenticator: Sendable {
     private let apiKeys: [[UInt8]]
     private let keys: JWTKeyCollection
+    private let verified = VerifiedTokens()
 
     /// The longest user token lifetime: 30 days.
     public static let maximumTokenTTLSeconds: Int64 = 30 * 24 * 3600
@@ -31,11 +32,14 @@ public final class Authenticator: Sendable {
             throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
         }
         if isAPIKey(credential) { return .backend }
+        if let known = verified.principal(for: credential, now: .now()) { return known }
         do {
             let claims = try await keys.verify(credential, as: UserClaims.self)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
             let expiresAt = Timestamp(milliseconds: Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded()))
-            return .user(id: claims.sub.value, expiresAt: expiresAt)
+            let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt)
+            verified.remember(credential, as: principal, now: .now())
+            return principal
         } catch {
             throw HeraldError(.unauthorized, "invalid or expired credentials")
         }

@@ -140,6 +140,8 @@ struct APITests {
             #expect(try await client.get("/v1/users/u1/counts", credential: "wrong").status == .unauthorized)
             #expect(try await client.get("/v1/users/u1/counts", credential: "second-key").status == .ok)
             #expect(try await client.get("/v1/users/u1/counts", credential: u1).status == .ok)
+            // Verified once, then remembered: still refused from the moment it expires.
+            #expect(try await client.get("/v1/users/u1/counts", credential: expired).status == .ok)
 
             let other = try await client.get("/v1/users/u2/notifications/secret", credential: u1)
             #expect(other.status == .forbidden)
