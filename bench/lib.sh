@@ -51,10 +51,13 @@ herald_fanout() {  # rate users duration prefix [label]
         --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3
 }
 
-herald_counts() {  # [label] — GET counts of 1,000 users, 16 in flight
-    "$BENCH" http --label "${1:-herald-counts}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
-        --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --header "Authorization: Bearer $KEY" \
-        --connections 16 --channels 1000 --channel-prefix f1000
+counts_load() {  # label pids origin [herald-bench options] — GET counts of 1,000 users, 16 in flight
+    "$BENCH" http --label "$1" --server-pids "$2" --json-out "$OUT" --duration "$D" \
+        --url "$3/v1/users/{channel}/counts" --connections 16 --channels 1000 --channel-prefix f1000 "${@:4}"
+}
+
+herald_counts() {  # [label]
+    counts_load "${1:-herald-counts}" "$HERALD_PID" http://127.0.0.1:8080 --header "Authorization: Bearer $KEY"
 }
 
 herald_creates() {  # [label] — single creates for 1,000 users, 32 in flight

@@ -87,9 +87,7 @@ if want reads; then
     echo "== scenario 4: counts over HTTP vs raw memcached gets, 16 in flight"
     herald_counts 2>/dev/null
     # The HTTP ceiling: nginx answers the same URLs with a fixed body (no lookup).
-    "$BENCH" http --label nginx-static --server-pids "$NCHAN_PIDS" --json-out "$OUT" --duration "$D" \
-        --url 'http://127.0.0.1:8090/v1/users/{channel}/counts' --connections 16 --channels 1000 \
-        --channel-prefix f1000 2>/dev/null
+    counts_load nginx-static "$NCHAN_PIDS" http://127.0.0.1:8090 2>/dev/null
     "$BENCH" memcached --label raw-memcached --json-out "$OUT" --server "$WORK/mc.sock" --concurrency 16 \
         --duration "$D" 2>/dev/null
 fi
