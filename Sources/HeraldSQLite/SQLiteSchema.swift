@@ -57,6 +57,32 @@ enum SQLiteSchema {
                     CREATE INDEX notification_swept_at ON notification (swept_at) WHERE swept_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v3-event-in-arrival-order") { db in
+            // Events were a WITHOUT ROWID table keyed by (user, seq): every event, ~400 bytes with
+            // a created notification in it, went into the middle of the tree where its user's rows
+            // sit, so concurrent writes for different users each dirtied (and often split) a page
+            // of their own, and every dirty page is a WAL frame and a checkpoint copy. Rows now go
+            // at the end in commit order, on pages a group transaction shares; only the small
+            // (user, seq) index entry lands where the user's entries are.
+            try db.execute(
+                sql: """
+                    ALTER TABLE event RENAME TO event_v2;
+                    DROP INDEX event_created_at;
+                    CREATE TABLE event (
+                        pk INTEGER PRIMARY KEY,
+                        user TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    INSERT INTO event (user, seq, name, data, created_at)
+                        SELECT user, seq, name, data, created_at FROM event_v2 ORDER BY created_at, user, seq;
+                    DROP TABLE event_v2;
+                    CREATE UNIQUE INDEX event_user_seq ON event (user, seq);
+                    CREATE INDEX event_created_at ON event (created_at);
+                    """)
+        }
         return migrator
     }
 }
