@@ -16,7 +16,7 @@ struct PreparedCreate: Sendable {
         self.draft = draft
         generatedID = draft.id == nil
         notification = Notification(
-            id: draft.id ?? Identifier.random(), user: draft.user, type: draft.type, title: draft.title,
+            id: draft.id ?? Identifier.generate(at: now), user: draft.user, type: draft.type, title: draft.title,
             body: draft.body, data: draft.data, tags: draft.tags, createdAt: now,
             expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
         dataJSON = NotificationRow.json(data: draft.data)

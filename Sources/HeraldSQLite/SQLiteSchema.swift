@@ -83,6 +83,47 @@ enum SQLiteSchema {
                     CREATE INDEX event_created_at ON event (created_at);
                     """)
         }
+        migrator.registerMigration("v4-notification-id-first") { db in
+            // The uniqueness of (user, id) moves to an (id, user) index: server-made ids are
+            // version 7 UUIDs, ordered by time, so their entries now go at the index's end rather
+            // than one page per user anywhere in it. SQLite cannot drop a table's UNIQUE
+            // constraint, so the table is rebuilt, keeping every pk and the AUTOINCREMENT high-water
+            // mark (a deleted newest row's pk is still never reused).
+            try db.execute(
+                sql: """
+                    ALTER TABLE notification RENAME TO notification_v3;
+                    DROP INDEX notification_user_pk;
+                    DROP INDEX notification_unswept_expiry;
+                    DROP INDEX notification_swept_at;
+                    CREATE TABLE notification (
+                        pk INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        title TEXT,
+                        body TEXT,
+                        data TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        read_at INTEGER,
+                        seen_at INTEGER,
+                        archived_at INTEGER,
+                        swept_at INTEGER
+                    );
+                    INSERT INTO notification
+                        SELECT pk, user, id, type, title, body, data, tags, created_at, expires_at, read_at,
+                            seen_at, archived_at, swept_at
+                        FROM notification_v3 ORDER BY pk;
+                    DELETE FROM sqlite_sequence WHERE name = 'notification';
+                    UPDATE sqlite_sequence SET name = 'notification' WHERE name = 'notification_v3';
+                    DROP TABLE notification_v3;
+                    CREATE UNIQUE INDEX notification_id_user ON notification (id, user);
+                    CREATE INDEX notification_user_pk ON notification (user, pk);
+                    CREATE INDEX notification_unswept_expiry ON notification (expires_at) WHERE swept_at IS NULL;
+                    CREATE INDEX notification_swept_at ON notification (swept_at) WHERE swept_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

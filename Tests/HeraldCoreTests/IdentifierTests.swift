@@ -16,8 +16,9 @@ import Testing
         #expect(throws: HeraldError.self) { try Identifier.validate(text, what: "user") }
     }
 
-    @Test func randomIdentifiersAreVersion4UUIDsAndDistinct() throws {
-        let ids = (0..<1000).map { _ in Identifier.random() }
+    @Test func generatedIdentifiersAreVersion7UUIDsAndDistinct() throws {
+        let time = Timestamp(milliseconds: 1_800_000_000_000)
+        let ids = (0..<1000).map { _ in Identifier.generate(at: time) }
         #expect(Set(ids).count == ids.count)
         for id in ids {
             #expect(Identifier.isValid(id))
@@ -25,8 +26,21 @@ import Testing
             #expect(uuid.uuidString.lowercased() == id)
             let parts = id.split(separator: "-")
             #expect(parts.map(\.count) == [8, 4, 4, 4, 12])
-            #expect(parts[2].first == "4")
+            // The first 48 bits are the Unix milliseconds: 1_800_000_000_000 is 0x01a3185c5000.
+            #expect(parts[0] + parts[1] == "01a3185c5000")
+            #expect(parts[2].first == "7")
             #expect("89ab".contains(parts[3].first!))
+        }
+    }
+
+    @Test func laterIdentifiersSortAfterEarlierOnes() {
+        var milliseconds: Int64 = 1_700_000_000_000
+        var previous = Identifier.generate(at: Timestamp(milliseconds: milliseconds))
+        for step in 0..<2000 {
+            milliseconds += Int64(step % 3 + 1)
+            let next = Identifier.generate(at: Timestamp(milliseconds: milliseconds))
+            #expect(previous < next, "\(previous) then \(next)")
+            previous = next
         }
     }
 }

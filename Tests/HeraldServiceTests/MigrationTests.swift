@@ -66,4 +66,47 @@ struct MigrationTests {
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
     }
+
+    @Test func notificationsKeepTheirPksWhenUniquenessMovesToIdThenUser() async throws {
+        let expiry = now.adding(seconds: 60).milliseconds
+        try database(at: "v3-event-in-arrival-order") { db in
+            for (pk, id) in [(1, "a"), (2, "b"), (3, "c")] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO notification (pk, user, id, type, title, data, tags, created_at, expires_at, read_at)
+                        VALUES (?, 'u1', ?, 't', 'hello', '{}', '["x"]', ?, ?, ?)
+                        """,
+                    arguments: [pk, id, now.milliseconds, expiry, id == "b" ? now.milliseconds : nil])
+            }
+            // The newest row is gone; its pk must still never come back.
+            try db.execute(sql: "DELETE FROM notification WHERE pk = 3")
+            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 1, 1, 3)")
+        }
+        let store = try SQLiteStore(path: path)
+        let a = try #require(try await store.notification(user: "u1", id: "a", now: now))
+        #expect(a.tags == ["x"] && a.readAt == nil)
+        #expect(try await store.notification(user: "u1", id: "b", now: now)?.readAt == now)
+        #expect(try await store.notification(user: "u1", id: "c", now: now) == nil)
+
+        // Still one (user, id) each: the same id with other content conflicts, another user may use it.
+        let conflict = try await store.create(
+            [try ServiceHarness.draft(user: "u1", id: "a", type: "other")], defaultTTLSeconds: 60, now: now)
+        #expect(conflict.count == 1 && { if case .conflict = conflict[0] { true } else { false } }())
+        let elsewhere = try await store.create(
+            [try ServiceHarness.draft(user: "u2", id: "a")], defaultTTLSeconds: 60, now: now)
+        #expect({ if case .created = elsewhere[0] { true } else { false } }())
+        _ = try await store.create([try ServiceHarness.draft(user: "u1", id: "d")], defaultTTLSeconds: 60, now: now)
+        let pks = try await store.pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT pk FROM notification WHERE id IN ('a', 'd') ORDER BY pk")
+        }
+        #expect(pks == [1, 4, 5])
+        #expect(try await store.counts(user: "u1") == Counts(user: "u1", unread: 2, unseen: 2, seq: 4))
+
+        let lookup = try await plan(store, "SELECT pk FROM notification WHERE user = 'u1' AND id = 'a'")
+        #expect(lookup.contains("INDEX notification_id_user (id=? AND user=?)"), "\(lookup)")
+        let page = try await plan(store, "SELECT pk FROM notification WHERE user = 'u1' ORDER BY pk DESC LIMIT 10")
+        #expect(page.contains("notification_user_pk") && !page.contains("TEMP B-TREE"), "\(page)")
+        let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        #expect(check == "ok")
+    }
 }
