@@ -54,7 +54,30 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         -> [CreateOutcome]
     {
         let prepared = drafts.map { PreparedCreate($0, defaultTTLSeconds: defaultTTLSeconds, now: now) }
-        return try await committer.write { db in try prepared.map { try Self.create(db, $0, now: now) } }
+        return try await committer.write { db in try Self.create(db, prepared, now: now) }
+    }
+
+    /// Creates in order: a client's id one at a time (it may replay, conflict or replace an expired
+    /// row), runs of server-made ids together (see ``BulkCreate``).
+    private static func create(_ db: Database, _ prepared: [PreparedCreate], now: Timestamp) throws -> [CreateOutcome] {
+        var outcomes: [CreateOutcome] = []
+        outcomes.reserveCapacity(prepared.count)
+        var start = prepared.startIndex
+        while start < prepared.endIndex {
+            guard prepared[start].generatedID else {
+                outcomes.append(try create(db, prepared[start], now: now))
+                start += 1
+                continue
+            }
+            let end = prepared[start...].firstIndex { !$0.generatedID } ?? prepared.endIndex
+            if end - start == 1 {
+                outcomes.append(try create(db, prepared[start], now: now))
+            } else {
+                outcomes += try BulkCreate.insert(db, prepared[start..<end], now: now)
+            }
+            start = end
+        }
+        return outcomes
     }
 
     private static func create(_ db: Database, _ prepared: PreparedCreate, now: Timestamp) throws -> CreateOutcome {

@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import HeraldCore
+import HeraldSQLite
+import HeraldTestSupport
+import Testing
+
+/// A batch's runs of server-made ids are written together; the outcome must be what the same
+/// creates give one at a time.
+@Suite(.timeLimit(.minutes(1)))
+struct BulkCreateTests {
+    let directory: URL
+    let now = Timestamp(milliseconds: 1_800_000_000_000)
+
+    init() throws {
+        directory = try makeTemporaryDirectory("bulk")
+    }
+
+    func store(_ name: String) throws -> SQLiteStore {
+        try SQLiteStore(path: directory.appendingPathComponent("\(name).sqlite").path)
+    }
+
+    /// 250 creates for three users: runs of server-made ids longer than one statement's rows, cut
+    /// by a client's ids (new, replayed and conflicting), for users with and without earlier rows.
+    func drafts() throws -> [NotificationDraft] {
+        try (0..<250).map { index in
+            let user = ["u1", "u2", "u3"][index * 7 % 3]
+            switch index {
+            case 40: return try ServiceHarness.draft(user: "u1", id: "mine")
+            case 41: return try ServiceHarness.draft(user: "u1", id: "mine")  // replay
+            case 180: return try ServiceHarness.draft(user: "u1", id: "mine", type: "other")  // conflict
+            case 181: return try ServiceHarness.draft(user: "u2", id: "old")  // replay of an earlier row
+            default: return try ServiceHarness.draft(user: user, title: "n\(index)")
+            }
+        }
+    }
+
+    /// What distinguishes outcomes apart from the server-made ids.
+    func summary(_ outcome: CreateOutcome) -> String {
+        switch outcome {
+        case .created(let change):
+            #expect(change.event.seq == change.counts.seq && change.delta.seqAfter == change.counts.seq)
+            return "created \(change.counts) \(change.notification.title ?? "")"
+        case .replayed(let notification, let counts): return "replayed \(notification.id) \(counts)"
+        case .conflict: return "conflict"
+        }
+    }
+
+    @Test func aBatchEndsAsTheSameCreatesOneAtATime() async throws {
+        let (together, oneByOne) = (try store("together"), try store("one-by-one"))
+        for store in [together, oneByOne] {
+            _ = try await store.create(
+                [try ServiceHarness.draft(user: "u2", id: "old")], defaultTTLSeconds: 60, now: now)
+        }
+        let drafts = try drafts()
+        let batch = try await together.create(drafts, defaultTTLSeconds: 60, now: now)
+        var single: [CreateOutcome] = []
+        for draft in drafts {
+            single += try await oneByOne.create([draft], defaultTTLSeconds: 60, now: now)
+        }
+        #expect(batch.map(summary) == single.map(summary))
+
+        for user in ["u1", "u2", "u3"] {
+            let counts = try await together.counts(user: user)
+            #expect(counts == (try await oneByOne.counts(user: user)))
+            // Every user's events are gapless, stored as returned, in the batch's order.
+            let stored = try await together.events(user: user, after: 0, limit: 1000)
+            #expect(stored.map(\.seq) == Array(1...counts.seq))
+            let returned = batch.compactMap { outcome -> UserEvent? in
+                guard case .created(let change) = outcome, change.counts.user == user else { return nil }
+                return change.event
+            }
+            #expect(Array(stored.suffix(returned.count)) == returned)
+            let page = try await together.list(NotificationQuery(user: user, limit: 100), now: now)
+            #expect(page.notifications.count == min(100, Int(counts.unread)))
+        }
+        let rows = try await together.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") }
+        #expect(rows == 1 + 250 - 3)
+    }
+}
