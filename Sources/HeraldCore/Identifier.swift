@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Rules for user and notification identifiers: 1–128 characters from `[A-Za-z0-9._:@-]`.
 public enum Identifier {
     /// The longest identifier accepted.
@@ -32,13 +36,13 @@ public enum Identifier {
     /// Ids made later sort after earlier ones (within a millisecond, in random order), so the
     /// store's `(id, user)` index takes new server-made ids at its end, on pages the writes of a
     /// transaction share, rather than one page per id anywhere in the index. The random bits come
-    /// from the system generator (`getrandom`), unlike Foundation's `UUID()` on Linux, which opens
-    /// `/dev/urandom` for every value.
+    /// from the system generator (see ``randomWords()``), unlike Foundation's `UUID()` on Linux,
+    /// which opens `/dev/urandom` for every value.
     public static func generate(at time: Timestamp) -> String {
-        var generator = SystemRandomNumberGenerator()
+        let random = randomWords()
         let milliseconds = UInt64(truncatingIfNeeded: time.milliseconds) & 0xFFFF_FFFF_FFFF
-        let high = milliseconds << 16 | 0x7000 | (generator.next() as UInt64) & 0x0FFF
-        let low = (generator.next() as UInt64) & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        let high = milliseconds << 16 | 0x7000 | random.0 & 0x0FFF
+        let low = random.1 & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
         return String(unsafeUninitializedCapacity: 36) { text in
             var index = 0
             for nibble in 0..<32 {
@@ -53,5 +57,13 @@ public enum Identifier {
             }
             return index
         }
+    }
+
+    /// 128 random bits in one call. `SystemRandomNumberGenerator` makes one `getrandom` system call
+    /// per 64 bits on Linux; glibc's `arc4random_buf` (2.36 and later) one for all 16 bytes.
+    private static func randomWords() -> (UInt64, UInt64) {
+        var words: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
+        return words
     }
 }

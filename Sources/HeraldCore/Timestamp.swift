@@ -53,19 +53,25 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
         if year < 0 { bytes.append(UInt8(ascii: "-")) }
         bytes.appendDecimal(year.magnitude, minimumDigits: 4)
-        bytes.append(UInt8(ascii: "-"))
-        bytes.appendDecimal(UInt64(month), minimumDigits: 2)
-        bytes.append(UInt8(ascii: "-"))
-        bytes.appendDecimal(UInt64(day), minimumDigits: 2)
-        bytes.append(UInt8(ascii: "T"))
-        bytes.appendDecimal(UInt64(millisOfDay / 3_600_000), minimumDigits: 2)
-        bytes.append(UInt8(ascii: ":"))
-        bytes.appendDecimal(UInt64(millisOfDay / 60_000 % 60), minimumDigits: 2)
-        bytes.append(UInt8(ascii: ":"))
-        bytes.appendDecimal(UInt64(millisOfDay / 1000 % 60), minimumDigits: 2)
-        bytes.append(UInt8(ascii: "."))
-        bytes.appendDecimal(UInt64(millisOfDay % 1000), minimumDigits: 3)
-        bytes.append(UInt8(ascii: "Z"))
+        // `-MM-DDTHH:MM:SS.mmmZ` in a buffer on the stack, then into the array at once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { text in
+            func put(_ separator: Unicode.Scalar, _ value: Int64, digits: Int, at offset: Int) {
+                text[offset] = UInt8(ascii: separator)
+                var rest = value
+                for index in (offset + 1...offset + digits).reversed() {
+                    text[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                }
+            }
+            put("-", month, digits: 2, at: 0)
+            put("-", day, digits: 2, at: 3)
+            put("T", millisOfDay / 3_600_000, digits: 2, at: 6)
+            put(":", millisOfDay / 60_000 % 60, digits: 2, at: 9)
+            put(":", millisOfDay / 1000 % 60, digits: 2, at: 12)
+            put(".", millisOfDay % 1000, digits: 3, at: 15)
+            text[19] = UInt8(ascii: "Z")
+            bytes.append(contentsOf: UnsafeBufferPointer(text))
+        }
     }
 
     public init(from decoder: any Decoder) throws {
