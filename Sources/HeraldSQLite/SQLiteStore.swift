@@ -33,8 +33,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Self.migrate(path: path)
         pool = try DatabasePool(path: path, configuration: configuration)
-        try SQLiteSchema.migrator.migrate(pool)
         self.threads = threads
         let checkpointer = try WALCheckpointer(path: path, configuration: configuration)
         self.checkpointer = checkpointer
@@ -42,6 +42,18 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     deinit { checkpointer.stop() }
+
+    /// Brings the schema up to date on a connection of its own, with SQLite's default temp store:
+    /// migrations that rewrite a table (v3, v4) sort and journal whole tables, which then spill to
+    /// temporary files instead of staying in memory (331k notifications and their events: 9 MB
+    /// instead of 157 MB, measured with the sqlite3 shell).
+    private static func migrate(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try SQLiteSchema.migrator.migrate(queue)
+        try queue.close()
+    }
 
     /// WAL frames the background checkpointer has copied into the database file (for tests and tools).
     public var walFramesCheckpointed: Int { checkpointer.framesCheckpointed }
