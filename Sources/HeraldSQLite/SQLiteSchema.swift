@@ -88,7 +88,9 @@ enum SQLiteSchema {
             // version 7 UUIDs, ordered by time, so their entries now go at the index's end rather
             // than one page per user anywhere in it. SQLite cannot drop a table's UNIQUE
             // constraint, so the table is rebuilt, keeping every pk and the AUTOINCREMENT high-water
-            // mark (a deleted newest row's pk is still never reused).
+            // mark (a deleted newest row's pk is still never reused). The new table is spelled out
+            // as v1 and v2 left it, less the constraint: a migration is frozen history, so it shares
+            // no text with the earlier ones that a later edit could change.
             try db.execute(
                 sql: """
                     ALTER TABLE notification RENAME TO notification_v3;
