@@ -69,9 +69,11 @@ struct MemcachedClientTests {
     }
 
     @Test func itemsExpireAfterTheirTTL() async throws {
-        try await client.set("ttl", value: bytes("x"), expiration: .seconds(1))
+        // memcached's clock ticks once a second, so a 1-second TTL can end right after the set (a CI
+        // run read it back as missing); 2 seconds always leaves at least one.
+        try await client.set("ttl", value: bytes("x"), expiration: .seconds(2))
         #expect(try await client.get("ttl") != nil)
-        try await Task.sleep(for: .milliseconds(2100))
+        try await Task.sleep(for: .milliseconds(3100))
         #expect(try await client.get("ttl") == nil)
         await client.shutdown()
     }
