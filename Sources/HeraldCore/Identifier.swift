@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Rules for user and notification identifiers: 1–128 characters from `[A-Za-z0-9._:@-]`.
