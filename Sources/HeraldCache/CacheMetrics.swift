@@ -23,6 +23,12 @@ enum CacheMetrics {
 
         var timer: Timer { Self.timers[self]! }
 
+        /// Records the latency of one call that started at `start`.
+        func record(since start: ContinuousClock.Instant) {
+            let elapsed = start.duration(to: .now).components
+            timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        }
+
         private static let timers: [Operation: Timer] = Dictionary(
             uniqueKeysWithValues: allCases.map {
                 ($0, Timer(label: "herald_memcached_duration_seconds", dimensions: [("operation", $0.rawValue)]))
@@ -36,8 +42,7 @@ enum CacheMetrics {
         let start = ContinuousClock.now
         do {
             let value = try await body()
-            let elapsed = start.duration(to: .now).components
-            operation.timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+            operation.record(since: start)
             return value
         } catch {
             memcachedErrors.increment()

@@ -7,6 +7,8 @@ enum CountsCacheAnswer: Sendable {
     case hit(Counts)
     /// Nothing usable was cached; a fresh epoch was set, so the reader may load the store and fill it.
     case miss(epoch: String)
+    /// A peek found nothing usable cached and changed nothing.
+    case absent
     /// The deltas were applied (or their lineages invalidated).
     case applied
     /// memcached failed; the whole job is void.

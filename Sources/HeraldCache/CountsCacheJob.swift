@@ -18,7 +18,7 @@ struct CountsCacheJob {
         var deltas: [CountsDelta] = []
         for item in work {
             switch item {
-            case .read(let keys):
+            case .read(let keys), .peek(let keys):
                 keysByUser[keys.user] = keys
             case .apply(let pairs):
                 for pair in pairs {
@@ -45,7 +45,7 @@ struct CountsCacheJob {
         }
 
         var counterKeys: [String] = []
-        for case .read(let keys) in work {
+        for case let keys? in work.lazy.map(\.readKeys) {
             if let epoch = epochs[keys.user] {
                 counterKeys += [keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)]
             }
@@ -55,7 +55,7 @@ struct CountsCacheJob {
         var answers: [CountsCacheAnswer] = []
         answers.reserveCapacity(work.count)
         for item in work {
-            guard case .read(let keys) = item else {
+            guard let keys = item.readKeys else {
                 answers.append(.applied)
                 continue
             }
@@ -64,6 +64,8 @@ struct CountsCacheJob {
             {
                 answers.append(
                     .hit(Counts(user: keys.user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq))))
+            } else if case .peek = item {
+                answers.append(.absent)
             } else if let epoch = freshEpochs[keys.user] {
                 answers.append(.miss(epoch: epoch))
             } else {

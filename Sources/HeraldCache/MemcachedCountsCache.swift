@@ -21,28 +21,17 @@ public final class MemcachedCountsCache: CountsCache {
     private let health: CacheHealth
     private let client: MemcachedClient
     private let ttl: MemcachedExpiration
-    /// Reads and applies of concurrent requests share one worker-pool job (see ``CountsCacheJob``).
-    private let jobs: Coalescer<CountsCacheWork, CountsCacheAnswer>
+    /// Reads and applies of concurrent requests share one worker-thread job (see ``CountsCacheQueue``).
+    private let jobs: CountsCacheQueue
 
     /// Creates the cache over a shared ``CacheHealth``.
     /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.
     public init(health: CacheHealth, ttlSeconds: Int = 86_400) {
-        let (client, ttl): (MemcachedClient, MemcachedExpiration) = (health.client, .seconds(ttlSeconds))
+        let ttl = MemcachedExpiration.seconds(ttlSeconds)
         self.health = health
-        self.client = client
+        self.client = health.client
         self.ttl = ttl
-        let job = CountsCacheJob(ttl: ttl)
-        self.jobs = Coalescer(maximumBatch: 256) { work in
-            do throws(MemcachedError) {
-                let outcome = try await CacheMetrics.memcached(.countsBatch) { () async throws(MemcachedError) in
-                    try await client.withSession { session throws(MemcachedError) in try job.run(work, in: session) }
-                }
-                if outcome.conflicts > 0 { CacheMetrics.conflicts.increment(by: outcome.conflicts) }
-                return outcome.answers
-            } catch {
-                return Array(repeating: .failed(error), count: work.count)
-            }
-        }
+        self.jobs = CountsCacheQueue(client: health.client, job: CountsCacheJob(ttl: ttl), maximumBatch: 256)
     }
 
     public var status: CacheStatus { health.status }
@@ -71,12 +60,29 @@ public final class MemcachedCountsCache: CountsCache {
                 return counts
             case .failed(let error):
                 throw error
-            case .applied:
-                preconditionFailure("a read was answered as an apply")
+            case .applied, .absent:
+                preconditionFailure("a read was answered as an apply or a peek")
             }
         } catch let error as MemcachedError {
             health.markDown(error)
             return try await load()
+        }
+    }
+
+    public func cachedCounts(user: String, completion: @escaping @Sendable (Counts?) -> Void) {
+        guard let keys = keys(for: user) else { return completion(nil) }
+        let health = self.health
+        jobs.submit(.peek(keys)) { answer in
+            switch answer {
+            case .hit(let counts):
+                CacheMetrics.hits.increment()
+                completion(counts)
+            case .failed(let error):
+                health.markDown(error)
+                completion(nil)
+            case .absent, .miss, .applied:
+                completion(nil)
+            }
         }
     }
 

@@ -154,6 +154,13 @@ public final class HeraldService: Sendable {
         }
     }
 
+    /// The user's counts if the cache holds a proven-fresh value, else nil (then ``counts(user:)``
+    /// answers); never reads the store. `completion` runs on a cache thread and must only hand the
+    /// answer on. For the event loops' fast path of `GET /v1/users/{user}/counts`.
+    public func cachedCounts(user: String, completion: @escaping @Sendable (Counts?) -> Void) {
+        cache.cachedCounts(user: user, completion: completion)
+    }
+
     /// The user's counts straight from the store.
     public func storedCounts(user: String) async throws(HeraldError) -> Counts {
         try await storeCall(.counts) { try await store.counts(user: user) }

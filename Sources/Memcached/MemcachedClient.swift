@@ -54,6 +54,31 @@ public final class MemcachedClient: Sendable {
         try await run { connection throws(MemcachedError) in try body(MemcachedSession(connection: connection)) }
     }
 
+    /// Runs `body` on a worker thread with one connection and hands its result to `completion` on
+    /// that thread, without Swift concurrency: for callers on an event loop, which must not block and
+    /// should not hop through a task. `completion` must be brief (hand off; never block). When the
+    /// client is shut down, `completion` gets ``MemcachedError/Code/shutDown`` and `body` never runs.
+    public func withSession<T>(
+        _ body: @escaping @Sendable (MemcachedSession) throws(MemcachedError) -> T,
+        completion: @escaping @Sendable (Result<T, MemcachedError>) -> Void
+    ) {
+        let pool = self.pool
+        threadPool.submit { state in
+            guard case .active = state else {
+                completion(.failure(MemcachedError(code: .shutDown, message: "memcached client is shut down")))
+                return
+            }
+            do throws(MemcachedError) {
+                let value = try pool.withConnection { connection throws(MemcachedError) in
+                    try body(MemcachedSession(connection: connection))
+                }
+                completion(.success(value))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
     /// Reads one item; nil when it does not exist.
     public func get(_ key: String) async throws(MemcachedError) -> MemcachedItem? {
         try await run { connection throws(MemcachedError) in try connection.getMultiple([key])[key] }

@@ -25,6 +25,26 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    @Test func aSessionWithACompletionRunsOnAWorkerAndFailsOnceShutDown() async throws {
+        let run = { (client: MemcachedClient) async -> Result<String?, MemcachedError> in
+            await withCheckedContinuation { continuation in
+                client.withSession { session throws(MemcachedError) in
+                    _ = try session.add("cb", value: Array("worker".utf8), expiration: .never)
+                    return try session.getMultiple(["cb"])["cb"]?.string
+                } completion: { result in
+                    continuation.resume(returning: result)
+                }
+            }
+        }
+        #expect(try await run(client).get() == "worker")
+        await client.shutdown()
+        guard case .failure(let error) = await run(client) else {
+            Issue.record("a shut-down client ran the session")
+            return
+        }
+        #expect(error.code == .shutDown)
+    }
+
     @Test func addOnlyStoresWhenAbsentAndReplaceOnlyWhenPresent() async throws {
         #expect(try await client.add("a", value: bytes("1")))
         #expect(try await client.add("a", value: bytes("2")) == false)

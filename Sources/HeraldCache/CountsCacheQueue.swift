@@ -1,0 +1,105 @@
+import HeraldCore
+import Memcached
+import Synchronization
+
+/// Turns the counts-cache work of concurrent callers into batched ``CountsCacheJob``s that run one
+/// at a time on a memcached worker thread.
+///
+/// Callers either await an answer (tasks) or pass a completion that the worker thread calls (event
+/// loops, which must not block and gain nothing from a hop through a task). Both join one queue. An
+/// idle queue sends a drain to a worker thread; the drain takes up to `maximumBatch` items at a
+/// time, runs them as one job with one connection, answers them, and keeps going until the queue is
+/// empty. Jobs never overlap, so a read never sees another job's apply half done (see
+/// ``MemcachedCountsCache``).
+final class CountsCacheQueue: Sendable {
+    typealias Completion = @Sendable (CountsCacheAnswer) -> Void
+
+    private struct Pending {
+        let work: CountsCacheWork
+        let completion: Completion
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        /// True while a drain is scheduled or running; the queue is empty whenever this is false.
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+    private let client: MemcachedClient
+    private let job: CountsCacheJob
+    private let maximumBatch: Int
+
+    init(client: MemcachedClient, job: CountsCacheJob, maximumBatch: Int) {
+        precondition(maximumBatch >= 1, "maximumBatch must be at least 1")
+        self.client = client
+        self.job = job
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Queues `work`; `completion` runs on a memcached worker thread with its answer.
+    func submit(_ work: CountsCacheWork, completion: @escaping Completion) {
+        let startsDrain = state.withLock { state in
+            state.queue.append(Pending(work: work, completion: completion))
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if startsDrain { startDrain() }
+    }
+
+    /// Queues `work` and waits for its answer.
+    func submit(_ work: CountsCacheWork) async -> CountsCacheAnswer {
+        await withCheckedContinuation { continuation in
+            submit(work) { answer in continuation.resume(returning: answer) }
+        }
+    }
+
+    private func startDrain() {
+        client.withSession { session in
+            self.drain(in: session)
+        } completion: { result in
+            // The drain could not start (client shut down, no connection): fail what waits.
+            if case .failure(let error) = result { self.failQueued(error) }
+        }
+    }
+
+    /// Runs on a worker thread until the queue is empty.
+    private func drain(in session: MemcachedSession) {
+        while true {
+            let batch = nextBatch()
+            guard !batch.isEmpty else { return }
+            let answers: [CountsCacheAnswer]
+            let start = ContinuousClock.now
+            do throws(MemcachedError) {
+                let outcome = try job.run(batch.map(\.work), in: session)
+                CacheMetrics.Operation.countsBatch.record(since: start)
+                if outcome.conflicts > 0 { CacheMetrics.conflicts.increment(by: outcome.conflicts) }
+                answers = outcome.answers
+            } catch {
+                CacheMetrics.memcachedErrors.increment()
+                answers = Array(repeating: .failed(error), count: batch.count)
+            }
+            for (pending, answer) in zip(batch, answers) { pending.completion(answer) }
+        }
+    }
+
+    /// The next batch; empty (and the queue no longer draining) when nothing waits.
+    private func nextBatch() -> [Pending] {
+        state.withLock { state in
+            let batch = Array(state.queue.prefix(maximumBatch))
+            state.queue.removeFirst(batch.count)
+            if batch.isEmpty { state.draining = false }
+            return batch
+        }
+    }
+
+    private func failQueued(_ error: MemcachedError) {
+        CacheMetrics.memcachedErrors.increment()
+        while true {
+            let batch = nextBatch()
+            guard !batch.isEmpty else { return }
+            for pending in batch { pending.completion(.failed(error)) }
+        }
+    }
+}

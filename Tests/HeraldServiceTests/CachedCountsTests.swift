@@ -1,0 +1,78 @@
+import HeraldCore
+import HeraldTestSupport
+import Memcached
+import Testing
+
+/// `HeraldService.cachedCounts`: the counts cache read by the event loops' fast path, which answers
+/// only proven values and never starts a fill.
+@Suite(.timeLimit(.minutes(1)))
+struct CachedCountsTests {
+    private func cached(_ harness: ServiceHarness, _ user: String) async -> Counts? {
+        await withCheckedContinuation { continuation in
+            harness.service.cachedCounts(user: user) { continuation.resume(returning: $0) }
+        }
+    }
+
+    @Test func answersProvenCountsOnlyAndChangesNothingOnAMiss() async throws {
+        let harness = try await ServiceHarness()
+        for id in ["a", "b"] { _ = try await harness.service.create(try ServiceHarness.draft(id: id)) }
+        #expect(await cached(harness, "u1") == nil)
+        #expect(try await harness.client.get(harness.keyOfEpoch(user: "u1")) == nil, "a miss started a fill")
+        let filled = try await harness.service.counts(user: "u1")
+        #expect(await cached(harness, "u1") == filled)
+        _ = try await harness.service.change(.read, user: "u1", id: "a")
+        #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 3))
+        // A lineage a writer invalidated is not served.
+        try await harness.client.delete(harness.keyOfEpoch(user: "u1"))
+        #expect(await cached(harness, "u1") == nil)
+        _ = try await harness.service.counts(user: "u1")
+        #expect(await cached(harness, "u1") != nil)
+        harness.memcached.kill()
+        #expect(await cached(harness, "u1") == nil)
+        #expect(harness.health.status == .down)
+        #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
+        await harness.shutdown()
+    }
+
+    /// Readers running beside a writer never get counts older than a write that had returned before
+    /// they asked, and every answer is the store's state at its seq.
+    @Test func answersBesideWritesAreNeverBehindAReturnedWrite() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "n"))
+        _ = try await harness.service.counts(user: "u1")  // fill
+        let returned = LockedBox<Int64>(1)
+        let done = ManagedAtomicFlag()
+        let answers = LockedBox<[Counts]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    while !done.isSet {
+                        let floor = returned.value
+                        guard let counts = await cached(harness, "u1") else { continue }
+                        #expect(counts.seq >= floor)
+                        answers.value.append(counts)
+                    }
+                }
+            }
+            group.addTask {
+                // Each write toggles the one notification; after seq s it is unread when s is odd.
+                for index in 0..<200 {
+                    let outcome = try await harness.service.change(
+                        index % 2 == 0 ? .read : .unread, user: "u1", id: "n")
+                    guard case .changed(let change) = outcome else { throw TestError("a toggle changed nothing") }
+                    returned.value = change.counts.seq
+                }
+                done.set()
+            }
+            try await group.waitForAll()
+        }
+        #expect(answers.value.count > 50)
+        for counts in answers.value { #expect(counts.unread == counts.seq % 2, "\(counts)") }
+        await harness.shutdown()
+    }
+}
+
+private struct TestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
