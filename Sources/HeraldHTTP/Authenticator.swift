@@ -31,8 +31,7 @@ public final class Authenticator: Sendable {
         guard let credential = Self.credential(in: request), !credential.isEmpty else {
             throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
         }
-        if isAPIKey(credential) { return .backend }
-        if let known = verified.principal(for: credential, now: .now()) { return known }
+        if let known = knownPrincipal(for: credential) { return known }
         do {
             let claims = try await keys.verify(credential, as: UserClaims.self)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
@@ -43,6 +42,26 @@ public final class Authenticator: Sendable {
         } catch {
             throw HeraldError(.unauthorized, "invalid or expired credentials")
         }
+    }
+
+    /// The principal `credential` stands for if that is known without verifying a signature: an
+    /// API key, or a user token verified before that has not expired. Nil otherwise (then
+    /// ``principal(for:)`` decides).
+    public func knownPrincipal(for credential: some StringProtocol) -> Principal? {
+        guard !credential.isEmpty else { return nil }
+        let credential = String(credential)
+        if isAPIKey(credential) { return .backend }
+        return verified.principal(for: credential, now: .now())
+    }
+
+    /// The credential of an `Authorization: Bearer` header value; nil for any other scheme.
+    public static func bearerCredential(_ header: String) -> Substring? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        var token = parts[1]
+        while token.first == " " || token.first == "\t" { token.removeFirst() }
+        while token.last == " " || token.last == "\t" { token.removeLast() }
+        return token
     }
 
     /// Signs a user token valid for `ttlSeconds`.
@@ -61,16 +80,7 @@ public final class Authenticator: Sendable {
     }
 
     private static func credential(in request: Request) -> String? {
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                var token = parts[1]
-                while token.first == " " || token.first == "\t" { token.removeFirst() }
-                while token.last == " " || token.last == "\t" { token.removeLast() }
-                return String(token)
-            }
-            return nil
-        }
+        if let header = request.headers[.authorization] { return bearerCredential(header).map(String.init) }
         if let token = request.uri.queryParameters["access_token"] { return String(token) }
         return request.cookies["herald_token"]?.value
     }

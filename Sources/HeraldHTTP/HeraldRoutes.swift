@@ -24,9 +24,18 @@ public struct HeraldRoutes: Sendable {
     }
 
     /// The HTTP/1 server every Herald router needs: its connections carry the handler that writes
-    /// SSE streams on the event loop.
-    public static var server: HTTPServerBuilder {
-        .http1(configuration: .init(additionalChannelHandlers: [SSEChannelHandler()]))
+    /// SSE streams on the event loop and, with `fastCounts`, the one that answers counts reads the
+    /// cache can answer on the event loop (``CountsFastPath``; off when request lines are logged,
+    /// since it writes none).
+    /// - Parameter serverName: the `Server` header the application sets, for the fast path's answers.
+    public func server(serverName: String?, fastCounts: Bool = true) -> HTTPServerBuilder {
+        guard fastCounts else {
+            return .http1(configuration: .init(additionalChannelHandlers: [SSEChannelHandler()]))
+        }
+        let settings = CountsFastPath.Settings(
+            service: service, auth: auth, serverName: serverName, corsEnabled: !self.settings.corsOrigins.isEmpty)
+        return .http1(
+            configuration: .init(additionalChannelHandlers: [SSEChannelHandler(), CountsFastPath(settings: settings)]))
     }
 
     /// The responder of a Herald ``Application``: ``router()``, built.
@@ -231,7 +240,8 @@ public struct HeraldRoutes: Sendable {
                 try channel.pipeline.syncOperations.handler(type: SSEChannelHandler.self).expect(opening)
             }.get()
         } catch {
-            throw HeraldError(.internalError, "streams need a server built with HeraldRoutes.server", underlying: error)
+            throw HeraldError(
+                .internalError, "streams need a server built with HeraldRoutes.server(serverName:)", underlying: error)
         }
         var headers: HTTPFields = [.contentType: SSEFormat.contentType, .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"

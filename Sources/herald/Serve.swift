@@ -196,7 +196,8 @@ struct Serve: AsyncParsableCommand {
         let address = "http://\(settings.host):\(settings.port)"
         let servesDemo = settings.demoUser != nil
         let app = Application(
-            responder: try routes.responder(), server: HeraldRoutes.server,
+            responder: try routes.responder(),
+            server: routes.server(serverName: "herald", fastCounts: logger.logLevel > .debug),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "herald"),
             onServerRunning: { _ in
                 logger.info("herald ready, listening on \(address)")

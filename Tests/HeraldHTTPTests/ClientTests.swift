@@ -25,7 +25,7 @@ struct ClientTests {
                 metrics: HeraldMetrics(registry: harness.registry), settings: HeraldServerSettings())
             let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
-                responder: try routes.responder(), server: HeraldRoutes.server,
+                responder: try routes.responder(), server: routes.server(serverName: nil),
                 configuration: .init(address: .hostname("127.0.0.1", port: port)),
                 onServerRunning: { channel in
                     boundContinuation.yield(channel.localAddress?.port ?? 0)

@@ -35,7 +35,7 @@ struct HTTPHarness {
 
     init(
         heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
-        corsOrigins: [String] = []
+        corsOrigins: [String] = [], fastCounts: Bool = true
     ) async throws {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
@@ -47,8 +47,8 @@ struct HTTPHarness {
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity, demoUser: demoUser,
                 corsOrigins: corsOrigins))
         app = Application(
-            responder: try routes.responder(), server: HeraldRoutes.server,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+            responder: try routes.responder(), server: routes.server(serverName: "herald", fastCounts: fastCounts),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "herald"))
         let hub = self.hub
         let subscription = services.broker.subscribe()
         subscriber = Task { await hub.run(from: subscription) }

@@ -1,0 +1,232 @@
+import HTTPTypes
+import HeraldCore
+import Hummingbird
+import Metrics
+import NIOCore
+import NIOHTTPTypes
+
+/// Answers `GET /v1/users/{user}/counts` on the connection's event loop when the answer is a plain
+/// 200 from the counts cache, and passes every other request to Hummingbird unchanged.
+///
+/// A counts read through Hummingbird hops from the event loop to the connection's task, to a
+/// memcached worker and back twice; here the request goes from the event loop to the worker and
+/// back (``HeraldService/cachedCounts(user:completion:)``). It takes a request only when the
+/// answer cannot differ from Hummingbird's: a `GET` of exactly that path with a valid user id, no
+/// body, no `Connection` header but `keep-alive`, no `Origin` when CORS is on, and an `Authorization: Bearer`
+/// credential that is an API key or a user token verified before, allowed to read that user.
+/// Anything else — a cache miss or outage included — goes to Hummingbird (a miss after the lookup,
+/// with the request as it arrived), which answers as it always does. The response carries what
+/// Hummingbird's would: the same body, `Content-Type`, `X-Request-Id` (Hummingbird's own id
+/// sequence), `Date` and `Server`, and it is counted in `herald_http_requests_total` and
+/// `herald_http_request_duration_seconds` under the route's template.
+///
+/// Requests stay in order: while a lookup is out, later input is held (and no more is read), and
+/// while Hummingbird owes an answer, later requests go to Hummingbird too. Sits after ``SSEChannelHandler``, so a stream's writes do not pass through it.
+final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// What every connection's handler shares.
+    struct Settings: Sendable {
+        let service: HeraldService
+        let auth: Authenticator
+        /// The `Server` header, as the application sets it.
+        let serverName: String?
+        /// CORS is on: requests with an `Origin` go to Hummingbird.
+        let corsEnabled: Bool
+    }
+
+    /// The route template metrics use for counts.
+    static let route = "/v1/users/{user}/counts"
+    /// `herald_http_fast_answers_total`: the requests answered here.
+    static let answers = Counter(label: "herald_http_fast_answers_total")
+
+    private enum State {
+        /// Between requests, or inside one that goes to Hummingbird (`passing`).
+        case idle
+        /// Inside a request that goes to Hummingbird: its body and end follow its head there.
+        case passing
+        /// A taken request's head was read; its end comes next.
+        case reading(HTTPRequest, user: String, start: ContinuousClock.Instant)
+        /// The counts of a taken request are being looked up.
+        case answering(HTTPRequest, user: String, start: ContinuousClock.Instant)
+    }
+
+    /// Input that arrived while a lookup was out, in order.
+    private enum Held {
+        case part(HTTPRequestPart)
+        case event(Any)
+    }
+
+    private let settings: Settings
+    private var state = State.idle
+    /// Requests passed to Hummingbird whose response has not ended yet.
+    private var unanswered = 0
+    private var held: [Held] = []
+    /// A read asked for while a lookup was out; issued once it is answered.
+    private var readPending = false
+
+    init(settings: Settings) {
+        self.settings = settings
+    }
+
+    private var isAnswering: Bool {
+        if case .answering = state { return true }
+        return false
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if isAnswering {
+            held.append(.part(part))
+            return
+        }
+        take(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A shutdown's quiesce or the client's half-close must not overtake a pending answer.
+        if isAnswering {
+            held.append(.event(event))
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (state, part) {
+        case (.idle, .head(let head)):
+            if unanswered == 0, let user = eligibleUser(head) {
+                state = .reading(head, user: user, start: .now)
+            } else {
+                pass(.head(head), context: context)
+                state = .passing
+            }
+        case (.reading(let head, let user, let start), .end):
+            state = .answering(head, user: user, start: start)
+            lookUp(user, context: context)
+        case (.reading(let head, _, _), _):
+            // A body nothing announced: Hummingbird gets the request as it is.
+            pass(.head(head), context: context)
+            state = .passing
+            take(part, context: context)
+        case (.passing, .end):
+            context.fireChannelRead(wrapInboundOut(part))
+            state = .idle
+        default:
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+    }
+
+    /// Passes a head to Hummingbird, which then owes it an answer.
+    private func pass(_ head: HTTPRequestPart, context: ChannelHandlerContext) {
+        unanswered += 1
+        context.fireChannelRead(wrapInboundOut(head))
+    }
+
+    /// The user of a request this handler can answer exactly as Hummingbird would; nil otherwise.
+    private func eligibleUser(_ head: HTTPRequest) -> String? {
+        guard head.method == .get, let path = head.path, path.hasPrefix("/v1/users/"), path.hasSuffix("/counts")
+        else { return nil }
+        let fields = head.headerFields
+        guard fields[.contentLength] == nil, fields[.transferEncoding] == nil,
+            fields[.connection].map({ $0.lowercased() == "keep-alive" }) ?? true,
+            !settings.corsEnabled || fields[.origin] == nil
+        else { return nil }
+        let user = path.utf8.dropFirst(10).dropLast(7)
+        guard !user.isEmpty, Identifier.isValid(Substring(user)) else { return nil }
+        guard let header = fields[.authorization], let credential = Authenticator.bearerCredential(header),
+            let principal = settings.auth.knownPrincipal(for: credential)
+        else { return nil }
+        let id = String(Substring(user))
+        do {
+            try principal.authorize(user: id)
+        } catch {
+            return nil
+        }
+        return id
+    }
+
+    // MARK: The lookup
+
+    private func lookUp(_ user: String, context: ChannelHandlerContext) {
+        let loop = context.eventLoop
+        let handler = NIOLoopBound((self, context), eventLoop: loop)
+        settings.service.cachedCounts(user: user) { counts in
+            loop.execute {
+                let (handler, context) = handler.value
+                handler.answered(counts, context: context)
+            }
+        }
+    }
+
+    private func answered(_ counts: Counts?, context: ChannelHandlerContext) {
+        guard case .answering(let head, _, let start) = state else { return }
+        state = .idle
+        guard context.channel.isActive else {
+            held.removeAll()
+            return
+        }
+        if let counts {
+            respond(counts, start: start, context: context)
+        } else {
+            pass(.head(head), context: context)
+            context.fireChannelRead(wrapInboundOut(.end(nil)))
+        }
+        while !held.isEmpty, !isAnswering {
+            switch held.removeFirst() {
+            case .part(let part): take(part, context: context)
+            case .event(let event): context.fireUserInboundEventTriggered(event)
+            }
+        }
+        // What went on to Hummingbird's task reaches it at a read's completion.
+        context.fireChannelReadComplete()
+        if readPending, !isAnswering {
+            readPending = false
+            context.read()
+        }
+    }
+
+    private func respond(_ counts: Counts, start: ContinuousClock.Instant, context: ChannelHandlerContext) {
+        let body = counts.jsonBytes
+        var fields = HTTPFields()
+        fields.reserveCapacity(5)
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.contentLength] = String(body.count)
+        fields[.requestID] = RequestID().description
+        fields[.date] = HTTPDate.now
+        if let serverName = settings.serverName { fields[.server] = serverName }
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
+        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        Self.answers.increment()
+        let elapsed = start.duration(to: .now).components
+        HTTPRequestMetrics.shared.record(
+            route: Self.route, method: .get, status: 200,
+            nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if isAnswering {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), unanswered > 0 { unanswered -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        held.removeAll()
+        context.fireChannelInactive()
+    }
+}

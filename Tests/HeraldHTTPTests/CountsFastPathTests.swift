@@ -1,0 +1,240 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+@testable import HeraldHTTP
+
+/// Counts answered on the event loop (`CountsFastPath`): the same answers as through Hummingbird,
+/// in request order, and only when nothing could differ.
+@Suite(.timeLimit(.minutes(1)))
+struct CountsFastPathTests {
+    /// `herald_http_fast_answers_total`. The registry is the test process's, shared by suites that
+    /// run in parallel, so tests compare growth against a lower bound.
+    private func fastAnswers(_ harness: HTTPHarness) -> Int {
+        HTTPHarness.metricValue(
+            "herald_http_fast_answers_total", in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
+    }
+
+    /// The first read of a user misses the cache and goes through Hummingbird; the second is a hit,
+    /// answered on the event loop. Everything but the request id and the date must be the same,
+    /// and both must be what a server without the fast path answers.
+    @Test func aFastAnswerIsTheAnswerHummingbirdGives() async throws {
+        var answers: [[String]] = []
+        for fast in [true, false] {
+            let harness = try await HTTPHarness(fastCounts: fast)
+            _ = try await harness.services.service.create(try ServiceHarness.draft(user: "ann", id: "a"))
+            _ = try await harness.services.service.create(try ServiceHarness.draft(user: "ann", id: "b"))
+            _ = try await harness.services.service.change(.read, user: "ann", id: "a")
+            answers += try await harness.app.test(.live) { client in
+                var answers: [[String]] = []
+                for index in 0..<3 {
+                    let before = fastAnswers(harness)
+                    let response = try await client.get("/v1/users/ann/counts")
+                    #expect(response.status == .ok)
+                    let requestID = try #require(response.headers[.init("X-Request-Id")!])
+                    #expect(requestID.count == 32 && requestID.allSatisfy(\.isHexDigit))
+                    #expect(response.headers[.date].map { $0.hasSuffix(" GMT") && $0.count == 29 } == true)
+                    answers.append(
+                        [String(buffer: response.body)]
+                            + response.headers.filter { ![.date, .init("X-Request-Id")!].contains($0.name) }
+                            .map { "\($0.name): \($0.value)" })
+                    if fast, index > 0 { #expect(fastAnswers(harness) > before) }
+                }
+                return answers
+            }
+            await harness.shutdown()
+        }
+        #expect(answers.count == 6)
+        #expect(Set(answers.map { $0.joined(separator: "\n") }).count == 1, "\(answers)")
+        #expect(answers[0][0] == #"{"seq":3,"unread":1,"unseen":1,"user":"ann"}"#)
+        #expect(answers[0].contains("Server: herald"))
+    }
+
+    /// Requests sent back to back on one connection are answered in order, whichever way each one
+    /// goes: a read after a create sees the create, a miss waits for the answer before it.
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let harness = try await HTTPHarness()
+        let key = HTTPHarness.apiKey
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/pia/counts").status == .ok)  // now cached
+            let port = try #require(client.port)
+            let read = { (user: String) in
+                "GET /v1/users/\(user)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\r\n"
+            }
+            let create = #"{"user":"pia","type":"t"}"#
+            let before = fastAnswers(harness)
+            let responses = try await Self.exchange(
+                port: port,
+                read("pia") + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" + read("pia")
+                    + "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(create.utf8.count)\r\n\r\n\(create)"
+                    + read("pia") + read("newcomer") + read("pia")
+                    + "GET /v1/users/pia/counts HTTP/1.1\r\nHost: t\r\n\r\n"  // no credentials
+                    + read("pia").replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n"))
+            #expect(responses.map(\.status) == [200, 200, 200, 201, 200, 200, 200, 401, 200])
+            let bodies = responses.map(\.body)
+            #expect(bodies[0] == #"{"seq":0,"unread":0,"unseen":0,"user":"pia"}"#)
+            #expect(bodies[1] == #"{"status":"ok"}"#)
+            #expect(bodies[2] == bodies[0])
+            #expect(bodies[4] == #"{"seq":1,"unread":1,"unseen":1,"user":"pia"}"#)
+            #expect(bodies[5] == #"{"seq":0,"unread":0,"unseen":0,"user":"newcomer"}"#)
+            #expect(bodies[6] == bodies[4])
+            #expect(bodies[8] == bodies[4])
+            // The first read is a hit with nothing before it; the others arrived while Hummingbird
+            // owed an answer (to the health check), so they went there too, in order.
+            #expect(fastAnswers(harness) >= before + 1)
+        }
+        await harness.shutdown()
+    }
+
+    /// A user token goes fast once it was verified, and only for its own user.
+    @Test func userTokensAreCheckedAsEverywhere() async throws {
+        let harness = try await HTTPHarness()
+        let token = try await harness.token("tia")
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/tia/counts", credential: token).status == .ok)
+            let before = fastAnswers(harness)
+            #expect(try await client.get("/v1/users/tia/counts", credential: token).status == .ok)
+            #expect(fastAnswers(harness) > before)
+            let forbidden = try await client.get("/v1/users/other/counts", credential: token)
+            #expect(forbidden.status == .forbidden)
+            #expect(try forbidden.errorCode() == "forbidden")
+            #expect(try await client.get("/v1/users/tia/counts", credential: "not-a-key").status == .unauthorized)
+            let basic = try await client.execute(
+                uri: "/v1/users/tia/counts", method: .get, headers: [.authorization: "Basic \(HTTPHarness.apiKey)"])
+            #expect(basic.status == .unauthorized)
+        }
+        await harness.shutdown()
+    }
+
+    /// Requests the fast path leaves to Hummingbird get Hummingbird's answers: an encoded user id,
+    /// a query string, HEAD, a cross-origin read (CORS headers), an invalid user id.
+    @Test func requestsLeftToHummingbirdKeepTheirAnswers() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["https://app.example"])
+        _ = try await harness.services.service.create(try ServiceHarness.draft(user: "cy", id: "a"))
+        _ = try await harness.services.service.create(try ServiceHarness.draft(user: "u@x", id: "a"))
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/cy/counts").status == .ok)  // cached from here on
+            for _ in 0..<2 {
+                let encoded = try await client.get("/v1/users/u%40x/counts")
+                #expect(encoded.status == .ok)
+                #expect(try encoded.json()["user"] as? String == "u@x")
+                #expect(try encoded.json()["unread"] as? Int == 1)
+                let query = try await client.get("/v1/users/cy/counts?fields=all")
+                #expect(query.status == .ok)
+                #expect(try query.json()["unread"] as? Int == 1)
+                let head = try await client.execute(uri: "/v1/users/cy/counts", method: .head, headers: .bearer())
+                #expect(head.body.readableBytes == 0)
+                var crossOrigin = HTTPFields.bearer()
+                crossOrigin[OperatorTests.origin] = "https://app.example"
+                let cors = try await client.execute(uri: "/v1/users/cy/counts", method: .get, headers: crossOrigin)
+                #expect(cors.status == .ok)
+                #expect(cors.headers[OperatorTests.allowOrigin] == "https://app.example")
+                let invalid = try await client.get("/v1/users/bad%20id/counts")
+                #expect(invalid.status == .badRequest)
+                #expect(try invalid.errorCode() == "invalid_id")
+            }
+        }
+        await harness.shutdown()
+    }
+
+    /// When memcached is gone, the fast path answers nothing and every read still gets the store's
+    /// counts.
+    @Test func withMemcachedDownReadsStillGetTheStoresCounts() async throws {
+        let harness = try await HTTPHarness()
+        _ = try await harness.services.service.create(try ServiceHarness.draft(user: "mo", id: "a"))
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/mo/counts").json()["unread"] as? Int == 1)  // cached
+            harness.services.memcached.kill()
+            _ = try await harness.services.service.create(try ServiceHarness.draft(user: "mo", id: "b"))
+            for _ in 0..<3 {
+                let response = try await client.get("/v1/users/mo/counts")
+                #expect(response.status == .ok)
+                #expect(try response.json()["unread"] as? Int == 2)
+            }
+        }
+        await harness.shutdown()
+    }
+
+    @Test func dateHeadersAreIMFFixdates() {
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        #expect(HTTPDate.format(1_796_146_831) == "Tue, 01 Dec 2026 17:40:31 GMT")
+        #expect(HTTPDate.format(4_102_444_799) == "Thu, 31 Dec 2099 23:59:59 GMT")
+    }
+
+    // MARK: A raw connection
+
+    struct RawResponse {
+        var status: Int
+        var body: String
+    }
+
+    /// Sends `requests` in one write on a fresh connection and reads every response until the
+    /// server closes the connection (the last request asks it to).
+    static func exchange(port: Int, _ requests: String) async throws -> [RawResponse] {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let collector = ResponseCollector(promise: group.next().makePromise())
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: requests))
+        let received = try await collector.promise.futureResult.get()
+        return try parse(String(decoding: received.readableBytesView, as: UTF8.self))
+    }
+
+    private static func parse(_ text: String) throws -> [RawResponse] {
+        var rest = Substring(text)
+        var responses: [RawResponse] = []
+        while !rest.isEmpty {
+            guard let end = rest.range(of: "\r\n\r\n") else { throw TestFailure("incomplete head: \(rest)") }
+            let lines = rest[..<end.lowerBound].split(separator: "\r\n")
+            let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+            let length =
+                lines.dropFirst().compactMap { line -> Int? in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                }.first ?? 0
+            let body = rest[end.upperBound...].prefix(length)  // the bodies here are ASCII
+            responses.append(RawResponse(status: status, body: String(body)))
+            rest = rest[body.endIndex...]
+        }
+        return responses
+    }
+}
+
+/// Collects everything a connection receives until it closes.
+private final class ResponseCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let promise: EventLoopPromise<ByteBuffer>
+    private let received = Mutex(ByteBuffer())
+
+    init(promise: EventLoopPromise<ByteBuffer>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        received.withLock { _ = $0.writeBuffer(&bytes) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.succeed(received.withLock { $0 })
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+}
