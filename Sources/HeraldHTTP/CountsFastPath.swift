@@ -20,7 +20,8 @@ import NIOHTTPTypes
 /// sequence), `Date` and `Server`, and it is counted in `herald_http_requests_total` and
 /// `herald_http_request_duration_seconds` under the route's template.
 ///
-/// Requests stay in order: while a lookup is out, later input is held (and no more is read), and
+/// Requests stay in order: while a lookup is out, later input is held (reading stops once 16 parts
+/// wait), and
 /// while Hummingbird owes an answer, later requests go to Hummingbird too. Sits after ``SSEChannelHandler``, so a stream's writes do not pass through it.
 final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -65,7 +66,8 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var unanswered = 0
     private var held: [Held] = []
-    /// A read asked for while a lookup was out; issued once it is answered.
+    /// A read asked for while a lookup was out with ``heldLimit`` parts waiting; issued once it is
+    /// answered.
     private var readPending = false
 
     init(settings: Settings) {
@@ -212,13 +214,19 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Outbound
 
+    /// Reads go on while a lookup is out, so a client that waits for each answer costs no change
+    /// of the socket's epoll registration (two `epoll_ctl` calls per request when every read was
+    /// held). A client that sends ahead is read until ``heldLimit`` parts wait.
     func read(context: ChannelHandlerContext) {
-        if isAnswering {
+        if isAnswering, held.count >= Self.heldLimit {
             readPending = true
             return
         }
         context.read()
     }
+
+    /// How many request parts may wait behind a lookup before reading stops.
+    static let heldLimit = 16
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data), unanswered > 0 { unanswered -= 1 }

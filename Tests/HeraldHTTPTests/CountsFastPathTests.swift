@@ -94,6 +94,29 @@ struct CountsFastPathTests {
         await harness.shutdown()
     }
 
+    /// Many reads sent ahead on one connection, all answerable on the event loop: each waits for
+    /// the one before it, and the answers come back in order.
+    @Test func manyReadsSentAheadAreAnsweredInOrder() async throws {
+        let harness = try await HTTPHarness()
+        let users = (0..<5).map { "ahead\($0)" }
+        try await harness.app.test(.live) { client in
+            for user in users { #expect(try await client.get("/v1/users/\(user)/counts").status == .ok) }
+            let order = (0..<60).map { users[$0 % users.count] }
+            var requests = order.map {
+                "GET /v1/users/\($0)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
+            }
+            requests.append("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let before = fastAnswers(harness)
+            let responses = try await Self.exchange(port: try #require(client.port), requests.joined())
+            #expect(responses.count == 61)
+            #expect(responses.dropLast().map(\.status) == Array(repeating: 200, count: 60))
+            #expect(
+                responses.dropLast().map(\.body) == order.map { #"{"seq":0,"unread":0,"unseen":0,"user":"\#($0)"}"# })
+            #expect(fastAnswers(harness) >= before + 60)
+        }
+        await harness.shutdown()
+    }
+
     /// A user token goes fast once it was verified, and only for its own user.
     @Test func userTokensAreCheckedAsEverywhere() async throws {
         let harness = try await HTTPHarness()
