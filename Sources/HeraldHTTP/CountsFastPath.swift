@@ -59,6 +59,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Held {
         case part(HTTPRequestPart)
         case event(Any)
+        case error(any Error)
     }
 
     private let settings: Settings
@@ -97,6 +98,15 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A parse error of a request sent ahead makes Hummingbird answer 400: after the pending one.
+        if isAnswering {
+            held.append(.error(error))
+            return
+        }
+        context.fireErrorCaught(error)
     }
 
     private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
@@ -183,6 +193,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             switch held.removeFirst() {
             case .part(let part): take(part, context: context)
             case .event(let event): context.fireUserInboundEventTriggered(event)
+            case .error(let error): context.fireErrorCaught(error)
             }
         }
         // What went on to Hummingbird's task reaches it at a read's completion.

@@ -117,6 +117,21 @@ struct CountsFastPathTests {
         await harness.shutdown()
     }
 
+    /// A malformed request sent right behind a fast one gets Hummingbird's 400 after the fast answer.
+    @Test func aBrokenRequestBehindAFastOneIsAnsweredAfterIt() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/bo/counts").status == .ok)  // cached
+            let responses = try await Self.exchange(
+                port: try #require(client.port),
+                "GET /v1/users/bo/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
+                    + "GARBAGE\r\n\r\n")
+            #expect(responses.map(\.status) == [200, 400])
+            #expect(responses.first?.body == #"{"seq":0,"unread":0,"unseen":0,"user":"bo"}"#)
+        }
+        await harness.shutdown()
+    }
+
     /// A user token goes fast once it was verified, and only for its own user.
     @Test func userTokensAreCheckedAsEverywhere() async throws {
         let harness = try await HTTPHarness()
