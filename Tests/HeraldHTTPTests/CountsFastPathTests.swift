@@ -132,6 +132,48 @@ struct CountsFastPathTests {
         await harness.shutdown()
     }
 
+    /// Reads over HTTP beside a writer: never older than a write that had returned before the read
+    /// was sent, always a state the store had (the one notification is unread exactly at odd seqs).
+    @Test func readsBesideWritesAreFreshAndConsistent() async throws {
+        let harness = try await HTTPHarness()
+        let service = harness.services.service
+        _ = try await service.create(try ServiceHarness.draft(user: "wes", id: "n"))
+        let returned = LockedBox<Int>(1)
+        let done = ManagedAtomicFlag()
+        let before = fastAnswers(harness)
+        let reads = try await harness.app.test(.live) { client in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        var count = 0
+                        while !done.isSet {
+                            let floor = returned.value
+                            let json = try await client.get("/v1/users/wes/counts").json()
+                            let seq = try #require(json["seq"] as? Int)
+                            #expect(seq >= floor)
+                            #expect(json["unread"] as? Int == seq % 2, "\(json)")
+                            count += 1
+                        }
+                        return count
+                    }
+                }
+                group.addTask {
+                    for index in 0..<150 {
+                        let outcome = try await service.change(index % 2 == 0 ? .read : .unread, user: "wes", id: "n")
+                        guard case .changed(let change) = outcome else { throw TestFailure("a toggle changed nothing") }
+                        returned.value = Int(change.counts.seq)
+                    }
+                    done.set()
+                    return 0
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+        #expect(reads > 100)
+        #expect(fastAnswers(harness) > before)
+        await harness.shutdown()
+    }
+
     /// A user token goes fast once it was verified, and only for its own user.
     @Test func userTokensAreCheckedAsEverywhere() async throws {
         let harness = try await HTTPHarness()
