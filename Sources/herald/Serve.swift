@@ -195,10 +195,11 @@ struct Serve: AsyncParsableCommand {
             metrics: HeraldMetrics(registry: registry), settings: settings)
         let address = "http://\(settings.host):\(settings.port)"
         let servesDemo = settings.demoUser != nil
+        let serverName = "herald"
         let app = Application(
             responder: try routes.responder(),
-            server: routes.server(serverName: "herald", fastCounts: logger.logLevel > .debug),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "herald"),
+            server: routes.server(serverName: serverName, fastCounts: logger.logLevel > .debug),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
             onServerRunning: { _ in
                 logger.info("herald ready, listening on \(address)")
                 if servesDemo { logger.notice("demo inbox: \(address)/") }
