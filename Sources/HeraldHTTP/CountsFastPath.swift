@@ -3,31 +3,35 @@ import HeraldCore
 import Hummingbird
 import Metrics
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// Answers `GET /v1/users/{user}/counts` on the connection's event loop when the answer is a plain
 /// 200 from the counts cache, and passes every other request to Hummingbird unchanged.
 ///
 /// A counts read through Hummingbird hops from the event loop to the connection's task, to a
 /// memcached worker and back twice; here the request goes from the event loop to the worker and
-/// back (``HeraldService/cachedCounts(user:completion:)``). It takes a request only when the
-/// answer cannot differ from Hummingbird's: a `GET` of exactly that path with a valid user id, no
-/// body, no `Connection` header but `keep-alive`, no `Origin` when CORS is on, and an `Authorization: Bearer`
-/// credential that is an API key or a user token verified before, allowed to read that user.
-/// Anything else — a cache miss or outage included — goes to Hummingbird (a miss after the lookup,
-/// with the request as it arrived), which answers as it always does. The response carries what
-/// Hummingbird's would: the same body, `Content-Type`, `X-Request-Id` (Hummingbird's own id
-/// sequence), `Date` and `Server`, and it is counted in `herald_http_requests_total` and
-/// `herald_http_request_duration_seconds` under the route's template.
+/// back (``HeraldService/cachedCounts(user:completion:)``). It sits right after NIO's HTTP/1 codec,
+/// before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``), so
+/// the requests it answers skip that conversion both ways too.
+///
+/// It takes a request only when the answer cannot differ from Hummingbird's: an HTTP/1.1 `GET` of
+/// exactly that path with a valid user id, no body, no `Connection` header but `keep-alive`, no
+/// `Origin` when CORS is on, and one `Authorization: Bearer` credential that is an API key or a
+/// user token verified before, allowed to read that user. Anything else — a cache miss or outage
+/// included — goes to Hummingbird (a miss after the lookup, with the request as it arrived), which
+/// answers as it always does. The response carries what Hummingbird's would: the same body,
+/// `Content-Type`, `X-Request-Id` (Hummingbird's own id sequence), `Date` and `Server`, and it is
+/// counted in `herald_http_requests_total` and `herald_http_request_duration_seconds` under the
+/// route's template.
 ///
 /// Requests stay in order: while a lookup is out, later input is held (reading stops once 16 parts
-/// wait), and
-/// while Hummingbird owes an answer, later requests go to Hummingbird too. Sits after ``SSEChannelHandler``, so a stream's writes do not pass through it.
+/// wait), and while Hummingbird owes an answer, later requests go to Hummingbird too.
 final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     /// What every connection's handler shares.
     struct Settings: Sendable {
@@ -50,14 +54,14 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         /// Inside a request that goes to Hummingbird: its body and end follow its head there.
         case passing
         /// A taken request's head was read; its end comes next.
-        case reading(HTTPRequest, user: String, start: ContinuousClock.Instant)
+        case reading(HTTPRequestHead, user: String, start: ContinuousClock.Instant)
         /// The counts of a taken request are being looked up.
-        case answering(HTTPRequest, user: String, start: ContinuousClock.Instant)
+        case answering(HTTPRequestHead, user: String, start: ContinuousClock.Instant)
     }
 
     /// Input that arrived while a lookup was out, in order.
     private enum Held {
-        case part(HTTPRequestPart)
+        case part(HTTPServerRequestPart)
         case event(Any)
         case error(any Error)
     }
@@ -109,7 +113,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
-    private func take(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
             if unanswered == 0, let user = eligibleUser(head) {
@@ -135,23 +139,25 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Passes a head to Hummingbird, which then owes it an answer.
-    private func pass(_ head: HTTPRequestPart, context: ChannelHandlerContext) {
+    private func pass(_ head: HTTPServerRequestPart, context: ChannelHandlerContext) {
         unanswered += 1
         context.fireChannelRead(wrapInboundOut(head))
     }
 
     /// The user of a request this handler can answer exactly as Hummingbird would; nil otherwise.
-    private func eligibleUser(_ head: HTTPRequest) -> String? {
-        guard head.method == .get, let path = head.path, path.hasPrefix("/v1/users/"), path.hasSuffix("/counts")
+    private func eligibleUser(_ head: HTTPRequestHead) -> String? {
+        let path = head.uri
+        guard head.method == .GET, head.version == .http1_1, path.hasPrefix("/v1/users/"), path.hasSuffix("/counts")
         else { return nil }
-        let fields = head.headerFields
-        guard fields[.contentLength] == nil, fields[.transferEncoding] == nil,
-            fields[.connection].map({ $0.lowercased() == "keep-alive" }) ?? true,
-            !settings.corsEnabled || fields[.origin] == nil
+        let headers = head.headers
+        guard !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding"),
+            headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" }),
+            !settings.corsEnabled || !headers.contains(name: "origin")
         else { return nil }
         let user = path.utf8.dropFirst(10).dropLast(7)
         guard !user.isEmpty, Identifier.isValid(Substring(user)) else { return nil }
-        guard let header = fields[.authorization], let credential = Authenticator.bearerCredential(header),
+        let authorization = headers["authorization"]
+        guard authorization.count == 1, let credential = Authenticator.bearerCredential(authorization[0]),
             let principal = settings.auth.knownPrincipal(for: credential)
         else { return nil }
         let id = String(Substring(user))
@@ -206,15 +212,17 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func respond(_ counts: Counts, start: ContinuousClock.Instant, context: ChannelHandlerContext) {
         let body = counts.jsonBytes
-        var fields = HTTPFields()
-        fields.reserveCapacity(5)
-        fields[.contentType] = "application/json; charset=utf-8"
-        fields[.contentLength] = String(body.count)
-        fields[.requestID] = RequestID().description
-        fields[.date] = HTTPDate.now
-        if let serverName = settings.serverName { fields[.server] = serverName }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: fields))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        // Names and order as Hummingbird's response arrives here from the HTTPTypes conversion.
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(5)
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "X-Request-Id", value: RequestID().description)
+        headers.add(name: "Date", value: HTTPDate.now)
+        if let serverName = settings.serverName { headers.add(name: "Server", value: serverName) }
+        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         Self.answers.increment()
         let elapsed = start.duration(to: .now).components
@@ -247,5 +255,12 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         held.removeAll()
         context.fireChannelInactive()
+    }
+
+    /// Puts a handler right after NIO's HTTP/1 codec in `pipeline`, which Hummingbird has set up
+    /// with the conversion to `HTTPTypes` (`HTTP1ToHTTPServerCodec`) next; does nothing without it.
+    static func install(_ settings: Settings, in pipeline: ChannelPipeline.SynchronousOperations) {
+        guard let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else { return }
+        try? pipeline.addHandler(CountsFastPath(settings: settings), position: .before(conversion))
     }
 }

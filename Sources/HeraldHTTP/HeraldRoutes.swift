@@ -35,7 +35,8 @@ public struct HeraldRoutes: Sendable {
         let settings = CountsFastPath.Settings(
             service: service, auth: auth, serverName: serverName, corsEnabled: !self.settings.corsOrigins.isEmpty)
         return .http1(
-            configuration: .init(additionalChannelHandlers: [SSEChannelHandler(), CountsFastPath(settings: settings)]))
+            configuration: .init(
+                additionalChannelHandlers: [SSEChannelHandler(), CountsFastPathInstaller(settings: settings)]))
     }
 
     /// The responder of a Herald ``Application``: ``router()``, built.
