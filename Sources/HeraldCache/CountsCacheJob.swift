@@ -6,6 +6,7 @@ import Memcached
 /// of every read. See ``MemcachedCountsCache`` for why each step is safe.
 struct CountsCacheJob {
     let ttl: MemcachedExpiration
+    let known: KnownEpochs
 
     /// Answers, one per work item, and how many lineages an apply had to invalidate.
     struct Outcome: Sendable {
@@ -28,10 +29,25 @@ struct CountsCacheJob {
             }
         }
         // Every epoch key is read after the commits of all deltas in this job.
-        let epochItems = try session.getMultiple(keysByUser.values.map(\.epoch))
+        let guesses = deltas.isEmpty ? known.epochs(for: keysByUser.values.lazy.map(\.epoch)) : [:]
+        var firstKeys: [String] = []
+        firstKeys.reserveCapacity(keysByUser.count + 3 * guesses.count)
+        for keys in keysByUser.values {
+            firstKeys.append(keys.epoch)
+            if let guess = guesses[keys.epoch] {
+                firstKeys += [keys.unread(guess), keys.unseen(guess), keys.seq(guess)]
+            }
+        }
+        let firstItems = try session.getMultiple(firstKeys)
         var epochs: [String: String] = [:]
+        var seen: [String: String?] = [:]
+        var guessedRight: Set<String> = []
         for (user, keys) in keysByUser {
-            if let epoch = epochItems[keys.epoch]?.string { epochs[user] = epoch }
+            let epoch = firstItems[keys.epoch]?.string
+            seen[keys.epoch] = epoch
+            guard let epoch else { continue }
+            epochs[user] = epoch
+            if guesses[keys.epoch] == epoch { guessedRight.insert(user) }
         }
 
         var conflicts = 0
@@ -40,17 +56,19 @@ struct CountsCacheJob {
             if try !session.apply(delta, keys, epoch: epoch) {
                 try session.delete(keys.epoch)
                 epochs[delta.user] = nil
+                seen[keys.epoch] = .some(nil)
                 conflicts += 1
             }
         }
 
         var counterKeys: [String] = []
-        for case let keys? in work.lazy.map(\.readKeys) {
+        for case let keys? in work.lazy.map(\.readKeys) where !guessedRight.contains(keys.user) {
             if let epoch = epochs[keys.user] {
                 counterKeys += [keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)]
             }
         }
-        let counters = counterKeys.isEmpty ? [:] : try session.getMultiple(counterKeys)
+        var counters = firstItems
+        if !counterKeys.isEmpty { counters.merge(try session.getMultiple(counterKeys)) { _, second in second } }
         var freshEpochs: [String: String] = [:]
         var answers: [CountsCacheAnswer] = []
         answers.reserveCapacity(work.count)
@@ -72,9 +90,11 @@ struct CountsCacheJob {
                 let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
                 try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
                 freshEpochs[keys.user] = epoch
+                seen[keys.epoch] = epoch
                 answers.append(.miss(epoch: epoch))
             }
         }
+        known.update(seen)
         return Outcome(answers: answers, conflicts: conflicts)
     }
 }

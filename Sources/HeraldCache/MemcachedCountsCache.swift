@@ -31,7 +31,8 @@ public final class MemcachedCountsCache: CountsCache {
         self.health = health
         self.client = health.client
         self.ttl = ttl
-        self.jobs = CountsCacheQueue(client: health.client, job: CountsCacheJob(ttl: ttl), maximumBatch: 256)
+        self.jobs = CountsCacheQueue(
+            client: health.client, job: CountsCacheJob(ttl: ttl, known: KnownEpochs()), maximumBatch: 256)
     }
 
     public var status: CacheStatus { health.status }

@@ -34,6 +34,31 @@ struct CachedCountsTests {
         await harness.shutdown()
     }
 
+    /// A read-only job guesses each user's epoch from the last job; a lineage replaced or dropped
+    /// behind its back (another instance's fill, an invalidation) is never read under the old guess.
+    @Test func aRememberedEpochIsOnlyAGuess() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        let filled = try await harness.service.counts(user: "u1")  // remembers the fill's epoch
+        #expect(await cached(harness, "u1") == filled)
+        let epochKey = harness.keyOfEpoch(user: "u1")
+        let base = String(epochKey.dropLast(2))
+        try await harness.client.set(epochKey, value: Array("beef".utf8))
+        for (suffix, value) in [("u", "7"), ("s", "8"), ("q", "9")] {
+            try await harness.client.set("\(base):beef:\(suffix)", value: Array(value.utf8))
+        }
+        #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
+        #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
+        try await harness.client.delete(epochKey)
+        #expect(await cached(harness, "u1") == nil)
+        let reloaded = try await harness.service.counts(user: "u1")
+        #expect(reloaded == filled)
+        try await harness.client.set(epochKey, value: Array("beef".utf8))  // back to an old lineage
+        try await harness.client.delete("\(base):beef:q")
+        #expect(await cached(harness, "u1") == nil)
+        await harness.shutdown()
+    }
+
     /// Readers running beside a writer never get counts older than a write that had returned before
     /// they asked, and every answer is the store's state at its seq.
     @Test func answersBesideWritesAreNeverBehindAReturnedWrite() async throws {

@@ -1,0 +1,31 @@
+import Synchronization
+
+/// The epoch each user's counts were last seen under, by epoch key, so that a read-only job can
+/// ask for a user's epoch and the counters under the remembered one in the same round trip
+/// (see ``CountsCacheJob``). Only a guess: an answer counts only if the epoch read with it is the
+/// one guessed. At most `capacity` users; when full it starts over.
+final class KnownEpochs: Sendable {
+    private let epochs = Mutex<[String: String]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 65_536) {
+        self.capacity = capacity
+    }
+
+    /// The remembered epoch of each epoch key that has one.
+    func epochs(for epochKeys: some Sequence<String>) -> [String: String] {
+        epochs.withLock { epochs in
+            var found: [String: String] = [:]
+            for key in epochKeys { if let epoch = epochs[key] { found[key] = epoch } }
+            return found
+        }
+    }
+
+    /// Remembers what a job saw: an epoch per epoch key, or nil where the key held none.
+    func update(_ seen: [String: String?]) {
+        epochs.withLock { epochs in
+            if epochs.count + seen.count > capacity { epochs.removeAll(keepingCapacity: true) }
+            for (key, epoch) in seen { epochs[key] = epoch }
+        }
+    }
+}
