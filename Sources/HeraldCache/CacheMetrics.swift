@@ -1,3 +1,4 @@
+import HeraldCore
 import Memcached
 import Metrics
 
@@ -23,12 +24,6 @@ enum CacheMetrics {
 
         var timer: Timer { Self.timers[self]! }
 
-        /// Records the latency of one call that started at `start`.
-        func record(since start: ContinuousClock.Instant) {
-            let elapsed = start.duration(to: .now).components
-            timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
-        }
-
         private static let timers: [Operation: Timer] = Dictionary(
             uniqueKeysWithValues: allCases.map {
                 ($0, Timer(label: "herald_memcached_duration_seconds", dimensions: [("operation", $0.rawValue)]))
@@ -42,7 +37,22 @@ enum CacheMetrics {
         let start = ContinuousClock.now
         do {
             let value = try await body()
-            operation.record(since: start)
+            operation.timer.recordNanoseconds(start.nanosecondsElapsed)
+            return value
+        } catch {
+            memcachedErrors.increment()
+            throw error
+        }
+    }
+
+    /// ``memcached(_:_:)`` for a call already on a worker thread.
+    static func memcached<T>(
+        _ operation: Operation, _ body: () throws(MemcachedError) -> T
+    ) throws(MemcachedError) -> T {
+        let start = ContinuousClock.now
+        do {
+            let value = try body()
+            operation.timer.recordNanoseconds(start.nanosecondsElapsed)
             return value
         } catch {
             memcachedErrors.increment()

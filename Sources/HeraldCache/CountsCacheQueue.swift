@@ -70,14 +70,13 @@ final class CountsCacheQueue: Sendable {
             let batch = nextBatch()
             guard !batch.isEmpty else { return }
             let answers: [CountsCacheAnswer]
-            let start = ContinuousClock.now
             do throws(MemcachedError) {
-                let outcome = try job.run(batch.map(\.work), in: session)
-                CacheMetrics.Operation.countsBatch.record(since: start)
+                let outcome = try CacheMetrics.memcached(.countsBatch) { () throws(MemcachedError) in
+                    try job.run(batch.map(\.work), in: session)
+                }
                 if outcome.conflicts > 0 { CacheMetrics.conflicts.increment(by: outcome.conflicts) }
                 answers = outcome.answers
             } catch {
-                CacheMetrics.memcachedErrors.increment()
                 answers = Array(repeating: .failed(error), count: batch.count)
             }
             for (pending, answer) in zip(batch, answers) { pending.completion(answer) }

@@ -23,10 +23,7 @@ enum ServiceMetrics {
     /// Runs `body`, recording its duration under `operation`.
     static func timed<T>(_ operation: StoreOperation, _ body: () async throws -> T) async rethrows -> T {
         let start = ContinuousClock.now
-        defer {
-            let elapsed = start.duration(to: .now).components
-            operation.timer.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
-        }
+        defer { operation.timer.recordNanoseconds(start.nanosecondsElapsed) }
         return try await body()
     }
 }

@@ -29,8 +29,7 @@ public struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         let status = response.status.code
         let method = request.method.rawValue
         do {
-            let elapsed = start.duration(to: .now).components
-            let nanoseconds = elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000
+            let nanoseconds = start.nanosecondsElapsed
             HTTPRequestMetrics.shared.record(
                 route: route, method: request.method, status: Int(status), nanoseconds: nanoseconds)
             context.logger.debug(
