@@ -56,7 +56,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         /// A taken request's head was read; its end comes next.
         case reading(HTTPRequestHead, user: String, start: ContinuousClock.Instant)
         /// The counts of a taken request are being looked up.
-        case answering(HTTPRequestHead, user: String, start: ContinuousClock.Instant)
+        case answering(HTTPRequestHead, start: ContinuousClock.Instant)
     }
 
     /// Input that arrived while a lookup was out, in order.
@@ -123,7 +123,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 state = .passing
             }
         case (.reading(let head, let user, let start), .end):
-            state = .answering(head, user: user, start: start)
+            state = .answering(head, start: start)
             lookUp(user, context: context)
         case (.reading(let head, _, _), _):
             // A body nothing announced: Hummingbird gets the request as it is.
@@ -183,7 +183,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answered(_ counts: Counts?, context: ChannelHandlerContext) {
-        guard case .answering(let head, _, let start) = state else { return }
+        guard case .answering(let head, let start) = state else { return }
         state = .idle
         guard context.channel.isActive else {
             held.removeAll()
@@ -225,10 +225,8 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         Self.answers.increment()
-        let elapsed = start.duration(to: .now).components
         HTTPRequestMetrics.shared.record(
-            route: Self.route, method: .get, status: 200,
-            nanoseconds: elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+            route: Self.route, method: .get, status: 200, nanoseconds: start.nanosecondsElapsed)
     }
 
     // MARK: Outbound
