@@ -87,10 +87,14 @@ public final class MemcachedCountsCache: CountsCache {
         }
     }
 
-    public func apply(_ deltas: [CountsDelta]) async {
+    public func apply(_ deltas: [CountsDelta], completion: @escaping @Sendable () -> Void) {
         let work = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
-        guard !work.isEmpty else { return }
-        if case .failed(let error) = await jobs.submit(.apply(work)) { health.markDown(error) }
+        guard !work.isEmpty else { return completion() }
+        let health = self.health
+        jobs.submit(.apply(work)) { answer in
+            if case .failed(let error) = answer { health.markDown(error) }
+            completion()
+        }
     }
 }
 

@@ -15,8 +15,16 @@ public protocol CountsCache: Sendable {
     /// store or changing the cache; `completion` runs on a thread of the cache's own and must only
     /// hand the answer on. For callers on an event loop, which must neither block nor wait on a task.
     func cachedCounts(user: String, completion: @escaping @Sendable (Counts?) -> Void)
-    /// Applies committed deltas.
-    func apply(_ deltas: [CountsDelta]) async
+    /// Applies committed deltas; `completion` runs once they are applied (or the cache marked
+    /// down), on a thread of the cache's own or the caller's, and must only hand on.
+    func apply(_ deltas: [CountsDelta], completion: @escaping @Sendable () -> Void)
     /// Whether the cache is currently used.
     var status: CacheStatus { get }
+}
+
+extension CountsCache {
+    /// Applies committed deltas.
+    public func apply(_ deltas: [CountsDelta]) async {
+        await withCheckedContinuation { continuation in apply(deltas) { continuation.resume() } }
+    }
 }

@@ -1,7 +1,8 @@
 /// Carries committed events from writers to the subscriber loop that feeds SSE streams.
 public protocol EventBroker: Sendable {
-    /// Publishes committed events, in commit order.
-    func publish(_ events: [UserEvent]) async
+    /// Publishes committed events, in commit order. Hands them on without blocking: it is called
+    /// on the store's thread right after a commit.
+    func publish(_ events: [UserEvent])
     /// A subscription receiving every event published after this call.
     func subscribe() -> BrokerSubscription
     /// Whether the broker is usable.

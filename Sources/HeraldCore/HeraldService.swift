@@ -36,22 +36,39 @@ public final class HeraldService: Sendable {
 
     /// Creates several notifications in one transaction; each is independent.
     public func create(_ drafts: [NotificationDraft]) async throws(HeraldError) -> [CreateOutcome] {
-        guard !drafts.isEmpty else { return [] }
-        let outcomes = try await storeCall(.create) {
-            try await store.create(drafts, defaultTTLSeconds: configuration.defaultTTLSeconds, now: .now())
+        try await withCheckedContinuation { continuation in
+            create(drafts) { continuation.resume(returning: $0) }
+        }.get()
+    }
+
+    /// Creates several notifications in one transaction, then publishes and applies to the cache
+    /// as the async form does; `completion` runs on a store or cache thread after all that and must
+    /// only hand the result on. For callers on an event loop, which must not wait on a task.
+    public func create(
+        _ drafts: [NotificationDraft],
+        completion: @escaping @Sendable (Result<[CreateOutcome], HeraldError>) -> Void
+    ) {
+        guard !drafts.isEmpty else { return completion(.success([])) }
+        let start = ContinuousClock.now
+        store.create(drafts, defaultTTLSeconds: configuration.defaultTTLSeconds, now: .now()) { result in
+            ServiceMetrics.StoreOperation.create.timer.recordNanoseconds(start.nanosecondsElapsed)
+            let outcomes: [CreateOutcome]
+            switch result {
+            case .success(let value): outcomes = value
+            case .failure(let error): return completion(.failure(self.storeFailure(error)))
+            }
+            var events: [UserEvent] = []
+            var deltas: [CountsDelta] = []
+            for case .created(let change) in outcomes {
+                events.append(change.event)
+                deltas.append(change.delta)
+            }
+            // No notification-cache invalidation: a new (user, id) has no cached value. A reader that
+            // missed holds at most a lease, and its store read after the lease sees this commit or
+            // nothing; an expired predecessor's entry is never served (hits check `expires_at`), and a
+            // deleted one's entry was removed by the delete.
+            self.committed(events: events, deltas: deltas) { completion(.success(outcomes)) }
         }
-        var events: [UserEvent] = []
-        var deltas: [CountsDelta] = []
-        for case .created(let change) in outcomes {
-            events.append(change.event)
-            deltas.append(change.delta)
-        }
-        // No notification-cache invalidation: a new (user, id) has no cached value. A reader that
-        // missed holds at most a lease, and its store read after the lease sees this commit or
-        // nothing; an expired predecessor's entry is never served (hits check `expires_at`), and a
-        // deleted one's entry was removed by the delete.
-        await committed(events: events, deltas: deltas, touched: [])
-        return outcomes
     }
 
     /// Reads, unreads, archives or unarchives one notification.
@@ -128,9 +145,9 @@ public final class HeraldService: Sendable {
     /// After commit: publish, then bring the caches up to date, all before the caller answers.
     private func committed(events: [UserEvent], deltas: [CountsDelta], touched: [Touched]) async {
         guard !events.isEmpty else { return }
-        ServiceMetrics.eventsCommitted.increment(by: events.count)
-        await broker.publish(events)
-        await cache.apply(deltas.filter { !$0.isEmpty })
+        await withCheckedContinuation { continuation in
+            committed(events: events, deltas: deltas) { continuation.resume() }
+        }
         guard let notificationCache else { return }
         var byUser: [String: [String]] = [:]
         for item in touched {
@@ -140,6 +157,17 @@ public final class HeraldService: Sendable {
             }
         }
         for (user, ids) in byUser { await notificationCache.invalidate(user: user, ids: ids) }
+    }
+
+    /// Publishes the committed events and applies their deltas to the counts cache; `completion`
+    /// runs once the cache has them.
+    private func committed(
+        events: [UserEvent], deltas: [CountsDelta], completion: @escaping @Sendable () -> Void
+    ) {
+        guard !events.isEmpty else { return completion() }
+        ServiceMetrics.eventsCommitted.increment(by: events.count)
+        broker.publish(events)
+        cache.apply(deltas.filter { !$0.isEmpty }, completion: completion)
     }
 
     // MARK: Reads
@@ -221,12 +249,17 @@ public final class HeraldService: Sendable {
         do {
             guard let operation else { return try await body() }
             return try await ServiceMetrics.timed(operation, body)
-        } catch let error as HeraldError {
-            throw error
         } catch {
-            ServiceMetrics.storeErrors.increment()
-            logger.error("store failure", metadata: ["error": "\(error)"])
-            throw HeraldError.storeFailure(error)
+            throw storeFailure(error)
         }
+    }
+
+    /// A store call's error as callers see it: the store's own ``HeraldError``s as they are,
+    /// anything else counted, logged and turned into ``HeraldError/storeFailure(_:)``.
+    private func storeFailure(_ error: any Error) -> HeraldError {
+        if let error = error as? HeraldError { return error }
+        ServiceMetrics.storeErrors.increment()
+        logger.error("store failure", metadata: ["error": "\(error)"])
+        return HeraldError.storeFailure(error)
     }
 }

@@ -9,7 +9,7 @@ public final class InProcessBroker: EventBroker {
 
     public var isUp: Bool { true }
 
-    public func publish(_ events: [UserEvent]) async {
+    public func publish(_ events: [UserEvent]) {
         subscribers.withLock { subscribers in
             for continuation in subscribers.values {
                 for event in events { continuation.yield(event) }

@@ -5,10 +5,11 @@
 /// an infrastructure failure that callers map to `unavailable`.
 public protocol NotificationStore: Sendable {
     /// Creates notifications in one transaction; each draft is independent of the others.
+    /// `completion` runs on a thread of the store's own once the transaction committed (or failed)
+    /// and must only hand the result on; for callers on an event loop, which must not wait on a task.
     func create(
-        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp
-    ) async throws
-        -> [CreateOutcome]
+        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp,
+        completion: @escaping @Sendable (Result<[CreateOutcome], any Error>) -> Void)
     /// Applies a state change to one notification.
     func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome
     /// Deletes one notification; nil when it does not exist (or has expired).
@@ -103,5 +104,16 @@ public struct BulkOutcome: Sendable, Hashable {
         self.counts = counts
         self.event = event
         self.delta = delta
+    }
+}
+
+extension NotificationStore {
+    /// Creates notifications in one transaction; each draft is independent of the others.
+    public func create(
+        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp
+    ) async throws -> [CreateOutcome] {
+        try await withCheckedThrowingContinuation { continuation in
+            create(drafts, defaultTTLSeconds: defaultTTLSeconds, now: now) { continuation.resume(with: $0) }
+        }
     }
 }

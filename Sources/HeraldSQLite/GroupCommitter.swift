@@ -1,11 +1,16 @@
 import GRDB
 import HeraldCore
-import NIOConcurrencyHelpers
 import NIOPosix
+import Synchronization
 
 /// Group commit: writes submitted while a transaction is running wait and then run together in the
-/// next transaction. Every caller resumes only after the shared COMMIT, so each response still
+/// next transaction. Every caller hears back only after the shared COMMIT, so each response still
 /// follows its own durable commit, and a write that throws rolls back alone.
+///
+/// The queue is drained on a thread of `threads`: an idle committer sends a drain there, which takes
+/// up to `maximumBatch` writes at a time, runs them as one transaction, answers them and keeps going
+/// until the queue is empty. Callers either await (tasks) or pass a completion that the drain
+/// calls (event loops, which must not block and gain nothing from a hop through a task).
 ///
 /// The transaction first runs the writes one after another with no savepoints: a savepoint per
 /// write made SQLite copy every page each write touched first (~9% of a create's CPU, measured with
@@ -19,59 +24,128 @@ final class GroupCommitter: Sendable {
     /// its caller; without isolation it throws its work's error, ending the attempt.
     typealias Step = @Sendable (_ db: Database, _ isolated: Bool) throws -> Void
 
-    private let coalescer: Coalescer<Step, CommitFailure?>
-    private let retries = NIOLockedValueBox(0)
+    private struct Pending {
+        let step: Step
+        /// Called on the drain's thread once the transaction ended: nil when it committed.
+        let done: @Sendable (CommitFailure?) -> Void
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        /// True while a drain is scheduled or running; the queue is empty whenever this is false.
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+    private let pool: DatabasePool
+    private let threads: NIOThreadPool
+    private let maximumBatch: Int
+    private let committed: @Sendable () -> Void
+    private let metrics = StoreMetrics()
+    private let retries = Atomic<Int>(0)
 
     /// - Parameter committed: called after each committed transaction.
     init(
         pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
         committed: @escaping @Sendable () -> Void = {}
     ) {
-        let metrics = StoreMetrics()
-        let retries = self.retries
-        coalescer = Coalescer(maximumBatch: maximumBatch) { steps in
-            do {
-                // GRDB's blocking write on a pool thread runs the transaction right there; its async
-                // write would wake a different dispatch worker thread for nearly every batch.
-                let didCommit = try await threads.runIfActive {
-                    do {
-                        try pool.write { db in
-                            for step in steps { try step(db, false) }
-                        }
-                    } catch is StepFailure where steps.count > 1 {
-                        // Rolled back; again, each write in a savepoint of its own.
-                        retries.withLockedValue { $0 += 1 }
-                        metrics.retries.increment()
-                        try pool.write { db in
-                            for step in steps { try step(db, true) }
-                        }
-                    } catch is StepFailure {
-                        return false  // a lone write failed: rolled back, its caller has the error
-                    }
-                    return true
-                }
-                if didCommit {
-                    metrics.transactions.increment()
-                    metrics.transactionWrites.increment(by: steps.count)
-                    committed()
-                }
-                return Array(repeating: nil, count: steps.count)
-            } catch {
-                return Array(repeating: CommitFailure(error: error), count: steps.count)
+        precondition(maximumBatch >= 1, "maximumBatch must be at least 1")
+        self.pool = pool
+        self.threads = threads
+        self.maximumBatch = maximumBatch
+        self.committed = committed
+    }
+
+    /// Group transactions run a second time because one of their writes threw (for tests and tools).
+    var retriedTransactions: Int { retries.load(ordering: .relaxed) }
+
+    /// Runs `work` in a transaction shared with concurrent writes; returns after that transaction committed.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            write(work) { result in continuation.resume(with: result) }
+        }
+    }
+
+    /// Runs `work` in a transaction shared with concurrent writes; `completion` runs on a thread of
+    /// the pool once that transaction committed (or failed) and must only hand the result on.
+    func write<T: Sendable>(
+        _ work: @escaping @Sendable (Database) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        let outcome = WriteOutcome<T>()
+        let pending = Pending(step: { db, isolated in try outcome.run(work, in: db, isolated: isolated) }) { failure in
+            if let failure { return completion(.failure(failure.error)) }
+            completion(Result { try outcome.get() })
+        }
+        let startsDrain = state.withLock { state in
+            state.queue.append(pending)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        guard startsDrain else { return }
+        // A pool that is shut down calls this right here with `.cancelled`.
+        threads.submit { workState in
+            switch workState {
+            case .active: self.drain()
+            case .cancelled: self.failQueued(CommitFailure(error: NIOThreadPoolError.ThreadPoolInactive()))
             }
         }
     }
 
-    /// Group transactions run a second time because one of their writes threw (for tests and tools).
-    var retriedTransactions: Int { retries.withLockedValue { $0 } }
-
-    /// Runs `work` in a transaction shared with concurrent writes; returns after that transaction committed.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let outcome = WriteOutcome<T>()
-        if let failure = await coalescer.submit({ db, isolated in try outcome.run(work, in: db, isolated: isolated) }) {
-            throw failure.error
+    /// Runs on a pool thread until the queue is empty.
+    private func drain() {
+        while true {
+            let batch = nextBatch()
+            guard !batch.isEmpty else { return }
+            let failure = transaction(batch.map(\.step))
+            for pending in batch { pending.done(failure) }
         }
-        return try outcome.get()
+    }
+
+    /// Runs `steps` in one transaction (again with savepoints if one throws); nil when it committed.
+    private func transaction(_ steps: [Step]) -> CommitFailure? {
+        do {
+            // GRDB's blocking write on the pool thread runs the transaction right there.
+            do {
+                try pool.write { db in
+                    for step in steps { try step(db, false) }
+                }
+            } catch is StepFailure where steps.count > 1 {
+                // Rolled back; again, each write in a savepoint of its own.
+                retries.add(1, ordering: .relaxed)
+                metrics.retries.increment()
+                try pool.write { db in
+                    for step in steps { try step(db, true) }
+                }
+            } catch is StepFailure {
+                return nil  // a lone write failed: rolled back, its caller has the error
+            }
+            metrics.transactions.increment()
+            metrics.transactionWrites.increment(by: steps.count)
+            committed()
+            return nil
+        } catch {
+            return CommitFailure(error: error)
+        }
+    }
+
+    /// The next batch; empty (and the queue no longer draining) when nothing waits.
+    private func nextBatch() -> [Pending] {
+        state.withLock { state in
+            let batch = Array(state.queue.prefix(maximumBatch))
+            state.queue.removeFirst(batch.count)
+            if batch.isEmpty { state.draining = false }
+            return batch
+        }
+    }
+
+    private func failQueued(_ failure: CommitFailure) {
+        while true {
+            let batch = nextBatch()
+            guard !batch.isEmpty else { return }
+            for pending in batch { pending.done(failure) }
+        }
     }
 }
 

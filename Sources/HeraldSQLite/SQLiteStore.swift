@@ -61,12 +61,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     // MARK: Writes
 
     public func create(
-        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp
-    ) async throws
-        -> [CreateOutcome]
-    {
+        _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp,
+        completion: @escaping @Sendable (Result<[CreateOutcome], any Error>) -> Void
+    ) {
         let prepared = drafts.map { PreparedCreate($0, defaultTTLSeconds: defaultTTLSeconds, now: now) }
-        return try await committer.write { db in try Self.create(db, prepared, now: now) }
+        committer.write({ db in try Self.create(db, prepared, now: now) }, completion: completion)
     }
 
     /// Creates in order: a client's id one at a time (it may replay, conflict or replace an expired
