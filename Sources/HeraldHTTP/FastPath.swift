@@ -1,33 +1,43 @@
 import HTTPTypes
 import HeraldCore
 import Hummingbird
+import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// Answers `GET /v1/users/{user}/counts` on the connection's event loop when the answer is a plain
-/// 200 from the counts cache, and passes every other request to Hummingbird unchanged.
+/// Answers the two hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
+/// when the counts cache holds the answer, and a single `POST /v1/notifications` — and passes
+/// every other request to Hummingbird unchanged.
 ///
-/// A counts read through Hummingbird hops from the event loop to the connection's task, to a
-/// memcached worker and back twice; here the request goes from the event loop to the worker and
-/// back (``HeraldService/cachedCounts(user:completion:)``). It sits right after NIO's HTTP/1 codec,
-/// before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``), so
-/// the requests it answers skip that conversion both ways too.
+/// A request through Hummingbird hops from the event loop to the connection's task and back, and
+/// from that task to each worker it waits on and back again. Here a counts read goes from the event
+/// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``), and a
+/// create from the event loop to the SQLite writer, on to a memcached worker for the counts cache,
+/// and back (``HeraldService/create(_:completion:)``). The handler sits right after NIO's HTTP/1
+/// codec, before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``),
+/// so the requests it answers skip that conversion both ways too.
 ///
-/// It takes a request only when the answer cannot differ from Hummingbird's: an HTTP/1.1 `GET` of
-/// exactly that path with a valid user id, no body, no `Connection` header but `keep-alive`, no
-/// `Origin` when CORS is on, and one `Authorization: Bearer` credential that is an API key or a
-/// user token verified before, allowed to read that user. Anything else — a cache miss or outage
-/// included — goes to Hummingbird (a miss after the lookup, with the request as it arrived), which
-/// answers as it always does. The response carries what Hummingbird's would: the same body,
-/// `Content-Type`, `X-Request-Id` (Hummingbird's own id sequence), `Date` and `Server`, and it is
-/// counted in `herald_http_requests_total` and `herald_http_request_duration_seconds` under the
-/// route's template.
+/// It takes a request only when the answer cannot differ from Hummingbird's: HTTP/1.1, no
+/// `Connection` header but `keep-alive`, no `Origin` when CORS is on, and one `Authorization:
+/// Bearer` credential known without verifying a signature (an API key, or a user token verified
+/// before); then
+/// - a counts read: a `GET` of exactly that path with a valid user id, no body, by a caller allowed
+///   to read that user. A cache miss or outage after the lookup sends the request to Hummingbird as
+///   it arrived, which answers as it always does;
+/// - a create: a `POST` of exactly that path by an API key, with a `Content-Length` body of at most
+///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
+///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
+///   (201, 200 replay, 409 conflict, a store failure) is answered here.
 ///
-/// Requests stay in order: while a lookup is out, later input is held (reading stops once 16 parts
-/// wait), and while Hummingbird owes an answer, later requests go to Hummingbird too.
-final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
+/// Responses carry what Hummingbird's would: the same status, body, `Content-Type`, `X-Request-Id`
+/// (Hummingbird's own id sequence), `Date` and `Server`, and they are counted in
+/// `herald_http_requests_total` and `herald_http_request_duration_seconds` under the route's template.
+///
+/// Requests stay in order: while an answer is being worked out, later input is held (reading stops
+/// once 16 parts wait), and while Hummingbird owes an answer, later requests go to Hummingbird too.
+final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -41,25 +51,41 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let serverName: String?
         /// CORS is on: requests with an `Origin` go to Hummingbird.
         let corsEnabled: Bool
+        /// Where failed creates (5xx) are logged, as Hummingbird's error handling logs them.
+        let logger: Logger
     }
 
-    /// The route template metrics use for counts.
-    static let route = "/v1/users/{user}/counts"
+    /// The route templates metrics use.
+    static let countsRoute = "/v1/users/{user}/counts"
+    static let createRoute = "/v1/notifications"
     /// `herald_http_fast_answers_total`: the requests answered here.
     static let answers = Counter(label: "herald_http_fast_answers_total")
+
+    /// A request this handler takes.
+    private enum Route {
+        case counts(user: String)
+        case create
+    }
+
+    /// What the work for a taken request came back with.
+    private enum Outcome {
+        /// Nil: the cache cannot answer, Hummingbird will.
+        case counts(Counts?)
+        case create(Result<CreateOutcome, HeraldError>)
+    }
 
     private enum State {
         /// Between requests, or inside one that goes to Hummingbird (`passing`).
         case idle
         /// Inside a request that goes to Hummingbird: its body and end follow its head there.
         case passing
-        /// A taken request's head was read; its end comes next.
-        case reading(HTTPRequestHead, user: String, start: ContinuousClock.Instant)
-        /// The counts of a taken request are being looked up.
+        /// A taken request's head was read; its body (a create's) and end come next.
+        case reading(HTTPRequestHead, Route, body: ByteBuffer?, start: ContinuousClock.Instant)
+        /// The answer to a taken request is being worked out.
         case answering(HTTPRequestHead, start: ContinuousClock.Instant)
     }
 
-    /// Input that arrived while a lookup was out, in order.
+    /// Input that arrived while an answer was being worked out, in order.
     private enum Held {
         case part(HTTPServerRequestPart)
         case event(Any)
@@ -71,7 +97,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var unanswered = 0
     private var held: [Held] = []
-    /// A read asked for while a lookup was out with ``heldLimit`` parts waiting; issued once it is
+    /// A read asked for while an answer was out with ``heldLimit`` parts waiting; issued once it is
     /// answered.
     private var readPending = false
 
@@ -116,18 +142,37 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if unanswered == 0, let user = eligibleUser(head) {
-                state = .reading(head, user: user, start: .now)
+            if unanswered == 0, let route = eligibleRoute(head) {
+                state = .reading(head, route, body: nil, start: .now)
             } else {
                 pass(.head(head), context: context)
                 state = .passing
             }
-        case (.reading(let head, let user, let start), .end):
+        case (.reading(let head, .create, let body, let start), .body(let chunk)):
+            guard var body else {
+                state = .reading(head, .create, body: chunk, start: start)
+                return
+            }
+            body.writeImmutableBuffer(chunk)
+            state = .reading(head, .create, body: body, start: start)
+        case (.reading(let head, .counts(let user), .none, let start), .end(.none)):
             state = .answering(head, start: start)
             lookUp(user, context: context)
-        case (.reading(let head, _, _), _):
-            // A body nothing announced: Hummingbird gets the request as it is.
+        case (.reading(let head, .create, let body?, let start), .end(.none)):
+            guard let input = try? JSONIO.decode(NotificationInput.self, from: body) else {
+                // Hummingbird reads it again and answers with the error.
+                pass(.head(head), context: context)
+                context.fireChannelRead(wrapInboundOut(.body(body)))
+                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                state = .idle
+                return
+            }
+            state = .answering(head, start: start)
+            create(input.draft, context: context)
+        case (.reading(let head, _, let body, _), _):
+            // Something the head did not announce: Hummingbird gets the request as it is.
             pass(.head(head), context: context)
+            if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
             state = .passing
             take(part, context: context)
         case (.passing, .end):
@@ -144,56 +189,100 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(wrapInboundOut(head))
     }
 
-    /// The user of a request this handler can answer exactly as Hummingbird would; nil otherwise.
-    private func eligibleUser(_ head: HTTPRequestHead) -> String? {
-        let path = head.uri
-        guard head.method == .GET, head.version == .http1_1, path.hasPrefix("/v1/users/"), path.hasSuffix("/counts")
-        else { return nil }
+    /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.
+    private func eligibleRoute(_ head: HTTPRequestHead) -> Route? {
         let headers = head.headers
-        guard !headers.contains(name: "content-length"), !headers.contains(name: "transfer-encoding"),
+        guard head.version == .http1_1,
             headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" }),
-            !settings.corsEnabled || !headers.contains(name: "origin")
+            !settings.corsEnabled || !headers.contains(name: "origin"), !headers.contains(name: "transfer-encoding")
+        else { return nil }
+        switch head.method {
+        case .GET: return countsRoute(head)
+        case .POST: return createRoute(head)
+        default: return nil
+        }
+    }
+
+    private func countsRoute(_ head: HTTPRequestHead) -> Route? {
+        let path = head.uri
+        guard path.hasPrefix("/v1/users/"), path.hasSuffix("/counts"), !head.headers.contains(name: "content-length")
         else { return nil }
         let user = path.utf8.dropFirst(10).dropLast(7)
-        guard !user.isEmpty, Identifier.isValid(Substring(user)) else { return nil }
-        let authorization = headers["authorization"]
-        guard authorization.count == 1, let credential = Authenticator.bearerCredential(authorization[0]),
-            let principal = settings.auth.knownPrincipal(for: credential)
-        else { return nil }
+        guard !user.isEmpty, Identifier.isValid(Substring(user)), let principal = knownPrincipal(head) else {
+            return nil
+        }
         let id = String(Substring(user))
         do {
             try principal.authorize(user: id)
         } catch {
             return nil
         }
-        return id
+        return .counts(user: id)
     }
 
-    // MARK: The lookup
+    private func createRoute(_ head: HTTPRequestHead) -> Route? {
+        let headers = head.headers
+        let length = headers["content-length"]
+        guard head.uri == Self.createRoute, length.count == 1, let bytes = Int(length[0]),
+            (1...JSONIO.singleBodyLimit).contains(bytes), !headers.contains(name: "expect"),
+            JSONIO.isJSON(contentType: headers.first(name: "content-type")), case .backend = knownPrincipal(head)
+        else { return nil }
+        return .create
+    }
+
+    /// The caller, when its one `Authorization: Bearer` credential is known without verifying a signature.
+    private func knownPrincipal(_ head: HTTPRequestHead) -> Principal? {
+        let authorization = head.headers["authorization"]
+        guard authorization.count == 1, let credential = Authenticator.bearerCredential(authorization[0]) else {
+            return nil
+        }
+        return settings.auth.knownPrincipal(for: credential)
+    }
+
+    // MARK: The work
 
     private func lookUp(_ user: String, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        settings.service.cachedCounts(user: user) { counts in answer(.counts(counts)) }
+    }
+
+    private func create(_ draft: NotificationDraft, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        settings.service.create([draft]) { result in answer(.create(result.map { $0[0] })) }
+    }
+
+    /// Hands an outcome from a worker thread back to this handler on its event loop.
+    private func answerOnLoop(_ context: ChannelHandlerContext) -> @Sendable (Outcome) -> Void {
         let loop = context.eventLoop
         let handler = NIOLoopBound((self, context), eventLoop: loop)
-        settings.service.cachedCounts(user: user) { counts in
+        return { outcome in
             loop.execute {
                 let (handler, context) = handler.value
-                handler.answered(counts, context: context)
+                handler.answered(outcome, context: context)
             }
         }
     }
 
-    private func answered(_ counts: Counts?, context: ChannelHandlerContext) {
+    private func answered(_ outcome: Outcome, context: ChannelHandlerContext) {
         guard case .answering(let head, let start) = state else { return }
         state = .idle
         guard context.channel.isActive else {
             held.removeAll()
             return
         }
-        if let counts {
-            respond(counts, start: start, context: context)
-        } else {
+        switch outcome {
+        case .counts(let counts?):
+            respond(.ok, counts.jsonBytes, route: Self.countsRoute, start: start, context: context)
+        case .counts(nil):
             pass(.head(head), context: context)
             context.fireChannelRead(wrapInboundOut(.end(nil)))
+        case .create(let result):
+            do throws(HeraldError) {
+                let (status, body) = try HeraldRoutes.answer(to: result.get())
+                respond(status, body, route: Self.createRoute, start: start, context: context)
+            } catch {
+                respond(error, route: Self.createRoute, start: start, context: context)
+            }
         }
         while !held.isEmpty, !isAnswering {
             switch held.removeFirst() {
@@ -210,28 +299,44 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func respond(_ counts: Counts, start: ContinuousClock.Instant, context: ChannelHandlerContext) {
-        let body = counts.jsonBytes
+    /// Answers with an error's envelope, as Hummingbird's error handling does (it logs 5xx).
+    private func respond(
+        _ error: HeraldError, route: String, start: ContinuousClock.Instant, context: ChannelHandlerContext
+    ) {
+        let requestID = RequestID().description
+        if error.status.code >= 500 {
+            settings.logger.error("request failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
+        }
+        respond(error.status, error.jsonBody, route: route, requestID: requestID, start: start, context: context)
+    }
+
+    private func respond(
+        _ status: HTTPResponse.Status, _ body: [UInt8], route: String, requestID: String = RequestID().description,
+        start: ContinuousClock.Instant, context: ChannelHandlerContext
+    ) {
         // Names and order as Hummingbird's response arrives here from the HTTPTypes conversion.
         var headers = HTTPHeaders()
         headers.reserveCapacity(5)
-        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        headers.add(name: "Content-Type", value: JSONIO.contentType)
         headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "X-Request-Id", value: RequestID().description)
+        headers.add(name: "X-Request-Id", value: requestID)
         headers.add(name: "Date", value: HTTPDate.now)
         if let serverName = settings.serverName { headers.add(name: "Server", value: serverName) }
-        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: status.code, reasonPhrase: status.reasonPhrase),
+            headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         Self.answers.increment()
         HTTPRequestMetrics.shared.record(
-            route: Self.route, method: .get, status: 200, nanoseconds: start.nanosecondsElapsed)
+            route: route, method: route == Self.countsRoute ? .get : .post, status: status.code,
+            nanoseconds: start.nanosecondsElapsed)
     }
 
     // MARK: Outbound
 
-    /// Reads go on while a lookup is out, so a client that waits for each answer costs no change
+    /// Reads go on while an answer is out, so a client that waits for each answer costs no change
     /// of the socket's epoll registration (two `epoll_ctl` calls per request when every read was
     /// held). A client that sends ahead is read until ``heldLimit`` parts wait.
     func read(context: ChannelHandlerContext) {
@@ -242,7 +347,7 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    /// How many request parts may wait behind a lookup before reading stops.
+    /// How many request parts may wait behind an answer being worked out before reading stops.
     static let heldLimit = 16
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -259,6 +364,6 @@ final class CountsFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// with the conversion to `HTTPTypes` (`HTTP1ToHTTPServerCodec`) next; does nothing without it.
     static func install(_ settings: Settings, in pipeline: ChannelPipeline.SynchronousOperations) {
         guard let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else { return }
-        try? pipeline.addHandler(CountsFastPath(settings: settings), position: .before(conversion))
+        try? pipeline.addHandler(FastPath(settings: settings), position: .before(conversion))
     }
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 public import HeraldCore
 public import Hummingbird
 public import HummingbirdCore
+public import Logging
 
 /// Every route of the API, registered on a router.
 public struct HeraldRoutes: Sendable {
@@ -24,19 +25,25 @@ public struct HeraldRoutes: Sendable {
     }
 
     /// The HTTP/1 server every Herald router needs: its connections carry the handler that writes
-    /// SSE streams on the event loop and, with `fastCounts`, the one that answers counts reads the
-    /// cache can answer on the event loop (``CountsFastPath``; off when request lines are logged,
-    /// since it writes none).
-    /// - Parameter serverName: the `Server` header the application sets, for the fast path's answers.
-    public func server(serverName: String?, fastCounts: Bool = true) -> HTTPServerBuilder {
-        guard fastCounts else {
+    /// SSE streams on the event loop and, with `fastPath`, the one that answers counts reads the
+    /// cache can answer and single creates on the event loop (``FastPath``; off when request lines
+    /// are logged, since it writes none).
+    /// - Parameters:
+    ///   - serverName: the `Server` header the application sets, for the fast path's answers.
+    ///   - logger: where the fast path logs the creates it answers with a 5xx.
+    public func server(
+        serverName: String?, fastPath: Bool = true, logger: Logger = Logger(label: "herald")
+    ) -> HTTPServerBuilder {
+        guard fastPath else {
             return .http1(configuration: .init(additionalChannelHandlers: [SSEChannelHandler()]))
         }
-        let settings = CountsFastPath.Settings(
-            service: service, auth: auth, serverName: serverName, corsEnabled: !self.settings.corsOrigins.isEmpty)
+        let settings = FastPath.Settings(
+            service: service, auth: auth, serverName: serverName, corsEnabled: !self.settings.corsOrigins.isEmpty,
+            logger: logger)
         return .http1(
-            configuration: .init(
-                additionalChannelHandlers: [SSEChannelHandler(), CountsFastPathInstaller(settings: settings)]))
+            configuration: .init(additionalChannelHandlers: [
+                SSEChannelHandler(), FastPathInstaller(settings: settings),
+            ]))
     }
 
     /// The responder of a Herald ``Application``: ``router()``, built.
@@ -142,12 +149,18 @@ public struct HeraldRoutes: Sendable {
 
     /// The answer to a single create: 201 new, 200 replay, 409 conflict.
     func created(_ outcome: CreateOutcome) throws -> Response {
+        let (status, body) = try Self.answer(to: outcome)
+        return JSONIO.response(bytes: body, status: status)
+    }
+
+    /// The status and body of a single create's answer (also written by ``FastPath``): 201 and
+    /// the new notification with its user's counts, 200 and the one replayed; a conflict throws 409.
+    static func answer(to outcome: CreateOutcome) throws(HeraldError) -> (HTTPResponse.Status, [UInt8]) {
         switch outcome {
         case .created(let change):
-            return try JSONIO.response(
-                NotificationWithCounts(notification: change.notification, counts: change.counts), status: .created)
+            (.created, NotificationWithCounts(notification: change.notification, counts: change.counts).jsonBytes)
         case .replayed(let notification, let counts):
-            return try JSONIO.response(NotificationWithCounts(notification: notification, counts: counts))
+            (.ok, NotificationWithCounts(notification: notification, counts: counts).jsonBytes)
         case .conflict:
             throw HeraldError(.idConflict, "a different notification with this id already exists for this user")
         }

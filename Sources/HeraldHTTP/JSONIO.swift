@@ -18,8 +18,7 @@ enum JSONIO {
             throw HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
         }
         guard buffer.readableBytes > 0 else { return nil }
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        guard contentType.hasPrefix("application/json") || contentType.contains("+json") else {
+        guard isJSON(contentType: request.headers[.contentType]) else {
             throw HeraldError(.unsupportedMediaType, "Content-Type must be application/json")
         }
         return buffer
@@ -39,7 +38,8 @@ enum JSONIO {
         return try decode(type, from: buffer)
     }
 
-    private static func decode<T: JSONReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
+    /// Reads a JSON body already collected.
+    static func decode<T: JSONReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
         let json: JSONValue
         do throws(JSONReader.Failure) {
             json = try JSONReader.parse(buffer.readableBytesView)
@@ -58,9 +58,21 @@ enum JSONIO {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             data = Array(try encoder.encode(value))
         }
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return response(bytes: data, status: status)
+    }
+
+    /// A response with an encoded JSON body.
+    static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The `Content-Type` of every JSON response.
+    static let contentType = "application/json; charset=utf-8"
+
+    /// Whether a request's `Content-Type` is JSON (`application/json`, or any `+json` type).
+    static func isJSON(contentType: String?) -> Bool {
+        let contentType = contentType?.lowercased() ?? ""
+        return contentType.hasPrefix("application/json") || contentType.contains("+json")
     }
 }

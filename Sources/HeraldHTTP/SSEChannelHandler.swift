@@ -69,7 +69,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // No request follows on this connection, so the counts handler goes (~250 bytes less
             // per open stream).
             let pipeline = context.pipeline.syncOperations
-            if let fastPath = try? pipeline.context(handlerType: CountsFastPath.self) {
+            if let fastPath = try? pipeline.context(handlerType: FastPath.self) {
                 pipeline.removeHandler(context: fastPath, promise: nil)
             }
             context.fireErrorCaught(HandedOver())

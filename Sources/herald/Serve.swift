@@ -198,7 +198,7 @@ struct Serve: AsyncParsableCommand {
         let serverName = "herald"
         let app = Application(
             responder: try routes.responder(),
-            server: routes.server(serverName: serverName, fastCounts: logger.logLevel > .debug),
+            server: routes.server(serverName: serverName, fastPath: logger.logLevel > .debug, logger: logger),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
             onServerRunning: { _ in
                 logger.info("herald ready, listening on \(address)")

@@ -11,31 +11,24 @@ import Testing
 
 @testable import HeraldHTTP
 
-/// Counts answered on the event loop (`CountsFastPath`): the same answers as through Hummingbird,
+/// Counts answered on the event loop (`FastPath`): the same answers as through Hummingbird,
 /// in request order, and only when nothing could differ.
 @Suite(.timeLimit(.minutes(1)))
 struct CountsFastPathTests {
-    /// `herald_http_fast_answers_total`. The registry is the test process's, shared by suites that
-    /// run in parallel, so tests compare growth against a lower bound.
-    private func fastAnswers(_ harness: HTTPHarness) -> Int {
-        HTTPHarness.metricValue(
-            "herald_http_fast_answers_total", in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
-    }
-
     /// The first read of a user misses the cache and goes through Hummingbird; the second is a hit,
     /// answered on the event loop. Everything but the request id and the date must be the same,
     /// and both must be what a server without the fast path answers.
     @Test func aFastAnswerIsTheAnswerHummingbirdGives() async throws {
         var answers: [[String]] = []
         for fast in [true, false] {
-            let harness = try await HTTPHarness(fastCounts: fast)
+            let harness = try await HTTPHarness(fastPath: fast)
             _ = try await harness.services.service.create(try ServiceHarness.draft(user: "ann", id: "a"))
             _ = try await harness.services.service.create(try ServiceHarness.draft(user: "ann", id: "b"))
             _ = try await harness.services.service.change(.read, user: "ann", id: "a")
             answers += try await harness.app.test(.live) { client in
                 var answers: [[String]] = []
                 for index in 0..<3 {
-                    let before = fastAnswers(harness)
+                    let before = harness.fastAnswers
                     let response = try await client.get("/v1/users/ann/counts")
                     #expect(response.status == .ok)
                     let requestID = try #require(response.headers[.init("X-Request-Id")!])
@@ -46,7 +39,7 @@ struct CountsFastPathTests {
                         [String(buffer: response.body)]
                             + response.headers.filter { ![.date, .init("X-Request-Id")!].contains($0.name) }
                             .map { "\($0.name): \($0.value)" })
-                    if fast, index > 0 { #expect(fastAnswers(harness) > before) }
+                    if fast, index > 0 { #expect(harness.fastAnswers > before) }
                 }
                 return answers
             }
@@ -70,8 +63,8 @@ struct CountsFastPathTests {
                 "GET /v1/users/\(user)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\r\n"
             }
             let create = #"{"user":"pia","type":"t"}"#
-            let before = fastAnswers(harness)
-            let responses = try await Self.exchange(
+            let before = harness.fastAnswers
+            let responses = try await RawHTTP.exchange(
                 port: port,
                 read("pia") + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" + read("pia")
                     + "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n"
@@ -90,7 +83,7 @@ struct CountsFastPathTests {
             #expect(bodies[8] == bodies[4])
             // The first read is a hit with nothing before it; the others arrived while Hummingbird
             // owed an answer (to the health check), so they went there too, in order.
-            #expect(fastAnswers(harness) >= before + 1)
+            #expect(harness.fastAnswers >= before + 1)
         }
         await harness.shutdown()
     }
@@ -107,13 +100,13 @@ struct CountsFastPathTests {
                 "GET /v1/users/\($0)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
             }
             requests.append("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            let before = fastAnswers(harness)
-            let responses = try await Self.exchange(port: try #require(client.port), requests.joined())
+            let before = harness.fastAnswers
+            let responses = try await RawHTTP.exchange(port: try #require(client.port), requests.joined())
             #expect(responses.count == 61)
             #expect(responses.dropLast().map(\.status) == Array(repeating: 200, count: 60))
             #expect(
                 responses.dropLast().map(\.body) == order.map { #"{"seq":0,"unread":0,"unseen":0,"user":"\#($0)"}"# })
-            #expect(fastAnswers(harness) >= before + 60)
+            #expect(harness.fastAnswers >= before + 60)
         }
         await harness.shutdown()
     }
@@ -123,7 +116,7 @@ struct CountsFastPathTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             #expect(try await client.get("/v1/users/bo/counts").status == .ok)  // cached
-            let responses = try await Self.exchange(
+            let responses = try await RawHTTP.exchange(
                 port: try #require(client.port),
                 "GET /v1/users/bo/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
                     + "GARBAGE\r\n\r\n")
@@ -141,7 +134,7 @@ struct CountsFastPathTests {
         _ = try await service.create(try ServiceHarness.draft(user: "wes", id: "n"))
         let returned = LockedBox<Int>(1)
         let done = ManagedAtomicFlag()
-        let before = fastAnswers(harness)
+        let before = harness.fastAnswers
         let reads = try await harness.app.test(.live) { client in
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<4 {
@@ -171,7 +164,7 @@ struct CountsFastPathTests {
             }
         }
         #expect(reads > 100)
-        #expect(fastAnswers(harness) > before)
+        #expect(harness.fastAnswers > before)
         await harness.shutdown()
     }
 
@@ -181,9 +174,9 @@ struct CountsFastPathTests {
         let token = try await harness.token("tia")
         try await harness.app.test(.live) { client in
             #expect(try await client.get("/v1/users/tia/counts", credential: token).status == .ok)
-            let before = fastAnswers(harness)
+            let before = harness.fastAnswers
             #expect(try await client.get("/v1/users/tia/counts", credential: token).status == .ok)
-            #expect(fastAnswers(harness) > before)
+            #expect(harness.fastAnswers > before)
             let forbidden = try await client.get("/v1/users/other/counts", credential: token)
             #expect(forbidden.status == .forbidden)
             #expect(try forbidden.errorCode() == "forbidden")
@@ -249,73 +242,5 @@ struct CountsFastPathTests {
         #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
         #expect(HTTPDate.format(1_796_146_831) == "Tue, 01 Dec 2026 17:40:31 GMT")
         #expect(HTTPDate.format(4_102_444_799) == "Thu, 31 Dec 2099 23:59:59 GMT")
-    }
-
-    // MARK: A raw connection
-
-    struct RawResponse {
-        var status: Int
-        var body: String
-    }
-
-    /// Sends `requests` in one write on a fresh connection and reads every response until the
-    /// server closes the connection (the last request asks it to).
-    static func exchange(port: Int, _ requests: String) async throws -> [RawResponse] {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let collector = ResponseCollector(promise: group.next().makePromise())
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: requests))
-        let received = try await collector.promise.futureResult.get()
-        return try parse(String(decoding: received.readableBytesView, as: UTF8.self))
-    }
-
-    private static func parse(_ text: String) throws -> [RawResponse] {
-        var rest = Substring(text)
-        var responses: [RawResponse] = []
-        while !rest.isEmpty {
-            guard let end = rest.range(of: "\r\n\r\n") else { throw TestFailure("incomplete head: \(rest)") }
-            let lines = rest[..<end.lowerBound].split(separator: "\r\n")
-            let status = Int(lines[0].split(separator: " ")[1]) ?? 0
-            let length =
-                lines.dropFirst().compactMap { line -> Int? in
-                    let parts = line.split(separator: ":", maxSplits: 1)
-                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
-                }.first ?? 0
-            let body = rest[end.upperBound...].prefix(length)  // the bodies here are ASCII
-            responses.append(RawResponse(status: status, body: String(body)))
-            rest = rest[body.endIndex...]
-        }
-        return responses
-    }
-}
-
-/// Collects everything a connection receives until it closes.
-private final class ResponseCollector: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    let promise: EventLoopPromise<ByteBuffer>
-    private let received = Mutex(ByteBuffer())
-
-    init(promise: EventLoopPromise<ByteBuffer>) {
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        received.withLock { _ = $0.writeBuffer(&bytes) }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.succeed(received.withLock { $0 })
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
-        context.close(promise: nil)
     }
 }

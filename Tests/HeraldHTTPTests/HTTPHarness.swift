@@ -35,7 +35,7 @@ struct HTTPHarness {
 
     init(
         heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
-        corsOrigins: [String] = [], fastCounts: Bool = true
+        corsOrigins: [String] = [], fastPath: Bool = true
     ) async throws {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
@@ -47,7 +47,7 @@ struct HTTPHarness {
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity, demoUser: demoUser,
                 corsOrigins: corsOrigins))
         app = Application(
-            responder: try routes.responder(), server: routes.server(serverName: "herald", fastCounts: fastCounts),
+            responder: try routes.responder(), server: routes.server(serverName: "herald", fastPath: fastPath),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "herald"))
         let hub = self.hub
         let subscription = services.broker.subscribe()
@@ -58,6 +58,13 @@ struct HTTPHarness {
         hub.closeAll()
         subscriber.cancel()
         await services.shutdown()
+    }
+
+    /// `herald_http_fast_answers_total`. The registry is the test process's, shared by suites that
+    /// run in parallel, so tests compare growth against a lower bound.
+    var fastAnswers: Int {
+        Self.metricValue("herald_http_fast_answers_total", in: String(decoding: registry.emitToBuffer(), as: UTF8.self))
+            ?? 0
     }
 
     func token(_ user: String, ttl: Int64 = 3600) async throws -> String {

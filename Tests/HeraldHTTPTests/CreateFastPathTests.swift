@@ -1,0 +1,157 @@
+import Foundation
+import HeraldCore
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HeraldHTTP
+
+/// Single creates answered on the event loop (`FastPath`): every outcome answered as Hummingbird
+/// answers it, each answer after the commit, the event's publication and the counts cache's update.
+@Suite(.timeLimit(.minutes(1)))
+struct CreateFastPathTests {
+    private static let key = HTTPHarness.apiKey
+
+    private static func create(_ json: String, headers: String = "Content-Type: application/json\r\n") -> String {
+        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\(headers)"
+            + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)"
+    }
+
+    private static func read(_ user: String) -> String {
+        "GET /v1/users/\(user)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\r\n"
+    }
+
+    private static let close = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+
+    /// A new notification (201), its replay (200), a conflicting one (409), a store failure (503),
+    /// a body that is not JSON and one that is not a notification (400): the same statuses, header
+    /// lines and bodies with and without the fast path, all but the request id, the date and the
+    /// timestamps the store sets.
+    @Test func everyOutcomeIsAnsweredAsHummingbirdAnswersIt() async throws {
+        var runs: [[String]] = []
+        for fast in [true, false] {
+            let harness = try await HTTPHarness(fastPath: fast)
+            // A store failure on demand: SQLite aborts inserts of this one type.
+            try await harness.services.store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER fail_boom BEFORE INSERT ON notification WHEN NEW.type = 'boom'
+                        BEGIN SELECT RAISE(ABORT, 'boom'); END
+                        """)
+            }
+            let before = harness.fastAnswers
+            let responses = try await harness.app.test(.live) { client in
+                try await RawHTTP.exchange(
+                    port: try #require(client.port),
+                    Self.create(#"{"user":"fay","id":"n1","type":"t","title":"hi","tags":["a"],"data":{"k":[1,2]}}"#)
+                        + Self.create(
+                            #"{"user":"fay","id":"n1","type":"t","title":"hi","tags":["a"],"data":{"k":[1,2]}}"#)
+                        + Self.create(#"{"user":"fay","id":"n1","type":"other"}"#)
+                        + Self.create(#"{"user":"fay","type":"boom"}"#)
+                        + Self.create(#"{"user":"fay","type":"t""#)
+                        + Self.create(#"{"user":"fay"}"#)
+                        + Self.read("fay") + Self.close)
+            }
+            #expect(responses.map(\.status) == [201, 200, 409, 503, 400, 400, 200, 200])
+            if fast { #expect(harness.fastAnswers >= before + 4) }
+            runs.append(
+                responses.map { response in
+                    let headers = response.headers.filter { !$0.hasPrefix("X-Request-Id: ") && !$0.hasPrefix("Date: ") }
+                    let body = response.body.replacing(
+                        #/"(created_at|expires_at)":"[^"]*"/#, with: { "\"\($0.output.1)\":\"…\"" })
+                    return "\(response.status)\n\(headers.joined(separator: "\n"))\n\(body)"
+                })
+            #expect(responses.allSatisfy { $0.headers.filter { $0.hasPrefix("X-Request-Id: ") }.count == 1 })
+            await harness.shutdown()
+        }
+        #expect(runs[0] == runs[1])
+        let created = runs[0][0]
+        #expect(created.contains("Server: herald") && created.contains("Content-Type: application/json; charset=utf-8"))
+        #expect(created.contains(#""counts":{"seq":1,"unread":1,"unseen":1,"user":"fay"}"#), "\(created)")
+        #expect(runs[0][2].contains(#""code":"id_conflict""#))
+        #expect(runs[0][3].contains(#""code":"unavailable""#) && !runs[0][3].contains("boom"))
+        #expect(runs[0][6].hasSuffix(#"{"seq":1,"unread":1,"unseen":1,"user":"fay"}"#))
+    }
+
+    /// Each answer comes after the create is committed and in the counts cache: reads sent right
+    /// behind each create on one connection (answered from the cache) see it. The store has them
+    /// all, and a subscriber gets every event, in order.
+    @Test func anAnswerFollowsTheCommitThePublicationAndTheCache() async throws {
+        let harness = try await HTTPHarness()
+        let subscription = harness.services.broker.subscribe()
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/gil/counts").status == .ok)  // cached from here on
+            let before = harness.fastAnswers
+            var requests = ""
+            for index in 0..<20 {
+                requests += Self.create(#"{"user":"gil","id":"g\#(index)","type":"t"}"#) + Self.read("gil")
+            }
+            let responses = try await RawHTTP.exchange(port: try #require(client.port), requests + Self.close)
+            #expect(responses.map(\.status) == Array(repeating: [201, 200], count: 20).flatMap { $0 } + [200])
+            for index in 0..<20 {
+                let seq = index + 1
+                #expect(
+                    responses[2 * index].body.contains(
+                        #""counts":{"seq":\#(seq),"unread":\#(seq),"unseen":\#(seq),"user":"gil"}"#))
+                #expect(
+                    responses[2 * index + 1].body == #"{"seq":\#(seq),"unread":\#(seq),"unseen":\#(seq),"user":"gil"}"#)
+            }
+            #expect(harness.fastAnswers >= before + 40)
+            let stored = try await harness.services.service.storedCounts(user: "gil")
+            #expect(stored.seq == 20 && stored.unread == 20)
+        }
+        var seqs: [Int64] = []
+        for await event in subscription where event.user == "gil" {
+            seqs.append(event.seq)
+            if seqs.count == 20 { break }
+        }
+        #expect(seqs == Array(1...20))
+        await harness.shutdown()
+    }
+
+    /// Creates the fast path leaves to Hummingbird keep their answers: no or another content type,
+    /// a body over the limit, chunked, `Expect: 100-continue`, a user token, a cross-origin request.
+    @Test func createsLeftToHummingbirdKeepTheirAnswers() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["https://app.example"])
+        let token = try await harness.token("hal")
+        let json = #"{"user":"hal","type":"t"}"#
+        let large = #"{"user":"hal","type":"t","body":"\#(String(repeating: "x", count: 70_000))"}"#
+        let chunked =
+            "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n"
+            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "\(String(json.utf8.count, radix: 16))\r\n\(json)\r\n0\r\n\r\n"
+        let responses = try await harness.app.test(.live) { client in
+            // The token is verified from here on, so the fast path knows it.
+            #expect(try await client.get("/v1/users/hal/counts", credential: token).status == .ok)
+            let port = try #require(client.port)
+            let requests = [
+                Self.create(json, headers: ""),
+                Self.create(json, headers: "Content-Type: text/plain\r\n"),
+                Self.create(large),
+                chunked,
+                Self.create(json, headers: "Content-Type: application/json\r\nExpect: 100-continue\r\n"),
+                Self.create(json).replacingOccurrences(of: Self.key, with: token),
+                Self.create(json, headers: "Content-Type: application/json\r\nOrigin: https://app.example\r\n"),
+                Self.read("hal"),
+            ]
+            // Each on a connection of its own: behind a request Hummingbird answers, everything
+            // goes to Hummingbird anyway.
+            var responses: [RawHTTP.Response] = []
+            for request in requests {
+                let exchanged = try await RawHTTP.exchange(port: port, request + Self.close)
+                #expect(exchanged.count == 2)
+                responses += exchanged.prefix(1)
+            }
+            return responses
+        }
+        let statuses = responses.map(\.status)
+        #expect(statuses == [415, 415, 413, 201, 201, 403, 201, 200], "\(statuses)")
+        #expect(responses[0].body.contains(#""code":"unsupported_media_type""#))
+        #expect(responses[2].body.contains(#""code":"too_large""#))
+        #expect(responses[5].body.contains(#""code":"forbidden""#))
+        #expect(responses[6].headers.contains("Access-Control-Allow-Origin: https://app.example"))
+        #expect(responses[7].body == #"{"seq":3,"unread":3,"unseen":3,"user":"hal"}"#)
+        await harness.shutdown()
+    }
+}

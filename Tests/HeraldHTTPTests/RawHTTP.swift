@@ -1,0 +1,76 @@
+import Foundation
+import HeraldTestSupport
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// HTTP/1.1 on a raw connection: requests written back to back in one write, responses parsed.
+enum RawHTTP {
+    struct Response {
+        var status: Int
+        /// The header lines, in order.
+        var headers: [String]
+        var body: String
+    }
+
+    /// Sends `requests` in one write on a fresh connection and reads every response until the
+    /// server closes the connection (the last request asks it to).
+    static func exchange(port: Int, _ requests: String) async throws -> [Response] {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let collector = ResponseCollector(promise: group.next().makePromise())
+        let channel = try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: requests))
+        let received = try await collector.promise.futureResult.get()
+        return try parse(String(decoding: received.readableBytesView, as: UTF8.self))
+    }
+
+    private static func parse(_ text: String) throws -> [Response] {
+        var rest = Substring(text)
+        var responses: [Response] = []
+        while !rest.isEmpty {
+            guard let end = rest.range(of: "\r\n\r\n") else { throw TestFailure("incomplete head: \(rest)") }
+            let lines = rest[..<end.lowerBound].split(separator: "\r\n")
+            let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+            let length =
+                lines.dropFirst().compactMap { line -> Int? in
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                    return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                }.first ?? 0
+            let body = rest[end.upperBound...].prefix(length)  // the bodies here are ASCII
+            responses.append(Response(status: status, headers: lines.dropFirst().map(String.init), body: String(body)))
+            rest = rest[body.endIndex...]
+        }
+        return responses
+    }
+}
+
+/// Collects everything a connection receives until it closes.
+private final class ResponseCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let promise: EventLoopPromise<ByteBuffer>
+    private let received = Mutex(ByteBuffer())
+
+    init(promise: EventLoopPromise<ByteBuffer>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        received.withLock { _ = $0.writeBuffer(&bytes) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.succeed(received.withLock { $0 })
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.close(promise: nil)
+    }
+}
