@@ -5,6 +5,11 @@ public protocol EventBroker: Sendable {
     func publish(_ events: [UserEvent])
     /// A subscription receiving every event published after this call.
     func subscribe() -> BrokerSubscription
+    /// Calls `listener` with every event published after this call until the returned listening
+    /// is cancelled: on the publisher's thread, in each publisher's order, so it must only hand the
+    /// event on. For the stream hub, which hands each event to an event loop and so needs no task
+    /// (and no thread woken) in between.
+    func listen(_ listener: @escaping @Sendable (UserEvent) -> Void) -> BrokerListening
     /// Whether the broker is usable.
     var isUp: Bool { get }
 }
@@ -18,4 +23,15 @@ public struct BrokerSubscription: AsyncSequence, Sendable {
     public init(_ stream: AsyncStream<UserEvent>) { self.stream = stream }
 
     public func makeAsyncIterator() -> AsyncStream<UserEvent>.AsyncIterator { stream.makeAsyncIterator() }
+}
+
+/// A listener registered with ``EventBroker/listen(_:)``; ``cancel()`` removes it.
+public struct BrokerListening: Sendable {
+    private let onCancel: @Sendable () -> Void
+
+    /// - Parameter onCancel: removes the listener from its broker.
+    public init(onCancel: @escaping @Sendable () -> Void) { self.onCancel = onCancel }
+
+    /// Stops the calls; a publish already under way may still make one.
+    public func cancel() { onCancel() }
 }

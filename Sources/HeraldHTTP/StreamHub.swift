@@ -49,21 +49,19 @@ public final class StreamHub: Sendable {
         for sink in sinks { sink.close() }
     }
 
-    /// The subscriber loop over an existing subscription, with the ticker that sends every stream's
-    /// heartbeats and closes streams whose token expired. Returns when the subscription ends or the
-    /// task is cancelled.
-    public func run(from subscription: BrokerSubscription, tick: Duration = .milliseconds(250)) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: tick)
-                    self.tickAll()
-                }
-            }
-            for await event in subscription {
-                dispatch(event)
-            }
-            group.cancelAll()
+    /// Hands every event `broker` publishes from now on straight to the streams of its user, on
+    /// the publisher's thread (each stream then writes it on its event loop); cancel the returned
+    /// listening to stop.
+    public func listen(to broker: any EventBroker) -> BrokerListening {
+        broker.listen { [self] event in dispatch(event) }
+    }
+
+    /// The ticker that sends every stream's heartbeats and closes streams whose token expired,
+    /// until the task is cancelled.
+    public func runTicker(every tick: Duration = .milliseconds(250)) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: tick)
+            tickAll()
         }
     }
 

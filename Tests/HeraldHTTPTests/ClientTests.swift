@@ -16,7 +16,8 @@ struct ClientTests {
         let hub = StreamHub()
         let group: ServiceGroup
         let running: Task<Void, any Error>
-        let subscriber: Task<Void, Never>
+        let listening: BrokerListening
+        let ticker: Task<Void, Never>
         let port: Int
 
         init(_ harness: HTTPHarness, port: Int) async throws {
@@ -42,9 +43,9 @@ struct ClientTests {
                     throw error
                 }
             }
-            let subscription = harness.services.broker.subscribe()
             let hub = self.hub
-            subscriber = Task { await hub.run(from: subscription) }
+            listening = hub.listen(to: harness.services.broker)
+            ticker = Task { await hub.runTicker() }
             var iterator = bound.makeAsyncIterator()
             guard let bound = await iterator.next() else {
                 throw TestFailure("the server did not start on port \(port): \(await running.result)")
@@ -73,7 +74,8 @@ struct ClientTests {
             if closingStreams { hub.closeAll() }
             await group.triggerGracefulShutdown()
             _ = await running.result
-            subscriber.cancel()
+            listening.cancel()
+            ticker.cancel()
         }
     }
 

@@ -30,7 +30,9 @@ struct HTTPHarness {
     let auth: Authenticator
     let hub: StreamHub
     let app: Application<RouterResponder<HeraldRequestContext>>
-    let subscriber: Task<Void, Never>
+    /// The hub listens to the broker and ticks as in `herald serve` (`StreamHubService`).
+    let listening: BrokerListening
+    let ticker: Task<Void, Never>
     let registry: PrometheusCollectorRegistry
 
     init(
@@ -50,13 +52,14 @@ struct HTTPHarness {
             responder: try routes.responder(), server: routes.server(serverName: "herald", fastPath: fastPath),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "herald"))
         let hub = self.hub
-        let subscription = services.broker.subscribe()
-        subscriber = Task { await hub.run(from: subscription) }
+        listening = hub.listen(to: services.broker)
+        ticker = Task { await hub.runTicker() }
     }
 
     func shutdown() async {
         hub.closeAll()
-        subscriber.cancel()
+        listening.cancel()
+        ticker.cancel()
         await services.shutdown()
     }
 
