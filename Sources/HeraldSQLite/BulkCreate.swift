@@ -17,22 +17,25 @@ enum BulkCreate {
     /// Creates `run` (every one with a server-made id) in the caller's transaction.
     static func insert(_ db: Database, _ run: ArraySlice<PreparedCreate>, now: Timestamp) throws -> [CreateOutcome] {
         for rows in chunks(of: run) {
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            arguments.reserveCapacity(rows.count * 9)
-            for create in rows {
-                let notification = create.notification
-                arguments += [
-                    notification.user, notification.id, notification.type, notification.title, notification.body,
-                    create.dataJSON, create.tagsJSON, notification.createdAt.milliseconds,
-                    notification.expiresAt.milliseconds,
-                ]
-            }
-            try db.run(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
                     VALUES \(placeholders(rows: rows.count, columns: 9))
-                    """,
-                arguments: StatementArguments(arguments))
+                    """)
+            var bindings = DirectBindings(statement)
+            for create in rows {
+                let notification = create.notification
+                bindings.bind(notification.user)
+                bindings.bind(notification.id)
+                bindings.bind(notification.type)
+                bindings.bind(notification.title)
+                bindings.bind(notification.body)
+                bindings.bind(create.dataJSON)
+                bindings.bind(create.tagsJSON)
+                bindings.bind(notification.createdAt.milliseconds)
+                bindings.bind(notification.expiresAt.milliseconds)
+            }
+            try bindings.execute(in: db)
         }
 
         // One counter row per user, advanced by all of its creates at once.
@@ -45,13 +48,7 @@ enum BulkCreate {
         }
         var after: [String: Counts] = [:]
         for rows in chunks(of: users[...]) {
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            arguments.reserveCapacity(rows.count * 4)
-            for user in rows {
-                let added = creates[user]
-                arguments += [user, added, added, added]
-            }
-            let returned = try db.fetchRows(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO user_counter (user, unread, unseen, seq)
                     VALUES \(placeholders(rows: rows.count, columns: 4))
@@ -59,11 +56,18 @@ enum BulkCreate {
                         unread = unread + excluded.unread, unseen = unseen + excluded.unseen,
                         seq = seq + excluded.seq
                     RETURNING user, unread, unseen, seq
-                    """,
-                arguments: StatementArguments(arguments))
-            for row in returned {
-                let user: String = row[0]
-                after[user] = Counts(user: user, unread: row[1], unseen: row[2], seq: row[3])
+                    """)
+            var bindings = DirectBindings(statement)
+            for user in rows {
+                let added = creates[user] ?? 0
+                bindings.bind(user)
+                bindings.bind(added)
+                bindings.bind(added)
+                bindings.bind(added)
+            }
+            try bindings.forEachRow(in: db) { row in
+                let user = row.string(0)
+                after[user] = Counts(user: user, unread: row.int64(1), unseen: row.int64(2), seq: row.int64(3))
             }
         }
 
@@ -89,20 +93,20 @@ enum BulkCreate {
         }
 
         for rows in chunks(of: outcomes[...]) {
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            arguments.reserveCapacity(rows.count * 5)
-            for case .created(let change) in rows {
-                arguments += [
-                    change.event.user, change.event.seq, change.event.name.rawValue, change.event.data,
-                    now.milliseconds,
-                ]
-            }
-            try db.run(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO event (user, seq, name, data, created_at)
                     VALUES \(placeholders(rows: rows.count, columns: 5))
-                    """,
-                arguments: StatementArguments(arguments))
+                    """)
+            var bindings = DirectBindings(statement)
+            for case .created(let change) in rows {
+                bindings.bind(change.event.user)
+                bindings.bind(change.event.seq)
+                bindings.bind(change.event.name.rawValue)
+                bindings.bind(change.event.data)
+                bindings.bind(now.milliseconds)
+            }
+            try bindings.execute(in: db)
         }
         return outcomes
     }

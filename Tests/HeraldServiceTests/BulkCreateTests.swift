@@ -77,4 +77,35 @@ struct BulkCreateTests {
         let rows = try await together.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") }
         #expect(rows == 1 + 250 - 3)
     }
+
+    /// Every column of the rows written together holds what the draft said: text outside ASCII,
+    /// absent and present titles and bodies, data and tags, each row read back by its id.
+    @Test func rowsWrittenTogetherHoldEveryValue() async throws {
+        let store = try store("values")
+        var drafts: [NotificationDraft] = []
+        for index in 0..<150 {
+            let title: String? = index % 5 == 0 ? nil : "Grüße 📬 \(index)"
+            let body: String? = index % 2 == 0 ? nil : "body \"quoted\"\n\\ \(index)"
+            let data: [String: JSONValue] = [
+                "n": .int(Int64(index)), "s": .string("ünï \(index)"), "a": .array([.bool(true), .null]),
+            ]
+            let tags: [String] = index % 3 == 0 ? [] : ["t\(index % 7)", "x"]
+            drafts.append(
+                try NotificationDraft(
+                    user: "v\(index % 4)", id: nil, type: "type-\(index % 3)", title: title, body: body, data: data,
+                    dataSize: 40, tags: tags, ttlSeconds: 600))
+        }
+        let outcomes = try await store.create(drafts, defaultTTLSeconds: 60, now: now)
+        #expect(outcomes.count == 150)
+        for (draft, outcome) in zip(drafts, outcomes) {
+            guard case .created(let change) = outcome else {
+                Issue.record("not created: \(outcome)")
+                continue
+            }
+            let stored = try await store.notification(user: draft.user, id: change.notification.id, now: now)
+            #expect(stored == change.notification)
+            #expect(stored?.title == draft.title && stored?.body == draft.body && stored?.tags == draft.tags)
+            #expect(stored?.data == draft.data)
+        }
+    }
 }
