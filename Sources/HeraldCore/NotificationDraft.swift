@@ -46,6 +46,11 @@ public struct NotificationDraft: Sendable, Hashable {
         for tag in tags where tag.isEmpty || tag.count > Self.maximumTagLength {
             throw HeraldError(.invalidField, "each tag must be 1-\(Self.maximumTagLength) characters")
         }
+        // SQLite stores U+0000 in text, but reading the text back ends it there: refused, not cut.
+        try Self.rejectNUL(type, "type")
+        try Self.rejectNUL(title, "title")
+        try Self.rejectNUL(body, "body")
+        for tag in tags { try Self.rejectNUL(tag, "each tag") }
         if let ttlSeconds, !(1...Self.maximumTTLSeconds).contains(ttlSeconds) {
             throw HeraldError(.invalidField, "ttl_seconds must be between 1 and \(Self.maximumTTLSeconds)")
         }
@@ -57,5 +62,10 @@ public struct NotificationDraft: Sendable, Hashable {
         self.data = data
         self.tags = tags
         self.ttlSeconds = ttlSeconds
+    }
+
+    private static func rejectNUL(_ value: String?, _ what: String) throws(HeraldError) {
+        guard let value, value.utf8.contains(0) else { return }
+        throw HeraldError(.invalidField, "\(what) must not contain U+0000")
     }
 }

@@ -41,4 +41,13 @@ import Testing
         #expect(code { _ = try draft(ttl: 0) } == .invalidField)
         #expect(code { _ = try draft(ttl: -5) } == .invalidField)
     }
+
+    /// Text SQLite would give back cut at U+0000 is refused instead; other control characters pass.
+    @Test func rejectsNULInText() throws {
+        #expect(code { _ = try draft(type: "t\u{0}") } == .invalidField)
+        #expect(code { _ = try draft(title: "a\u{0}b") } == .invalidField)
+        #expect(code { _ = try draft(body: "\u{0}") } == .invalidField)
+        #expect(code { _ = try draft(tags: ["ok", "x\u{0}"]) } == .invalidField)
+        _ = try draft(title: "tab\tnew line\n\u{1}", body: "bell\u{7}")
+    }
 }
