@@ -23,18 +23,7 @@ enum BulkCreate {
                     VALUES \(placeholders(rows: rows.count, columns: 9))
                     """)
             var bindings = DirectBindings(statement)
-            for create in rows {
-                let notification = create.notification
-                bindings.bind(notification.user)
-                bindings.bind(notification.id)
-                bindings.bind(notification.type)
-                bindings.bind(notification.title)
-                bindings.bind(notification.body)
-                bindings.bind(create.dataJSON)
-                bindings.bind(create.tagsJSON)
-                bindings.bind(notification.createdAt.milliseconds)
-                bindings.bind(notification.expiresAt.milliseconds)
-            }
+            for create in rows { bindings.bindRow(of: create) }
             try bindings.execute(in: db)
         }
 
@@ -99,13 +88,7 @@ enum BulkCreate {
                     VALUES \(placeholders(rows: rows.count, columns: 5))
                     """)
             var bindings = DirectBindings(statement)
-            for case .created(let change) in rows {
-                bindings.bind(change.event.user)
-                bindings.bind(change.event.seq)
-                bindings.bind(change.event.name.rawValue)
-                bindings.bind(change.event.data)
-                bindings.bind(now.milliseconds)
-            }
+            for case .created(let change) in rows { bindings.bindRow(of: change.event, at: now) }
             try bindings.execute(in: db)
         }
         return outcomes

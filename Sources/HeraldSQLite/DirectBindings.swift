@@ -1,10 +1,11 @@
 import GRDB
 import GRDBSQLite
+import HeraldCore
 
 /// Runs a prepared statement with its values bound straight through SQLite's C API, for the
-/// multi-row inserts of ``BulkCreate``: GRDB's `StatementArguments` box every value in an
-/// existential and convert it again to bind it, which under batches cost the writer thread more
-/// than SQLite's own work on the rows.
+/// statements every create runs (one row each, or many in ``BulkCreate``): GRDB's
+/// `StatementArguments` box every value in an existential and convert it again to bind it, which
+/// under batches cost the writer thread more than SQLite's own work on the rows.
 struct DirectBindings {
     private let statement: SQLiteStatement
     private var index: CInt = 1
@@ -85,5 +86,31 @@ struct DirectBindings {
         func int64(_ column: CInt) -> Int64 {
             sqlite3_column_int64(statement, column)
         }
+    }
+}
+
+extension DirectBindings {
+    /// The nine values of a `notification` row: user, id, type, title, body, data, tags,
+    /// created_at, expires_at.
+    mutating func bindRow(of create: PreparedCreate) {
+        let notification = create.notification
+        bind(notification.user)
+        bind(notification.id)
+        bind(notification.type)
+        bind(notification.title)
+        bind(notification.body)
+        bind(create.dataJSON)
+        bind(create.tagsJSON)
+        bind(notification.createdAt.milliseconds)
+        bind(notification.expiresAt.milliseconds)
+    }
+
+    /// The five values of an `event` row: user, seq, name, data, created_at.
+    mutating func bindRow(of event: UserEvent, at now: Timestamp) {
+        bind(event.user)
+        bind(event.seq)
+        bind(event.name.rawValue)
+        bind(event.data)
+        bind(now.milliseconds)
     }
 }

@@ -105,16 +105,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 _ = try remove(db, existing, event: .expired, now: now)
             }
         }
-        try db.run(
-            sql: """
-                INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                notification.user, notification.id, notification.type, notification.title, notification.body,
-                prepared.dataJSON, prepared.tagsJSON, notification.createdAt.milliseconds,
-                notification.expiresAt.milliseconds,
-            ])
+        var insert = DirectBindings(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """))
+        insert.bindRow(of: prepared)
+        try insert.execute(in: db)
         let (counts, delta) = try advance(db, user: notification.user, unread: 1, unseen: 1)
         let event = try append(
             db, counts: counts, name: .created, data: prepared.payload.completed(counts: counts), now: now)
@@ -270,17 +268,22 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) throws -> (
         Counts, CountsDelta
     ) {
-        guard
-            let row = try db.fetchRow(
+        var upsert = DirectBindings(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO user_counter (user, unread, unseen, seq) VALUES (?, ?, ?, 1)
                     ON CONFLICT (user) DO UPDATE SET
                         unread = unread + excluded.unread, unseen = unseen + excluded.unseen, seq = seq + 1
                     RETURNING unread, unseen, seq
-                    """,
-                arguments: [user, unread, unseen])
-        else { throw DatabaseError(message: "counter upsert returned no row") }
-        let counts = Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
+                    """))
+        upsert.bind(user)
+        upsert.bind(unread)
+        upsert.bind(unseen)
+        var returned: Counts?
+        try upsert.forEachRow(in: db) { row in
+            returned = Counts(user: user, unread: row.int64(0), unseen: row.int64(1), seq: row.int64(2))
+        }
+        guard let counts = returned else { throw DatabaseError(message: "counter upsert returned no row") }
         let delta = CountsDelta(user: user, unread: unread, unseen: unseen, events: 1, seqAfter: counts.seq)
         return (counts, delta)
     }
@@ -288,10 +291,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     private static func append(
         _ db: Database, counts: Counts, name: EventName, data: String, now: Timestamp
     ) throws -> UserEvent {
-        try db.run(
-            sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [counts.user, counts.seq, name.rawValue, data, now.milliseconds])
-        return UserEvent(user: counts.user, seq: counts.seq, name: name, data: data)
+        let event = UserEvent(user: counts.user, seq: counts.seq, name: name, data: data)
+        var insert = DirectBindings(
+            try db.cachedStatement(sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)"))
+        insert.bindRow(of: event, at: now)
+        try insert.execute(in: db)
+        return event
     }
 
     private static func counts(_ db: Database, user: String) throws -> Counts {
