@@ -1,6 +1,5 @@
 import HeraldCore
 import Memcached
-import Synchronization
 
 /// Turns the counts-cache work of concurrent callers into batched ``CountsCacheJob``s that run one
 /// at a time on a memcached worker thread.
@@ -19,33 +18,19 @@ final class CountsCacheQueue: Sendable {
         let completion: Completion
     }
 
-    private struct State {
-        var queue: [Pending] = []
-        /// True while a drain is scheduled or running; the queue is empty whenever this is false.
-        var draining = false
-    }
-
-    private let state = Mutex(State())
+    private let queue: BatchQueue<Pending>
     private let client: MemcachedClient
     private let job: CountsCacheJob
-    private let maximumBatch: Int
 
     init(client: MemcachedClient, job: CountsCacheJob, maximumBatch: Int) {
-        precondition(maximumBatch >= 1, "maximumBatch must be at least 1")
+        queue = BatchQueue(maximumBatch: maximumBatch)
         self.client = client
         self.job = job
-        self.maximumBatch = maximumBatch
     }
 
     /// Queues `work`; `completion` runs on a memcached worker thread with its answer.
     func submit(_ work: CountsCacheWork, completion: @escaping Completion) {
-        let startsDrain = state.withLock { state in
-            state.queue.append(Pending(work: work, completion: completion))
-            if state.draining { return false }
-            state.draining = true
-            return true
-        }
-        if startsDrain { startDrain() }
+        if queue.enqueue(Pending(work: work, completion: completion)) { startDrain() }
     }
 
     /// Queues `work` and waits for its answer.
@@ -66,9 +51,7 @@ final class CountsCacheQueue: Sendable {
 
     /// Runs on a worker thread until the queue is empty.
     private func drain(in session: MemcachedSession) {
-        while true {
-            let batch = nextBatch()
-            guard !batch.isEmpty else { return }
+        queue.drain { batch in
             let answers: [CountsCacheAnswer]
             do throws(MemcachedError) {
                 let outcome = try CacheMetrics.memcached(.countsBatch) { () throws(MemcachedError) in
@@ -83,21 +66,9 @@ final class CountsCacheQueue: Sendable {
         }
     }
 
-    /// The next batch; empty (and the queue no longer draining) when nothing waits.
-    private func nextBatch() -> [Pending] {
-        state.withLock { state in
-            let batch = Array(state.queue.prefix(maximumBatch))
-            state.queue.removeFirst(batch.count)
-            if batch.isEmpty { state.draining = false }
-            return batch
-        }
-    }
-
     private func failQueued(_ error: MemcachedError) {
         CacheMetrics.memcachedErrors.increment()
-        while true {
-            let batch = nextBatch()
-            guard !batch.isEmpty else { return }
+        queue.drain { batch in
             for pending in batch { pending.completion(.failed(error)) }
         }
     }

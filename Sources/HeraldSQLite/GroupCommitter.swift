@@ -30,16 +30,9 @@ final class GroupCommitter: Sendable {
         let done: @Sendable (CommitFailure?) -> Void
     }
 
-    private struct State {
-        var queue: [Pending] = []
-        /// True while a drain is scheduled or running; the queue is empty whenever this is false.
-        var draining = false
-    }
-
-    private let state = Mutex(State())
+    private let queue: BatchQueue<Pending>
     private let pool: DatabasePool
     private let threads: NIOThreadPool
-    private let maximumBatch: Int
     private let committed: @Sendable () -> Void
     private let metrics = StoreMetrics()
     private let retries = Atomic<Int>(0)
@@ -49,10 +42,9 @@ final class GroupCommitter: Sendable {
         pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
         committed: @escaping @Sendable () -> Void = {}
     ) {
-        precondition(maximumBatch >= 1, "maximumBatch must be at least 1")
+        queue = BatchQueue(maximumBatch: maximumBatch)
         self.pool = pool
         self.threads = threads
-        self.maximumBatch = maximumBatch
         self.committed = committed
     }
 
@@ -77,13 +69,7 @@ final class GroupCommitter: Sendable {
             if let failure { return completion(.failure(failure.error)) }
             completion(Result { try outcome.get() })
         }
-        let startsDrain = state.withLock { state in
-            state.queue.append(pending)
-            if state.draining { return false }
-            state.draining = true
-            return true
-        }
-        guard startsDrain else { return }
+        guard queue.enqueue(pending) else { return }
         // A pool that is shut down calls this right here with `.cancelled`.
         threads.submit { workState in
             switch workState {
@@ -95,9 +81,7 @@ final class GroupCommitter: Sendable {
 
     /// Runs on a pool thread until the queue is empty.
     private func drain() {
-        while true {
-            let batch = nextBatch()
-            guard !batch.isEmpty else { return }
+        queue.drain { batch in
             let failure = transaction(batch.map(\.step))
             for pending in batch { pending.done(failure) }
         }
@@ -130,20 +114,8 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// The next batch; empty (and the queue no longer draining) when nothing waits.
-    private func nextBatch() -> [Pending] {
-        state.withLock { state in
-            let batch = Array(state.queue.prefix(maximumBatch))
-            state.queue.removeFirst(batch.count)
-            if batch.isEmpty { state.draining = false }
-            return batch
-        }
-    }
-
     private func failQueued(_ failure: CommitFailure) {
-        while true {
-            let batch = nextBatch()
-            guard !batch.isEmpty else { return }
+        queue.drain { batch in
             for pending in batch { pending.done(failure) }
         }
     }

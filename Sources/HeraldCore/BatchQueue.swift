@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Items waiting for one drain at a time, which takes them in batches: the queue under the group
+/// commit and under the counts-cache jobs. The owner starts a drain (on a thread of its own) when
+/// ``enqueue(_:)`` says none is scheduled, and the drain runs until the queue is empty.
+public final class BatchQueue<Item: Sendable>: Sendable {
+    private struct State {
+        var items: [Item] = []
+        /// True while a drain is scheduled or running; the queue is empty whenever this is false.
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+    private let maximumBatch: Int
+
+    /// - Parameter maximumBatch: the most items one batch takes.
+    public init(maximumBatch: Int) {
+        precondition(maximumBatch >= 1, "maximumBatch must be at least 1")
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Adds `item`; true when no drain was scheduled or running, so the caller must start one.
+    public func enqueue(_ item: Item) -> Bool {
+        state.withLock { state in
+            state.items.append(item)
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+    }
+
+    /// The drain: hands batches to `body`, in order, until the queue is empty.
+    public func drain(_ body: ([Item]) -> Void) {
+        while true {
+            let batch = state.withLock { state in
+                let batch = Array(state.items.prefix(maximumBatch))
+                state.items.removeFirst(batch.count)
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            body(batch)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Testing
+
+@testable import HeraldCore
+
+struct BatchQueueTests {
+    /// Only the first item of an idle queue asks for a drain; the drain takes everything in order,
+    /// at most `maximumBatch` at a time, including items added while it runs; then the queue is
+    /// idle again.
+    @Test func oneDrainTakesEverythingInBatches() {
+        let queue = BatchQueue<Int>(maximumBatch: 3)
+        #expect(queue.enqueue(0))
+        for item in 1..<7 { #expect(!queue.enqueue(item)) }
+        var batches: [[Int]] = []
+        queue.drain { batch in
+            batches.append(batch)
+            if batches.count == 1 { #expect(!queue.enqueue(7)) }  // still draining
+        }
+        #expect(batches == [[0, 1, 2], [3, 4, 5], [6, 7]])
+        #expect(queue.enqueue(8))
+        queue.drain { batches.append($0) }
+        #expect(batches.last == [8])
+    }
+}
