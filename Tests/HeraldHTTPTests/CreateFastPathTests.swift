@@ -110,6 +110,24 @@ struct CreateFastPathTests {
         await harness.shutdown()
     }
 
+    /// A body that arrives over many reads (connections start with 256-byte read buffers) is
+    /// collected whole before it is read.
+    @Test func aBodyInManyPiecesIsReadWhole() async throws {
+        let harness = try await HTTPHarness()
+        let text = String((0..<4000).map { index in Character(UnicodeScalar(UInt8(97 + index % 26))) })
+        let before = harness.fastAnswers
+        let responses = try await harness.app.test(.live) { client in
+            try await RawHTTP.exchange(
+                port: try #require(client.port),
+                Self.create(#"{"user":"ivy","id":"long","type":"t","body":"\#(text)","tags":["ä"]}"#) + Self.close)
+        }
+        #expect(responses.map(\.status) == [201, 200])
+        #expect(harness.fastAnswers >= before + 1)
+        let stored = try await harness.services.service.notification(user: "ivy", id: "long")
+        #expect(stored?.body == text && stored?.tags == ["ä"])
+        await harness.shutdown()
+    }
+
     /// Creates the fast path leaves to Hummingbird keep their answers: no or another content type,
     /// a body over the limit, chunked, `Expect: 100-continue`, a user token, a cross-origin request.
     @Test func createsLeftToHummingbirdKeepTheirAnswers() async throws {
