@@ -145,8 +145,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             if unanswered == 0, let route = eligibleRoute(head) {
                 state = .reading(head, route, body: nil, start: .now)
             } else {
-                pass(.head(head), context: context)
-                state = .passing
+                pass(head, context: context)
             }
         case (.reading(let head, .create, let body, let start), .body(let chunk)):
             guard var body else {
@@ -161,19 +160,15 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (.reading(let head, .create, let body?, let start), .end(.none)):
             guard let input = try? JSONIO.decode(NotificationInput.self, from: body) else {
                 // Hummingbird reads it again and answers with the error.
-                pass(.head(head), context: context)
-                context.fireChannelRead(wrapInboundOut(.body(body)))
-                context.fireChannelRead(wrapInboundOut(.end(nil)))
-                state = .idle
+                pass(head, body: body, context: context)
+                take(part, context: context)
                 return
             }
             state = .answering(head, start: start)
             create(input.draft, context: context)
         case (.reading(let head, _, let body, _), _):
             // Something the head did not announce: Hummingbird gets the request as it is.
-            pass(.head(head), context: context)
-            if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
-            state = .passing
+            pass(head, body: body, context: context)
             take(part, context: context)
         case (.passing, .end):
             context.fireChannelRead(wrapInboundOut(part))
@@ -183,10 +178,13 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Passes a head to Hummingbird, which then owes it an answer.
-    private func pass(_ head: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    /// Passes a request to Hummingbird as it arrived so far (its head, then any body already
+    /// read), which then owes it an answer; the rest of the request follows it there.
+    private func pass(_ head: HTTPRequestHead, body: ByteBuffer? = nil, context: ChannelHandlerContext) {
         unanswered += 1
-        context.fireChannelRead(wrapInboundOut(head))
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+        state = .passing
     }
 
     /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.
@@ -274,8 +272,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case .counts(let counts?):
             respond(.ok, counts.jsonBytes, route: Self.countsRoute, start: start, context: context)
         case .counts(nil):
-            pass(.head(head), context: context)
-            context.fireChannelRead(wrapInboundOut(.end(nil)))
+            pass(head, context: context)
+            take(.end(nil), context: context)
         case .create(let result):
             do throws(HeraldError) {
                 let (status, body) = try HeraldRoutes.answer(to: result.get())

@@ -66,8 +66,8 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         stream.begin()
         handingOver = true
         context.eventLoop.assumeIsolated().execute {
-            // No request follows on this connection, so the counts handler goes (~250 bytes less
-            // per open stream).
+            // No request follows on this connection, so the fast-path handler goes (~250 bytes
+            // less per open stream).
             let pipeline = context.pipeline.syncOperations
             if let fastPath = try? pipeline.context(handlerType: FastPath.self) {
                 pipeline.removeHandler(context: fastPath, promise: nil)
