@@ -10,9 +10,7 @@ enum ErrorResponse {
     ) throws -> Response {
         switch error {
         case let error as HeraldError:
-            if error.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(error)"])
-            }
+            error.logIfServerFailure(to: context.logger)
             return try error.response(from: request, context: context)
         case let error as HTTPError:
             return try translate(error.status).response(from: request, context: context)

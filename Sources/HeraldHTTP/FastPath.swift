@@ -302,9 +302,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         _ error: HeraldError, route: String, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         let requestID = RequestID().description
-        if error.status.code >= 500 {
-            settings.logger.error("request failed", metadata: ["error": "\(error)", "hb.request.id": "\(requestID)"])
-        }
+        error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
         respond(error.status, error.jsonBody, route: route, requestID: requestID, start: start, context: context)
     }
 

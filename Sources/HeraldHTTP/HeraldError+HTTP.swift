@@ -1,6 +1,7 @@
 import Foundation
 public import HeraldCore
 public import Hummingbird
+import Logging
 
 extension HeraldError: HTTPResponseError {
     /// The HTTP status of each error code, as API.md lists them.
@@ -24,6 +25,13 @@ extension HeraldError: HTTPResponseError {
         var headers: HTTPFields = [.contentType: JSONIO.contentType]
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
+    }
+
+    /// Logs the error as every answer with it is logged: a server-side failure (5xx) at `error`,
+    /// a client's mistake not at all.
+    func logIfServerFailure(to logger: Logger, metadata: Logger.Metadata = [:]) {
+        guard status.code >= 500 else { return }
+        logger.error("request failed", metadata: metadata.merging(["error": "\(self)"]) { _, new in new })
     }
 
     /// `{"error": {"code": "…", "message": "…"}}`.
