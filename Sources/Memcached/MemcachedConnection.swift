@@ -66,45 +66,62 @@ struct MemcachedConnection {
     func getMultiple(_ keys: [String]) throws(MemcachedError) -> [String: MemcachedItem] {
         guard !keys.isEmpty else { return [:] }
         for key in keys { try Self.validate(key) }
-        let cKeys = keys.map { strdup($0) }
-        defer { cKeys.forEach { free($0) } }
-        let keyPointers = cKeys.map { UnsafePointer<CChar>($0) }
-        let lengths = keys.map { $0.utf8.count }
-        let rc = memcached_mget(handle, keyPointers, lengths, keys.count)
+        // All keys in one buffer (libmemcached copies them into its request before returning).
+        var text: [CChar] = []
+        text.reserveCapacity(keys.reduce(0) { $0 + $1.utf8.count })
+        var lengths: [Int] = []
+        lengths.reserveCapacity(keys.count)
+        for key in keys {
+            text.append(contentsOf: key.utf8.lazy.map { CChar(bitPattern: $0) })
+            lengths.append(key.utf8.count)
+        }
+        let rc = text.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            let pointers = lengths.map { length -> UnsafePointer<CChar>? in
+                defer { offset += length }
+                return buffer.baseAddress! + offset
+            }
+            return memcached_mget(handle, pointers, lengths, keys.count)
+        }
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
+        return try fetchResults()
+    }
+
+    /// Reads every result of a multi-get into one reused result (libmemcached would otherwise
+    /// allocate one per value), draining the replies even past an error.
+    private func fetchResults() throws(MemcachedError) -> [String: MemcachedItem] {
+        let result = UnsafeMutablePointer<memcached_result_st>.allocate(capacity: 1)
+        result.initialize(to: memcached_result_st())
+        // Not allocated by libmemcached, so it only resets the value at the end: free it here.
+        memcached_result_create(handle, result)
+        defer {
+            memcached_result_free(result)
+            result.deallocate()
+        }
         var items: [String: MemcachedItem] = [:]
         var firstError: MemcachedError?
         while true {
             var fetchRC = MEMCACHED_SUCCESS
-            // Passing nil makes libmemcached allocate each result; it frees the last one itself
-            // when it returns nil, so only non-nil results are freed here.
-            guard let result = memcached_fetch_result(handle, nil, &fetchRC) else {
+            guard memcached_fetch_result(handle, result, &fetchRC) != nil else {
                 if fetchRC != MEMCACHED_END && fetchRC != MEMCACHED_NOTFOUND && fetchRC != MEMCACHED_SUCCESS {
                     firstError = firstError ?? fail(fetchRC, "fetch")
                 }
                 break
             }
-            defer { memcached_result_free(result) }
             guard fetchRC == MEMCACHED_SUCCESS else {
                 firstError = firstError ?? fail(fetchRC, "fetch")
                 continue
             }
-            let keyLength = memcached_result_key_length(result)
-            let key = memcached_result_key_value(result).map {
-                String(decoding: UnsafeRawBufferPointer(start: $0, count: keyLength), as: UTF8.self)
-            }
-            let length = memcached_result_length(result)
+            guard let keyStart = memcached_result_key_value(result) else { continue }
+            let key = String(
+                decoding: UnsafeRawBufferPointer(start: keyStart, count: memcached_result_key_length(result)),
+                as: UTF8.self)
             let value: [UInt8] =
                 memcached_result_value(result).map {
-                    Array(UnsafeRawBufferPointer(start: $0, count: length))
+                    Array(UnsafeRawBufferPointer(start: $0, count: memcached_result_length(result)))
                 } ?? []
-            if let key {
-                items[key] = MemcachedItem(
-                    value: value,
-                    flags: memcached_result_flags(result),
-                    cas: memcached_result_cas(result)
-                )
-            }
+            items[key] = MemcachedItem(
+                value: value, flags: memcached_result_flags(result), cas: memcached_result_cas(result))
         }
         if let firstError, items.isEmpty { throw firstError }
         return items

@@ -76,6 +76,25 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// One result is reused for every value of a multi-get: a short value after a long one, an empty
+    /// one, and keys of different lengths must each come back exactly, with their own flags.
+    @Test func getMultipleReturnsEachValueWhole() async throws {
+        let values: [(key: String, value: [UInt8], flags: UInt32)] = [
+            ("long-value-key", Array(repeating: UInt8(ascii: "x"), count: 5000), 1),
+            ("s", bytes("ab"), 2),
+            ("empty", [], 3),
+            (String(repeating: "k", count: 200), Array((0..<255).map { UInt8($0) }), 4),
+        ]
+        for item in values { try await client.set(item.key, value: item.value, flags: item.flags) }
+        let items = try await client.getMultiple(values.map(\.key) + ["absent"])
+        #expect(items.count == values.count)
+        for item in values {
+            #expect(items[item.key]?.value == item.value)
+            #expect(items[item.key]?.flags == item.flags)
+        }
+        await client.shutdown()
+    }
+
     @Test func deleteAndTouch() async throws {
         try await client.set("d", value: bytes("x"))
         #expect(try await client.delete("d"))
