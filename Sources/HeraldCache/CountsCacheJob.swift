@@ -14,60 +14,82 @@ struct CountsCacheJob {
         var conflicts: Int
     }
 
+    /// One user's part of a job: its keys, the epoch read, and the counter keys to answer from.
+    private struct UserSlot {
+        var keys: CountsCacheKeys
+        var read = false
+        var guess: CounterKeys?
+        var epoch: String?
+        var counters: CounterKeys?
+    }
+
     func run(_ work: [CountsCacheWork], in session: MemcachedSession) throws(MemcachedError) -> Outcome {
-        var keysByUser: [String: CountsCacheKeys] = [:]
+        var slotOfUser: [String: Int] = [:]
+        var slots: [UserSlot] = []
         var deltas: [CountsDelta] = []
+        func note(_ keys: CountsCacheKeys, read: Bool) {
+            if let index = slotOfUser[keys.user] {
+                slots[index].keys = keys
+                slots[index].read = slots[index].read || read
+            } else {
+                slotOfUser[keys.user] = slots.count
+                slots.append(UserSlot(keys: keys, read: read))
+            }
+        }
         for item in work {
             switch item {
             case .read(let keys), .peek(let keys):
-                keysByUser[keys.user] = keys
+                note(keys, read: true)
             case .apply(let pairs):
                 for pair in pairs {
-                    keysByUser[pair.keys.user] = pair.keys
+                    note(pair.keys, read: false)
                     deltas.append(pair.delta)
                 }
             }
         }
         // Every epoch key is read after the commits of all deltas in this job.
-        let guesses = deltas.isEmpty ? known.epochs(for: keysByUser.values.lazy.map(\.epoch)) : [:]
-        var firstKeys: [String] = []
-        firstKeys.reserveCapacity(keysByUser.count + 3 * guesses.count)
-        for keys in keysByUser.values {
-            firstKeys.append(keys.epoch)
-            if let guess = guesses[keys.epoch] {
-                firstKeys += [keys.unread(guess), keys.unseen(guess), keys.seq(guess)]
+        if deltas.isEmpty {
+            let guesses = known.epochs(for: slots.map(\.keys.epoch))
+            for index in slots.indices {
+                slots[index].guess = guesses[slots[index].keys.epoch].map { slots[index].keys.counters($0) }
             }
         }
-        let firstItems = try session.getMultiple(firstKeys)
-        var epochs: [String: String] = [:]
+        var firstKeys: [String] = []
+        firstKeys.reserveCapacity(4 * slots.count)
+        for slot in slots {
+            firstKeys.append(slot.keys.epoch)
+            if let guess = slot.guess { firstKeys += guess.all }
+        }
+        var counters = try session.getMultiple(firstKeys)
         var seen: [String: String?] = [:]
-        var guessedRight: Set<String> = []
-        for (user, keys) in keysByUser {
-            let epoch = firstItems[keys.epoch]?.string
-            seen[keys.epoch] = epoch
-            guard let epoch else { continue }
-            epochs[user] = epoch
-            if guesses[keys.epoch] == epoch { guessedRight.insert(user) }
+        for index in slots.indices {
+            let epochKey = slots[index].keys.epoch
+            let epoch = counters[epochKey]?.string
+            seen[epochKey] = epoch
+            slots[index].epoch = epoch
+            if let guess = slots[index].guess, guess.epoch == epoch { slots[index].counters = guess }
         }
 
         var conflicts = 0
         for delta in CountsDelta.coalesced(deltas) {
-            guard let keys = keysByUser[delta.user], let epoch = epochs[delta.user] else { continue }
+            guard let index = slotOfUser[delta.user], let epoch = slots[index].epoch else { continue }
+            let keys = slots[index].keys
             if try !session.apply(delta, keys, epoch: epoch) {
                 try session.delete(keys.epoch)
-                epochs[delta.user] = nil
+                slots[index].epoch = nil
                 seen[keys.epoch] = .some(nil)
                 conflicts += 1
             }
         }
 
         var counterKeys: [String] = []
-        for case let keys? in work.lazy.map(\.readKeys) where !guessedRight.contains(keys.user) {
-            if let epoch = epochs[keys.user] {
-                counterKeys += [keys.unread(epoch), keys.unseen(epoch), keys.seq(epoch)]
+        for index in slots.indices where slots[index].read && slots[index].counters == nil {
+            if let epoch = slots[index].epoch {
+                let keys = slots[index].keys.counters(epoch)
+                slots[index].counters = keys
+                counterKeys += keys.all
             }
         }
-        var counters = firstItems
         if !counterKeys.isEmpty { counters.merge(try session.getMultiple(counterKeys)) { _, second in second } }
         var freshEpochs: [String: String] = [:]
         var answers: [CountsCacheAnswer] = []
@@ -77,8 +99,9 @@ struct CountsCacheJob {
                 answers.append(.applied)
                 continue
             }
-            if let epoch = epochs[keys.user], let unread = counters[keys.unread(epoch)]?.counter,
-                let unseen = counters[keys.unseen(epoch)]?.counter, let seq = counters[keys.seq(epoch)]?.counter
+            let slot = slots[slotOfUser[keys.user]!]
+            if slot.epoch != nil, let names = slot.counters, let unread = counters[names.unread]?.counter,
+                let unseen = counters[names.unseen]?.counter, let seq = counters[names.seq]?.counter
             {
                 answers.append(
                     .hit(Counts(user: keys.user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq))))

@@ -7,9 +7,22 @@
 struct CountsCacheKeys {
     let base: String
     let user: String
+    /// The epoch key, built once: a job looks it up several times.
+    let epoch: String
 
-    var epoch: String { "\(base):\(user):e" }
+    init(base: String, user: String) {
+        self.base = base
+        self.user = user
+        epoch = "\(base):\(user):e"
+    }
+
     func unread(_ epoch: String) -> String { "\(base):\(user):\(epoch):u" }
     func unseen(_ epoch: String) -> String { "\(base):\(user):\(epoch):s" }
     func seq(_ epoch: String) -> String { "\(base):\(user):\(epoch):q" }
+
+    /// The three counter keys under `epoch`.
+    func counters(_ epoch: String) -> CounterKeys {
+        let prefix = "\(base):\(user):\(epoch):"
+        return CounterKeys(epoch: epoch, unread: prefix + "u", unseen: prefix + "s", seq: prefix + "q")
+    }
 }
