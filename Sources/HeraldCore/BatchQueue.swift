@@ -1,25 +1,34 @@
-import Synchronization
+public import Synchronization
 
 /// Items waiting for one drain at a time, which takes them in batches: the queue under the group
 /// commit and under the counts-cache jobs. The owner starts a drain (on a thread of its own) when
 /// ``enqueue(_:)`` says none is scheduled, and the drain runs until the queue is empty.
+///
+/// Inlinable so that its users in other modules get it specialized for their item type rather
+/// than going through generic metadata on every batch.
 public final class BatchQueue<Item: Sendable>: Sendable {
-    private struct State {
-        var items: [Item] = []
+    @usableFromInline
+    struct State {
+        @usableFromInline var items: [Item] = []
         /// True while a drain is scheduled or running; the queue is empty whenever this is false.
-        var draining = false
+        @usableFromInline var draining = false
+
+        @usableFromInline init() {}
     }
 
-    private let state = Mutex(State())
-    private let maximumBatch: Int
+    @usableFromInline let state: Mutex<State>
+    @usableFromInline let maximumBatch: Int
 
     /// - Parameter maximumBatch: the most items one batch takes.
+    @inlinable
     public init(maximumBatch: Int) {
         precondition(maximumBatch >= 1, "maximumBatch must be at least 1")
+        state = Mutex(State())
         self.maximumBatch = maximumBatch
     }
 
     /// Adds `item`; true when no drain was scheduled or running, so the caller must start one.
+    @inlinable
     public func enqueue(_ item: Item) -> Bool {
         state.withLock { state in
             state.items.append(item)
@@ -29,7 +38,14 @@ public final class BatchQueue<Item: Sendable>: Sendable {
         }
     }
 
+    /// How many items wait (none of them taken by a drain yet).
+    @inlinable
+    public var count: Int {
+        state.withLock { $0.items.count }
+    }
+
     /// The drain: hands batches to `body`, in order, until the queue is empty.
+    @inlinable
     public func drain(_ body: ([Item]) -> Void) {
         while true {
             let batch = state.withLock { state in

@@ -20,4 +20,16 @@ struct BatchQueueTests {
         queue.drain { batches.append($0) }
         #expect(batches.last == [8])
     }
+
+    /// `count` is what waits for a drain, not what a running batch holds.
+    @Test func countIsWhatWaits() {
+        let queue = BatchQueue<Int>(maximumBatch: 2)
+        #expect(queue.count == 0)
+        for item in 0..<5 { _ = queue.enqueue(item) }
+        #expect(queue.count == 5)
+        var seen: [Int] = []
+        queue.drain { _ in seen.append(queue.count) }
+        #expect(seen == [3, 1, 0])
+        #expect(queue.count == 0)
+    }
 }
