@@ -17,11 +17,7 @@ enum BulkCreate {
     /// Creates `run` (every one with a server-made id) in the caller's transaction.
     static func insert(_ db: Database, _ run: ArraySlice<PreparedCreate>, now: Timestamp) throws -> [CreateOutcome] {
         for rows in chunks(of: run) {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
-                    VALUES \(placeholders(rows: rows.count, columns: 9))
-                    """)
+            let statement = try db.cachedStatement(sql: RowInserts.notification(rows: rows.count))
             var bindings = DirectBindings(statement)
             for create in rows { bindings.bindRow(of: create) }
             try bindings.execute(in: db)
@@ -40,7 +36,7 @@ enum BulkCreate {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO user_counter (user, unread, unseen, seq)
-                    VALUES \(placeholders(rows: rows.count, columns: 4))
+                    VALUES \(RowInserts.placeholders(rows: rows.count, columns: 4))
                     ON CONFLICT (user) DO UPDATE SET
                         unread = unread + excluded.unread, unseen = unseen + excluded.unseen,
                         seq = seq + excluded.seq
@@ -82,11 +78,7 @@ enum BulkCreate {
         }
 
         for rows in chunks(of: outcomes[...]) {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO event (user, seq, name, data, created_at)
-                    VALUES \(placeholders(rows: rows.count, columns: 5))
-                    """)
+            let statement = try db.cachedStatement(sql: RowInserts.event(rows: rows.count))
             var bindings = DirectBindings(statement)
             for case .created(let change) in rows { bindings.bindRow(of: change.event, at: now) }
             try bindings.execute(in: db)
@@ -98,11 +90,5 @@ enum BulkCreate {
         stride(from: elements.startIndex, to: elements.endIndex, by: rowsPerStatement).map { start in
             elements[start..<min(start + rowsPerStatement, elements.endIndex)]
         }
-    }
-
-    /// `(?, ?), (?, ?), …`: `rows` groups of `columns` placeholders.
-    private static func placeholders(rows: Int, columns: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        return Array(repeating: row, count: rows).joined(separator: ", ")
     }
 }

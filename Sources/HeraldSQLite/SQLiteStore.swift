@@ -105,12 +105,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 _ = try remove(db, existing, event: .expired, now: now)
             }
         }
-        var insert = DirectBindings(
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO notification (user, id, type, title, body, data, tags, created_at, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """))
+        var insert = DirectBindings(try db.cachedStatement(sql: RowInserts.oneNotification))
         insert.bindRow(of: prepared)
         try insert.execute(in: db)
         let (counts, delta) = try advance(db, user: notification.user, unread: 1, unseen: 1)
@@ -292,8 +287,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         _ db: Database, counts: Counts, name: EventName, data: String, now: Timestamp
     ) throws -> UserEvent {
         let event = UserEvent(user: counts.user, seq: counts.seq, name: name, data: data)
-        var insert = DirectBindings(
-            try db.cachedStatement(sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)"))
+        var insert = DirectBindings(try db.cachedStatement(sql: RowInserts.oneEvent))
         insert.bindRow(of: event, at: now)
         try insert.execute(in: db)
         return event
