@@ -53,8 +53,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CSQLiteWALBuffer",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
+        .target(
             name: "HeraldSQLite",
             dependencies: [
+                "CSQLiteWALBuffer",
                 "HeraldCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
