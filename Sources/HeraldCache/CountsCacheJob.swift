@@ -74,7 +74,7 @@ struct CountsCacheJob {
         for delta in CountsDelta.coalesced(deltas) {
             guard let index = slotOfUser[delta.user], let epoch = slots[index].epoch else { continue }
             let keys = slots[index].keys
-            if try !session.apply(delta, keys, epoch: epoch) {
+            if try !session.apply(delta, to: keys.counters(epoch)) {
                 try session.delete(keys.epoch)
                 slots[index].epoch = nil
                 seen[keys.epoch] = .some(nil)
@@ -123,20 +123,20 @@ struct CountsCacheJob {
 }
 
 extension MemcachedSession {
-    /// Applies one committed delta to the lineage `epoch` under the seq validator; false when the
-    /// lineage does not hold exactly the state before the delta (the caller invalidates it).
-    fileprivate func apply(_ delta: CountsDelta, _ keys: CountsCacheKeys, epoch: String) throws(MemcachedError) -> Bool
-    {
+    /// Applies one committed delta to the lineage whose counters are `counters` under the seq
+    /// validator; false when the lineage does not hold exactly the state before the delta (the
+    /// caller invalidates it).
+    fileprivate func apply(_ delta: CountsDelta, to counters: CounterKeys) throws(MemcachedError) -> Bool {
         let seq: UInt64?
         do {
-            seq = try increment(keys.seq(epoch), by: UInt32(clamping: delta.events))
+            seq = try increment(counters.seq, by: UInt32(clamping: delta.events))
         } catch  where error.code == .nonNumericValue {
             seq = nil
         }
-        guard let seq, seq == UInt64(delta.seqAfter), try adjust(keys.unread(epoch), by: delta.unread) else {
+        guard let seq, seq == UInt64(delta.seqAfter), try adjust(counters.unread, by: delta.unread) else {
             return false
         }
-        return try adjust(keys.unseen(epoch), by: delta.unseen)
+        return try adjust(counters.unseen, by: delta.unseen)
     }
 
     /// A signed change; false when the key is gone or not a number (the lineage is broken).

@@ -16,11 +16,7 @@ struct CountsCacheKeys {
         epoch = "\(base):\(user):e"
     }
 
-    func unread(_ epoch: String) -> String { "\(base):\(user):\(epoch):u" }
-    func unseen(_ epoch: String) -> String { "\(base):\(user):\(epoch):s" }
-    func seq(_ epoch: String) -> String { "\(base):\(user):\(epoch):q" }
-
-    /// The three counter keys under `epoch`.
+    /// The three counter keys under `epoch`, the one place their names are made.
     func counters(_ epoch: String) -> CounterKeys {
         let prefix = "\(base):\(user):\(epoch):"
         return CounterKeys(epoch: epoch, unread: prefix + "u", unseen: prefix + "s", seq: prefix + "q")

@@ -54,7 +54,7 @@ public final class MemcachedCountsCache: CountsCache {
                 let counts = try await load()  // strictly after the epoch was set
                 try await CacheMetrics.memcached(.countsFill) { () async throws(MemcachedError) in
                     try await client.withSession { session throws(MemcachedError) in
-                        try session.fill(keys, epoch: epoch, counts: counts, ttl: ttl)
+                        try session.fill(keys.counters(epoch), counts: counts, ttl: ttl)
                     }
                 }
                 CacheMetrics.fills.increment()
@@ -100,11 +100,9 @@ public final class MemcachedCountsCache: CountsCache {
 
 extension MemcachedSession {
     /// Adds the filled counters; seq last, so a writer's validator sees either nothing or all three.
-    fileprivate func fill(
-        _ keys: CountsCacheKeys, epoch: String, counts: Counts, ttl: MemcachedExpiration
-    ) throws(MemcachedError) {
-        try add(keys.unread(epoch), value: Array(String(counts.unread).utf8), expiration: ttl)
-        try add(keys.unseen(epoch), value: Array(String(counts.unseen).utf8), expiration: ttl)
-        try add(keys.seq(epoch), value: Array(String(counts.seq).utf8), expiration: ttl)
+    fileprivate func fill(_ counters: CounterKeys, counts: Counts, ttl: MemcachedExpiration) throws(MemcachedError) {
+        try add(counters.unread, value: Array(String(counts.unread).utf8), expiration: ttl)
+        try add(counters.unseen, value: Array(String(counts.unseen).utf8), expiration: ttl)
+        try add(counters.seq, value: Array(String(counts.seq).utf8), expiration: ttl)
     }
 }
