@@ -46,7 +46,6 @@ typedef struct BufferedFile {
     sqlite3_file base;
     sqlite3_io_methods methods;  // ours, at the version of the file below
     sqlite3_file *real;          // the default VFS's file, right after this struct
-    int isWAL;
     unsigned char *bytes;        // held writes, contiguous from `start`
     size_t length;
     size_t capacity;
@@ -245,11 +244,10 @@ static int layerOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *pFile, in
         file->base.pMethods = NULL;
         return rc;
     }
-    file->isWAL = (flags & SQLITE_OPEN_WAL) != 0;
     file->methods = layerMethods;
     // Offer exactly the versions of the file below (SQLite checks iVersion before newer calls).
     file->methods.iVersion = file->real->pMethods->iVersion < 3 ? file->real->pMethods->iVersion : 3;
-    if (file->isWAL) file->methods.xWrite = walWrite;
+    if (flags & SQLITE_OPEN_WAL) file->methods.xWrite = walWrite;
     file->base.pMethods = &file->methods;
     return rc;
 }
