@@ -129,7 +129,6 @@ struct APITests {
     @Test func authenticationAndUserIsolation() async throws {
         let harness = try await HTTPHarness()
         let u1 = try await harness.token("u1")
-        let expired = try await harness.token("u1", ttl: 1)
         try await harness.app.test(.router) { client in
             _ = try await client.post("/v1/notifications", json: #"{"user":"u1","id":"a","type":"t"}"#)
             _ = try await client.post("/v1/notifications", json: #"{"user":"u2","id":"secret","type":"t"}"#)
@@ -140,7 +139,11 @@ struct APITests {
             #expect(try await client.get("/v1/users/u1/counts", credential: "wrong").status == .unauthorized)
             #expect(try await client.get("/v1/users/u1/counts", credential: "second-key").status == .ok)
             #expect(try await client.get("/v1/users/u1/counts", credential: u1).status == .ok)
-            // Verified once, then remembered: still refused from the moment it expires.
+            // Verified once, then remembered: still refused from the moment it expires. Minted right
+            // before its first use: `exp` is in whole seconds, so a token minted with 2 s to live
+            // has at least 1 s left here (with 1 s and the requests above in between, a busy machine
+            // saw it expire before this first use), and at most 2 s once the sleep below has passed.
+            let expired = try await harness.token("u1", ttl: 2)
             #expect(try await client.get("/v1/users/u1/counts", credential: expired).status == .ok)
 
             let other = try await client.get("/v1/users/u2/notifications/secret", credential: u1)
