@@ -5,7 +5,9 @@
 #   cp .build/release/herald /tmp/herald-before   # then change, build, and:
 #   bench/compare.sh /tmp/herald-before .build/release/herald
 # Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches fanout";
-# fanout is 1,000 users at 1,000 creates/s; fanout5k, not in the default, at 5,000/s).
+# fanout is 1,000 users at 1,000 creates/s; fanout5k, not in the default, at 5,000/s; creates-cached,
+# not in the default, is creates for users whose counts were read first, so every create updates a
+# cached lineage, as for users with an inbox open).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -33,6 +35,11 @@ for round in $(seq "$ROUNDS"); do
                 batches) herald_batches "$name batches" ;;
                 fanout) herald_fanout 1000 1000 "$D" "r$round" "$name fanout-1k" ;;
                 fanout5k) herald_fanout 5000 1000 "$D" "r$round" "$name fanout-5k" ;;
+                creates-cached)
+                    "$BENCH" http --label fill --json-out /dev/null --duration 2 --connections 16 \
+                        --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \
+                        --channel-prefix w --header "Authorization: Bearer $KEY"
+                    herald_creates "$name creates-cached" ;;
                 *) echo "unknown load: $load" >&2; exit 2 ;;
             esac >/dev/null 2>&1
         done
