@@ -1,9 +1,6 @@
-/// A user's three counter keys under one epoch (see ``CountsCacheKeys``), built once per job.
+/// A user's counter key under one epoch (see ``CountsCacheKeys``), built once per job.
 struct CounterKeys {
     let epoch: String
-    let unread: String
-    let unseen: String
-    let seq: String
-
-    var all: [String] { [unread, unseen, seq] }
+    /// The user's counts packed in one counter (see ``PackedCounts``).
+    let counts: String
 }

@@ -55,10 +55,10 @@ struct CountsCacheJob {
             }
         }
         var firstKeys: [String] = []
-        firstKeys.reserveCapacity(4 * slots.count)
+        firstKeys.reserveCapacity(2 * slots.count)
         for slot in slots {
             firstKeys.append(slot.keys.epoch)
-            if let guess = slot.guess { firstKeys += guess.all }
+            if let guess = slot.guess { firstKeys.append(guess.counts) }
         }
         var counters = try session.getMultiple(firstKeys)
         var seen: [String: String?] = [:]
@@ -87,7 +87,7 @@ struct CountsCacheJob {
             if let epoch = slots[index].epoch {
                 let keys = slots[index].keys.counters(epoch)
                 slots[index].counters = keys
-                counterKeys += keys.all
+                counterKeys.append(keys.counts)
             }
         }
         if !counterKeys.isEmpty { counters.merge(try session.getMultiple(counterKeys)) { _, second in second } }
@@ -100,11 +100,10 @@ struct CountsCacheJob {
                 continue
             }
             let slot = slots[slotOfUser[keys.user]!]
-            if slot.epoch != nil, let names = slot.counters, let unread = counters[names.unread]?.counter,
-                let unseen = counters[names.unseen]?.counter, let seq = counters[names.seq]?.counter
+            if slot.epoch != nil, let names = slot.counters, let value = counters[names.counts]?.counter,
+                let counts = PackedCounts.counts(user: keys.user, value: value)
             {
-                answers.append(
-                    .hit(Counts(user: keys.user, unread: Int64(unread), unseen: Int64(unseen), seq: Int64(seq))))
+                answers.append(.hit(counts))
             } else if case .peek = item {
                 answers.append(.absent)
             } else if let epoch = freshEpochs[keys.user] {
@@ -123,29 +122,14 @@ struct CountsCacheJob {
 }
 
 extension MemcachedSession {
-    /// Applies one committed delta to the lineage whose counters are `counters` under the seq
-    /// validator; false when the lineage does not hold exactly the state before the delta (the
-    /// caller invalidates it).
+    /// Applies one committed delta to the lineage whose counter is `counters` with one `incr`; false
+    /// when the answer does not prove that the lineage held exactly the state before the delta
+    /// (missing, not a number, another state, a change too large: the caller invalidates it).
     fileprivate func apply(_ delta: CountsDelta, to counters: CounterKeys) throws(MemcachedError) -> Bool {
-        let seq: UInt64?
+        guard let offset = PackedCounts.offset(of: delta) else { return false }
         do {
-            seq = try increment(counters.seq, by: UInt32(clamping: delta.events))
-        } catch  where error.code == .nonNumericValue {
-            seq = nil
-        }
-        guard let seq, seq == UInt64(delta.seqAfter), try adjust(counters.unread, by: delta.unread) else {
-            return false
-        }
-        return try adjust(counters.unseen, by: delta.unseen)
-    }
-
-    /// A signed change; false when the key is gone or not a number (the lineage is broken).
-    private func adjust(_ key: String, by change: Int64) throws(MemcachedError) -> Bool {
-        guard change != 0 else { return true }
-        do {
-            return change > 0
-                ? try increment(key, by: UInt32(clamping: change)) != nil
-                : try decrement(key, by: UInt32(clamping: -change)) != nil
+            guard let answer = try increment(counters.counts, wrappingBy: offset) else { return false }
+            return PackedCounts.proves(answer, applied: delta)
         } catch  where error.code == .nonNumericValue {
             return false
         }

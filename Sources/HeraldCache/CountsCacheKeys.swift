@@ -1,9 +1,7 @@
 /// The memcached keys of one user's counts (schema in the README):
 ///
 /// - `{prefix}:{generation}:{user}:e` — the user's current counts epoch (random hex)
-/// - `{prefix}:{generation}:{user}:{epoch}:u` — unread count
-/// - `{prefix}:{generation}:{user}:{epoch}:s` — unseen count
-/// - `{prefix}:{generation}:{user}:{epoch}:q` — seq, the validator
+/// - `{prefix}:{generation}:{user}:{epoch}:c` — unread, unseen and seq in one counter (``PackedCounts``)
 struct CountsCacheKeys {
     let base: String
     let user: String
@@ -16,9 +14,8 @@ struct CountsCacheKeys {
         epoch = "\(base):\(user):e"
     }
 
-    /// The three counter keys under `epoch`, the one place their names are made.
+    /// The counter key under `epoch`, the one place its name is made.
     func counters(_ epoch: String) -> CounterKeys {
-        let prefix = "\(base):\(user):\(epoch):"
-        return CounterKeys(epoch: epoch, unread: prefix + "u", unseen: prefix + "s", seq: prefix + "q")
+        CounterKeys(epoch: epoch, counts: "\(base):\(user):\(epoch):c")
     }
 }

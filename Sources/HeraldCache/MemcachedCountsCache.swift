@@ -1,17 +1,18 @@
 public import HeraldCore
 import Memcached
 
-/// Users' counts in memcached, kept exact with atomic incr/decr.
+/// Users' counts in memcached, kept exact with one atomic incr per change.
 ///
 /// **Why it never serves a stale count** (full argument in the README):
 /// 1. Fill: a reader that misses sets a fresh random *epoch* for the user, then reads the store,
-///    then `add`s unread, unseen and seq under that epoch (seq last). Counter keys of an epoch are
-///    created only by that fill, so a fill never overwrites anything.
-/// 2. Apply: after commit a writer reads the epoch, then increments the epoch's seq by its number
-///    of events. Only if the result equals the seq it committed (so the cached lineage reflected
-///    exactly the state before its change) does it incr/decr unread and unseen. Any other outcome
-///    (missing key, a fill that already included its change, a racing writer) deletes the epoch
-///    key, so the next read fills afresh. No delta is ever applied twice or lost.
+///    then `add`s the counts under that epoch, all three packed in one counter (``PackedCounts``).
+///    The counter of an epoch is created only by that fill, so a fill never overwrites anything.
+/// 2. Apply: after commit a writer reads the epoch, then adds its change of all three counts to the
+///    epoch's counter in one `incr`. The answer is the whole new state: only if its seq is the seq
+///    the writer committed, with no count out of range, did the cached lineage hold exactly the
+///    state before the change (and it now holds the state after). Any other outcome (missing key, a
+///    fill that already included the change, a racing writer) deletes the epoch key, so the next
+///    read fills afresh. No delta is ever applied twice or lost.
 /// 3. Batching: the reads and applies of concurrent requests run as one job (``CountsCacheJob``):
 ///    every epoch in it is read after all its deltas committed, applies run per user in seq order
 ///    (runs of consecutive deltas joined), and reads see the epochs the applies left.
@@ -99,10 +100,9 @@ public final class MemcachedCountsCache: CountsCache {
 }
 
 extension MemcachedSession {
-    /// Adds the filled counters; seq last, so a writer's validator sees either nothing or all three.
+    /// Adds the filled counter (all three counts at once); a state that does not fit is not cached.
     fileprivate func fill(_ counters: CounterKeys, counts: Counts, ttl: MemcachedExpiration) throws(MemcachedError) {
-        try add(counters.unread, value: Array(String(counts.unread).utf8), expiration: ttl)
-        try add(counters.unseen, value: Array(String(counts.unseen).utf8), expiration: ttl)
-        try add(counters.seq, value: Array(String(counts.seq).utf8), expiration: ttl)
+        guard let value = PackedCounts.value(of: counts) else { return }
+        try add(counters.counts, value: Array(String(value).utf8), expiration: ttl)
     }
 }

@@ -217,6 +217,19 @@ struct MemcachedConnection {
         }
     }
 
+    /// incr by a 64-bit offset (memcached adds modulo 2^64): nil when the key does not exist.
+    func increment(_ key: String, wrappingBy offset: UInt64) throws(MemcachedError) -> UInt64? {
+        try Self.validate(key)
+        var value: UInt64 = 0
+        let length = key.utf8.count
+        let rc = memcached_increment_by_key(handle, key, length, key, length, offset, &value)
+        switch rc {
+        case MEMCACHED_SUCCESS: return value
+        case MEMCACHED_NOTFOUND: return nil
+        default: throw adjustError(rc)
+        }
+    }
+
     /// incr/decr that stores `initial` (without applying the delta) when the key is missing.
     func adjust(
         _ key: String,

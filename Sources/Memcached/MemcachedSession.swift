@@ -48,6 +48,12 @@ public struct MemcachedSession {
         try connection.adjust(key, by: delta, increment: true)
     }
 
+    /// Adds a 64-bit offset to a counter modulo 2^64 (so a large offset subtracts); nil when the key
+    /// is missing. One counter can thus hold several packed fields changed by one atomic `incr`.
+    public func increment(_ key: String, wrappingBy offset: UInt64) throws(MemcachedError) -> UInt64? {
+        try connection.increment(key, wrappingBy: offset)
+    }
+
     /// Subtracts from a counter (stopping at 0); nil when the key is missing.
     public func decrement(_ key: String, by delta: UInt32 = 1) throws(MemcachedError) -> UInt64? {
         try connection.adjust(key, by: delta, increment: false)

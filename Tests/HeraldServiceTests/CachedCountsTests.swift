@@ -44,9 +44,9 @@ struct CachedCountsTests {
         let epochKey = harness.keyOfEpoch(user: "u1")
         let base = String(epochKey.dropLast(2))
         try await harness.client.set(epochKey, value: Array("beef".utf8))
-        for (suffix, value) in [("u", "7"), ("s", "8"), ("q", "9")] {
-            try await harness.client.set("\(base):beef:\(suffix)", value: Array(value.utf8))
-        }
+        // unread 7, unseen 8 and seq 9 packed in one counter: seq << 36 | unread << 18 | unseen
+        let packed = UInt64(9) << 36 | UInt64(7) << 18 | UInt64(8)
+        try await harness.client.set("\(base):beef:c", value: Array(String(packed).utf8))
         #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
         #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
         try await harness.client.delete(epochKey)
@@ -54,8 +54,37 @@ struct CachedCountsTests {
         let reloaded = try await harness.service.counts(user: "u1")
         #expect(reloaded == filled)
         try await harness.client.set(epochKey, value: Array("beef".utf8))  // back to an old lineage
-        try await harness.client.delete("\(base):beef:q")
+        try await harness.client.delete("\(base):beef:c")
         #expect(await cached(harness, "u1") == nil)
+        await harness.shutdown()
+    }
+
+    /// Counts too large for the packed counter are served by the store, exactly, and never cached; a
+    /// cached lineage that a change would push past the limit is dropped rather than wrapped.
+    @Test func countsBeyondThePackedLimitsComeFromTheStore() async throws {
+        let harness = try await ServiceHarness()
+        let loads = LockedBox(0)
+        let huge = Counts(user: "big", unread: 200_000, unseen: 150_000, seq: 400_000)
+        for _ in 0..<2 {
+            let answer = try await harness.cache.counts(user: "big") {
+                loads.value += 1
+                return huge
+            }
+            #expect(answer == huge)
+        }
+        #expect(loads.value == 2)
+        #expect(await cached(harness, "big") == nil)
+
+        let limit: Int64 = 131_071
+        let full = Counts(user: "full", unread: limit, unseen: 10, seq: 20)
+        _ = try await harness.cache.counts(user: "full") { full }
+        #expect(await cached(harness, "full") == full)
+        let past = CountsDelta(user: "full", unread: 1, unseen: 1, events: 1, seqAfter: 21)
+        await harness.cache.apply([past])
+        #expect(await cached(harness, "full") == nil)
+        let after = Counts(user: "full", unread: limit + 1, unseen: 11, seq: 21)
+        #expect(try await harness.cache.counts(user: "full") { after } == after)
+        #expect(await cached(harness, "full") == nil)
         await harness.shutdown()
     }
 

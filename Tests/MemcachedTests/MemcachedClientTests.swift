@@ -108,11 +108,12 @@ struct MemcachedClientTests {
     }
 
     @Test func itemsExpireAfterTheirTTL() async throws {
-        // memcached's clock ticks once a second, so a 1-second TTL can end right after the set (a CI
-        // run read it back as missing); 2 seconds always leaves at least one.
-        try await client.set("ttl", value: bytes("x"), expiration: .seconds(2))
+        // memcached's clock ticks once a second, and on a busy machine (the whole suite starting its
+        // servers at once) a tick can come late and then catch up by two: a 2-second TTL was read
+        // back as missing right after the set. 4 seconds leaves room for that.
+        try await client.set("ttl", value: bytes("x"), expiration: .seconds(4))
         #expect(try await client.get("ttl") != nil)
-        try await Task.sleep(for: .milliseconds(3100))
+        try await Task.sleep(for: .milliseconds(5100))
         #expect(try await client.get("ttl") == nil)
         await client.shutdown()
     }
@@ -128,6 +129,28 @@ struct MemcachedClientTests {
         #expect(try await client.get("n")?.counter == 0)
         #expect(try await client.decrement("m", by: 1, initial: 3, expiration: .seconds(60)) == 3)
         #expect(try await client.decrement("m", by: 1, initial: 3) == 2)
+        await client.shutdown()
+    }
+
+    /// A 64-bit offset adds modulo 2^64, so one incr can raise some packed fields and lower others.
+    @Test func wrappingIncrementAddsModulo2To64() async throws {
+        let answers: [UInt64?] = try await client.withSession { session throws(MemcachedError) in
+            let missing = try session.increment("w", wrappingBy: 1)
+            try session.set("w", value: Array("10".utf8))
+            let lowered = try session.increment("w", wrappingBy: UInt64.max - 2)  // 10 - 3
+            let raised = try session.increment("w", wrappingBy: 1 << 40)
+            try session.set("big", value: Array(String(UInt64.max).utf8))
+            let wrapped = try session.increment("big", wrappingBy: 2)
+            return [missing, lowered, raised, wrapped]
+        }
+        #expect(answers == [nil, 7, (1 << 40) + 7, 1])
+        try await client.set("text", value: bytes("lease"))
+        await #expect(throws: MemcachedError.self) {
+            _ = try await client.withSession { session throws(MemcachedError) in
+                try session.increment("text", wrappingBy: 1)
+            }
+        }
+        #expect(try await client.get("w")?.counter == (1 << 40) + 7)
         await client.shutdown()
     }
 
