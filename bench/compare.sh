@@ -7,7 +7,8 @@
 # Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches fanout";
 # fanout is 1,000 users at 1,000 creates/s; fanout5k, not in the default, at 5,000/s; creates-cached,
 # not in the default, is creates for users whose counts were read first, so every create updates a
-# cached lineage, as for users with an inbox open).
+# cached lineage, as for users with an inbox open; changes, not in the default, marks notifications
+# read one by one, each a real change, after creating them with ids of the form {seq}).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -40,6 +41,15 @@ for round in $(seq "$ROUNDS"); do
                         --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \
                         --channel-prefix w --header "Authorization: Bearer $KEY"
                     herald_creates "$name creates-cached" ;;
+                changes)
+                    "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
+                        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
+                        --connections 32 --body '{"user":"m{channel}","id":"{seq}","type":"bench"}' \
+                        --channels 1000 --channel-prefix m
+                    "$BENCH" http --label "$name changes" --server-pids "$HERALD_PID" --json-out "$OUT" \
+                        --duration "$D" --method POST --header "Authorization: Bearer $KEY" --connections 32 \
+                        --url 'http://127.0.0.1:8080/v1/users/m{channel}/notifications/{seq}/read' \
+                        --channels 1000 --channel-prefix m ;;
                 *) echo "unknown load: $load" >&2; exit 2 ;;
             esac >/dev/null 2>&1
         done

@@ -42,7 +42,12 @@ final class HTTPConnection: Sendable {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "Host", value: host)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
-        if let body { head.headers.add(name: "Content-Length", value: String(body.readableBytes)) }
+        if let body {
+            head.headers.add(name: "Content-Length", value: String(body.readableBytes))
+        } else if method == .POST || method == .PUT || method == .PATCH {
+            // As browsers send a POST without a body; NIO's encoder would otherwise make it chunked.
+            head.headers.add(name: "Content-Length", value: "0")
+        }
         let promise = channel.eventLoop.makePromise(of: UInt.self)
         pending.push(promise)
         channel.write(HTTPClientRequestPart.head(head), promise: nil)

@@ -89,18 +89,18 @@ public final class MemcachedNotificationCache: NotificationCache {
         case contended
     }
 
-    public func invalidate(user: String, ids: [String]) async {
-        guard !ids.isEmpty, let keys = keys(for: user) else { return }
+    public func invalidate(user: String, ids: [String], completion: @escaping @Sendable () -> Void) {
+        guard !ids.isEmpty, let keys = keys(for: user) else { return completion() }
         let ttlSeconds = self.ttlSeconds
-        do {
-            try await CacheMetrics.memcached(.notificationInvalidate) { () async throws(MemcachedError) in
-                try await client.withSession { session throws(MemcachedError) in
-                    guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
-                    for id in ids { try session.delete(keys.entry(epoch, id: id)) }
-                }
+        let health = self.health
+        client.withSession { session throws(MemcachedError) in
+            try CacheMetrics.memcached(.notificationInvalidate) { () throws(MemcachedError) in
+                guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
+                for id in ids { try session.delete(keys.entry(epoch, id: id)) }
             }
-        } catch {
-            health.markDown(error)
+        } completion: { result in
+            if case .failure(let error) = result { health.markDown(error) }
+            completion()
         }
     }
 

@@ -51,11 +51,10 @@ public final class HeraldService: Sendable {
         guard !drafts.isEmpty else { return completion(.success([])) }
         let start = ContinuousClock.now
         store.create(drafts, defaultTTLSeconds: configuration.defaultTTLSeconds, now: .now()) { result in
-            ServiceMetrics.StoreOperation.create.timer.recordNanoseconds(start.nanosecondsElapsed)
             let outcomes: [CreateOutcome]
-            switch result {
+            switch self.stored(.create, since: start, result) {
             case .success(let value): outcomes = value
-            case .failure(let error): return completion(.failure(self.storeFailure(error)))
+            case .failure(let error): return completion(.failure(error))
             }
             var events: [UserEvent] = []
             var deltas: [CountsDelta] = []
@@ -73,12 +72,32 @@ public final class HeraldService: Sendable {
 
     /// Reads, unreads, archives or unarchives one notification.
     public func change(_ change: StateChange, user: String, id: String) async throws(HeraldError) -> ChangeOutcome {
-        let outcome = try await storeCall(.change) { try await store.change(change, user: user, id: id, now: .now()) }
-        if case .changed(let result) = outcome {
-            await committed(
-                events: [result.event], deltas: [result.delta], touched: [.notification(user: user, id: id)])
+        try await withCheckedContinuation { continuation in
+            self.change(change, user: user, id: id) { continuation.resume(returning: $0) }
+        }.get()
+    }
+
+    /// Reads, unreads, archives or unarchives one notification, then publishes, applies the counts
+    /// and drops the notification's cached entry as the async form does; `completion` runs on a
+    /// store or cache thread after all that and must only hand the result on. For callers on an
+    /// event loop, which must not wait on a task.
+    public func change(
+        _ change: StateChange, user: String, id: String,
+        completion: @escaping @Sendable (Result<ChangeOutcome, HeraldError>) -> Void
+    ) {
+        let start = ContinuousClock.now
+        store.change(change, user: user, id: id, now: .now()) { result in
+            let outcome: ChangeOutcome
+            switch self.stored(.change, since: start, result) {
+            case .success(let value): outcome = value
+            case .failure(let error): return completion(.failure(error))
+            }
+            guard case .changed(let changed) = outcome else { return completion(.success(outcome)) }
+            self.committed(events: [changed.event], deltas: [changed.delta]) {
+                guard let notificationCache = self.notificationCache else { return completion(.success(outcome)) }
+                notificationCache.invalidate(user: user, ids: [id]) { completion(.success(outcome)) }
+            }
         }
-        return outcome
     }
 
     /// Deletes one notification; nil when unknown.
@@ -252,6 +271,15 @@ public final class HeraldService: Sendable {
         } catch {
             throw storeFailure(error)
         }
+    }
+
+    /// A store call's result, handed back through a completion, as callers see it: timed under
+    /// `operation` (from `start`), a failure as ``storeFailure(_:)`` makes it.
+    private func stored<T>(
+        _ operation: ServiceMetrics.StoreOperation, since start: ContinuousClock.Instant, _ result: Result<T, any Error>
+    ) -> Result<T, HeraldError> {
+        operation.timer.recordNanoseconds(start.nanosecondsElapsed)
+        return result.mapError { storeFailure($0) }
     }
 
     /// A store call's error as callers see it: the store's own ``HeraldError``s as they are,

@@ -5,8 +5,18 @@ public protocol NotificationCache: Sendable {
     func notification(
         user: String, id: String, now: Timestamp, load: @Sendable () async throws -> Notification?
     ) async throws -> Notification?
-    /// Drops cached entries of these notifications after a committed change.
-    func invalidate(user: String, ids: [String]) async
+    /// Drops cached entries of these notifications after a committed change; `completion` runs on
+    /// a cache thread once they are gone (or the cache is marked down) and must only hand on.
+    func invalidate(user: String, ids: [String], completion: @escaping @Sendable () -> Void)
     /// Drops every cached entry of the user after a committed bulk change.
     func invalidateAll(user: String) async
+}
+
+extension NotificationCache {
+    /// Drops cached entries of these notifications after a committed change.
+    public func invalidate(user: String, ids: [String]) async {
+        await withCheckedContinuation { continuation in
+            invalidate(user: user, ids: ids) { continuation.resume() }
+        }
+    }
 }

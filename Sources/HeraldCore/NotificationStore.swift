@@ -10,8 +10,11 @@ public protocol NotificationStore: Sendable {
     func create(
         _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp,
         completion: @escaping @Sendable (Result<[CreateOutcome], any Error>) -> Void)
-    /// Applies a state change to one notification.
-    func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome
+    /// Applies a state change to one notification. `completion` runs on a thread of the store's own
+    /// once the transaction committed (or failed) and must only hand the result on.
+    func change(
+        _ change: StateChange, user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (Result<ChangeOutcome, any Error>) -> Void)
     /// Deletes one notification; nil when it does not exist (or has expired).
     func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome?
     /// Marks every unread notification of the user read (optionally only one type or tag).
@@ -108,6 +111,13 @@ public struct BulkOutcome: Sendable, Hashable {
 }
 
 extension NotificationStore {
+    /// Applies a state change to one notification.
+    public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            self.change(change, user: user, id: id, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
     /// Creates notifications in one transaction; each draft is independent of the others.
     public func create(
         _ drafts: [NotificationDraft], defaultTTLSeconds: Int64, now: Timestamp

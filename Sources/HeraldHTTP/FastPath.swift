@@ -7,15 +7,17 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// Answers the two hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
-/// when the counts cache holds the answer, and a single `POST /v1/notifications` — and passes
-/// every other request to Hummingbird unchanged.
+/// Answers the hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
+/// when the counts cache holds the answer, a single `POST /v1/notifications`, and a state change
+/// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}` — and passes every
+/// other request to Hummingbird unchanged.
 ///
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the event
 /// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``), and a
-/// create from the event loop to the SQLite writer, on to a memcached worker for the counts cache,
-/// and back (``HeraldService/create(_:completion:)``). The handler sits right after NIO's HTTP/1
+/// create or a state change from the event loop to the SQLite writer, on to a memcached worker for
+/// the caches, and back (``HeraldService/create(_:completion:)``,
+/// ``HeraldService/change(_:user:id:completion:)``). The handler sits right after NIO's HTTP/1
 /// codec, before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``),
 /// so the requests it answers skip that conversion both ways too.
 ///
@@ -29,7 +31,10 @@ import NIOHTTPTypesHTTP1
 /// - a create: a `POST` of exactly that path by an API key, with a `Content-Length` body of at most
 ///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
 ///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
-///   (201, 200 replay, 409 conflict, a store failure) is answered here.
+///   (201, 200 replay, 409 conflict, a store failure) is answered here;
+/// - a state change: a `POST` of exactly such a path with valid user and notification ids, no
+///   body (no `Content-Length` but `0`), by a caller allowed to change that user's notifications.
+///   Every outcome (200 changed or already so, 404 unknown, a store failure) is answered here.
 ///
 /// Responses carry what Hummingbird's would: the same status, body, `Content-Type`, `X-Request-Id`
 /// (Hummingbird's own id sequence), `Date` and `Server`, and they are counted in
@@ -61,10 +66,16 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// `herald_http_fast_answers_total`: the requests answered here.
     static let answers = Counter(label: "herald_http_fast_answers_total")
 
+    /// The route template metrics use for a state change.
+    static func changeRoute(_ change: StateChange) -> String {
+        "/v1/users/{user}/notifications/{id}/\(change.rawValue)"
+    }
+
     /// A request this handler takes.
     private enum Route {
         case counts(user: String)
         case create
+        case change(StateChange, user: String, id: String)
     }
 
     /// What the work for a taken request came back with.
@@ -72,6 +83,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         /// Nil: the cache cannot answer, Hummingbird will.
         case counts(Counts?)
         case create(Result<CreateOutcome, HeraldError>)
+        case change(StateChange, Result<ChangeOutcome, HeraldError>)
     }
 
     private enum State {
@@ -157,6 +169,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (.reading(let head, .counts(let user), .none, let start), .end(.none)):
             state = .answering(head, start: start)
             lookUp(user, context: context)
+        case (.reading(let head, .change(let change, let user, let id), .none, let start), .end(.none)):
+            state = .answering(head, start: start)
+            apply(change, user: user, id: id, context: context)
         case (.reading(let head, .create, let body?, let start), .end(.none)):
             guard let input = try? JSONIO.decode(NotificationInput.self, from: body) else {
                 // Hummingbird reads it again and answers with the error.
@@ -196,7 +211,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         else { return nil }
         switch head.method {
         case .GET: return countsRoute(head)
-        case .POST: return createRoute(head)
+        case .POST: return createRoute(head) ?? changeRoute(head)
         default: return nil
         }
     }
@@ -228,6 +243,26 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return .create
     }
 
+    private func changeRoute(_ head: HTTPRequestHead) -> Route? {
+        let length = head.headers["content-length"]
+        guard head.uri.hasPrefix("/v1/users/"), length.isEmpty || length == ["0"],
+            !head.headers.contains(name: "expect")
+        else { return nil }
+        let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[1].elementsEqual("notifications".utf8),
+            let change = StateChange(rawValue: String(Substring(parts[3]))),
+            Identifier.isValid(Substring(parts[0])), Identifier.isValid(Substring(parts[2])),
+            let principal = knownPrincipal(head)
+        else { return nil }
+        let user = String(Substring(parts[0]))
+        do {
+            try principal.authorize(user: user)
+        } catch {
+            return nil
+        }
+        return .change(change, user: user, id: String(Substring(parts[2])))
+    }
+
     /// The caller, when its one `Authorization: Bearer` credential is known without verifying a signature.
     private func knownPrincipal(_ head: HTTPRequestHead) -> Principal? {
         let authorization = head.headers["authorization"]
@@ -247,6 +282,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func create(_ draft: NotificationDraft, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
         settings.service.create([draft]) { result in answer(.create(result.map { $0[0] })) }
+    }
+
+    private func apply(_ change: StateChange, user: String, id: String, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        settings.service.change(change, user: user, id: id) { result in answer(.change(change, result)) }
     }
 
     /// Hands an outcome from a worker thread back to this handler on its event loop.
@@ -280,6 +320,14 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 respond(status, body, route: Self.createRoute, start: start, context: context)
             } catch {
                 respond(error, route: Self.createRoute, start: start, context: context)
+            }
+        case .change(let change, let result):
+            do throws(HeraldError) {
+                respond(
+                    .ok, try HeraldRoutes.answer(to: result.get()), route: Self.changeRoute(change), start: start,
+                    context: context)
+            } catch {
+                respond(error, route: Self.changeRoute(change), start: start, context: context)
             }
         }
         while !held.isEmpty, !isAnswering {

@@ -115,28 +115,32 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return .created(NotificationChange(notification: notification, counts: counts, event: event, delta: delta))
     }
 
-    public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
-        try await committer.write { db in
-            guard let existing = try Self.fetchLive(db, user: user, id: id, now: now) else { return .notFound }
-            let before = existing.notification
-            guard let after = change.apply(to: before, at: now) else {
-                return .unchanged(before, try Self.counts(db, user: user))
-            }
-            try db.run(
-                sql: "UPDATE notification SET read_at = ?, seen_at = ?, archived_at = ? WHERE pk = ?",
-                arguments: [
-                    after.readAt?.milliseconds, after.seenAt?.milliseconds, after.archivedAt?.milliseconds,
-                    existing.pk,
-                ])
-            let (counts, delta) = try Self.advance(
-                db, user: user,
-                unread: Self.flag(after.countsAsUnread) - Self.flag(before.countsAsUnread),
-                unseen: Self.flag(after.countsAsUnseen) - Self.flag(before.countsAsUnseen))
-            let event = try Self.append(
-                db, counts: counts, name: change.eventName,
-                data: EventPayload.changed(change, after, counts: counts), now: now)
-            return .changed(NotificationChange(notification: after, counts: counts, event: event, delta: delta))
-        }
+    public func change(
+        _ change: StateChange, user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (Result<ChangeOutcome, any Error>) -> Void
+    ) {
+        committer.write(
+            { db in
+                guard let existing = try Self.fetchLive(db, user: user, id: id, now: now) else { return .notFound }
+                let before = existing.notification
+                guard let after = change.apply(to: before, at: now) else {
+                    return .unchanged(before, try Self.counts(db, user: user))
+                }
+                try db.run(
+                    sql: "UPDATE notification SET read_at = ?, seen_at = ?, archived_at = ? WHERE pk = ?",
+                    arguments: [
+                        after.readAt?.milliseconds, after.seenAt?.milliseconds, after.archivedAt?.milliseconds,
+                        existing.pk,
+                    ])
+                let (counts, delta) = try Self.advance(
+                    db, user: user,
+                    unread: Self.flag(after.countsAsUnread) - Self.flag(before.countsAsUnread),
+                    unseen: Self.flag(after.countsAsUnseen) - Self.flag(before.countsAsUnseen))
+                let event = try Self.append(
+                    db, counts: counts, name: change.eventName,
+                    data: EventPayload.changed(change, after, counts: counts), now: now)
+                return .changed(NotificationChange(notification: after, counts: counts, event: event, delta: delta))
+            }, completion: completion)
     }
 
     public func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome? {

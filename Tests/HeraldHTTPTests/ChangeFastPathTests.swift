@@ -1,0 +1,171 @@
+import Foundation
+import HeraldCore
+import HeraldTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import HeraldHTTP
+
+/// State changes (`POST /v1/users/{user}/notifications/{id}/{change}`) answered on the event loop
+/// (`FastPath`): every outcome answered as Hummingbird answers it, each answer after the commit,
+/// the event's publication and the caches' update.
+@Suite(.timeLimit(.minutes(1)))
+struct ChangeFastPathTests {
+    private static let key = HTTPHarness.apiKey
+
+    private static func change(
+        _ user: String, _ id: String, _ change: String, credential: String = key, headers: String = "",
+        query: String = "", body: String = ""
+    ) -> String {
+        "POST /v1/users/\(user)/notifications/\(id)/\(change)\(query) HTTP/1.1\r\nHost: t\r\n"
+            + "Authorization: Bearer \(credential)\r\n\(headers)\r\n\(body)"
+    }
+
+    private static func get(_ path: String) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\r\n"
+    }
+
+    private static let close = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+
+    /// Changed (200), already so (200), unknown (404), a store failure (503), by the API key and by
+    /// a user token: the same statuses, header lines and bodies with and without the fast path, all
+    /// but the request id, the date and the timestamps the store sets.
+    @Test func everyOutcomeIsAnsweredAsHummingbirdAnswersIt() async throws {
+        var runs: [[String]] = []
+        for fast in [true, false] {
+            let harness = try await HTTPHarness(fastPath: fast)
+            let token = try await harness.token("fay")
+            for (id, type) in [("n1", "t"), ("b1", "boom")] {
+                _ = try await harness.services.service.create(
+                    ServiceHarness.draft(user: "fay", id: id, type: type, title: "hi"))
+            }
+            // A store failure on demand: SQLite aborts changes of this one notification.
+            try await harness.services.store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER fail_boom BEFORE UPDATE ON notification WHEN OLD.type = 'boom'
+                        BEGIN SELECT RAISE(ABORT, 'boom'); END
+                        """)
+            }
+            let responses = try await harness.app.test(.live) { client in
+                // The token is verified from here on, so the fast path knows it.
+                #expect(try await client.get("/v1/users/fay/counts", credential: token).status == .ok)
+                let before = harness.fastAnswers
+                let responses = try await RawHTTP.exchange(
+                    port: try #require(client.port),
+                    Self.change("fay", "n1", "read") + Self.change("fay", "n1", "read")
+                        + Self.change("fay", "n1", "unread", headers: "Content-Length: 0\r\n")
+                        + Self.change("fay", "n1", "archive", credential: token)
+                        + Self.change("fay", "n1", "unarchive") + Self.change("fay", "nope", "read")
+                        + Self.change("fay", "b1", "read") + Self.get("/v1/users/fay/counts") + Self.close)
+                if fast { #expect(harness.fastAnswers >= before + 7) }
+                return responses
+            }
+            #expect(responses.map(\.status) == [200, 200, 200, 200, 200, 404, 503, 200, 200])
+            runs.append(
+                responses.map { response in
+                    let headers = response.headers.filter { !$0.hasPrefix("X-Request-Id: ") && !$0.hasPrefix("Date: ") }
+                    let body = response.body.replacing(
+                        #/"(\w+_at)":"[^"]*"/#, with: { "\"\($0.output.1)\":\"…\"" })
+                    return "\(response.status)\n\(headers.joined(separator: "\n"))\n\(body)"
+                })
+            await harness.shutdown()
+        }
+        #expect(runs[0] == runs[1])
+        #expect(
+            runs[0][0].contains(#""read_at":"…""#) && runs[0][0].contains(#""unread":1,"unseen":1"#), "\(runs[0][0])")
+        #expect(runs[0][0].contains(#""counts":{"seq":3,"unread":1,"unseen":1,"user":"fay"}"#), "\(runs[0][0])")
+        #expect(runs[0][1].contains(#""counts":{"seq":3,"unread":1,"unseen":1,"user":"fay"}"#))
+        #expect(runs[0][2].contains(#""counts":{"seq":4,"unread":2,"unseen":1,"user":"fay"}"#))
+        #expect(runs[0][3].contains(#""archived_at":"…""#) && runs[0][3].contains(#""seq":5,"unread":1"#))
+        #expect(runs[0][5].contains(#""code":"not_found""#))
+        #expect(runs[0][6].contains(#""code":"unavailable""#) && !runs[0][6].contains("boom"))
+        #expect(runs[0][7].hasSuffix(#"{"seq":6,"unread":2,"unseen":1,"user":"fay"}"#), "\(runs[0][7])")
+    }
+
+    /// Each answer comes after the change is committed, published, in the counts cache and out of
+    /// the notification cache: reads sent right behind it on one connection (answered from the
+    /// caches) see it, and a subscriber gets every event, in order.
+    @Test func anAnswerFollowsTheCommitThePublicationAndTheCaches() async throws {
+        let harness = try await HTTPHarness()
+        let subscription = harness.services.broker.subscribe()
+        _ = try await harness.services.service.create(ServiceHarness.draft(user: "gil", id: "g", type: "t"))
+        try await harness.app.test(.live) { client in
+            // Both caches hold the user's state from here on.
+            #expect(try await client.get("/v1/users/gil/counts").status == .ok)
+            #expect(try await client.get("/v1/users/gil/notifications/g").status == .ok)
+            var counts: [String] = []
+            var notifications: [String] = []
+            for change in ["read", "unread", "read", "archive"] {
+                // On a connection of its own: the change and the counts read behind it are both
+                // answered on the event loop; the notification read goes on to Hummingbird.
+                let before = harness.fastAnswers
+                let responses = try await RawHTTP.exchange(
+                    port: try #require(client.port),
+                    Self.change("gil", "g", change) + Self.get("/v1/users/gil/counts")
+                        + Self.get("/v1/users/gil/notifications/g") + Self.close)
+                #expect(responses.map(\.status) == [200, 200, 200, 200])
+                #expect(harness.fastAnswers >= before + 2)
+                counts.append(responses[1].body)
+                notifications.append(responses[2].body)
+            }
+            #expect(
+                counts == [
+                    #"{"seq":2,"unread":0,"unseen":0,"user":"gil"}"#, #"{"seq":3,"unread":1,"unseen":0,"user":"gil"}"#,
+                    #"{"seq":4,"unread":0,"unseen":0,"user":"gil"}"#, #"{"seq":5,"unread":0,"unseen":0,"user":"gil"}"#,
+                ])
+            #expect(notifications[0].contains(#""read_at":""#))
+            #expect(notifications[1].contains(#""read_at":null"#))
+            #expect(notifications[2].contains(#""read_at":""#) && notifications[2].contains(#""archived_at":null"#))
+            #expect(notifications[3].contains(#""archived_at":""#))
+        }
+        var names: [String] = []
+        for await event in subscription where event.user == "gil" && event.seq > 1 {
+            names.append("\(event.seq) \(event.name.rawValue)")
+            if names.count == 4 { break }
+        }
+        #expect(
+            names == ["2 notification.read", "3 notification.unread", "4 notification.read", "5 notification.archived"])
+        await harness.shutdown()
+    }
+
+    /// Changes the fast path leaves to Hummingbird keep their answers: a body, a percent-encoded
+    /// id, a query, another user's token, an unknown change, a cross-origin request.
+    @Test func changesLeftToHummingbirdKeepTheirAnswers() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["https://app.example"])
+        let token = try await harness.token("hal")
+        let other = try await harness.token("ida")
+        _ = try await harness.services.service.create(ServiceHarness.draft(user: "hal", id: "h1", type: "t"))
+        let responses = try await harness.app.test(.live) { client in
+            // The tokens are verified from here on, so the fast path knows them.
+            #expect(try await client.get("/v1/users/hal/counts", credential: token).status == .ok)
+            #expect(try await client.get("/v1/users/ida/counts", credential: other).status == .ok)
+            let port = try #require(client.port)
+            let requests = [
+                Self.change("hal", "h1", "read", headers: "Content-Length: 2\r\n", body: "{}"),
+                Self.change("hal", "h%31", "unread"),
+                Self.change("hal", "h1", "read", query: "?x=1"),
+                Self.change("hal", "h1", "unread", credential: other),
+                Self.change("hal", "h1", "frob"),
+                Self.change("hal", "h1", "archive", headers: "Origin: https://app.example\r\n"),
+            ]
+            // Each on a connection of its own: behind a request Hummingbird answers, everything
+            // goes to Hummingbird anyway.
+            var responses: [RawHTTP.Response] = []
+            for request in requests {
+                let exchanged = try await RawHTTP.exchange(port: port, request + Self.close)
+                #expect(exchanged.count == 2)
+                responses += exchanged.prefix(1)
+            }
+            return responses
+        }
+        let statuses = responses.map(\.status)
+        #expect(statuses == [200, 200, 200, 403, 404, 200], "\(statuses)")
+        #expect(responses[1].body.contains(#""read_at":null"#))
+        #expect(responses[3].body.contains(#""code":"forbidden""#))
+        #expect(responses[5].headers.contains("Access-Control-Allow-Origin: https://app.example"))
+        #expect(responses[5].body.contains(#""seq":5"#))
+        await harness.shutdown()
+    }
+}
