@@ -11,6 +11,34 @@ enum RawHTTP {
         /// The header lines, in order.
         var headers: [String]
         var body: String
+
+        /// The response as two servers answering alike give it: status, header lines and body, all
+        /// but the request id, the date and the timestamps (`…_at`) the store sets.
+        var comparable: String {
+            let headers = headers.filter { !$0.hasPrefix("X-Request-Id: ") && !$0.hasPrefix("Date: ") }
+            let body = body.replacing(#/"(\w+_at)":"[^"]*"/#, with: { "\"\($0.output.1)\":\"…\"" })
+            return "\(status)\n\(headers.joined(separator: "\n"))\n\(body)"
+        }
+    }
+
+    /// A last request that makes the server close the connection once it answered.
+    static let closing = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+
+    /// A `GET` of `path` with a bearer credential.
+    static func get(_ path: String, credential: String = HTTPHarness.apiKey) -> String {
+        "GET \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(credential)\r\n\r\n"
+    }
+
+    /// Sends each request on a connection of its own (then ``closing``) and returns its answer:
+    /// behind a request Hummingbird answers, a connection's later requests all go there too.
+    static func answersAlone(port: Int, _ requests: [String]) async throws -> [Response] {
+        var answers: [Response] = []
+        for request in requests {
+            let exchanged = try await exchange(port: port, request + closing)
+            guard exchanged.count == 2 else { throw TestFailure("\(exchanged.count) responses to \(request)") }
+            answers.append(exchanged[0])
+        }
+        return answers
     }
 
     /// Sends `requests` in one write on a fresh connection and reads every response until the

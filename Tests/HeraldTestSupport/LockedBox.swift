@@ -8,4 +8,9 @@ public final class LockedBox<Value: Sendable>: Sendable {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }
+
+    /// Changes the value in place, atomically.
+    public func withLock<Result: Sendable>(_ body: (inout sending Value) -> Result) -> Result {
+        storage.withLock { body(&$0) }
+    }
 }
