@@ -8,7 +8,9 @@
 # fanout is 1,000 users at 1,000 creates/s; fanout5k, not in the default, at 5,000/s; creates-cached,
 # not in the default, is creates for users whose counts were read first, so every create updates a
 # cached lineage, as for users with an inbox open; changes, not in the default, marks notifications
-# read one by one, each a real change, after creating them with ids of the form {seq}).
+# read one by one, each a real change, after creating them with ids of the form {seq}; seen, not in
+# the default, is POST /v1/users/{user}/seen after those creates: once per user a change, then
+# nothing left to mark, as a bell opened again).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -41,14 +43,15 @@ for round in $(seq "$ROUNDS"); do
                         --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \
                         --channel-prefix w --header "Authorization: Bearer $KEY"
                     herald_creates "$name creates-cached" ;;
-                changes)
+                changes | seen)
                     "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
                         --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
                         --connections 32 --body '{"user":"m{channel}","id":"{seq}","type":"bench"}' \
                         --channels 1000 --channel-prefix m
-                    "$BENCH" http --label "$name changes" --server-pids "$HERALD_PID" --json-out "$OUT" \
+                    path='notifications/{seq}/read'; [ "$load" = seen ] && path=seen
+                    "$BENCH" http --label "$name $load" --server-pids "$HERALD_PID" --json-out "$OUT" \
                         --duration "$D" --method POST --header "Authorization: Bearer $KEY" --connections 32 \
-                        --url 'http://127.0.0.1:8080/v1/users/m{channel}/notifications/{seq}/read' \
+                        --url "http://127.0.0.1:8080/v1/users/m{channel}/$path" \
                         --channels 1000 --channel-prefix m ;;
                 *) echo "unknown load: $load" >&2; exit 2 ;;
             esac >/dev/null 2>&1

@@ -92,26 +92,28 @@ public final class MemcachedNotificationCache: NotificationCache {
     public func invalidate(user: String, ids: [String], completion: @escaping @Sendable () -> Void) {
         guard !ids.isEmpty, let keys = keys(for: user) else { return completion() }
         let ttlSeconds = self.ttlSeconds
-        let health = self.health
-        client.withSession { session throws(MemcachedError) in
-            try CacheMetrics.memcached(.notificationInvalidate) { () throws(MemcachedError) in
-                guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
-                for id in ids { try session.delete(keys.entry(epoch, id: id)) }
-            }
-        } completion: { result in
-            if case .failure(let error) = result { health.markDown(error) }
-            completion()
+        invalidating(completion) { session throws(MemcachedError) in
+            guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
+            for id in ids { try session.delete(keys.entry(epoch, id: id)) }
         }
     }
 
-    public func invalidateAll(user: String) async {
-        guard let keys = keys(for: user) else { return }
-        do {
-            _ = try await CacheMetrics.memcached(.notificationInvalidate) { () async throws(MemcachedError) in
-                try await client.delete(keys.epoch)
-            }
-        } catch {
-            health.markDown(error)
+    public func invalidateAll(user: String, completion: @escaping @Sendable () -> Void) {
+        guard let keys = keys(for: user) else { return completion() }
+        invalidating(completion) { session throws(MemcachedError) in try session.delete(keys.epoch) }
+    }
+
+    /// Runs `body` on a worker thread as a timed invalidation; a failure marks the cache down.
+    private func invalidating(
+        _ completion: @escaping @Sendable () -> Void,
+        _ body: @escaping @Sendable (MemcachedSession) throws(MemcachedError) -> Void
+    ) {
+        let health = self.health
+        client.withSession { session throws(MemcachedError) in
+            try CacheMetrics.memcached(.notificationInvalidate) { () throws(MemcachedError) in try body(session) }
+        } completion: { result in
+            if case .failure(let error) = result { health.markDown(error) }
+            completion()
         }
     }
 

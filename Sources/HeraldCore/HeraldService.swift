@@ -105,23 +105,41 @@ public final class HeraldService: Sendable {
         let outcome = try await storeCall(.delete) { try await store.delete(user: user, id: id, now: .now()) }
         if let outcome {
             await committed(
-                events: [outcome.event], deltas: [outcome.delta], touched: [.notification(user: user, id: id)])
+                events: [outcome.event], deltas: [outcome.delta], touched: [(user, id)])
         }
         return outcome
     }
 
     /// Marks every unread notification read.
     public func readAll(user: String, filter: BulkFilter) async throws(HeraldError) -> BulkOutcome {
-        let outcome = try await storeCall(.readAll) { try await store.readAll(user: user, filter: filter, now: .now()) }
-        await committed(bulk: outcome, user: user)
-        return outcome
+        try await withCheckedContinuation { continuation in
+            readAll(user: user, filter: filter) { continuation.resume(returning: $0) }
+        }.get()
+    }
+
+    /// Marks every unread notification read; `completion` as for ``change(_:user:id:completion:)``.
+    public func readAll(
+        user: String, filter: BulkFilter, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void
+    ) {
+        let start = ContinuousClock.now
+        store.readAll(user: user, filter: filter, now: .now()) { result in
+            self.committed(bulk: self.stored(.readAll, since: start, result), user: user, completion: completion)
+        }
     }
 
     /// Marks every notification seen.
     public func markAllSeen(user: String) async throws(HeraldError) -> BulkOutcome {
-        let outcome = try await storeCall(.seen) { try await store.markAllSeen(user: user, now: .now()) }
-        await committed(bulk: outcome, user: user)
-        return outcome
+        try await withCheckedContinuation { continuation in
+            markAllSeen(user: user) { continuation.resume(returning: $0) }
+        }.get()
+    }
+
+    /// Marks every notification seen; `completion` as for ``change(_:user:id:completion:)``.
+    public func markAllSeen(user: String, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void) {
+        let start = ContinuousClock.now
+        store.markAllSeen(user: user, now: .now()) { result in
+            self.committed(bulk: self.stored(.seen, since: start, result), user: user, completion: completion)
+        }
     }
 
     /// Removes expired notifications (one event each); returns how many.
@@ -132,7 +150,7 @@ public final class HeraldService: Sendable {
         if !removed.isEmpty { ServiceMetrics.notificationsExpired.increment(by: removed.count) }
         await committed(
             events: removed.map(\.event), deltas: removed.map(\.delta),
-            touched: removed.map { .notification(user: $0.counts.user, id: $0.id) })
+            touched: removed.map { ($0.counts.user, $0.id) })
         return removed.count
     }
 
@@ -150,31 +168,32 @@ public final class HeraldService: Sendable {
         return try await storeCall(.prune) { try await store.pruneEvents(createdBefore: cutoff) }
     }
 
-    /// What a committed write changed, for cache invalidation.
-    private enum Touched {
-        case notification(user: String, id: String)
-        case allOf(user: String)
-    }
-
-    private func committed(bulk outcome: BulkOutcome, user: String) async {
-        guard let event = outcome.event, let delta = outcome.delta else { return }
-        await committed(events: [event], deltas: [delta], touched: [.allOf(user: user)])
+    /// After a bulk change: publish, apply the counts and drop the user's cached notifications,
+    /// then hand the outcome on.
+    private func committed(
+        bulk result: Result<BulkOutcome, HeraldError>, user: String,
+        completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void
+    ) {
+        guard case .success(let outcome) = result, let event = outcome.event, let delta = outcome.delta else {
+            return completion(result)
+        }
+        committed(events: [event], deltas: [delta]) {
+            guard let notificationCache = self.notificationCache else { return completion(result) }
+            notificationCache.invalidateAll(user: user) { completion(result) }
+        }
     }
 
     /// After commit: publish, then bring the caches up to date, all before the caller answers.
-    private func committed(events: [UserEvent], deltas: [CountsDelta], touched: [Touched]) async {
+    private func committed(
+        events: [UserEvent], deltas: [CountsDelta], touched: [(user: String, id: String)]
+    ) async {
         guard !events.isEmpty else { return }
         await withCheckedContinuation { continuation in
             committed(events: events, deltas: deltas) { continuation.resume() }
         }
         guard let notificationCache else { return }
         var byUser: [String: [String]] = [:]
-        for item in touched {
-            switch item {
-            case .notification(let user, let id): byUser[user, default: []].append(id)
-            case .allOf(let user): await notificationCache.invalidateAll(user: user)
-            }
-        }
+        for (user, id) in touched { byUser[user, default: []].append(id) }
         for (user, ids) in byUser { await notificationCache.invalidate(user: user, ids: ids) }
     }
 

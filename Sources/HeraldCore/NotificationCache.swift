@@ -8,8 +8,9 @@ public protocol NotificationCache: Sendable {
     /// Drops cached entries of these notifications after a committed change; `completion` runs on
     /// a cache thread once they are gone (or the cache is marked down) and must only hand on.
     func invalidate(user: String, ids: [String], completion: @escaping @Sendable () -> Void)
-    /// Drops every cached entry of the user after a committed bulk change.
-    func invalidateAll(user: String) async
+    /// Drops every cached entry of the user after a committed bulk change; `completion` as for
+    /// ``invalidate(user:ids:completion:)``.
+    func invalidateAll(user: String, completion: @escaping @Sendable () -> Void)
 }
 
 extension NotificationCache {
@@ -17,6 +18,13 @@ extension NotificationCache {
     public func invalidate(user: String, ids: [String]) async {
         await withCheckedContinuation { continuation in
             invalidate(user: user, ids: ids) { continuation.resume() }
+        }
+    }
+
+    /// Drops every cached entry of the user after a committed bulk change.
+    public func invalidateAll(user: String) async {
+        await withCheckedContinuation { continuation in
+            invalidateAll(user: user) { continuation.resume() }
         }
     }
 }

@@ -17,10 +17,14 @@ public protocol NotificationStore: Sendable {
         completion: @escaping @Sendable (Result<ChangeOutcome, any Error>) -> Void)
     /// Deletes one notification; nil when it does not exist (or has expired).
     func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome?
-    /// Marks every unread notification of the user read (optionally only one type or tag).
-    func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome
-    /// Marks every notification of the user seen.
-    func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome
+    /// Marks every unread notification of the user read (optionally only one type or tag);
+    /// `completion` as for ``change(_:user:id:now:completion:)``.
+    func readAll(
+        user: String, filter: BulkFilter, now: Timestamp,
+        completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void)
+    /// Marks every notification of the user seen; `completion` as for ``change(_:user:id:now:completion:)``.
+    func markAllSeen(
+        user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void)
     /// Takes up to `limit` notifications whose `expires_at` has passed out of the counts, one event
     /// each, and marks them swept (they stay invisible until purged).
     func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome]
@@ -115,6 +119,20 @@ extension NotificationStore {
     public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
         try await withCheckedThrowingContinuation { continuation in
             self.change(change, user: user, id: id, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Marks every unread notification of the user read (optionally only one type or tag).
+    public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            readAll(user: user, filter: filter, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Marks every notification of the user seen.
+    public func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            markAllSeen(user: user, now: now) { continuation.resume(with: $0) }
         }
     }
 

@@ -8,8 +8,9 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Answers the hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
-/// when the counts cache holds the answer, a single `POST /v1/notifications`, and a state change
-/// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}` — and passes every
+/// when the counts cache holds the answer, a single `POST /v1/notifications`, a state change
+/// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}`, and the bulk
+/// `POST /v1/users/{user}/seen` and `…/notifications/read-all` without a body — and passes every
 /// other request to Hummingbird unchanged.
 ///
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
@@ -32,9 +33,10 @@ import NIOHTTPTypesHTTP1
 ///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
 ///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
 ///   (201, 200 replay, 409 conflict, a store failure) is answered here;
-/// - a state change: a `POST` of exactly such a path with valid user and notification ids, no
-///   body (no `Content-Length` but `0`), by a caller allowed to change that user's notifications.
-///   Every outcome (200 changed or already so, 404 unknown, a store failure) is answered here.
+/// - a state change, seen or read-all: a `POST` of exactly such a path with valid user (and
+///   notification) ids, no body (no `Content-Length` but `0`), by a caller allowed to change that
+///   user's notifications. Every outcome (200, 404 unknown, a store failure) is answered here; a
+///   read-all with a body (a type or tag filter) goes to Hummingbird.
 ///
 /// Responses carry what Hummingbird's would: the same status, body, `Content-Type`, `X-Request-Id`
 /// (Hummingbird's own id sequence), `Date` and `Server`, and they are counted in
@@ -71,11 +73,25 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         "/v1/users/{user}/notifications/{id}/\(change.rawValue)"
     }
 
+    /// A change of all of a user's notifications.
+    private enum Bulk {
+        case seen, readAll
+
+        /// The route template metrics use.
+        var route: String {
+            switch self {
+            case .seen: "/v1/users/{user}/seen"
+            case .readAll: "/v1/users/{user}/notifications/read-all"
+            }
+        }
+    }
+
     /// A request this handler takes.
     private enum Route {
         case counts(user: String)
         case create
         case change(StateChange, user: String, id: String)
+        case bulk(Bulk, user: String)
     }
 
     /// What the work for a taken request came back with.
@@ -84,6 +100,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case counts(Counts?)
         case create(Result<CreateOutcome, HeraldError>)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
+        case bulk(Bulk, Result<BulkOutcome, HeraldError>)
     }
 
     private enum State {
@@ -172,6 +189,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (.reading(let head, .change(let change, let user, let id), .none, let start), .end(.none)):
             state = .answering(head, start: start)
             apply(change, user: user, id: id, context: context)
+        case (.reading(let head, .bulk(let bulk, let user), .none, let start), .end(.none)):
+            state = .answering(head, start: start)
+            apply(bulk, user: user, context: context)
         case (.reading(let head, .create, let body?, let start), .end(.none)):
             guard let input = try? JSONIO.decode(NotificationInput.self, from: body) else {
                 // Hummingbird reads it again and answers with the error.
@@ -211,7 +231,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         else { return nil }
         switch head.method {
         case .GET: return countsRoute(head)
-        case .POST: return createRoute(head) ?? changeRoute(head)
+        case .POST: return createRoute(head) ?? userWriteRoute(head)
         default: return nil
         }
     }
@@ -243,24 +263,34 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return .create
     }
 
-    private func changeRoute(_ head: HTTPRequestHead) -> Route? {
+    /// A bodiless write of one user's notifications: a state change, seen or read-all.
+    private func userWriteRoute(_ head: HTTPRequestHead) -> Route? {
         let length = head.headers["content-length"]
         guard head.uri.hasPrefix("/v1/users/"), length.isEmpty || length == ["0"],
             !head.headers.contains(name: "expect")
         else { return nil }
         let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[1].elementsEqual("notifications".utf8),
-            let change = StateChange(rawValue: String(Substring(parts[3]))),
-            Identifier.isValid(Substring(parts[0])), Identifier.isValid(Substring(parts[2])),
-            let principal = knownPrincipal(head)
-        else { return nil }
-        let user = String(Substring(parts[0]))
+            .map { String(Substring($0)) }
+        guard let user = parts.first, Identifier.isValid(user[...]) else { return nil }
+        let route: Route
+        switch parts.count {
+        case 2 where parts[1] == "seen":
+            route = .bulk(.seen, user: user)
+        case 3 where parts[1] == "notifications" && parts[2] == "read-all":
+            route = .bulk(.readAll, user: user)
+        case 4 where parts[1] == "notifications":
+            guard let change = StateChange(rawValue: parts[3]), Identifier.isValid(parts[2][...]) else { return nil }
+            route = .change(change, user: user, id: parts[2])
+        default:
+            return nil
+        }
+        guard let principal = knownPrincipal(head) else { return nil }
         do {
             try principal.authorize(user: user)
         } catch {
             return nil
         }
-        return .change(change, user: user, id: String(Substring(parts[2])))
+        return route
     }
 
     /// The caller, when its one `Authorization: Bearer` credential is known without verifying a signature.
@@ -287,6 +317,15 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func apply(_ change: StateChange, user: String, id: String, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
         settings.service.change(change, user: user, id: id) { result in answer(.change(change, result)) }
+    }
+
+    private func apply(_ bulk: Bulk, user: String, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        let deliver: @Sendable (Result<BulkOutcome, HeraldError>) -> Void = { answer(.bulk(bulk, $0)) }
+        switch bulk {
+        case .seen: settings.service.markAllSeen(user: user, completion: deliver)
+        case .readAll: settings.service.readAll(user: user, filter: BulkFilter(), completion: deliver)
+        }
     }
 
     /// Hands an outcome from a worker thread back to this handler on its event loop.
@@ -328,6 +367,13 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     context: context)
             } catch {
                 respond(error, route: Self.changeRoute(change), start: start, context: context)
+            }
+        case .bulk(let bulk, let result):
+            do throws(HeraldError) {
+                respond(
+                    .ok, HeraldRoutes.answer(to: try result.get()), route: bulk.route, start: start, context: context)
+            } catch {
+                respond(error, route: bulk.route, start: start, context: context)
             }
         }
         while !held.isEmpty, !isAnswering {

@@ -175,41 +175,49 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         }
     }
 
-    public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
-        try await committer.write { db in
-            var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
-            var arguments: StatementArguments = [user, now.milliseconds]
-            Self.narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
-            let unseenAmong =
-                try db.fetchInt64(
-                    sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
-                    arguments: arguments) ?? 0
-            try db.run(
-                sql: "UPDATE notification SET read_at = ?, seen_at = COALESCE(seen_at, ?) WHERE \(condition)",
-                arguments: [now.milliseconds, now.milliseconds] + arguments)
-            let updated = db.changesCount
-            return try Self.bulk(
-                db, user: user, updated: updated, unread: -Int64(updated), unseen: -unseenAmong, name: .readAll,
-                now: now)
-        }
+    public func readAll(
+        user: String, filter: BulkFilter, now: Timestamp,
+        completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void
+    ) {
+        committer.write(
+            { db in
+                var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
+                var arguments: StatementArguments = [user, now.milliseconds]
+                Self.narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
+                let unseenAmong =
+                    try db.fetchInt64(
+                        sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
+                        arguments: arguments) ?? 0
+                try db.run(
+                    sql: "UPDATE notification SET read_at = ?, seen_at = COALESCE(seen_at, ?) WHERE \(condition)",
+                    arguments: [now.milliseconds, now.milliseconds] + arguments)
+                let updated = db.changesCount
+                return try Self.bulk(
+                    db, user: user, updated: updated, unread: -Int64(updated), unseen: -unseenAmong, name: .readAll,
+                    now: now)
+            }, completion: completion)
     }
 
-    public func markAllSeen(user: String, now: Timestamp) async throws -> BulkOutcome {
-        try await committer.write { db in
-            let condition = "user = ? AND seen_at IS NULL AND expires_at > ?"
-            let arguments: StatementArguments = [user, now.milliseconds]
-            let unseenAmong =
-                try db.fetchInt64(
-                    sql:
-                        "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
-                    arguments: arguments) ?? 0
-            try db.run(
-                sql: "UPDATE notification SET seen_at = ? WHERE \(condition)", arguments: [now.milliseconds] + arguments
-            )
-            let updated = db.changesCount
-            return try Self.bulk(
-                db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
-        }
+    public func markAllSeen(
+        user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void
+    ) {
+        committer.write(
+            { db in
+                let condition = "user = ? AND seen_at IS NULL AND expires_at > ?"
+                let arguments: StatementArguments = [user, now.milliseconds]
+                let unseenAmong =
+                    try db.fetchInt64(
+                        sql:
+                            "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
+                        arguments: arguments) ?? 0
+                try db.run(
+                    sql: "UPDATE notification SET seen_at = ? WHERE \(condition)",
+                    arguments: [now.milliseconds] + arguments
+                )
+                let updated = db.changesCount
+                return try Self.bulk(
+                    db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
+            }, completion: completion)
     }
 
     private static func bulk(

@@ -118,6 +118,63 @@ struct ChangeFastPathTests {
         await harness.shutdown()
     }
 
+    /// Seen and read-all without a body: changed (200), nothing to change (200), a store failure
+    /// (503), by the API key and by a user token, each followed by reads that must see it; the same
+    /// bytes with and without the fast path. A read-all with a filter body goes to Hummingbird.
+    @Test func seenAndReadAllAreAnsweredAsHummingbirdAnswersThem() async throws {
+        var runs: [[String]] = []
+        for fast in [true, false] {
+            let harness = try await HTTPHarness(fastPath: fast)
+            let token = try await harness.token("kim")
+            for id in ["k1", "k2"] {
+                _ = try await harness.services.service.create(ServiceHarness.draft(user: "kim", id: id, type: "t"))
+            }
+            try await harness.services.store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER fail_boom BEFORE UPDATE ON notification WHEN OLD.type = 'boom'
+                        BEGIN SELECT RAISE(ABORT, 'boom'); END
+                        """)
+            }
+            let seen = "POST /v1/users/kim/seen HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n\r\n"
+            let readAll =
+                "POST /v1/users/kim/notifications/read-all HTTP/1.1\r\nHost: t\r\n"
+                + "Authorization: Bearer \(token)\r\nContent-Length: 0\r\n\r\n"
+            let filtered =
+                "POST /v1/users/kim/notifications/read-all HTTP/1.1\r\nHost: t\r\n"
+                + "Authorization: Bearer \(Self.key)\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n"
+                + #"{"type":"t"}"#
+            let reads = RawHTTP.get("/v1/users/kim/counts") + RawHTTP.get("/v1/users/kim/notifications/k1")
+            let responses = try await harness.app.test(.live) { client in
+                #expect(try await client.get("/v1/users/kim/counts", credential: token).status == .ok)
+                #expect(try await client.get("/v1/users/kim/notifications/k1").status == .ok)
+                let port = try #require(client.port)
+                let before = harness.fastAnswers
+                var responses: [RawHTTP.Response] = []
+                for request in [seen, seen, readAll, readAll, filtered] {
+                    responses += try await RawHTTP.exchange(port: port, request + reads + RawHTTP.closing).dropLast()
+                }
+                if fast { #expect(harness.fastAnswers >= before + 8) }
+                _ = try await harness.services.service.create(ServiceHarness.draft(user: "kim", id: "b", type: "boom"))
+                responses += try await RawHTTP.exchange(port: port, seen + RawHTTP.closing).dropLast()
+                return responses
+            }
+            #expect(responses.map(\.status) == Array(repeating: 200, count: 15) + [503])
+            runs.append(responses.map(\.comparable))
+            await harness.shutdown()
+        }
+        #expect(runs[0] == runs[1])
+        let run = runs[0]
+        #expect(run[0].hasSuffix(#"{"counts":{"seq":3,"unread":2,"unseen":0,"user":"kim"},"updated":2}"#), "\(run[0])")
+        #expect(run[1].hasSuffix(#"{"seq":3,"unread":2,"unseen":0,"user":"kim"}"#))
+        #expect(run[2].contains(#""seen_at":"…""#) && run[2].contains(#""read_at":null"#))
+        #expect(run[3].hasSuffix(#"{"counts":{"seq":3,"unread":2,"unseen":0,"user":"kim"},"updated":0}"#))
+        #expect(run[6].hasSuffix(#"{"counts":{"seq":4,"unread":0,"unseen":0,"user":"kim"},"updated":2}"#))
+        #expect(run[8].contains(#""read_at":"…""#))
+        #expect(run[9].hasSuffix(#""updated":0}"#) && run[12].hasSuffix(#""updated":0}"#))
+        #expect(run[15].contains(#""code":"unavailable""#) && !run[15].contains("boom"))
+    }
+
     /// Changes the fast path leaves to Hummingbird keep their answers: a body, a percent-encoded
     /// id, a query, another user's token, an unknown change, a cross-origin request.
     @Test func changesLeftToHummingbirdKeepTheirAnswers() async throws {
