@@ -10,7 +10,7 @@
 # cached lineage, as for users with an inbox open; changes, not in the default, marks notifications
 # read one by one, each a real change, after creating them with ids of the form {seq}; seen, not in
 # the default, is POST /v1/users/{user}/seen after those creates: once per user a change, then
-# nothing left to mark, as a bell opened again).
+# nothing left to mark, as a bell opened again; deletes, not in the default, deletes them one by one).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -43,14 +43,16 @@ for round in $(seq "$ROUNDS"); do
                         --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \
                         --channel-prefix w --header "Authorization: Bearer $KEY"
                     herald_creates "$name creates-cached" ;;
-                changes | seen)
+                changes | seen | deletes)
                     "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
                         --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
                         --connections 32 --body '{"user":"m{channel}","id":"{seq}","type":"bench"}' \
                         --channels 1000 --channel-prefix m
-                    path='notifications/{seq}/read'; [ "$load" = seen ] && path=seen
+                    method=POST path='notifications/{seq}/read'
+                    [ "$load" = seen ] && path=seen
+                    [ "$load" = deletes ] && method=DELETE path='notifications/{seq}'
                     "$BENCH" http --label "$name $load" --server-pids "$HERALD_PID" --json-out "$OUT" \
-                        --duration "$D" --method POST --header "Authorization: Bearer $KEY" --connections 32 \
+                        --duration "$D" --method "$method" --header "Authorization: Bearer $KEY" --connections 32 \
                         --url "http://127.0.0.1:8080/v1/users/m{channel}/$path" \
                         --channels 1000 --channel-prefix m ;;
                 *) echo "unknown load: $load" >&2; exit 2 ;;

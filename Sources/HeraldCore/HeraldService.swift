@@ -93,21 +93,31 @@ public final class HeraldService: Sendable {
             case .failure(let error): return completion(.failure(error))
             }
             guard case .changed(let changed) = outcome else { return completion(.success(outcome)) }
-            self.committed(events: [changed.event], deltas: [changed.delta]) {
-                guard let notificationCache = self.notificationCache else { return completion(.success(outcome)) }
-                notificationCache.invalidate(user: user, ids: [id]) { completion(.success(outcome)) }
-            }
+            self.committed(changed.event, changed.delta, invalidating: id, of: user) { completion(.success(outcome)) }
         }
     }
 
     /// Deletes one notification; nil when unknown.
     public func delete(user: String, id: String) async throws(HeraldError) -> RemovalOutcome? {
-        let outcome = try await storeCall(.delete) { try await store.delete(user: user, id: id, now: .now()) }
-        if let outcome {
-            await committed(
-                events: [outcome.event], deltas: [outcome.delta], touched: [(user, id)])
+        try await withCheckedContinuation { continuation in
+            delete(user: user, id: id) { continuation.resume(returning: $0) }
+        }.get()
+    }
+
+    /// Deletes one notification (nil when unknown); `completion` as for ``change(_:user:id:completion:)``.
+    public func delete(
+        user: String, id: String, completion: @escaping @Sendable (Result<RemovalOutcome?, HeraldError>) -> Void
+    ) {
+        let start = ContinuousClock.now
+        store.delete(user: user, id: id, now: .now()) { result in
+            let outcome: RemovalOutcome?
+            switch self.stored(.delete, since: start, result) {
+            case .success(let value): outcome = value
+            case .failure(let error): return completion(.failure(error))
+            }
+            guard let removed = outcome else { return completion(.success(nil)) }
+            self.committed(removed.event, removed.delta, invalidating: id, of: user) { completion(.success(outcome)) }
         }
-        return outcome
     }
 
     /// Marks every unread notification read.
@@ -166,6 +176,18 @@ public final class HeraldService: Sendable {
     public func pruneEvents() async throws(HeraldError) -> Int {
         let cutoff = Timestamp.now().adding(seconds: -configuration.eventRetentionSeconds)
         return try await storeCall(.prune) { try await store.pruneEvents(createdBefore: cutoff) }
+    }
+
+    /// After a change of one notification: publish, apply the counts and drop its cached entry,
+    /// then `then`.
+    private func committed(
+        _ event: UserEvent, _ delta: CountsDelta, invalidating id: String, of user: String,
+        then: @escaping @Sendable () -> Void
+    ) {
+        committed(events: [event], deltas: [delta]) {
+            guard let notificationCache = self.notificationCache else { return then() }
+            notificationCache.invalidate(user: user, ids: [id], completion: then)
+        }
     }
 
     /// After a bulk change: publish, apply the counts and drop the user's cached notifications,

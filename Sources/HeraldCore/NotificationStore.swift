@@ -15,8 +15,11 @@ public protocol NotificationStore: Sendable {
     func change(
         _ change: StateChange, user: String, id: String, now: Timestamp,
         completion: @escaping @Sendable (Result<ChangeOutcome, any Error>) -> Void)
-    /// Deletes one notification; nil when it does not exist (or has expired).
-    func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome?
+    /// Deletes one notification, nil when it does not exist (or has expired); `completion` as for
+    /// ``change(_:user:id:now:completion:)``.
+    func delete(
+        user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (Result<RemovalOutcome?, any Error>) -> Void)
     /// Marks every unread notification of the user read (optionally only one type or tag);
     /// `completion` as for ``change(_:user:id:now:completion:)``.
     func readAll(
@@ -119,6 +122,13 @@ extension NotificationStore {
     public func change(_ change: StateChange, user: String, id: String, now: Timestamp) async throws -> ChangeOutcome {
         try await withCheckedThrowingContinuation { continuation in
             self.change(change, user: user, id: id, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Deletes one notification; nil when it does not exist (or has expired).
+    public func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome? {
+        try await withCheckedThrowingContinuation { continuation in
+            delete(user: user, id: id, now: now) { continuation.resume(with: $0) }
         }
     }
 

@@ -9,9 +9,10 @@ import NIOHTTPTypesHTTP1
 
 /// Answers the hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
 /// when the counts cache holds the answer, a single `POST /v1/notifications`, a state change
-/// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}`, and the bulk
-/// `POST /v1/users/{user}/seen` and `…/notifications/read-all` without a body — and passes every
-/// other request to Hummingbird unchanged.
+/// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}`, a
+/// `DELETE /v1/users/{user}/notifications/{id}`, and the bulk `POST /v1/users/{user}/seen` and
+/// `…/notifications/read-all` without a body — and passes every other request to Hummingbird
+/// unchanged.
 ///
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the event
@@ -33,8 +34,8 @@ import NIOHTTPTypesHTTP1
 ///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
 ///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
 ///   (201, 200 replay, 409 conflict, a store failure) is answered here;
-/// - a state change, seen or read-all: a `POST` of exactly such a path with valid user (and
-///   notification) ids, no body (no `Content-Length` but `0`), by a caller allowed to change that
+/// - a state change, seen or read-all (`POST`), or a delete (`DELETE`): exactly such a path with
+///   valid user (and notification) ids, no body (no `Content-Length` but `0`), by a caller allowed to change that
 ///   user's notifications. Every outcome (200, 404 unknown, a store failure) is answered here; a
 ///   read-all with a body (a type or tag filter) goes to Hummingbird.
 ///
@@ -68,6 +69,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// `herald_http_fast_answers_total`: the requests answered here.
     static let answers = Counter(label: "herald_http_fast_answers_total")
 
+    /// The route template metrics use for a delete.
+    static let deleteRoute = "/v1/users/{user}/notifications/{id}"
+
     /// The route template metrics use for a state change.
     static func changeRoute(_ change: StateChange) -> String {
         "/v1/users/{user}/notifications/{id}/\(change.rawValue)"
@@ -92,6 +96,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case create
         case change(StateChange, user: String, id: String)
         case bulk(Bulk, user: String)
+        case delete(user: String, id: String)
     }
 
     /// What the work for a taken request came back with.
@@ -101,6 +106,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case create(Result<CreateOutcome, HeraldError>)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
         case bulk(Bulk, Result<BulkOutcome, HeraldError>)
+        case delete(Result<RemovalOutcome?, HeraldError>)
     }
 
     private enum State {
@@ -192,6 +198,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (.reading(let head, .bulk(let bulk, let user), .none, let start), .end(.none)):
             state = .answering(head, start: start)
             apply(bulk, user: user, context: context)
+        case (.reading(let head, .delete(let user, let id), .none, let start), .end(.none)):
+            state = .answering(head, start: start)
+            let answer = answerOnLoop(context)
+            settings.service.delete(user: user, id: id) { result in answer(.delete(result)) }
         case (.reading(let head, .create, let body?, let start), .end(.none)):
             guard let input = try? JSONIO.decode(NotificationInput.self, from: body) else {
                 // Hummingbird reads it again and answers with the error.
@@ -232,6 +242,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch head.method {
         case .GET: return countsRoute(head)
         case .POST: return createRoute(head) ?? userWriteRoute(head)
+        case .DELETE: return userWriteRoute(head)
         default: return nil
         }
     }
@@ -263,7 +274,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return .create
     }
 
-    /// A bodiless write of one user's notifications: a state change, seen or read-all.
+    /// A bodiless write of one user's notifications: a state change, seen or read-all (`POST`), a
+    /// delete (`DELETE`).
     private func userWriteRoute(_ head: HTTPRequestHead) -> Route? {
         let length = head.headers["content-length"]
         guard head.uri.hasPrefix("/v1/users/"), length.isEmpty || length == ["0"],
@@ -273,12 +285,16 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             .map { String(Substring($0)) }
         guard let user = parts.first, Identifier.isValid(user[...]) else { return nil }
         let route: Route
+        let isPost = head.method == .POST
         switch parts.count {
-        case 2 where parts[1] == "seen":
+        case 2 where isPost && parts[1] == "seen":
             route = .bulk(.seen, user: user)
-        case 3 where parts[1] == "notifications" && parts[2] == "read-all":
+        case 3 where isPost && parts[1] == "notifications" && parts[2] == "read-all":
             route = .bulk(.readAll, user: user)
-        case 4 where parts[1] == "notifications":
+        case 3 where !isPost && parts[1] == "notifications":
+            guard Identifier.isValid(parts[2][...]) else { return nil }
+            route = .delete(user: user, id: parts[2])
+        case 4 where isPost && parts[1] == "notifications":
             guard let change = StateChange(rawValue: parts[3]), Identifier.isValid(parts[2][...]) else { return nil }
             route = .change(change, user: user, id: parts[2])
         default:
@@ -347,34 +363,16 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             held.removeAll()
             return
         }
-        switch outcome {
-        case .counts(let counts?):
-            respond(.ok, counts.jsonBytes, route: Self.countsRoute, start: start, context: context)
-        case .counts(nil):
+        if let (route, answer) = Self.reply(to: outcome) {
+            switch answer {
+            case .success(let (status, body)):
+                respond(status, body, route: route, method: head.method, start: start, context: context)
+            case .failure(let error):
+                respond(error, route: route, method: head.method, start: start, context: context)
+            }
+        } else {
             pass(head, context: context)
             take(.end(nil), context: context)
-        case .create(let result):
-            do throws(HeraldError) {
-                let (status, body) = try HeraldRoutes.answer(to: result.get())
-                respond(status, body, route: Self.createRoute, start: start, context: context)
-            } catch {
-                respond(error, route: Self.createRoute, start: start, context: context)
-            }
-        case .change(let change, let result):
-            do throws(HeraldError) {
-                respond(
-                    .ok, try HeraldRoutes.answer(to: result.get()), route: Self.changeRoute(change), start: start,
-                    context: context)
-            } catch {
-                respond(error, route: Self.changeRoute(change), start: start, context: context)
-            }
-        case .bulk(let bulk, let result):
-            do throws(HeraldError) {
-                respond(
-                    .ok, HeraldRoutes.answer(to: try result.get()), route: bulk.route, start: start, context: context)
-            } catch {
-                respond(error, route: bulk.route, start: start, context: context)
-            }
         }
         while !held.isEmpty, !isAnswering {
             switch held.removeFirst() {
@@ -391,18 +389,53 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// The route template and the status and body (or error) of an outcome, as Hummingbird's route
+    /// answers it; nil when the cache cannot answer a counts read and Hummingbird will.
+    private static func reply(
+        to outcome: Outcome
+    ) -> (route: String, answer: Result<(HTTPResponse.Status, [UInt8]), HeraldError>)? {
+        switch outcome {
+        case .counts(let counts):
+            return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
+        case .create(let result):
+            return (
+                createRoute,
+                result.flatMap { outcome in Result { () throws(HeraldError) in try HeraldRoutes.answer(to: outcome) } }
+            )
+        case .change(let change, let result):
+            return (
+                changeRoute(change),
+                result.flatMap { outcome in
+                    Result { () throws(HeraldError) in (.ok, try HeraldRoutes.answer(to: outcome)) }
+                }
+            )
+        case .delete(let result):
+            return (
+                deleteRoute,
+                result.flatMap { outcome in
+                    Result { () throws(HeraldError) in (.ok, try HeraldRoutes.answer(to: outcome)) }
+                }
+            )
+        case .bulk(let bulk, let result):
+            return (bulk.route, result.map { (.ok, HeraldRoutes.answer(to: $0)) })
+        }
+    }
+
     /// Answers with an error's envelope, as Hummingbird's error handling does (it logs 5xx).
     private func respond(
-        _ error: HeraldError, route: String, start: ContinuousClock.Instant, context: ChannelHandlerContext
+        _ error: HeraldError, route: String, method: HTTPMethod, start: ContinuousClock.Instant,
+        context: ChannelHandlerContext
     ) {
         let requestID = RequestID().description
         error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
-        respond(error.status, error.jsonBody, route: route, requestID: requestID, start: start, context: context)
+        respond(
+            error.status, error.jsonBody, route: route, method: method, requestID: requestID, start: start,
+            context: context)
     }
 
     private func respond(
-        _ status: HTTPResponse.Status, _ body: [UInt8], route: String, requestID: String = RequestID().description,
-        start: ContinuousClock.Instant, context: ChannelHandlerContext
+        _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
+        requestID: String = RequestID().description, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         // Names and order as Hummingbird's response arrives here from the HTTPTypes conversion.
         var headers = HTTPHeaders()
@@ -420,7 +453,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         Self.answers.increment()
         HTTPRequestMetrics.shared.record(
-            route: route, method: route == Self.countsRoute ? .get : .post, status: status.code,
+            route: route, method: HTTPRequest.Method(method.rawValue) ?? .post, status: status.code,
             nanoseconds: start.nanosecondsElapsed)
     }
 

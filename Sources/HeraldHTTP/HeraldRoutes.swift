@@ -97,10 +97,7 @@ public struct HeraldRoutes: Sendable {
         }
         router.delete("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
-            guard let outcome = try await service.delete(user: user, id: id) else {
-                throw HeraldError(.notFound, "notification not found")
-            }
-            return try JSONIO.response(CountsOnly(counts: outcome.counts))
+            return JSONIO.response(bytes: try Self.answer(to: await service.delete(user: user, id: id)))
         }
         for change in StateChange.allCases {
             router.post("/v1/users/:user/notifications/:id/\(change.rawValue)") { request, context in
@@ -168,6 +165,13 @@ public struct HeraldRoutes: Sendable {
         case .notFound:
             throw HeraldError(.notFound, "notification not found")
         }
+    }
+
+    /// The body of a delete's answer (also written by ``FastPath``), always 200: the user's counts
+    /// after it; unknown throws 404.
+    static func answer(to outcome: RemovalOutcome?) throws(HeraldError) -> [UInt8] {
+        guard let outcome else { throw HeraldError(.notFound, "notification not found") }
+        return CountsOnly(counts: outcome.counts).jsonBytes
     }
 
     /// The body of a read-all's or seen's answer (also written by ``FastPath``), always 200.

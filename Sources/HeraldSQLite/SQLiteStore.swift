@@ -143,11 +143,15 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             }, completion: completion)
     }
 
-    public func delete(user: String, id: String, now: Timestamp) async throws -> RemovalOutcome? {
-        try await committer.write { db in
-            guard let existing = try Self.fetchLive(db, user: user, id: id, now: now) else { return nil }
-            return try Self.remove(db, existing.notification, event: .deleted, now: now)
-        }
+    public func delete(
+        user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (Result<RemovalOutcome?, any Error>) -> Void
+    ) {
+        committer.write(
+            { db in
+                guard let existing = try Self.fetchLive(db, user: user, id: id, now: now) else { return nil }
+                return try Self.remove(db, existing.notification, event: .deleted, now: now)
+            }, completion: completion)
     }
 
     public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {

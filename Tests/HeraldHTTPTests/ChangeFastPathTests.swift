@@ -22,26 +22,59 @@ struct ChangeFastPathTests {
             + "Authorization: Bearer \(credential)\r\n\(headers)\r\n\(body)"
     }
 
+    /// A server, with or without the fast path, holding `notifications` (id, type) of `user`, where
+    /// SQLite aborts an `operation` (`UPDATE` or `DELETE`) of a notification of type `boom`: a store
+    /// failure on demand.
+    private static func harness(
+        fast: Bool, user: String, _ notifications: [(id: String, type: String)], failing operation: String
+    ) async throws -> HTTPHarness {
+        let harness = try await HTTPHarness(fastPath: fast)
+        for (id, type) in notifications {
+            _ = try await harness.services.service.create(ServiceHarness.draft(user: user, id: id, type: type))
+        }
+        try await harness.services.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER fail_boom BEFORE \(operation) ON notification WHEN OLD.type = 'boom'
+                    BEGIN SELECT RAISE(ABORT, 'boom'); END
+                    """)
+        }
+        return harness
+    }
+
+    /// Fills both caches with `user`'s counts and notification `id` and has `token` verified (so the
+    /// fast path knows it), then sends each request on a connection of its own, followed by a
+    /// counts read and a read of `id`: every answer but the closing request's. Checks that at least
+    /// `fastAnswers` were answered on the event loop.
+    private static func answersWithReads(
+        port: Int, _ requests: [String], user: String, id: String, token: String, harness: HTTPHarness,
+        fastAnswers: Int
+    ) async throws -> [RawHTTP.Response] {
+        let counts = "/v1/users/\(user)/counts"
+        let notification = "/v1/users/\(user)/notifications/\(id)"
+        let warm = try await RawHTTP.exchange(
+            port: port, RawHTTP.get(counts, credential: token) + RawHTTP.get(notification) + RawHTTP.closing)
+        #expect(warm.map(\.status) == [200, 200, 200])
+        let before = harness.fastAnswers
+        var responses: [RawHTTP.Response] = []
+        for request in requests {
+            responses += try await RawHTTP.exchange(
+                port: port, request + RawHTTP.get(counts) + RawHTTP.get(notification) + RawHTTP.closing
+            ).dropLast()
+        }
+        #expect(harness.fastAnswers >= before + fastAnswers)
+        return responses
+    }
+
     /// Changed (200), already so (200), unknown (404), a store failure (503), by the API key and by
     /// a user token: the same statuses, header lines and bodies with and without the fast path, all
     /// but the request id, the date and the timestamps the store sets.
     @Test func everyOutcomeIsAnsweredAsHummingbirdAnswersIt() async throws {
         var runs: [[String]] = []
         for fast in [true, false] {
-            let harness = try await HTTPHarness(fastPath: fast)
+            let harness = try await Self.harness(
+                fast: fast, user: "fay", [("n1", "t"), ("b1", "boom")], failing: "UPDATE")
             let token = try await harness.token("fay")
-            for (id, type) in [("n1", "t"), ("b1", "boom")] {
-                _ = try await harness.services.service.create(
-                    ServiceHarness.draft(user: "fay", id: id, type: type, title: "hi"))
-            }
-            // A store failure on demand: SQLite aborts changes of this one notification.
-            try await harness.services.store.pool.write { db in
-                try db.execute(
-                    sql: """
-                        CREATE TRIGGER fail_boom BEFORE UPDATE ON notification WHEN OLD.type = 'boom'
-                        BEGIN SELECT RAISE(ABORT, 'boom'); END
-                        """)
-            }
             let responses = try await harness.app.test(.live) { client in
                 // The token is verified from here on, so the fast path knows it.
                 #expect(try await client.get("/v1/users/fay/counts", credential: token).status == .ok)
@@ -124,18 +157,9 @@ struct ChangeFastPathTests {
     @Test func seenAndReadAllAreAnsweredAsHummingbirdAnswersThem() async throws {
         var runs: [[String]] = []
         for fast in [true, false] {
-            let harness = try await HTTPHarness(fastPath: fast)
+            let harness = try await Self.harness(
+                fast: fast, user: "kim", [("k1", "t"), ("k2", "t")], failing: "UPDATE")
             let token = try await harness.token("kim")
-            for id in ["k1", "k2"] {
-                _ = try await harness.services.service.create(ServiceHarness.draft(user: "kim", id: id, type: "t"))
-            }
-            try await harness.services.store.pool.write { db in
-                try db.execute(
-                    sql: """
-                        CREATE TRIGGER fail_boom BEFORE UPDATE ON notification WHEN OLD.type = 'boom'
-                        BEGIN SELECT RAISE(ABORT, 'boom'); END
-                        """)
-            }
             let seen = "POST /v1/users/kim/seen HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n\r\n"
             let readAll =
                 "POST /v1/users/kim/notifications/read-all HTTP/1.1\r\nHost: t\r\n"
@@ -144,17 +168,11 @@ struct ChangeFastPathTests {
                 "POST /v1/users/kim/notifications/read-all HTTP/1.1\r\nHost: t\r\n"
                 + "Authorization: Bearer \(Self.key)\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n"
                 + #"{"type":"t"}"#
-            let reads = RawHTTP.get("/v1/users/kim/counts") + RawHTTP.get("/v1/users/kim/notifications/k1")
             let responses = try await harness.app.test(.live) { client in
-                #expect(try await client.get("/v1/users/kim/counts", credential: token).status == .ok)
-                #expect(try await client.get("/v1/users/kim/notifications/k1").status == .ok)
                 let port = try #require(client.port)
-                let before = harness.fastAnswers
-                var responses: [RawHTTP.Response] = []
-                for request in [seen, seen, readAll, readAll, filtered] {
-                    responses += try await RawHTTP.exchange(port: port, request + reads + RawHTTP.closing).dropLast()
-                }
-                if fast { #expect(harness.fastAnswers >= before + 8) }
+                var responses = try await Self.answersWithReads(
+                    port: port, [seen, seen, readAll, readAll, filtered], user: "kim", id: "k1", token: token,
+                    harness: harness, fastAnswers: fast ? 8 : 0)
                 _ = try await harness.services.service.create(ServiceHarness.draft(user: "kim", id: "b", type: "boom"))
                 responses += try await RawHTTP.exchange(port: port, seen + RawHTTP.closing).dropLast()
                 return responses
@@ -173,6 +191,38 @@ struct ChangeFastPathTests {
         #expect(run[8].contains(#""read_at":"…""#))
         #expect(run[9].hasSuffix(#""updated":0}"#) && run[12].hasSuffix(#""updated":0}"#))
         #expect(run[15].contains(#""code":"unavailable""#) && !run[15].contains("boom"))
+    }
+
+    private static func delete(_ id: String, credential: String = key) -> String {
+        "DELETE /v1/users/lou/notifications/\(id) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(credential)\r\n\r\n"
+    }
+
+    /// Deletes: one that removes (200 and the counts), an unknown one (404), a store failure (503),
+    /// by the API key and by a user token, each followed by reads that must see it; the same bytes
+    /// with and without the fast path.
+    @Test func deletesAreAnsweredAsHummingbirdAnswersThem() async throws {
+        var runs: [[String]] = []
+        for fast in [true, false] {
+            let harness = try await Self.harness(
+                fast: fast, user: "lou", [("l1", "t"), ("l2", "t"), ("b", "boom")], failing: "DELETE")
+            let token = try await harness.token("lou")
+            let responses = try await harness.app.test(.live) { client in
+                try await Self.answersWithReads(
+                    port: try #require(client.port),
+                    [Self.delete("l1"), Self.delete("l1"), Self.delete("l2", credential: token), Self.delete("b")],
+                    user: "lou", id: "l1", token: token, harness: harness, fastAnswers: fast ? 8 : 0)
+            }
+            #expect(responses.map(\.status) == [200, 200, 404, 404, 200, 404, 200, 200, 404, 503, 200, 404])
+            runs.append(responses.map(\.comparable))
+            await harness.shutdown()
+        }
+        #expect(runs[0] == runs[1])
+        let run = runs[0]
+        #expect(run[0].hasSuffix(#"{"counts":{"seq":4,"unread":2,"unseen":2,"user":"lou"}}"#), "\(run[0])")
+        #expect(run[1].hasSuffix(#"{"seq":4,"unread":2,"unseen":2,"user":"lou"}"#))
+        #expect(run[2].contains(#""code":"not_found""#) && run[3].contains(#""code":"not_found""#))
+        #expect(run[6].hasSuffix(#"{"counts":{"seq":5,"unread":1,"unseen":1,"user":"lou"}}"#))
+        #expect(run[9].contains(#""code":"unavailable""#) && !run[9].contains("boom"))
     }
 
     /// Changes the fast path leaves to Hummingbird keep their answers: a body, a percent-encoded
