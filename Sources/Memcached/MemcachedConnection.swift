@@ -210,11 +210,7 @@ struct MemcachedConnection {
             increment
             ? memcached_increment(handle, key, key.utf8.count, delta, &value)
             : memcached_decrement(handle, key, key.utf8.count, delta, &value)
-        switch rc {
-        case MEMCACHED_SUCCESS: return value
-        case MEMCACHED_NOTFOUND: return nil
-        default: throw adjustError(rc)
-        }
+        return try counter(rc, value)
     }
 
     /// incr by a 64-bit offset (memcached adds modulo 2^64): nil when the key does not exist.
@@ -222,7 +218,11 @@ struct MemcachedConnection {
         try Self.validate(key)
         var value: UInt64 = 0
         let length = key.utf8.count
-        let rc = memcached_increment_by_key(handle, key, length, key, length, offset, &value)
+        return try counter(memcached_increment_by_key(handle, key, length, key, length, offset, &value), value)
+    }
+
+    /// A plain incr/decr's outcome: the new value, nil when the key does not exist.
+    private func counter(_ rc: memcached_return_t, _ value: UInt64) throws(MemcachedError) -> UInt64? {
         switch rc {
         case MEMCACHED_SUCCESS: return value
         case MEMCACHED_NOTFOUND: return nil
