@@ -36,9 +36,7 @@ public final class HeraldService: Sendable {
 
     /// Creates several notifications in one transaction; each is independent.
     public func create(_ drafts: [NotificationDraft]) async throws(HeraldError) -> [CreateOutcome] {
-        try await withCheckedContinuation { continuation in
-            create(drafts) { continuation.resume(returning: $0) }
-        }.get()
+        try await awaited { create(drafts, completion: $0) }
     }
 
     /// Creates several notifications in one transaction, then publishes and applies to the cache
@@ -72,9 +70,7 @@ public final class HeraldService: Sendable {
 
     /// Reads, unreads, archives or unarchives one notification.
     public func change(_ change: StateChange, user: String, id: String) async throws(HeraldError) -> ChangeOutcome {
-        try await withCheckedContinuation { continuation in
-            self.change(change, user: user, id: id) { continuation.resume(returning: $0) }
-        }.get()
+        try await awaited { self.change(change, user: user, id: id, completion: $0) }
     }
 
     /// Reads, unreads, archives or unarchives one notification, then publishes, applies the counts
@@ -87,21 +83,18 @@ public final class HeraldService: Sendable {
     ) {
         let start = ContinuousClock.now
         store.change(change, user: user, id: id, now: .now()) { result in
-            let outcome: ChangeOutcome
-            switch self.stored(.change, since: start, result) {
-            case .success(let value): outcome = value
-            case .failure(let error): return completion(.failure(error))
-            }
-            guard case .changed(let changed) = outcome else { return completion(.success(outcome)) }
-            self.committed(changed.event, changed.delta, invalidating: id, of: user) { completion(.success(outcome)) }
+            self.committed(
+                self.stored(.change, since: start, result), user: user, dropping: .entries([id]),
+                change: { outcome in
+                    guard case .changed(let changed) = outcome else { return nil }
+                    return (changed.event, changed.delta)
+                }, completion: completion)
         }
     }
 
     /// Deletes one notification; nil when unknown.
     public func delete(user: String, id: String) async throws(HeraldError) -> RemovalOutcome? {
-        try await withCheckedContinuation { continuation in
-            delete(user: user, id: id) { continuation.resume(returning: $0) }
-        }.get()
+        try await awaited { delete(user: user, id: id, completion: $0) }
     }
 
     /// Deletes one notification (nil when unknown); `completion` as for ``change(_:user:id:completion:)``.
@@ -110,21 +103,15 @@ public final class HeraldService: Sendable {
     ) {
         let start = ContinuousClock.now
         store.delete(user: user, id: id, now: .now()) { result in
-            let outcome: RemovalOutcome?
-            switch self.stored(.delete, since: start, result) {
-            case .success(let value): outcome = value
-            case .failure(let error): return completion(.failure(error))
-            }
-            guard let removed = outcome else { return completion(.success(nil)) }
-            self.committed(removed.event, removed.delta, invalidating: id, of: user) { completion(.success(outcome)) }
+            self.committed(
+                self.stored(.delete, since: start, result), user: user, dropping: .entries([id]),
+                change: { $0.map { ($0.event, $0.delta) } }, completion: completion)
         }
     }
 
     /// Marks every unread notification read.
     public func readAll(user: String, filter: BulkFilter) async throws(HeraldError) -> BulkOutcome {
-        try await withCheckedContinuation { continuation in
-            readAll(user: user, filter: filter) { continuation.resume(returning: $0) }
-        }.get()
+        try await awaited { readAll(user: user, filter: filter, completion: $0) }
     }
 
     /// Marks every unread notification read; `completion` as for ``change(_:user:id:completion:)``.
@@ -133,22 +120,24 @@ public final class HeraldService: Sendable {
     ) {
         let start = ContinuousClock.now
         store.readAll(user: user, filter: filter, now: .now()) { result in
-            self.committed(bulk: self.stored(.readAll, since: start, result), user: user, completion: completion)
+            self.committed(
+                self.stored(.readAll, since: start, result), user: user, dropping: .all, change: { $0.change },
+                completion: completion)
         }
     }
 
     /// Marks every notification seen.
     public func markAllSeen(user: String) async throws(HeraldError) -> BulkOutcome {
-        try await withCheckedContinuation { continuation in
-            markAllSeen(user: user) { continuation.resume(returning: $0) }
-        }.get()
+        try await awaited { markAllSeen(user: user, completion: $0) }
     }
 
     /// Marks every notification seen; `completion` as for ``change(_:user:id:completion:)``.
     public func markAllSeen(user: String, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void) {
         let start = ContinuousClock.now
         store.markAllSeen(user: user, now: .now()) { result in
-            self.committed(bulk: self.stored(.seen, since: start, result), user: user, completion: completion)
+            self.committed(
+                self.stored(.seen, since: start, result), user: user, dropping: .all, change: { $0.change },
+                completion: completion)
         }
     }
 
@@ -178,30 +167,31 @@ public final class HeraldService: Sendable {
         return try await storeCall(.prune) { try await store.pruneEvents(createdBefore: cutoff) }
     }
 
-    /// After a change of one notification: publish, apply the counts and drop its cached entry,
-    /// then `then`.
-    private func committed(
-        _ event: UserEvent, _ delta: CountsDelta, invalidating id: String, of user: String,
-        then: @escaping @Sendable () -> Void
-    ) {
-        committed(events: [event], deltas: [delta]) {
-            guard let notificationCache = self.notificationCache else { return then() }
-            notificationCache.invalidate(user: user, ids: [id], completion: then)
-        }
+    /// The cached notification entries a committed write makes stale.
+    private enum StaleEntries {
+        /// These notifications of the user.
+        case entries([String])
+        /// All of the user's (a bulk change).
+        case all
     }
 
-    /// After a bulk change: publish, apply the counts and drop the user's cached notifications,
-    /// then hand the outcome on.
-    private func committed(
-        bulk result: Result<BulkOutcome, HeraldError>, user: String,
-        completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void
+    /// After a write of one user's notifications: unless it failed or changed nothing (`change`
+    /// gives nil), publish its event, apply its counts delta and drop the cached entries it made
+    /// stale; then hand the result on.
+    private func committed<T: Sendable>(
+        _ result: Result<T, HeraldError>, user: String, dropping stale: StaleEntries,
+        change: (T) -> (event: UserEvent, delta: CountsDelta)?,
+        completion: @escaping @Sendable (Result<T, HeraldError>) -> Void
     ) {
-        guard case .success(let outcome) = result, let event = outcome.event, let delta = outcome.delta else {
+        guard case .success(let outcome) = result, let (event, delta) = change(outcome) else {
             return completion(result)
         }
         committed(events: [event], deltas: [delta]) {
             guard let notificationCache = self.notificationCache else { return completion(result) }
-            notificationCache.invalidateAll(user: user) { completion(result) }
+            switch stale {
+            case .entries(let ids): notificationCache.invalidate(user: user, ids: ids) { completion(result) }
+            case .all: notificationCache.invalidateAll(user: user) { completion(result) }
+            }
         }
     }
 
@@ -314,6 +304,13 @@ public final class HeraldService: Sendable {
         }
     }
 
+    /// Awaits the result of one of the completion forms above.
+    private func awaited<T: Sendable>(
+        _ call: (@escaping @Sendable (Result<T, HeraldError>) -> Void) -> Void
+    ) async throws(HeraldError) -> T {
+        try await withCheckedContinuation { continuation in call { continuation.resume(returning: $0) } }.get()
+    }
+
     /// A store call's result, handed back through a completion, as callers see it: timed under
     /// `operation` (from `start`), a failure as ``storeFailure(_:)`` makes it.
     private func stored<T>(
@@ -330,5 +327,13 @@ public final class HeraldService: Sendable {
         ServiceMetrics.storeErrors.increment()
         logger.error("store failure", metadata: ["error": "\(error)"])
         return HeraldError.storeFailure(error)
+    }
+}
+
+extension BulkOutcome {
+    /// The event and counts delta of a bulk change; nil when it changed nothing.
+    fileprivate var change: (event: UserEvent, delta: CountsDelta)? {
+        guard let event, let delta else { return nil }
+        return (event, delta)
     }
 }
