@@ -200,8 +200,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             apply(bulk, user: user, context: context)
         case (.reading(let head, .delete(let user, let id), .none, let start), .end(.none)):
             state = .answering(head, start: start)
-            let answer = answerOnLoop(context)
-            settings.service.delete(user: user, id: id) { result in answer(.delete(result)) }
+            delete(user: user, id: id, context: context)
         case (.reading(let head, .create, let body?, let start), .end(.none)):
             guard let input = try? JSONIO.decode(NotificationInput.self, from: body) else {
                 // Hummingbird reads it again and answers with the error.
@@ -335,6 +334,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         settings.service.change(change, user: user, id: id) { result in answer(.change(change, result)) }
     }
 
+    private func delete(user: String, id: String, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        settings.service.delete(user: user, id: id) { result in answer(.delete(result)) }
+    }
+
     private func apply(_ bulk: Bulk, user: String, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
         let deliver: @Sendable (Result<BulkOutcome, HeraldError>) -> Void = { answer(.bulk(bulk, $0)) }
@@ -404,21 +408,20 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             )
         case .change(let change, let result):
             return (
-                changeRoute(change),
-                result.flatMap { outcome in
-                    Result { () throws(HeraldError) in (.ok, try HeraldRoutes.answer(to: outcome)) }
-                }
+                changeRoute(change), ok(result) { outcome throws(HeraldError) in try HeraldRoutes.answer(to: outcome) }
             )
         case .delete(let result):
-            return (
-                deleteRoute,
-                result.flatMap { outcome in
-                    Result { () throws(HeraldError) in (.ok, try HeraldRoutes.answer(to: outcome)) }
-                }
-            )
+            return (deleteRoute, ok(result) { outcome throws(HeraldError) in try HeraldRoutes.answer(to: outcome) })
         case .bulk(let bulk, let result):
-            return (bulk.route, result.map { (.ok, HeraldRoutes.answer(to: $0)) })
+            return (bulk.route, ok(result) { HeraldRoutes.answer(to: $0) })
         }
+    }
+
+    /// A 200 with the body `body` makes of a successful outcome; an error as it is.
+    private static func ok<T>(
+        _ result: Result<T, HeraldError>, _ body: (T) throws(HeraldError) -> [UInt8]
+    ) -> Result<(HTTPResponse.Status, [UInt8]), HeraldError> {
+        result.flatMap { outcome in Result { () throws(HeraldError) in (.ok, try body(outcome)) } }
     }
 
     /// Answers with an error's envelope, as Hummingbird's error handling does (it logs 5xx).
