@@ -16,6 +16,10 @@ public final class CacheHealth: Sendable {
     }
 
     let client: MemcachedClient
+    /// Which users' counts may have a lineage under this health's generations, for every counts
+    /// cache over it: the generations are this instance's own (it bumps them), so it sees every
+    /// epoch set under them.
+    let lineages = LineageFilter()
     private let generations: any CacheGenerationStore
     private let keyPrefix: String
     private let logger: Logger
@@ -43,9 +47,12 @@ public final class CacheHealth: Sendable {
     public var generation: Int64 { state.withLock { $0.generation } }
 
     /// `{prefix}:{generation}` while up, nil while down.
-    var keyBase: String? {
+    var keyBase: String? { keySpace?.base }
+
+    /// The key base (`{prefix}:{generation}`) and its generation while up, nil while down.
+    var keySpace: (base: String, generation: Int64)? {
         let (up, generation) = state.withLock { ($0.up, $0.generation) }
-        return up ? "\(keyPrefix):\(generation)" : nil
+        return up ? ("\(keyPrefix):\(generation)", generation) : nil
     }
 
     /// Stops using memcached until the probe sees it healthy again.

@@ -8,6 +8,7 @@ enum CacheMetrics {
     static let misses = Counter(label: "herald_cache_misses_total")
     static let fills = Counter(label: "herald_cache_fills_total")
     static let conflicts = Counter(label: "herald_cache_conflicts_total")
+    static let appliesSkipped = Counter(label: "herald_cache_applies_skipped_total")
     static let errors = Counter(label: "herald_cache_errors_total")
     static let notificationHits = Counter(label: "herald_cache_notification_hits_total")
     static let notificationMisses = Counter(label: "herald_cache_notification_misses_total")

@@ -7,6 +7,8 @@ import Memcached
 struct CountsCacheJob {
     let ttl: MemcachedExpiration
     let known: KnownEpochs
+    /// Marked before an epoch is set (see ``LineageFilter``).
+    let lineages: LineageFilter
 
     /// Answers, one per work item, and how many lineages an apply had to invalidate.
     struct Outcome: Sendable {
@@ -110,6 +112,7 @@ struct CountsCacheJob {
                 answers.append(.miss(epoch: epoch))
             } else {
                 let epoch = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+                lineages.mark(keys.user, generation: keys.generation)
                 try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
                 freshEpochs[keys.user] = epoch
                 seen[keys.epoch] = epoch

@@ -4,12 +4,15 @@
 /// - `{prefix}:{generation}:{user}:{epoch}:c` — unread, unseen and seq in one counter (``PackedCounts``)
 struct CountsCacheKeys {
     let base: String
+    /// The generation in `base`.
+    let generation: Int64
     let user: String
     /// The epoch key, built once: a job looks it up several times.
     let epoch: String
 
-    init(base: String, user: String) {
+    init(base: String, generation: Int64, user: String) {
         self.base = base
+        self.generation = generation
         self.user = user
         epoch = "\(base):\(user):e"
     }

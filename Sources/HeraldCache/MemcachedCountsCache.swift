@@ -12,7 +12,8 @@ import Memcached
 ///    the writer committed, with no count out of range, did the cached lineage hold exactly the
 ///    state before the change (and it now holds the state after). Any other outcome (missing key, a
 ///    fill that already included the change, a racing writer) deletes the epoch key, so the next
-///    read fills afresh. No delta is ever applied twice or lost.
+///    read fills afresh. No delta is ever applied twice or lost. A user whose counts were never
+///    read under the generation has no epoch, which ``LineageFilter`` knows without asking memcached.
 /// 3. Batching: the reads and applies of concurrent requests run as one job (``CountsCacheJob``):
 ///    every epoch in it is read after all its deltas committed, applies run per user in seq order
 ///    (runs of consecutive deltas joined), and reads see the epochs the applies left.
@@ -24,6 +25,8 @@ public final class MemcachedCountsCache: CountsCache {
     private let ttl: MemcachedExpiration
     /// Reads and applies of concurrent requests share one worker-thread job (see ``CountsCacheQueue``).
     private let jobs: CountsCacheQueue
+    /// The users whose counts may have a lineage: an apply for anyone else skips memcached.
+    private var lineages: LineageFilter { health.lineages }
 
     /// Creates the cache over a shared ``CacheHealth``.
     /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.
@@ -33,13 +36,14 @@ public final class MemcachedCountsCache: CountsCache {
         self.client = health.client
         self.ttl = ttl
         self.jobs = CountsCacheQueue(
-            client: health.client, job: CountsCacheJob(ttl: ttl, known: KnownEpochs()), maximumBatch: 256)
+            client: health.client, job: CountsCacheJob(ttl: ttl, known: KnownEpochs(), lineages: health.lineages),
+            maximumBatch: 256)
     }
 
     public var status: CacheStatus { health.status }
 
     private func keys(for user: String) -> CountsCacheKeys? {
-        health.keyBase.map { CountsCacheKeys(base: $0, user: user) }
+        health.keySpace.map { CountsCacheKeys(base: $0.base, generation: $0.generation, user: user) }
     }
 
     public func counts(user: String, load: @Sendable () async throws -> Counts) async throws -> Counts {
@@ -89,7 +93,12 @@ public final class MemcachedCountsCache: CountsCache {
     }
 
     public func apply(_ deltas: [CountsDelta], completion: @escaping @Sendable () -> Void) {
-        let work = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
+        let candidates = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
+        guard !candidates.isEmpty else { return completion() }
+        // Asked after the commit: a user without a lineage now gets its next fill from the store, which has it.
+        let possible = lineages.mayHaveLineage(candidates.map { ($0.1.user, $0.1.generation) })
+        let work = zip(candidates, possible).compactMap { $1 ? $0 : nil }
+        if work.count < candidates.count { CacheMetrics.appliesSkipped.increment(by: candidates.count - work.count) }
         guard !work.isEmpty else { return completion() }
         let health = self.health
         jobs.submit(.apply(work)) { answer in
