@@ -20,6 +20,8 @@ public final class CacheHealth: Sendable {
     /// cache over it: the generations are this instance's own (it bumps them), so it sees every
     /// epoch set under them.
     let lineages = LineageFilter()
+    /// Which users may have a notification epoch (and so cached entries), likewise.
+    let notificationEpochs = LineageFilter()
     private let generations: any CacheGenerationStore
     private let keyPrefix: String
     private let logger: Logger

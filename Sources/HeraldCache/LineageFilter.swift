@@ -2,7 +2,8 @@ import Synchronization
 
 /// Which users' counts may have a lineage (an epoch key) in memcached under the current
 /// generation, so that a committed change of a user whose counts nobody has read needs no
-/// memcached round trip at all.
+/// memcached round trip at all. The notification cache keeps one too, for its own epochs
+/// (``MemcachedNotificationCache``), with the same reasoning.
 ///
 /// **Why skipping is safe.** An epoch key is created only by a counts job on a read miss
 /// (``CountsCacheJob``), and the job marks the user here *before* it sets the key. So while the

@@ -8,7 +8,9 @@ import Memcached
 /// `cas`es the lease into the value. A writer deletes the entry after its commit. Either the delete
 /// comes before the lease (so the reader's store read sees the commit), or it removes the lease (so
 /// the reader's `cas` fails): a stale entry is never stored. Bulk changes delete the user's
-/// notification epoch key instead, retiring all of the user's entries at once.
+/// notification epoch key instead, retiring all of the user's entries at once. Entries live under
+/// the epoch, which only a reader creates, after marking the user in ``LineageFilter``: a writer
+/// whose user the filter has never seen has nothing to delete and skips memcached.
 public final class MemcachedNotificationCache: NotificationCache {
     private let health: CacheHealth
     private let client: MemcachedClient
@@ -23,7 +25,16 @@ public final class MemcachedNotificationCache: NotificationCache {
     }
 
     private func keys(for user: String) -> NotificationCacheKeys? {
-        health.keyBase.map { NotificationCacheKeys(base: $0, user: user) }
+        health.keySpace.map { NotificationCacheKeys(base: $0.base, generation: $0.generation, user: user) }
+    }
+
+    /// The keys of a user whose entries may need deleting after a commit; nil when the cache is
+    /// down or no reader ever made the user a notification epoch under this generation.
+    private func staleKeys(for user: String) -> NotificationCacheKeys? {
+        guard let keys = keys(for: user),
+            health.notificationEpochs.mayHaveLineage([(user, keys.generation)])[0]
+        else { return nil }
+        return keys
     }
 
     public func notification(
@@ -31,11 +42,12 @@ public final class MemcachedNotificationCache: NotificationCache {
     ) async throws -> HeraldCore.Notification? {
         guard let keys = keys(for: user) else { return try await load() }
         let ttlSeconds = self.ttlSeconds
+        let epochs = health.notificationEpochs
         do {
             // One hop: the entry, or a lease to fill it.
             let lookup = try await CacheMetrics.memcached(.notificationRead) { () async throws(MemcachedError) in
                 try await client.withSession { session throws(MemcachedError) -> Lookup in
-                    guard let epoch = try session.epoch(keys, create: true, ttlSeconds: ttlSeconds) else {
+                    guard let epoch = try session.epoch(keys, creatingAfter: epochs, ttlSeconds: ttlSeconds) else {
                         return .bypass
                     }
                     let key = keys.entry(epoch, id: id)
@@ -90,16 +102,16 @@ public final class MemcachedNotificationCache: NotificationCache {
     }
 
     public func invalidate(user: String, ids: [String], completion: @escaping @Sendable () -> Void) {
-        guard !ids.isEmpty, let keys = keys(for: user) else { return completion() }
+        guard !ids.isEmpty, let keys = staleKeys(for: user) else { return completion() }
         let ttlSeconds = self.ttlSeconds
         invalidating(completion) { session throws(MemcachedError) in
-            guard let epoch = try session.epoch(keys, create: false, ttlSeconds: ttlSeconds) else { return }
+            guard let epoch = try session.epoch(keys, creatingAfter: nil, ttlSeconds: ttlSeconds) else { return }
             for id in ids { try session.delete(keys.entry(epoch, id: id)) }
         }
     }
 
     public func invalidateAll(user: String, completion: @escaping @Sendable () -> Void) {
-        guard let keys = keys(for: user) else { return completion() }
+        guard let keys = staleKeys(for: user) else { return completion() }
         invalidating(completion) { session throws(MemcachedError) in try session.delete(keys.epoch) }
     }
 
@@ -128,12 +140,14 @@ public final class MemcachedNotificationCache: NotificationCache {
 }
 
 extension MemcachedSession {
-    /// The user's notification epoch; with `create`, makes one when missing.
+    /// The user's notification epoch; given a filter, makes one when missing, after marking the
+    /// user in it.
     fileprivate func epoch(
-        _ keys: NotificationCacheKeys, create: Bool, ttlSeconds: Int
+        _ keys: NotificationCacheKeys, creatingAfter filter: LineageFilter?, ttlSeconds: Int
     ) throws(MemcachedError) -> String? {
         if let epoch = try get(keys.epoch)?.string { return epoch }
-        guard create else { return nil }
+        guard let filter else { return nil }
+        filter.mark(keys.user, generation: keys.generation)
         let fresh = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         if try add(keys.epoch, value: Array(fresh.utf8), expiration: .seconds(ttlSeconds)) { return fresh }
         return try get(keys.epoch)?.string

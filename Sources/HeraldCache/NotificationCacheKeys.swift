@@ -6,6 +6,8 @@
 ///   against the stored user and id, so a collision can only cause a miss).
 struct NotificationCacheKeys {
     let base: String
+    /// The generation in `base`.
+    let generation: Int64
     let user: String
 
     var epoch: String { "\(base):\(user):ne" }

@@ -56,4 +56,31 @@ struct LineageFilterTests {
         #expect(hit == Counts(user: "u1", unread: 2, unseen: 2, seq: 2))
         await harness.shutdown()
     }
+
+    /// Likewise for the notification cache: a change of a notification of a user no single-notification
+    /// read ever gave an epoch deletes nothing (a planted entry stays); after such a read it does.
+    @Test func invalidationsOfUsersNobodyReadSkipMemcached() async throws {
+        let harness = try await ServiceHarness()
+        let generation = harness.health.generation
+        for user in ["u9", "u1"] { _ = try await harness.service.create(try ServiceHarness.draft(user: user, id: "a")) }
+        let planted = NotificationCacheKeys(base: "t:\(generation)", generation: generation, user: "u9")
+        try await harness.client.set(planted.epoch, value: Array("e9".utf8))
+        try await harness.client.set(planted.entry("e9", id: "a"), value: Array("X".utf8))
+        #expect(try await harness.service.markAllSeen(user: "u9").event != nil)
+        guard case .changed = try await harness.service.change(.read, user: "u9", id: "a") else {
+            Issue.record("the read changed nothing")
+            return
+        }
+        #expect(try await harness.client.get(planted.epoch)?.string == "e9", "the read-all reached memcached")
+        #expect(try await harness.client.get(planted.entry("e9", id: "a"))?.string == "X", "the change did")
+
+        let read = NotificationCacheKeys(base: "t:\(generation)", generation: generation, user: "u1")
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt == nil)  // makes an epoch, fills
+        let epoch = try #require(try await harness.client.get(read.epoch)?.string)
+        #expect(try await harness.client.get(read.entry(epoch, id: "a")) != nil)
+        _ = try await harness.service.change(.read, user: "u1", id: "a")
+        #expect(try await harness.client.get(read.entry(epoch, id: "a")) == nil, "the change left the entry")
+        #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt != nil)
+        await harness.shutdown()
+    }
 }
