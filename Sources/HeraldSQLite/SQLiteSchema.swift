@@ -126,6 +126,16 @@ enum SQLiteSchema {
                     CREATE INDEX notification_swept_at ON notification (swept_at) WHERE swept_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v5-unseen-and-unread-indexes") { db in
+            // Seen and read-all visit only the rows they change: they scanned every live
+            // notification of the user twice (a count, then the update), 9-13 ms on the one writer
+            // for a user with 20,000 even when nothing was left to mark, holding up every write.
+            try db.execute(
+                sql: """
+                    CREATE INDEX notification_user_unseen ON notification (user, expires_at) WHERE seen_at IS NULL;
+                    CREATE INDEX notification_user_unread ON notification (user, expires_at) WHERE read_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

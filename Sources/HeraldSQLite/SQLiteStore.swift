@@ -185,16 +185,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) {
         committer.write(
             { db in
-                var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
-                var arguments: StatementArguments = [user, now.milliseconds]
-                Self.narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
-                let unseenAmong =
-                    try db.fetchInt64(
-                        sql: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
-                        arguments: arguments) ?? 0
-                try db.run(
-                    sql: "UPDATE notification SET read_at = ?, seen_at = COALESCE(seen_at, ?) WHERE \(condition)",
-                    arguments: [now.milliseconds, now.milliseconds] + arguments)
+                let (statements, arguments) = Self.readAllStatements(user: user, now: now, filter: filter)
+                let unseenAmong = try db.fetchInt64(sql: statements.count, arguments: arguments) ?? 0
+                try db.run(sql: statements.update, arguments: [now.milliseconds, now.milliseconds] + arguments)
                 let updated = db.changesCount
                 return try Self.bulk(
                     db, user: user, updated: updated, unread: -Int64(updated), unseen: -unseenAmong, name: .readAll,
@@ -207,21 +200,43 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) {
         committer.write(
             { db in
-                let condition = "user = ? AND seen_at IS NULL AND expires_at > ?"
                 let arguments: StatementArguments = [user, now.milliseconds]
-                let unseenAmong =
-                    try db.fetchInt64(
-                        sql:
-                            "SELECT COUNT(*) FROM notification WHERE \(condition) AND read_at IS NULL AND archived_at IS NULL",
-                        arguments: arguments) ?? 0
-                try db.run(
-                    sql: "UPDATE notification SET seen_at = ? WHERE \(condition)",
-                    arguments: [now.milliseconds] + arguments
-                )
+                let unseenAmong = try db.fetchInt64(sql: Self.seenStatements.count, arguments: arguments) ?? 0
+                try db.run(sql: Self.seenStatements.update, arguments: [now.milliseconds] + arguments)
                 let updated = db.changesCount
                 return try Self.bulk(
                     db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
             }, completion: completion)
+    }
+
+    /// A bulk change's two statements: how many of the rows it changes are unseen and still count
+    /// (unread, not archived), then the update. Their arguments: the user and the time expiry is
+    /// checked against (the update's own values first). Each visits only the rows it may change,
+    /// through an index of the user's unread or unseen rows (schema `v5`).
+    typealias BulkStatements = (count: String, update: String)
+
+    /// ``BulkStatements`` of seen; the count would otherwise go by the unread index, which holds
+    /// every unread row of the user whether seen or not.
+    static let seenStatements: BulkStatements = (
+        count: """
+        SELECT COUNT(*) FROM notification INDEXED BY notification_user_unseen
+        WHERE user = ? AND seen_at IS NULL AND expires_at > ? AND read_at IS NULL AND archived_at IS NULL
+        """,
+        update: "UPDATE notification SET seen_at = ? WHERE user = ? AND seen_at IS NULL AND expires_at > ?"
+    )
+
+    /// ``BulkStatements`` of read-all, narrowed by the filter, and their arguments.
+    static func readAllStatements(
+        user: String, now: Timestamp, filter: BulkFilter
+    ) -> (BulkStatements, StatementArguments) {
+        var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
+        var arguments: StatementArguments = [user, now.milliseconds]
+        narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
+        let statements = (
+            count: "SELECT COUNT(*) FROM notification WHERE \(condition) AND seen_at IS NULL",
+            update: "UPDATE notification SET read_at = ?, seen_at = COALESCE(seen_at, ?) WHERE \(condition)"
+        )
+        return (statements, arguments)
     }
 
     private static func bulk(

@@ -25,9 +25,9 @@ struct MigrationTests {
     }
 
     /// What SQLite's planner does for `sql`, one line per step.
-    func plan(_ store: SQLiteStore, _ sql: String) async throws -> String {
+    func plan(_ store: SQLiteStore, _ sql: String, _ arguments: StatementArguments = []) async throws -> String {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
                 .joined(separator: "\n")
         }
     }
@@ -108,5 +108,44 @@ struct MigrationTests {
         #expect(page.contains("notification_user_pk") && !page.contains("TEMP B-TREE"), "\(page)")
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
+    }
+
+    /// Seen and read-all visit only the user's unseen or unread rows, on a database from before
+    /// their indexes too; they scanned every live notification of the user twice.
+    @Test func seenAndReadAllGoByTheUnseenAndUnreadIndexes() async throws {
+        let expiry = now.adding(seconds: 60).milliseconds
+        try database(at: "v4-notification-id-first") { db in
+            for (id, read, seen) in [("a", false, false), ("b", true, true), ("c", false, true), ("d", false, false)] {
+                try db.execute(
+                    sql: """
+                        INSERT INTO notification (user, id, type, title, data, tags, created_at, expires_at, read_at, seen_at)
+                        VALUES ('u1', ?, 't', 'hello', '{}', '["x"]', ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id, now.milliseconds, expiry, read ? now.milliseconds : nil, seen ? now.milliseconds : nil,
+                    ])
+            }
+            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 3, 2, 4)")
+        }
+        let store = try SQLiteStore(path: path)
+        let arguments: StatementArguments = ["u1", now.milliseconds]
+        let seenCount = try await plan(store, SQLiteStore.seenStatements.count, arguments)
+        #expect(seenCount.contains("INDEX notification_user_unseen (user=? AND expires_at>?)"), "\(seenCount)")
+        let seenUpdate = try await plan(store, SQLiteStore.seenStatements.update, [now.milliseconds] + arguments)
+        #expect(seenUpdate.contains("INDEX notification_user_unseen (user=? AND expires_at>?)"), "\(seenUpdate)")
+        for filter in [BulkFilter(), BulkFilter(type: "t", tag: "x")] {
+            let (statements, arguments) = SQLiteStore.readAllStatements(user: "u1", now: now, filter: filter)
+            let count = try await plan(store, statements.count, arguments)
+            #expect(count.contains("INDEX notification_user_unread (user=? AND expires_at>?)"), "\(count)")
+            let update = try await plan(store, statements.update, [now.milliseconds, now.milliseconds] + arguments)
+            #expect(update.contains("INDEX notification_user_unread (user=? AND expires_at>?)"), "\(update)")
+        }
+
+        let seen = try await store.markAllSeen(user: "u1", now: now)
+        #expect(seen.updated == 2 && seen.counts == Counts(user: "u1", unread: 3, unseen: 0, seq: 5))
+        let read = try await store.readAll(user: "u1", filter: BulkFilter(), now: now)
+        #expect(read.updated == 3 && read.counts == Counts(user: "u1", unread: 0, unseen: 0, seq: 6))
+        #expect(try await store.markAllSeen(user: "u1", now: now).updated == 0)
+        #expect(try await store.readAll(user: "u1", filter: BulkFilter(), now: now).updated == 0)
     }
 }
