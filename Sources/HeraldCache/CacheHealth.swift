@@ -5,9 +5,10 @@ import Synchronization
 
 /// Whether memcached is in use, and the generation every key is prefixed with.
 ///
-/// Any memcached failure marks the cache down; from then on every read and write goes to the
-/// store only. ``runProbe(interval:)`` brings it back once every server answers, after bumping the
-/// persisted generation, so nothing cached before or during the outage is ever read again.
+/// Any memcached failure, or a failed ping of ``runProbe(interval:)``, marks the cache down; from
+/// then on every read and write goes to the store only. The probe brings it back once every server
+/// answers, after bumping the persisted generation, so nothing cached before or during the outage
+/// is ever read again.
 /// Creating a `CacheHealth` bumps the generation too (start-up invalidation).
 public final class CacheHealth: Sendable {
     private struct State {
@@ -69,11 +70,20 @@ public final class CacheHealth: Sendable {
         }
     }
 
-    /// Probes a down cache every `interval`; runs until cancelled.
+    /// Pings memcached every `interval` until cancelled: an outage is noticed even while no request
+    /// touches memcached (most writes need not: see ``LineageFilter``), and a down cache comes back
+    /// once every server answers.
     public func runProbe(interval: Duration = .seconds(1)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            guard status == .down else { continue }
+            guard status == .down else {
+                do throws(MemcachedError) {
+                    try await client.ping()
+                } catch {
+                    markDown(error)
+                }
+                continue
+            }
             do {
                 try await client.ping()
                 let generation = try await generations.bumpCacheGeneration()

@@ -169,7 +169,7 @@ public final class MemcachedClient: Sendable {
         }
     }
 
-    /// Asks every server for its version; throws when any server does not answer.
+    /// Asks every server for its stats; throws when any server does not answer.
     public func ping() async throws(MemcachedError) {
         try await run { connection throws(MemcachedError) in try connection.ping() }
     }

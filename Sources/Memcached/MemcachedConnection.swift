@@ -260,9 +260,13 @@ struct MemcachedConnection {
         return fail(rc, "incr/decr")
     }
 
+    /// Asks every server for its stats. (`memcached_version` would not do: libmemcached remembers a
+    /// server's version and, once known, answers without asking again, even after the server died.)
     func ping() throws(MemcachedError) {
-        let rc = memcached_version(handle)
-        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "version") }
+        var rc = MEMCACHED_SUCCESS
+        let stats = memcached_stat(handle, nil, &rc)
+        memcached_stat_free(handle, stats)
+        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "stats") }
     }
 
     func flush() throws(MemcachedError) {

@@ -307,10 +307,13 @@ struct APITests {
             #expect(readiness["cache"] as? String == "up")
             #expect(readiness["broker"] as? String == "up")
             harness.services.memcached.kill()
+            // A create of a user nobody read touches no memcached; the probe notices the outage.
             _ = try await client.post("/v1/notifications", json: #"{"user":"u1","type":"t"}"#)
-            let degraded = try await client.execute(uri: "/readyz", method: .get)
-            #expect(degraded.status == .ok)
-            #expect(try degraded.json()["cache"] as? String == "down")
+            let noticed = try await ServiceHarness.eventually {
+                let degraded = try await client.execute(uri: "/readyz", method: .get)
+                return try degraded.status == .ok && degraded.json()["cache"] as? String == "down"
+            }
+            #expect(noticed, "the probe did not notice memcached is gone")
             #expect(try await client.get("/v1/users/u1/counts").json().int("unread") == 1)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)

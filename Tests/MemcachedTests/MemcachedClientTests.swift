@@ -227,6 +227,20 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// A ping asks the servers each time: a server that answered one and then died fails the next.
+    @Test func pingAsksEveryTime() async throws {
+        try await client.ping()
+        try await client.ping()
+        server.kill()
+        do {
+            try await client.ping()
+            Issue.record("a ping after the server died succeeded")
+        } catch {
+            #expect(error.isUnavailable)
+        }
+        await client.shutdown()
+    }
+
     @Test func killedServerIsUnavailableAndRestartIsEmpty() async throws {
         try await client.set("r", value: bytes("1"))
         server.kill()
