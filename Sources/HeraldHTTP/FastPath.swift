@@ -128,6 +128,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private let settings: Settings
+    /// The context of NIO's response encoder: answers are written through it, already encoded, to
+    /// the socket (see ``respond(_:_:route:method:requestID:start:context:)``).
+    private let wire: ChannelHandlerContext
     private var state = State.idle
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var unanswered = 0
@@ -136,8 +139,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// answered.
     private var readPending = false
 
-    init(settings: Settings) {
+    init(settings: Settings, wire: ChannelHandlerContext) {
         self.settings = settings
+        self.wire = wire
     }
 
     private var isAnswering: Bool {
@@ -440,20 +444,30 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
         requestID: String = RequestID().description, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
-        // Names and order as Hummingbird's response arrives here from the HTTPTypes conversion.
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(5)
-        headers.add(name: "Content-Type", value: JSONIO.contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "X-Request-Id", value: requestID)
-        headers.add(name: "Date", value: HTTPDate.now)
-        if let serverName = settings.serverName { headers.add(name: "Server", value: serverName) }
-        let head = HTTPResponseHead(
-            version: .http1_1, status: HTTPResponseStatus(statusCode: status.code, reasonPhrase: status.reasonPhrase),
-            headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        // The bytes NIO's encoder makes of Hummingbird's response as it arrives from the HTTPTypes
+        // conversion (same names, order and status line), in one buffer and one write that skips
+        // building a head and passing three parts through the encoder. Nothing of Hummingbird's is
+        // on its way: this handler answers only while Hummingbird owes no response.
+        var buffer = context.channel.allocator.buffer(capacity: 192 + body.count)
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(status.code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(HTTPResponseStatus(statusCode: status.code).reasonPhrase)
+        buffer.writeStaticString("\r\nContent-Type: ")
+        buffer.writeString(JSONIO.contentType)
+        buffer.writeStaticString("\r\nContent-Length: ")
+        buffer.writeString(String(body.count))
+        buffer.writeStaticString("\r\nX-Request-Id: ")
+        buffer.writeString(requestID)
+        buffer.writeStaticString("\r\nDate: ")
+        buffer.writeString(HTTPDate.now)
+        if let serverName = settings.serverName {
+            buffer.writeStaticString("\r\nServer: ")
+            buffer.writeString(serverName)
+        }
+        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeBytes(body)
+        wire.writeAndFlush(NIOAny(buffer), promise: nil)
         Self.answers.increment()
         HTTPRequestMetrics.shared.record(
             route: route, method: HTTPRequest.Method(method.rawValue) ?? .post, status: status.code,
@@ -489,7 +503,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Puts a handler right after NIO's HTTP/1 codec in `pipeline`, which Hummingbird has set up
     /// with the conversion to `HTTPTypes` (`HTTP1ToHTTPServerCodec`) next; does nothing without it.
     static func install(_ settings: Settings, in pipeline: ChannelPipeline.SynchronousOperations) {
-        guard let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self) else { return }
-        try? pipeline.addHandler(FastPath(settings: settings), position: .before(conversion))
+        guard let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self),
+            let encoder = try? pipeline.context(handlerType: HTTPResponseEncoder.self)
+        else { return }
+        try? pipeline.addHandler(FastPath(settings: settings, wire: encoder), position: .before(conversion))
     }
 }
