@@ -1,5 +1,11 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Which users' counts may have a lineage (an epoch key) in memcached under the current
 /// generation, so that a committed change of a user whose counts nobody has read needs no
 /// memcached round trip at all. The notification cache keeps one too, for its own epochs
@@ -23,18 +29,33 @@ import Synchronization
 final class LineageFilter: Sendable {
     private struct State {
         var generation: Int64
-        var words: [UInt64]
+        /// `calloc`ed: pages stay unmapped until a bit on them is set, so an instance whose users
+        /// are few costs little of the filter's size.
+        var words: UnsafeMutablePointer<UInt64>
     }
 
     private let state: Mutex<State>
     private let mask: Int
+    private let wordCount: Int
 
     /// - Parameter bits: the filter's size, a power of two (2^24 bits, 2 MiB, by default: about 6%
     ///   of users without a lineage still ask memcached once a million users have one).
     init(bits: Int = 1 << 24) {
         precondition(bits >= 64 && bits & (bits - 1) == 0, "bits must be a power of two of at least 64")
         mask = bits - 1
-        state = Mutex(State(generation: .min, words: Array(repeating: 0, count: bits / 64)))
+        wordCount = bits / 64
+        state = Mutex(State(generation: .min, words: Self.zeroed(bits / 64)))
+    }
+
+    deinit {
+        state.withLock { free($0.words) }
+    }
+
+    private static func zeroed(_ count: Int) -> UnsafeMutablePointer<UInt64> {
+        guard let memory = calloc(count, MemoryLayout<UInt64>.stride) else {
+            fatalError("out of memory for the lineage filter")
+        }
+        return memory.bindMemory(to: UInt64.self, capacity: count)
     }
 
     /// Notes that `user` may get an epoch under `generation`; call before setting it.
@@ -43,7 +64,8 @@ final class LineageFilter: Sendable {
         state.withLock { state in
             if generation > state.generation {
                 state.generation = generation
-                for word in state.words.indices { state.words[word] = 0 }
+                free(state.words)
+                state.words = Self.zeroed(wordCount)
             }
             guard generation == state.generation else { return }
             state.words[bit >> 6] |= 1 << UInt64(bit & 63)
