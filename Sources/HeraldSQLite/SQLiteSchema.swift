@@ -136,6 +136,18 @@ enum SQLiteSchema {
                     CREATE INDEX notification_user_unread ON notification (user, expires_at) WHERE read_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v6-unseen-and-unread-by-pk") { db in
+            // v5's indexes, ordered by expiry, made a list of unread notifications read every unread
+            // row of the user and sort them before its first page. Ordered by pk they serve that page
+            // in order, and seen and read-all still visit only the rows they change.
+            try db.execute(
+                sql: """
+                    DROP INDEX notification_user_unseen;
+                    DROP INDEX notification_user_unread;
+                    CREATE INDEX notification_user_unseen ON notification (user, pk) WHERE seen_at IS NULL;
+                    CREATE INDEX notification_user_unread ON notification (user, pk) WHERE read_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

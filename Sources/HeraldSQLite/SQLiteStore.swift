@@ -212,7 +212,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// A bulk change's two statements: how many of the rows it changes are unseen and still count
     /// (unread, not archived), then the update. Their arguments: the user and the time expiry is
     /// checked against (the update's own values first). Each visits only the rows it may change,
-    /// through an index of the user's unread or unseen rows (schema `v5`).
+    /// through an index of the user's unread or unseen rows (schema `v6`).
     typealias BulkStatements = (count: String, update: String)
 
     /// ``BulkStatements`` of seen; the count would otherwise go by the unread index, which holds
