@@ -79,6 +79,8 @@ public final class CacheHealth: Sendable {
             guard status == .down else {
                 do throws(MemcachedError) {
                     try await client.ping()
+                } catch  where error.code == .shutDown {
+                    return  // the server is stopping: nothing is down
                 } catch {
                     markDown(error)
                 }
