@@ -76,24 +76,17 @@ public final class CacheHealth: Sendable {
     public func runProbe(interval: Duration = .seconds(1)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            guard status == .down else {
-                do throws(MemcachedError) {
-                    try await client.ping()
-                } catch  where error.code == .shutDown {
-                    return  // the server is stopping: nothing is down
-                } catch {
-                    markDown(error)
-                }
-                continue
-            }
-            do {
+            do throws(MemcachedError) {
                 try await client.ping()
-                let generation = try await generations.bumpCacheGeneration()
-                state.withLock { $0 = State(up: true, generation: generation) }
-                logger.info("memcached is back", metadata: ["generation": "\(generation)"])
+            } catch  where error.code == .shutDown {
+                return  // the server is stopping: nothing is down
             } catch {
+                markDown(error)  // counted and logged only when it was up
                 continue
             }
+            guard status == .down, let generation = try? await generations.bumpCacheGeneration() else { continue }
+            state.withLock { $0 = State(up: true, generation: generation) }
+            logger.info("memcached is back", metadata: ["generation": "\(generation)"])
         }
     }
 }
