@@ -148,6 +148,18 @@ enum SQLiteSchema {
                     CREATE INDEX notification_user_unread ON notification (user, pk) WHERE read_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v7-seen-through-mark") { db in
+            // Nothing makes a notification unseen again, so a seen can leave a mark: every live row
+            // of the user up to `seen_through` (a pk) is seen, and the next seen visits only the
+            // rows above it through (user, pk). The unseen index, one more entry to write for every
+            // notification created, seen or read, goes. 0 (no mark yet) makes the first seen of a
+            // user visit all its rows once.
+            try db.execute(
+                sql: """
+                    ALTER TABLE user_counter ADD COLUMN seen_through INTEGER NOT NULL DEFAULT 0;
+                    DROP INDEX notification_user_unseen;
+                    """)
+        }
         return migrator
     }
 }

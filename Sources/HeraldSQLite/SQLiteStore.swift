@@ -200,32 +200,59 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) {
         committer.write(
             { db in
-                let arguments: StatementArguments = [user, now.milliseconds]
-                let unseenAmong = try db.fetchInt64(sql: Self.seenStatements.count, arguments: arguments) ?? 0
-                try db.run(sql: Self.seenStatements.update, arguments: [now.milliseconds] + arguments)
-                let updated = db.changesCount
-                return try Self.bulk(
-                    db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
+                let state = try db.fetchRow(sql: Self.seenStatements.state, arguments: [user])
+                let mark: Int64 = state?[3] ?? 0
+                let stillUnseen = try Bool.fetchAll(
+                    db.cachedStatement(sql: Self.seenStatements.update),
+                    arguments: [now.milliseconds, user, mark, now.milliseconds])
+                let updated = stillUnseen.count
+                let unseenAmong = Int64(stillUnseen.count { $0 })
+                let outcome: BulkOutcome
+                if updated == 0, let state {
+                    let counts = Counts(user: user, unread: state[0], unseen: state[1], seq: state[2])
+                    outcome = BulkOutcome(updated: 0, counts: counts, event: nil, delta: nil)
+                } else {
+                    outcome = try Self.bulk(
+                        db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
+                }
+                // After `bulk`, which made the counter row if it was missing. Rows above the mark
+                // that were already seen (read one by one) move it too.
+                if let newest = try db.fetchInt64(sql: Self.seenStatements.newest, arguments: [user]), newest > mark {
+                    try db.run(sql: Self.seenStatements.advance, arguments: [newest, user])
+                }
+                return outcome
             }, completion: completion)
     }
 
-    /// A bulk change's two statements: how many of the rows it changes are unseen and still count
-    /// (unread, not archived), then the update. Their arguments: the user and the time expiry is
-    /// checked against (the update's own values first). Each visits only the rows it may change,
-    /// through an index of the user's unread or unseen rows (schema `v6`).
+    /// Read-all's two statements: how many of the rows it changes are unseen and still count
+    /// (unread, not archived), then the update, whose own values come before the count's arguments.
     typealias BulkStatements = (count: String, update: String)
 
-    /// ``BulkStatements`` of seen; the count would otherwise go by the unread index, which holds
-    /// every unread row of the user whether seen or not.
-    static let seenStatements: BulkStatements = (
-        count: """
-        SELECT COUNT(*) FROM notification INDEXED BY notification_user_unseen
-        WHERE user = ? AND seen_at IS NULL AND expires_at > ? AND read_at IS NULL AND archived_at IS NULL
+    /// The statements of seen, which visits only the user's rows above its seen mark: every row of
+    /// the user with a pk up to the mark was seen, or had expired, when a seen last ran, and nothing
+    /// makes a row unseen again (schema `v7`).
+    ///
+    /// - `state`: the user's counters and mark;
+    /// - `update`: marks the live unseen rows above the mark seen (arguments: the time, the user,
+    ///   the mark, the time expiry is checked against), returning for each whether it still
+    ///   counted as unseen (unread, not archived);
+    /// - `newest`: the user's newest pk, which becomes the mark (`advance`).
+    ///
+    /// The update names its index: by the rowid it could visit every newer row of all users.
+    static let seenStatements = (
+        state: "SELECT unread, unseen, seq, seen_through FROM user_counter WHERE user = ?",
+        update: """
+        UPDATE notification INDEXED BY notification_user_pk SET seen_at = ?
+        WHERE user = ? AND pk > ? AND seen_at IS NULL AND expires_at > ?
+        RETURNING read_at IS NULL AND archived_at IS NULL
         """,
-        update: "UPDATE notification SET seen_at = ? WHERE user = ? AND seen_at IS NULL AND expires_at > ?"
+        newest: "SELECT max(pk) FROM notification WHERE user = ?",
+        advance: "UPDATE user_counter SET seen_through = ? WHERE user = ?"
     )
 
-    /// ``BulkStatements`` of read-all, narrowed by the filter, and their arguments.
+    /// ``BulkStatements`` of read-all, narrowed by the filter, and their arguments (the user, the time
+    /// expiry is checked against, the filter's). They go by the index of the user's unread rows
+    /// (schema `v6`): `unread` makes a read row unread again, so a mark like seen's would not hold.
     static func readAllStatements(
         user: String, now: Timestamp, filter: BulkFilter
     ) -> (BulkStatements, StatementArguments) {

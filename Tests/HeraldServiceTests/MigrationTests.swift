@@ -110,10 +110,11 @@ struct MigrationTests {
         #expect(check == "ok")
     }
 
-    /// Seen and read-all visit only the user's unseen or unread rows, and a list of unread
-    /// notifications pages through the unread ones in order, on a database from before their
-    /// indexes too; seen and read-all scanned every live notification of the user twice.
-    @Test func seenAndReadAllGoByTheUnseenAndUnreadIndexes() async throws {
+    /// Seen visits only the user's rows above its seen mark, read-all only its unread rows, and a
+    /// list of unread notifications pages through the unread ones in order, on a database from
+    /// before the mark and the index too; seen and read-all scanned every live notification of the
+    /// user twice.
+    @Test func seenGoesByItsMarkAndReadAllByTheUnreadIndex() async throws {
         let expiry = now.adding(seconds: 60).milliseconds
         try database(at: "v4-notification-id-first") { db in
             for (id, read, seen) in [("a", false, false), ("b", true, true), ("c", false, true), ("d", false, false)] {
@@ -129,11 +130,16 @@ struct MigrationTests {
             try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 3, 2, 4)")
         }
         let store = try SQLiteStore(path: path)
-        let arguments: StatementArguments = ["u1", now.milliseconds]
-        let seenCount = try await plan(store, SQLiteStore.seenStatements.count, arguments)
-        #expect(seenCount.contains("INDEX notification_user_unseen (user=?)"), "\(seenCount)")
-        let seenUpdate = try await plan(store, SQLiteStore.seenStatements.update, [now.milliseconds] + arguments)
-        #expect(seenUpdate.contains("INDEX notification_user_unseen (user=?)"), "\(seenUpdate)")
+        let indexes = try await store.pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notification'")
+        }
+        #expect(indexes.contains("notification_user_unread") && !indexes.contains("notification_user_unseen"))
+        let seenUpdate = try await plan(
+            store, SQLiteStore.seenStatements.update, [now.milliseconds, "u1", 0, now.milliseconds])
+        #expect(seenUpdate.contains("INDEX notification_user_pk (user=? AND pk>?)"), "\(seenUpdate)")
+        let newest = try await plan(store, SQLiteStore.seenStatements.newest, ["u1"])
+        #expect(newest.contains("INDEX notification_user_pk (user=?)"), "\(newest)")
         for filter in [BulkFilter(), BulkFilter(type: "t", tag: "x")] {
             let (statements, arguments) = SQLiteStore.readAllStatements(user: "u1", now: now, filter: filter)
             let count = try await plan(store, statements.count, arguments)
@@ -146,16 +152,32 @@ struct MigrationTests {
         let unreadPage = try await plan(
             store,
             "SELECT pk FROM notification WHERE user = ? AND expires_at > ? AND archived_at IS NULL AND read_at IS NULL"
-                + " ORDER BY pk DESC LIMIT 10", arguments)
+                + " ORDER BY pk DESC LIMIT 10", ["u1", now.milliseconds])
         #expect(
             unreadPage.contains("INDEX notification_user_unread (user=?)") && !unreadPage.contains("TEMP B-TREE"),
             "\(unreadPage)")
 
+        func mark() async throws -> Int64? {
+            try await store.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT seen_through FROM user_counter WHERE user = 'u1'")
+            }
+        }
+        #expect(try await mark() == 0)
         let seen = try await store.markAllSeen(user: "u1", now: now)
         #expect(seen.updated == 2 && seen.counts == Counts(user: "u1", unread: 3, unseen: 0, seq: 5))
+        #expect(try await mark() == 4)
         let read = try await store.readAll(user: "u1", filter: BulkFilter(), now: now)
         #expect(read.updated == 3 && read.counts == Counts(user: "u1", unread: 0, unseen: 0, seq: 6))
         #expect(try await store.markAllSeen(user: "u1", now: now).updated == 0)
         #expect(try await store.readAll(user: "u1", filter: BulkFilter(), now: now).updated == 0)
+
+        // Rows above the mark: one read (and so seen) on its own, two seen by the next seen.
+        for id in ["e", "f", "g"] {
+            _ = try await store.create([try ServiceHarness.draft(user: "u1", id: id)], defaultTTLSeconds: 60, now: now)
+        }
+        _ = try await store.change(.read, user: "u1", id: "f", now: now)
+        let next = try await store.markAllSeen(user: "u1", now: now)
+        #expect(next.updated == 2 && next.counts == Counts(user: "u1", unread: 2, unseen: 0, seq: 11))
+        #expect(try await mark() == 7)
     }
 }

@@ -104,7 +104,10 @@ struct StoreTests {
         var generator = SystemRandomNumberGenerator()
         for step in 0..<200 {
             let id = ids.randomElement(using: &generator)!
-            switch step % 7 {
+            switch step % 8 {
+            case 7:
+                ids.append("n\(30 + step)")
+                _ = try await store.create([try draft(ids.last!)], defaultTTLSeconds: 60, now: now)
             case 0: _ = try await store.change(.read, user: "u1", id: id, now: now)
             case 1: _ = try await store.change(.unread, user: "u1", id: id, now: now)
             case 2: _ = try await store.change(.archive, user: "u1", id: id, now: now)
@@ -116,6 +119,16 @@ struct StoreTests {
             let counts = try await store.counts(user: "u1")
             let truth = try await recount("u1", at: now)
             #expect(counts.unread == truth.0 && counts.unseen == truth.1, "step \(step)")
+            // Nothing unseen at or below the seen mark: a seen skips those rows.
+            let unseenBelowMark = try await store.pool.read { db in
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM notification JOIN user_counter USING (user)
+                        WHERE user = 'u1' AND pk <= seen_through AND seen_at IS NULL
+                        """)
+            }
+            #expect(unseenBelowMark == 0, "step \(step)")
         }
     }
 
