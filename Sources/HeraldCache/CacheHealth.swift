@@ -14,6 +14,14 @@ public final class CacheHealth: Sendable {
     private struct State {
         var up: Bool
         var generation: Int64
+        /// `{prefix}:{generation}`, made once per generation rather than for every key.
+        var base: String
+
+        init(up: Bool, generation: Int64, prefix: String) {
+            self.up = up
+            self.generation = generation
+            base = "\(prefix):\(generation)"
+        }
     }
 
     let client: MemcachedClient
@@ -39,7 +47,7 @@ public final class CacheHealth: Sendable {
         self.logger = logger
         let generation = try await generations.bumpCacheGeneration()
         let reachable = (try? await client.ping()) != nil
-        state = Mutex(State(up: reachable, generation: generation))
+        state = Mutex(State(up: reachable, generation: generation, prefix: keyPrefix))
         if !reachable { logger.warning("memcached unreachable at start; serving from the store") }
     }
 
@@ -54,8 +62,7 @@ public final class CacheHealth: Sendable {
 
     /// The key base (`{prefix}:{generation}`) and its generation while up, nil while down.
     var keySpace: (base: String, generation: Int64)? {
-        let (up, generation) = state.withLock { ($0.up, $0.generation) }
-        return up ? ("\(keyPrefix):\(generation)", generation) : nil
+        state.withLock { $0.up ? ($0.base, $0.generation) : nil }
     }
 
     /// Stops using memcached until the probe sees it healthy again.
@@ -85,7 +92,7 @@ public final class CacheHealth: Sendable {
                 continue
             }
             guard status == .down, let generation = try? await generations.bumpCacheGeneration() else { continue }
-            state.withLock { $0 = State(up: true, generation: generation) }
+            state.withLock { $0 = State(up: true, generation: generation, prefix: keyPrefix) }
             logger.info("memcached is back", metadata: ["generation": "\(generation)"])
         }
     }

@@ -93,11 +93,13 @@ public final class MemcachedCountsCache: CountsCache {
     }
 
     public func apply(_ deltas: [CountsDelta], completion: @escaping @Sendable () -> Void) {
-        let candidates = deltas.filter { !$0.isEmpty }.compactMap { delta in keys(for: delta.user).map { (delta, $0) } }
-        guard !candidates.isEmpty else { return completion() }
+        let candidates = deltas.filter { !$0.isEmpty }
+        guard !candidates.isEmpty, let space = health.keySpace else { return completion() }
         // Asked after the commit: a user without a lineage now gets its next fill from the store, which has it.
-        let possible = lineages.mayHaveLineage(candidates.map { ($0.1.user, $0.1.generation) })
-        let work = zip(candidates, possible).compactMap { $1 ? $0 : nil }
+        let possible = lineages.mayHaveLineage(candidates.map { ($0.user, space.generation) })
+        let work = zip(candidates, possible).compactMap { delta, possible in
+            possible ? (delta, CountsCacheKeys(base: space.base, generation: space.generation, user: delta.user)) : nil
+        }
         if work.count < candidates.count { CacheMetrics.appliesSkipped.increment(by: candidates.count - work.count) }
         guard !work.isEmpty else { return completion() }
         let health = self.health
