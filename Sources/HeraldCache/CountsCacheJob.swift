@@ -67,9 +67,12 @@ struct CountsCacheJob {
         for index in slots.indices {
             let epochKey = slots[index].keys.epoch
             let epoch = counters[epochKey]?.string
-            seen[epochKey] = epoch
             slots[index].epoch = epoch
-            if let guess = slots[index].guess, guess.epoch == epoch { slots[index].counters = guess }
+            if let guess = slots[index].guess, guess.epoch == epoch {
+                slots[index].counters = guess  // remembered already
+            } else {
+                seen[epochKey] = epoch
+            }
         }
 
         var conflicts = 0
@@ -119,7 +122,7 @@ struct CountsCacheJob {
                 answers.append(.miss(epoch: epoch))
             }
         }
-        known.update(seen)
+        if !seen.isEmpty { known.update(seen) }
         return Outcome(answers: answers, conflicts: conflicts)
     }
 }

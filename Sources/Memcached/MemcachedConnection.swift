@@ -67,21 +67,23 @@ struct MemcachedConnection {
         guard !keys.isEmpty else { return [:] }
         for key in keys { try Self.validate(key) }
         // All keys in one buffer (libmemcached copies them into its request before returning).
-        var text: [CChar] = []
+        var text: [UInt8] = []
         text.reserveCapacity(keys.reduce(0) { $0 + $1.utf8.count })
         var lengths: [Int] = []
         lengths.reserveCapacity(keys.count)
         for key in keys {
-            text.append(contentsOf: key.utf8.lazy.map { CChar(bitPattern: $0) })
+            text.append(contentsOf: key.utf8)  // one copy from the string's contiguous bytes
             lengths.append(key.utf8.count)
         }
-        let rc = text.withUnsafeBufferPointer { buffer in
-            var offset = 0
-            let pointers = lengths.map { length -> UnsafePointer<CChar>? in
-                defer { offset += length }
-                return buffer.baseAddress! + offset
+        let rc = text.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { buffer in
+                var offset = 0
+                let pointers = lengths.map { length -> UnsafePointer<CChar>? in
+                    defer { offset += length }
+                    return buffer.baseAddress! + offset
+                }
+                return memcached_mget(handle, pointers, lengths, keys.count)
             }
-            return memcached_mget(handle, pointers, lengths, keys.count)
         }
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
         return try fetchResults()
