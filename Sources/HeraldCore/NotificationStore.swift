@@ -41,7 +41,8 @@ public protocol NotificationStore: Sendable {
     func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage
     /// Up to `limit` retained events with `seq > after`, in order.
     func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent]
-    /// Deletes events created before `cutoff`; returns how many.
+    /// Deletes events created before `cutoff`, never one created at or after it (a store may keep
+    /// an older one a while longer); returns how many.
     func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int
     /// Whether the store answers.
     func ping() async -> Bool

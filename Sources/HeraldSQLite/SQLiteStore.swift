@@ -450,10 +450,22 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
         try await committer.write { db in
-            try db.run(sql: "DELETE FROM event WHERE created_at < ?", arguments: [cutoff.milliseconds])
+            try db.run(sql: Self.pruneStatement, arguments: [cutoff.milliseconds])
             return db.changesCount
         }
     }
+
+    /// Deletes the events before the oldest one created at or after the cutoff (its argument), in
+    /// arrival (pk) order: the subquery walks the log from its start and stops at the first event
+    /// to keep, so it visits only the rows deleted, with no index by creation time to write for
+    /// every event (schema `v8`). Creation times follow arrival order but for the moments a write
+    /// waits for the writer; an older event behind a newer one stays until the next prune, and no
+    /// event newer than the cutoff is ever deleted. When every event is older, all go.
+    static let pruneStatement = """
+        DELETE FROM event WHERE pk < COALESCE(
+            (SELECT pk FROM event WHERE created_at >= ?1 ORDER BY pk LIMIT 1),
+            (SELECT max(pk) FROM event) + 1)
+        """
 
     public func ping() async -> Bool {
         (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

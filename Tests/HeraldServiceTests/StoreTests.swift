@@ -235,6 +235,22 @@ struct StoreTests {
         #expect(try await store.events(user: "u1", after: 0, limit: 10).map(\.seq) == [2])
     }
 
+    /// Pruning deletes in arrival order: an event is deleted only once it and every event before
+    /// it are older than the cutoff, so none newer than the cutoff is ever deleted.
+    @Test func pruningGoesInArrivalOrderAndNeverDeletesANewerEvent() async throws {
+        for (id, seconds) in [("a", 0), ("b", 30), ("c", 20), ("d", 40)] {
+            _ = try await store.create(
+                [try draft(id)], defaultTTLSeconds: 600, now: now.adding(seconds: Int64(seconds)))
+        }
+        // c is older than the cutoff but came after b, which is not: it stays until b goes.
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 25)) == 1)
+        #expect(try await store.events(user: "u1", after: 0, limit: 10).map(\.seq) == [2, 3, 4])
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 35)) == 2)
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 100)) == 1)
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 100)) == 0)
+        #expect(try await store.events(user: "u1", after: 0, limit: 10).isEmpty)
+    }
+
     @Test func cacheGenerationOnlyGrows() async throws {
         let first = try await store.bumpCacheGeneration()
         let second = try await store.bumpCacheGeneration()
