@@ -215,10 +215,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                     outcome = try Self.bulk(
                         db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
                 }
-                // After `bulk`, which made the counter row if it was missing. Rows above the mark
-                // that were already seen (read one by one) move it too.
-                if let newest = try db.fetchInt64(sql: Self.seenStatements.newest, arguments: [user]), newest > mark {
-                    try db.run(sql: Self.seenStatements.advance, arguments: [newest, user])
+                // After `bulk`, which made the counter row if it was missing.
+                if let next = try db.fetchInt64(sql: Self.seenStatements.nextMark, arguments: [user, mark]), next > mark
+                {
+                    try db.run(sql: Self.seenStatements.advance, arguments: [next, user])
                 }
                 return outcome
             }, completion: completion)
@@ -229,14 +229,17 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     typealias BulkStatements = (count: String, update: String)
 
     /// The statements of seen, which visits only the user's rows above its seen mark: every row of
-    /// the user with a pk up to the mark was seen, or had expired, when a seen last ran, and nothing
-    /// makes a row unseen again (schema `v7`).
+    /// the user with a pk up to the mark is seen or swept, and nothing makes a row unseen again or
+    /// unswept (schema `v7`).
     ///
     /// - `state`: the user's counters and mark;
     /// - `update`: marks the live unseen rows above the mark seen (arguments: the time, the user,
     ///   the mark, the time expiry is checked against), returning for each whether it still
     ///   counted as unseen (unread, not archived);
-    /// - `newest`: the user's newest pk, which becomes the mark (`advance`).
+    /// - `nextMark` (arguments: the user, the mark): just below the first row above the mark still
+    ///   unseen and not swept — one the update skipped as expired, which a clock set back could make
+    ///   live again — or else the user's newest pk, also past rows already read one by one;
+    ///   `advance` stores it.
     ///
     /// The update names its index: by the rowid it could visit every newer row of all users.
     static let seenStatements = (
@@ -246,7 +249,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         WHERE user = ? AND pk > ? AND seen_at IS NULL AND expires_at > ?
         RETURNING read_at IS NULL AND archived_at IS NULL
         """,
-        newest: "SELECT max(pk) FROM notification WHERE user = ?",
+        nextMark: """
+        SELECT COALESCE(
+            (SELECT pk - 1 FROM notification INDEXED BY notification_user_pk
+             WHERE user = ?1 AND pk > ?2 AND seen_at IS NULL AND swept_at IS NULL ORDER BY pk LIMIT 1),
+            (SELECT max(pk) FROM notification WHERE user = ?1))
+        """,
         advance: "UPDATE user_counter SET seen_through = ? WHERE user = ?"
     )
 

@@ -138,8 +138,9 @@ struct MigrationTests {
         let seenUpdate = try await plan(
             store, SQLiteStore.seenStatements.update, [now.milliseconds, "u1", 0, now.milliseconds])
         #expect(seenUpdate.contains("INDEX notification_user_pk (user=? AND pk>?)"), "\(seenUpdate)")
-        let newest = try await plan(store, SQLiteStore.seenStatements.newest, ["u1"])
-        #expect(newest.contains("INDEX notification_user_pk (user=?)"), "\(newest)")
+        let nextMark = try await plan(store, SQLiteStore.seenStatements.nextMark, ["u1", 0])
+        #expect(nextMark.contains("INDEX notification_user_pk (user=? AND pk>?)"), "\(nextMark)")
+        #expect(!nextMark.contains("SCAN notification"), "\(nextMark)")
         for filter in [BulkFilter(), BulkFilter(type: "t", tag: "x")] {
             let (statements, arguments) = SQLiteStore.readAllStatements(user: "u1", now: now, filter: filter)
             let count = try await plan(store, statements.count, arguments)
