@@ -57,9 +57,6 @@ public final class CacheHealth: Sendable {
     /// The generation currently in every key.
     public var generation: Int64 { state.withLock { $0.generation } }
 
-    /// `{prefix}:{generation}` while up, nil while down.
-    var keyBase: String? { keySpace?.base }
-
     /// The key base (`{prefix}:{generation}`) and its generation while up, nil while down.
     var keySpace: (base: String, generation: Int64)? {
         state.withLock { $0.up ? ($0.base, $0.generation) : nil }

@@ -43,7 +43,11 @@ public final class MemcachedCountsCache: CountsCache {
     public var status: CacheStatus { health.status }
 
     private func keys(for user: String) -> CountsCacheKeys? {
-        health.keySpace.map { CountsCacheKeys(base: $0.base, generation: $0.generation, user: user) }
+        health.keySpace.map { Self.keys(for: user, in: $0) }
+    }
+
+    private static func keys(for user: String, in space: (base: String, generation: Int64)) -> CountsCacheKeys {
+        CountsCacheKeys(base: space.base, generation: space.generation, user: user)
     }
 
     public func counts(user: String, load: @Sendable () async throws -> Counts) async throws -> Counts {
@@ -98,7 +102,7 @@ public final class MemcachedCountsCache: CountsCache {
         // Asked after the commit: a user without a lineage now gets its next fill from the store, which has it.
         let possible = lineages.mayHaveLineage(candidates.map { ($0.user, space.generation) })
         let work = zip(candidates, possible).compactMap { delta, possible in
-            possible ? (delta, CountsCacheKeys(base: space.base, generation: space.generation, user: delta.user)) : nil
+            possible ? (delta, Self.keys(for: delta.user, in: space)) : nil
         }
         if work.count < candidates.count { CacheMetrics.appliesSkipped.increment(by: candidates.count - work.count) }
         guard !work.isEmpty else { return completion() }

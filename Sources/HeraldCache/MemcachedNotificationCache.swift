@@ -31,9 +31,9 @@ public final class MemcachedNotificationCache: NotificationCache {
     /// The keys of a user whose entries may need deleting after a commit; nil when the cache is
     /// down or no reader ever made the user a notification epoch under this generation.
     private func staleKeys(for user: String) -> NotificationCacheKeys? {
-        guard let space = health.keySpace, health.notificationEpochs.mayHaveLineage([(user, space.generation)])[0]
+        guard let keys = keys(for: user), health.notificationEpochs.mayHaveLineage([(user, keys.generation)])[0]
         else { return nil }
-        return NotificationCacheKeys(base: space.base, generation: space.generation, user: user)
+        return keys
     }
 
     public func notification(
