@@ -208,9 +208,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 let updated = stillUnseen.count
                 let unseenAmong = Int64(stillUnseen.count { $0 })
                 let outcome: BulkOutcome
-                if updated == 0, let state {
-                    let counts = Counts(user: user, unread: state[0], unseen: state[1], seq: state[2])
-                    outcome = BulkOutcome(updated: 0, counts: counts, event: nil, delta: nil)
+                if updated == 0 {
+                    outcome = BulkOutcome(updated: 0, counts: Self.counts(state, user: user), event: nil, delta: nil)
                 } else {
                     outcome = try Self.bulk(
                         db, user: user, updated: updated, unread: 0, unseen: -unseenAmong, name: .seen, now: now)
@@ -375,10 +374,15 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     private static func counts(_ db: Database, user: String) throws -> Counts {
-        guard
-            let row = try db.fetchRow(
-                sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user])
-        else { return .empty(user: user) }
+        counts(
+            try db.fetchRow(sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user]),
+            user: user)
+    }
+
+    /// The counts in a `user_counter` row whose first columns are unread, unseen and seq; no row is
+    /// a user with none.
+    private static func counts(_ row: Row?, user: String) -> Counts {
+        guard let row else { return .empty(user: user) }
         return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
     }
 
