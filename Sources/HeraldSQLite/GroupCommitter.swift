@@ -108,16 +108,12 @@ final class GroupCommitter: Sendable {
         do {
             // GRDB's blocking write on the pool thread runs the transaction right there.
             do {
-                try pool.write { db in
-                    for step in steps { try step(db, false) }
-                }
+                try run(steps, isolated: false)
             } catch is StepFailure where steps.count > 1 {
                 // Rolled back; again, each write in a savepoint of its own.
                 retries.add(1, ordering: .relaxed)
                 metrics.retries.increment()
-                try pool.write { db in
-                    for step in steps { try step(db, true) }
-                }
+                try run(steps, isolated: true)
             } catch is StepFailure {
                 return nil  // a lone write failed: rolled back, its caller has the error
             }
@@ -127,6 +123,22 @@ final class GroupCommitter: Sendable {
             return nil
         } catch {
             return CommitFailure(error: error)
+        }
+    }
+
+    /// Runs `steps` in one `BEGIN IMMEDIATE` … `COMMIT`, rolled back if one of them or the commit
+    /// throws. The two statements are prepared once per connection: GRDB's `write` parses both
+    /// for every transaction, a fixed cost that small transactions feel.
+    private func run(_ steps: [Step], isolated: Bool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.run(sql: "BEGIN IMMEDIATE")
+            do {
+                for step in steps { try step(db, isolated) }
+                try db.run(sql: "COMMIT")
+            } catch {
+                if db.isInsideTransaction { try? db.rollback() }
+                throw error
+            }
         }
     }
 

@@ -111,6 +111,33 @@ struct GroupCommitterTests {
         #expect(committer.retriedTransactions == 0)
     }
 
+    @Test func aFailedCommitRollsBackAndTheNextWriteCommits() async throws {
+        let directory = try makeTemporaryDirectory("group")
+        let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                    CREATE TABLE child (id INTEGER PRIMARY KEY,
+                        parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+                    """)
+        }
+        let committer = GroupCommitter(pool: pool)
+        // A deferred foreign key is checked at COMMIT: the write itself succeeds, the commit fails
+        // and leaves the transaction open until it is rolled back.
+        await #expect(throws: DatabaseError.self) {
+            try await committer.write { db in
+                try db.execute(sql: "INSERT INTO child (id, parent) VALUES (1, 42)")
+            }
+        }
+        try await committer.write { db in
+            try db.execute(sql: "INSERT INTO parent (id) VALUES (7)")
+            try db.execute(sql: "INSERT INTO child (id, parent) VALUES (2, 7)")
+        }
+        let children = try await pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM child") }
+        #expect(children == [2])
+    }
+
     @Test func groupsWithoutFailuresRunOnce() async throws {
         let (pool, committer) = try await itemTable()
         let outcomes = await insertConcurrently(0..<300, with: committer) { _ in false }
