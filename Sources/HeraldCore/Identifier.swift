@@ -9,7 +9,10 @@ public enum Identifier {
     /// The longest identifier accepted.
     public static let maximumLength = 128
 
-    /// True when `text` is a valid user or notification identifier.
+    /// True when `text` is a valid user or notification identifier. Inlinable, so that callers in
+    /// other modules get it specialized for their string type rather than reading each byte
+    /// through the generic `StringProtocol` witnesses.
+    @inlinable
     public static func isValid(_ text: some StringProtocol) -> Bool {
         let bytes = text.utf8
         guard !bytes.isEmpty, bytes.count <= maximumLength else { return false }

@@ -31,7 +31,7 @@ public final class Authenticator: Sendable {
         guard let credential = Self.credential(in: request), !credential.isEmpty else {
             throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
         }
-        if let known = knownPrincipal(for: credential) { return known }
+        if let known = knownPrincipal(for: credential[...]) { return known }
         do {
             let claims = try await keys.verify(credential, as: UserClaims.self)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
@@ -47,18 +47,21 @@ public final class Authenticator: Sendable {
     /// The principal `credential` stands for if that is known without verifying a signature: an
     /// API key, or a user token verified before that has not expired. Nil otherwise (then
     /// ``principal(for:)`` decides).
-    public func knownPrincipal(for credential: some StringProtocol) -> Principal? {
+    public func knownPrincipal(for credential: Substring) -> Principal? {
         guard !credential.isEmpty else { return nil }
-        let credential = String(credential)
         if isAPIKey(credential) { return .backend }
-        return verified.principal(for: credential, now: .now())
+        return verified.principal(for: String(credential), now: .now())
     }
 
     /// The credential of an `Authorization: Bearer` header value; nil for any other scheme.
     public static func bearerCredential(_ header: String) -> Substring? {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        var token = parts[1]
+        // "Bearer", in any case, then at least one space; looked at byte by byte, as this runs for
+        // every request.
+        let utf8 = header.utf8
+        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { byte, lower in byte | 0x20 == lower }),
+            utf8[utf8.index(utf8.startIndex, offsetBy: 6)] == UInt8(ascii: " ")
+        else { return nil }
+        var token = Substring(header).dropFirst(7)
         while token.first == " " || token.first == "\t" { token.removeFirst() }
         while token.last == " " || token.last == "\t" { token.removeLast() }
         return token
@@ -86,13 +89,21 @@ public final class Authenticator: Sendable {
     }
 
     /// Compares against every configured key without early exit.
-    private func isAPIKey(_ candidate: String) -> Bool {
-        let bytes = Array(candidate.utf8)
+    private func isAPIKey(_ candidate: Substring) -> Bool {
+        let bytes = candidate.utf8
         var matched = false
         for key in apiKeys {
+            // Every byte of every key is compared, whatever matches, so the time taken does not
+            // tell how much of a key a guess got right.
             var difference = UInt8(truncatingIfNeeded: key.count ^ bytes.count)
-            for index in 0..<key.count {
-                difference |= key[index] ^ (index < bytes.count ? bytes[index] : 0)
+            var index = bytes.startIndex
+            for byte in key {
+                if index < bytes.endIndex {
+                    difference |= byte ^ bytes[index]
+                    bytes.formIndex(after: &index)
+                } else {
+                    difference |= byte
+                }
             }
             matched = matched || difference == 0
         }

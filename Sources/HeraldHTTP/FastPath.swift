@@ -237,25 +237,23 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.
     private func eligibleRoute(_ head: HTTPRequestHead) -> Route? {
-        let headers = head.headers
-        guard head.version == .http1_1,
-            headers["connection"].allSatisfy({ $0.lowercased() == "keep-alive" }),
-            !settings.corsEnabled || !headers.contains(name: "origin"), !headers.contains(name: "transfer-encoding")
+        let facts = RequestHeadFacts(head.headers)
+        guard head.version == .http1_1, facts.keepsAlive, !settings.corsEnabled || !facts.hasOrigin,
+            !facts.hasTransferEncoding
         else { return nil }
         switch head.method {
-        case .GET: return countsRoute(head)
-        case .POST: return createRoute(head) ?? userWriteRoute(head)
-        case .DELETE: return userWriteRoute(head)
+        case .GET: return countsRoute(head, facts)
+        case .POST: return createRoute(head, facts) ?? userWriteRoute(head, facts)
+        case .DELETE: return userWriteRoute(head, facts)
         default: return nil
         }
     }
 
-    private func countsRoute(_ head: HTTPRequestHead) -> Route? {
+    private func countsRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         let path = head.uri
-        guard path.hasPrefix("/v1/users/"), path.hasSuffix("/counts"), !head.headers.contains(name: "content-length")
-        else { return nil }
+        guard path.hasPrefix("/v1/users/"), path.hasSuffix("/counts"), facts.contentLengths.isEmpty else { return nil }
         let user = path.utf8.dropFirst(10).dropLast(7)
-        guard !user.isEmpty, Identifier.isValid(Substring(user)), let principal = knownPrincipal(head) else {
+        guard !user.isEmpty, Identifier.isValid(Substring(user)), let principal = knownPrincipal(facts) else {
             return nil
         }
         let id = String(Substring(user))
@@ -267,23 +265,22 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         return .counts(user: id)
     }
 
-    private func createRoute(_ head: HTTPRequestHead) -> Route? {
-        let headers = head.headers
-        let length = headers["content-length"]
+    private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
+        let length = facts.contentLengths
         guard head.uri == Self.createRoute, length.count == 1, let bytes = Int(length[0]),
-            (1...JSONIO.singleBodyLimit).contains(bytes), !headers.contains(name: "expect"),
-            JSONIO.isJSON(contentType: headers.first(name: "content-type")), case .backend = knownPrincipal(head)
+            (1...JSONIO.singleBodyLimit).contains(bytes), !facts.hasExpect,
+            JSONIO.isJSON(contentType: facts.contentType), case .backend = knownPrincipal(facts)
         else { return nil }
         return .create
     }
 
     /// A bodiless write of one user's notifications: a state change, seen or read-all (`POST`), a
     /// delete (`DELETE`).
-    private func userWriteRoute(_ head: HTTPRequestHead) -> Route? {
-        let length = head.headers["content-length"]
-        guard head.uri.hasPrefix("/v1/users/"), length.isEmpty || length == ["0"],
-            !head.headers.contains(name: "expect")
-        else { return nil }
+    private func userWriteRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
+        let length = facts.contentLengths
+        guard head.uri.hasPrefix("/v1/users/"), length.isEmpty || length == ["0"], !facts.hasExpect else {
+            return nil
+        }
         let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
             .map { String(Substring($0)) }
         guard let user = parts.first, Identifier.isValid(user[...]) else { return nil }
@@ -303,7 +300,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             return nil
         }
-        guard let principal = knownPrincipal(head) else { return nil }
+        guard let principal = knownPrincipal(facts) else { return nil }
         do {
             try principal.authorize(user: user)
         } catch {
@@ -313,11 +310,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The caller, when its one `Authorization: Bearer` credential is known without verifying a signature.
-    private func knownPrincipal(_ head: HTTPRequestHead) -> Principal? {
-        let authorization = head.headers["authorization"]
-        guard authorization.count == 1, let credential = Authenticator.bearerCredential(authorization[0]) else {
-            return nil
-        }
+    private func knownPrincipal(_ facts: RequestHeadFacts) -> Principal? {
+        guard let authorization = facts.authorization, let credential = Authenticator.bearerCredential(authorization)
+        else { return nil }
         return settings.auth.knownPrincipal(for: credential)
     }
 
