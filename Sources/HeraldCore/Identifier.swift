@@ -41,10 +41,10 @@ public enum Identifier {
     /// Ids made later sort after earlier ones (within a millisecond, in random order), so the
     /// store's `(id, user)` index takes new server-made ids at its end, on pages the writes of a
     /// transaction share, rather than one page per id anywhere in the index. The random bits come
-    /// from the system generator (see ``randomWords()``), unlike Foundation's `UUID()` on Linux,
+    /// from the system generator (see ``RandomWordPool``), unlike Foundation's `UUID()` on Linux,
     /// which opens `/dev/urandom` for every value.
     public static func generate(at time: Timestamp) -> String {
-        let random = randomWords()
+        let random = RandomWordPool.shared.pair()
         let milliseconds = UInt64(truncatingIfNeeded: time.milliseconds) & 0xFFFF_FFFF_FFFF
         let high = milliseconds << 16 | 0x7000 | random.0 & 0x0FFF
         let low = random.1 & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
@@ -62,13 +62,5 @@ public enum Identifier {
             }
             return index
         }
-    }
-
-    /// 128 random bits in one call. `SystemRandomNumberGenerator` makes one `getrandom` system call
-    /// per 64 bits on Linux; glibc's `arc4random_buf` (2.36 and later) one for all 16 bytes.
-    private static func randomWords() -> (UInt64, UInt64) {
-        var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { arc4random_buf($0.baseAddress!, $0.count) }
-        return words
     }
 }

@@ -33,6 +33,22 @@ import Testing
         }
     }
 
+    /// The random bits come from a shared pool drawn in blocks: ids made at the same time on many
+    /// threads, across many refills, never repeat.
+    @Test func identifiersMadeConcurrentlyAreDistinct() async {
+        let time = Timestamp(milliseconds: 1_800_000_000_000)
+        let ids = await withTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask { (0..<2000).map { _ in Identifier.generate(at: time) } }
+            }
+            var all: [String] = []
+            for await some in group { all += some }
+            return all
+        }
+        #expect(ids.count == 16000)
+        #expect(Set(ids).count == ids.count)
+    }
+
     @Test func laterIdentifiersSortAfterEarlierOnes() {
         var milliseconds: Int64 = 1_700_000_000_000
         var previous = Identifier.generate(at: Timestamp(milliseconds: milliseconds))
