@@ -17,7 +17,7 @@ enum BulkCreate {
     /// Creates `run` (every one with a server-made id) in the caller's transaction.
     static func insert(_ db: Database, _ run: ArraySlice<PreparedCreate>, now: Timestamp) throws -> [CreateOutcome] {
         for rows in chunks(of: run) {
-            let statement = try db.cachedStatement(sql: RowInserts.notification(rows: rows.count))
+            let statement = try db.cachedStatement(sql: RowInserts.sql(.notification, rows: rows.count))
             var bindings = DirectBindings(statement)
             for create in rows { bindings.bindRow(of: create) }
             try bindings.execute(in: db)
@@ -33,15 +33,7 @@ enum BulkCreate {
         }
         var after: [String: Counts] = [:]
         for rows in chunks(of: users[...]) {
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO user_counter (user, unread, unseen, seq)
-                    VALUES \(RowInserts.placeholders(rows: rows.count, columns: 4))
-                    ON CONFLICT (user) DO UPDATE SET
-                        unread = unread + excluded.unread, unseen = unseen + excluded.unseen,
-                        seq = seq + excluded.seq
-                    RETURNING user, unread, unseen, seq
-                    """)
+            let statement = try db.cachedStatement(sql: RowInserts.sql(.userCounter, rows: rows.count))
             var bindings = DirectBindings(statement)
             for user in rows {
                 let added = creates[user] ?? 0
@@ -78,7 +70,7 @@ enum BulkCreate {
         }
 
         for rows in chunks(of: outcomes[...]) {
-            let statement = try db.cachedStatement(sql: RowInserts.event(rows: rows.count))
+            let statement = try db.cachedStatement(sql: RowInserts.sql(.event, rows: rows.count))
             var bindings = DirectBindings(statement)
             for case .created(let change) in rows { bindings.bindRow(of: change.event, at: now) }
             try bindings.execute(in: db)
