@@ -103,6 +103,7 @@ struct ServiceTests {
     @Test func killedMemcachedFallsBackToTheStoreAndRecoversWithoutStaleValues() async throws {
         let harness = try await ServiceHarness()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(await harness.readUntilCached(user: "u1"))
         #expect(try await harness.service.counts(user: "u1").unread == 1)
         let generation = harness.health.generation
         harness.memcached.kill()
@@ -120,7 +121,8 @@ struct ServiceTests {
     @Test func stoppedMemcachedNeverServesAValueThatMissedAChange() async throws {
         let harness = try await ServiceHarness()
         for id in ["a", "b"] { _ = try await harness.service.create(try ServiceHarness.draft(id: id)) }
-        #expect(try await harness.service.counts(user: "u1").unread == 2)  // cached now
+        #expect(await harness.readUntilCached(user: "u1"))
+        #expect(try await harness.service.counts(user: "u1").unread == 2)
         harness.memcached.pause()
         let started = Date()
         _ = try await harness.service.change(.read, user: "u1", id: "a")  // cache update times out

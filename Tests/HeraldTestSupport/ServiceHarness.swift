@@ -59,6 +59,19 @@ public final class ServiceHarness: Sendable {
             ttlSeconds: ttl)
     }
 
+    /// Reads `user`'s counts through the service until the cache holds them. Under load a read
+    /// can time out, mark the cache down and be answered from the store, leaving nothing cached
+    /// (and, once the probe brings the cache back, under a new generation); a test that then
+    /// breaks memcached needs the counts cached first, or its writes rightly skip memcached.
+    public func readUntilCached(user: String) async -> Bool {
+        await Self.eventually {
+            _ = try? await service.counts(user: user)
+            return await withCheckedContinuation { continuation in
+                cache.cachedCounts(user: user) { continuation.resume(returning: $0 != nil) }
+            }
+        }
+    }
+
     /// Polls `condition` every 50 ms for up to `seconds`.
     public static func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
