@@ -11,7 +11,15 @@ enum SSEFormat {
         append(id: event.seq, name: event.name, data: event.data, to: &buffer)
     }
 
+    /// Written piece by piece into the buffer: no intermediate `String` of the whole event, whose
+    /// data (the notification's JSON) is most of it.
     static func append(id: Int64, name: EventName, data: String, to buffer: inout ByteBuffer) {
-        buffer.writeString("id: \(id)\nevent: \(name.rawValue)\ndata: \(data)\n\n")
+        buffer.writeStaticString("id: ")
+        buffer.writeString(String(id))
+        buffer.writeStaticString("\nevent: ")
+        buffer.writeString(name.rawValue)
+        buffer.writeStaticString("\ndata: ")
+        buffer.writeString(data)
+        buffer.writeStaticString("\n\n")
     }
 }
