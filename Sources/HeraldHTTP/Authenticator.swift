@@ -58,7 +58,7 @@ public final class Authenticator: Sendable {
         // "Bearer", in any case, then at least one space; looked at byte by byte, as this runs for
         // every request.
         let utf8 = header.utf8
-        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { byte, lower in byte | 0x20 == lower }),
+        guard utf8.count > 7, utf8.prefix(6).equalsIgnoringASCIICase("bearer"),
             utf8[utf8.index(utf8.startIndex, offsetBy: 6)] == UInt8(ascii: " ")
         else { return nil }
         var token = Substring(header).dropFirst(7)

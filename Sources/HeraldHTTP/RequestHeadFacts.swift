@@ -22,33 +22,23 @@ struct RequestHeadFacts {
     init(_ headers: HTTPHeaders) {
         for (name, value) in headers {
             switch name.utf8.count {
-            case 6 where Self.name(name, is: "origin"):
+            case 6 where name.utf8.equalsIgnoringASCIICase("origin"):
                 hasOrigin = true
-            case 6 where Self.name(name, is: "expect"):
+            case 6 where name.utf8.equalsIgnoringASCIICase("expect"):
                 hasExpect = true
-            case 10 where Self.name(name, is: "connection"):
-                keepsAlive = keepsAlive && Self.name(value, is: "keep-alive")
-            case 12 where Self.name(name, is: "content-type"):
+            case 10 where name.utf8.equalsIgnoringASCIICase("connection"):
+                keepsAlive = keepsAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
+            case 12 where name.utf8.equalsIgnoringASCIICase("content-type"):
                 if contentType == nil { contentType = value }
-            case 13 where Self.name(name, is: "authorization"):
+            case 13 where name.utf8.equalsIgnoringASCIICase("authorization"):
                 authorizationCount += 1
                 authorization = authorizationCount == 1 ? value : nil
-            case 14 where Self.name(name, is: "content-length"):
+            case 14 where name.utf8.equalsIgnoringASCIICase("content-length"):
                 contentLengths.append(value)
-            case 17 where Self.name(name, is: "transfer-encoding"):
+            case 17 where name.utf8.equalsIgnoringASCIICase("transfer-encoding"):
                 hasTransferEncoding = true
             default:
                 break
-            }
-        }
-    }
-
-    /// True when `text` is `lowercase` but for the case of ASCII letters.
-    static func name(_ text: String, is lowercase: StaticString) -> Bool {
-        guard text.utf8.count == lowercase.utf8CodeUnitCount else { return false }
-        return lowercase.withUTF8Buffer { expected in
-            zip(text.utf8, expected).allSatisfy { byte, lower in
-                (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == lower
             }
         }
     }
