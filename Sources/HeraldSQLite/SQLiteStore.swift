@@ -333,7 +333,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         Counts, CountsDelta
     ) {
         var read = DirectBindings(
-            try db.cachedStatement(sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?"))
+            try db.cachedStatement(sql: Self.counterRow))
         read.bind(user)
         var before: Counts?
         try read.forEachRow(in: db) { row in
@@ -375,9 +375,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     private static func counts(_ db: Database, user: String) throws -> Counts {
         counts(
-            try db.fetchRow(sql: "SELECT unread, unseen, seq FROM user_counter WHERE user = ?", arguments: [user]),
+            try db.fetchRow(sql: Self.counterRow, arguments: [user]),
             user: user)
     }
+
+    /// A user's counters row: unread, unseen, seq (the columns ``counts(_:user:)`` reads).
+    private static let counterRow = "SELECT unread, unseen, seq FROM user_counter WHERE user = ?"
 
     /// The counts in a `user_counter` row whose first columns are unread, unseen and seq; no row is
     /// a user with none.
