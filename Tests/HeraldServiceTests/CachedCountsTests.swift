@@ -7,28 +7,22 @@ import Testing
 /// only proven values and never starts a fill.
 @Suite(.timeLimit(.minutes(1)))
 struct CachedCountsTests {
-    private func cached(_ harness: ServiceHarness, _ user: String) async -> Counts? {
-        await withCheckedContinuation { continuation in
-            harness.service.cachedCounts(user: user) { continuation.resume(returning: $0) }
-        }
-    }
-
     @Test func answersProvenCountsOnlyAndChangesNothingOnAMiss() async throws {
         let harness = try await ServiceHarness()
         for id in ["a", "b"] { _ = try await harness.service.create(try ServiceHarness.draft(id: id)) }
-        #expect(await cached(harness, "u1") == nil)
+        #expect(await harness.cachedCounts(user: "u1") == nil)
         #expect(try await harness.client.get(harness.keyOfEpoch(user: "u1")) == nil, "a miss started a fill")
         let filled = try await harness.service.counts(user: "u1")
-        #expect(await cached(harness, "u1") == filled)
+        #expect(await harness.cachedCounts(user: "u1") == filled)
         _ = try await harness.service.change(.read, user: "u1", id: "a")
-        #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 3))
+        #expect(await harness.cachedCounts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 3))
         // A lineage a writer invalidated is not served.
         try await harness.client.delete(harness.keyOfEpoch(user: "u1"))
-        #expect(await cached(harness, "u1") == nil)
+        #expect(await harness.cachedCounts(user: "u1") == nil)
         _ = try await harness.service.counts(user: "u1")
-        #expect(await cached(harness, "u1") != nil)
+        #expect(await harness.cachedCounts(user: "u1") != nil)
         harness.memcached.kill()
-        #expect(await cached(harness, "u1") == nil)
+        #expect(await harness.cachedCounts(user: "u1") == nil)
         #expect(harness.health.status == .down)
         #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
         await harness.shutdown()
@@ -40,22 +34,22 @@ struct CachedCountsTests {
         let harness = try await ServiceHarness()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
         let filled = try await harness.service.counts(user: "u1")  // remembers the fill's epoch
-        #expect(await cached(harness, "u1") == filled)
+        #expect(await harness.cachedCounts(user: "u1") == filled)
         let epochKey = harness.keyOfEpoch(user: "u1")
         let base = String(epochKey.dropLast(2))
         try await harness.client.set(epochKey, value: Array("beef".utf8))
         // unread 7, unseen 8 and seq 9 packed in one counter: seq << 36 | unread << 18 | unseen
         let packed = UInt64(9) << 36 | UInt64(7) << 18 | UInt64(8)
         try await harness.client.set("\(base):beef:c", value: Array(String(packed).utf8))
-        #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
-        #expect(await cached(harness, "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
+        #expect(await harness.cachedCounts(user: "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
+        #expect(await harness.cachedCounts(user: "u1") == Counts(user: "u1", unread: 7, unseen: 8, seq: 9))
         try await harness.client.delete(epochKey)
-        #expect(await cached(harness, "u1") == nil)
+        #expect(await harness.cachedCounts(user: "u1") == nil)
         let reloaded = try await harness.service.counts(user: "u1")
         #expect(reloaded == filled)
         try await harness.client.set(epochKey, value: Array("beef".utf8))  // back to an old lineage
         try await harness.client.delete("\(base):beef:c")
-        #expect(await cached(harness, "u1") == nil)
+        #expect(await harness.cachedCounts(user: "u1") == nil)
         await harness.shutdown()
     }
 
@@ -73,18 +67,18 @@ struct CachedCountsTests {
             #expect(answer == huge)
         }
         #expect(loads.value == 2)
-        #expect(await cached(harness, "big") == nil)
+        #expect(await harness.cachedCounts(user: "big") == nil)
 
         let limit: Int64 = 131_071
         let full = Counts(user: "full", unread: limit, unseen: 10, seq: 20)
         _ = try await harness.cache.counts(user: "full") { full }
-        #expect(await cached(harness, "full") == full)
+        #expect(await harness.cachedCounts(user: "full") == full)
         let past = CountsDelta(user: "full", unread: 1, unseen: 1, events: 1, seqAfter: 21)
         await harness.cache.apply([past])
-        #expect(await cached(harness, "full") == nil)
+        #expect(await harness.cachedCounts(user: "full") == nil)
         let after = Counts(user: "full", unread: limit + 1, unseen: 11, seq: 21)
         #expect(try await harness.cache.counts(user: "full") { after } == after)
-        #expect(await cached(harness, "full") == nil)
+        #expect(await harness.cachedCounts(user: "full") == nil)
         await harness.shutdown()
     }
 
@@ -102,7 +96,7 @@ struct CachedCountsTests {
                 group.addTask {
                     while !done.isSet {
                         let floor = returned.value
-                        guard let counts = await cached(harness, "u1") else { continue }
+                        guard let counts = await harness.cachedCounts(user: "u1") else { continue }
                         #expect(counts.seq >= floor)
                         answers.value.append(counts)
                     }

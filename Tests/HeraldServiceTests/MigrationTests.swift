@@ -158,15 +158,10 @@ struct MigrationTests {
             unreadPage.contains("INDEX notification_user_unread (user=?)") && !unreadPage.contains("TEMP B-TREE"),
             "\(unreadPage)")
 
-        func mark() async throws -> Int64? {
-            try await store.pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT seen_through FROM user_counter WHERE user = 'u1'")
-            }
-        }
-        #expect(try await mark() == 0)
+        #expect(try await store.seenMark(user: "u1") == 0)
         let seen = try await store.markAllSeen(user: "u1", now: now)
         #expect(seen.updated == 2 && seen.counts == Counts(user: "u1", unread: 3, unseen: 0, seq: 5))
-        #expect(try await mark() == 4)
+        #expect(try await store.seenMark(user: "u1") == 4)
         let read = try await store.readAll(user: "u1", filter: BulkFilter(), now: now)
         #expect(read.updated == 3 && read.counts == Counts(user: "u1", unread: 0, unseen: 0, seq: 6))
         #expect(try await store.markAllSeen(user: "u1", now: now).updated == 0)
@@ -179,6 +174,6 @@ struct MigrationTests {
         _ = try await store.change(.read, user: "u1", id: "f", now: now)
         let next = try await store.markAllSeen(user: "u1", now: now)
         #expect(next.updated == 2 && next.counts == Counts(user: "u1", unread: 2, unseen: 0, seq: 11))
-        #expect(try await mark() == 7)
+        #expect(try await store.seenMark(user: "u1") == 7)
     }
 }

@@ -240,22 +240,17 @@ struct StoreTests {
     @Test func theSeenMarkStopsBelowAnExpiredRowUntilItIsSwept() async throws {
         _ = try await store.create(
             [try draft("a"), try draft("b", ttl: 1), try draft("c")], defaultTTLSeconds: 60, now: now)
-        func mark() async throws -> Int64? {
-            try await store.pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT seen_through FROM user_counter WHERE user = 'u1'")
-            }
-        }
         let later = try await store.markAllSeen(user: "u1", now: now.adding(seconds: 2))
         #expect(later.updated == 2 && later.counts.unseen == 1)  // b expired, not swept yet
-        #expect(try await mark() == 1)
+        #expect(try await store.seenMark(user: "u1") == 1)
         let setBack = try await store.markAllSeen(user: "u1", now: now)
         #expect(setBack.updated == 1 && setBack.counts.unseen == 0)
-        #expect(try await mark() == 3)
+        #expect(try await store.seenMark(user: "u1") == 3)
 
         _ = try await store.create([try draft("d", ttl: 1), try draft("e")], defaultTTLSeconds: 60, now: now)
         _ = try await store.expire(now: now.adding(seconds: 2), limit: 10)  // d swept
         #expect(try await store.markAllSeen(user: "u1", now: now.adding(seconds: 2)).updated == 1)
-        #expect(try await mark() == 5)
+        #expect(try await store.seenMark(user: "u1") == 5)
     }
 
     /// Pruning deletes in arrival order: an event is deleted only once it and every event before

@@ -66,9 +66,15 @@ public final class ServiceHarness: Sendable {
     public func readUntilCached(user: String) async -> Bool {
         await Self.eventually {
             _ = try? await service.counts(user: user)
-            return await withCheckedContinuation { continuation in
-                cache.cachedCounts(user: user) { continuation.resume(returning: $0 != nil) }
-            }
+            return await cachedCounts(user: user) != nil
+        }
+    }
+
+    /// `user`'s counts as the cache alone answers them (``HeraldService/cachedCounts(user:completion:)``),
+    /// nil when it holds no proven-fresh value.
+    public func cachedCounts(user: String) async -> Counts? {
+        await withCheckedContinuation { continuation in
+            service.cachedCounts(user: user) { continuation.resume(returning: $0) }
         }
     }
 
