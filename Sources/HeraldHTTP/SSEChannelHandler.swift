@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// Sits in every HTTP/1 connection's pipeline, between the HTTP codec and Hummingbird, and takes
@@ -20,6 +21,8 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var stream: StreamConnection?
     /// True from handing the connection over until Hummingbird's task has asked to close it.
     private var handingOver = false
+    /// The method of the request being answered.
+    private var method: HTTPRequest.Method?
 
     /// Ends Hummingbird's connection task once the stream owns the connection: the task waits for
     /// the next request, this error ends that wait, and the close the task then asks for on its
@@ -61,7 +64,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         expected = nil
         context.write(data, promise: promise)
         guard head.status == .ok else { return }
-        let stream = StreamConnection(opening: opening, context: context)
+        let stream = StreamConnection(opening: opening, context: context, chunks: chunkedBodyWriter(for: head, context))
         self.stream = stream
         stream.begin()
         handingOver = true
@@ -74,6 +77,16 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             context.fireErrorCaught(HandedOver())
         }
+    }
+
+    /// The writer of the stream's chunks below the pipeline when NIO's encoder frames this response
+    /// in chunks: HTTP/1.1 (the only version the conversion from `HTTPTypes` writes), a body that is
+    /// not suppressed (a `GET`, not a `HEAD`), and no length or transfer coding of its own.
+    private func chunkedBodyWriter(for head: HTTPResponse, _ context: ChannelHandlerContext) -> ChunkedBodyWriter? {
+        guard method == .get, head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil,
+            let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        else { return nil }
+        return ChunkedBodyWriter(wire: encoder)
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -91,6 +104,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // A client that sends more on a streaming connection gets no answer: the stream owns it.
         guard stream == nil else { return }
+        if case .head(let request) = unwrapInboundIn(data) { method = request.method }
         context.fireChannelRead(data)
     }
 

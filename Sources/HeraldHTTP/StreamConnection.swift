@@ -35,12 +35,21 @@ final class StreamConnection {
     /// Live events were dropped: the log has them.
     private var lagged = false
     private var sink: StreamSink?
+    /// Writes the body's chunks below the HTTP pipeline; nil: through it, as body parts.
+    private let chunks: ChunkedBodyWriter?
     private var buffer: ByteBuffer
 
-    init(opening: StreamOpening, context: ChannelHandlerContext) {
+    init(opening: StreamOpening, context: ChannelHandlerContext, chunks: ChunkedBodyWriter?) {
         self.opening = opening
         self.context = context
-        buffer = context.channel.allocator.buffer(capacity: 256)
+        self.chunks = chunks
+        buffer = Self.makeBuffer(context: context, chunked: chunks != nil)
+    }
+
+    private static func makeBuffer(context: ChannelHandlerContext, chunked: Bool) -> ByteBuffer {
+        let allocator = context.channel.allocator
+        return chunked
+            ? ChunkedBodyWriter.makeBuffer(allocator: allocator, capacity: 256) : allocator.buffer(capacity: 256)
     }
 
     private var writable: Bool { context.channel.isWritable }
@@ -223,7 +232,14 @@ final class StreamConnection {
 
     private func flush() {
         guard buffer.readableBytes > 0 else { return }
-        context.writeAndFlush(NIOAny(HTTPResponsePart.body(buffer)), promise: nil)
-        buffer = context.channel.allocator.buffer(capacity: 256)
+        // Swapped out before writing: a flush can call back into this stream (a failed write
+        // closes the connection), which then sees an empty buffer, not these bytes again.
+        let written = buffer
+        buffer = Self.makeBuffer(context: context, chunked: chunks != nil)
+        if let chunks {
+            chunks.writeAndFlush(written)
+        } else {
+            context.writeAndFlush(NIOAny(HTTPResponsePart.body(written)), promise: nil)
+        }
     }
 }
