@@ -77,7 +77,7 @@ struct WriteLoadCommand: AsyncParsableCommand {
             let drafts = try (0..<batch).map { item in
                 try NotificationDraft(
                     user: freshUsers ? "b\(run)-\(number)-\(item)" : "w\(run)-\(number % users)", id: nil,
-                    type: "bench", title: "bt:\(run):\(number):\(item)", body: nil, data: [:], dataSize: 2,
+                    type: "bench", title: "bt:\(run):\(number):\(item)", body: nil, data: [:],
                     tags: [], ttlSeconds: nil)
             }
             try await create(drafts)

@@ -6,10 +6,12 @@
 public struct CreatedEventPayload: Sendable {
     private let head: [UInt8]
 
-    public init(_ notification: Notification) {
-        var writer = JSONWriter(capacity: 512)
+    /// - Parameter dataJSON: the notification's `data` as JSON (``NotificationDraft/dataJSON``),
+    ///   written as is; nil renders `data`.
+    public init(_ notification: Notification, dataJSON: String? = nil) {
+        var writer = JSONWriter(capacity: 512 + (dataJSON?.utf8.count ?? 0))
         writer.raw(#"{"notification":"#.utf8)
-        notification.write(to: &writer)
+        notification.write(to: &writer, dataJSON: dataJSON)
         head = writer.bytes
     }
 

@@ -1,6 +1,12 @@
 // Written in sorted key order with explicit nulls, exactly as `encode(to:)` does under `.sortedKeys`.
 extension Notification: JSONWritable {
     public func write(to writer: inout JSONWriter) {
+        write(to: &writer, dataJSON: nil)
+    }
+
+    /// Written with `dataJSON`, when given, as the JSON of `data`: the rendering a
+    /// ``NotificationDraft`` made once (``NotificationDraft/dataJSON``), not made again.
+    public func write(to writer: inout JSONWriter, dataJSON: String?) {
         writer.object { writer in
             writer.key("archived_at")
             writer.timestamp(archivedAt)
@@ -9,7 +15,7 @@ extension Notification: JSONWritable {
             writer.key("created_at")
             writer.timestamp(createdAt)
             writer.key("data")
-            writer.object(data)
+            if let dataJSON { writer.raw(dataJSON.utf8) } else { writer.object(data) }
             writer.key("expires_at")
             writer.timestamp(expiresAt)
             writer.key("id")

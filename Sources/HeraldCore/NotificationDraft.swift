@@ -6,7 +6,10 @@ public struct NotificationDraft: Sendable, Hashable {
     public var type: String
     public var title: String?
     public var body: String?
-    public var data: [String: JSONValue]
+    public let data: [String: JSONValue]
+    /// `data` as JSON, rendered once by ``JSONWriter`` (sorted keys): the stored column, the
+    /// `notification.created` event and the create's answer all reuse these bytes.
+    public let dataJSON: String
     public var tags: [String]
     /// Lifetime in seconds, or nil for the configured default.
     public var ttlSeconds: Int64?
@@ -20,11 +23,10 @@ public struct NotificationDraft: Sendable, Hashable {
     /// The longest accepted lifetime: ten years.
     public static let maximumTTLSeconds: Int64 = 10 * 365 * 24 * 3600
 
-    /// Creates a draft, enforcing every limit of the API.
-    /// - Parameter dataSize: the serialized size of `data` in bytes, measured by the caller's encoder.
+    /// Creates a draft, enforcing every limit of the API (`data` by the size of its JSON).
     public init(
         user: String, id: String?, type: String, title: String?, body: String?,
-        data: [String: JSONValue], dataSize: Int, tags: [String], ttlSeconds: Int64?
+        data: [String: JSONValue], tags: [String], ttlSeconds: Int64?
     ) throws(HeraldError) {
         try Identifier.validate(user, what: "user")
         if let id { try Identifier.validate(id, what: "id") }
@@ -37,7 +39,9 @@ public struct NotificationDraft: Sendable, Hashable {
         if let body, body.count > Self.maximumBodyLength {
             throw HeraldError(.invalidField, "body must be at most \(Self.maximumBodyLength) characters")
         }
-        guard dataSize <= Self.maximumDataBytes else {
+        var dataWriter = JSONWriter(capacity: data.isEmpty ? 2 : 256)
+        dataWriter.object(data)
+        guard dataWriter.bytes.count <= Self.maximumDataBytes else {
             throw HeraldError(.invalidField, "data must serialize to at most \(Self.maximumDataBytes) bytes")
         }
         guard tags.count <= Self.maximumTags else {
@@ -60,6 +64,7 @@ public struct NotificationDraft: Sendable, Hashable {
         self.title = title
         self.body = body
         self.data = data
+        dataJSON = dataWriter.string
         self.tags = tags
         self.ttlSeconds = ttlSeconds
     }

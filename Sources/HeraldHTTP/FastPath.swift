@@ -103,7 +103,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Outcome {
         /// Nil: the cache cannot answer, Hummingbird will.
         case counts(Counts?)
-        case create(Result<CreateOutcome, HeraldError>)
+        /// With the draft's rendered `data` for the answer.
+        case create(Result<CreateOutcome, HeraldError>, dataJSON: String)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
         case bulk(Bulk, Result<BulkOutcome, HeraldError>)
         case delete(Result<RemovalOutcome?, HeraldError>)
@@ -325,7 +326,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func create(_ draft: NotificationDraft, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
-        settings.service.create([draft]) { result in answer(.create(result.map { $0[0] })) }
+        let dataJSON = draft.dataJSON
+        settings.service.create([draft]) { result in answer(.create(result.map { $0[0] }, dataJSON: dataJSON)) }
     }
 
     private func apply(_ change: StateChange, user: String, id: String, context: ChannelHandlerContext) {
@@ -400,10 +402,12 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch outcome {
         case .counts(let counts):
             return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
-        case .create(let result):
+        case .create(let result, let dataJSON):
             return (
                 createRoute,
-                result.flatMap { outcome in Result { () throws(HeraldError) in try HeraldRoutes.answer(to: outcome) } }
+                result.flatMap { outcome in
+                    Result { () throws(HeraldError) in try HeraldRoutes.answer(to: outcome, dataJSON: dataJSON) }
+                }
             )
         case .change(let change, let result):
             return (

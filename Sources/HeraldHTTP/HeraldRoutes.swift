@@ -132,21 +132,29 @@ public struct HeraldRoutes: Sendable {
         let principal = try await auth.principal(for: request)
         try principal.requireBackend()
         let input = try await JSONIO.decode(NotificationInput.self, from: request, limit: JSONIO.singleBodyLimit)
-        return try created(await service.create(input.draft))
+        return try created(await service.create(input.draft), dataJSON: input.draft.dataJSON)
     }
 
     /// The answer to a single create: 201 new, 200 replay, 409 conflict.
-    func created(_ outcome: CreateOutcome) throws -> Response {
-        let (status, body) = try Self.answer(to: outcome)
+    func created(_ outcome: CreateOutcome, dataJSON: String) throws -> Response {
+        let (status, body) = try Self.answer(to: outcome, dataJSON: dataJSON)
         return JSONIO.response(bytes: body, status: status)
     }
 
     /// The status and body of a single create's answer (also written by ``FastPath``): 201 and
     /// the new notification with its user's counts, 200 and the one replayed; a conflict throws 409.
-    static func answer(to outcome: CreateOutcome) throws(HeraldError) -> (HTTPResponse.Status, [UInt8]) {
+    /// - Parameter dataJSON: the draft's ``NotificationDraft/dataJSON``, which is the new
+    ///   notification's `data` already rendered.
+    static func answer(
+        to outcome: CreateOutcome, dataJSON: String
+    ) throws(HeraldError) -> (HTTPResponse.Status, [UInt8]) {
         switch outcome {
         case .created(let change):
-            (.created, NotificationWithCounts(notification: change.notification, counts: change.counts).jsonBytes)
+            (
+                .created,
+                NotificationWithCounts(notification: change.notification, counts: change.counts)
+                    .jsonBytes(dataJSON: dataJSON)
+            )
         case .replayed(let notification, let counts):
             (.ok, NotificationWithCounts(notification: notification, counts: counts).jsonBytes)
         case .conflict:
@@ -189,10 +197,11 @@ public struct HeraldRoutes: Sendable {
             switch item {
             case .failure(let error):
                 return BatchResult(status: 400, notification: nil, error: error.detail)
-            case .success:
+            case .success(let draft):
                 switch outcomes.next() {
                 case .created(let change):
-                    return BatchResult(status: 201, notification: change.notification, error: nil)
+                    return BatchResult(
+                        status: 201, notification: change.notification, error: nil, dataJSON: draft.dataJSON)
                 case .replayed(let notification, _):
                     return BatchResult(status: 200, notification: notification, error: nil)
                 case .conflict, .none:

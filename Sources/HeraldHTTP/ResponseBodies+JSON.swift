@@ -5,11 +5,23 @@ import HeraldCore
 
 extension NotificationWithCounts: JSONWritable {
     func write(to writer: inout JSONWriter) {
+        write(to: &writer, dataJSON: nil)
+    }
+
+    /// The JSON, with the notification's `data` written from `dataJSON` when given (see
+    /// ``Notification/write(to:dataJSON:)``).
+    func jsonBytes(dataJSON: String?) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512 + (dataJSON?.utf8.count ?? 0))
+        write(to: &writer, dataJSON: dataJSON)
+        return writer.bytes
+    }
+
+    private func write(to writer: inout JSONWriter, dataJSON: String?) {
         writer.object { writer in
             writer.key("counts")
             counts.write(to: &writer)
             writer.key("notification")
-            notification.write(to: &writer)
+            notification.write(to: &writer, dataJSON: dataJSON)
         }
     }
 }
@@ -77,7 +89,7 @@ extension BatchResponse: JSONWritable {
                     }
                     if let notification = result.notification {
                         writer.key("notification")
-                        notification.write(to: &writer)
+                        notification.write(to: &writer, dataJSON: result.dataJSON)
                     }
                     writer.key("status")
                     writer.int(result.status)

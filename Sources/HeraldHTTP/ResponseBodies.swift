@@ -39,6 +39,13 @@ struct BatchResult: Encodable {
     var status: Int
     var notification: Notification?
     var error: ErrorBody.Detail?
+    /// The notification's `data` already rendered (``NotificationDraft/dataJSON``), written as is;
+    /// not a member of the JSON.
+    var dataJSON: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, notification, error
+    }
 }
 
 /// `{"results": […]}`.

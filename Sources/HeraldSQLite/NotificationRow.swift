@@ -41,13 +41,6 @@ enum NotificationRow {
         return strings
     }
 
-    /// The `data` column: the object as sorted-key JSON.
-    static func json(data: [String: JSONValue]) -> String {
-        var writer = JSONWriter(capacity: data.isEmpty ? 2 : 128)
-        writer.object(data)
-        return writer.string
-    }
-
     /// The `tags` column: a JSON array of strings.
     static func json(tags: [String]) -> String {
         var writer = JSONWriter(capacity: tags.isEmpty ? 2 : 64)

@@ -19,8 +19,8 @@ struct PreparedCreate: Sendable {
             id: draft.id ?? Identifier.generate(at: now), user: draft.user, type: draft.type, title: draft.title,
             body: draft.body, data: draft.data, tags: draft.tags, createdAt: now,
             expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
-        dataJSON = NotificationRow.json(data: draft.data)
+        dataJSON = draft.dataJSON
         tagsJSON = NotificationRow.json(tags: draft.tags)
-        payload = CreatedEventPayload(notification)
+        payload = CreatedEventPayload(notification, dataJSON: draft.dataJSON)
     }
 }

@@ -7,8 +7,13 @@ import Testing
         dataSize: Int = 2, tags: [String] = [], ttl: Int64? = nil
     ) throws(HeraldError) -> NotificationDraft {
         try NotificationDraft(
-            user: user, id: id, type: type, title: title, body: body, data: [:], dataSize: dataSize, tags: tags,
-            ttlSeconds: ttl)
+            user: user, id: id, type: type, title: title, body: body, data: Self.data(ofJSONSize: dataSize),
+            tags: tags, ttlSeconds: ttl)
+    }
+
+    /// `{}`, or `{"k":"xx…"}` with as many bytes of JSON as asked (at least 8).
+    static func data(ofJSONSize size: Int) -> [String: JSONValue] {
+        size == 2 ? [:] : ["k": .string(String(repeating: "x", count: size - 8))]
     }
 
     func code(_ body: () throws -> Void) -> HeraldError.Code? {
@@ -25,6 +30,15 @@ import Testing
             type: String(repeating: "t", count: 64), title: String(repeating: "a", count: 256),
             body: String(repeating: "b", count: 4096), dataSize: 8192,
             tags: (0..<16).map { _ in String(repeating: "g", count: 64) }, ttl: 1)
+    }
+
+    @Test func dataIsRenderedOnceWithSortedKeysAndMeasuredByThatJSON() throws {
+        let data: [String: JSONValue] = ["b": .int(1), "a": .string("ü\"x"), "c": .array([.null, .bool(true)])]
+        let rendered = try NotificationDraft(
+            user: "u1", id: nil, type: "t", title: nil, body: nil, data: data, tags: [], ttlSeconds: nil)
+        #expect(rendered.dataJSON == #"{"a":"ü\"x","b":1,"c":[null,true]}"#)
+        #expect(try draft().dataJSON == "{}")
+        #expect(try draft(dataSize: 8192).dataJSON.utf8.count == 8192)
     }
 
     @Test func rejectsEachLimitByOne() {

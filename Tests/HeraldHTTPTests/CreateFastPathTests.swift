@@ -100,6 +100,42 @@ struct CreateFastPathTests {
         await harness.shutdown()
     }
 
+    /// A notification's `data` is rendered once, when the request is read, and those bytes are
+    /// what the answer, the stored row (read back by a list), the `notification.created` event and
+    /// a batch answer carry: each holds the same notification JSON, byte for byte.
+    @Test func dataRenderedOnceIsWhatTheAnswerTheRowTheEventAndABatchCarry() async throws {
+        let harness = try await HTTPHarness()
+        let subscription = harness.services.broker.subscribe()
+        let data = #"{"z":[1,-2.5,1e300,null,true,{}],"a":{"é":"x/y \"q\"\n","b":[]},"10":"😀","1":0.1}"#
+        let single = #"{"user":"jo","id":"one","type":"t","data":\#(data)}"#
+        let batch = #"{"notifications":[{"user":"jo","id":"two","type":"t","data":\#(data)}]}"#
+        let responses = try await harness.app.test(.live) { client in
+            try await RawHTTP.exchange(
+                port: try #require(client.port),
+                Self.create(single)
+                    + "POST /v1/notifications/batch HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(batch.utf8.count)\r\n\r\n\(batch)"
+                    + RawHTTP.get("/v1/users/jo/notifications") + RawHTTP.closing)
+        }
+        #expect(responses.map(\.status) == [201, 200, 200, 200])
+        let rendered = #""data":{"1":0.1,"10":"😀","a":{"b":[],"é":"x/y \"q\"\n"},"z":[1,-2.5,1e+300,null,true,{}]}"#
+        func notification(_ id: String, in text: String) throws -> String {
+            let start = try #require(text.range(of: #"{"archived_at":null"#)?.lowerBound)
+            let end = try #require(text.range(of: #""id":"\#(id)""#)?.upperBound)
+            return String(text[start..<end])
+        }
+        let answered = try notification("one", in: responses[0].body)
+        #expect(answered.contains(rendered), "\(answered)")
+        let listed = responses[2].body
+        #expect(listed.contains(answered))
+        #expect(try notification("two", in: listed) == (try notification("two", in: responses[1].body)))
+        for await event in subscription where event.user == "jo" {
+            #expect(event.data.hasPrefix(#"{"notification":\#(answered)"#))
+            break
+        }
+        await harness.shutdown()
+    }
+
     /// A body that arrives over many reads (connections start with 256-byte read buffers) is
     /// collected whole before it is read.
     @Test func aBodyInManyPiecesIsReadWhole() async throws {

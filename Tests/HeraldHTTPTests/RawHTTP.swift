@@ -69,9 +69,11 @@ enum RawHTTP {
                     guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
                     return Int(parts[1].trimmingCharacters(in: .whitespaces))
                 }.first ?? 0
-            let body = rest[end.upperBound...].prefix(length)  // the bodies here are ASCII
+            // Content-Length counts bytes: the body ends that many UTF-8 bytes on.
+            let bodyEnd = rest.utf8.index(end.upperBound, offsetBy: length)
+            let body = rest[end.upperBound..<bodyEnd]
             responses.append(Response(status: status, headers: lines.dropFirst().map(String.init), body: String(body)))
-            rest = rest[body.endIndex...]
+            rest = rest[bodyEnd...]
         }
         return responses
     }

@@ -93,7 +93,7 @@ struct BulkCreateTests {
             drafts.append(
                 try NotificationDraft(
                     user: "v\(index % 4)", id: nil, type: "type-\(index % 3)", title: title, body: body, data: data,
-                    dataSize: 40, tags: tags, ttlSeconds: 600))
+                    tags: tags, ttlSeconds: 600))
         }
         let outcomes = try await store.create(drafts, defaultTTLSeconds: 60, now: now)
         #expect(outcomes.count == 150)

@@ -55,7 +55,7 @@ public final class ServiceHarness: Sendable {
         tags: [String] = [], ttl: Int64? = nil
     ) throws -> NotificationDraft {
         try NotificationDraft(
-            user: user, id: id, type: type, title: title, body: nil, data: [:], dataSize: 2, tags: tags,
+            user: user, id: id, type: type, title: title, body: nil, data: [:], tags: tags,
             ttlSeconds: ttl)
     }
 
