@@ -23,6 +23,8 @@ struct CountsCacheJob {
         var guess: CounterKeys?
         var epoch: String?
         var counters: CounterKeys?
+        /// The counter read under `counters`.
+        var value: UInt64?
     }
 
     func run(_ work: [CountsCacheWork], in session: MemcachedSession) throws(MemcachedError) -> Outcome {
@@ -58,20 +60,34 @@ struct CountsCacheJob {
         }
         var firstKeys: [String] = []
         firstKeys.reserveCapacity(2 * slots.count)
-        for slot in slots {
-            firstKeys.append(slot.keys.epoch)
-            if let guess = slot.guess { firstKeys.append(guess.counts) }
+        // The slot of each key, and whether it is the slot's epoch key (else its guessed counter).
+        var firstOwners: [(slot: Int, isEpoch: Bool)] = []
+        firstOwners.reserveCapacity(2 * slots.count)
+        for index in slots.indices {
+            firstKeys.append(slots[index].keys.epoch)
+            firstOwners.append((index, true))
+            if let guess = slots[index].guess {
+                firstKeys.append(guess.counts)
+                firstOwners.append((index, false))
+            }
         }
-        var counters = try session.getMultiple(firstKeys)
+        try session.getMultiple(firstKeys) { position, value in
+            let (index, isEpoch) = firstOwners[position]
+            if !isEpoch {
+                slots[index].value = MemcachedItem.counter(in: value)
+            } else if let guess = slots[index].guess, value.elementsEqual(guess.epoch.utf8) {
+                slots[index].epoch = guess.epoch
+            } else {
+                slots[index].epoch = String(validating: value, as: UTF8.self)
+            }
+        }
         var seen: [String: String?] = [:]
         for index in slots.indices {
-            let epochKey = slots[index].keys.epoch
-            let epoch = counters[epochKey]?.string
-            slots[index].epoch = epoch
-            if let guess = slots[index].guess, guess.epoch == epoch {
+            if let guess = slots[index].guess, guess.epoch == slots[index].epoch {
                 slots[index].counters = guess  // remembered already
             } else {
-                seen[epochKey] = epoch
+                slots[index].value = nil  // a guessed counter of an epoch that is not the user's
+                seen[slots[index].keys.epoch] = slots[index].epoch
             }
         }
 
@@ -88,14 +104,20 @@ struct CountsCacheJob {
         }
 
         var counterKeys: [String] = []
+        var counterOwners: [Int] = []
         for index in slots.indices where slots[index].read && slots[index].counters == nil {
             if let epoch = slots[index].epoch {
                 let keys = slots[index].keys.counters(epoch)
                 slots[index].counters = keys
                 counterKeys.append(keys.counts)
+                counterOwners.append(index)
             }
         }
-        if !counterKeys.isEmpty { counters.merge(try session.getMultiple(counterKeys)) { _, second in second } }
+        if !counterKeys.isEmpty {
+            try session.getMultiple(counterKeys) { position, value in
+                slots[counterOwners[position]].value = MemcachedItem.counter(in: value)
+            }
+        }
         var freshEpochs: [String: String] = [:]
         var answers: [CountsCacheAnswer] = []
         answers.reserveCapacity(work.count)
@@ -105,7 +127,7 @@ struct CountsCacheJob {
                 continue
             }
             let slot = slots[slotOfUser[keys.user]!]
-            if slot.epoch != nil, let names = slot.counters, let value = counters[names.counts]?.counter,
+            if slot.epoch != nil, slot.counters != nil, let value = slot.value,
                 let counts = PackedCounts.counts(user: keys.user, value: value)
             {
                 answers.append(.hit(counts))

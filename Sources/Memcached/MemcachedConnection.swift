@@ -64,7 +64,22 @@ struct MemcachedConnection {
     }
 
     func getMultiple(_ keys: [String]) throws(MemcachedError) -> [String: MemcachedItem] {
-        guard !keys.isEmpty else { return [:] }
+        var items: [String: MemcachedItem] = [:]
+        try getMultiple(keys) { index, value, flags, cas in
+            items[keys[index]] = MemcachedItem(value: Array(value), flags: flags, cas: cas)
+        }
+        return items
+    }
+
+    /// One multi-get that hands each value found to `found` with the index of its key in `keys`,
+    /// its flags and CAS, without keeping a copy: `value` is valid only during the call. Keys
+    /// answered are matched to `keys` by their bytes, in the order asked first (one server
+    /// answers in that order), each index at most once. The replies are drained even past an
+    /// error, which is thrown only when nothing was found.
+    func getMultiple(
+        _ keys: [String], found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
+    ) throws(MemcachedError) {
+        guard !keys.isEmpty else { return }
         for key in keys { try Self.validate(key) }
         // All keys in one buffer (libmemcached copies them into its request before returning).
         var text: [UInt8] = []
@@ -86,12 +101,35 @@ struct MemcachedConnection {
             }
         }
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
-        return try fetchResults()
+        var starts: [Int] = []
+        starts.reserveCapacity(keys.count)
+        var offset = 0
+        for length in lengths {
+            starts.append(offset)
+            offset += length
+        }
+        var next = 0
+        // A key asked twice is answered twice: each answer goes to an index not answered yet.
+        var answered = [Bool](repeating: false, count: keys.count)
+        try fetchResults { key, value, flags, cas in
+            // The key asked next, else any other with these bytes.
+            func matches(_ index: Int) -> Bool {
+                guard !answered[index], lengths[index] == key.count else { return false }
+                return text.withUnsafeBytes { memcmp($0.baseAddress! + starts[index], key.baseAddress!, key.count) }
+                    == 0
+            }
+            guard let index = matches(next) ? next : keys.indices.first(where: matches) else { return }
+            answered[index] = true
+            next = index + 1 < keys.count ? index + 1 : 0
+            found(index, value, flags, cas)
+        }
     }
 
     /// Reads every result of a multi-get into one reused result (libmemcached would otherwise
     /// allocate one per value), draining the replies even past an error.
-    private func fetchResults() throws(MemcachedError) -> [String: MemcachedItem] {
+    private func fetchResults(
+        _ each: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
+    ) throws(MemcachedError) {
         let result = UnsafeMutablePointer<memcached_result_st>.allocate(capacity: 1)
         result.initialize(to: memcached_result_st())
         // Not allocated by libmemcached, so it only resets the value at the end: free it here.
@@ -100,7 +138,7 @@ struct MemcachedConnection {
             memcached_result_free(result)
             result.deallocate()
         }
-        var items: [String: MemcachedItem] = [:]
+        var anyFound = false
         var firstError: MemcachedError?
         while true {
             var fetchRC = MEMCACHED_SUCCESS
@@ -114,19 +152,19 @@ struct MemcachedConnection {
                 firstError = firstError ?? fail(fetchRC, "fetch")
                 continue
             }
-            guard let keyStart = memcached_result_key_value(result) else { continue }
-            let key = String(
-                decoding: UnsafeRawBufferPointer(start: keyStart, count: memcached_result_key_length(result)),
-                as: UTF8.self)
-            let value: [UInt8] =
-                memcached_result_value(result).map {
-                    Array(UnsafeRawBufferPointer(start: $0, count: memcached_result_length(result)))
-                } ?? []
-            items[key] = MemcachedItem(
-                value: value, flags: memcached_result_flags(result), cas: memcached_result_cas(result))
+            guard let keyStart = memcached_result_key_value(result), memcached_result_key_length(result) > 0 else {
+                continue
+            }
+            anyFound = true
+            let length = memcached_result_length(result)
+            each(
+                UnsafeRawBufferPointer(start: keyStart, count: memcached_result_key_length(result)),
+                length == 0
+                    ? UnsafeRawBufferPointer(start: nil, count: 0)
+                    : UnsafeRawBufferPointer(start: memcached_result_value(result), count: length),
+                memcached_result_flags(result), memcached_result_cas(result))
         }
-        if let firstError, items.isEmpty { throw firstError }
-        return items
+        if let firstError, !anyFound { throw firstError }
     }
 
     enum StoreMode { case set, add, replace }

@@ -15,6 +15,15 @@ public struct MemcachedSession {
         try connection.getMultiple(keys)
     }
 
+    /// Reads several items in one round trip per server and hands each value found to `found`
+    /// with the index of its key in `keys`. Nothing is copied: `value` is valid only during the
+    /// call. Missing keys are not handed over.
+    public func getMultiple(
+        _ keys: [String], found: (_ index: Int, _ value: UnsafeRawBufferPointer) -> Void
+    ) throws(MemcachedError) {
+        try connection.getMultiple(keys) { index, value, _, _ in found(index, value) }
+    }
+
     /// Stores a value unconditionally.
     public func set(
         _ key: String, value: [UInt8], flags: UInt32 = 0, expiration: MemcachedExpiration = .never

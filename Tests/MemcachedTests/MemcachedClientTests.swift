@@ -95,6 +95,18 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// A counter's text: digits with ASCII whitespace around them, nothing else, at most `UInt64.max`.
+    @Test func countersParseFromTheirBytes() {
+        let cases: [(String, UInt64?)] = [
+            ("0", 0), ("42", 42), ("7   ", 7), (" \t12\r\n", 12), ("18446744073709551615", .max),
+            ("18446744073709551616", nil), ("", nil), ("   ", nil), ("4 2", nil), ("-1", nil), ("+1", nil),
+            ("12a", nil), ("٣", nil),
+        ]
+        for (text, expected) in cases {
+            #expect(MemcachedItem(value: Array(text.utf8), flags: 0, cas: 0).counter == expected, "\(text)")
+        }
+    }
+
     @Test func deleteAndTouch() async throws {
         try await client.set("d", value: bytes("x"))
         #expect(try await client.delete("d"))
@@ -286,6 +298,19 @@ struct MemcachedMultiServerTests {
             await single.shutdown()
         }
         #expect(shares.reduce(0, +) == 300)
+        // Answers of several servers interleave: each value still reaches the index of its key,
+        // a key asked twice gets it at both, a missing key at none.
+        let asked = (0..<300).map { "key\($0)" } + ["key7", "absent", "key0"]
+        let found: [Int: String] = try await client.withSession { session throws(MemcachedError) in
+            var found: [Int: String] = [:]
+            try session.getMultiple(asked) { index, value in
+                #expect(found[index] == nil)
+                found[index] = String(decoding: value, as: UTF8.self)
+            }
+            return found
+        }
+        #expect(found.count == 302)
+        #expect(found.allSatisfy { index, value in asked[index] == "key\(value)" })
         #expect(shares.allSatisfy { $0 > 30 })
         // One server down: its keys fail or miss, the others' keys stay readable.
         servers[0].kill()
