@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// Through the pipeline, every piece of a stream's body would be converted from `HTTPTypes`,
 /// passed through the handlers between, and framed by the encoder in three writes (size line,
-/// data, line end). Buffers made by ``makeBuffer(allocator:)`` keep room in front for the size
+/// data, line end). Buffers made by ``makeBuffer(allocator:capacity:)`` keep room in front for the size
 /// line, so framing copies nothing. The last chunk still goes through the encoder (its `end`),
 /// which writes the terminating zero-size chunk after everything written here.
 struct ChunkedBodyWriter {
@@ -16,9 +16,10 @@ struct ChunkedBodyWriter {
     /// Room for the longest size line: 8 hex digits (chunks stay far below 4 GB) and CRLF.
     static let sizeLineRoom = 10
 
-    /// An empty buffer with room in front for the size line.
+    /// An empty buffer of `capacity` bytes in all, the first ``sizeLineRoom`` of them kept for the
+    /// size line (an idle stream holds one: its size is its memory).
     static func makeBuffer(allocator: ByteBufferAllocator, capacity: Int) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: sizeLineRoom + capacity + 2)
+        var buffer = allocator.buffer(capacity: max(capacity, sizeLineRoom + 16))
         buffer.moveWriterIndex(forwardBy: sizeLineRoom)
         buffer.moveReaderIndex(forwardBy: sizeLineRoom)
         return buffer

@@ -21,8 +21,8 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var stream: StreamConnection?
     /// True from handing the connection over until Hummingbird's task has asked to close it.
     private var handingOver = false
-    /// The method of the request being answered.
-    private var method: HTTPRequest.Method?
+    /// The request being answered is a `HEAD` (a flag, not the method: every stream keeps it).
+    private var answeringHead = false
 
     /// Ends Hummingbird's connection task once the stream owns the connection: the task waits for
     /// the next request, this error ends that wait, and the close the task then asks for on its
@@ -81,9 +81,9 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The writer of the stream's chunks below the pipeline when NIO's encoder frames this response
     /// in chunks: HTTP/1.1 (the only version the conversion from `HTTPTypes` writes), a body that is
-    /// not suppressed (a `GET`, not a `HEAD`), and no length or transfer coding of its own.
+    /// not suppressed (not a `HEAD`), and no length or transfer coding of its own.
     private func chunkedBodyWriter(for head: HTTPResponse, _ context: ChannelHandlerContext) -> ChunkedBodyWriter? {
-        guard method == .get, head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil,
+        guard !answeringHead, head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil,
             let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         else { return nil }
         return ChunkedBodyWriter(wire: encoder)
@@ -104,7 +104,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // A client that sends more on a streaming connection gets no answer: the stream owns it.
         guard stream == nil else { return }
-        if case .head(let request) = unwrapInboundIn(data) { method = request.method }
+        if case .head(let request) = unwrapInboundIn(data) { answeringHead = request.method == .head }
         context.fireChannelRead(data)
     }
 

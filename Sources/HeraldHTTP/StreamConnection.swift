@@ -46,6 +46,7 @@ final class StreamConnection {
         buffer = Self.makeBuffer(context: context, chunked: chunks != nil)
     }
 
+    /// 256 bytes: an idle stream keeps one.
     private static func makeBuffer(context: ChannelHandlerContext, chunked: Bool) -> ByteBuffer {
         let allocator = context.channel.allocator
         return chunked
