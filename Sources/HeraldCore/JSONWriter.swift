@@ -14,6 +14,10 @@ public struct JSONWriter: Sendable {
     /// Appends bytes that are already valid JSON at this position (a pre-rendered fragment).
     public mutating func raw(_ json: some Sequence<UInt8>) { bytes.append(contentsOf: json) }
 
+    /// Appends a constant that is valid JSON at this position, such as the punctuation and key
+    /// that start a member (`,"body":`): one append where ``key(_:)`` makes five.
+    public mutating func raw(_ json: StaticString) { literal(json) }
+
     public mutating func null() { literal("null") }
 
     public mutating func bool(_ value: Bool) { literal(value ? "true" : "false") }
