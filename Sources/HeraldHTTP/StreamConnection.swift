@@ -233,8 +233,9 @@ final class StreamConnection {
 
     private func flush() {
         guard buffer.readableBytes > 0 else { return }
-        // Swapped out before writing: a flush can call back into this stream (a failed write
-        // closes the connection), which then sees an empty buffer, not these bytes again.
+        // Swapped out before writing: the write can call back into this stream (the socket
+        // turning writable again, or the connection closing), which then finds an empty buffer,
+        // not these bytes to write again.
         let written = buffer
         buffer = Self.makeBuffer(context: context, chunked: chunks != nil)
         if let chunks {
