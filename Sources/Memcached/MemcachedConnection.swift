@@ -84,30 +84,23 @@ struct MemcachedConnection {
         // All keys in one buffer (libmemcached copies them into its request before returning).
         var text: [UInt8] = []
         text.reserveCapacity(keys.reduce(0) { $0 + $1.utf8.count })
+        // Where each key starts in `text`, and its length: for the request and to match answers.
+        var starts: [Int] = []
+        starts.reserveCapacity(keys.count)
         var lengths: [Int] = []
         lengths.reserveCapacity(keys.count)
         for key in keys {
+            starts.append(text.count)
             text.append(contentsOf: key.utf8)  // one copy from the string's contiguous bytes
             lengths.append(key.utf8.count)
         }
         let rc = text.withUnsafeBufferPointer { bytes in
             bytes.withMemoryRebound(to: CChar.self) { buffer in
-                var offset = 0
-                let pointers = lengths.map { length -> UnsafePointer<CChar>? in
-                    defer { offset += length }
-                    return buffer.baseAddress! + offset
-                }
+                let pointers = starts.map { start -> UnsafePointer<CChar>? in buffer.baseAddress! + start }
                 return memcached_mget(handle, pointers, lengths, keys.count)
             }
         }
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
-        var starts: [Int] = []
-        starts.reserveCapacity(keys.count)
-        var offset = 0
-        for length in lengths {
-            starts.append(offset)
-            offset += length
-        }
         var next = 0
         // A key asked twice is answered twice: each answer goes to an index not answered yet.
         var answered = [Bool](repeating: false, count: keys.count)
