@@ -46,6 +46,36 @@ import Testing
         #expect(throws: JSONReader.Failure.self) { try JSONReader.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) }
     }
 
+    /// Strings with and without escapes accept exactly the byte sequences that are valid UTF-8,
+    /// and keep them as they are, U+FFFD (what a repair would write) included.
+    @Test func acceptsExactlyValidUTF8() throws {
+        let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
+        for escaped in [false, true] {
+            let prefix: [UInt8] = escaped ? Array(#"\n"#.utf8) : []
+            let quoted = { (bytes: [UInt8]) in [0x22] + prefix + bytes + [0x22] }
+            #expect(try JSONReader.parse(quoted(replacement)) == .string((escaped ? "\n" : "") + "\u{FFFD}"))
+            // Overlong, surrogate, beyond U+10FFFF, truncated, stray continuation.
+            for invalid: [UInt8] in [
+                [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+                [0xF5, 0x80, 0x80, 0x80], [0xE2, 0x82], [0x80], [0x61, 0xBF, 0xBD], [0xFF],
+            ] {
+                #expect(throws: JSONReader.Failure.self) { try JSONReader.parse(quoted(invalid)) }
+                #expect(throws: JSONReader.Failure.self) { try JSONReader.parse(quoted(replacement + invalid)) }
+            }
+        }
+        // Random bytes (no quote, backslash or control character) against the standard library's
+        // own validation.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 1...8, using: &generator)).map { _ -> UInt8 in
+                let byte = UInt8.random(in: 0x20...0xFF, using: &generator)
+                return byte == 0x22 || byte == 0x5C ? 0x61 : byte
+            }
+            let expected = String(validating: bytes, as: UTF8.self)
+            #expect((try? JSONReader.parse([0x22] + bytes + [0x22])) == expected.map { .string($0) }, "\(bytes)")
+        }
+    }
+
     @Test func limitsNesting() throws {
         let deep =
             String(repeating: "[", count: JSONReader.maximumDepth)
