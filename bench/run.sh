@@ -64,10 +64,17 @@ fi
 
 if want capacity; then
     echo "== scenario 2: capacity, highest rate with p99 < 50 ms (1,000 users)"
+    # One step at one rate: passes when p99 < 50 ms and nothing is missing.
+    capacity_step() {
+        "${1}_fanout" "$2" 1000 "$CAP_D" "c$2" "$1-capacity" 2>/dev/null | tail -1 | python3 "$ROOT/bench/report.py" --step
+    }
     for server in herald nchan; do
-        # Steps about 1.4x apart, so the capacity found is within ~30% of the real one.
+        # Steps about 1.4x apart, so the capacity found is within ~30% of the real one. A step that
+        # misses runs once more before the search ends (for both servers alike): on this shared
+        # box a single stall of the host can fail a step the server sustains (the report lists
+        # both runs).
         for rate in 1000 2000 3000 4000 5000 7000 10000 14000 20000 28000 40000; do
-            ${server}_fanout "$rate" 1000 "$CAP_D" "c$rate" "$server-capacity" 2>/dev/null | tail -1 | python3 "$ROOT/bench/report.py" --step || break
+            capacity_step "$server" "$rate" || capacity_step "$server" "$rate" || break
         done
     done
 fi
