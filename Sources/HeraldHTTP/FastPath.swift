@@ -467,7 +467,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         _ error: HeraldError, route: String, method: HTTPMethod, start: ContinuousClock.Instant,
         context: ChannelHandlerContext
     ) {
-        let requestID = RequestID().description
+        let requestID = LoopRequestID()
         error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
         respond(
             error.status, error.jsonBody, route: route, method: method, requestID: requestID, start: start,
@@ -476,7 +476,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func respond(
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
-        requestID: String = RequestID().description, start: ContinuousClock.Instant, context: ChannelHandlerContext
+        requestID: LoopRequestID = LoopRequestID(), start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         // The bytes NIO's encoder makes of Hummingbird's response as it arrives from the HTTPTypes
         // conversion (same names, order and status line), in one buffer and one write that skips
@@ -492,7 +492,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         buffer.writeStaticString("\r\nContent-Length: ")
         buffer.writeString(String(body.count))
         buffer.writeStaticString("\r\nX-Request-Id: ")
-        buffer.writeString(requestID)
+        requestID.write(to: &buffer)
         buffer.writeStaticString("\r\nDate: ")
         buffer.writeString(HTTPDate.now)
         if let serverName = settings.serverName {
