@@ -55,7 +55,7 @@ struct CountsCacheJob {
         if deltas.isEmpty {
             let guesses = known.epochs(for: slots.map(\.keys.epoch))
             for index in slots.indices {
-                slots[index].guess = guesses[slots[index].keys.epoch].map { slots[index].keys.counters($0) }
+                slots[index].guess = guesses[index].map { slots[index].keys.counters($0) }
             }
         }
         var firstKeys: [String] = []

@@ -12,13 +12,9 @@ final class KnownEpochs: Sendable {
         self.capacity = capacity
     }
 
-    /// The remembered epoch of each epoch key that has one.
-    func epochs(for epochKeys: some Sequence<String>) -> [String: String] {
-        epochs.withLock { epochs in
-            var found: [String: String] = [:]
-            for key in epochKeys { if let epoch = epochs[key] { found[key] = epoch } }
-            return found
-        }
+    /// The remembered epoch of each epoch key, in their order (nil where none is).
+    func epochs(for epochKeys: [String]) -> [String?] {
+        epochs.withLock { epochs in epochKeys.map { epochs[$0] } }
     }
 
     /// Remembers what a job saw: an epoch per epoch key, or nil where the key held none.
