@@ -148,6 +148,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     /// The request being read or answered (`reading`, `answering`).
     private var taken: TakenRequest?
+    /// The metrics series of the last answer: a connection mostly sends one kind of request, and
+    /// finding a series hashes its route, method and status (~1.5% of the CPU of a counts read).
+    private var lastSeries: (route: String, method: HTTPMethod, status: Int, series: HTTPRequestMetrics.Series)?
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var unanswered = 0
     private var held: [Held] = []
@@ -503,9 +506,15 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         buffer.writeBytes(body)
         wire.writeAndFlush(NIOAny(buffer), promise: nil)
         Self.answers.increment()
-        HTTPRequestMetrics.shared.record(
-            route: route, method: HTTPRequest.Method(method.rawValue) ?? .post, status: status.code,
-            nanoseconds: start.nanosecondsElapsed)
+        let series: HTTPRequestMetrics.Series
+        if let last = lastSeries, last.route == route, last.method == method, last.status == status.code {
+            series = last.series
+        } else {
+            series = HTTPRequestMetrics.shared.series(
+                route: route, method: HTTPRequest.Method(method.rawValue) ?? .post, status: status.code)
+            lastSeries = (route, method, status.code, series)
+        }
+        series.record(nanoseconds: start.nanosecondsElapsed)
     }
 
     // MARK: Outbound

@@ -15,9 +15,17 @@ final class HTTPRequestMetrics: Sendable {
         var status: Int
     }
 
-    private struct Series: Sendable {
-        let requests: Counter
-        let duration: Timer
+    /// The two metrics of one route, method and status, for a caller that answers the same kind
+    /// of request again and again to keep and record into without a lookup.
+    struct Series: Sendable {
+        fileprivate let requests: Counter
+        fileprivate let duration: Timer
+
+        /// Counts one answered request and records how long it took.
+        func record(nanoseconds: Int64) {
+            requests.increment()
+            duration.recordNanoseconds(nanoseconds)
+        }
     }
 
     private static let standardMethods: Set<HTTPRequest.Method> = [
@@ -28,6 +36,11 @@ final class HTTPRequestMetrics: Sendable {
 
     /// Counts one answered request and records how long it took.
     func record(route: String, method: HTTPRequest.Method, status: Int, nanoseconds: Int64) {
+        series(route: route, method: method, status: status).record(nanoseconds: nanoseconds)
+    }
+
+    /// The series of `route`, `method` and `status`, made on first use.
+    func series(route: String, method: HTTPRequest.Method, status: Int) -> Series {
         let key = Key(
             route: route, method: Self.standardMethods.contains(method) ? method.rawValue : "other", status: status)
         let found = series.withLock { series in
@@ -39,7 +52,6 @@ final class HTTPRequestMetrics: Sendable {
             series[key] = made
             return made
         }
-        found.requests.increment()
-        found.duration.recordNanoseconds(nanoseconds)
+        return found
     }
 }
