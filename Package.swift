@@ -53,13 +53,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "CSQLiteWALBuffer",
+            name: "CSQLiteSupport",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
         .target(
             name: "HeraldSQLite",
             dependencies: [
-                "CSQLiteWALBuffer",
+                "CSQLiteSupport",
                 "HeraldCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -18,6 +18,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// - Parameter threads: runs the blocking database calls; the process-wide NIO pool by default.
     public init(path: String, threads: NIOThreadPool = .singleton) throws {
+        _ = SQLiteProcessSettings.memoryStatisticsOff
         try WALWriteBuffer.install()
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)

@@ -1,11 +1,11 @@
-import CSQLiteWALBuffer
+import CSQLiteSupport
 public import GRDB
 import GRDBSQLite
 
 /// The SQLite VFS layer that writes each WAL append (a transaction's frames) in one call instead
 /// of two per frame (header, then page). Every connection the process opens after ``install()``
 /// goes through it; files other than WALs pass straight through. The rules that keep a committed
-/// transaction in the file before SQLite publishes it are in `Sources/CSQLiteWALBuffer`.
+/// transaction in the file before SQLite publishes it are in `Sources/CSQLiteSupport`.
 public enum WALWriteBuffer {
     /// WAL writes held back so far in this process, and the joined writes that wrote them out.
     public struct Statistics: Sendable, Equatable {
