@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Where one load's server CPU goes, thread by thread, without a profiler: each Herald thread's CPU
+# time and context switches (from /proc) over 5 s in the middle of the load, per item the load
+# completed; then, for loads that create notifications, how many creates took longer than 1, 2.5, 5
+# and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics.
+#   bench/threads.sh LOAD [HERALD_BINARY]   LOAD: counts creates batches fanout fanout5k
+# fanout is 1,000 users at 1,000 creates/s, fanout5k at 5,000/s. Thread names: NIO-* event loops,
+# SGLTN-TP-* SQLite threads, TP-* libmemcached workers, herald-wal-ckpt the checkpointer, the rest
+# Swift's cooperative pool.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+LOAD="${1:-}"
+case "$LOAD" in counts | creates | batches | fanout | fanout5k) ;; *) sed -n 2,9p "$0"; exit 2 ;; esac
+D=12  # the load runs this long; the threads are read over 5 s of its middle
+source "$ROOT/bench/lib.sh"
+scratch_session threads
+[ -n "${2:-}" ] || build_release
+swift build -c release --product herald-bench >/dev/null
+
+memcached_start
+herald_start "${2:-}"
+case "$LOAD" in
+    counts) herald_counts ;;
+    creates) herald_creates ;;
+    batches) herald_batches ;;
+    fanout) herald_fanout 1000 1000 "$D" p ;;
+    fanout5k) herald_fanout 5000 1000 "$D" p ;;
+esac >/dev/null 2>&1 &
+LOAD_PID=$!
+
+threads() {  # one line per thread: name, CPU ticks (user + system), context switches
+    local task
+    for task in /proc/"$HERALD_PID"/task/*; do
+        printf '%s %s %s\n' "$(tr ' ' _ <"$task/comm")" "$(cut -d')' -f2 "$task/stat" | awk '{print $12 + $13}')" \
+            "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
+    done
+}
+sleep 4
+threads >"$WORK/before"
+sleep 5
+threads >"$WORK/after"
+wait "$LOAD_PID"
+curl -fs localhost:8080/metrics >"$WORK/metrics" || true
+
+python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" <<'PY'
+import collections, json, re, sys
+work, out, ticks_per_second = sys.argv[1], sys.argv[2], int(sys.argv[3])
+WINDOW = 5.0
+
+def group(name):
+    """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
+    for prefix, kind in (("NIO-", "event loops"), ("SGLTN-TP-", "SQLite threads"), ("TP-", "memcached workers"),
+                         ("herald-wal-ckpt", "checkpointer")):
+        if name.startswith(prefix):
+            return kind
+    return "other (Swift's pool, main)"
+
+def read(path):
+    totals = collections.defaultdict(lambda: [0, 0])
+    for line in open(path):
+        name, ticks, switches = line.split()
+        totals[group(name)][0] += int(ticks)
+        totals[group(name)][1] += int(switches)
+    return totals
+
+before, after = read(f"{work}/before"), read(f"{work}/after")
+result = json.loads(open(out).read().splitlines()[-1])
+rate = result.get("items_per_second") or result.get("delivered_per_second") or result.get("requests_per_second")
+items = rate * WINDOW
+print(f"{result.get('label', 'load')}: {rate:,.0f} items/s; per item, over {WINDOW:.0f} s of the load's middle:\n")
+print("| threads | CPU µs | cores | context switches |")
+print("|---|---|---|---|")
+total_cpu = total_switches = 0.0
+for kind in sorted(after, key=lambda k: -(after[k][0] - before.get(k, [0, 0])[0])):
+    cpu = (after[kind][0] - before.get(kind, [0, 0])[0]) / ticks_per_second
+    switches = after[kind][1] - before.get(kind, [0, 0])[1]
+    total_cpu += cpu
+    total_switches += switches
+    if cpu / items < 5e-8 and switches / items < 0.005:
+        continue  # idle during the load
+    print(f"| {kind} | {cpu / items * 1e6:.1f} | {cpu / WINDOW:.2f} | {switches / items:.2f} |")
+print(f"| all | {total_cpu / items * 1e6:.1f} | {total_cpu / WINDOW:.2f} | {total_switches / items:.2f} |")
+
+buckets = collections.defaultdict(list)
+pattern = re.compile(r'herald_(http_request|store)_duration_seconds_bucket\{(?:route="/v1/notifications",method="POST",'
+                     r'status="201"|operation="create"),le="([^"]+)"\} (\d+)')
+for line in open(f"{work}/metrics"):
+    match = pattern.match(line)
+    if match:
+        buckets[match.group(1)].append((match.group(2), int(match.group(3))))
+for kind, label in (("http_request", "single creates over HTTP, request to answer"),
+                    ("store", "store create calls (a batch is one), submit to commit")):
+    rows = dict(buckets.get(kind, []))
+    if rows.get("+Inf"):
+        total = rows["+Inf"]
+        shares = ", ".join(f"{float(bound) * 1000:g} ms {100 * (total - rows[bound]) / total:.2f}%"
+                           for bound in ("0.001", "0.0025", "0.005", "0.01") if bound in rows)
+        print(f"- {label}, share slower than: {shares} (of {total:,} since start)")
+PY
