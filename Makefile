@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile
+.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads
 BROWSER_PACKAGES := chromium chromium-driver
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make check-openapi  validate openapi.yaml     make fuzz-api   schemathesis against a live server"
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
 	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
+	@echo "make threads LOAD=fanout5k   CPU and context switches per item of each kind of server thread (bench/threads.sh)"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
@@ -99,3 +100,8 @@ profile: deps
 		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq linux-perf; }
 	bash bench/profile.sh $(LOAD)
+
+# Each kind of server thread's CPU and context switches per item under one load (counts creates
+# batches fanout fanout5k), and the creates' latency tail; see bench/threads.sh.
+threads: deps
+	bash bench/threads.sh $(LOAD)
