@@ -94,7 +94,7 @@ bench: deps
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nginx libnginx-mod-nchan; }
 	bash bench/run.sh $(SCENARIOS)
 
-# perf on the server under one load (counts creates batches fanout); see bench/profile.sh.
+# perf on the server under one load (counts creates batches fanout fanout5k); see bench/profile.sh.
 profile: deps
 	@command -v perf >/dev/null || { \
 		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \

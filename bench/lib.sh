@@ -1,6 +1,7 @@
-# Shared by bench/run.sh, bench/compare.sh and bench/profile.sh: start and stop memcached and
-# Herald, and drive them with herald-bench. Source it after setting ROOT (the repository) and D
-# (seconds per measured phase); the loads append to $OUT, servers keep their files in $WORK.
+# Shared by bench/run.sh, bench/compare.sh, bench/profile.sh and bench/threads.sh: start and stop
+# memcached and Herald, and drive them with herald-bench. Source it after setting ROOT (the
+# repository) and D (seconds per measured phase); the loads append to $OUT, servers keep their
+# files in $WORK.
 BENCH="$ROOT/.build/release/herald-bench"
 KEY="bench-api-key"
 
@@ -73,4 +74,22 @@ herald_batches() {  # [label] — batches of 100 creates, 8 in flight
     "$BENCH" http --label "${1:-herald-batch}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
         --method POST --url 'http://127.0.0.1:8080/v1/notifications/batch' --header "Authorization: Bearer $KEY" \
         --connections 8 --body "{\"notifications\":[$items]}" --items-per-request 100
+}
+
+load_in_background() {  # name load [binary] — a scratch session, memcached, Herald (built unless a
+    # binary is given) and one load started in the background (counts creates batches fanout
+    # fanout5k; fan-outs are 1,000 users at 1k/s or 5k/s for $D s); sets LOAD_PID
+    scratch_session "$1"
+    [ -n "${3:-}" ] || build_release
+    swift build -c release --product herald-bench >/dev/null
+    memcached_start
+    herald_start "${3:-}"
+    case "$2" in
+        counts) herald_counts ;;
+        creates) herald_creates ;;
+        batches) herald_batches ;;
+        fanout) herald_fanout 1000 1000 "$D" p ;;
+        fanout5k) herald_fanout 5000 1000 "$D" p ;;
+    esac >/dev/null 2>&1 &
+    LOAD_PID=$!
 }

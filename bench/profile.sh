@@ -1,30 +1,19 @@
 #!/usr/bin/env bash
 # Where Herald's time goes under one load: `perf record -g` on the server while herald-bench drives
 # it, then the shares per thread and per library and the top functions.
-#   bench/profile.sh LOAD [HERALD_BINARY]   LOAD: counts creates batches fanout (1,000 users, 1k/s)
+#   bench/profile.sh LOAD [HERALD_BINARY]
+# LOAD: counts creates batches fanout fanout5k (fan-outs: 1,000 users at 1k/s or 5k/s).
 # The perf data stays in $PERF_DATA (default /tmp/herald-LOAD.perf.data) for `perf report -i`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout) ;; *) sed -n 2,6p "$0"; exit 2 ;; esac
+case "$LOAD" in counts | creates | batches | fanout | fanout5k) ;; *) sed -n 2,7p "$0"; exit 2 ;; esac
 command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 D=14  # the load runs this long; perf records 6 s of its middle
 PERF_DATA="${PERF_DATA:-/tmp/herald-$LOAD.perf.data}"
 source "$ROOT/bench/lib.sh"
-scratch_session profile
-[ -n "${2:-}" ] || build_release
-swift build -c release --product herald-bench >/dev/null
-
-memcached_start
-herald_start "${2:-}"
-case "$LOAD" in
-    counts) herald_counts ;;
-    creates) herald_creates ;;
-    batches) herald_batches ;;
-    fanout) herald_fanout 1000 1000 "$D" p ;;
-esac >/dev/null 2>&1 &
-LOAD_PID=$!
+load_in_background profile "$LOAD" "${2:-}"
 sleep 4
 perf record -g -p "$HERALD_PID" -o "$PERF_DATA" -- sleep 6 >/dev/null 2>&1
 wait "$LOAD_PID"

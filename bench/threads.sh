@@ -14,20 +14,7 @@ LOAD="${1:-}"
 case "$LOAD" in counts | creates | batches | fanout | fanout5k) ;; *) sed -n 2,9p "$0"; exit 2 ;; esac
 D=12  # the load runs this long; the threads are read over 5 s of its middle
 source "$ROOT/bench/lib.sh"
-scratch_session threads
-[ -n "${2:-}" ] || build_release
-swift build -c release --product herald-bench >/dev/null
-
-memcached_start
-herald_start "${2:-}"
-case "$LOAD" in
-    counts) herald_counts ;;
-    creates) herald_creates ;;
-    batches) herald_batches ;;
-    fanout) herald_fanout 1000 1000 "$D" p ;;
-    fanout5k) herald_fanout 5000 1000 "$D" p ;;
-esac >/dev/null 2>&1 &
-LOAD_PID=$!
+load_in_background threads "$LOAD" "${2:-}"
 
 threads() {  # one line per thread: name, CPU ticks (user + system), context switches
     local task
