@@ -33,11 +33,9 @@ for round in $(seq "$ROUNDS"); do
         herald_start "$binary"
         for load in "${LOADS[@]}"; do
             case "$load" in
-                counts) herald_counts "$name counts" ;;
-                creates) herald_creates "$name creates" ;;
-                batches) herald_batches "$name batches" ;;
-                fanout) herald_fanout 1000 1000 "$D" "r$round" "$name fanout-1k" ;;
-                fanout5k) herald_fanout 5000 1000 "$D" "r$round" "$name fanout-5k" ;;
+                counts | creates | batches) herald_load "$load" "$name $load" ;;
+                fanout) herald_load fanout "$name fanout-1k" "r$round" ;;
+                fanout5k) herald_load fanout5k "$name fanout-5k" "r$round" ;;
                 creates-cached)
                     "$BENCH" http --label fill --json-out /dev/null --duration 2 --connections 16 \
                         --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \

@@ -76,20 +76,25 @@ herald_batches() {  # [label] — batches of 100 creates, 8 in flight
         --connections 8 --body "{\"notifications\":[$items]}" --items-per-request 100
 }
 
+herald_load() {  # load [label] [channel prefix] — counts, creates, batches, or a fan-out to 1,000
+    # users for $D s at 1k/s (fanout) or 5k/s (fanout5k); returns 2 for any other load
+    case "$1" in
+        counts) herald_counts "${2:-}" ;;
+        creates) herald_creates "${2:-}" ;;
+        batches) herald_batches "${2:-}" ;;
+        fanout) herald_fanout 1000 1000 "$D" "${3:-p}" "${2:-}" ;;
+        fanout5k) herald_fanout 5000 1000 "$D" "${3:-p}" "${2:-}" ;;
+        *) return 2 ;;
+    esac
+}
+
 load_in_background() {  # name load [binary] — a scratch session, memcached, Herald (built unless a
-    # binary is given) and one load started in the background (counts creates batches fanout
-    # fanout5k; fan-outs are 1,000 users at 1k/s or 5k/s for $D s); sets LOAD_PID
+    # binary is given) and one herald_load started in the background; sets LOAD_PID
     scratch_session "$1"
     [ -n "${3:-}" ] || build_release
     swift build -c release --product herald-bench >/dev/null
     memcached_start
     herald_start "${3:-}"
-    case "$2" in
-        counts) herald_counts ;;
-        creates) herald_creates ;;
-        batches) herald_batches ;;
-        fanout) herald_fanout 1000 1000 "$D" p ;;
-        fanout5k) herald_fanout 5000 1000 "$D" p ;;
-    esac >/dev/null 2>&1 &
+    herald_load "$2" >/dev/null 2>&1 &
     LOAD_PID=$!
 }

@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 LOAD="${1:-}"
 case "$LOAD" in counts | creates | batches | fanout | fanout5k) ;; *) sed -n 2,9p "$0"; exit 2 ;; esac
-D=12  # the load runs this long; the threads are read over 5 s of its middle
+D=12  # the load runs this long; the threads are read over WINDOW s of its middle
 source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
 
@@ -23,17 +23,17 @@ threads() {  # one line per thread: name, CPU ticks (user + system), context swi
             "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
     done
 }
+WINDOW=5  # seconds the threads are read over
 sleep 4
 threads >"$WORK/before"
-sleep 5
+sleep "$WINDOW"
 threads >"$WORK/after"
 wait "$LOAD_PID"
 curl -fs localhost:8080/metrics >"$WORK/metrics" || true
 
-python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" <<'PY'
 import collections, json, re, sys
-work, out, ticks_per_second = sys.argv[1], sys.argv[2], int(sys.argv[3])
-WINDOW = 5.0
+work, out, ticks_per_second, WINDOW = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 
 def group(name):
     """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
