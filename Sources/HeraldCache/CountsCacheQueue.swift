@@ -6,7 +6,8 @@ import Memcached
 ///
 /// Callers either await an answer (tasks) or pass a completion that the worker thread calls (event
 /// loops, which must not block and gain nothing from a hop through a task). Both join one queue. An
-/// idle queue sends a drain to a worker thread; the drain takes up to `maximumBatch` items at a
+/// idle queue sends a drain to the client's serial worker (only one drain is ever out, so one
+/// thread and connection serve them all); the drain takes up to `maximumBatch` items at a
 /// time, runs them as one job with one connection, answers them, and keeps going until the queue is
 /// empty. Jobs never overlap, so a read never sees another job's apply half done (see
 /// ``MemcachedCountsCache``).
@@ -41,7 +42,7 @@ final class CountsCacheQueue: Sendable {
     }
 
     private func startDrain() {
-        client.withSession { session in
+        client.withSerialSession { session in
             self.drain(in: session)
         } completion: { result in
             // The drain could not start (client shut down, no connection): fail what waits.

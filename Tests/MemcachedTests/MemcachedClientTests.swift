@@ -25,14 +25,22 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
-    @Test func aSessionWithACompletionRunsOnAWorkerAndFailsOnceShutDown() async throws {
+    @Test(arguments: [false, true])
+    func aSessionWithACompletionRunsOnAWorkerAndFailsOnceShutDown(serial: Bool) async throws {
         let run = { (client: MemcachedClient) async -> Result<String?, MemcachedError> in
             await withCheckedContinuation { continuation in
-                client.withSession { session throws(MemcachedError) in
+                let body: @Sendable (MemcachedSession) throws(MemcachedError) -> String? = {
+                    session throws(MemcachedError) in
                     _ = try session.add("cb", value: Array("worker".utf8), expiration: .never)
                     return try session.getMultiple(["cb"])["cb"]?.string
-                } completion: { result in
+                }
+                let completion: @Sendable (Result<String?, MemcachedError>) -> Void = { result in
                     continuation.resume(returning: result)
+                }
+                if serial {
+                    client.withSerialSession(body, completion: completion)
+                } else {
+                    client.withSession(body, completion: completion)
                 }
             }
         }
@@ -43,6 +51,59 @@ struct MemcachedClientTests {
             return
         }
         #expect(error.code == .shutDown)
+    }
+
+    /// The serial worker runs its sessions in the order given, all on one thread, and needs no
+    /// pooled connection: here every pooled worker is held until the serial sessions are done (had
+    /// they waited for the pool, the held workers would give up after 10 s and say so).
+    @Test func serialSessionsRunInOrderOnOneThreadWhileThePoolIsBusy() async throws {
+        let busy = try MemcachedClient(
+            configuration: .init(servers: [.unixSocket(path: server.socketPath)], connections: 2))
+        let release = DispatchSemaphore(value: 0)
+        let (started, startedInput) = AsyncStream.makeStream(of: Void.self)
+        let (pooled, pooledInput) = AsyncStream.makeStream(of: Bool.self)
+        for _ in 0..<2 {
+            busy.withSession { _ in
+                startedInput.yield()
+                return release.wait(timeout: .now() + 10) == .success
+            } completion: { result in
+                pooledInput.yield((try? result.get()) ?? false)
+            }
+        }
+        var startedIterator = started.makeAsyncIterator()
+        for _ in 0..<2 { await startedIterator.next() }
+
+        let count = 20
+        let (runs, runsInput) = AsyncStream.makeStream(of: (index: Int, thread: UInt).self)
+        for index in 0..<count {
+            busy.withSerialSession { session throws(MemcachedError) in
+                try session.set("serial\(index)", value: Array("\(index)".utf8))
+                return UInt(pthread_self())
+            } completion: { result in
+                runsInput.yield((index, (try? result.get()) ?? 0))
+            }
+        }
+        var order: [Int] = []
+        var threads = Set<UInt>()
+        for await run in runs {
+            order.append(run.index)
+            threads.insert(run.thread)
+            if order.count == count { break }
+        }
+        release.signal()
+        release.signal()
+        var released: [Bool] = []
+        for await value in pooled {
+            released.append(value)
+            if released.count == 2 { break }
+        }
+
+        #expect(order == Array(0..<count))
+        #expect(threads.count == 1 && !threads.contains(0))
+        #expect(released == [true, true])
+        #expect(try await busy.get("serial\(count - 1)")?.string == "\(count - 1)")
+        await busy.shutdown()
+        await client.shutdown()
     }
 
     @Test func addOnlyStoresWhenAbsentAndReplaceOnlyWhenPresent() async throws {
