@@ -5,8 +5,8 @@
 # and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics.
 #   bench/threads.sh LOAD [HERALD_BINARY]   LOAD: counts creates batches fanout fanout5k
 # fanout is 1,000 users at 1,000 creates/s, fanout5k at 5,000/s. Thread names: NIO-* event loops,
-# SGLTN-TP-* SQLite threads, TP-* libmemcached workers, herald-wal-ckpt the checkpointer, the rest
-# Swift's cooperative pool.
+# herald-writer-0 the SQLite writer (the group commit), SGLTN-TP-* NIO's pool (SQLite reads), TP-*
+# libmemcached workers, herald-wal-ckpt the checkpointer, the rest Swift's cooperative pool.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -37,7 +37,8 @@ work, out, ticks_per_second, WINDOW = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def group(name):
     """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
-    for prefix, kind in (("NIO-", "event loops"), ("SGLTN-TP-", "SQLite threads"), ("TP-", "memcached workers"),
+    for prefix, kind in (("NIO-", "event loops"), ("herald-writer", "SQLite writer"),
+                         ("SGLTN-TP-", "SQLite reads (NIO's pool)"), ("TP-", "memcached workers"),
                          ("herald-wal-ckpt", "checkpointer")):
         if name.startswith(prefix):
             return kind

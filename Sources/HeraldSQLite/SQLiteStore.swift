@@ -12,11 +12,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     public let pool: DatabasePool
     private let committer: GroupCommitter
     private let checkpointer: WALCheckpointer
-    /// Where the blocking GRDB calls run (never Swift's cooperative pool or an event loop).
+    /// Where the blocking GRDB reads run (never Swift's cooperative pool or an event loop).
     private let threads: NIOThreadPool
+    /// Where the group commit's transactions run: one thread of their own.
+    private let writer: NIOThreadPool
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    /// - Parameter threads: runs the blocking database calls; the process-wide NIO pool by default.
+    /// Opens (creating if needed) the database at `path` and migrates it. Writes commit on a thread
+    /// of the store's own, `herald-writer-0`.
+    /// - Parameter threads: runs the blocking database reads; the process-wide NIO pool by default.
     public init(path: String, threads: NIOThreadPool = .singleton) throws {
         _ = SQLiteProcessSettings.memoryStatisticsOff
         try WALWriteBuffer.install()
@@ -40,10 +43,19 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         self.threads = threads
         let checkpointer = try WALCheckpointer(path: path, configuration: configuration)
         self.checkpointer = checkpointer
-        committer = GroupCommitter(pool: pool, threads: threads) { checkpointer.committed() }
+        // Only one group transaction runs at a time, so one thread serves them all: each finds it
+        // warm, rather than waking whichever pool thread waited longest, and reads on `threads`
+        // never wait behind a transaction for a thread (nor transactions behind reads). Named for
+        // `perf` and `bench/threads.sh` (NIO's `start()` names every pool's threads `TP-#n`).
+        writer = NIOThreadPool(numberOfThreads: 1)
+        writer._start(threadNamePrefix: "herald-writer-")
+        committer = GroupCommitter(pool: pool, threads: writer) { checkpointer.committed() }
     }
 
-    deinit { checkpointer.stop() }
+    deinit {
+        checkpointer.stop()
+        writer.shutdownGracefully { _ in }
+    }
 
     /// Brings the schema up to date on a connection of its own, with SQLite's default temp store:
     /// migrations that rewrite a table (v3, v4) sort and journal whole tables, which then spill to

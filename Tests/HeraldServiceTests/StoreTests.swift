@@ -3,6 +3,7 @@ import GRDB
 import HeraldCore
 import HeraldSQLite
 import HeraldTestSupport
+import NIOPosix
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -63,6 +64,33 @@ struct StoreTests {
         #expect(await ServiceHarness.eventually { store.walFramesCheckpointed > 0 })
         let walPages = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
         #expect(walPages == 10_000)
+    }
+
+    /// Writes commit on the store's own writer thread: with the thread pool for reads held busy,
+    /// creates still commit (had they needed that pool, the held thread would give up after 10 s and
+    /// say so), and reads run once it is free.
+    @Test func writesCommitOnTheirOwnThreadWhileTheReadPoolIsBusy() async throws {
+        let reads = NIOThreadPool(numberOfThreads: 1)
+        reads.start()
+        let busyStore = try SQLiteStore(path: directory.appendingPathComponent("w.sqlite").path, threads: reads)
+        let release = DispatchSemaphore(value: 0)
+        let (started, startedInput) = AsyncStream.makeStream(of: Void.self)
+        let (held, heldInput) = AsyncStream.makeStream(of: Bool.self)
+        reads.submit { _ in
+            startedInput.yield()
+            heldInput.yield(release.wait(timeout: .now() + 10) == .success)
+        }
+        var startedIterator = started.makeAsyncIterator()
+        await startedIterator.next()
+        for index in 0..<5 {
+            let outcome = try await busyStore.create([try draft("w\(index)")], defaultTTLSeconds: 60, now: now)
+            #expect(outcome.count == 1)
+        }
+        release.signal()
+        var heldIterator = held.makeAsyncIterator()
+        #expect(await heldIterator.next() == true)
+        #expect(try await busyStore.counts(user: "u1").unread == 5)
+        try await reads.shutdownGracefully()
     }
 
     @Test func savepointJournalsStayInMemory() async throws {
