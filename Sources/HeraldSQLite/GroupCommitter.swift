@@ -1,4 +1,3 @@
-import Dispatch
 import GRDB
 import HeraldCore
 import NIOPosix
@@ -28,19 +27,13 @@ import Synchronization
 /// (counters, index leaves, the ends of the tables) are written to the WAL and checkpointed once
 /// per transaction, however many writes changed them. Measured over HTTP with 32 clients creating
 /// one notification each: 7 → 13 writes per transaction and ~100 → ~93 µs of server CPU per create.
-/// A drain that starts within ``busyGapNanoseconds`` of the previous one's end pauses likewise
-/// before its first transaction: writes are then arriving about as fast as lone transactions
-/// commit (a steady stream of single creates, as in a fan-out at 5,000/s), and each would
-/// otherwise pay for a transaction of its own. Fan-out at 5,000 creates/s: 1.6 → 2.4 writes per
-/// transaction, 167 → 153 µs of server CPU per delivery (`bench/compare.sh`, four rounds). A write
-/// that arrives alone on a quiet server never waits.
+/// A write that arrives alone (a quiet server) never waits: the pause follows shared transactions
+/// only.
 final class GroupCommitter: Sendable {
     /// The pause before the next transaction after a shared one.
     static let gatherDelayMicroseconds: UInt32 = 150
     /// No pause once this many writes wait.
     static let gatherTarget = 32
-    /// A drain that starts this soon after the previous one ended pauses too, however few wait.
-    static let busyGapNanoseconds: UInt64 = 300_000
 
     /// One queued write: runs its work (in a savepoint when `isolated`) and keeps the outcome for
     /// its caller; without isolation it throws its work's error, ending the attempt.
@@ -58,8 +51,6 @@ final class GroupCommitter: Sendable {
     private let committed: @Sendable () -> Void
     private let metrics = StoreMetrics()
     private let retries = Atomic<Int>(0)
-    /// When the last drain ended (`DispatchTime` nanoseconds).
-    private let lastDrainEnd = Atomic<UInt64>(0)
 
     /// - Parameter committed: called after each committed transaction.
     init(
@@ -103,20 +94,8 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Whether a drain pauses ``gatherDelayMicroseconds`` before its first transaction: when it
-    /// starts within ``busyGapNanoseconds`` of the previous drain's end and fewer than
-    /// ``gatherTarget`` writes wait.
-    static func pausesFirst(nanosecondsSincePreviousDrain: UInt64, waiting: Int) -> Bool {
-        nanosecondsSincePreviousDrain < busyGapNanoseconds && waiting < gatherTarget
-    }
-
     /// Runs on a pool thread until the queue is empty.
     private func drain() {
-        let sincePrevious = DispatchTime.now().uptimeNanoseconds &- lastDrainEnd.load(ordering: .relaxed)
-        if Self.pausesFirst(nanosecondsSincePreviousDrain: sincePrevious, waiting: queue.count) {
-            usleep(Self.gatherDelayMicroseconds)
-        }
-        defer { lastDrainEnd.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
         queue.drain { batch in
             let failure = transaction(batch.map(\.step))
             for pending in batch { pending.done(failure) }

@@ -146,19 +146,6 @@ struct GroupCommitterTests {
         #expect(committer.retriedTransactions == 0)
     }
 
-    /// A drain pauses for company only when it follows the previous one closely and few wait; the
-    /// first drain ever (the previous end at 0, long ago) and a quiet server's never pause.
-    @Test func aDrainPausesFirstOnlyRightAfterThePreviousOneWithFewWaiting() {
-        let gap = GroupCommitter.busyGapNanoseconds
-        #expect(GroupCommitter.pausesFirst(nanosecondsSincePreviousDrain: gap / 3, waiting: 1))
-        #expect(GroupCommitter.pausesFirst(nanosecondsSincePreviousDrain: gap - 1, waiting: 1))
-        #expect(!GroupCommitter.pausesFirst(nanosecondsSincePreviousDrain: gap, waiting: 1))
-        #expect(!GroupCommitter.pausesFirst(nanosecondsSincePreviousDrain: 5_000_000, waiting: 1))
-        #expect(!GroupCommitter.pausesFirst(nanosecondsSincePreviousDrain: 1_000_000_000_000, waiting: 1))
-        #expect(
-            !GroupCommitter.pausesFirst(nanosecondsSincePreviousDrain: gap / 3, waiting: GroupCommitter.gatherTarget))
-    }
-
     @Test func writesFailInsteadOfWaitingWhenTheThreadPoolIsShutDown() async throws {
         let directory = try makeTemporaryDirectory("group")
         let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
