@@ -4,6 +4,8 @@
 # median of the rounds per binary and load (throughput, p99, server CPU per item).
 #   cp .build/release/herald /tmp/herald-before   # then change, build, and:
 #   bench/compare.sh /tmp/herald-before .build/release/herald
+# Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%:
+# run a small gain in both orders (OLD NEW, then NEW OLD) before believing it.
 # Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches fanout";
 # fanout is 1,000 users at 1,000 creates/s; fanout5k, not in the default, at 5,000/s; creates-cached,
 # not in the default, is creates for users whose counts were read first, so every create updates a
@@ -14,7 +16,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ $# -ge 1 ] || { sed -n 2,8p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,10p "$0"; exit 2; }
 D="${D:-8}"
 ROUNDS="${ROUNDS:-3}"
 read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
