@@ -81,9 +81,10 @@ public final class MemcachedClient: Sendable {
     /// order they were given.
     ///
     /// For a caller that never has more than one session out at a time, such as a queue drained
-    /// job by job. Its sessions then find the same thread and connection each time (measured: ~5%
-    /// more counts reads per second, and less CPU per read, than taking turns over a pool of four),
-    /// never wait for a pooled connection, and never make the pooled calls wait for one.
+    /// job by job. Its sessions then find the same thread and connection each time, never wait for
+    /// a pooled connection, and never make the pooled calls wait for one. (Counts reads per second
+    /// measured level with taking turns over a pool of four once the A/B ran in both orders; see
+    /// `bench/HISTORY.md`.)
     public func withSerialSession<T>(
         _ body: @escaping @Sendable (MemcachedSession) throws(MemcachedError) -> T,
         completion: @escaping @Sendable (Result<T, MemcachedError>) -> Void
