@@ -163,6 +163,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "HeraldBenchTests",
+            dependencies: [
+                "herald-bench",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "HeraldCoreTests",
             dependencies: ["HeraldCore"],
             swiftSettings: strict

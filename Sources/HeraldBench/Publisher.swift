@@ -7,7 +7,6 @@ import NIOHTTP1
 final class Publisher: Sendable {
     let template: URLTemplate
     let connections: [HTTPConnection]
-    let headers: [(String, String)]
     let method: HTTPMethod
     let completed = NIOLockedCounter()
     let succeeded = NIOLockedCounter()
@@ -16,11 +15,9 @@ final class Publisher: Sendable {
     private let statusCounts = NIOLockedValueBox([String: Int]())
     private let nextIndex = NIOLockedValueBox(0)
 
-    private init(template: URLTemplate, connections: [HTTPConnection], headers: [(String, String)], method: HTTPMethod)
-    {
+    private init(template: URLTemplate, connections: [HTTPConnection], method: HTTPMethod) {
         self.template = template
         self.connections = connections
-        self.headers = headers
         self.method = method
     }
 
@@ -30,9 +27,11 @@ final class Publisher: Sendable {
     ) async throws -> Publisher {
         var opened: [HTTPConnection] = []
         for _ in 0..<max(1, connections) {
-            opened.append(try await HTTPConnection.connect(host: template.host, port: template.port, group: group))
+            let connection = try await HTTPConnection.connect(
+                host: template.host, port: template.port, headers: headers, group: group)
+            opened.append(connection)
         }
-        return Publisher(template: template, connections: opened, headers: headers, method: method)
+        return Publisher(template: template, connections: opened, method: method)
     }
 
     func statuses() -> [String: Int] { statusCounts.withLockedValue { $0 } }
@@ -82,9 +81,7 @@ final class Publisher: Sendable {
             return
         }
         let sent = BenchClock.now()
-        connection.sendOnEventLoop(
-            method: method, host: template.host, path: path, headers: headers, body: body.map { ByteBuffer(string: $0) }
-        ).whenComplete { result in
+        connection.sendOnEventLoop(method: method, path: path, body: body).whenComplete { result in
             guard self.answered(result, sent: sent) else {
                 done.succeed(())
                 return
@@ -100,13 +97,9 @@ final class Publisher: Sendable {
         while let index = claim(below: count), let (scheduled, path, body) = make(index) {
             if scheduled > 0 { await BenchClock.sleep(until: scheduled) }
             let sent = scheduled > 0 ? scheduled : BenchClock.now()
-            let buffer = body.map { ByteBuffer(string: $0) }
             let result: Result<UInt, any Error>
             do {
-                result = .success(
-                    try await connection.send(
-                        method: method, host: template.host, path: path, headers: headers, body: buffer
-                    ).get())
+                result = .success(try await connection.send(method: method, path: path, body: body).get())
             } catch {
                 result = .failure(error)
             }
