@@ -10,10 +10,4 @@ enum BenchClock {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 
-    /// Sleeps until `deadline` (monotonic ns); returns at once when it has passed.
-    static func sleep(until deadline: UInt64) async {
-        let now = now()
-        guard deadline > now else { return }
-        try? await Task.sleep(for: .nanoseconds(Int64(deadline - now)))
-    }
 }

@@ -37,13 +37,9 @@ final class HTTPConnection: Sendable {
         return HTTPConnection(channel: channel, pending: pending, fixedHeaders: fixedHeaders)
     }
 
-    /// Sends one request; the future completes with the response status when its body has ended.
+    /// Sends one request, from the connection's event loop; the future completes with the response
+    /// status when its body has ended.
     func send(method: HTTPMethod, path: String, body: String?) -> EventLoopFuture<UInt> {
-        channel.eventLoop.flatSubmit { self.sendOnEventLoop(method: method, path: path, body: body) }
-    }
-
-    /// ``send(method:path:body:)`` from the connection's own event loop.
-    func sendOnEventLoop(method: HTTPMethod, path: String, body: String?) -> EventLoopFuture<UInt> {
         channel.eventLoop.preconditionInEventLoop()
         guard !path.isEmpty, !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
             return channel.eventLoop.makeFailedFuture(BenchError("invalid request path \(path)"))

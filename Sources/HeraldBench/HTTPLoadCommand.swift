@@ -48,7 +48,7 @@ struct HTTPLoadCommand: AsyncParsableCommand {
         let bodyTemplate = body.map(TextTemplate.init)
         let prefix = channelPrefix
         let channelCount = channels
-        await publisher.publish(count: total, closedLoop: rate <= 0) { index in
+        await publisher.publish(count: total) { index in
             let scheduled = interval > 0 ? started + UInt64(Double(index) * interval) : 0
             if BenchClock.now() >= deadline || scheduled >= deadline { return nil }
             let values = TemplateValues(

@@ -39,24 +39,19 @@ final class Publisher: Sendable {
     /// Sends up to `count` requests; `make(index)` gives the scheduled time (0: as soon as the
     /// connection is free), path and body, or nil to stop.
     ///
-    /// With `closedLoop`, every time is 0 and each connection sends its next request from its event
-    /// loop as soon as the previous answer ended: no hop to a task and back per request, which cost
-    /// the generator about as much CPU as the server it shares the machine with spent on a request.
-    func publish(
-        count: Int, closedLoop: Bool = false, make: @escaping @Sendable (Int) -> (UInt64, String, String?)?
-    ) async {
+    /// Each connection sends its next request from its event loop, at its scheduled time (a timer
+    /// of that loop) or as soon as the previous answer ended: no hop to a Swift task and back per
+    /// request. Those hops, and the task sleeps of a fixed rate, cost the generator about as much
+    /// CPU as the server it shares the machine with spent on a request.
+    func publish(count: Int, make: @escaping @Sendable (Int) -> (UInt64, String, String?)?) async {
         await withTaskGroup(of: Void.self) { group in
             for connection in connections {
                 group.addTask {
-                    if closedLoop {
-                        let done = connection.channel.eventLoop.makePromise(of: Void.self)
-                        connection.channel.eventLoop.execute {
-                            self.sendNext(on: connection, count: count, make: make, done: done)
-                        }
-                        try? await done.futureResult.get()
-                    } else {
-                        await self.drive(connection, count: count, make: make)
+                    let done = connection.channel.eventLoop.makePromise(of: Void.self)
+                    connection.channel.eventLoop.execute {
+                        self.sendNext(on: connection, count: count, make: make, done: done)
                     }
+                    try? await done.futureResult.get()
                 }
             }
         }
@@ -71,39 +66,32 @@ final class Publisher: Sendable {
         }
     }
 
-    /// Closed loop, on the connection's event loop: sends one request and, when it is answered, the next.
+    /// On the connection's event loop: sends the next request at its time and, when it is
+    /// answered, goes on with the one after.
     private func sendNext(
         on connection: HTTPConnection, count: Int, make: @escaping @Sendable (Int) -> (UInt64, String, String?)?,
         done: EventLoopPromise<Void>
     ) {
-        guard let index = claim(below: count), let (_, path, body) = make(index) else {
+        guard let index = claim(below: count), let (scheduled, path, body) = make(index) else {
             done.succeed(())
             return
         }
-        let sent = BenchClock.now()
-        connection.sendOnEventLoop(method: method, path: path, body: body).whenComplete { result in
-            guard self.answered(result, sent: sent) else {
-                done.succeed(())
-                return
-            }
-            self.sendNext(on: connection, count: count, make: make, done: done)
-        }
-    }
-
-    /// Scheduled: waits for each request's time in the task, then sends it on the event loop.
-    private func drive(
-        _ connection: HTTPConnection, count: Int, make: @Sendable (Int) -> (UInt64, String, String?)?
-    ) async {
-        while let index = claim(below: count), let (scheduled, path, body) = make(index) {
-            if scheduled > 0 { await BenchClock.sleep(until: scheduled) }
+        let send: @Sendable () -> Void = {
+            // Latency counts from the scheduled time, so a slow server cannot hide it by slowing us.
             let sent = scheduled > 0 ? scheduled : BenchClock.now()
-            let result: Result<UInt, any Error>
-            do {
-                result = .success(try await connection.send(method: method, path: path, body: body).get())
-            } catch {
-                result = .failure(error)
+            connection.send(method: self.method, path: path, body: body).whenComplete { result in
+                guard self.answered(result, sent: sent) else {
+                    done.succeed(())
+                    return
+                }
+                self.sendNext(on: connection, count: count, make: make, done: done)
             }
-            guard answered(result, sent: sent) else { return }
+        }
+        let now = BenchClock.now()
+        if scheduled > now {
+            connection.channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(scheduled - now)), send)
+        } else {
+            send()
         }
     }
 

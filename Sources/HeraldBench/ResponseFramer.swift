@@ -44,15 +44,18 @@ enum ResponseFramer {
         }
     }
 
-    private struct Head {
+    /// A response's status line and the headers that frame its body.
+    struct Head: Equatable {
         var status: UInt
+        /// Where the head ends (after its blank line), as an index into the bytes parsed.
         var end: Int
         var contentLength: Int?
+        /// The last transfer coding is `chunked`.
         var chunked = false
     }
 
     /// The status line and headers from `start`, or nil until the blank line that ends them arrived.
-    private static func parseHead(_ bytes: [UInt8], from start: Int) throws(BenchError) -> Head? {
+    static func parseHead(_ bytes: [UInt8], from start: Int) throws(BenchError) -> Head? {
         guard let blank = find([13, 10, 13, 10], in: bytes, from: start) else {
             if bytes.count - start > maximumHeadLength { throw BenchError("a response head over 64 KB") }
             return nil
@@ -85,26 +88,9 @@ enum ResponseFramer {
     /// The end of a chunked body starting at `start` (its last chunk and trailers included), or nil
     /// until all of it arrived.
     private static func chunkedBodyEnd(_ bytes: [UInt8], from start: Int) throws(BenchError) -> Int? {
-        var cursor = start
-        while true {
-            guard find([13, 10], in: bytes, from: cursor) != nil else { return nil }
-            let sizeLine = line(bytes, from: cursor)
-            let digits = bytes[sizeLine].prefix { $0 != UInt8(ascii: ";") }
-            guard let size = hexadecimal(trimmed(digits)) else { throw BenchError("a malformed chunk size") }
-            cursor = sizeLine.upperBound + 2
-            if size == 0 { break }
-            cursor += size + 2
-            if cursor > bytes.count { return nil }
-            guard bytes[cursor - 2] == 13, bytes[cursor - 1] == 10 else {
-                throw BenchError("a chunk not followed by CRLF")
-            }
-        }
-        while true {  // trailer fields, then the blank line
-            guard find([13, 10], in: bytes, from: cursor) != nil else { return nil }
-            let trailer = line(bytes, from: cursor)
-            cursor = trailer.upperBound + 2
-            if trailer.isEmpty { return cursor }
-        }
+        var decoder = ChunkedDecoder()
+        let read = try decoder.feed(bytes[start...])
+        return decoder.isFinished ? start + read : nil
     }
 
     /// The line at `start` up to (not including) its CRLF; the caller knows a CRLF follows.
@@ -142,22 +128,6 @@ enum ResponseFramer {
         for digit in digits {
             guard digit >= 48 && digit <= 57 else { return nil }
             value = value * 10 + Int(digit - 48)
-        }
-        return value
-    }
-
-    private static func hexadecimal(_ digits: ArraySlice<UInt8>) -> Int? {
-        guard !digits.isEmpty, digits.count <= 15 else { return nil }
-        var value = 0
-        for digit in digits {
-            let nibble: UInt8
-            switch digit {
-            case 48...57: nibble = digit - 48
-            case 65...70: nibble = digit - 55
-            case 97...102: nibble = digit - 87
-            default: return nil
-            }
-            value = value << 4 | Int(nibble)
         }
         return value
     }

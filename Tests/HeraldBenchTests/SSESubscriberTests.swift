@@ -1,0 +1,68 @@
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import herald_bench
+
+/// The load generator's SSE subscriber against a real socket: a stream's head, then events in
+/// chunks that arrive in fragments.
+struct SSESubscriberTests {
+    func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    @Test func eventsOfTheWantedNameAreTimedFromTheirToken() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let sent = BenchClock.now() - 5_000_000
+        let events = [
+            "event: notification.created\ndata: {\"title\":\"bt:run1:\(sent):7\"}\n\n",
+            "event: counts\ndata: {\"title\":\"bt:run1:\(sent):8\"}\n\n",
+            ": keep-alive\n\nevent: notification.created\ndata: no token here\n\n",
+            "event: notification.created\ndata: {\"title\":\"bt:run1:\(sent):9\"}\n\n",
+        ]
+        // Chunks of 20 bytes cut through lines and tokens.
+        let stream = Array(events.joined().utf8)
+        let chunks = stride(from: 0, to: stream.count, by: 20).map { start in
+            let chunk = stream[start..<min(start + 20, stream.count)]
+            return String(chunk.count, radix: 16) + "\r\n" + String(decoding: chunk, as: UTF8.self) + "\r\n"
+        }.joined()
+        let server = try await CannedServer.start(
+            group: group,
+            responses: [
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks
+            ])
+        let log = DeliveryLog(run: "run1", eventName: "notification.created")
+        let subscriber = try await SSESubscriber.open(
+            host: "127.0.0.1", port: server.port, path: "/v1/users/u1/stream", headers: [("Authorization", "Bearer k")],
+            log: log, group: group)
+        try await waitUntil { log.latencies.count == 2 }
+        #expect(log.connected.value == 1)
+        #expect(log.latencies.count == 2)
+        #expect(log.latencies.summary().p50 >= 5)
+        #expect(
+            try await server.requests() == [
+                "GET /v1/users/u1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                    + "Authorization: Bearer k\r\n\r\n"
+            ])
+        try await subscriber.close()
+        try await server.close()
+        try await group.shutdownGracefully()
+    }
+
+    @Test func aRefusedStreamIsClosedUncounted() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await CannedServer.start(
+            group: group,
+            responses: [
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}"
+            ])
+        let log = DeliveryLog(run: "run1", eventName: nil)
+        let stream = try await SSESubscriber.open(
+            host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group)
+        try await stream.closeFuture.get()
+        #expect(log.connected.value == 0)
+        #expect(log.dropped.value == 1)
+        try await server.close()
+        try await group.shutdownGracefully()
+    }
+}
