@@ -74,7 +74,7 @@ if want capacity; then
         # misses runs once more before the search ends (for both servers alike): on this shared
         # box a single stall of the host can fail a step the server sustains (the report lists
         # both runs).
-        for rate in 1000 2000 3000 4000 5000 7000 10000 14000 20000 28000 40000; do
+        for rate in 1000 2000 3000 4000 5000 7000 10000 14000 20000 28000 40000 56000 80000; do
             capacity_step "$server" "$rate" || capacity_step "$server" "$rate" || break
         done
     done
