@@ -20,7 +20,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// Opens (creating if needed) the database at `path` and migrates it. Writes commit on a thread
     /// of the store's own, `herald-writer-0`.
     /// - Parameter threads: runs the blocking database reads; the process-wide NIO pool by default.
-    public init(path: String, threads: NIOThreadPool = .singleton) throws {
+    public convenience init(path: String, threads: NIOThreadPool = .singleton) throws {
+        try self.init(path: path, threads: threads, walRestartFrames: WALCheckpointer.restartFrames)
+    }
+
+    /// - Parameter walRestartFrames: the WAL size at which the checkpointer restarts it (tests).
+    init(path: String, threads: NIOThreadPool, walRestartFrames: Int) throws {
         _ = SQLiteProcessSettings.memoryStatisticsOff
         try WALWriteBuffer.install()
         var configuration = Configuration()
@@ -41,7 +46,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try Self.migrate(path: path)
         pool = try DatabasePool(path: path, configuration: configuration)
         self.threads = threads
-        let checkpointer = try WALCheckpointer(path: path, configuration: configuration)
+        let gate = WriterGate()
+        let checkpointer = try WALCheckpointer(
+            path: path, configuration: configuration, gate: gate, restartFrames: walRestartFrames)
         self.checkpointer = checkpointer
         // Only one group transaction runs at a time, so one thread serves them all: each finds it
         // warm, rather than waking whichever pool thread waited longest, and reads on `threads`
@@ -49,7 +56,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         // `perf` and `bench/threads.sh` (NIO's `start()` names every pool's threads `TP-#n`).
         writer = NIOThreadPool(numberOfThreads: 1)
         writer._start(threadNamePrefix: "herald-writer-")
-        committer = GroupCommitter(pool: pool, threads: writer) { checkpointer.committed() }
+        committer = GroupCommitter(pool: pool, threads: writer, gate: gate) { checkpointer.committed() }
     }
 
     deinit {
