@@ -79,6 +79,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// WAL frames the background checkpointer has copied into the database file (for tests and tools).
     public var walFramesCheckpointed: Int { checkpointer.framesCheckpointed }
 
+    /// Times the checkpointer held the writer to restart the WAL (for tests and tools).
+    var walRestartAttempts: Int { checkpointer.restartAttempts }
+
     // MARK: Writes
 
     public func create(

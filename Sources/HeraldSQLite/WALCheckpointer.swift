@@ -33,6 +33,10 @@ final class WALCheckpointer: Sendable {
     /// At this many WAL frames the checkpointer brings about a restart of the WAL itself, before
     /// the writer's fallback would.
     static let restartFrames = 8_000
+    /// Nor does it try while more frames than this are left uncopied: a reader's old snapshot keeps
+    /// them in the WAL, so a held checkpoint could not reach the end, and trying every 20 ms would
+    /// sync the database file and hold the writer each time for nothing.
+    static let restartLag = 2_000
 
     private let database: DatabaseQueue
     private let path: String
@@ -41,6 +45,7 @@ final class WALCheckpointer: Sendable {
     private let commits = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     private let checkpointed = Atomic<Int>(0)
+    private let restarts = Atomic<Int>(0)
 
     /// Opens the checkpointing connection and starts its thread.
     init(path: String, configuration: Configuration, gate: WriterGate, restartFrames: Int = restartFrames) throws {
@@ -59,6 +64,9 @@ final class WALCheckpointer: Sendable {
 
     /// Frames copied into the database file so far.
     var framesCheckpointed: Int { checkpointed.load(ordering: .relaxed) }
+
+    /// Times this thread held the writer to bring the WAL to its end (for tests and tools).
+    var restartAttempts: Int { restarts.load(ordering: .relaxed) }
 
     /// Called after each commit: there is something to checkpoint.
     func committed() {
@@ -79,15 +87,16 @@ final class WALCheckpointer: Sendable {
             fdatasync(descriptor)
             close(descriptor)
         }
+        restarts.add(1, ordering: .relaxed)
         gate.withLock { _ = checkpoint() }
     }
 
-    /// One passive checkpoint: the WAL's size in frames, or nil when it failed (busy; retried next
-    /// time, and the writer's fallback bounds the WAL).
-    private func checkpoint() -> Int? {
+    /// One passive checkpoint: the WAL's size and the frames copied so far, or nil when it failed
+    /// (busy; retried next time, and the writer's fallback bounds the WAL).
+    private func checkpoint() -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
         guard let result = try? database.inDatabase({ try $0.checkpoint(.passive) }) else { return nil }
         checkpointed.add(max(0, result.checkpointedFrameCount), ordering: .relaxed)
-        return result.walFrameCount
+        return result
     }
 
     private func run() {
@@ -102,7 +111,11 @@ final class WALCheckpointer: Sendable {
             }
             seen = now
             pause = Self.interval
-            if let frames = checkpoint(), frames >= restartFrames { restart() }
+            if let wal = checkpoint(), wal.walFrameCount >= restartFrames,
+                wal.walFrameCount - wal.checkpointedFrameCount <= Self.restartLag
+            {
+                restart()
+            }
         }
     }
 }
