@@ -23,13 +23,7 @@ final class HTTPConnection: Sendable {
     static func connect(
         host: String, port: Int, headers: [(String, String)], group: any EventLoopGroup
     ) async throws -> HTTPConnection {
-        var fixedHeaders = "Host: \(host)\r\n"
-        for (name, value) in headers {
-            guard !name.isEmpty, !"\(name)\(value)".utf8.contains(where: { $0 == 10 || $0 == 13 }),
-                !name.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 <= 32 })
-            else { throw BenchError("invalid header \(name)") }
-            fixedHeaders += "\(name): \(value)\r\n"
-        }
+        let fixedHeaders = try RequestText.headerLines(host: host, headers: headers)
         let pending = PendingResponses()
         let channel = try await ClientConnector.connect(host: host, port: port, group: group, httpCodec: false) {
             ResponseHandler(pending: pending)
@@ -41,7 +35,7 @@ final class HTTPConnection: Sendable {
     /// status when its body has ended.
     func send(method: HTTPMethod, path: String, body: String?) -> EventLoopFuture<UInt> {
         channel.eventLoop.preconditionInEventLoop()
-        guard !path.isEmpty, !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
+        guard RequestText.isValidPath(path) else {
             return channel.eventLoop.makeFailedFuture(BenchError("invalid request path \(path)"))
         }
         let bodyLength = body?.utf8.count ?? 0
@@ -84,7 +78,9 @@ final class ResponseHandler: ChannelInboundHandler, RemovableChannelHandler {
         do {
             var start = 0
             while start < received.count, let entry = pending.first() {
-                guard let frame = try ResponseFramer.frame(received[start...], bodiless: entry.bodiless) else { break }
+                guard let frame = try ResponseFramer.frame(received, from: start, bodiless: entry.bodiless) else {
+                    break
+                }
                 start += frame.length
                 pending.pop()?.promise.succeed(frame.status)
             }

@@ -5,7 +5,6 @@ import NIOHTTP1
 /// Publishes over keep-alive connections, each request at its scheduled time (so a slow server
 /// cannot hide latency by slowing the publisher: latency is measured from the schedule).
 final class Publisher: Sendable {
-    let template: URLTemplate
     let connections: [HTTPConnection]
     let method: HTTPMethod
     let completed = NIOLockedCounter()
@@ -15,8 +14,7 @@ final class Publisher: Sendable {
     private let statusCounts = NIOLockedValueBox([String: Int]())
     private let nextIndex = NIOLockedValueBox(0)
 
-    private init(template: URLTemplate, connections: [HTTPConnection], method: HTTPMethod) {
-        self.template = template
+    private init(connections: [HTTPConnection], method: HTTPMethod) {
         self.connections = connections
         self.method = method
     }
@@ -31,7 +29,7 @@ final class Publisher: Sendable {
                 host: template.host, port: template.port, headers: headers, group: group)
             opened.append(connection)
         }
-        return Publisher(template: template, connections: opened, method: method)
+        return Publisher(connections: opened, method: method)
     }
 
     func statuses() -> [String: Int] { statusCounts.withLockedValue { $0 } }

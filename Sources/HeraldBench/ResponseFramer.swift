@@ -14,33 +14,33 @@ enum ResponseFramer {
     struct Frame: Equatable {
         /// The final status code (an interim 1xx response before it is part of the frame).
         var status: UInt
-        /// Bytes from the start of the input to the end of the response.
+        /// Bytes from where the framing started to the end of the response.
         var length: Int
     }
 
-    /// The first complete response in `bytes`, or nil when more bytes are needed.
+    /// The first complete response in `bytes` from `start`, or nil when more bytes are needed.
     /// - Parameter bodiless: the request was a HEAD, whose response never has a body.
-    static func frame(_ bytes: some Collection<UInt8>, bodiless: Bool = false) throws(BenchError) -> Frame? {
-        let bytes = Array(bytes)
-        var start = 0
+    static func frame(_ bytes: [UInt8], from start: Int = 0, bodiless: Bool = false) throws(BenchError) -> Frame? {
+        var headStart = start
         while true {
-            guard let head = try parseHead(bytes, from: start) else { return nil }
+            guard let head = try parseHead(bytes, from: headStart) else { return nil }
             if (100..<200).contains(head.status) {
-                start = head.end
+                headStart = head.end
                 continue
             }
+            let end: Int
             if bodiless || head.status == 204 || head.status == 304 {
-                return Frame(status: head.status, length: head.end)
-            }
-            if head.chunked {
-                guard let end = try chunkedBodyEnd(bytes, from: head.end) else { return nil }
-                return Frame(status: head.status, length: end)
-            }
-            guard let contentLength = head.contentLength else {
+                end = head.end
+            } else if head.chunked {
+                guard let chunkedEnd = try chunkedBodyEnd(bytes, from: head.end) else { return nil }
+                end = chunkedEnd
+            } else if let contentLength = head.contentLength {
+                end = head.end + contentLength
+                if end > bytes.count { return nil }
+            } else {
                 throw BenchError("a response with status \(head.status) had neither Content-Length nor a chunked body")
             }
-            let end = head.end + contentLength
-            return end <= bytes.count ? Frame(status: head.status, length: end) : nil
+            return Frame(status: head.status, length: end - start)
         }
     }
 

@@ -30,15 +30,13 @@ enum SSESubscriber {
         host: String, port: Int, path: String, headers: [(String, String)], log: DeliveryLog,
         group: any EventLoopGroup
     ) async throws -> any Channel {
-        guard !"\(path)\(headers)".utf8.contains(where: { $0 == 10 || $0 == 13 }) else {
-            throw BenchError("a line break in the stream's path or headers")
-        }
+        guard RequestText.isValidPath(path) else { throw BenchError("invalid stream path \(path)") }
+        let headerLines = try RequestText.headerLines(
+            host: host, headers: [("Accept", "text/event-stream")] + headers)
         let channel = try await ClientConnector.connect(host: host, port: port, group: group, httpCodec: false) {
             SSEHandler(log: log)
         }
-        var request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAccept: text/event-stream\r\n"
-        for (name, value) in headers { request += "\(name): \(value)\r\n" }
-        request += "\r\n"
+        let request = "GET \(path) HTTP/1.1\r\n\(headerLines)\r\n"
         try await channel.writeAndFlush(ByteBuffer(string: request)).get()
         return channel
     }

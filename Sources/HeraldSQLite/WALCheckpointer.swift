@@ -48,7 +48,7 @@ final class WALCheckpointer: Sendable {
     private let restarts = Atomic<Int>(0)
 
     /// Opens the checkpointing connection and starts its thread.
-    init(path: String, configuration: Configuration, gate: WriterGate, restartFrames: Int = restartFrames) throws {
+    init(path: String, configuration: Configuration, gate: WriterGate, restartFrames: Int) throws {
         database = try DatabaseQueue(path: path, configuration: configuration)
         self.path = path
         self.gate = gate

@@ -12,6 +12,10 @@ struct ResponseFramerTests {
         let response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"unread\": 3}"
         #expect(try frame(response) == .init(status: 200, length: response.utf8.count))
         #expect(try frame(response + "HTTP/1.1 404") == .init(status: 200, length: response.utf8.count))
+        let next = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+        let both = Array((response + next).utf8)
+        #expect(
+            try ResponseFramer.frame(both, from: response.utf8.count) == .init(status: 404, length: next.utf8.count))
     }
 
     @Test func incompleteHeadOrBodyNeedsMoreBytes() throws {
