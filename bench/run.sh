@@ -14,6 +14,7 @@ want() { local s; for s in "${SCENARIOS[@]}"; do [ "$s" = "$1" ] && return 0; do
 D="${QUICK:+3}"; D="${D:-10}"            # seconds per measured phase
 CAP_D="${QUICK:+2}"; CAP_D="${CAP_D:-5}"  # seconds per capacity step
 READ_D="${QUICK:+2}"; READ_D="${READ_D:-6}"  # seconds per read-path load (each of ROUNDS rounds)
+HANDOFF_D="${QUICK:+1}"; HANDOFF_D="${HANDOFF_D:-3}"  # seconds per phase of the thread wake-up measurement
 ROUNDS="${ROUNDS:-${QUICK:+1}}"; ROUNDS="${ROUNDS:-3}"  # fan-out latency runs per server and rate; read-path rounds
 WORK="$(mktemp -d /tmp/herald-bench.XXXXXX)"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -52,6 +53,8 @@ nchan_fanout() {   # rate users duration prefix [label]
 }
 
 if want fanout; then
+    # A machine fact for reading the fan-out figures: what waking a thread costs on this machine.
+    "$BENCH" handoff --label handoff --json-out "$OUT" --duration "$HANDOFF_D" >/dev/null 2>&1
     echo "== scenario 1: fan-out latency, 1,000 users, 1k/s and 5k/s, $ROUNDS rounds"
     # Rounds interleave the servers, so drift on the shared machine reaches both; the report
     # compares median p99s (one run's p99 on this box can be several times another's).
