@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import Testing
 
 @testable import herald
@@ -57,6 +58,18 @@ struct CommandTests {
         let line = try #require(text.first)
         #expect(line.hasSuffix(" info herald.test: hb.request.id=abc123 status=200 request\n"))
         #expect(line.prefix(24).hasSuffix("Z"))
+    }
+
+    @Test func eventLoopsDefaultToOneLessThanTheCores() throws {
+        #expect(try Serve.eventLoopCount(1) == 1)
+        #expect(try Serve.eventLoopCount(6) == 6)
+        for bad in [0, -1, Serve.maximumEventLoops + 1] {
+            #expect(throws: ConfigurationError.self) { try Serve.eventLoopCount(bad) }
+        }
+        #expect(Serve.defaultEventLoops == max(1, System.coreCount - 1))
+        if Environment.value("HERALD_EVENT_LOOPS") == nil {
+            #expect(try Serve.eventLoopCount(nil) == Serve.defaultEventLoops)
+        }
     }
 
     @Test func corsOriginsMustBeOriginsOrAStar() throws {
