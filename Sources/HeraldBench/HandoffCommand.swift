@@ -14,7 +14,7 @@ struct HandoffCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be between 0 and 100,000") }
+        guard rate > 0, rate <= 100_000 else { throw ValidationError("--rate must be above 0 and at most 100,000") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
     }
 

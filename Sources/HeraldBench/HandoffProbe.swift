@@ -38,7 +38,7 @@ struct HandoffProbe {
         let latencies = LatencyRecorder()
         let completed = Atomic<Int>(0)
         let interval = TimeAmount.nanoseconds(Int64(1e9 / rate))
-        let ticks = Int(rate * duration)
+        let ticks = max(1, Int(rate * duration))
         let finished = loop.makePromise(of: Void.self)
         let cpuBefore = Self.processCPUSeconds()
         Self.tick(1, of: ticks, from: .now(), every: interval, on: loop, finished: finished) {
