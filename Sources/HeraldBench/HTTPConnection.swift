@@ -25,7 +25,7 @@ final class HTTPConnection: Sendable {
     ) async throws -> HTTPConnection {
         let fixedHeaders = try RequestText.headerLines(host: host, headers: headers)
         let pending = PendingResponses()
-        let channel = try await ClientConnector.connect(host: host, port: port, group: group, httpCodec: false) {
+        let channel = try await ClientConnector.connect(host: host, port: port, group: group) {
             ResponseHandler(pending: pending)
         }
         return HTTPConnection(channel: channel, pending: pending, fixedHeaders: fixedHeaders)

@@ -33,7 +33,7 @@ enum SSESubscriber {
         guard RequestText.isValidPath(path) else { throw BenchError("invalid stream path \(path)") }
         let headerLines = try RequestText.headerLines(
             host: host, headers: [("Accept", "text/event-stream")] + headers)
-        let channel = try await ClientConnector.connect(host: host, port: port, group: group, httpCodec: false) {
+        let channel = try await ClientConnector.connect(host: host, port: port, group: group) {
             SSEHandler(log: log)
         }
         let request = "GET \(path) HTTP/1.1\r\n\(headerLines)\r\n"
