@@ -3,10 +3,6 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Measures what a thread hand-off costs on this machine: an event loop passes a piece of work to a
 /// thread of its own (an `NIOThreadPool` thread, as Herald's SQLite writer is) and the answer comes
 /// back to the loop, the round trip every durable write makes. Nothing else runs: the work is empty.
@@ -40,7 +36,7 @@ struct HandoffProbe {
         let interval = TimeAmount.nanoseconds(Int64(1e9 / rate))
         let ticks = max(1, Int(rate * duration))
         let finished = loop.makePromise(of: Void.self)
-        let cpuBefore = Self.processCPUSeconds()
+        let cpuBefore = ProcessStats.ownCPUSeconds()
         Self.tick(1, of: ticks, from: .now(), every: interval, on: loop, finished: finished) {
             guard let worker else {
                 completed.add(1, ordering: .relaxed)
@@ -55,7 +51,7 @@ struct HandoffProbe {
             }
         }
         try await finished.futureResult.get()
-        let cpu = Self.processCPUSeconds() - cpuBefore
+        let cpu = ProcessStats.ownCPUSeconds() - cpuBefore
         // The last hand-off's answer, if one was still out.
         try await Task.sleep(nanoseconds: 20_000_000)
         return Phase(completed: completed.load(ordering: .relaxed), cpuSeconds: cpu, latencies: latencies)
@@ -75,13 +71,5 @@ struct HandoffProbe {
                 finished.succeed()
             }
         }
-    }
-
-    /// User + system CPU seconds of this process so far, all threads.
-    static func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

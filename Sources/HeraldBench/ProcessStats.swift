@@ -4,7 +4,7 @@ import Foundation
 import Glibc
 #endif
 
-/// CPU time and memory of server processes, read from /proc (Linux).
+/// CPU time and memory of server processes, read from /proc (Linux), and this process's own CPU time.
 enum ProcessStats {
     /// User + system CPU seconds of the processes.
     static func cpuSeconds(_ pids: [Int32]) -> Double {
@@ -20,6 +20,15 @@ enum ProcessStats {
             }
             return total + (user + system) / ticks
         }
+    }
+
+    /// User + system CPU seconds of this process so far, all threads, to the microsecond
+    /// (`getrusage`; ``cpuSeconds(_:)`` counts in clock ticks, 10 ms here).
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// Resident memory in bytes of the processes.
