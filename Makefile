@@ -17,7 +17,7 @@ help:
 	@echo "make check-openapi  validate openapi.yaml     make fuzz-api   schemathesis against a live server"
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
 	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
-	@echo "make threads LOAD=fanout5k   CPU and context switches per item of each kind of server thread (bench/threads.sh)"
+	@echo "make threads LOAD=fanout5k   CPU, context switches and system calls per item of each kind of server thread (bench/threads.sh)"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
@@ -94,14 +94,16 @@ bench: deps
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq nginx libnginx-mod-nchan; }
 	bash bench/run.sh $(SCENARIOS)
 
-# perf on the server under one load (counts creates batches fanout fanout5k); see bench/profile.sh.
+# perf on the server under one load (counts creates batches fanout fanout5k fanout14k fanout20k);
+# see bench/profile.sh.
 profile: deps
 	@command -v perf >/dev/null || { \
 		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq linux-perf; }
 	bash bench/profile.sh $(LOAD)
 
-# Each kind of server thread's CPU and context switches per item under one load (counts creates
-# batches fanout fanout5k), and the creates' latency tail; see bench/threads.sh.
+# Each kind of server thread's CPU, context switches and system calls per item under one load
+# (counts creates batches fanout fanout5k fanout14k fanout20k), and the creates' latency tail; see
+# bench/threads.sh.
 threads: deps
 	bash bench/threads.sh $(LOAD)

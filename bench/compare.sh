@@ -7,7 +7,8 @@
 # Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%:
 # run a small gain in both orders (OLD NEW, then NEW OLD) before believing it.
 # Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches fanout";
-# fanout is 1,000 users at 1,000 creates/s; fanout5k, not in the default, at 5,000/s; creates-cached,
+# fanout is 1,000 users at 1,000 creates/s; fanout5k, fanout14k and fanout20k, not in the default, at
+# 5,000, 14,000 and 20,000/s (the last two: capacity steps Herald passed and missed); creates-cached,
 # not in the default, is creates for users whose counts were read first, so every create updates a
 # cached lineage, as for users with an inbox open; changes, not in the default, marks notifications
 # read one by one, each a real change, after creating them with ids of the form {seq}; seen, not in
@@ -16,7 +17,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ $# -ge 1 ] || { sed -n 2,10p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,16p "$0"; exit 2; }
 D="${D:-8}"
 ROUNDS="${ROUNDS:-3}"
 read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
@@ -38,6 +39,8 @@ for round in $(seq "$ROUNDS"); do
                 counts | creates | batches) herald_load "$load" "$name $load" ;;
                 fanout) herald_load fanout "$name fanout-1k" "r$round" ;;
                 fanout5k) herald_load fanout5k "$name fanout-5k" "r$round" ;;
+                fanout14k) herald_load fanout14k "$name fanout-14k" "r$round" ;;
+                fanout20k) herald_load fanout20k "$name fanout-20k" "r$round" ;;
                 creates-cached)
                     "$BENCH" http --label fill --json-out /dev/null --duration 2 --connections 16 \
                         --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \

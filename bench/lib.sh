@@ -77,13 +77,16 @@ herald_batches() {  # [label] — batches of 100 creates, 8 in flight
 }
 
 herald_load() {  # load [label] [channel prefix] — counts, creates, batches, or a fan-out to 1,000
-    # users for $D s at 1k/s (fanout) or 5k/s (fanout5k); returns 2 for any other load
+    # users for $D s at 1k/s (fanout), 5k/s (fanout5k), 14k/s (fanout14k) or 20k/s (fanout20k);
+    # returns 2 for any other load
     case "$1" in
         counts) herald_counts "${2:-}" ;;
         creates) herald_creates "${2:-}" ;;
         batches) herald_batches "${2:-}" ;;
         fanout) herald_fanout 1000 1000 "$D" "${3:-p}" "${2:-}" ;;
         fanout5k) herald_fanout 5000 1000 "$D" "${3:-p}" "${2:-}" ;;
+        fanout14k) herald_fanout 14000 1000 "$D" "${3:-p}" "${2:-}" ;;
+        fanout20k) herald_fanout 20000 1000 "$D" "${3:-p}" "${2:-}" ;;
         *) return 2 ;;
     esac
 }

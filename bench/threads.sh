@@ -2,17 +2,21 @@
 # Where one load's server CPU goes, thread by thread, without a profiler: each Herald thread's CPU
 # time and context switches (from /proc) over 5 s in the middle of the load, per item the load
 # completed; then, for loads that create notifications, how many creates took longer than 1, 2.5, 5
-# and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics.
-#   bench/threads.sh LOAD [HERALD_BINARY]   LOAD: counts creates batches fanout fanout5k
-# fanout is 1,000 users at 1,000 creates/s, fanout5k at 5,000/s. Thread names: NIO-* event loops,
+# and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics;
+# and, when perf is installed, each kind of thread's system calls per item over the 3 s after (how
+# often event loops wake from epoll_wait, threads park and wake on futexes, eventfd and socket writes).
+#   bench/threads.sh LOAD [HERALD_BINARY]
+# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k. fanout is 1,000 users at 1,000
+# creates/s, fanout5k at 5,000/s, fanout14k and fanout20k at 14,000 and 20,000/s (the capacity
+# steps Herald passed and missed in recent full runs). Thread names: NIO-* event loops,
 # herald-writer-0 the SQLite writer (the group commit), SGLTN-TP-* NIO's pool (SQLite reads), TP-*
 # libmemcached workers, herald-wal-ckpt the checkpointer, the rest Swift's cooperative pool.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout | fanout5k) ;; *) sed -n 2,9p "$0"; exit 2 ;; esac
-D=12  # the load runs this long; the threads are read over WINDOW s of its middle
+case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,13p "$0"; exit 2 ;; esac
+D=15  # the load runs this long; the threads are read over WINDOW s of its middle, then syscalls counted
 source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
 
@@ -28,12 +32,20 @@ sleep 4
 threads >"$WORK/before"
 sleep "$WINDOW"
 threads >"$WORK/after"
+SYSCALLS="write read epoll_wait futex pwrite64 fdatasync"
+if command -v perf >/dev/null; then
+    for task in /proc/"$HERALD_PID"/task/*; do echo "$(basename "$task") $(tr ' ' _ <"$task/comm")"; done >"$WORK/names"
+    perf stat --per-thread -x, -o "$WORK/syscalls" -p "$HERALD_PID" \
+        -e "$(for call in $SYSCALLS; do printf 'syscalls:sys_enter_%s,' "$call"; done | sed 's/,$//')" \
+        -- sleep 3 >/dev/null 2>&1 || true
+fi
 wait "$LOAD_PID"
 curl -fs localhost:8080/metrics >"$WORK/metrics" || true
 
-python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" <<'PY'
-import collections, json, re, sys
+python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" "$SYSCALLS" <<'PY'
+import collections, json, os, re, sys
 work, out, ticks_per_second, WINDOW = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+SYSCALLS = sys.argv[5].split()
 
 def group(name):
     """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
@@ -69,6 +81,31 @@ for kind in sorted(after, key=lambda k: -(after[k][0] - before.get(k, [0, 0])[0]
         continue  # idle during the load
     print(f"| {kind} | {cpu / items * 1e6:.1f} | {cpu / WINDOW:.2f} | {switches / items:.2f} |")
 print(f"| all | {total_cpu / items * 1e6:.1f} | {total_cpu / WINDOW:.2f} | {total_switches / items:.2f} |")
+
+if os.path.exists(f"{work}/syscalls"):
+    # perf stat --per-thread -x, lines: "<comm>-<tid>,<count>,,syscalls:sys_enter_<call>,..."
+    names = dict(line.split(maxsplit=1) for line in open(f"{work}/names"))
+    calls = collections.defaultdict(collections.Counter)
+    for line in open(f"{work}/syscalls"):
+        fields = line.strip().split(",")
+        if len(fields) < 4 or not fields[3].startswith("syscalls:sys_enter_"):
+            continue
+        try:
+            count = int(fields[1])
+        except ValueError:
+            continue  # <not counted>
+        tid = fields[0].rsplit("-", 1)[-1]
+        name = names.get(tid, fields[0].rsplit("-", 1)[0]).strip()
+        calls[group(name)][fields[3].removeprefix("syscalls:sys_enter_")] += count
+    if calls:
+        syscall_items = rate * 3
+        print(f"\nSystem calls per item over the 3 s after (perf stat, tracepoints):\n")
+        print("| threads | " + " | ".join(SYSCALLS) + " |")
+        print("|---|" + "---|" * len(SYSCALLS))
+        for kind in sorted(calls, key=lambda k: -sum(calls[k].values())):
+            if sum(calls[kind].values()) / syscall_items < 0.005:
+                continue
+            print(f"| {kind} | " + " | ".join(f"{calls[kind][call] / syscall_items:.2f}" for call in SYSCALLS) + " |")
 
 buckets = collections.defaultdict(list)
 pattern = re.compile(r'herald_(http_request|store)_duration_seconds_bucket\{(?:route="/v1/notifications",method="POST",'
