@@ -4,7 +4,9 @@
 # completed; then, for loads that create notifications, how many creates took longer than 1, 2.5, 5
 # and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics;
 # and, when perf is installed, each kind of thread's system calls per item over the 3 s after (how
-# often event loops wake from epoll_wait, threads park and wake on futexes, eventfd and socket writes).
+# often event loops wake from epoll_wait, threads park and wake on futexes, eventfd and socket writes;
+# the writer's clock_nanosleep is the group commit's gather pause, its fcntl SQLite's locks, about
+# six per transaction, and its pwrite64 the WAL appends).
 #   bench/threads.sh LOAD [HERALD_BINARY]
 # LOAD: counts creates batches fanout fanout5k fanout14k fanout20k. fanout is 1,000 users at 1,000
 # creates/s, fanout5k at 5,000/s, fanout14k and fanout20k at 14,000 and 20,000/s (the capacity
@@ -32,7 +34,7 @@ sleep 4
 threads >"$WORK/before"
 sleep "$WINDOW"
 threads >"$WORK/after"
-SYSCALLS="write read epoll_wait futex pwrite64 fdatasync"
+SYSCALLS="write read epoll_wait futex clock_nanosleep pwrite64 fcntl fdatasync"
 if command -v perf >/dev/null; then
     for task in /proc/"$HERALD_PID"/task/*; do echo "$(basename "$task") $(tr ' ' _ <"$task/comm")"; done >"$WORK/names"
     perf stat --per-thread -x, -o "$WORK/syscalls" -p "$HERALD_PID" \
