@@ -6,7 +6,8 @@
 # and, when perf is installed, each kind of thread's system calls per item over the 3 s after (how
 # often event loops wake from epoll_wait, threads park and wake on futexes, eventfd and socket writes;
 # the writer's clock_nanosleep is the group commit's gather pause, its fcntl SQLite's locks, about
-# six per transaction, and its pwrite64 the WAL appends).
+# six per transaction, its pwrite64 the WAL appends and its pread64 pages its cache had dropped;
+# per item at the load's mean rate).
 #   bench/threads.sh LOAD [HERALD_BINARY]
 # LOAD: counts creates batches fanout fanout5k fanout14k fanout20k. fanout is 1,000 users at 1,000
 # creates/s, fanout5k at 5,000/s, fanout14k and fanout20k at 14,000 and 20,000/s (the capacity
@@ -34,7 +35,7 @@ sleep 4
 threads >"$WORK/before"
 sleep "$WINDOW"
 threads >"$WORK/after"
-SYSCALLS="write read epoll_wait futex clock_nanosleep pwrite64 fcntl fdatasync"
+SYSCALLS="write read epoll_wait futex clock_nanosleep pwrite64 pread64 fcntl fdatasync"
 if command -v perf >/dev/null; then
     for task in /proc/"$HERALD_PID"/task/*; do echo "$(basename "$task") $(tr ' ' _ <"$task/comm")"; done >"$WORK/names"
     perf stat --per-thread -x, -o "$WORK/syscalls" -p "$HERALD_PID" \
