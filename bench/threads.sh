@@ -23,10 +23,11 @@ D=15  # the load runs this long; the threads are read over WINDOW s of its middl
 source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
 
-threads() {  # one line per thread: name, CPU ticks (user + system), context switches
+threads() {  # one line per thread: id, name, CPU ticks (user + system), context switches
     local task
     for task in /proc/"$HERALD_PID"/task/*; do
-        printf '%s %s %s\n' "$(tr ' ' _ <"$task/comm")" "$(cut -d')' -f2 "$task/stat" | awk '{print $12 + $13}')" \
+        printf '%s %s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" \
+            "$(cut -d')' -f2 "$task/stat" | awk '{print $12 + $13}')" \
             "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
     done
 }
@@ -36,19 +37,19 @@ threads >"$WORK/before"
 sleep "$WINDOW"
 threads >"$WORK/after"
 SYSCALLS="write read epoll_wait futex clock_nanosleep pwrite64 pread64 fcntl fdatasync"
+SYSCALL_WINDOW=3  # seconds the system calls are counted over, right after WINDOW
 if command -v perf >/dev/null; then
-    for task in /proc/"$HERALD_PID"/task/*; do echo "$(basename "$task") $(tr ' ' _ <"$task/comm")"; done >"$WORK/names"
     perf stat --per-thread -x, -o "$WORK/syscalls" -p "$HERALD_PID" \
         -e "$(for call in $SYSCALLS; do printf 'syscalls:sys_enter_%s,' "$call"; done | sed 's/,$//')" \
-        -- sleep 3 >/dev/null 2>&1 || true
+        -- sleep "$SYSCALL_WINDOW" >/dev/null 2>&1 || true
 fi
 wait "$LOAD_PID"
 curl -fs localhost:8080/metrics >"$WORK/metrics" || true
 
-python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" "$SYSCALLS" <<'PY'
+python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" "$SYSCALLS" "$SYSCALL_WINDOW" <<'PY'
 import collections, json, os, re, sys
 work, out, ticks_per_second, WINDOW = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-SYSCALLS = sys.argv[5].split()
+SYSCALLS, SYSCALL_WINDOW = sys.argv[5].split(), float(sys.argv[6])
 
 def group(name):
     """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
@@ -62,7 +63,7 @@ def group(name):
 def read(path):
     totals = collections.defaultdict(lambda: [0, 0])
     for line in open(path):
-        name, ticks, switches = line.split()
+        _, name, ticks, switches = line.split()
         totals[group(name)][0] += int(ticks)
         totals[group(name)][1] += int(switches)
     return totals
@@ -87,7 +88,7 @@ print(f"| all | {total_cpu / items * 1e6:.1f} | {total_cpu / WINDOW:.2f} | {tota
 
 if os.path.exists(f"{work}/syscalls"):
     # perf stat --per-thread -x, lines: "<comm>-<tid>,<count>,,syscalls:sys_enter_<call>,..."
-    names = dict(line.split(maxsplit=1) for line in open(f"{work}/names"))
+    names = dict(line.split()[:2] for line in open(f"{work}/after"))  # thread id → name
     calls = collections.defaultdict(collections.Counter)
     for line in open(f"{work}/syscalls"):
         fields = line.strip().split(",")
@@ -98,11 +99,11 @@ if os.path.exists(f"{work}/syscalls"):
         except ValueError:
             continue  # <not counted>
         tid = fields[0].rsplit("-", 1)[-1]
-        name = names.get(tid, fields[0].rsplit("-", 1)[0]).strip()
+        name = names.get(tid, fields[0].rsplit("-", 1)[0])
         calls[group(name)][fields[3].removeprefix("syscalls:sys_enter_")] += count
     if calls:
-        syscall_items = rate * 3
-        print(f"\nSystem calls per item over the 3 s after (perf stat, tracepoints):\n")
+        syscall_items = rate * SYSCALL_WINDOW
+        print(f"\nSystem calls per item over the {SYSCALL_WINDOW:.0f} s after (perf stat, tracepoints):\n")
         print("| threads | " + " | ".join(SYSCALLS) + " |")
         print("|---|" + "---|" * len(SYSCALLS))
         for kind in sorted(calls, key=lambda k: -sum(calls[k].values())):
