@@ -166,6 +166,19 @@ enum SQLiteSchema {
             // for every event written, goes.
             try db.execute(sql: "DROP INDEX event_created_at")
         }
+        migrator.registerMigration("v9-read-rows-indexed-apart") { db in
+            // Every row of a user sat in two indexes by (user, pk), all of them and the unread ones,
+            // so a create wrote an entry in each: two B-tree leaves wherever the user's entries are,
+            // each a WAL frame to write and a page to copy back (dropping one of them: single creates
+            // through the store alone +10-15%, batches +7-20%). The read rows get the second index
+            // instead: each row is in exactly one of the two, a create writes one entry, and a list
+            // of all a user's rows merges the two in pk order (see `SQLiteStore.list`).
+            try db.execute(
+                sql: """
+                    DROP INDEX notification_user_pk;
+                    CREATE INDEX notification_user_read ON notification (user, pk) WHERE read_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -225,9 +225,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             { db in
                 let state = try db.fetchRow(sql: Self.seenStatements.state, arguments: [user])
                 let mark: Int64 = state?[3] ?? 0
-                let stillUnseen = try Bool.fetchAll(
-                    db.cachedStatement(sql: Self.seenStatements.update),
-                    arguments: [now.milliseconds, user, mark, now.milliseconds])
+                let stillUnseen = try Self.seenStatements.updates.flatMap { update in
+                    try Bool.fetchAll(
+                        db.cachedStatement(sql: update), arguments: [now.milliseconds, user, mark, now.milliseconds])
+                }
                 let updated = stillUnseen.count
                 let unseenAmong = Int64(stillUnseen.count { $0 })
                 let outcome: BulkOutcome
@@ -255,30 +256,55 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// unswept (schema `v7`).
     ///
     /// - `state`: the user's counters and mark;
-    /// - `update`: marks the live unseen rows above the mark seen (arguments: the time, the user,
+    /// - `updates`: mark the live unseen rows above the mark seen (arguments: the time, the user,
     ///   the mark, the time expiry is checked against), returning for each whether it still
-    ///   counted as unseen (unread, not archived);
+    ///   counted as unseen (unread, not archived); one for each of the user's two indexes by pk,
+    ///   the unread rows' and the read rows' (schema `v9`). Reading a row also marks it seen, so
+    ///   the second finds none unless a row was written otherwise, and then it is marked too;
     /// - `nextMark` (arguments: the user, the mark): just below the first row above the mark still
-    ///   unseen and not swept — one the update skipped as expired, which a clock set back could make
+    ///   unseen and not swept — one an update skipped as expired, which a clock set back could make
     ///   live again — or else the user's newest pk, also past rows already read one by one;
     ///   `advance` stores it.
     ///
-    /// The update names its index: by the rowid it could visit every newer row of all users.
+    /// The updates name their index: by the rowid they could visit every newer row of all users.
     static let seenStatements = (
         state: "SELECT unread, unseen, seq, seen_through FROM user_counter WHERE user = ?",
-        update: """
-        UPDATE notification INDEXED BY notification_user_pk SET seen_at = ?
-        WHERE user = ? AND pk > ? AND seen_at IS NULL AND expires_at > ?
-        RETURNING read_at IS NULL AND archived_at IS NULL
-        """,
+        updates: byReadIndex { index, status in
+            """
+            UPDATE notification INDEXED BY \(index) SET seen_at = ?
+            WHERE user = ? AND pk > ? AND \(status) AND seen_at IS NULL AND expires_at > ?
+            RETURNING read_at IS NULL AND archived_at IS NULL
+            """
+        },
         nextMark: """
         SELECT COALESCE(
-            (SELECT pk - 1 FROM notification INDEXED BY notification_user_pk
-             WHERE user = ?1 AND pk > ?2 AND seen_at IS NULL AND swept_at IS NULL ORDER BY pk LIMIT 1),
-            (SELECT max(pk) FROM notification WHERE user = ?1))
+            (SELECT min(pk) - 1 FROM (\(firstStillUnseen.joined(separator: " UNION ALL ")))),
+            (SELECT max(pk) FROM (\(newest.joined(separator: " UNION ALL ")))))
         """,
         advance: "UPDATE user_counter SET seen_through = ? WHERE user = ?"
     )
+
+    /// For `nextMark`: the first row above the mark still unseen and not swept, in each index.
+    private static let firstStillUnseen = byReadIndex { index, status in
+        """
+        SELECT min(pk) AS pk FROM notification INDEXED BY \(index)
+        WHERE user = ?1 AND pk > ?2 AND \(status) AND seen_at IS NULL AND swept_at IS NULL
+        """
+    }
+
+    /// For `nextMark`: the user's newest row in each index.
+    private static let newest = byReadIndex { index, status in
+        "SELECT max(pk) AS pk FROM notification INDEXED BY \(index) WHERE user = ?1 AND \(status)"
+    }
+
+    /// A statement for each of the user's two indexes by pk, from its name and the condition that
+    /// selects its rows.
+    private static func byReadIndex(_ statement: (_ index: String, _ status: String) -> String) -> [String] {
+        [
+            statement("notification_user_unread", "read_at IS NULL"),
+            statement("notification_user_read", "read_at IS NOT NULL"),
+        ]
+    }
 
     /// ``BulkStatements`` of read-all, narrowed by the filter, and their arguments (the user, the time
     /// expiry is checked against, the filter's). They go by the index of the user's unread rows
@@ -451,27 +477,39 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
         try await read { db in
-            var condition = "user = ? AND expires_at > ?"
-            var arguments: StatementArguments = [query.user, now.milliseconds]
-            condition += query.archived ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL"
-            switch query.status {
-            case .unread: condition += " AND read_at IS NULL"
-            case .read: condition += " AND read_at IS NOT NULL"
-            case .all: break
-            }
-            Self.narrow(&condition, &arguments, type: query.type, tag: query.tag)
-            if let after = query.after {
-                condition += " AND pk < ?"
-                arguments += [after]
-            }
-            arguments += [query.limit + 1]
-            let rows = try db.fetchRows(
-                sql: "SELECT \(NotificationRow.columns) FROM notification WHERE \(condition) ORDER BY pk DESC LIMIT ?",
-                arguments: arguments)
+            let (sql, arguments) = Self.listStatement(query, now: now)
+            let rows = try db.fetchRows(sql: sql, arguments: arguments)
             let decoded = try rows.prefix(query.limit).map(NotificationRow.decode)
             let next = rows.count > query.limit ? decoded.last?.pk : nil
             return NotificationPage(notifications: decoded.map(\.notification), nextPosition: next)
         }
+    }
+
+    /// A list's statement, newest first and one row past the page (which tells whether another
+    /// follows), and its arguments. Every row of a user is in one of two indexes by (user, pk), the
+    /// unread rows' and the read rows' (schema `v9`): a list of one status reads its index in
+    /// order, and a list of all merges the two, each read in order, up to the page's end.
+    static func listStatement(_ query: NotificationQuery, now: Timestamp) -> (String, StatementArguments) {
+        var condition = "user = ? AND expires_at > ?"
+        var arguments: StatementArguments = [query.user, now.milliseconds]
+        condition += query.archived ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL"
+        narrow(&condition, &arguments, type: query.type, tag: query.tag)
+        if let after = query.after {
+            condition += " AND pk < ?"
+            arguments += [after]
+        }
+        let select = "SELECT \(NotificationRow.columns) FROM notification WHERE \(condition)"
+        let unread = select + " AND read_at IS NULL"
+        let read = select + " AND read_at IS NOT NULL"
+        let rows: String
+        switch query.status {
+        case .unread: rows = unread
+        case .read: rows = read
+        case .all:
+            rows = unread + " UNION ALL " + read
+            arguments += arguments
+        }
+        return (rows + " ORDER BY pk DESC LIMIT ?", arguments + [query.limit + 1])
     }
 
     public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {

@@ -104,8 +104,9 @@ struct MigrationTests {
 
         let lookup = try await plan(store, "SELECT pk FROM notification WHERE user = 'u1' AND id = 'a'")
         #expect(lookup.contains("INDEX notification_id_user (id=? AND user=?)"), "\(lookup)")
-        let page = try await plan(store, "SELECT pk FROM notification WHERE user = 'u1' ORDER BY pk DESC LIMIT 10")
-        #expect(page.contains("notification_user_pk") && !page.contains("TEMP B-TREE"), "\(page)")
+        let (list, listArguments) = SQLiteStore.listStatement(NotificationQuery(user: "u1"), now: now)
+        let page = try await plan(store, list, listArguments)
+        #expect(page.contains("notification_user_read") && !page.contains("TEMP B-TREE"), "\(page)")
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
     }
@@ -135,11 +136,17 @@ struct MigrationTests {
                 db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notification'")
         }
         #expect(indexes.contains("notification_user_unread") && !indexes.contains("notification_user_unseen"))
-        let seenUpdate = try await plan(
-            store, SQLiteStore.seenStatements.update, [now.milliseconds, "u1", 0, now.milliseconds])
-        #expect(seenUpdate.contains("INDEX notification_user_pk (user=? AND pk>?)"), "\(seenUpdate)")
+        let seenUpdates = SQLiteStore.seenStatements.updates
+        #expect(seenUpdates.count == 2)
+        for (update, index) in zip(seenUpdates, ["notification_user_unread", "notification_user_read"]) {
+            let updatePlan = try await plan(store, update, [now.milliseconds, "u1", 0, now.milliseconds])
+            #expect(updatePlan.contains("INDEX \(index) (user=? AND pk>?)"), "\(updatePlan)")
+        }
         let nextMark = try await plan(store, SQLiteStore.seenStatements.nextMark, ["u1", 0])
-        #expect(nextMark.contains("INDEX notification_user_pk (user=? AND pk>?)"), "\(nextMark)")
+        for index in ["notification_user_unread", "notification_user_read"] {
+            #expect(nextMark.contains("INDEX \(index) (user=? AND pk>?)"), "\(nextMark)")
+            #expect(nextMark.contains("INDEX \(index) (user=?)"), "\(nextMark)")
+        }
         #expect(!nextMark.contains("SCAN notification"), "\(nextMark)")
         for filter in [BulkFilter(), BulkFilter(type: "t", tag: "x")] {
             let (statements, arguments) = SQLiteStore.readAllStatements(user: "u1", now: now, filter: filter)
@@ -175,5 +182,76 @@ struct MigrationTests {
         let next = try await store.markAllSeen(user: "u1", now: now)
         #expect(next.updated == 2 && next.counts == Counts(user: "u1", unread: 2, unseen: 0, seq: 11))
         #expect(try await store.seenMark(user: "u1") == 7)
+    }
+
+    /// The read rows move from the index of all a user's rows to one of their own: lists of every
+    /// status still page in pk order without sorting, and seen still reaches a row read but never
+    /// seen (which Herald itself does not write: reading marks seen).
+    @Test func readRowsGetAnIndexOfTheirOwnAndListsMergeTheTwo() async throws {
+        let expiry = now.adding(seconds: 60).milliseconds
+        try database(at: "v8-events-pruned-in-arrival-order") { db in
+            for (index, id) in ["a", "b", "c", "d", "e", "f"].enumerated() {
+                let read = index.isMultiple(of: 2) ? now.milliseconds : nil
+                // "c" is read and unseen, as no write of Herald's leaves a row.
+                let seen = id == "c" ? nil : read
+                try db.execute(
+                    sql: """
+                        INSERT INTO notification (user, id, type, title, data, tags, created_at, expires_at, read_at, seen_at)
+                        VALUES ('u1', ?, 't', 'hello', '{}', '[]', ?, ?, ?, ?)
+                        """,
+                    arguments: [id, now.milliseconds, expiry, read, seen])
+            }
+            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 3, 3, 6)")
+        }
+        let store = try SQLiteStore(path: path)
+        let indexes = try await store.pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notification'")
+        }
+        #expect(indexes.contains("notification_user_read") && !indexes.contains("notification_user_pk"))
+
+        for (status, ids) in [
+            (NotificationQuery.Status.all, ["f", "e", "d", "c", "b", "a"]), (.read, ["e", "c", "a"]),
+            (.unread, ["f", "d", "b"]),
+        ] {
+            var query = NotificationQuery(user: "u1", status: status, limit: 2)
+            var listed: [String] = []
+            while true {
+                let page = try await store.list(query, now: now)
+                listed += page.notifications.map(\.id)
+                guard let next = page.nextPosition else { break }
+                query.after = next
+            }
+            #expect(listed == ids, "\(status)")
+            let (sql, arguments) = SQLiteStore.listStatement(query, now: now)
+            let listPlan = try await plan(store, sql, arguments)
+            #expect(!listPlan.contains("TEMP B-TREE") && !listPlan.contains("SCAN notification"), "\(listPlan)")
+            #expect(listPlan.contains("notification_user_read") == (status != .unread), "\(listPlan)")
+            #expect(listPlan.contains("notification_user_unread") == (status != .read), "\(listPlan)")
+        }
+
+        // A create enters the unread rows' index only; a read moves its row to the other.
+        _ = try await store.create([try ServiceHarness.draft(user: "u1", id: "g")], defaultTTLSeconds: 60, now: now)
+        let inRead = {
+            try await store.pool.read { db in
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM notification INDEXED BY notification_user_read
+                        WHERE user = 'u1' AND read_at IS NOT NULL ORDER BY pk
+                        """)
+            }
+        }
+        #expect(try await inRead() == ["a", "c", "e"])
+        _ = try await store.change(.read, user: "u1", id: "g", now: now)
+        #expect(try await inRead() == ["a", "c", "e", "g"])
+
+        // Seen marks "c" too; made unread, it does not count as unseen again.
+        let seen = try await store.markAllSeen(user: "u1", now: now)
+        #expect(seen.updated == 4 && seen.counts == Counts(user: "u1", unread: 3, unseen: 0, seq: 9))
+        _ = try await store.change(.unread, user: "u1", id: "c", now: now)
+        #expect(try await store.counts(user: "u1") == Counts(user: "u1", unread: 4, unseen: 0, seq: 10))
+        let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        #expect(check == "ok")
     }
 }
