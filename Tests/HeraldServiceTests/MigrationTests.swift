@@ -230,6 +230,14 @@ struct MigrationTests {
             #expect(listPlan.contains("notification_user_unread") == (status != .read), "\(listPlan)")
         }
 
+        let (filtered, filteredArguments) = SQLiteStore.listStatement(
+            NotificationQuery(user: "u1", archived: true, type: "t", tag: "x", after: 5), now: now)
+        let filteredPlan = try await plan(store, filtered, filteredArguments)
+        #expect(
+            filteredPlan.contains("INDEX notification_user_unread (user=? AND pk<?)")
+                && filteredPlan.contains("INDEX notification_user_read (user=? AND pk<?)")
+                && !filteredPlan.contains("TEMP B-TREE"), "\(filteredPlan)")
+
         // A create enters the unread rows' index only; a read moves its row to the other.
         _ = try await store.create([try ServiceHarness.draft(user: "u1", id: "g")], defaultTTLSeconds: 60, now: now)
         let inRead = {
