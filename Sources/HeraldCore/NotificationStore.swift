@@ -39,7 +39,9 @@ public protocol NotificationStore: Sendable {
     func notification(user: String, id: String, now: Timestamp) async throws -> Notification?
     /// A page of live notifications, newest first.
     func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage
-    /// Up to `limit` retained events with `seq > after`, in order.
+    /// Up to `limit` retained events with `seq > after`, in order. When the event right after
+    /// `after` is no longer retained but later ones are, the first returned is past `after + 1`
+    /// (the page may then hold fewer than `limit`): that is how a caller tells a gap.
     func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent]
     /// Deletes events created before `cutoff`, never one created at or after it (a store may keep
     /// an older one a while longer); returns how many.

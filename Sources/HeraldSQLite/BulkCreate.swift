@@ -45,21 +45,34 @@ enum BulkCreate {
             creates[slot] += 1
             slotOfCreate.append(slot)
         }
-        var after: [Counts?] = Array(repeating: nil, count: users.count)
+        // Each user's counters before the run, and from them after it. Each event links to its
+        // user's previous one (schema `v10`): the newest before the run for a user's first event
+        // in it, then the one before it in the run. The run's events take the pks after the log's
+        // last, in the run's order.
+        let before = try counters(db, users: users, slots: slots)
+        var previous = before.map { $0?.lastEvent }
+        let after: [Counts] = zip(users, zip(creates, before)).map { user, pair in
+            let (count, row) = pair
+            let start = row?.counts ?? .empty(user: user)
+            return Counts(
+                user: user, unread: start.unread + count, unseen: start.unseen + count, seq: start.seq + count)
+        }
+        let firstPK = (try db.fetchInt64(sql: "SELECT COALESCE(max(pk), 0) + 1 FROM event") ?? 1)
+        var lastOfUser: [Int64] = Array(repeating: 0, count: users.count)
+        for (offset, slot) in slotOfCreate.enumerated() { lastOfUser[slot] = firstPK + Int64(offset) }
+
         for rows in chunks(of: users[...]) {
             let statement = try db.cachedStatement(sql: RowInserts.sql(.userCounter, rows: rows.count))
             var bindings = DirectBindings(statement)
             for slot in rows.indices {
+                let counts = after[slot]
                 bindings.bind(users[slot])
-                bindings.bind(creates[slot])
-                bindings.bind(creates[slot])
-                bindings.bind(creates[slot])
+                bindings.bind(counts.unread)
+                bindings.bind(counts.unseen)
+                bindings.bind(counts.seq)
+                bindings.bind(lastOfUser[slot])
             }
-            try bindings.forEachRow(in: db) { row in
-                let user = row.string(0)
-                guard let slot = slots[user] else { return }
-                after[slot] = Counts(user: user, unread: row.int64(1), unseen: row.int64(2), seq: row.int64(3))
-            }
+            try bindings.execute(in: db)
         }
 
         // Each create's counts: the user's final counts, less the creates of that user after it.
@@ -68,9 +81,7 @@ enum BulkCreate {
         outcomes.reserveCapacity(run.count)
         for (create, slot) in zip(run, slotOfCreate) {
             let notification = create.notification
-            guard let final = after[slot] else {
-                throw DatabaseError(message: "counter upsert returned no row for a user")
-            }
+            let final = after[slot]
             remaining[slot] -= 1
             let back = remaining[slot]
             let counts = Counts(
@@ -86,10 +97,43 @@ enum BulkCreate {
         for rows in chunks(of: outcomes[...]) {
             let statement = try db.cachedStatement(sql: RowInserts.sql(.event, rows: rows.count))
             var bindings = DirectBindings(statement)
-            for case .created(let change) in rows { bindings.bindRow(of: change.event, at: now) }
+            for (offset, outcome) in zip(rows.indices, rows) {
+                guard case .created(let change) = outcome else { continue }
+                let pk = firstPK + Int64(offset)
+                let slot = slotOfCreate[offset]
+                bindings.bindRow(of: change.event, at: now, pk: pk, prev: previous[slot])
+                previous[slot] = pk
+            }
             try bindings.execute(in: db)
         }
         return outcomes
+    }
+
+    /// Each user's counters row before the run, by slot: the counts and the newest event (nil
+    /// when that was pruned before `v10` linked it); nil for a user without a row. One statement
+    /// for the run, the users passed as a JSON array.
+    private static func counters(
+        _ db: Database, users: [String], slots: [String: Int]
+    ) throws -> [(counts: Counts, lastEvent: Int64?)?] {
+        var writer = JSONWriter(capacity: users.count * 16)
+        writer.array(users) { writer, user in writer.string(user) }
+        var rows: [(counts: Counts, lastEvent: Int64?)?] = Array(repeating: nil, count: users.count)
+        var read = DirectBindings(
+            try db.cachedStatement(
+                sql: """
+                    SELECT user, unread, unseen, seq, last_event FROM user_counter
+                    WHERE user IN (SELECT value FROM json_each(?))
+                    """))
+        read.bind(writer.string)
+        try read.forEachRow(in: db) { row in
+            let user = row.string(0)
+            guard let slot = slots[user] else { return }
+            rows[slot] = (
+                Counts(user: user, unread: row.int64(1), unseen: row.int64(2), seq: row.int64(3)),
+                row.optionalInt64(4)
+            )
+        }
+        return rows
     }
 
     private static func chunks<Element>(of elements: ArraySlice<Element>) -> [ArraySlice<Element>] {

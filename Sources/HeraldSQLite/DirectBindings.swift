@@ -33,6 +33,11 @@ struct DirectBindings {
         bind(value)
     }
 
+    mutating func bind(_ value: Int64?) {
+        guard let value else { return bound(sqlite3_bind_null(statement, index)) }
+        bind(value)
+    }
+
     mutating func bind(_ value: Int64) {
         bound(sqlite3_bind_int64(statement, index, value))
     }
@@ -86,6 +91,11 @@ struct DirectBindings {
         func int64(_ column: CInt) -> Int64 {
             sqlite3_column_int64(statement, column)
         }
+
+        /// The column's integer, nil for NULL.
+        func optionalInt64(_ column: CInt) -> Int64? {
+            sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
+        }
     }
 }
 
@@ -105,12 +115,15 @@ extension DirectBindings {
         bind(notification.expiresAt.milliseconds)
     }
 
-    /// The five values of an `event` row: user, seq, name, data, created_at.
-    mutating func bindRow(of event: UserEvent, at now: Timestamp) {
+    /// The seven values of an `event` row: pk (nil: SQLite's next), user, seq, name, data,
+    /// created_at, prev (the pk of the user's previous event, nil if none is retained).
+    mutating func bindRow(of event: UserEvent, at now: Timestamp, pk: Int64?, prev: Int64?) {
+        bind(pk)
         bind(event.user)
         bind(event.seq)
         bind(event.name.rawValue)
         bind(event.data)
         bind(now.milliseconds)
+        bind(prev)
     }
 }

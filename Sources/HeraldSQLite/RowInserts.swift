@@ -40,21 +40,21 @@ enum RowInserts {
             rows: rows)
     }
 
-    /// `rows` event rows: user, seq, name, data, created_at.
+    /// `rows` event rows: pk, user, seq, name, data, created_at, prev.
     static func event(rows: Int) -> String {
-        insert(into: "event", columns: ["user", "seq", "name", "data", "created_at"], rows: rows)
+        insert(into: "event", columns: ["pk", "user", "seq", "name", "data", "created_at", "prev"], rows: rows)
     }
 
-    /// `rows` counter rows, each added to the user's row (or inserted), returning the new counts:
-    /// user, unread, unseen, seq.
+    /// `rows` counter rows written whole, over the user's row or as a new one: user, unread,
+    /// unseen, seq, last_event (the user's newest event). The writer read the rows first in the
+    /// same transaction; returning the new values instead cost a temporary B-tree per statement.
     static func userCounterAdvance(rows: Int) -> String {
         """
-        INSERT INTO user_counter (user, unread, unseen, seq)
-        VALUES \(placeholders(rows: rows, columns: 4))
+        INSERT INTO user_counter (user, unread, unseen, seq, last_event)
+        VALUES \(placeholders(rows: rows, columns: 5))
         ON CONFLICT (user) DO UPDATE SET
-            unread = unread + excluded.unread, unseen = unseen + excluded.unseen,
-            seq = seq + excluded.seq
-        RETURNING user, unread, unseen, seq
+            unread = excluded.unread, unseen = excluded.unseen, seq = excluded.seq,
+            last_event = excluded.last_event
         """
     }
 

@@ -179,6 +179,28 @@ enum SQLiteSchema {
                     CREATE INDEX notification_user_read ON notification (user, pk) WHERE read_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v10-event-chains") { db in
+            // The event log's index by (user, seq) took an entry in a B-tree leaf wherever the
+            // user's entries are for every event (a throwaway build without it: +27% single creates
+            // through the store alone). Now each event links to its user's previous one (`prev`, a
+            // pk), the counters row names the user's newest (`last_event`), and only every 64th
+            // event of a user is indexed: a catch-up starts at the first such mark at or above the
+            // end of its page, or at the newest, and walks back (see `SQLiteStore.events`). Links
+            // of the existing rows come from the old index, before it goes; a pruned neighbour
+            // leaves no link, as the walk expects.
+            try db.execute(
+                sql: """
+                    ALTER TABLE event ADD COLUMN prev INTEGER;
+                    UPDATE event SET prev = (
+                        SELECT earlier.pk FROM event AS earlier
+                        WHERE earlier.user = event.user AND earlier.seq = event.seq - 1);
+                    ALTER TABLE user_counter ADD COLUMN last_event INTEGER;
+                    UPDATE user_counter SET last_event = (
+                        SELECT pk FROM event WHERE event.user = user_counter.user AND event.seq = user_counter.seq);
+                    DROP INDEX event_user_seq;
+                    CREATE INDEX event_user_mark ON event (user, seq) WHERE seq % 64 = 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -132,9 +132,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         var insert = DirectBindings(try db.cachedStatement(sql: RowInserts.oneNotification))
         insert.bindRow(of: prepared)
         try insert.execute(in: db)
-        let (counts, delta) = try advance(db, user: notification.user, unread: 1, unseen: 1)
-        let event = try append(
-            db, counts: counts, name: .created, data: prepared.payload.completed(counts: counts), now: now)
+        let (counts, delta, event) = try advance(
+            db, user: notification.user, unread: 1, unseen: 1, name: .created, now: now,
+            data: prepared.payload.completed(counts:))
         return .created(NotificationChange(notification: notification, counts: counts, event: event, delta: delta))
     }
 
@@ -155,13 +155,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                         after.readAt?.milliseconds, after.seenAt?.milliseconds, after.archivedAt?.milliseconds,
                         existing.pk,
                     ])
-                let (counts, delta) = try Self.advance(
+                let (counts, delta, event) = try Self.advance(
                     db, user: user,
                     unread: Self.flag(after.countsAsUnread) - Self.flag(before.countsAsUnread),
-                    unseen: Self.flag(after.countsAsUnseen) - Self.flag(before.countsAsUnseen))
-                let event = try Self.append(
-                    db, counts: counts, name: change.eventName,
-                    data: EventPayload.changed(change, after, counts: counts), now: now)
+                    unseen: Self.flag(after.countsAsUnseen) - Self.flag(before.countsAsUnseen),
+                    name: change.eventName, now: now
+                ) { counts in EventPayload.changed(change, after, counts: counts) }
                 return .changed(NotificationChange(notification: after, counts: counts, event: event, delta: delta))
             }, completion: completion)
     }
@@ -328,9 +327,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         guard updated > 0 else {
             return BulkOutcome(updated: 0, counts: try counts(db, user: user), event: nil, delta: nil)
         }
-        let (counts, delta) = try advance(db, user: user, unread: unread, unseen: unseen)
-        let event = try append(
-            db, counts: counts, name: name, data: EventPayload.bulk(updated: updated, counts: counts), now: now)
+        let (counts, delta, event) = try advance(
+            db, user: user, unread: unread, unseen: unseen, name: name, now: now
+        ) { counts in EventPayload.bulk(updated: updated, counts: counts) }
         return BulkOutcome(updated: updated, counts: counts, event: event, delta: delta)
     }
 
@@ -346,11 +345,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     private static func removeFromCounts(
         _ db: Database, _ notification: Notification, event name: EventName, now: Timestamp
     ) throws -> RemovalOutcome {
-        let (counts, delta) = try advance(
+        let (counts, delta, event) = try advance(
             db, user: notification.user, unread: -flag(notification.countsAsUnread),
-            unseen: -flag(notification.countsAsUnseen))
-        let event = try append(
-            db, counts: counts, name: name, data: EventPayload.removed(id: notification.id, counts: counts), now: now)
+            unseen: -flag(notification.countsAsUnseen), name: name, now: now
+        ) { counts in EventPayload.removed(id: notification.id, counts: counts) }
         return RemovalOutcome(id: notification.id, counts: counts, event: event, delta: delta)
     }
 
@@ -372,54 +370,50 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     private static func flag(_ value: Bool) -> Int64 { value ? 1 : 0 }
 
-    /// Applies a counter change and takes the next seq, in the caller's transaction.
+    /// Applies a counter change, takes the next seq and appends the event whose data `data` renders
+    /// from the new counts, in the caller's transaction. The event links to the user's previous one
+    /// and the counters row names the new one as the user's newest (schema `v10`).
     ///
     /// Reads the row, then writes the new values: an upsert with `RETURNING` made SQLite open and
     /// close a temporary B-tree for the returned row on every create (measured on the writer).
     private static func advance(
-        _ db: Database, user: String, unread: Int64, unseen: Int64
-    ) throws -> (
-        Counts, CountsDelta
-    ) {
-        var read = DirectBindings(
-            try db.cachedStatement(sql: Self.counterRow))
+        _ db: Database, user: String, unread: Int64, unseen: Int64, name: EventName, now: Timestamp,
+        data: (Counts) -> String
+    ) throws -> (counts: Counts, delta: CountsDelta, event: UserEvent) {
+        var read = DirectBindings(try db.cachedStatement(sql: Self.counterRow))
         read.bind(user)
-        var before: Counts?
+        var before: (counts: Counts, lastEvent: Int64?)?
         try read.forEachRow(in: db) { row in
-            before = Counts(user: user, unread: row.int64(0), unseen: row.int64(1), seq: row.int64(2))
+            before = (
+                Counts(user: user, unread: row.int64(0), unseen: row.int64(1), seq: row.int64(2)),
+                row.optionalInt64(3)
+            )
         }
-        let counts: Counts
-        if let before {
-            counts = Counts(
-                user: user, unread: before.unread + unread, unseen: before.unseen + unseen, seq: before.seq + 1)
-            var update = DirectBindings(
-                try db.cachedStatement(sql: "UPDATE user_counter SET unread = ?, unseen = ?, seq = ? WHERE user = ?"))
-            update.bind(counts.unread)
-            update.bind(counts.unseen)
-            update.bind(counts.seq)
-            update.bind(user)
-            try update.execute(in: db)
-        } else {
-            counts = Counts(user: user, unread: unread, unseen: unseen, seq: 1)
-            var insert = DirectBindings(
-                try db.cachedStatement(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES (?, ?, ?, 1)"))
-            insert.bind(user)
-            insert.bind(unread)
-            insert.bind(unseen)
-            try insert.execute(in: db)
-        }
-        let delta = CountsDelta(user: user, unread: unread, unseen: unseen, events: 1, seqAfter: counts.seq)
-        return (counts, delta)
-    }
+        let counts =
+            before.map {
+                Counts(
+                    user: user, unread: $0.counts.unread + unread, unseen: $0.counts.unseen + unseen,
+                    seq: $0.counts.seq + 1)
+            } ?? Counts(user: user, unread: unread, unseen: unseen, seq: 1)
+        let event = UserEvent(user: user, seq: counts.seq, name: name, data: data(counts))
+        var append = DirectBindings(try db.cachedStatement(sql: RowInserts.oneEvent))
+        append.bindRow(of: event, at: now, pk: nil, prev: before?.lastEvent)
+        try append.execute(in: db)
+        let eventPK = db.lastInsertedRowID
 
-    private static func append(
-        _ db: Database, counts: Counts, name: EventName, data: String, now: Timestamp
-    ) throws -> UserEvent {
-        let event = UserEvent(user: counts.user, seq: counts.seq, name: name, data: data)
-        var insert = DirectBindings(try db.cachedStatement(sql: RowInserts.oneEvent))
-        insert.bindRow(of: event, at: now)
-        try insert.execute(in: db)
-        return event
+        var write = DirectBindings(
+            try db.cachedStatement(
+                sql: before == nil
+                    ? "INSERT INTO user_counter (unread, unseen, seq, last_event, user) VALUES (?, ?, ?, ?, ?)"
+                    : "UPDATE user_counter SET unread = ?, unseen = ?, seq = ?, last_event = ? WHERE user = ?"))
+        write.bind(counts.unread)
+        write.bind(counts.unseen)
+        write.bind(counts.seq)
+        write.bind(eventPK)
+        write.bind(user)
+        try write.execute(in: db)
+        let delta = CountsDelta(user: user, unread: unread, unseen: unseen, events: 1, seqAfter: counts.seq)
+        return (counts, delta, event)
     }
 
     private static func counts(_ db: Database, user: String) throws -> Counts {
@@ -428,8 +422,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             user: user)
     }
 
-    /// A user's counters row: unread, unseen, seq (the columns ``counts(_:user:)`` reads).
-    private static let counterRow = "SELECT unread, unseen, seq FROM user_counter WHERE user = ?"
+    /// A user's counters row: unread, unseen, seq (the columns ``counts(_:user:)`` reads), and the
+    /// pk of the user's newest event.
+    private static let counterRow = "SELECT unread, unseen, seq, last_event FROM user_counter WHERE user = ?"
 
     /// The counts in a `user_counter` row whose first columns are unread, unseen and seq; no row is
     /// a user with none.
@@ -513,16 +508,53 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {
-        try await read { db in
-            try db.fetchRows(
-                sql: "SELECT seq, name, data FROM event WHERE user = ? AND seq > ? ORDER BY seq LIMIT ?",
-                arguments: [user, seq, limit]
-            ).compactMap { row in
-                guard let name = EventName(rawValue: row["name"]) else { return nil }
-                return UserEvent(user: user, seq: row["seq"], name: name, data: row["data"])
-            }
-        }
+        try await read { db in try Self.events(db, user: user, after: seq, limit: limit) }
     }
+
+    /// The user's retained events after `seq`, in order, at most `limit`. Each event names its
+    /// user's previous one (`prev`), and only every 64th event of a user is indexed (schema
+    /// `v10`): the walk starts at the first indexed event at or above the page's last seq, or at
+    /// the user's newest, and steps back one event at a time to `seq`, reading at most `limit` + 63
+    /// rows. It stops at a link that does not lead to the user's event one seq lower (the event was
+    /// pruned, and its pk possibly taken again since): what it found then starts past `seq + 1`,
+    /// or, when every event it found was past the page, it returns the lowest of them, so that a
+    /// gap always reads as one.
+    static func events(_ db: Database, user: String, after seq: Int64, limit: Int) throws -> [UserEvent] {
+        guard limit > 0 else { return [] }
+        let (sum, overflow) = seq.addingReportingOverflow(Int64(limit))
+        let last = overflow ? Int64.max : sum
+        var next =
+            try db.fetchInt64(sql: eventStatements.mark, arguments: [user, last])
+            ?? db.fetchInt64(sql: eventStatements.newest, arguments: [user])
+        let step = try db.cachedStatement(sql: eventStatements.step)
+        var found: [UserEvent] = []
+        var lowest: UserEvent?
+        var below: (pk: Int64, seq: Int64)?
+        while let pk = next, let row = try Row.fetchOne(step, arguments: [pk]) {
+            let rowSeq: Int64 = row[1]
+            guard row[0] == user, rowSeq > seq else { break }
+            if let below, pk >= below.pk || rowSeq != below.seq - 1 { break }
+            below = (pk, rowSeq)
+            next = row[4]
+            guard let name = EventName(rawValue: row[2]) else { continue }
+            let event = UserEvent(user: user, seq: rowSeq, name: name, data: row[3])
+            if rowSeq <= last { found.append(event) } else { lowest = event }
+        }
+        if found.isEmpty, below.map({ $0.seq > seq + 1 }) == true, let lowest { return [lowest] }
+        return found.reversed()
+    }
+
+    /// The statements of ``events(_:user:after:limit:)``: the first indexed event at or above a seq
+    /// (the user, the seq; its condition must read as the index's, `seq % 64 = 0`), the user's
+    /// newest event, and one step back (the event's user, seq, name, data and previous pk).
+    static let eventStatements = (
+        mark: """
+        SELECT pk FROM event INDEXED BY event_user_mark
+        WHERE user = ? AND seq % 64 = 0 AND seq >= ? ORDER BY seq LIMIT 1
+        """,
+        newest: "SELECT last_event FROM user_counter WHERE user = ?",
+        step: "SELECT user, seq, name, data, prev FROM event WHERE pk = ?"
+    )
 
     public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
         try await committer.write { db in

@@ -57,10 +57,11 @@ struct MigrationTests {
         #expect(try await store.pruneEvents(createdBefore: Timestamp(milliseconds: 1_003)) == 4)
         #expect(try await store.events(user: "u2", after: 0, limit: 10).map(\.seq) == [3, 4, 5])
 
-        let replay = try await plan(
-            store, "SELECT seq, name, data FROM event WHERE user = 'u1' AND seq > 2 ORDER BY seq LIMIT 10")
-        #expect(replay.contains("USING INDEX event_user_seq"), "\(replay)")
-        #expect(!replay.contains("TEMP B-TREE"), "\(replay)")
+        let mark = try await plan(store, SQLiteStore.eventStatements.mark, ["u1", 12])
+        #expect(mark.contains("INDEX event_user_mark (user=? AND seq>?)"), "\(mark)")
+        #expect(!mark.contains("TEMP B-TREE"), "\(mark)")
+        let step = try await plan(store, SQLiteStore.eventStatements.step, [3])
+        #expect(step.contains("USING INTEGER PRIMARY KEY (rowid=?)"), "\(step)")
         let prune = try await plan(store, SQLiteStore.pruneStatement, [1_003])
         #expect(prune.contains("USING INTEGER PRIMARY KEY (rowid<?)") && !prune.contains("INDEX"), "\(prune)")
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
@@ -259,6 +260,43 @@ struct MigrationTests {
         #expect(seen.updated == 4 && seen.counts == Counts(user: "u1", unread: 3, unseen: 0, seq: 9))
         _ = try await store.change(.unread, user: "u1", id: "c", now: now)
         #expect(try await store.counts(user: "u1") == Counts(user: "u1", unread: 4, unseen: 0, seq: 10))
+        let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        #expect(check == "ok")
+    }
+
+    /// Events get linked to their user's previous one, and the counters row to the user's newest,
+    /// from the index by (user, seq) before it goes; a pruned neighbour leaves no link, and a
+    /// catch-up across it reads as a gap.
+    @Test func eventsAreLinkedIntoEachUsersChain() async throws {
+        try database(at: "v9-read-rows-indexed-apart") { db in
+            // u1: seqs 3...70 retained (1 and 2 pruned); u2: 1...5; interleaved in arrival order.
+            var rows: [(String, Int)] = (3...70).map { ("u1", $0) }
+            for seq in 1...5 { rows.insert(("u2", seq), at: seq * 7) }
+            for (user, seq) in rows {
+                try db.execute(
+                    sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [user, seq, EventName.read.rawValue, "{\"seq\":\(seq)}", 1_000 + seq])
+            }
+            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 0, 0, 70)")
+            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u2', 0, 0, 5)")
+        }
+        let store = try SQLiteStore(path: path)
+        #expect(try await store.events(user: "u1", after: 2, limit: 100).map(\.seq) == Array(3...70))
+        #expect(try await store.events(user: "u1", after: 40, limit: 24).map(\.seq) == Array(41...64))
+        #expect(try await store.events(user: "u1", after: 0, limit: 1).map(\.seq) == [3])  // a gap
+        #expect(try await store.events(user: "u2", after: 2, limit: 2).map(\.data) == [#"{"seq":3}"#, #"{"seq":4}"#])
+        let unlinked = try await store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE prev IS NULL")
+        }
+        #expect(unlinked == 2)  // u1's seq 3, whose predecessor was pruned, and u2's first
+
+        // New events continue each chain.
+        _ = try await store.create([try ServiceHarness.draft(user: "u2")], defaultTTLSeconds: 60, now: now)
+        #expect(try await store.events(user: "u2", after: 0, limit: 10).map(\.seq) == Array(1...6))
+        let indexes = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event'")
+        }
+        #expect(indexes == ["event_user_mark"])
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
     }

@@ -121,6 +121,68 @@ struct StoreTests {
         #expect(try await store.events(user: "u1", after: 4, limit: 1).first?.seq == 5)
     }
 
+    /// A catch-up walks each user's chain of events back from an indexed one (every 64th) or the
+    /// newest: every page from every position is the events after it, in order, whether the events
+    /// came one by one or in batches, mixed with another user's.
+    @Test func catchUpPagesAreTheEventsAfterThePositionFromAnyPosition() async throws {
+        var index = 0
+        func next(_ user: String) throws -> NotificationDraft {
+            index += 1
+            return try draft("n\(index)", user: user)
+        }
+        for round in 0..<30 {
+            _ = try await store.create([try next("u1")], defaultTTLSeconds: 600, now: now)
+            // Batches: a run of server-made ids, so linked in one multi-row write.
+            _ = try await store.create(
+                [
+                    try ServiceHarness.draft(user: "u2"), try ServiceHarness.draft(user: "u1"),
+                    try ServiceHarness.draft(user: "u1"),
+                ], defaultTTLSeconds: 600, now: now)
+            if round.isMultiple(of: 3) { _ = try await store.change(.read, user: "u1", id: "n\(index)", now: now) }
+            if round.isMultiple(of: 7) { _ = try await store.markAllSeen(user: "u1", now: now) }
+        }
+        let newest = try await store.counts(user: "u1").seq
+        #expect(newest == 30 * 3 + 10 + 5)
+        let all = try await store.events(user: "u1", after: 0, limit: 1_000)
+        #expect(all.map(\.seq) == Array(1...newest))
+        for position in [0, 1, 62, 63, 64, 65, 100, 127, 128, newest - 1, newest] {
+            for limit in [1, 2, 63, 64, 65, 256] {
+                let page = try await store.events(user: "u1", after: position, limit: limit)
+                #expect(
+                    page == Array(all.drop { $0.seq <= position }.prefix(limit)), "after \(position), limit \(limit)")
+            }
+        }
+        #expect(try await store.events(user: "u2", after: 0, limit: 100).map(\.seq) == Array(1...30))
+        #expect(try await store.events(user: "nobody", after: 0, limit: 10).isEmpty)
+    }
+
+    /// A pruned event ends the walk: the page then starts past the position, which the stream
+    /// reads as a gap. Once every event is pruned, new ones may take pks the old links name; a
+    /// walk never follows such a link to another user's event or around a loop.
+    @Test func catchUpStopsAtPrunedEventsEvenWhenTheirPksComeBack() async throws {
+        for (user, seconds) in [("u1", 0), ("u1", 0), ("u2", 0), ("u1", 100), ("u1", 100)] {
+            _ = try await store.create(
+                [try ServiceHarness.draft(user: user)], defaultTTLSeconds: 600, now: now.adding(seconds: Int64(seconds))
+            )
+        }
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 50)) == 3)
+        #expect(try await store.events(user: "u1", after: 0, limit: 10).map(\.seq) == [3, 4])
+        #expect(try await store.events(user: "u1", after: 1, limit: 1).map(\.seq) == [3])
+        #expect(try await store.events(user: "u2", after: 0, limit: 10).isEmpty)
+
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 200)) == 2)
+        // The log is empty: pks start again at 1, and u1's and u2's links name pks now u3's.
+        for _ in 0..<6 {
+            _ = try await store.create(
+                [try ServiceHarness.draft(user: "u3")], defaultTTLSeconds: 600, now: now.adding(seconds: 300))
+        }
+        #expect(try await store.events(user: "u1", after: 0, limit: 10).isEmpty)
+        #expect(try await store.events(user: "u2", after: 0, limit: 10).isEmpty)
+        _ = try await store.create([try ServiceHarness.draft(user: "u1")], defaultTTLSeconds: 600, now: now)
+        #expect(try await store.events(user: "u1", after: 0, limit: 10).map(\.seq) == [5])
+        #expect(try await store.events(user: "u3", after: 0, limit: 10).map(\.seq) == Array(1...6))
+    }
+
     @Test func countersAlwaysEqualARecountOfTheRows() async throws {
         var ids: [String] = []
         for index in 0..<30 {
