@@ -24,6 +24,19 @@ struct MigrationTests {
         try queue.close()
     }
 
+    /// A `read` event as the schemas before `v10` wrote it, created at 1,000 + seq ms.
+    static func writeEvent(_ db: Database, user: String, seq: Int, data: String) throws {
+        try db.execute(
+            sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [user, seq, EventName.read.rawValue, data, 1_000 + seq])
+    }
+
+    /// A counters row with nothing unread or unseen, as the schemas before `v10` wrote it.
+    static func writeCounters(_ db: Database, user: String, seq: Int) throws {
+        try db.execute(
+            sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES (?, 0, 0, ?)", arguments: [user, seq])
+    }
+
     /// What SQLite's planner does for `sql`, one line per step.
     func plan(_ store: SQLiteStore, _ sql: String, _ arguments: StatementArguments = []) async throws -> String {
         try await store.pool.read { db in
@@ -36,13 +49,11 @@ struct MigrationTests {
         try database(at: "v2-swept-expired") { db in
             for seq in 1...5 {
                 for user in ["u2", "u1"] {
-                    try db.execute(
-                        sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [user, seq, EventName.read.rawValue, "{\"\(user)\":\(seq)}", 1_000 + seq])
+                    try Self.writeEvent(db, user: user, seq: seq, data: "{\"\(user)\":\(seq)}")
                 }
             }
-            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 0, 0, 5)")
-            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u2', 0, 0, 5)")
+            try Self.writeCounters(db, user: "u1", seq: 5)
+            try Self.writeCounters(db, user: "u2", seq: 5)
         }
         let store = try SQLiteStore(path: path)
         for user in ["u1", "u2"] {
@@ -132,10 +143,7 @@ struct MigrationTests {
             try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 3, 2, 4)")
         }
         let store = try SQLiteStore(path: path)
-        let indexes = try await store.pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notification'")
-        }
+        let indexes = try await store.indexNames(on: "notification")
         #expect(indexes.contains("notification_user_unread") && !indexes.contains("notification_user_unseen"))
         let seenUpdates = SQLiteStore.seenStatements.updates
         #expect(seenUpdates.count == 2)
@@ -205,26 +213,17 @@ struct MigrationTests {
             try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 3, 3, 6)")
         }
         let store = try SQLiteStore(path: path)
-        let indexes = try await store.pool.read { db in
-            try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notification'")
-        }
+        let indexes = try await store.indexNames(on: "notification")
         #expect(indexes.contains("notification_user_read") && !indexes.contains("notification_user_pk"))
 
         for (status, ids) in [
             (NotificationQuery.Status.all, ["f", "e", "d", "c", "b", "a"]), (.read, ["e", "c", "a"]),
             (.unread, ["f", "d", "b"]),
         ] {
-            var query = NotificationQuery(user: "u1", status: status, limit: 2)
-            var listed: [String] = []
-            while true {
-                let page = try await store.list(query, now: now)
-                listed += page.notifications.map(\.id)
-                guard let next = page.nextPosition else { break }
-                query.after = next
-            }
+            let listed = try await store.listedIDs(NotificationQuery(user: "u1", status: status, limit: 2), now: now)
             #expect(listed == ids, "\(status)")
-            let (sql, arguments) = SQLiteStore.listStatement(query, now: now)
+            let (sql, arguments) = SQLiteStore.listStatement(
+                NotificationQuery(user: "u1", status: status, limit: 2, after: 5), now: now)
             let listPlan = try await plan(store, sql, arguments)
             #expect(!listPlan.contains("TEMP B-TREE") && !listPlan.contains("SCAN notification"), "\(listPlan)")
             #expect(listPlan.contains("notification_user_read") == (status != .unread), "\(listPlan)")
@@ -272,13 +271,9 @@ struct MigrationTests {
             // u1: seqs 3...70 retained (1 and 2 pruned); u2: 1...5; interleaved in arrival order.
             var rows: [(String, Int)] = (3...70).map { ("u1", $0) }
             for seq in 1...5 { rows.insert(("u2", seq), at: seq * 7) }
-            for (user, seq) in rows {
-                try db.execute(
-                    sql: "INSERT INTO event (user, seq, name, data, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [user, seq, EventName.read.rawValue, "{\"seq\":\(seq)}", 1_000 + seq])
-            }
-            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u1', 0, 0, 70)")
-            try db.execute(sql: "INSERT INTO user_counter (user, unread, unseen, seq) VALUES ('u2', 0, 0, 5)")
+            for (user, seq) in rows { try Self.writeEvent(db, user: user, seq: seq, data: "{\"seq\":\(seq)}") }
+            try Self.writeCounters(db, user: "u1", seq: 70)
+            try Self.writeCounters(db, user: "u2", seq: 5)
         }
         let store = try SQLiteStore(path: path)
         #expect(try await store.events(user: "u1", after: 2, limit: 100).map(\.seq) == Array(3...70))
@@ -293,10 +288,7 @@ struct MigrationTests {
         // New events continue each chain.
         _ = try await store.create([try ServiceHarness.draft(user: "u2")], defaultTTLSeconds: 60, now: now)
         #expect(try await store.events(user: "u2", after: 0, limit: 10).map(\.seq) == Array(1...6))
-        let indexes = try await store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event'")
-        }
-        #expect(indexes == ["event_user_mark"])
+        #expect(try await store.indexNames(on: "event") == ["event_user_mark"])
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
     }

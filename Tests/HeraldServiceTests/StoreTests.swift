@@ -302,15 +302,8 @@ struct StoreTests {
         }
         _ = try await store.change(.read, user: "u1", id: "n6", now: now)
         _ = try await store.change(.archive, user: "u1", id: "n5", now: now)
-        var query = NotificationQuery(user: "u1", limit: 3)
-        var seen: [String] = []
-        while true {
-            let page = try await store.list(query, now: now)
-            seen += page.notifications.map(\.id)
-            guard let next = page.nextPosition else { break }
-            query.after = next
-        }
-        #expect(seen == ["n6", "n4", "n3", "n2", "n1", "n0"])
+        let listed = try await store.listedIDs(NotificationQuery(user: "u1", limit: 3), now: now)
+        #expect(listed == ["n6", "n4", "n3", "n2", "n1", "n0"])
         #expect(try await store.list(.init(user: "u1", status: .unread), now: now).notifications.count == 5)
         #expect(try await store.list(.init(user: "u1", status: .read), now: now).notifications.map(\.id) == ["n6"])
         #expect(try await store.list(.init(user: "u1", archived: true), now: now).notifications.map(\.id) == ["n5"])
