@@ -530,15 +530,25 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         var found: [UserEvent] = []
         var lowest: UserEvent?
         var below: (pk: Int64, seq: Int64)?
-        while let pk = next, let row = try Row.fetchOne(step, arguments: [pk]) {
-            let rowSeq: Int64 = row[1]
-            guard row[0] == user, rowSeq > seq else { break }
-            if let below, pk >= below.pk || rowSeq != below.seq - 1 { break }
-            below = (pk, rowSeq)
-            next = row[4]
-            guard let name = EventName(rawValue: row[2]) else { continue }
-            let event = UserEvent(user: user, seq: rowSeq, name: name, data: row[3])
-            if rowSeq <= last { found.append(event) } else { lowest = event }
+        while let pk = next {
+            // One statement run per step, its values read straight from SQLite (through GRDB's
+            // rows a catch-up took about twice as long as the range scan of the old index).
+            var read = DirectBindings(step)
+            read.bind(pk)
+            var row: (user: String, seq: Int64, name: String, data: String, prev: Int64?)?
+            try read.forEachRow(in: db) { columns in
+                row = (
+                    columns.string(0), columns.int64(1), columns.string(2), columns.string(3),
+                    columns.optionalInt64(4)
+                )
+            }
+            guard let row, row.user == user, row.seq > seq else { break }
+            if let below, pk >= below.pk || row.seq != below.seq - 1 { break }
+            below = (pk, row.seq)
+            next = row.prev
+            guard let name = EventName(rawValue: row.name) else { continue }
+            let event = UserEvent(user: user, seq: row.seq, name: name, data: row.data)
+            if row.seq <= last { found.append(event) } else { lowest = event }
         }
         if found.isEmpty, below.map({ $0.seq > seq + 1 }) == true, let lowest { return [lowest] }
         return found.reversed()
