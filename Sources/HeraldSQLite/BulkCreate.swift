@@ -51,11 +51,10 @@ enum BulkCreate {
         // last, in the run's order.
         let before = try counters(db, users: users, slots: slots)
         var previous = before.map { $0?.lastEvent }
-        let after: [Counts] = zip(users, zip(creates, before)).map { user, pair in
-            let (count, row) = pair
-            let start = row?.counts ?? .empty(user: user)
-            return Counts(
-                user: user, unread: start.unread + count, unseen: start.unseen + count, seq: start.seq + count)
+        let after = users.indices.map { slot in
+            CounterRow.counts(
+                after: before[slot], user: users[slot], unread: creates[slot], unseen: creates[slot],
+                events: creates[slot])
         }
         let firstPK = (try db.fetchInt64(sql: "SELECT COALESCE(max(pk), 0) + 1 FROM event") ?? 1)
         var lastOfUser: [Int64] = Array(repeating: 0, count: users.count)
@@ -114,10 +113,10 @@ enum BulkCreate {
     /// for the run, the users passed as a JSON array.
     private static func counters(
         _ db: Database, users: [String], slots: [String: Int]
-    ) throws -> [(counts: Counts, lastEvent: Int64?)?] {
+    ) throws -> [CounterRow?] {
         var writer = JSONWriter(capacity: users.count * 16)
         writer.array(users) { writer, user in writer.string(user) }
-        var rows: [(counts: Counts, lastEvent: Int64?)?] = Array(repeating: nil, count: users.count)
+        var rows: [CounterRow?] = Array(repeating: nil, count: users.count)
         var read = DirectBindings(
             try db.cachedStatement(
                 sql: """
@@ -128,10 +127,7 @@ enum BulkCreate {
         try read.forEachRow(in: db) { row in
             let user = row.string(0)
             guard let slot = slots[user] else { return }
-            rows[slot] = (
-                Counts(user: user, unread: row.int64(1), unseen: row.int64(2), seq: row.int64(3)),
-                row.optionalInt64(4)
-            )
+            rows[slot] = CounterRow(user: user, row, from: 1)
         }
         return rows
     }

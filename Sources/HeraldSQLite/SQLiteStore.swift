@@ -382,19 +382,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) throws -> (counts: Counts, delta: CountsDelta, event: UserEvent) {
         var read = DirectBindings(try db.cachedStatement(sql: Self.counterRow))
         read.bind(user)
-        var before: (counts: Counts, lastEvent: Int64?)?
-        try read.forEachRow(in: db) { row in
-            before = (
-                Counts(user: user, unread: row.int64(0), unseen: row.int64(1), seq: row.int64(2)),
-                row.optionalInt64(3)
-            )
-        }
-        let counts =
-            before.map {
-                Counts(
-                    user: user, unread: $0.counts.unread + unread, unseen: $0.counts.unseen + unseen,
-                    seq: $0.counts.seq + 1)
-            } ?? Counts(user: user, unread: unread, unseen: unseen, seq: 1)
+        var before: CounterRow?
+        try read.forEachRow(in: db) { row in before = CounterRow(user: user, row, from: 0) }
+        let counts = CounterRow.counts(after: before, user: user, unread: unread, unseen: unseen, events: 1)
         let event = UserEvent(user: user, seq: counts.seq, name: name, data: data(counts))
         var append = DirectBindings(try db.cachedStatement(sql: RowInserts.oneEvent))
         append.bindRow(of: event, at: now, pk: nil, prev: before?.lastEvent)
