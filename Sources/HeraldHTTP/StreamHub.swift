@@ -1,4 +1,5 @@
 public import HeraldCore
+import NIOCore
 import Synchronization
 
 /// Routes each live event to the open streams of its user.
@@ -56,19 +57,33 @@ public final class StreamHub: Sendable {
         broker.listen { [self] event in dispatch(event) }
     }
 
+    /// Time between two looks of the ticker at every stream (ms).
+    static let tickMilliseconds: Int64 = 250
+
     /// The ticker that sends every stream's heartbeats and closes streams whose token expired,
     /// until the task is cancelled.
-    public func runTicker(every tick: Duration = .milliseconds(250)) async {
+    public func runTicker() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: tick)
+            try? await Task.sleep(for: .milliseconds(Self.tickMilliseconds))
             tickAll()
         }
     }
 
-    /// One tick over every open stream.
+    /// One tick over every open stream: each event loop gets one job with the chores of all its
+    /// streams (pings, ends), not one job per stream.
     func tickAll() {
         let sinks = state.withLock { $0.sinks.values.flatMap(\.values) }
         let now = Timestamp.now()
-        for sink in sinks { sink.tick(now: now) }
+        var jobs: [ObjectIdentifier: (loop: any EventLoop, chores: [(StreamSink, StreamSink.Chore)])] = [:]
+        for sink in sinks {
+            guard let chore = sink.chore(now: now) else { continue }
+            jobs[ObjectIdentifier(sink.eventLoop), default: (sink.eventLoop, [])].chores.append((sink, chore))
+        }
+        for job in jobs.values {
+            let chores = job.chores
+            job.loop.execute {
+                for (sink, chore) in chores { sink.run(chore) }
+            }
+        }
     }
 }

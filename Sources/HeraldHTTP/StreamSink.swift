@@ -6,12 +6,14 @@ import Synchronization
 /// the order it was told, so live events reach the socket without a task switch.
 final class StreamSink: Sendable {
     let user: String
-    /// Interval of `: ping` comments.
-    let heartbeatMilliseconds: Int64
+    /// When the stream's `: ping` comments are due.
+    let heartbeats: HeartbeatSchedule
     /// When the stream's credentials expire (nil: never).
     let expiresAt: Timestamp?
-    private let lastHeartbeat: Atomic<Int64>
-    private let eventLoop: any EventLoop
+    /// The stream's event loop: everything the sink is told runs there.
+    let eventLoop: any EventLoop
+    /// When the next ping is due (ms since the epoch); only the hub's ticker reads and moves it.
+    private let nextHeartbeat: Atomic<Int64>
     private let connection: NIOLoopBound<StreamConnection>
 
     init(
@@ -19,9 +21,10 @@ final class StreamSink: Sendable {
         connection: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop
     ) {
         self.user = user
-        self.heartbeatMilliseconds = heartbeatMilliseconds
+        heartbeats = HeartbeatSchedule(
+            intervalMilliseconds: heartbeatMilliseconds, tickMilliseconds: StreamHub.tickMilliseconds)
         self.expiresAt = expiresAt
-        self.lastHeartbeat = Atomic(Timestamp.now().milliseconds)
+        nextHeartbeat = Atomic(heartbeats.firstDue(openedAt: Timestamp.now().milliseconds))
         self.connection = connection
         self.eventLoop = eventLoop
     }
@@ -32,14 +35,30 @@ final class StreamSink: Sendable {
         eventLoop.execute { connection.value.deliver(event) }
     }
 
-    /// Called by the hub's ticker: ends an expired stream, or sends a heartbeat when one is due.
-    func tick(now: Timestamp) {
-        if let expiresAt, now >= expiresAt {
-            close()
-        } else if now.milliseconds - lastHeartbeat.load(ordering: .relaxed) >= heartbeatMilliseconds {
-            lastHeartbeat.store(now.milliseconds, ordering: .relaxed)
-            let connection = self.connection
-            eventLoop.execute { connection.value.heartbeat() }
+    /// What a tick of the hub's ticker has the stream do.
+    enum Chore: Sendable {
+        /// Send a `: ping` comment.
+        case heartbeat
+        /// End the stream: its credentials expired.
+        case end
+    }
+
+    /// Called by the hub's ticker: what the stream is to do now, if anything (a ping counts as
+    /// sent from here on). The hub then has it done on the stream's event loop (``run(_:)``).
+    func chore(now: Timestamp) -> Chore? {
+        if let expiresAt, now >= expiresAt { return .end }
+        let due = nextHeartbeat.load(ordering: .relaxed)
+        guard heartbeats.isDue(due, now: now.milliseconds) else { return nil }
+        nextHeartbeat.store(heartbeats.nextDue(sentAt: now.milliseconds), ordering: .relaxed)
+        return .heartbeat
+    }
+
+    /// Does a chore; on the stream's event loop.
+    func run(_ chore: Chore) {
+        eventLoop.preconditionInEventLoop()
+        switch chore {
+        case .heartbeat: connection.value.heartbeat()
+        case .end: connection.value.end()
         }
     }
 
