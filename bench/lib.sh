@@ -44,12 +44,13 @@ herald_stop() {  # waits until it exited
     fi
 }
 
-herald_fanout() {  # rate users duration prefix [label]
+herald_fanout() {  # rate users duration prefix [label [herald-bench fanout options]]
     "$BENCH" fanout --label "${5:-herald}" --server-pids "$HERALD_PID" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
         --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
         --header "Authorization: Bearer $KEY" --event-name notification.created \
-        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3
+        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3 \
+        "${@:6}"
 }
 
 counts_load() {  # label pids origin [herald-bench options] — GET counts of 1,000 users, 16 in flight

@@ -5,6 +5,9 @@
   report.py --diff OLD NEW                 two runs' figures side by side (.summary.json or .jsonl)
   report.py --compare FILE.jsonl           medians per binary of a bench/compare.sh run
   report.py --step                         one capacity step (stdin), exit 1 when it failed
+  report.py --tail FILE [STALL_MS]         where in a fan-out run its tail lies (herald-bench fanout
+                                           --deliveries-out FILE): p99 per second, and the deliveries
+                                           over STALL_MS (default 2) grouped by 10 ms window
 """
 import json
 import platform
@@ -306,6 +309,43 @@ def step():
     sys.exit(0 if capacity_passed(r) else 1)
 
 
+def percentile(values, q):
+    """The q-quantile of values by rank (values not empty)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def tail(path, stall_ms=2.0):
+    """Where a fan-out run's tail lies: per-second p99 and max, the first second against the rest
+    (a warm-up shows there), and how the slow deliveries cluster (a few long stalls hold up many
+    consecutive deliveries each; many short ones spread over the run hold up a few)."""
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                sent_us, latency_us = line.split()
+                rows.append((int(sent_us), int(latency_us) / 1000))
+    if not rows:
+        print(f"{path}: no deliveries")
+        return
+    latencies = [latency for _, latency in rows]
+    print(f"{len(rows)} deliveries: p50 {percentile(latencies, 0.5):.2f} ms, p99 {percentile(latencies, 0.99):.2f} ms, "
+          f"max {max(latencies):.2f} ms")
+    first = [latency for sent, latency in rows if sent < 1_000_000]
+    rest = [latency for sent, latency in rows if sent >= 1_000_000]
+    if first and rest:
+        print(f"p99 of the first second {percentile(first, 0.99):.2f} ms, of the rest {percentile(rest, 0.99):.2f} ms")
+    seconds = {}
+    for sent, latency in rows:
+        seconds.setdefault(sent // 1_000_000, []).append(latency)
+    print("p99 per second (ms):", " ".join(f"{percentile(v, 0.99):.1f}" for _, v in sorted(seconds.items())))
+    print("max per second (ms):", " ".join(f"{max(v):.1f}" for _, v in sorted(seconds.items())))
+    slow = [sent for sent, latency in rows if latency > stall_ms]
+    windows = len({sent // 10_000 for sent in slow})
+    print(f"over {stall_ms:g} ms: {len(slow)} deliveries ({100 * len(slow) / len(rows):.2f}%), "
+          f"in {windows} windows of 10 ms")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--step":
         step()
@@ -313,5 +353,7 @@ if __name__ == "__main__":
         compare(sys.argv[2])
     elif sys.argv[1] == "--diff":
         diff(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "--tail":
+        tail(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 2.0)
     else:
         main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)

@@ -22,6 +22,11 @@ struct FanoutCommand: AsyncParsableCommand {
     @Option(help: "Message size target for {pad} in bytes.") var msgSize = 64
     @Option(help: "Count only SSE events with this name (empty: all).") var eventName = ""
     @Option(help: "Seconds to wait for stragglers after publishing.") var grace = 5.0
+    @Option(
+        help: ArgumentHelp(
+            "Write each delivery to this file: µs from the start to its publish's scheduled time, µs from then to its arrival.",
+            discussion: "Summarize with python3 bench/report.py --tail FILE."))
+    var deliveriesOut: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -30,7 +35,8 @@ struct FanoutCommand: AsyncParsableCommand {
         let pubTemplate = try URLTemplate(pubURL)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let log = DeliveryLog(run: run, eventName: eventName.isEmpty ? nil : eventName)
+        let log = DeliveryLog(
+            run: run, eventName: eventName.isEmpty ? nil : eventName, trace: deliveriesOut.map { _ in DeliveryTrace() })
         let headers = common.parsedHeaders
         let streams = try await SubscriberPool.open(
             count: subscribers, channels: channels, prefix: channelPrefix, template: subTemplate, headers: headers,
@@ -73,6 +79,9 @@ struct FanoutCommand: AsyncParsableCommand {
         }
         progress.cancel()
         Progress.end()
+        if let deliveriesOut, let trace = log.trace {
+            try trace.lines(since: started).write(toFile: deliveriesOut, atomically: true, encoding: .utf8)
+        }
         let cpu = ProcessStats.cpuSeconds(common.pids) - cpuBefore
         let delivered = Int(log.latencies.count - baseline)
         let seconds = Double(publishEnd - started) / 1e9

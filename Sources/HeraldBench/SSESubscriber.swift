@@ -9,10 +9,13 @@ final class DeliveryLog: Sendable {
     let eventName: String?
     let connected = NIOLockedCounter()
     let dropped = NIOLockedCounter()
+    /// Each timed delivery, when asked for (nil: only the histogram).
+    let trace: DeliveryTrace?
 
-    init(run: String, eventName: String?) {
+    init(run: String, eventName: String?, trace: DeliveryTrace? = nil) {
         self.run = run
         self.eventName = eventName
+        self.trace = trace
     }
 }
 
@@ -132,6 +135,7 @@ final class SSEHandler: ChannelInboundHandler, RemovableChannelHandler {
             if let wanted, event != wanted { return }
             guard let sent = Self.timestamp(in: line, marker: marker) else { return }
             log.latencies.record(nanoseconds: now > sent ? now - sent : 0)
+            log.trace?.record(sent: sent, received: now)
         }
     }
 

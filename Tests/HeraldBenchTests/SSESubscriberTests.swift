@@ -31,7 +31,7 @@ struct SSESubscriberTests {
             responses: [
                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks
             ])
-        let log = DeliveryLog(run: "run1", eventName: "notification.created")
+        let log = DeliveryLog(run: "run1", eventName: "notification.created", trace: DeliveryTrace())
         let subscriber = try await SSESubscriber.open(
             host: "127.0.0.1", port: server.port, path: "/v1/users/u1/stream", headers: [("Authorization", "Bearer k")],
             log: log, group: group)
@@ -39,6 +39,14 @@ struct SSESubscriberTests {
         #expect(log.connected.value == 1)
         #expect(log.latencies.count == 2)
         #expect(log.latencies.summary().p50 >= 5)
+        // The trace holds the same two deliveries, timed from their tokens' time.
+        let lines = try #require(log.trace).lines(since: sent).split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines {
+            let fields = line.split(separator: " ")
+            #expect(fields.first == "0")
+            #expect((fields.last.flatMap { Int($0) } ?? 0) >= 5_000)
+        }
         #expect(
             try await server.requests() == [
                 "GET /v1/users/u1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
