@@ -50,32 +50,3 @@ struct CommonOptions: ParsableArguments {
         }
     }
 }
-
-/// A JSON value in a result line.
-enum BenchValue: Encodable {
-    case number(Double)
-    case text(String)
-    case latency(LatencySummary)
-    case counts([String: Int])
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .number(let value): try container.encode((value * 1000).rounded() / 1000)
-        case .text(let value): try container.encode(value)
-        case .latency(let value): try container.encode(value)
-        case .counts(let value): try container.encode(value)
-        }
-    }
-}
-
-/// A live progress line on stderr.
-struct Progress {
-    static func show(_ text: String) {
-        FileHandle.standardError.write(Data("\r\(text)\u{1B}[K".utf8))
-    }
-
-    static func end() {
-        FileHandle.standardError.write(Data("\n".utf8))
-    }
-}

@@ -24,20 +24,3 @@ struct URLTemplate: Sendable {
 
     func path(_ values: TemplateValues) -> String { pathTemplate.render(values) }
 }
-
-/// The values substituted into URL and body templates for one message.
-struct TemplateValues: Sendable {
-    var channel: String
-    var seq: Int = 0
-    var ts: UInt64 = 0
-    var run: String = ""
-    var pad: String = ""
-
-    var token: String { "bt:\(run):\(ts):\(seq)" }
-}
-
-/// A bench setup or run failure.
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}

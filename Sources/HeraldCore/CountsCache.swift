@@ -1,8 +1,3 @@
-/// Whether the cache is in use.
-public enum CacheStatus: String, Sendable, Hashable {
-    case up, down
-}
-
 /// A cache of users' counts in front of the store.
 ///
 /// Implementations must never serve a count that misses a committed change once the writer of

@@ -13,25 +13,3 @@ public protocol EventBroker: Sendable {
     /// Whether the broker is usable.
     var isUp: Bool { get }
 }
-
-/// The events a broker delivers to one subscriber, in publish order.
-public struct BrokerSubscription: AsyncSequence, Sendable {
-    public typealias Element = UserEvent
-    private let stream: AsyncStream<UserEvent>
-
-    /// Wraps a stream fed by a broker.
-    public init(_ stream: AsyncStream<UserEvent>) { self.stream = stream }
-
-    public func makeAsyncIterator() -> AsyncStream<UserEvent>.AsyncIterator { stream.makeAsyncIterator() }
-}
-
-/// A listener registered with ``EventBroker/listen(_:)``; ``cancel()`` removes it.
-public struct BrokerListening: Sendable {
-    private let onCancel: @Sendable () -> Void
-
-    /// - Parameter onCancel: removes the listener from its broker.
-    public init(onCancel: @escaping @Sendable () -> Void) { self.onCancel = onCancel }
-
-    /// Stops the calls; a publish already under way may still make one.
-    public func cancel() { onCancel() }
-}

@@ -24,26 +24,3 @@ public struct NotificationQuery: Sendable, Hashable {
         self.after = after
     }
 }
-
-/// One page of a list.
-public struct NotificationPage: Sendable, Hashable {
-    public var notifications: [Notification]
-    /// Position to pass as ``NotificationQuery/after`` for the next page, nil at the end.
-    public var nextPosition: Int64?
-
-    public init(notifications: [Notification], nextPosition: Int64?) {
-        self.notifications = notifications
-        self.nextPosition = nextPosition
-    }
-}
-
-/// Narrows read-all to one type or one tag.
-public struct BulkFilter: Sendable, Hashable {
-    public var type: String?
-    public var tag: String?
-
-    public init(type: String? = nil, tag: String? = nil) {
-        self.type = type
-        self.tag = tag
-    }
-}

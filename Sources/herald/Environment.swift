@@ -26,9 +26,3 @@ enum Environment {
         return parsed
     }
 }
-
-/// A start-up configuration problem, reported with what to set.
-struct ConfigurationError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}

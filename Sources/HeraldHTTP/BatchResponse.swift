@@ -1,0 +1,6 @@
+import HeraldCore
+
+/// `{"results": […]}`.
+struct BatchResponse: Encodable {
+    var results: [BatchResult]
+}

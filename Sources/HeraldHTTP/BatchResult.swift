@@ -1,0 +1,15 @@
+import HeraldCore
+
+/// One entry of a batch response.
+struct BatchResult: Encodable {
+    var status: Int
+    var notification: Notification?
+    var error: ErrorBody.Detail?
+    /// The notification's `data` already rendered (``NotificationDraft/dataJSON``), written as is;
+    /// not a member of the JSON.
+    var dataJSON: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, notification, error
+    }
+}

@@ -1,0 +1,6 @@
+import HeraldCore
+
+/// `{"counts": …}`.
+struct CountsOnly: Encodable {
+    var counts: Counts
+}

@@ -1,0 +1,4 @@
+/// Why a shared transaction failed to commit.
+struct CommitFailure: Sendable {
+    let error: any Error
+}

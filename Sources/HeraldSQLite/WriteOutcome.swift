@@ -1,0 +1,33 @@
+import GRDB
+
+/// The result of one write. `run` writes it on the pool thread inside the `pool.write` whose
+/// completion the caller awaits before it calls `get`, so the accesses are ordered; hence
+/// `@unchecked Sendable`.
+final class WriteOutcome<T: Sendable>: @unchecked Sendable {
+    private var result: Result<T, any Error>?
+
+    /// Runs `work` and keeps its result. `isolated`: in a savepoint, so a failure is kept and rolls
+    /// back this write alone; otherwise a failure is kept and ends the transaction (``StepFailure``).
+    func run(_ work: (Database) throws -> T, in db: Database, isolated: Bool) throws {
+        do {
+            if isolated {
+                var value: T?
+                try db.inSavepoint {
+                    value = try work(db)
+                    return .commit
+                }
+                result = value.map { .success($0) }
+            } else {
+                result = .success(try work(db))
+            }
+        } catch {
+            result = .failure(error)
+            if !isolated { throw StepFailure() }
+        }
+    }
+
+    func get() throws -> T {
+        guard let result else { throw DatabaseError(message: "write did not run") }
+        return try result.get()
+    }
+}
