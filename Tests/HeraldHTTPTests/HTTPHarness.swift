@@ -109,11 +109,6 @@ extension TestClientProtocol {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension Dictionary where Key == String, Value == Any {
     subscript(object key: String) -> [String: Any] { (self[key] as? [String: Any]) ?? [:] }
     func int(_ key: String) -> Int? { self[key] as? Int }

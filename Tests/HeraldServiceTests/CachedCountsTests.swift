@@ -107,7 +107,7 @@ struct CachedCountsTests {
                 for index in 0..<200 {
                     let outcome = try await harness.service.change(
                         index % 2 == 0 ? .read : .unread, user: "u1", id: "n")
-                    guard case .changed(let change) = outcome else { throw TestError("a toggle changed nothing") }
+                    guard case .changed(let change) = outcome else { throw TestFailure("a toggle changed nothing") }
                     returned.value = change.counts.seq
                 }
                 done.set()
@@ -118,9 +118,4 @@ struct CachedCountsTests {
         for counts in answers.value { #expect(counts.unread == counts.seq % 2, "\(counts)") }
         await harness.shutdown()
     }
-}
-
-private struct TestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -133,9 +133,3 @@ public final class MemcachedProcess: @unchecked Sendable {
         return result == 0
     }
 }
-
-/// A failure to run the test memcached.
-public struct MemcachedProcessError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
