@@ -54,7 +54,7 @@ for round in $(seq "$ROUNDS"); do
                     method=POST path='notifications/{seq}/read'
                     [ "$load" = seen ] && path=seen
                     [ "$load" = deletes ] && method=DELETE path='notifications/{seq}'
-                    "$BENCH" http --label "$name $load" --server-pids "$HERALD_PID" --json-out "$OUT" \
+                    "$BENCH" http --label "$name $load" --server-pids "$(herald_pids)" --json-out "$OUT" \
                         --duration "$D" --method "$method" --header "Authorization: Bearer $KEY" --connections 32 \
                         --url "http://127.0.0.1:8080/v1/users/m{channel}/$path" \
                         --channels 1000 --channel-prefix m ;;

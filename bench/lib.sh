@@ -44,13 +44,19 @@ herald_stop() {  # waits until it exited
     fi
 }
 
+herald_pids() {  # Herald and its memcached: the server CPU of a Herald load is both processes'
+    echo "$HERALD_PID${MC_PID:+,$MC_PID}"
+}
+
 herald_fanout() {  # rate users duration prefix [label [herald-bench fanout options]]
-    "$BENCH" fanout --label "${5:-herald}" --server-pids "$HERALD_PID" --json-out "$OUT" \
+    # Each user's counts are read once before publishing (as a page showing the badge would), so
+    # Herald holds them in memcached and every publish updates them there as well as committing.
+    "$BENCH" fanout --label "${5:-herald}" --server-pids "$(herald_pids)" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
         --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
         --header "Authorization: Bearer $KEY" --event-name notification.created \
         --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3 \
-        "${@:6}"
+        --warm-url 'http://127.0.0.1:8080/v1/users/{channel}/counts' "${@:6}"
 }
 
 counts_load() {  # label pids origin [herald-bench options] — GET counts of 1,000 users, 16 in flight
@@ -59,11 +65,11 @@ counts_load() {  # label pids origin [herald-bench options] — GET counts of 1,
 }
 
 herald_counts() {  # [label]
-    counts_load "${1:-herald-counts}" "$HERALD_PID" http://127.0.0.1:8080 --header "Authorization: Bearer $KEY"
+    counts_load "${1:-herald-counts}" "$(herald_pids)" http://127.0.0.1:8080 --header "Authorization: Bearer $KEY"
 }
 
 herald_creates() {  # [label] — single creates for 1,000 users, 32 in flight
-    "$BENCH" http --label "${1:-herald-create}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
+    "$BENCH" http --label "${1:-herald-create}" --server-pids "$(herald_pids)" --json-out "$OUT" --duration "$D" \
         --method POST --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
         --connections 32 --body '{"user":"{channel}","type":"bench","title":"{token}"}' --channels 1000 \
         --channel-prefix w
@@ -72,7 +78,7 @@ herald_creates() {  # [label] — single creates for 1,000 users, 32 in flight
 herald_batches() {  # [label] — batches of 100 creates, 8 in flight
     local items
     items="$(python3 -c 'print(",".join("{\"user\":\"b{seq}-%d\",\"type\":\"bench\"}" % i for i in range(100)))')"
-    "$BENCH" http --label "${1:-herald-batch}" --server-pids "$HERALD_PID" --json-out "$OUT" --duration "$D" \
+    "$BENCH" http --label "${1:-herald-batch}" --server-pids "$(herald_pids)" --json-out "$OUT" --duration "$D" \
         --method POST --url 'http://127.0.0.1:8080/v1/notifications/batch' --header "Authorization: Bearer $KEY" \
         --connections 8 --body "{\"notifications\":[$items]}" --items-per-request 100
 }

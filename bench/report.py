@@ -169,7 +169,10 @@ def main(path, summary_out=None):
                    f"with a hand-off to a thread and back: +{r['handoff_cpu_us']:.1f} µs, p50 {r['latency_ms']['p50'] * 1000:.0f} µs, "
                    f"p99 {r['latency_ms']['p99'] * 1000:.0f} µs |")
     out.append("")
-    out.append("Load generator and servers share the machine; latencies are publish (scheduled time) → receive.\n")
+    out.append("Load generator and servers share the machine; latencies are publish (scheduled time) → receive. "
+               "Herald's server CPU is Herald's and its memcached's; nchan's is nginx's master and workers'. "
+               "In the fan-outs each user's counts are read once before publishing, so every publish also "
+               "updates them in memcached.\n")
 
     fanout_rows = [r for r in rows if r["scenario"] == "fanout"]
     fan = [r for r in fanout_rows if not r["label"].endswith("-capacity")]

@@ -13,7 +13,8 @@
 # creates/s, fanout5k at 5,000/s, fanout14k and fanout20k at 14,000 and 20,000/s (the capacity
 # steps Herald passed and missed in recent full runs). Thread names: NIO-* event loops,
 # herald-writer-0 the SQLite writer (the group commit), SGLTN-TP-* NIO's pool (SQLite reads), TP-*
-# libmemcached workers, herald-wal-ckpt the checkpointer, the rest Swift's cooperative pool.
+# libmemcached workers, herald-wal-ckpt the checkpointer, the rest Swift's cooperative pool; the
+# memcached process's threads are listed too (the fan-outs update each user's cached counts).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -25,7 +26,7 @@ load_in_background threads "$LOAD" "${2:-}"
 
 threads() {  # one line per thread: id, name, CPU ticks (user + system), context switches
     local task
-    for task in /proc/"$HERALD_PID"/task/*; do
+    for task in /proc/"$HERALD_PID"/task/* /proc/"$MC_PID"/task/*; do
         printf '%s %s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" \
             "$(cut -d')' -f2 "$task/stat" | awk '{print $12 + $13}')" \
             "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
@@ -55,7 +56,8 @@ def group(name):
     """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
     for prefix, kind in (("NIO-", "event loops"), ("herald-writer", "SQLite writer"),
                          ("SGLTN-TP-", "SQLite reads (NIO's pool)"), ("TP-", "memcached workers"),
-                         ("herald-wal-ckpt", "checkpointer")):
+                         ("herald-wal-ckpt", "checkpointer"), ("mc-", "memcached (its own process)"),
+                         ("memcached", "memcached (its own process)")):
         if name.startswith(prefix):
             return kind
     return "other (Swift's pool, main)"

@@ -19,6 +19,13 @@ struct FanoutCommand: AsyncParsableCommand {
     @Option(help: "Publish rate, messages per second.") var rate = 1000.0
     @Option(help: "Publishing time in seconds.") var duration = 10.0
     @Option(help: "Keep-alive publisher connections.") var pubConns = 16
+    @Option(
+        help: ArgumentHelp(
+            "GET this URL template once per channel after the streams opened, before publishing.",
+            discussion:
+                "As a page that shows the user's badge from a counts read: Herald then holds each user's counts in memcached and updates them on every publish."
+        ))
+    var warmURL: String?
     @Option(help: "Message size target for {pad} in bytes.") var msgSize = 64
     @Option(help: "Count only SSE events with this name (empty: all).") var eventName = ""
     @Option(help: "Seconds to wait for stragglers after publishing.") var grace = 5.0
@@ -47,6 +54,10 @@ struct FanoutCommand: AsyncParsableCommand {
         let expected = (0..<messages).reduce(0) { total, index in
             let channel = index % channels
             return total + (subscribers - channel + channels - 1) / channels
+        }
+        if let warmURL {
+            try await ChannelWarmer.get(
+                try URLTemplate(warmURL), channels: channels, prefix: channelPrefix, headers: headers, group: group)
         }
         let publisher = try await Publisher.start(
             template: pubTemplate, connections: pubConns, group: group,
