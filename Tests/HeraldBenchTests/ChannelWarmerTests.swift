@@ -14,9 +14,10 @@ struct ChannelWarmerTests {
             headers: [("Authorization", "Bearer k")], group: group, connections: 1)
         let requests = try await server.requests()
         #expect(
-            requests == (0..<3).map {
-                "GET /v1/users/w\($0)/counts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\n\r\n"
-            })
+            requests
+                == (0..<3).map {
+                    "GET /v1/users/w\($0)/counts HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\n\r\n"
+                })
         try await server.close()
         try await group.shutdownGracefully()
     }
@@ -26,7 +27,8 @@ struct ChannelWarmerTests {
         let server = try await CannedServer.start(
             group: group,
             responses: [
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n",
             ])
         await #expect(throws: BenchError.self) {
             try await ChannelWarmer.get(
