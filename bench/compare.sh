@@ -6,14 +6,14 @@
 #   bench/compare.sh /tmp/herald-before .build/release/herald
 # Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%:
 # run a small gain in both orders (OLD NEW, then NEW OLD) before believing it.
-# Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches fanout";
-# fanout is 1,000 users at 1,000 creates/s; fanout5k, fanout14k and fanout20k, not in the default, at
-# 5,000, 14,000 and 20,000/s (the last two: capacity steps Herald passed and missed); creates-cached,
-# not in the default, is creates for users whose counts were read first, so every create updates a
-# cached lineage, as for users with an inbox open; changes, not in the default, marks notifications
-# read one by one, each a real change, after creating them with ids of the form {seq}; seen, not in
-# the default, is POST /v1/users/{user}/seen after those creates: once per user a change, then
-# nothing left to mark, as a bell opened again; deletes, not in the default, deletes them one by one).
+# Env: ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches
+# fanout"; fanout is 1,000 users, their counts read first so every create updates memcached, at
+# 1,000 creates/s; fanout5k, fanout14k, fanout20k the same at 5,000, 14,000 and 20,000/s, the last
+# two the capacity steps Herald passed and missed; creates-cached is creates for users whose counts
+# were read first, as for users with an inbox open; changes marks notifications read one by one,
+# each a real change, after creating them with ids of the form {seq}; seen is POST
+# /v1/users/{user}/seen after those creates: once per user a change, then nothing left to mark, as
+# a bell opened again; deletes deletes them one by one; only the first four are in the default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
