@@ -49,10 +49,19 @@ def p99_runs(fan, rate, name):
     return sorted(r["latency_ms"]["p99"] for r in fan if r["rate"] == rate and r["label"] == name)
 
 
+def fanout_counts_cached(rows):
+    """Whether Herald's fan-outs read each user's counts first (so every publish updated memcached):
+    True, False, or None when the run has no Herald fan-out. Runs before 20261203T092952Z never did."""
+    herald = [r for r in rows if r["scenario"] == "fanout" and r["label"].startswith("herald")]
+    return all(r.get("warm_url") for r in herald) if herald else None
+
+
 def summarize(rows, facts):
     """The run's key figures and ratios, for comparing runs (see --diff)."""
-    summary = {"machine": facts, "figures": {}}
+    summary = {"machine": facts, "figures": {}, "setup": {}}
     figures = summary["figures"]
+    if fanout_counts_cached(rows) is not None:
+        summary["setup"]["herald_fanout_updates_memcached"] = fanout_counts_cached(rows)
     fan = [r for r in rows if r["scenario"] == "fanout" and not r["label"].endswith("-capacity")]
     for rate in sorted({r["rate"] for r in fan}):
         p99 = {name: p99_runs(fan, rate, name) for name in ("herald", "nchan")}
@@ -139,6 +148,12 @@ def diff(old_path, new_path):
         change = f"{round((b - a) / a * 100):+d}%" if a and b is not None else ""
         show = lambda v: "—" if v is None else (f"{v:.2f}" if v < 100 else f"{v:.0f}")
         print(f"| {key} | {show(a)} | {show(b)} | {change} |")
+    # Summaries from before the setup was recorded: their fan-outs never read the counts first.
+    old_setup, new_setup = old.get("setup", {}), new.get("setup", {})
+    for field in sorted(set(old_setup) | set(new_setup)):
+        before, after = old_setup.get(field, False), new_setup.get(field, False)
+        if before != after:
+            print(f"\nsetup differs: {field}: {before} → {after} (fan-out figures are not comparable)")
     for field in sorted(set(old["machine"]) & set(new["machine"])):
         if old["machine"][field] != new["machine"][field]:
             print(f"\nmachine differs: {field}: {old['machine'].get(field)} → {new['machine'].get(field)}")
@@ -169,10 +184,18 @@ def main(path, summary_out=None):
                    f"with a hand-off to a thread and back: +{r['handoff_cpu_us']:.1f} µs, p50 {r['latency_ms']['p50'] * 1000:.0f} µs, "
                    f"p99 {r['latency_ms']['p99'] * 1000:.0f} µs |")
     out.append("")
-    out.append("Load generator and servers share the machine; latencies are publish (scheduled time) → receive. "
-               "Herald's server CPU is Herald's and its memcached's; nchan's is nginx's master and workers'. "
-               "In the fan-outs each user's counts are read once before publishing, so every publish also "
-               "updates them in memcached.\n")
+    # The warm-up and counting memcached's CPU came in together (runs from 20261203T092952Z on).
+    cached = fanout_counts_cached(rows)
+    note = ("Load generator and servers share the machine; latencies are publish (scheduled time) → receive. "
+            + ("Herald's server CPU is Herald's and its memcached's" if cached is not False else
+               "Herald's server CPU is Herald's alone")
+            + "; nchan's is nginx's master and workers'.")
+    if cached:
+        note += (" In Herald's fan-outs each user's counts are read once before publishing, so every publish "
+                 "also updates them in memcached.")
+    elif cached is False:
+        note += " In Herald's fan-outs no user's counts were cached, so no publish updated memcached."
+    out.append(note + "\n")
 
     fanout_rows = [r for r in rows if r["scenario"] == "fanout"]
     fan = [r for r in fanout_rows if not r["label"].endswith("-capacity")]

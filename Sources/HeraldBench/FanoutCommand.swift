@@ -97,19 +97,20 @@ struct FanoutCommand: AsyncParsableCommand {
         let delivered = Int(log.latencies.count - baseline)
         let seconds = Double(publishEnd - started) / 1e9
         let summary = log.latencies.summary()
-        try common.emit([
-            "scenario": .text("fanout"), "subscribers": .number(Double(subscribers)),
-            "channels": .number(Double(channels)), "rate": .number(rate), "messages": .number(Double(messages)),
-            "published_ok": .number(Double(publisher.succeeded.value)),
-            "publish_errors": .number(Double(publisher.failed.value)),
-            "publish_statuses": .counts(publisher.statuses()),
-            "expected_deliveries": .number(Double(expected)), "delivered": .number(Double(delivered)),
-            "delivered_per_second": .number(Double(delivered) / seconds),
-            "latency_ms": .latency(summary), "publish_latency_ms": .latency(publisher.latencies.summary()),
-            "server_cpu_seconds": .number(cpu),
-            "server_cpu_us_per_delivery": .number(delivered > 0 ? cpu * 1e6 / Double(delivered) : 0),
-            "dropped_streams": .number(Double(log.dropped.value)),
-        ])
+        try common.emit(
+            [
+                "scenario": .text("fanout"), "subscribers": .number(Double(subscribers)),
+                "channels": .number(Double(channels)), "rate": .number(rate), "messages": .number(Double(messages)),
+                "published_ok": .number(Double(publisher.succeeded.value)),
+                "publish_errors": .number(Double(publisher.failed.value)),
+                "publish_statuses": .counts(publisher.statuses()),
+                "expected_deliveries": .number(Double(expected)), "delivered": .number(Double(delivered)),
+                "delivered_per_second": .number(Double(delivered) / seconds),
+                "latency_ms": .latency(summary), "publish_latency_ms": .latency(publisher.latencies.summary()),
+                "server_cpu_seconds": .number(cpu),
+                "server_cpu_us_per_delivery": .number(delivered > 0 ? cpu * 1e6 / Double(delivered) : 0),
+                "dropped_streams": .number(Double(log.dropped.value)),
+            ].merging(warmURL.map { ["warm_url": .text($0)] } ?? [:]) { first, _ in first })
         for stream in streams { try? await stream.close() }
         await publisher.close()
         try await group.shutdownGracefully()
