@@ -18,7 +18,7 @@ final class CannedServer: ChannelInboundHandler, @unchecked Sendable {
     private init(responses: [String]) { self.responses = responses }
 
     /// Listens on 127.0.0.1 on a free port; `group` must have one thread.
-    static func start(group: MultiThreadedEventLoopGroup, responses: [String]) async throws -> CannedServer {
+    private static func start(group: MultiThreadedEventLoopGroup, responses: [String]) async throws -> CannedServer {
         let server = CannedServer(responses: responses)
         server.listener = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
@@ -26,6 +26,26 @@ final class CannedServer: ChannelInboundHandler, @unchecked Sendable {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         return server
+    }
+
+    /// Starts a server with `responses` on an event loop group of its own, runs `body` with both,
+    /// then closes the server and shuts the group down, also when `body` throws.
+    @discardableResult
+    static func serving<T>(
+        _ responses: [String], _ body: (CannedServer, MultiThreadedEventLoopGroup) async throws -> T
+    ) async throws -> T {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let result: Result<T, any Error>
+        do {
+            let server = try await start(group: group, responses: responses)
+            do { result = .success(try await body(server, group)) } catch { result = .failure(error) }
+            try await server.close()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await group.shutdownGracefully()
+        return try result.get()
     }
 
     /// The request heads read so far, each with its blank line.

@@ -12,7 +12,6 @@ struct SSESubscriberTests {
     }
 
     @Test func eventsOfTheWantedNameAreTimedFromTheirToken() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let sent = BenchClock.now() - 5_000_000
         let events = [
             "event: notification.created\ndata: {\"title\":\"bt:run1:\(sent):7\"}\n\n",
@@ -26,51 +25,49 @@ struct SSESubscriberTests {
             let chunk = stream[start..<min(start + 20, stream.count)]
             return String(chunk.count, radix: 16) + "\r\n" + String(decoding: chunk, as: UTF8.self) + "\r\n"
         }.joined()
-        let server = try await CannedServer.start(
-            group: group,
-            responses: [
+        try await CannedServer.serving(
+            [
                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks
-            ])
-        let log = DeliveryLog(run: "run1", eventName: "notification.created", trace: DeliveryTrace())
-        let subscriber = try await SSESubscriber.open(
-            host: "127.0.0.1", port: server.port, path: "/v1/users/u1/stream", headers: [("Authorization", "Bearer k")],
-            log: log, group: group)
-        try await waitUntil { log.latencies.count == 2 }
-        #expect(log.connected.value == 1)
-        #expect(log.latencies.count == 2)
-        #expect(log.latencies.summary().p50 >= 5)
-        // The trace holds the same two deliveries, timed from their tokens' time.
-        let lines = try #require(log.trace).lines(since: sent).split(separator: "\n")
-        #expect(lines.count == 2)
-        for line in lines {
-            let fields = line.split(separator: " ")
-            #expect(fields.first == "0")
-            #expect((fields.last.flatMap { Int($0) } ?? 0) >= 5_000)
+            ]
+        ) { server, group in
+            let log = DeliveryLog(run: "run1", eventName: "notification.created", trace: DeliveryTrace())
+            let subscriber = try await SSESubscriber.open(
+                host: "127.0.0.1", port: server.port, path: "/v1/users/u1/stream",
+                headers: [("Authorization", "Bearer k")],
+                log: log, group: group)
+            try await waitUntil { log.latencies.count == 2 }
+            #expect(log.connected.value == 1)
+            #expect(log.latencies.count == 2)
+            #expect(log.latencies.summary().p50 >= 5)
+            // The trace holds the same two deliveries, timed from their tokens' time.
+            let lines = try #require(log.trace).lines(since: sent).split(separator: "\n")
+            #expect(lines.count == 2)
+            for line in lines {
+                let fields = line.split(separator: " ")
+                #expect(fields.first == "0")
+                #expect((fields.last.flatMap { Int($0) } ?? 0) >= 5_000)
+            }
+            #expect(
+                try await server.requests() == [
+                    "GET /v1/users/u1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        + "Authorization: Bearer k\r\n\r\n"
+                ])
+            try await subscriber.close()
         }
-        #expect(
-            try await server.requests() == [
-                "GET /v1/users/u1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                    + "Authorization: Bearer k\r\n\r\n"
-            ])
-        try await subscriber.close()
-        try await server.close()
-        try await group.shutdownGracefully()
     }
 
     @Test func aRefusedStreamIsClosedUncounted() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await CannedServer.start(
-            group: group,
-            responses: [
+        try await CannedServer.serving(
+            [
                 "HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}"
-            ])
-        let log = DeliveryLog(run: "run1", eventName: nil)
-        let stream = try await SSESubscriber.open(
-            host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group)
-        try await stream.closeFuture.get()
-        #expect(log.connected.value == 0)
-        #expect(log.dropped.value == 1)
-        try await server.close()
-        try await group.shutdownGracefully()
+            ]
+        ) { server, group in
+            let log = DeliveryLog(run: "run1", eventName: nil)
+            let stream = try await SSESubscriber.open(
+                host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group)
+            try await stream.closeFuture.get()
+            #expect(log.connected.value == 0)
+            #expect(log.dropped.value == 1)
+        }
     }
 }
