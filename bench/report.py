@@ -60,8 +60,9 @@ def summarize(rows, facts):
     """The run's key figures and ratios, for comparing runs (see --diff)."""
     summary = {"machine": facts, "figures": {}, "setup": {}}
     figures = summary["figures"]
-    if fanout_counts_cached(rows) is not None:
-        summary["setup"]["herald_fanout_updates_memcached"] = fanout_counts_cached(rows)
+    cached = fanout_counts_cached(rows)
+    if cached is not None:
+        summary["setup"]["herald_fanout_updates_memcached"] = cached
     fan = [r for r in rows if r["scenario"] == "fanout" and not r["label"].endswith("-capacity")]
     for rate in sorted({r["rate"] for r in fan}):
         p99 = {name: p99_runs(fan, rate, name) for name in ("herald", "nchan")}
@@ -185,7 +186,7 @@ def main(path, summary_out=None):
                    f"p99 {r['latency_ms']['p99'] * 1000:.0f} µs |")
     out.append("")
     # The warm-up and counting memcached's CPU came in together (runs from 20261203T092952Z on).
-    cached = fanout_counts_cached(rows)
+    cached = summary["setup"].get("herald_fanout_updates_memcached")
     note = ("Load generator and servers share the machine; latencies are publish (scheduled time) → receive. "
             + ("Herald's server CPU is Herald's and its memcached's" if cached is not False else
                "Herald's server CPU is Herald's alone")
