@@ -40,6 +40,7 @@ struct FanoutCommand: AsyncParsableCommand {
         ProcessStats.raiseFileLimit()
         let subTemplate = try URLTemplate(subURL)
         let pubTemplate = try URLTemplate(pubURL)
+        let warmTemplate = try warmURL.map(URLTemplate.init)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let log = DeliveryLog(
@@ -55,9 +56,9 @@ struct FanoutCommand: AsyncParsableCommand {
             let channel = index % channels
             return total + (subscribers - channel + channels - 1) / channels
         }
-        if let warmURL {
+        if let warmTemplate {
             try await ChannelWarmer.get(
-                try URLTemplate(warmURL), channels: channels, prefix: channelPrefix, headers: headers, group: group)
+                warmTemplate, channels: channels, prefix: channelPrefix, headers: headers, group: group)
         }
         let publisher = try await Publisher.start(
             template: pubTemplate, connections: pubConns, group: group,
@@ -97,20 +98,21 @@ struct FanoutCommand: AsyncParsableCommand {
         let delivered = Int(log.latencies.count - baseline)
         let seconds = Double(publishEnd - started) / 1e9
         let summary = log.latencies.summary()
-        try common.emit(
-            [
-                "scenario": .text("fanout"), "subscribers": .number(Double(subscribers)),
-                "channels": .number(Double(channels)), "rate": .number(rate), "messages": .number(Double(messages)),
-                "published_ok": .number(Double(publisher.succeeded.value)),
-                "publish_errors": .number(Double(publisher.failed.value)),
-                "publish_statuses": .counts(publisher.statuses()),
-                "expected_deliveries": .number(Double(expected)), "delivered": .number(Double(delivered)),
-                "delivered_per_second": .number(Double(delivered) / seconds),
-                "latency_ms": .latency(summary), "publish_latency_ms": .latency(publisher.latencies.summary()),
-                "server_cpu_seconds": .number(cpu),
-                "server_cpu_us_per_delivery": .number(delivered > 0 ? cpu * 1e6 / Double(delivered) : 0),
-                "dropped_streams": .number(Double(log.dropped.value)),
-            ].merging(warmURL.map { ["warm_url": .text($0)] } ?? [:]) { first, _ in first })
+        var result: [String: BenchValue] = [
+            "scenario": .text("fanout"), "subscribers": .number(Double(subscribers)),
+            "channels": .number(Double(channels)), "rate": .number(rate), "messages": .number(Double(messages)),
+            "published_ok": .number(Double(publisher.succeeded.value)),
+            "publish_errors": .number(Double(publisher.failed.value)),
+            "publish_statuses": .counts(publisher.statuses()),
+            "expected_deliveries": .number(Double(expected)), "delivered": .number(Double(delivered)),
+            "delivered_per_second": .number(Double(delivered) / seconds),
+            "latency_ms": .latency(summary), "publish_latency_ms": .latency(publisher.latencies.summary()),
+            "server_cpu_seconds": .number(cpu),
+            "server_cpu_us_per_delivery": .number(delivered > 0 ? cpu * 1e6 / Double(delivered) : 0),
+            "dropped_streams": .number(Double(log.dropped.value)),
+        ]
+        if let warmURL { result["warm_url"] = .text(warmURL) }
+        try common.emit(result)
         for stream in streams { try? await stream.close() }
         await publisher.close()
         try await group.shutdownGracefully()
