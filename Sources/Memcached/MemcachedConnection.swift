@@ -75,9 +75,10 @@ struct MemcachedConnection {
     /// its flags and CAS, without keeping a copy: `value` is valid only during the call. Keys
     /// answered are matched to `keys` by their bytes, in the order asked first (one server
     /// answers in that order), each index at most once. The replies are drained even past an
-    /// error, which is thrown only when nothing was found.
+    /// error, which is thrown only when nothing was found, or, when `strict`, in any case.
     func getMultiple(
-        _ keys: [String], found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
+        _ keys: [String], strict: Bool = false,
+        found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
     ) throws(MemcachedError) {
         guard !keys.isEmpty else { return }
         for key in keys { try Self.validate(key) }
@@ -101,10 +102,19 @@ struct MemcachedConnection {
             }
         }
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
+        try matchResults(keys, text: text, starts: starts, lengths: lengths, strict: strict, found: found)
+    }
+
+    /// Hands each result of the multi-get just sent to `found` with the index of its key in `keys`
+    /// (see ``getMultiple(_:strict:found:)``).
+    private func matchResults(
+        _ keys: [String], text: [UInt8], starts: [Int], lengths: [Int], strict: Bool,
+        found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
+    ) throws(MemcachedError) {
         var next = 0
         // A key asked twice is answered twice: each answer goes to an index not answered yet.
         var answered = [Bool](repeating: false, count: keys.count)
-        try fetchResults { key, value, flags, cas in
+        try fetchResults(strict: strict) { key, value, flags, cas in
             // The key asked next, else any other with these bytes.
             func matches(_ index: Int) -> Bool {
                 guard !answered[index], lengths[index] == key.count else { return false }
@@ -121,6 +131,7 @@ struct MemcachedConnection {
     /// Reads every result of a multi-get into one reused result (libmemcached would otherwise
     /// allocate one per value), draining the replies even past an error.
     private func fetchResults(
+        strict: Bool,
         _ each: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
     ) throws(MemcachedError) {
         let result = UnsafeMutablePointer<memcached_result_st>.allocate(capacity: 1)
@@ -157,7 +168,7 @@ struct MemcachedConnection {
                     : UnsafeRawBufferPointer(start: memcached_result_value(result), count: length),
                 memcached_result_flags(result), memcached_result_cas(result))
         }
-        if let firstError, !anyFound { throw firstError }
+        if let firstError, strict || !anyFound { throw firstError }
     }
 
     enum StoreMode { case set, add, replace }
@@ -252,6 +263,60 @@ struct MemcachedConnection {
         var value: UInt64 = 0
         let length = key.utf8.count
         return try counter(memcached_increment_by_key(handle, key, length, key, length, offset, &value), value)
+    }
+
+    /// Adds each offset to its counter modulo 2^64 with a quiet binary `INCREMENTQ`, sent without
+    /// waiting for an answer (a missing counter is created holding `initial`, its offset not
+    /// applied), then reads `keys`, which must include every incremented key, with one multi-get
+    /// whose answers follow the increments': one round trip for all of them.
+    ///
+    /// A quiet increment answers only when it fails, and libmemcached's multi-get reader does not
+    /// expect that answer: it may take it as the end of the replies. So any failure, and any
+    /// incremented key missing from the replies (it cannot be missing unless something went wrong),
+    /// closes the connection, dropping whatever was left unread, and throws.
+    func increment(
+        quietly increments: [(key: String, offset: UInt64)], initial: UInt64, expiration: MemcachedExpiration,
+        thenGet keys: [String],
+        found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
+    ) throws(MemcachedError) {
+        for increment in increments { try Self.validate(increment.key) }
+        let incremented = increments.map { increment in
+            guard let index = keys.firstIndex(of: increment.key) else {
+                preconditionFailure("an incremented key must be read back")
+            }
+            return index
+        }
+        do throws(MemcachedError) {
+            try sendQuietly(increments, initial: initial, expiration: expiration)
+            var answered = [Bool](repeating: false, count: keys.count)
+            try getMultiple(keys, strict: true) { index, value, flags, cas in
+                answered[index] = true
+                found(index, value, flags, cas)
+            }
+            guard incremented.allSatisfy({ answered[$0] }) else {
+                throw MemcachedError(
+                    code: .protocolError, message: "an incremented counter was missing from the replies")
+            }
+        } catch {
+            memcached_quit(handle)
+            throw error
+        }
+    }
+
+    /// Sends quiet `INCREMENTQ`s with `initial` (see ``increment(quietly:initial:expiration:thenGet:found:)``).
+    private func sendQuietly(
+        _ increments: [(key: String, offset: UInt64)], initial: UInt64, expiration: MemcachedExpiration
+    ) throws(MemcachedError) {
+        let quiet = memcached_behavior_set(handle, MEMCACHED_BEHAVIOR_NOREPLY, 1)
+        guard quiet == MEMCACHED_SUCCESS else { throw fail(quiet, "behavior noreply") }
+        defer { memcached_behavior_set(handle, MEMCACHED_BEHAVIOR_NOREPLY, 0) }
+        for increment in increments {
+            var ignored: UInt64 = 0
+            let length = increment.key.utf8.count
+            let rc = memcached_increment_with_initial(
+                handle, increment.key, length, increment.offset, initial, expiration.protocolValue, &ignored)
+            guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "incr quietly") }
+        }
     }
 
     /// A plain incr/decr's outcome: the new value, nil when the key does not exist.

@@ -63,6 +63,21 @@ public struct MemcachedSession {
         try connection.increment(key, wrappingBy: offset)
     }
 
+    /// Adds each offset to its counter modulo 2^64 without waiting for answers, then reads `keys`
+    /// (which must include every incremented key) in one multi-get: one round trip for all. A
+    /// missing counter is created holding `initial`, its offset not applied, so choose an `initial`
+    /// that readers can tell from a real value. Hands each value found to `found` as
+    /// ``getMultiple(_:found:)`` does. On any failure the connection is closed before the error is
+    /// thrown, so no answer is ever taken for another request's.
+    public func increment(
+        quietly increments: [(key: String, offset: UInt64)], initial: UInt64, expiration: MemcachedExpiration,
+        thenGet keys: [String], found: (_ index: Int, _ value: UnsafeRawBufferPointer) -> Void
+    ) throws(MemcachedError) {
+        try connection.increment(quietly: increments, initial: initial, expiration: expiration, thenGet: keys) {
+            index, value, _, _ in found(index, value)
+        }
+    }
+
     /// Subtracts from a counter (stopping at 0); nil when the key is missing.
     public func decrement(_ key: String, by delta: UInt32 = 1) throws(MemcachedError) -> UInt64? {
         try connection.adjust(key, by: delta, increment: false)

@@ -227,6 +227,39 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// Quiet increments and the multi-get after them take one round trip; a missing counter gets the
+    /// initial value, and the connection answers the next request correctly, after a failure too.
+    @Test func quietIncrementsAreReadBackByTheMultiGetAfterThem() async throws {
+        let placeholder: UInt64 = 1 << 63
+        let read: [String: UInt64] = try await client.withSession { session throws(MemcachedError) in
+            try session.set("a", value: Array("10".utf8))
+            var values: [String: UInt64] = [:]
+            let keys = ["a", "b", "never"]
+            try session.increment(
+                quietly: [("a", 5), ("b", 7), ("a", UInt64.max)], initial: placeholder, expiration: .seconds(60),
+                thenGet: keys
+            ) { index, value in values[keys[index]] = MemcachedItem.counter(in: value) }
+            values["after"] = try session.increment("a", wrappingBy: 1)
+            return values
+        }
+        #expect(read == ["a": 14, "b": placeholder, "after": 15])
+        try await client.set("text", value: bytes("lease:abc"))
+        let afterFailure = try await client.withSession { session throws(MemcachedError) -> UInt64?? in
+            do throws(MemcachedError) {
+                try session.increment(
+                    quietly: [("text", 1), ("a", 1)], initial: placeholder, expiration: .seconds(60),
+                    thenGet: ["a", "text"]
+                ) { _, _ in }
+                return nil
+            } catch {
+                return .some(try session.get("a")?.counter)  // the same session, after the failure
+            }
+        }
+        #expect(afterFailure == .some(16), "a quiet failure threw and the connection still answers in order")
+        #expect(try await client.get("text")?.string == "lease:abc")
+        await client.shutdown()
+    }
+
     @Test func incrementOnTextIsNonNumericAndConnectionSurvives() async throws {
         try await client.set("text", value: bytes("lease:abc"))
         await #expect(throws: MemcachedError.self) { _ = try await client.increment("text") }
