@@ -74,6 +74,28 @@ struct PackedCountsTests {
         }
     }
 
+    /// A counter an apply created holds the placeholder; neither it nor it plus any one change that
+    /// can be applied reads as counts or proves the change.
+    @Test func thePlaceholderPlusAnyOneChangeIsNeverValid() throws {
+        let limit = PackedCounts.countLimit
+        #expect(PackedCounts.counts(user: "u", value: PackedCounts.placeholder) == nil)
+        var changes: [CountsDelta] = []
+        for unread in [-limit, -1, 0, 1, limit] {
+            for unseen in [-limit, -1, 0, 1, limit] {
+                for events: Int64 in [0, 1, 2, PackedCounts.seqLimit] {
+                    for seqAfter in [events, PackedCounts.seqLimit] {
+                        changes.append(delta(unread: unread, unseen: unseen, events: events, seqAfter: seqAfter))
+                    }
+                }
+            }
+        }
+        for change in changes {
+            let answer = PackedCounts.placeholder &+ (try #require(PackedCounts.offset(of: change)))
+            #expect(PackedCounts.counts(user: "u", value: answer) == nil, "\(change)")
+            #expect(!PackedCounts.proves(answer, applied: change), "\(change)")
+        }
+    }
+
     /// Changes larger than a field's range could pass its guard bit unseen, so they are never applied.
     @Test func changesTooLargeToProveAreRefused() {
         let limit = PackedCounts.countLimit
