@@ -2,8 +2,17 @@ import HeraldCore
 import Memcached
 
 /// The counts-cache work of many concurrent requests, done with one connection on one worker
-/// thread: one multi-get for every epoch involved, the applies, then one multi-get for the counters
-/// of every read. See ``MemcachedCountsCache`` for why each step is safe.
+/// thread. See ``MemcachedCountsCache`` for why each step is safe. Usually one round trip in all:
+///
+/// 1. Only for users to apply to whose epoch ``KnownEpochs`` does not remember: one multi-get of
+///    their epochs, read after all of the job's deltas committed.
+/// 2. The `incr`s of the applies under those epochs, sent quietly (no answer awaited), then one
+///    multi-get of every user's epoch key and of the counter under the epoch remembered or just
+///    read. An `incr` counts only where the epoch read back is the one it used (epochs are never
+///    reused, so that epoch was the user's current one throughout), and the counter read back,
+///    its answer, proves the delta. A user with another epoch now gets its applies the
+///    long way, each `incr` answered on its own; so does a user with several runs of deltas.
+/// 3. For reads whose counter was not read under their epoch: one multi-get of those counters.
 struct CountsCacheJob {
     let ttl: MemcachedExpiration
     let known: KnownEpochs
@@ -16,15 +25,24 @@ struct CountsCacheJob {
         var conflicts: Int
     }
 
-    /// One user's part of a job: its keys, the epoch read, and the counter keys to answer from.
+    /// One user's part of a job: its keys, the epochs remembered and read, and the counter read.
     private struct UserSlot {
         var keys: CountsCacheKeys
         var read = false
+        /// How many runs of deltas the job applies to the user.
+        var runs = 0
+        /// The epoch ``KnownEpochs`` remembered.
+        var remembered: String?
+        /// The counter keys under the epoch remembered, or read in step 1; the `incr` goes there.
         var guess: CounterKeys?
+        /// The user's epoch as read in step 2 (then as the applies and fills leave it).
         var epoch: String?
+        /// Set once `value` is known to be the counter under `epoch`.
         var counters: CounterKeys?
-        /// The counter read under `counters`.
+        /// The counter read under `guess`, then under `counters`.
         var value: UInt64?
+        /// Whether the `incr` went under `guess` in step 2.
+        var incremented = false
     }
 
     func run(_ work: [CountsCacheWork], in session: MemcachedSession) throws(MemcachedError) -> Outcome {
@@ -51,54 +69,33 @@ struct CountsCacheJob {
                 }
             }
         }
-        // Every epoch key is read after the commits of all deltas in this job.
-        if deltas.isEmpty {
-            let guesses = known.epochs(for: slots.map(\.keys.epoch))
-            for index in slots.indices {
-                slots[index].guess = guesses[index].map { slots[index].keys.counters($0) }
-            }
-        }
-        var firstKeys: [String] = []
-        firstKeys.reserveCapacity(2 * slots.count)
-        // The slot of each key, and whether it is the slot's epoch key (else its guessed counter).
-        var firstOwners: [(slot: Int, isEpoch: Bool)] = []
-        firstOwners.reserveCapacity(2 * slots.count)
+        let runs = CountsDelta.coalesced(deltas)
+        for run in runs { slots[slotOfUser[run.user]!].runs += 1 }
+        let remembered = known.epochs(for: slots.map(\.keys.epoch))
         for index in slots.indices {
-            firstKeys.append(slots[index].keys.epoch)
-            firstOwners.append((index, true))
-            if let guess = slots[index].guess {
-                firstKeys.append(guess.counts)
-                firstOwners.append((index, false))
-            }
+            slots[index].remembered = remembered[index]
+            slots[index].guess = remembered[index].map { slots[index].keys.counters($0) }
         }
-        try session.getMultiple(firstKeys) { position, value in
-            let (index, isEpoch) = firstOwners[position]
-            if !isEpoch {
-                slots[index].value = MemcachedItem.counter(in: value)
-            } else if let guess = slots[index].guess, value.elementsEqual(guess.epoch.utf8) {
-                slots[index].epoch = guess.epoch
-            } else {
-                slots[index].epoch = String(validating: value, as: UTF8.self)
-            }
-        }
-        var seen: [String: String?] = [:]
-        for index in slots.indices {
-            if let guess = slots[index].guess, guess.epoch == slots[index].epoch {
-                slots[index].counters = guess  // remembered already
-            } else {
-                slots[index].value = nil  // a guessed counter of an epoch that is not the user's
-                seen[slots[index].keys.epoch] = slots[index].epoch
-            }
-        }
+        try readUnknownEpochs(of: &slots, in: session)
+        try incrementAndReadBack(runs, slotOfUser: slotOfUser, slots: &slots, in: session)
 
         var conflicts = 0
-        for delta in CountsDelta.coalesced(deltas) {
-            guard let index = slotOfUser[delta.user], let epoch = slots[index].epoch else { continue }
+        for run in runs {
+            let index = slotOfUser[run.user]!
+            guard let epoch = slots[index].epoch else { continue }  // no lineage, or invalidated already
             let keys = slots[index].keys
-            if try !session.apply(delta, to: keys.counters(epoch)) {
+            let proven: Bool
+            if slots[index].incremented, slots[index].counters != nil {
+                proven = slots[index].value.map { PackedCounts.proves($0, applied: run) } ?? false
+            } else {
+                slots[index].counters = nil  // changed below: a read reads it again
+                slots[index].value = nil
+                proven = try session.apply(run, to: keys.counters(epoch))
+            }
+            if !proven {
                 try session.delete(keys.epoch)
                 slots[index].epoch = nil
-                seen[keys.epoch] = .some(nil)
+                slots[index].counters = nil
                 conflicts += 1
             }
         }
@@ -118,15 +115,16 @@ struct CountsCacheJob {
                 slots[counterOwners[position]].value = MemcachedItem.counter(in: value)
             }
         }
-        var freshEpochs: [String: String] = [:]
         var answers: [CountsCacheAnswer] = []
         answers.reserveCapacity(work.count)
+        var freshEpochs: [String: String] = [:]
         for item in work {
             guard let keys = item.readKeys else {
                 answers.append(.applied)
                 continue
             }
-            let slot = slots[slotOfUser[keys.user]!]
+            let index = slotOfUser[keys.user]!
+            let slot = slots[index]
             if slot.epoch != nil, slot.counters != nil, let value = slot.value,
                 let counts = PackedCounts.counts(user: keys.user, value: value)
             {
@@ -140,12 +138,77 @@ struct CountsCacheJob {
                 lineages.mark(keys.user, generation: keys.generation)
                 try session.set(keys.epoch, value: Array(epoch.utf8), expiration: ttl)
                 freshEpochs[keys.user] = epoch
-                seen[keys.epoch] = epoch
+                slots[index].epoch = epoch  // remembered; a later item's check above still fails
                 answers.append(.miss(epoch: epoch))
             }
         }
+        var seen: [String: String?] = [:]
+        for slot in slots where slot.epoch != slot.remembered { seen[slot.keys.epoch] = slot.epoch }
         if !seen.isEmpty { known.update(seen) }
         return Outcome(answers: answers, conflicts: conflicts)
+    }
+
+    /// Step 1: the epochs of users to apply to that ``KnownEpochs`` did not remember.
+    private func readUnknownEpochs(of slots: inout [UserSlot], in session: MemcachedSession) throws(MemcachedError) {
+        let unknown = slots.indices.filter { slots[$0].runs > 0 && slots[$0].guess == nil }
+        guard !unknown.isEmpty else { return }
+        try session.getMultiple(unknown.map { slots[$0].keys.epoch }) { position, value in
+            let index = unknown[position]
+            if let epoch = String(validating: value, as: UTF8.self) {
+                slots[index].guess = slots[index].keys.counters(epoch)
+            }
+        }
+    }
+
+    /// Step 2: the quiet `incr`s of users with one run and an epoch to try, then every user's epoch
+    /// and the counter under its guess, in one round trip.
+    private func incrementAndReadBack(
+        _ runs: [CountsDelta], slotOfUser: [String: Int], slots: inout [UserSlot], in session: MemcachedSession
+    ) throws(MemcachedError) {
+        var increments: [(key: String, offset: UInt64)] = []
+        for run in runs {
+            let index = slotOfUser[run.user]!
+            guard slots[index].runs == 1, let guess = slots[index].guess, let offset = PackedCounts.offset(of: run)
+            else { continue }
+            increments.append((guess.counts, offset))
+            slots[index].incremented = true
+        }
+        var keys: [String] = []
+        keys.reserveCapacity(2 * slots.count)
+        // The slot of each key, and whether it is the slot's epoch key (else its guessed counter).
+        var owners: [(slot: Int, isEpoch: Bool)] = []
+        owners.reserveCapacity(2 * slots.count)
+        for index in slots.indices {
+            keys.append(slots[index].keys.epoch)
+            owners.append((index, true))
+            if let guess = slots[index].guess {
+                keys.append(guess.counts)
+                owners.append((index, false))
+            }
+        }
+        let found = { (position: Int, value: UnsafeRawBufferPointer) in
+            let (index, isEpoch) = owners[position]
+            if !isEpoch {
+                slots[index].value = MemcachedItem.counter(in: value)
+            } else if let guess = slots[index].guess, value.elementsEqual(guess.epoch.utf8) {
+                slots[index].epoch = guess.epoch
+            } else {
+                slots[index].epoch = String(validating: value, as: UTF8.self)
+            }
+        }
+        if increments.isEmpty {
+            try session.getMultiple(keys, found: found)
+        } else {
+            try session.increment(
+                quietly: increments, initial: PackedCounts.placeholder, expiration: ttl, thenGet: keys, found: found)
+        }
+        for index in slots.indices {
+            if let guess = slots[index].guess, guess.epoch == slots[index].epoch {
+                slots[index].counters = guess
+            } else {
+                slots[index].value = nil  // a counter of an epoch that is not the user's
+            }
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 import Synchronization
 
-/// The epoch each user's counts were last seen under, by epoch key, so that a read-only job can
-/// ask for a user's epoch and the counters under the remembered one in the same round trip
-/// (see ``CountsCacheJob``). Only a guess: an answer counts only if the epoch read with it is the
-/// one guessed. At most `capacity` users; when full it starts over.
+/// The epoch each user's counts were last seen under, by epoch key, so that a job can `incr` the
+/// counter under the remembered epoch and read the epoch and that counter back in one round trip
+/// (see ``CountsCacheJob``). Only a guess: an `incr` or a counter read counts only if the epoch
+/// read back is the one guessed. At most `capacity` users; when full it starts over.
 final class KnownEpochs: Sendable {
     private let epochs = Mutex<[String: String]>([:])
     private let capacity: Int

@@ -7,16 +7,20 @@ import Memcached
 /// 1. Fill: a reader that misses sets a fresh random *epoch* for the user, then reads the store,
 ///    then `add`s the counts under that epoch, all three packed in one counter (``PackedCounts``).
 ///    The counter of an epoch is created only by that fill, so a fill never overwrites anything.
-/// 2. Apply: after commit a writer reads the epoch, then adds its change of all three counts to the
-///    epoch's counter in one `incr`. The answer is the whole new state: only if its seq is the seq
-///    the writer committed, with no count out of range, did the cached lineage hold exactly the
-///    state before the change (and it now holds the state after). Any other outcome (missing key, a
-///    fill that already included the change, a racing writer) deletes the epoch key, so the next
-///    read fills afresh. No delta is ever applied twice or lost. A user whose counts were never
-///    read under the generation has no epoch, which ``LineageFilter`` knows without asking memcached.
-/// 3. Batching: the reads and applies of concurrent requests run as one job (``CountsCacheJob``):
-///    every epoch in it is read after all its deltas committed, applies run per user in seq order
-///    (runs of consecutive deltas joined), and reads see the epochs the applies left.
+/// 2. Apply: after commit a writer adds its change of all three counts, in one `incr`, to the
+///    counter of an epoch that was the user's at some moment after the commit: the epoch it
+///    remembers, confirmed by reading the epoch key back after the `incr` (epochs are never
+///    reused), or else one read after the commit. The counter right after the `incr` is the whole
+///    new state: only if its seq is the seq the writer committed, with no count out of range, did
+///    the cached lineage hold exactly the state before the change (and it now holds the state
+///    after). Any other outcome (missing counter, a fill that already included the change, a racing
+///    writer) deletes the epoch key, so the next read fills afresh. No delta is ever applied twice
+///    or lost. A user whose counts were never read under the generation has no epoch, which
+///    ``LineageFilter`` knows without asking memcached.
+/// 3. Batching: the reads and applies of concurrent requests run as one job (``CountsCacheJob``),
+///    usually one round trip: quiet `incr`s, then the epochs and counters read back. Applies run
+///    per user in seq order (runs of consecutive deltas joined), and reads see the epochs the
+///    applies left.
 /// 4. Outage: see ``CacheHealth``: any failure marks the cache down, and it comes back only under a
 ///    new persisted generation, so nothing cached before or during the outage is read again.
 public final class MemcachedCountsCache: CountsCache {

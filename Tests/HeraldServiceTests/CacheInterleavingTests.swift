@@ -1,3 +1,4 @@
+import HeraldCache
 import HeraldCore
 import HeraldTestSupport
 import Testing
@@ -89,6 +90,69 @@ struct CacheInterleavingTests {
         let truth = try await harness.store.counts(user: "u1")
         #expect(try await harness.service.counts(user: "u1") == truth)
         #expect(truth.unread == 2)
+        await harness.shutdown()
+    }
+
+    /// Fills u1's counts at seq 1, then commits three changes without touching the cache; returns
+    /// their deltas in commit order.
+    private func threeUnappliedCommitsAfterAFill(_ harness: ServiceHarness) async throws -> [CountsDelta] {
+        var deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        let third = try await harness.store.change(.read, user: "u1", id: "b", now: .now())
+        guard case .changed(let change) = third else {
+            Issue.record("unexpected outcome")
+            return []
+        }
+        deltas.append(change.delta)
+        return deltas
+    }
+
+    /// A job whose deltas for a user leave a gap applies them one `incr` at a time: the run before
+    /// the gap lands, the one after it invalidates the lineage, and the next read refills.
+    @Test func aGapInOneJobsDeltasInvalidatesTheLineage() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await threeUnappliedCommitsAfterAFill(harness)
+        await harness.cache.apply([deltas[0], deltas[2]])
+        #expect(try await harness.client.get(harness.keyOfEpoch(user: "u1")) == nil)
+        let truth = try await harness.store.counts(user: "u1")
+        #expect(try await harness.service.counts(user: "u1") == truth)
+        await harness.shutdown()
+    }
+
+    /// Another fill replaced the lineage whose epoch this instance remembers: the quiet `incr` under
+    /// the old epoch counts for nothing, and the delta reaches the current lineage the long way.
+    @Test func anApplyUnderAReplacedEpochReachesTheCurrentLineage() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        await harness.cache.apply([deltas[0]])  // remembered epoch, seq 2
+        let atSeq2 = await harness.cachedCounts(user: "u1")
+        #expect(atSeq2?.seq == 2)
+        // Another instance's fill at seq 2, under a new epoch: unread, unseen and seq packed.
+        let epochKey = harness.keyOfEpoch(user: "u1")
+        let base = String(epochKey.dropLast(2))
+        let counts = try #require(atSeq2)
+        let packed = UInt64(counts.seq) << 36 | UInt64(counts.unread) << 18 | UInt64(counts.unseen)
+        try await harness.client.set(epochKey, value: Array("beef".utf8))
+        try await harness.client.set("\(base):beef:c", value: Array(String(packed).utf8))
+        await harness.cache.apply([deltas[1]])
+        let truth = try await harness.store.counts(user: "u1")
+        #expect(try await harness.client.get(epochKey)?.string == "beef", "the new lineage was kept")
+        #expect(await harness.cachedCounts(user: "u1") == truth)
+        await harness.shutdown()
+    }
+
+    /// An instance that does not remember the user's epoch (here a second cache over the same
+    /// generation) reads it before its `incr`, and the lineage stays exact and filled.
+    @Test func anApplyWhoseEpochIsNotRememberedKeepsTheLineageExact() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        let other = MemcachedCountsCache(health: harness.health)
+        await other.apply(deltas)
+        let truth = try await harness.store.counts(user: "u1")
+        let hit = try await harness.cache.counts(user: "u1") {
+            Issue.record("both deltas should have been applied to the fill")
+            return .empty(user: "u1")
+        }
+        #expect(hit == truth)
         await harness.shutdown()
     }
 }
