@@ -280,8 +280,9 @@ struct MemcachedConnection {
         found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
     ) throws(MemcachedError) {
         for increment in increments { try Self.validate(increment.key) }
+        let indexOfKey = Dictionary(keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let incremented = increments.map { increment in
-            guard let index = keys.firstIndex(of: increment.key) else {
+            guard let index = indexOfKey[increment.key] else {
                 preconditionFailure("an incremented key must be read back")
             }
             return index
