@@ -102,15 +102,6 @@ struct MemcachedConnection {
             }
         }
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "mget") }
-        try matchResults(keys, text: text, starts: starts, lengths: lengths, strict: strict, found: found)
-    }
-
-    /// Hands each result of the multi-get just sent to `found` with the index of its key in `keys`
-    /// (see ``getMultiple(_:strict:found:)``).
-    private func matchResults(
-        _ keys: [String], text: [UInt8], starts: [Int], lengths: [Int], strict: Bool,
-        found: (_ index: Int, _ value: UnsafeRawBufferPointer, _ flags: UInt32, _ cas: UInt64) -> Void
-    ) throws(MemcachedError) {
         var next = 0
         // A key asked twice is answered twice: each answer goes to an index not answered yet.
         var answered = [Bool](repeating: false, count: keys.count)
