@@ -54,6 +54,16 @@ struct CacheInterleavingTests {
         return [one.delta, two.delta]
     }
 
+    /// The cache answers u1's counts without loading them, and they are the store's.
+    private func expectAHitOfTheTruth(_ harness: ServiceHarness, _ why: Comment) async throws {
+        let truth = try await harness.store.counts(user: "u1")
+        let hit = try await harness.cache.counts(user: "u1") {
+            Issue.record(why)
+            return .empty(user: "u1")
+        }
+        #expect(hit == truth)
+    }
+
     @Test func writersDeltasOutOfOrderNeverLeaveAWrongValue() async throws {
         let harness = try await ServiceHarness()
         let deltas = try await twoUnappliedCommitsAfterAFill(harness)
@@ -68,12 +78,7 @@ struct CacheInterleavingTests {
         let harness = try await ServiceHarness()
         let deltas = try await twoUnappliedCommitsAfterAFill(harness)
         await harness.cache.apply(deltas.reversed())  // one job: applied in seq order
-        let truth = try await harness.store.counts(user: "u1")
-        let hit = try await harness.cache.counts(user: "u1") {
-            Issue.record("both deltas should have been applied to the fill")
-            return .empty(user: "u1")
-        }
-        #expect(hit == truth)
+        try await expectAHitOfTheTruth(harness, "both deltas should have been applied to the fill")
         await harness.shutdown()
     }
 
@@ -147,12 +152,7 @@ struct CacheInterleavingTests {
         let deltas = try await twoUnappliedCommitsAfterAFill(harness)
         let other = MemcachedCountsCache(health: harness.health)
         await other.apply(deltas)
-        let truth = try await harness.store.counts(user: "u1")
-        let hit = try await harness.cache.counts(user: "u1") {
-            Issue.record("both deltas should have been applied to the fill")
-            return .empty(user: "u1")
-        }
-        #expect(hit == truth)
+        try await expectAHitOfTheTruth(harness, "both deltas should have been applied to the fill")
         await harness.shutdown()
     }
 }
