@@ -15,8 +15,14 @@ public final class MemcachedProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var pid: pid_t?
 
+    /// Extra command-line options, after the defaults (so a later `-m` wins).
+    private let options: [String]
+
     /// Starts memcached and waits until its socket accepts connections.
-    public init() throws {
+    /// - Parameter options: extra command-line options, such as `["-M", "-m", "2"]` for a small
+    ///   server that answers "out of memory" instead of evicting.
+    public init(options: [String] = []) throws {
+        self.options = options
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("herald-mc-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -43,7 +49,7 @@ public final class MemcachedProcess: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         unlink(socketPath)
-        let arguments = [Self.executable, "-s", socketPath, "-u", "root", "-m", "64", "-t", "2"]
+        let arguments = [Self.executable, "-s", socketPath, "-u", "root", "-m", "64", "-t", "2"] + options
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var actions = posix_spawn_file_actions_t()

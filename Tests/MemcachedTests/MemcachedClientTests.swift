@@ -260,6 +260,39 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// A quiet increment that a full server (one that may not evict) cannot store is not taken for
+    /// done: memcached 1.6 stores nothing and says nothing, so the counter is missing from the
+    /// replies, which throws; the session still answers the next request with its own reply.
+    @Test func aQuietIncrementTheServerCouldNotStoreThrows() async throws {
+        let small = try MemcachedProcess(options: ["-M", "-m", "2"])
+        let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: small.socketPath)]))
+        let kept = [UInt8](repeating: 0x6B, count: 2000)  // in another slab class than the counter
+        let outcome = try await client.withSession { session throws(MemcachedError) -> (String, [UInt8]?) in
+            try session.set("before", value: kept)
+            // Fill the memory limit, then the counters' slab class (whose first page is always granted).
+            let large = [UInt8](repeating: 0x61, count: 256 * 1024)
+            do throws(MemcachedError) {
+                for index in 0..<64 { try session.set("fill\(index)", value: large) }
+            } catch {}
+            do throws(MemcachedError) {
+                for index in 0..<100_000 { try session.set("c\(index)", value: Array("1".utf8)) }
+            } catch {}
+            var failure = "none"
+            do throws(MemcachedError) {
+                try session.increment(
+                    quietly: [("new-counter", 1)], initial: 1 << 63, expiration: .seconds(60),
+                    thenGet: ["before", "new-counter"]
+                ) { _, _ in }
+            } catch {
+                failure = "\(error.code)"
+            }
+            return (failure, try session.get("before")?.value)
+        }
+        #expect(outcome.0 == "protocol_error", "the increment could not be stored and that was noticed")
+        #expect(outcome.1 == kept, "the next request on the session was answered with its own reply")
+        await client.shutdown()
+    }
+
     @Test func incrementOnTextIsNonNumericAndConnectionSurvives() async throws {
         try await client.set("text", value: bytes("lease:abc"))
         await #expect(throws: MemcachedError.self) { _ = try await client.increment("text") }
