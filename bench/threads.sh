@@ -14,7 +14,9 @@
 # fanout14k and fanout20k at 14,000 and 20,000/s (capacity steps of earlier full runs). Thread
 # names: NIO-* event loops, herald-writer-0 the SQLite writer (the group commit), SGLTN-TP-* NIO's
 # pool (SQLite reads), TP-* libmemcached workers, herald-wal-ckpt the checkpointer, the rest Swift's
-# cooperative pool; memcached's own threads (mc-*) are a row of their own.
+# cooperative pool; memcached's own threads are two rows of their own: its workers (mc-worker), which
+# answer Herald, and the rest (mc-lrumaint, its LRU maintainer, wakes about every millisecond while
+# items change).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -55,9 +57,9 @@ SYSCALLS, SYSCALL_WINDOW = sys.argv[5].split(), float(sys.argv[6])
 def group(name):
     """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
     for prefix, kind in (("NIO-", "event loops"), ("herald-writer", "SQLite writer"),
-                         ("SGLTN-TP-", "SQLite reads (NIO's pool)"), ("TP-", "memcached workers"),
-                         ("herald-wal-ckpt", "checkpointer"), ("mc-", "memcached (its own process)"),
-                         ("memcached", "memcached (its own process)")):
+                         ("SGLTN-TP-", "SQLite reads (NIO's pool)"), ("TP-", "libmemcached workers"),
+                         ("herald-wal-ckpt", "checkpointer"), ("mc-worker", "memcached: its workers"),
+                         ("mc-", "memcached: its background threads"), ("memcached", "memcached: its background threads")):
         if name.startswith(prefix):
             return kind
     return "other (Swift's pool, main)"
