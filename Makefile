@@ -48,13 +48,14 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product herald
 
-# Starts memcached on a unix socket under $(DATA_DIR) (no port clash with a system memcached),
-# then herald in development mode; Ctrl-C stops both.
+# Starts memcached on a unix socket under $(DATA_DIR) (no port clash with a system memcached; without
+# its LRU maintainer, as README's Operations recommends), then herald in development mode; Ctrl-C
+# stops both.
 run: release
 	@mkdir -p $(DATA_DIR)
 	@user=""; [ "$$(id -u)" -eq 0 ] && user="-u root"; \
 	rm -f $(DATA_DIR)/memcached.sock; \
-	memcached -s $(CURDIR)/$(DATA_DIR)/memcached.sock -m 64 $$user & mc=$$!; \
+	memcached -s $(CURDIR)/$(DATA_DIR)/memcached.sock -m 64 -o no_lru_maintainer $$user & mc=$$!; \
 	trap 'kill $$mc 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do [ -S $(DATA_DIR)/memcached.sock ] && break; sleep 0.1; done; \
 	.build/release/herald serve --dev --host $(HOST) --port $(PORT) \

@@ -146,7 +146,7 @@ def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix="herald-browser-")
     user = ["-u", "root"] if os.geteuid() == 0 else []
-    memcached = subprocess.Popen(["memcached", "-s", os.path.join(workdir, "mc.sock"), "-m", "32", *user])
+    memcached = subprocess.Popen(["memcached", "-s", os.path.join(workdir, "mc.sock"), "-m", "32", "-o", "no_lru_maintainer", *user])
     wait_for("memcached socket", lambda: os.path.exists(os.path.join(workdir, "mc.sock")))
 
     # A second origin: a static page that uses the API cross-origin.

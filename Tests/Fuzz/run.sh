@@ -14,7 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 user=""; [ "$(id -u)" -eq 0 ] && user="-u root"
-memcached -s "$WORK/mc.sock" -m 32 $user & MC_PID=$!
+memcached -s "$WORK/mc.sock" -m 32 -o no_lru_maintainer $user & MC_PID=$!
 for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
 "$HERALD" serve --dev --port "$PORT" --database "$WORK/herald.sqlite" --memcached "$WORK/mc.sock" \
     --log-level warning 2>"$WORK/herald.log" & HERALD_PID=$!

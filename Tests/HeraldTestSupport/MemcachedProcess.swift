@@ -49,7 +49,10 @@ public final class MemcachedProcess: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         unlink(socketPath)
-        let arguments = [Self.executable, "-s", socketPath, "-u", "root", "-m", "64", "-t", "2"] + options
+        // `-o no_lru_maintainer` as the README recommends for Herald's memcached (see Operations).
+        let arguments =
+            [Self.executable, "-s", socketPath, "-u", "root", "-m", "64", "-t", "2", "-o", "no_lru_maintainer"]
+            + options
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var actions = posix_spawn_file_actions_t()
