@@ -56,6 +56,15 @@ def fanout_counts_cached(rows):
     return all(r.get("warm_url") for r in herald) if herald else None
 
 
+# How memcached ran when a run does not say: runs up to 20261203T112718Z started it with its defaults.
+DEFAULT_MEMCACHED_OPTIONS = "(memcached's defaults)"
+# A setup field a summary lacks, and what a difference in it makes incomparable.
+SETUP_FIELDS = {
+    "herald_fanout_updates_memcached": (False, "fan-out figures are not comparable"),
+    "memcached_options": (DEFAULT_MEMCACHED_OPTIONS, "Herald's figures include its memcached's CPU and wake-ups"),
+}
+
+
 def summarize(rows, facts):
     """The run's key figures and ratios, for comparing runs (see --diff)."""
     summary = {"machine": facts, "figures": {}, "setup": {}}
@@ -63,6 +72,9 @@ def summarize(rows, facts):
     cached = fanout_counts_cached(rows)
     if cached is not None:
         summary["setup"]["herald_fanout_updates_memcached"] = cached
+    for r in rows:
+        if r["scenario"] == "setup":
+            summary["setup"]["memcached_options"] = r["memcached_options"] or DEFAULT_MEMCACHED_OPTIONS
     fan = [r for r in rows if r["scenario"] == "fanout" and not r["label"].endswith("-capacity")]
     for rate in sorted({r["rate"] for r in fan}):
         p99 = {name: p99_runs(fan, rate, name) for name in ("herald", "nchan")}
@@ -149,12 +161,13 @@ def diff(old_path, new_path):
         change = f"{round((b - a) / a * 100):+d}%" if a and b is not None else ""
         show = lambda v: "—" if v is None else (f"{v:.2f}" if v < 100 else f"{v:.0f}")
         print(f"| {key} | {show(a)} | {show(b)} | {change} |")
-    # Summaries from before the setup was recorded: their fan-outs never read the counts first.
+    # Summaries from before a setup field was recorded had its default (SETUP_FIELDS).
     old_setup, new_setup = old.get("setup", {}), new.get("setup", {})
     for field in sorted(set(old_setup) | set(new_setup)):
-        before, after = old_setup.get(field, False), new_setup.get(field, False)
+        default, consequence = SETUP_FIELDS.get(field, (None, "figures may not be comparable"))
+        before, after = old_setup.get(field, default), new_setup.get(field, default)
         if before != after:
-            print(f"\nsetup differs: {field}: {before} → {after} (fan-out figures are not comparable)")
+            print(f"\nsetup differs: {field}: {before} → {after} ({consequence})")
     for field in sorted(set(old["machine"]) & set(new["machine"])):
         if old["machine"][field] != new["machine"][field]:
             print(f"\nmachine differs: {field}: {old['machine'].get(field)} → {new['machine'].get(field)}")
@@ -175,7 +188,7 @@ def main(path, summary_out=None):
     out.append(f"| cores | {facts['cores']} |")
     out.append(f"| kernel | {facts['kernel']} |")
     out.append(f"| swift | {facts['swift']} |")
-    out.append(f"| memcached | {facts['memcached']} |")
+    out.append(f"| memcached | {facts['memcached']}, options: {summary['setup'].get('memcached_options', DEFAULT_MEMCACHED_OPTIONS)} |")
     out.append(f"| nginx / nchan | {facts['nginx']} / {facts['nchan']} |")
     out.append(f"| herald commit | {facts['herald_commit']} |")
     for r in (r for r in rows if r["scenario"] == "handoff"):

@@ -36,6 +36,8 @@ build_release
 
 echo "== starting memcached, herald, nginx+nchan (scratch dir $WORK)"
 memcached_start
+# The run's setup, for the report (and for --diff, which says when two runs' setups differ).
+printf '{"scenario":"setup","label":"memcached","memcached_options":"%s"}\n' "$MEMCACHED_OPTIONS" >>"$OUT"
 ulimit -n "$(ulimit -Hn)"
 start_servers() {
     herald_start
