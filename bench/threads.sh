@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Where one load's server CPU goes, thread by thread, without a profiler: each Herald thread's CPU
 # time and context switches (from /proc) over 5 s in the middle of the load, per item the load
-# completed; then, for loads that create notifications, how many creates took longer than 1, 2.5, 5
+# completed, with the load generator's CPU and how busy the whole box was over the same 5 s (a box
+# with cores to spare is held back by something other than CPU); then, for loads that create
+# notifications, how many creates took longer than 1, 2.5, 5
 # and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics;
 # and, when perf is installed, each kind of thread's system calls per item over the 3 s after (how
 # often event loops wake from epoll_wait, threads park and wake on futexes, eventfd and socket writes;
@@ -34,11 +36,19 @@ threads() {  # one line per thread: id, name, CPU ticks (user + system), context
             "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
     done
 }
+box() {  # the load generator's CPU ticks, then the box's busy, stolen and all ticks (/proc/stat)
+    local bench ticks=0
+    bench="$(pgrep -n -f "$BENCH " || true)"
+    [ -n "$bench" ] && ticks="$(cut -d')' -f2 "/proc/$bench/stat" | awk '{print $12 + $13}')"
+    echo "$ticks $(awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, $9, busy + $5 + $6 + $9}' /proc/stat)"
+}
 WINDOW=5  # seconds the threads are read over
 sleep 4
 threads >"$WORK/before"
+box >"$WORK/box-before"
 sleep "$WINDOW"
 threads >"$WORK/after"
+box >"$WORK/box-after"
 SYSCALLS="write read epoll_wait futex clock_nanosleep pwrite64 pread64 fcntl fdatasync"
 SYSCALL_WINDOW=3  # seconds the system calls are counted over, right after WINDOW
 if command -v perf >/dev/null; then
@@ -89,6 +99,16 @@ for kind in sorted(after, key=lambda k: -(after[k][0] - before.get(k, [0, 0])[0]
         continue  # idle during the load
     print(f"| {kind} | {cpu / items * 1e6:.1f} | {cpu / WINDOW:.2f} | {switches / items:.2f} |")
 print(f"| all | {total_cpu / items * 1e6:.1f} | {total_cpu / WINDOW:.2f} | {total_switches / items:.2f} |")
+# The rest of the machine over the same window: the load generator shares the cores, and a box
+# with cores to spare is held back by something other than CPU.
+(bench0, busy0, steal0, all0), (bench1, busy1, steal1, all1) = (
+    [int(v) for v in open(f"{work}/box-{when}").read().split()] for when in ("before", "after"))
+cores = os.cpu_count() or 1
+generator = (bench1 - bench0) / ticks_per_second
+if all1 > all0:
+    print(f"\n- the load generator (herald-bench): {generator / items * 1e6:.1f} µs per item, "
+          f"{generator / WINDOW:.2f} of a core; the whole box: {(busy1 - busy0) / (all1 - all0) * cores:.2f} "
+          f"of its {cores} cores busy, {(steal1 - steal0) / (all1 - all0) * cores:.2f} stolen by the host")
 
 if os.path.exists(f"{work}/syscalls"):
     # perf stat --per-thread -x, lines: "<comm>-<tid>,<count>,,syscalls:sys_enter_<call>,..."
