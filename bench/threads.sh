@@ -17,13 +17,13 @@
 # names: NIO-* event loops, herald-writer-0 the SQLite writer (the group commit), SGLTN-TP-* NIO's
 # pool (SQLite reads), TP-* libmemcached workers, herald-wal-ckpt the checkpointer, the rest Swift's
 # cooperative pool; memcached's own threads are two rows of their own: its workers (mc-worker), which
-# answer Herald, and the rest (mc-lrumaint, its LRU maintainer, wakes about every millisecond while
-# items change).
+# answer Herald, and the rest (such as mc-lrumaint, its LRU maintainer, which wakes about every
+# millisecond while items change, when memcached runs with it: MEMCACHED_OPTIONS="").
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,17p "$0"; exit 2 ;; esac
+case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,21p "$0"; exit 2 ;; esac
 D=15  # the load runs this long; the threads are read over WINDOW s of its middle, then syscalls counted
 source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
