@@ -121,6 +121,28 @@ def summarize(rows, facts):
     return summary
 
 
+# Issue #3's targets: name, the summary figure, whether a higher value is better, the bound.
+TARGETS = [
+    ("1. fan-out p99 at 1k/s, Herald / nchan", "fanout_1000_p99_ratio_herald_nchan", False, 1.0),
+    ("1. fan-out p99 at 5k/s, Herald / nchan", "fanout_5000_p99_ratio_herald_nchan", False, 1.0),
+    ("2. capacity, Herald / nchan", "capacity_ratio_herald_nchan", True, 1.0),
+    ("3. memory per idle stream, bytes", "idle_herald_bytes_per_stream", False, 10240),
+    ("4. counts, Herald / raw memcached", "counts_ratio_herald_raw", True, 0.5),
+    ("5. single creates per second", "creates_per_s", True, 20000),
+    ("5. batched notifications per second", "batch_notifications_per_s", True, 100000),
+]
+
+
+def targets_met(figures):
+    """Each target the run measured: (name, value, bound, higher is better, met)."""
+    return [(name, figures[key], bound, higher, figures[key] >= bound if higher else figures[key] <= bound)
+            for name, key, higher, bound in TARGETS if figures.get(key) is not None]
+
+
+def show_figure(value):
+    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+
+
 # Scenario 4's paths and the summary figure of each (the median of its rounds).
 READ_PATHS = {
     "herald-counts": "counts_herald_per_s",
@@ -161,6 +183,8 @@ def diff(old_path, new_path):
         change = f"{round((b - a) / a * 100):+d}%" if a and b is not None else ""
         show = lambda v: "—" if v is None else (f"{v:.2f}" if v < 100 else f"{v:.0f}")
         print(f"| {key} | {show(a)} | {show(b)} | {change} |")
+    old_met, new_met = targets_met(old["figures"]), targets_met(new["figures"])
+    print(f"\ntargets met: {sum(ok for *_, ok in old_met)} of {len(old_met)} → {sum(ok for *_, ok in new_met)} of {len(new_met)}")
     # Summaries from before a setup field was recorded had its default (SETUP_FIELDS).
     old_setup, new_setup = old.get("setup", {}), new.get("setup", {})
     for field in sorted(set(old_setup) | set(new_setup)):
@@ -210,6 +234,14 @@ def main(path, summary_out=None):
     elif cached is False:
         note += " In Herald's fan-outs no user's counts were cached, so no publish updated memcached."
     out.append(note + "\n")
+
+    met = targets_met(figures)
+    if met:
+        out.append(f"Targets met: **{sum(ok for *_, ok in met)} of {len(met)}** measured (issue #3; details per scenario below).\n")
+        out.append("| target | this run | bound | met |\n|---|---|---|---|")
+        for name, value, bound, higher, ok in met:
+            out.append(f"| {name} | {show_figure(value)} | {'≥' if higher else '≤'} {show_figure(bound)} | {'yes' if ok else 'no'} |")
+        out.append("")
 
     fanout_rows = [r for r in rows if r["scenario"] == "fanout"]
     fan = [r for r in fanout_rows if not r["label"].endswith("-capacity")]
