@@ -208,6 +208,11 @@ public final class MemcachedClient: Sendable {
         try await run { connection throws(MemcachedError) in try connection.ping() }
     }
 
+    /// Every server's `stats settings` (how it was started); throws when any server does not answer.
+    public func settings() async throws(MemcachedError) -> [MemcachedServerSettings] {
+        try await run { connection throws(MemcachedError) in try connection.settings() }
+    }
+
     /// Invalidates every item on every server.
     public func flushAll() async throws(MemcachedError) {
         try await run { connection throws(MemcachedError) in try connection.flush() }

@@ -359,6 +359,43 @@ struct MemcachedConnection {
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "stats") }
     }
 
+    /// Every server's `stats settings`, in the order libmemcached visits them.
+    func settings() throws(MemcachedError) -> [MemcachedServerSettings] {
+        final class Collected {
+            var servers: [MemcachedServerSettings] = []
+        }
+        let collected = Collected()
+        let rc = withExtendedLifetime(collected) {
+            memcached_stat_execute(
+                handle, "settings",
+                { instance, key, keyLength, value, valueLength, context in
+                    guard let instance, let key, let context else { return MEMCACHED_SUCCESS }
+                    let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
+                    let port = memcached_server_port(instance)
+                    let host = memcached_server_name(instance).map { String(cString: $0) } ?? "?"
+                    let server = port == 0 ? host : "\(host):\(port)"
+                    if collected.servers.last?.server != server {
+                        collected.servers.append(MemcachedServerSettings(server: server, values: [:]))
+                    }
+                    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keyLength), as: UTF8.self)
+                    let text = value.map {
+                        String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(valueLength)), as: UTF8.self)
+                    }
+                    collected.servers[collected.servers.count - 1].values[name] = text ?? ""
+                    return MEMCACHED_SUCCESS
+                }, Unmanaged.passUnretained(collected).toOpaque())
+        }
+        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "stats settings") }
+        // libmemcached reports success when a server it could not reach simply said nothing.
+        guard collected.servers.count == Int(memcached_server_count(handle)) else {
+            throw MemcachedError(
+                code: .serverUnavailable,
+                message:
+                    "stats settings: \(collected.servers.count) of \(memcached_server_count(handle)) servers answered")
+        }
+        return collected.servers
+    }
+
     func flush() throws(MemcachedError) {
         let rc = memcached_flush(handle, 0)
         guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "flush") }

@@ -45,4 +45,24 @@ struct MemcachedMultiServerTests {
         #expect(readable < 300)
         await client.shutdown()
     }
+
+    /// `stats settings` of each server, told apart: one started as the README recommends (without
+    /// the LRU maintainer), one with it turned back on, and how much memory each was given.
+    @Test func settingsComeFromEveryServer() async throws {
+        let recommended = try MemcachedProcess()
+        let withMaintainer = try MemcachedProcess(options: ["-o", "lru_maintainer", "-m", "24"])
+        let client = try MemcachedClient(
+            configuration: .init(servers: [recommended, withMaintainer].map { .unixSocket(path: $0.socketPath) }))
+        let settings = try await client.settings()
+        #expect(settings.map(\.server).sorted() == [recommended.socketPath, withMaintainer.socketPath].sorted())
+        let bySocket = Dictionary(uniqueKeysWithValues: settings.map { ($0.server, $0) })
+        #expect(bySocket[recommended.socketPath]?.runsLRUMaintainer == false)
+        #expect(bySocket[withMaintainer.socketPath]?.runsLRUMaintainer == true)
+        #expect(bySocket[recommended.socketPath]?.values["maxbytes"] == "\(64 * 1024 * 1024)")
+        #expect(bySocket[withMaintainer.socketPath]?.values["maxbytes"] == "\(24 * 1024 * 1024)")
+        // A server that is gone fails the call rather than leaving it out.
+        withMaintainer.kill()
+        await #expect(throws: MemcachedError.self) { _ = try await client.settings() }
+        await client.shutdown()
+    }
 }

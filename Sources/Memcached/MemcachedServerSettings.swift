@@ -1,0 +1,20 @@
+/// One server's answer to `stats settings`: how it was started (memory limit, threads, LRU
+/// options), as the names and values memcached reports.
+public struct MemcachedServerSettings: Sendable, Hashable {
+    /// The server as libmemcached names it: `host:port`, or the socket path.
+    public var server: String
+    /// Every setting the server reported, by name (`maxbytes`, `num_threads`, `lru_maintainer_thread`, …).
+    public var values: [String: String]
+
+    /// Creates a server's settings.
+    public init(server: String, values: [String: String]) {
+        self.server = server
+        self.values = values
+    }
+
+    /// Whether the server runs its LRU maintainer thread (memcached's default since 1.5), which
+    /// wakes about every millisecond while items change; nil when the server does not say.
+    public var runsLRUMaintainer: Bool? {
+        values["lru_maintainer_thread"].map { $0 == "yes" }
+    }
+}
