@@ -145,7 +145,10 @@ let package = Package(
         ),
         .target(
             name: "HeraldTestSupport",
-            dependencies: ["HeraldCore", "HeraldSQLite", "HeraldCache", "Memcached"],
+            dependencies: [
+                "HeraldCore", "HeraldSQLite", "HeraldCache", "Memcached",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/HeraldTestSupport",
             swiftSettings: strict
         ),

@@ -49,6 +49,16 @@ public final class CacheHealth: Sendable {
         let reachable = (try? await client.ping()) != nil
         state = Mutex(State(up: reachable, generation: generation, prefix: keyPrefix))
         if !reachable { logger.warning("memcached unreachable at start; serving from the store") }
+        if reachable, let settings = try? await client.settings() {
+            for server in settings where server.runsLRUMaintainer == true {
+                logger.notice(
+                    """
+                    memcached runs its LRU maintainer thread, which wakes about every millisecond while \
+                    counts change; start memcached with -o no_lru_maintainer to save that CPU (README, Operations)
+                    """,
+                    metadata: ["server": "\(server.server)"])
+            }
+        }
     }
 
     /// `up` while memcached is used.

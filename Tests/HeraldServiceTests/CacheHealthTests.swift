@@ -1,0 +1,26 @@
+import HeraldCache
+import HeraldSQLite
+import HeraldTestSupport
+import Memcached
+import Testing
+
+/// What `CacheHealth` says at start about the memcached it was given.
+@Suite(.timeLimit(.minutes(1)))
+struct CacheHealthTests {
+    /// A memcached running its LRU maintainer (memcached's default) gets a notice naming the server
+    /// and the option; one started as the README recommends gets none.
+    @Test func aServerRunningItsLRUMaintainerIsPointedOut() async throws {
+        let store = try SQLiteStore(path: try makeTemporaryDirectory("health").appendingPathComponent("h.sqlite").path)
+        for (options, expected) in [(["-o", "lru_maintainer"], 1), ([], 0)] {
+            let memcached = try MemcachedProcess(options: options)
+            let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: memcached.socketPath)]))
+            let recorder = LogRecorder()
+            let health = try await CacheHealth(client: client, generations: store, logger: recorder.logger())
+            let notices = recorder.logged.filter { $0.level == .notice && $0.message.contains("-o no_lru_maintainer") }
+            #expect(notices.count == expected, "options \(options)")
+            #expect(notices.allSatisfy { $0.metadata["server"] == memcached.socketPath })
+            #expect(health.status == .up)
+            await client.shutdown()
+        }
+    }
+}
