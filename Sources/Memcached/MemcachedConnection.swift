@@ -371,17 +371,19 @@ struct MemcachedConnection {
                 { instance, key, keyLength, value, valueLength, context in
                     guard let instance, let key, let context else { return MEMCACHED_SUCCESS }
                     let collected = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
-                    let port = memcached_server_port(instance)
-                    let host = memcached_server_name(instance).map { String(cString: $0) } ?? "?"
-                    let server = port == 0 ? host : "\(host):\(port)"
+                    // libmemcached names a unix socket server by its path, with port 0.
+                    let port = Int(memcached_server_port(instance))
+                    let name = memcached_server_name(instance).map { String(cString: $0) } ?? ""
+                    let server: MemcachedServer = port == 0 ? .unixSocket(path: name) : .tcp(host: name, port: port)
                     if collected.servers.last?.server != server {
                         collected.servers.append(MemcachedServerSettings(server: server, values: [:]))
                     }
-                    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keyLength), as: UTF8.self)
+                    let setting = String(
+                        decoding: UnsafeRawBufferPointer(start: key, count: keyLength), as: UTF8.self)
                     let text = value.map {
                         String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(valueLength)), as: UTF8.self)
                     }
-                    collected.servers[collected.servers.count - 1].values[name] = text ?? ""
+                    collected.servers[collected.servers.count - 1].values[setting] = text ?? ""
                     return MEMCACHED_SUCCESS
                 }, Unmanaged.passUnretained(collected).toOpaque())
         }

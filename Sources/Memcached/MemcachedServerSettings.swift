@@ -1,13 +1,13 @@
 /// One server's answer to `stats settings`: how it was started (memory limit, threads, LRU
 /// options), as the names and values memcached reports.
 public struct MemcachedServerSettings: Sendable, Hashable {
-    /// The server as libmemcached names it: `host:port`, or the socket path.
-    public var server: String
+    /// The server that answered.
+    public var server: MemcachedServer
     /// Every setting the server reported, by name (`maxbytes`, `num_threads`, `lru_maintainer_thread`, …).
     public var values: [String: String]
 
     /// Creates a server's settings.
-    public init(server: String, values: [String: String]) {
+    public init(server: MemcachedServer, values: [String: String]) {
         self.server = server
         self.values = values
     }
