@@ -181,7 +181,7 @@ def diff(old_path, new_path):
     for key in sorted(set(old["figures"]) | set(new["figures"])):
         a, b = old["figures"].get(key), new["figures"].get(key)
         change = f"{round((b - a) / a * 100):+d}%" if a and b is not None else ""
-        show = lambda v: "—" if v is None else (f"{v:.2f}" if v < 100 else f"{v:.0f}")
+        show = lambda v: "—" if v is None else show_figure(v)
         print(f"| {key} | {show(a)} | {show(b)} | {change} |")
     old_met, new_met = targets_met(old["figures"]), targets_met(new["figures"])
     print(f"\ntargets met: {sum(ok for *_, ok in old_met)} of {len(old_met)} → {sum(ok for *_, ok in new_met)} of {len(new_met)}")

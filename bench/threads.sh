@@ -28,18 +28,20 @@ D=15  # the load runs this long; the threads are read over WINDOW s of its middl
 source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
 
+cpu_ticks() {  # a /proc/…/stat file's user + system CPU ticks (fields after the command name)
+    cut -d')' -f2 "$1" | awk '{print $12 + $13}'
+}
 threads() {  # one line per thread: id, name, CPU ticks (user + system), context switches
     local task
     for task in /proc/"$HERALD_PID"/task/* /proc/"$MC_PID"/task/*; do
-        printf '%s %s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" \
-            "$(cut -d')' -f2 "$task/stat" | awk '{print $12 + $13}')" \
+        printf '%s %s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" "$(cpu_ticks "$task/stat")" \
             "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
     done
 }
 box() {  # the load generator's CPU ticks, then the box's busy, stolen and all ticks (/proc/stat)
     local bench ticks=0
     bench="$(pgrep -n -f "$BENCH " || true)"
-    [ -n "$bench" ] && ticks="$(cut -d')' -f2 "/proc/$bench/stat" | awk '{print $12 + $13}')"
+    [ -n "$bench" ] && ticks="$(cpu_ticks "/proc/$bench/stat")"
     echo "$ticks $(awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, $9, busy + $5 + $6 + $9}' /proc/stat)"
 }
 WINDOW=5  # seconds the threads are read over
