@@ -12,6 +12,8 @@ import Memcached
 ///    reused, so that epoch was the user's current one throughout), and the counter read back,
 ///    its answer, proves the delta. A user with another epoch now gets its applies the
 ///    long way, each `incr` answered on its own; so does a user with several runs of deltas.
+///    Should the server refuse an `incr` (its counter created meanwhile by a fill's `add`),
+///    every user an `incr` went to is invalidated and the epochs are read again.
 /// 3. For reads whose counter was not read under their epoch: one multi-get of those counters.
 struct CountsCacheJob {
     let ttl: MemcachedExpiration
@@ -77,9 +79,14 @@ struct CountsCacheJob {
             slots[index].guess = remembered[index].map { slots[index].keys.counters($0) }
         }
         try readUnknownEpochs(of: &slots, in: session)
-        try incrementAndReadBack(runs, slotOfUser: slotOfUser, slots: &slots, in: session)
-
         var conflicts = 0
+        do throws(MemcachedError) {
+            try incrementAndReadBack(runs, slotOfUser: slotOfUser, slots: &slots, in: session)
+        } catch  where error.code == .quietIncrementFailed {
+            conflicts += try invalidateIncremented(&slots, in: session)
+            try incrementAndReadBack([], slotOfUser: slotOfUser, slots: &slots, in: session)
+        }
+
         for run in runs {
             let index = slotOfUser[run.user]!
             guard let epoch = slots[index].epoch else { continue }  // no lineage, or invalidated already
@@ -160,8 +167,32 @@ struct CountsCacheJob {
         }
     }
 
-    /// Step 2: the quiet `incr`s of users with one run and an epoch to try, then every user's epoch
-    /// and the counter under its guess, in one round trip.
+    /// After a quiet `incr` the server refused (it lost the race to create its counter to a fill's
+    /// `add`, or memory is full): whether each `incr` sent with it was applied is unknown, and the
+    /// values read back were dropped. Deletes the epoch key of every user an `incr` was sent for
+    /// (the next read fills afresh) and forgets what was read; returns how many lineages that was.
+    private func invalidateIncremented(
+        _ slots: inout [UserSlot], in session: MemcachedSession
+    ) throws(MemcachedError)
+        -> Int
+    {
+        var invalidated = 0
+        for index in slots.indices {
+            if slots[index].incremented {
+                try session.delete(slots[index].keys.epoch)
+                slots[index].guess = nil
+                invalidated += 1
+            }
+            slots[index].incremented = false
+            slots[index].epoch = nil
+            slots[index].counters = nil
+            slots[index].value = nil
+        }
+        return invalidated
+    }
+
+    /// Step 2: the quiet `incr`s of users with one run and an epoch to try (none when `runs` is
+    /// empty), then every user's epoch and the counter under its guess, in one round trip.
     private func incrementAndReadBack(
         _ runs: [CountsDelta], slotOfUser: [String: Int], slots: inout [UserSlot], in session: MemcachedSession
     ) throws(MemcachedError) {

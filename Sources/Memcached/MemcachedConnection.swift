@@ -262,9 +262,11 @@ struct MemcachedConnection {
     /// whose answers follow the increments': one round trip for all of them.
     ///
     /// A quiet increment answers only when it fails, and libmemcached's multi-get reader does not
-    /// expect that answer: it may take it as the end of the replies. So any failure, and any
-    /// incremented key missing from the replies (it cannot be missing unless something went wrong),
-    /// closes the connection, dropping whatever was left unread, and throws.
+    /// expect that answer: it takes it as the end of the replies. So an incremented key missing
+    /// from the replies means an increment failed (its counter was not a number, or could not be
+    /// created: another client's `add` came first, or memory is full) and throws
+    /// ``MemcachedError/Code/quietIncrementFailed``. That, and any other failure, closes the
+    /// connection first, dropping whatever was left unread.
     func increment(
         quietly increments: [(key: String, offset: UInt64)], initial: UInt64, expiration: MemcachedExpiration,
         thenGet keys: [String],
@@ -287,7 +289,7 @@ struct MemcachedConnection {
             }
             guard incremented.allSatisfy({ answered[$0] }) else {
                 throw MemcachedError(
-                    code: .protocolError, message: "an incremented counter was missing from the replies")
+                    code: .quietIncrementFailed, message: "an incremented counter was missing from the replies")
             }
         } catch {
             memcached_quit(handle)

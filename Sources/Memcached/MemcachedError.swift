@@ -16,6 +16,7 @@ public struct MemcachedError: Error, Sendable, CustomStringConvertible {
             case valueTooLarge = "value_too_large"
             case invalidConfiguration = "invalid_configuration"
             case protocolError = "protocol_error"
+            case quietIncrementFailed = "quiet_increment_failed"
             case serverError = "server_error"
             case poolExhausted = "pool_exhausted"
             case shutDown = "shut_down"
@@ -44,6 +45,12 @@ public struct MemcachedError: Error, Sendable, CustomStringConvertible {
         public static let invalidConfiguration = Code(.invalidConfiguration)
         /// The server sent something the client could not parse.
         public static let protocolError = Code(.protocolError)
+        /// A quiet increment of ``MemcachedSession/increment(quietly:initial:expiration:thenGet:found:)``
+        /// failed on the server: its counter was not a number, or could not be created (another
+        /// client created it first, or memory is full). Which of the increments sent with it were
+        /// applied is unknown, and the values read after them were dropped with the connection; the
+        /// server itself is up.
+        public static let quietIncrementFailed = Code(.quietIncrementFailed)
         /// The server reported an error of its own (for example out of memory).
         public static let serverError = Code(.serverError)
         /// No connection became free in time.

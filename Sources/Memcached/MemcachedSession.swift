@@ -67,8 +67,10 @@ public struct MemcachedSession {
     /// (which must include every incremented key) in one multi-get: one round trip for all. A
     /// missing counter is created holding `initial`, its offset not applied, so choose an `initial`
     /// that readers can tell from a real value. Hands each value found to `found` as
-    /// ``getMultiple(_:found:)`` does. On any failure the connection is closed before the error is
-    /// thrown, so no answer is ever taken for another request's.
+    /// ``getMultiple(_:found:)`` does. An increment the server refused (a counter that is not a
+    /// number, or that could not be created) throws ``MemcachedError/Code/quietIncrementFailed``:
+    /// then which increments were applied is unknown. On any failure the connection is closed
+    /// before the error is thrown, so no answer is ever taken for another request's.
     public func increment(
         quietly increments: [(key: String, offset: UInt64)], initial: UInt64, expiration: MemcachedExpiration,
         thenGet keys: [String], found: (_ index: Int, _ value: UnsafeRawBufferPointer) -> Void

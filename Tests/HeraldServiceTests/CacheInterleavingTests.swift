@@ -145,6 +145,25 @@ struct CacheInterleavingTests {
         await harness.shutdown()
     }
 
+    /// The server refuses the quiet `incr` (here its counter is not a number; under load, a fill's
+    /// `add` created it first): the lineage is invalidated, memcached stays in use, and the next
+    /// read fills the truth. Before, the refusal marked the whole cache down.
+    @Test func aQuietIncrementTheServerRefusesInvalidatesTheLineageOnly() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        let epochKey = harness.keyOfEpoch(user: "u1")
+        let epoch = try #require(try await harness.client.get(epochKey)?.string)
+        try await harness.client.set("\(epochKey.dropLast(2)):\(epoch):c", value: Array("not a number".utf8))
+        let generation = harness.health.generation
+        await harness.cache.apply(deltas)
+        #expect(harness.health.status == .up)
+        #expect(harness.health.generation == generation)
+        #expect(try await harness.client.get(epochKey) == nil, "the lineage was invalidated")
+        #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
+        try await expectAHitOfTheTruth(harness, "the next read after the refill should hit")
+        await harness.shutdown()
+    }
+
     /// An instance that does not remember the user's epoch (here a second cache over the same
     /// generation) reads it before its `incr`, and the lineage stays exact and filled.
     @Test func anApplyWhoseEpochIsNotRememberedKeepsTheLineageExact() async throws {

@@ -288,7 +288,7 @@ struct MemcachedClientTests {
             }
             return (failure, try session.get("before")?.value)
         }
-        #expect(outcome.0 == "protocol_error", "the increment could not be stored and that was noticed")
+        #expect(outcome.0 == "quiet_increment_failed", "the increment could not be stored and that was noticed")
         #expect(outcome.1 == kept, "the next request on the session was answered with its own reply")
         await client.shutdown()
     }
