@@ -23,14 +23,16 @@ struct WALRestartTests {
         // 2,000 commits of one notification each, without a pause in which a passive checkpoint
         // could reach the WAL's end by itself. SQLite writes a restarted WAL from its start again
         // without shrinking the file, so the file's size is the longest run between restarts:
-        // ~4.5 MB, against ~41 MB (10,000 frames, where the writer's fallback restarts it) with the
-        // checkpointer's restart turned off (measured alone).
+        // ~4.5 MB measured alone, up to 24 MB while every other suite shares the two cores (the
+        // checkpointer's thread waits for one), against ~41 MB (10,000 frames, where the writer's
+        // fallback restarts it) with the checkpointer's restart turned off.
         for index in 0..<2_000 {
             let draft = try ServiceHarness.draft(user: "u\(index % 50)", id: "n\(index)", type: "t", tags: [], ttl: nil)
             _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
         }
         let bytes = try walBytes(path)
-        #expect(bytes < 16 * 1024 * 1024, "WAL \(bytes) bytes")
+        #expect(store.walRestartAttempts > 0)
+        #expect(bytes < 32 * 1024 * 1024, "WAL \(bytes) bytes")
         #expect(try await store.counts(user: "u0") == Counts(user: "u0", unread: 40, unseen: 40, seq: 40))
     }
 
