@@ -6,7 +6,7 @@
 #   bench/compare.sh /tmp/herald-before .build/release/herald
 # Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%:
 # run a small gain in both orders (OLD NEW, then NEW OLD) before believing it.
-# Env: MEMCACHED_OPTIONS (see bench/lib.sh), ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches
+# Env: MEMCACHED_OPTIONS and PUB_CONNS (see bench/lib.sh), ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches
 # fanout"; fanout is 1,000 users, their counts read first so every create updates memcached, at
 # 1,000 creates/s; fanout5k, fanout14k, fanout20k the same at 5,000, 14,000 and 20,000/s, the last
 # two the capacity steps Herald passed and missed; creates-cached is creates for users whose counts

@@ -8,6 +8,10 @@ KEY="bench-api-key"
 # thread that otherwise wakes about every millisecond while items change. MEMCACHED_OPTIONS=""
 # runs it with memcached's defaults (or set other options to compare).
 MEMCACHED_OPTIONS="${MEMCACHED_OPTIONS--o no_lru_maintainer}"
+# The fan-out loads publish over PUB_CONNS keep-alive connections (Herald and nchan alike), one
+# request in flight on each: the rate offered is at most PUB_CONNS / a publish's request-to-answer
+# time, so with 32 a server whose creates take 2.7 ms cannot be offered more than ~12k/s.
+PUB_CONNS="${PUB_CONNS:-32}"
 
 build_release() {  # herald and herald-bench, release
     swift build -c release --product herald >/dev/null
@@ -60,7 +64,7 @@ herald_fanout() {  # rate users duration prefix [label [herald-bench fanout opti
         --sub-url 'http://127.0.0.1:8080/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8080/v1/notifications' \
         --pub-content-type application/json --pub-body '{"user":"{channel}","type":"bench","title":"{token}"}' \
         --header "Authorization: Bearer $KEY" --event-name notification.created \
-        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns 32 --grace 3 \
+        --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" --channel-prefix "$4" --pub-conns "$PUB_CONNS" --grace 3 \
         --warm-url 'http://127.0.0.1:8080/v1/users/{channel}/counts' "${@:6}"
 }
 

@@ -62,6 +62,7 @@ DEFAULT_MEMCACHED_OPTIONS = "(memcached's defaults)"
 SETUP_FIELDS = {
     "herald_fanout_updates_memcached": (False, "fan-out figures are not comparable"),
     "memcached_options": (DEFAULT_MEMCACHED_OPTIONS, "Herald's figures include its memcached's CPU and wake-ups"),
+    "fanout_publisher_connections": (32, "the publisher offers each server at most connections / request time"),
 }
 
 
@@ -75,6 +76,7 @@ def summarize(rows, facts):
     for r in rows:
         if r["scenario"] == "setup":
             summary["setup"]["memcached_options"] = r["memcached_options"] or DEFAULT_MEMCACHED_OPTIONS
+            summary["setup"]["fanout_publisher_connections"] = r.get("pub_conns", 32)
     fan = [r for r in rows if r["scenario"] == "fanout" and not r["label"].endswith("-capacity")]
     for rate in sorted({r["rate"] for r in fan}):
         p99 = {name: p99_runs(fan, rate, name) for name in ("herald", "nchan")}
@@ -214,6 +216,8 @@ def main(path, summary_out=None):
     out.append(f"| swift | {facts['swift']} |")
     out.append(f"| memcached | {facts['memcached']}, options: {summary['setup'].get('memcached_options', DEFAULT_MEMCACHED_OPTIONS)} |")
     out.append(f"| nginx / nchan | {facts['nginx']} / {facts['nchan']} |")
+    connections = summary["setup"].get("fanout_publisher_connections", 32)
+    out.append(f"| fan-out publisher | {connections} connections, one request in flight on each |")
     out.append(f"| herald commit | {facts['herald_commit']} |")
     for r in (r for r in rows if r["scenario"] == "handoff"):
         # What waking threads costs here (herald-bench handoff): each durable write hands its work to

@@ -37,7 +37,8 @@ build_release
 echo "== starting memcached, herald, nginx+nchan (scratch dir $WORK)"
 memcached_start
 # The run's setup, for the report (and for --diff, which says when two runs' setups differ).
-printf '{"scenario":"setup","label":"memcached","memcached_options":"%s"}\n' "$MEMCACHED_OPTIONS" >>"$OUT"
+printf '{"scenario":"setup","label":"memcached","memcached_options":"%s","pub_conns":%d}\n' \
+    "$MEMCACHED_OPTIONS" "$PUB_CONNS" >>"$OUT"
 ulimit -n "$(ulimit -Hn)"
 start_servers() {
     herald_start
@@ -51,7 +52,7 @@ nchan_fanout() {   # rate users duration prefix [label]
     "$BENCH" fanout --label "${5:-nchan}" --server-pids "$NCHAN_PIDS" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8090/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8090/v1/notifications/{channel}' \
         --pub-body '{token} {pad}' --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" \
-        --channel-prefix "$4" --pub-conns 32 --grace 3
+        --channel-prefix "$4" --pub-conns "$PUB_CONNS" --grace 3
 }
 
 if want fanout; then
