@@ -14,9 +14,9 @@ import Memcached
 ///    new state: only if its seq is the seq the writer committed, with no count out of range, did
 ///    the cached lineage hold exactly the state before the change (and it now holds the state
 ///    after). Any other outcome (missing counter, a fill that already included the change, a racing
-///    writer, an `incr` the server refused) deletes the epoch key, so the next read fills afresh. No delta is ever applied twice
-///    or lost. A user whose counts were never read under the generation has no epoch, which
-///    ``LineageFilter`` knows without asking memcached.
+///    writer, an `incr` the server refused) deletes the epoch key, so the next read fills afresh.
+///    No delta is ever applied twice or lost. A user whose counts were never read under the
+///    generation has no epoch, which ``LineageFilter`` knows without asking memcached.
 /// 3. Batching: the reads and applies of concurrent requests run as one job (``CountsCacheJob``),
 ///    usually one round trip: quiet `incr`s, then the epochs and counters read back. Applies run
 ///    per user in seq order (runs of consecutive deltas joined), and reads see the epochs the
