@@ -2,7 +2,7 @@ import HeraldCore
 import Memcached
 
 /// Turns the counts-cache work of concurrent callers into batched ``CountsCacheJob``s that run one
-/// at a time on a memcached worker thread.
+/// at a time on a memcached worker thread (or on the SQLite writer, after a transaction).
 ///
 /// Callers either await an answer (tasks) or pass a completion that the worker thread calls (event
 /// loops, which must not block and gain nothing from a hop through a task). Both join one queue. An
@@ -10,7 +10,10 @@ import Memcached
 /// thread and connection serve them all); the drain takes up to `maximumBatch` items at a
 /// time, runs them as one job with one connection, answers them, and keeps going until the queue is
 /// empty. Jobs never overlap, so a read never sees another job's apply half done (see
-/// ``MemcachedCountsCache``).
+/// ``MemcachedCountsCache``). Work queued by the SQLite writer while it runs a transaction's
+/// completions (``AfterCompletions``) starts the drain on the writer instead, right after them,
+/// with the same connection: the transaction's applies are one job there, and the worker is woken
+/// only if more is left.
 final class CountsCacheQueue: Sendable {
     typealias Completion = @Sendable (CountsCacheAnswer) -> Void
 
@@ -29,9 +32,15 @@ final class CountsCacheQueue: Sendable {
         self.job = job
     }
 
-    /// Queues `work`; `completion` runs on a memcached worker thread with its answer.
+    /// Queues `work`; `completion` runs with its answer on a memcached worker thread, or on the
+    /// calling thread after the scope when there is an ``AfterCompletions`` scope.
     func submit(_ work: CountsCacheWork, completion: @escaping Completion) {
-        if queue.enqueue(Pending(work: work, completion: completion)) { startDrain() }
+        guard queue.enqueue(Pending(work: work, completion: completion)) else { return }
+        if let scope = AfterCompletions.current {
+            scope.add { self.drainOnThisThread() }
+        } else {
+            startDrain()
+        }
     }
 
     /// Queues `work` and waits for its answer.
@@ -50,21 +59,37 @@ final class CountsCacheQueue: Sendable {
         }
     }
 
+    /// After the completions of a group transaction, on the writer: one batch (the transaction's
+    /// applies, and whatever joined them), then the rest, if any, on the worker as usual.
+    private func drainOnThisThread() {
+        do throws(MemcachedError) {
+            let more = try client.withSerialSessionOnThisThread { session in
+                queue.drainOneBatch { batch in self.run(batch, in: session) }
+            }
+            if more { startDrain() }
+        } catch {
+            failQueued(error)
+        }
+    }
+
     /// Runs on a worker thread until the queue is empty.
     private func drain(in session: MemcachedSession) {
-        queue.drain { batch in
-            let answers: [CountsCacheAnswer]
-            do throws(MemcachedError) {
-                let outcome = try CacheMetrics.memcached(.countsBatch) { () throws(MemcachedError) in
-                    try job.run(batch.map(\.work), in: session)
-                }
-                if outcome.conflicts > 0 { CacheMetrics.conflicts.increment(by: outcome.conflicts) }
-                answers = outcome.answers
-            } catch {
-                answers = Array(repeating: .failed(error), count: batch.count)
+        queue.drain { batch in run(batch, in: session) }
+    }
+
+    /// Runs one batch as one job and answers its callers.
+    private func run(_ batch: [Pending], in session: MemcachedSession) {
+        let answers: [CountsCacheAnswer]
+        do throws(MemcachedError) {
+            let outcome = try CacheMetrics.memcached(.countsBatch) { () throws(MemcachedError) in
+                try job.run(batch.map(\.work), in: session)
             }
-            for (pending, answer) in zip(batch, answers) { pending.completion(answer) }
+            if outcome.conflicts > 0 { CacheMetrics.conflicts.increment(by: outcome.conflicts) }
+            answers = outcome.answers
+        } catch {
+            answers = Array(repeating: .failed(error), count: batch.count)
         }
+        for (pending, answer) in zip(batch, answers) { pending.completion(answer) }
     }
 
     private func failQueued(_ error: MemcachedError) {

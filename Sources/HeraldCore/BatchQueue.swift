@@ -44,6 +44,28 @@ public final class BatchQueue<Item: Sendable>: Sendable {
         state.withLock { $0.items.count }
     }
 
+    /// A drain's first batch only, handed to `body`, for an owner that starts the drain on a
+    /// thread it should not hold long: true when items are left, and then the drain is still
+    /// scheduled and the caller must go on with it (``drain(_:)`` on a thread of its own).
+    @inlinable
+    public func drainOneBatch(_ body: ([Item]) -> Void) -> Bool {
+        let batch = state.withLock { state in
+            let batch = Array(state.items.prefix(maximumBatch))
+            state.items.removeFirst(batch.count)
+            if batch.isEmpty { state.draining = false }
+            return batch
+        }
+        guard !batch.isEmpty else { return false }
+        body(batch)
+        return state.withLock { state in
+            if state.items.isEmpty {
+                state.draining = false
+                return false
+            }
+            return true
+        }
+    }
+
     /// The drain: hands batches to `body`, in order, until the queue is empty.
     @inlinable
     public func drain(_ body: ([Item]) -> Void) {

@@ -17,8 +17,8 @@ import NIOHTTPTypesHTTP1
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the event
 /// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``), and a
-/// create or a state change from the event loop to the SQLite writer, on to a memcached worker for
-/// the caches, and back (``HeraldService/create(_:completion:)``,
+/// create or a state change from the event loop to the SQLite writer, which also updates the
+/// counts cache after the transaction (``AfterCompletions``), and back (``HeraldService/create(_:completion:)``,
 /// ``HeraldService/change(_:user:id:completion:)``). The handler sits right after NIO's HTTP/1
 /// codec, before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``),
 /// so the requests it answers skip that conversion both ways too.

@@ -104,7 +104,8 @@ final class GroupCommitter: Sendable {
     private func drain() {
         queue.drain { batch in
             let failure = gate.withLock { transaction(batch.map(\.step)) }
-            for pending in batch { pending.done(failure) }
+            // The completions' counts-cache applies run as one job right after (AfterCompletions).
+            AfterCompletions.collect { for pending in batch { pending.done(failure) } }
             if batch.count > 1, queue.count < Self.gatherTarget { usleep(Self.gatherDelayMicroseconds) }
         }
     }

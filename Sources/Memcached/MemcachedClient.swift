@@ -92,6 +92,19 @@ public final class MemcachedClient: Sendable {
         Self.submit(body, completion: completion, to: serialThread, with: serialPool)
     }
 
+    /// Runs `body` now, on the calling thread, with the serial worker's connection (waiting for
+    /// it while the worker still holds it): for a caller whose sessions are otherwise given to
+    /// ``withSerialSession(_:completion:)`` one at a time, and which already waits on a thread that
+    /// may block, never an event loop or a thread of Swift's concurrency pool. Saves waking the
+    /// worker.
+    public func withSerialSessionOnThisThread<T>(
+        _ body: (MemcachedSession) throws(MemcachedError) -> T
+    ) throws(MemcachedError) -> T {
+        try serialPool.withConnection { connection throws(MemcachedError) in
+            try body(MemcachedSession(connection: connection))
+        }
+    }
+
     private static func submit<T>(
         _ body: @escaping @Sendable (MemcachedSession) throws(MemcachedError) -> T,
         completion: @escaping @Sendable (Result<T, MemcachedError>) -> Void,

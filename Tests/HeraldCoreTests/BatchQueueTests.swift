@@ -32,4 +32,21 @@ struct BatchQueueTests {
         #expect(seen == [3, 1, 0])
         #expect(queue.count == 0)
     }
+
+    /// A first batch alone: true while items are left (the drain stays scheduled, so an enqueue
+    /// does not ask for another), false once the queue is empty and idle again.
+    @Test func aFirstBatchAloneSaysWhetherTheDrainMustGoOn() {
+        let queue = BatchQueue<Int>(maximumBatch: 2)
+        #expect(!queue.drainOneBatch { _ in Issue.record("an empty queue has no batch") })
+        for item in 0..<3 { _ = queue.enqueue(item) }
+        var batches: [[Int]] = []
+        #expect(queue.drainOneBatch { batches.append($0) })
+        #expect(!queue.enqueue(3), "still scheduled")
+        queue.drain { batches.append($0) }
+        #expect(batches == [[0, 1], [2, 3]])
+        #expect(queue.enqueue(4))
+        #expect(!queue.drainOneBatch { batches.append($0) })
+        #expect(batches.last == [4])
+        #expect(queue.enqueue(5), "idle again")
+    }
 }

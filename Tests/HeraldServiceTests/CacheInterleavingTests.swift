@@ -1,3 +1,4 @@
+import Foundation
 import HeraldCache
 import HeraldCore
 import HeraldTestSupport
@@ -161,6 +162,33 @@ struct CacheInterleavingTests {
         #expect(try await harness.client.get(epochKey) == nil, "the lineage was invalidated")
         #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
         try await expectAHitOfTheTruth(harness, "the next read after the refill should hit")
+        await harness.shutdown()
+    }
+
+    /// Applies queued while the writer runs a transaction's completions (``AfterCompletions``) run
+    /// right after them, on that thread, and keep the lineage exact.
+    @Test func appliesQueuedInAScopeRunOnItsThreadRightAfter() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await twoUnappliedCommitsAfterAFill(harness)
+        let cache = harness.cache
+        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<(Int, Int, Bool), Never>) in
+            Thread {
+                let thread = pthread_self()
+                let answers = LockedBox<[Bool]>([])
+                var answeredInBody = -1
+                AfterCompletions.collect {
+                    for delta in deltas {
+                        cache.apply([delta]) { answers.value.append(pthread_equal(pthread_self(), thread) != 0) }
+                    }
+                    answeredInBody = answers.value.count
+                }
+                continuation.resume(returning: (answeredInBody, answers.value.count, answers.value.allSatisfy { $0 }))
+            }.start()
+        }
+        #expect(outcome.0 == 0, "nothing ran before the completions ended")
+        #expect(outcome.1 == 2, "both ran before the scope returned")
+        #expect(outcome.2, "on the scope's thread")
+        try await expectAHitOfTheTruth(harness, "both deltas should have been applied to the fill")
         await harness.shutdown()
     }
 
