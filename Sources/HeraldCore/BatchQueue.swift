@@ -49,12 +49,7 @@ public final class BatchQueue<Item: Sendable>: Sendable {
     /// scheduled and the caller must go on with it (``drain(_:)`` on a thread of its own).
     @inlinable
     public func drainOneBatch(_ body: ([Item]) -> Void) -> Bool {
-        let batch = state.withLock { state in
-            let batch = Array(state.items.prefix(maximumBatch))
-            state.items.removeFirst(batch.count)
-            if batch.isEmpty { state.draining = false }
-            return batch
-        }
+        let batch = takeBatch()
         guard !batch.isEmpty else { return false }
         body(batch)
         return state.withLock { state in
@@ -70,14 +65,21 @@ public final class BatchQueue<Item: Sendable>: Sendable {
     @inlinable
     public func drain(_ body: ([Item]) -> Void) {
         while true {
-            let batch = state.withLock { state in
-                let batch = Array(state.items.prefix(maximumBatch))
-                state.items.removeFirst(batch.count)
-                if batch.isEmpty { state.draining = false }
-                return batch
-            }
+            let batch = takeBatch()
             guard !batch.isEmpty else { return }
             body(batch)
+        }
+    }
+
+    /// The next batch, up to `maximumBatch` items; empty when none wait, and then the queue is
+    /// idle (the drain that asked has ended).
+    @inlinable
+    func takeBatch() -> [Item] {
+        state.withLock { state in
+            let batch = Array(state.items.prefix(maximumBatch))
+            state.items.removeFirst(batch.count)
+            if batch.isEmpty { state.draining = false }
+            return batch
         }
     }
 }

@@ -100,7 +100,14 @@ public final class MemcachedClient: Sendable {
     public func withSerialSessionOnThisThread<T>(
         _ body: (MemcachedSession) throws(MemcachedError) -> T
     ) throws(MemcachedError) -> T {
-        try serialPool.withConnection { connection throws(MemcachedError) in
+        try Self.session(from: serialPool, body)
+    }
+
+    /// Runs `body` on the calling thread with a session over a connection from `pool`.
+    private static func session<T>(
+        from pool: MemcachedConnectionPool, _ body: (MemcachedSession) throws(MemcachedError) -> T
+    ) throws(MemcachedError) -> T {
+        try pool.withConnection { connection throws(MemcachedError) in
             try body(MemcachedSession(connection: connection))
         }
     }
@@ -116,10 +123,7 @@ public final class MemcachedClient: Sendable {
                 return
             }
             do throws(MemcachedError) {
-                let value = try pool.withConnection { connection throws(MemcachedError) in
-                    try body(MemcachedSession(connection: connection))
-                }
-                completion(.success(value))
+                completion(.success(try session(from: pool, body)))
             } catch {
                 completion(.failure(error))
             }
