@@ -122,14 +122,50 @@ public final class MemcachedProcess: @unchecked Sendable {
         if let pid { Glibc.kill(pid, signal) }
     }
 
-    private static func accepts(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+    /// How many seconds the server's clock is behind this machine's, from its `time` stat (nil when
+    /// it does not answer). memcached's clock ticks once a second on its main thread; on a loaded
+    /// machine the ticks come late, so the clock lags and then catches up, and an item set with a
+    /// relative TTL while it lags dies that much early.
+    public func clockLagSeconds() -> Int? {
+        guard let fd = Self.connected(socketPath) else { return nil }
         defer { close(fd) }
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let request = Array("stats\r\n".utf8)
+        guard write(fd, request, request.count) == request.count else { return nil }
+        var reply: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !reply.suffix(5).elementsEqual("END\r\n".utf8) {
+            let count = read(fd, &chunk, chunk.count)
+            guard count > 0 else { return nil }
+            reply += chunk[0..<count]
+        }
+        for line in String(decoding: reply, as: UTF8.self).split(separator: "\r\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 3, fields[0] == "STAT", fields[1] == "time", let serverTime = Int(fields[2]) {
+                return Int(time(nil)) - serverTime
+            }
+        }
+        return nil
+    }
+
+    private static func accepts(_ path: String) -> Bool {
+        guard let fd = connected(path) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// A socket connected to the unix socket at `path`, or nil.
+    private static func connected(_ path: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            return nil
+        }
         withUnsafeMutableBytes(of: &address.sun_path) { buffer in
             for (index, byte) in bytes.enumerated() { buffer[index] = byte }
             buffer[bytes.count] = 0
@@ -139,6 +175,10 @@ public final class MemcachedProcess: @unchecked Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        return result == 0
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 }
