@@ -1,4 +1,4 @@
-public import Synchronization
+import Synchronization
 
 /// Work held back until a batch of completions has run, then done on the same thread.
 ///
