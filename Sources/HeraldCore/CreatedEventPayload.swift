@@ -4,13 +4,21 @@
 ///
 /// `{"notification":{…},"seq":N,"unread":N,"unseen":N}` (sorted keys, like every payload).
 public struct CreatedEventPayload: Sendable {
+    /// `{"notification":`, which the head starts with.
+    private static let opening = Array(#"{"notification":"#.utf8)
+
     private let head: [UInt8]
+
+    /// The notification's JSON as the event holds it: what ``Notification/write(to:dataJSON:)``
+    /// writes. Answers that show the new notification write these bytes rather than render it
+    /// again (a view into the payload, not a copy).
+    public var notificationJSON: ArraySlice<UInt8> { head[Self.opening.count...] }
 
     /// - Parameter dataJSON: the notification's `data` as JSON (``NotificationDraft/dataJSON``),
     ///   written as is; nil renders `data`.
     public init(_ notification: Notification, dataJSON: String? = nil) {
         var writer = JSONWriter(capacity: 512 + (dataJSON?.utf8.count ?? 0))
-        writer.raw(#"{"notification":"#.utf8)
+        writer.raw(Self.opening)
         notification.write(to: &writer, dataJSON: dataJSON)
         head = writer.bytes
     }

@@ -8,6 +8,9 @@ struct BatchResult: Encodable {
     /// The notification's `data` already rendered (``NotificationDraft/dataJSON``), written as is;
     /// not a member of the JSON.
     var dataJSON: String?
+    /// The notification's JSON already rendered for its event (``NotificationChange/notificationJSON``),
+    /// written as is; not a member of the JSON.
+    var notificationJSON: ArraySlice<UInt8>?
 
     enum CodingKeys: String, CodingKey {
         case status, notification, error

@@ -152,8 +152,11 @@ public struct HeraldRoutes: Sendable {
         case .created(let change):
             (
                 .created,
-                NotificationWithCounts(notification: change.notification, counts: change.counts)
-                    .jsonBytes(dataJSON: dataJSON)
+                NotificationWithCounts(
+                    notification: change.notification, counts: change.counts,
+                    notificationJSON: change.notificationJSON
+                )
+                .jsonBytes(dataJSON: dataJSON)
             )
         case .replayed(let notification, let counts):
             (.ok, NotificationWithCounts(notification: notification, counts: counts).jsonBytes)
@@ -201,7 +204,8 @@ public struct HeraldRoutes: Sendable {
                 switch outcomes.next() {
                 case .created(let change):
                     return BatchResult(
-                        status: 201, notification: change.notification, error: nil, dataJSON: draft.dataJSON)
+                        status: 201, notification: change.notification, error: nil, dataJSON: draft.dataJSON,
+                        notificationJSON: change.notificationJSON)
                 case .replayed(let notification, _):
                     return BatchResult(status: 200, notification: notification, error: nil)
                 case .conflict, .none:

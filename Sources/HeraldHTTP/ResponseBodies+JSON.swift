@@ -21,7 +21,11 @@ extension NotificationWithCounts: JSONWritable {
             writer.key("counts")
             counts.write(to: &writer)
             writer.key("notification")
-            notification.write(to: &writer, dataJSON: dataJSON)
+            if let notificationJSON {
+                writer.raw(notificationJSON)
+            } else {
+                notification.write(to: &writer, dataJSON: dataJSON)
+            }
         }
     }
 }
@@ -87,7 +91,10 @@ extension BatchResponse: JSONWritable {
                         writer.key("error")
                         error.write(to: &writer)
                     }
-                    if let notification = result.notification {
+                    if let notificationJSON = result.notificationJSON {
+                        writer.key("notification")
+                        writer.raw(notificationJSON)
+                    } else if let notification = result.notification {
                         writer.key("notification")
                         notification.write(to: &writer, dataJSON: result.dataJSON)
                     }

@@ -90,7 +90,10 @@ enum BulkCreate {
                 user: counts.user, seq: counts.seq, name: .created, data: create.payload.completed(counts: counts))
             let delta = CountsDelta(user: counts.user, unread: 1, unseen: 1, events: 1, seqAfter: counts.seq)
             outcomes.append(
-                .created(NotificationChange(notification: notification, counts: counts, event: event, delta: delta)))
+                .created(
+                    NotificationChange(
+                        notification: notification, counts: counts, event: event, delta: delta,
+                        notificationJSON: create.payload.notificationJSON)))
         }
 
         for rows in chunks(of: outcomes[...]) {

@@ -135,7 +135,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         let (counts, delta, event) = try advance(
             db, user: notification.user, unread: 1, unseen: 1, name: .created, now: now,
             data: prepared.payload.completed(counts:))
-        return .created(NotificationChange(notification: notification, counts: counts, event: event, delta: delta))
+        return .created(
+            NotificationChange(
+                notification: notification, counts: counts, event: event, delta: delta,
+                notificationJSON: prepared.payload.notificationJSON))
     }
 
     public func change(

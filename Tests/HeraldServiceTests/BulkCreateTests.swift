@@ -40,9 +40,43 @@ struct BulkCreateTests {
         switch outcome {
         case .created(let change):
             #expect(change.event.seq == change.counts.seq && change.delta.seqAfter == change.counts.seq)
+            #expect(change.notificationJSON.map(Array.init) == rendered(change.notification, dataJSON: nil))
             return "created \(change.counts) \(change.notification.title ?? "")"
         case .replayed(let notification, let counts): return "replayed \(notification.id) \(counts)"
         case .conflict: return "conflict"
+        }
+    }
+
+    /// What answers wrote for a notification before they reused its event's rendering.
+    func rendered(_ notification: HeraldCore.Notification, dataJSON: String?) -> [UInt8] {
+        var writer = JSONWriter(capacity: 512)
+        notification.write(to: &writer, dataJSON: dataJSON)
+        return writer.bytes
+    }
+
+    /// Answers write a new notification from the JSON its event holds: alone and in a batch, that is
+    /// byte for byte what rendering it gives, with data, tags and text that needs escaping.
+    @Test func aCreatedChangeCarriesItsNotificationAsRenderedForTheAnswer() async throws {
+        let store = try store("rendered")
+        let data: [String: JSONValue] = [
+            "nested": .object(["list": .array([.int(1), .double(2.5), .string("two"), .null, .bool(true)])]),
+            "quote": .string("say \"hi\"\n"),
+        ]
+        let drafts = try (0..<3).map { index in
+            try NotificationDraft(
+                user: "u\(index % 2)", id: index == 0 ? "client-id" : nil, type: "t", title: "é \u{1F600} <\(index)>",
+                body: "line\nbreak", data: data, tags: ["a", "b\\c"], ttlSeconds: 600)
+        }
+        let alone = try await store.create([drafts[0]], defaultTTLSeconds: 60, now: now)
+        let together = try await store.create(Array(drafts[1...]), defaultTTLSeconds: 60, now: now)
+        for (outcome, draft) in zip(alone + together, drafts) {
+            guard case .created(let change) = outcome else {
+                Issue.record("expected a create, got \(outcome)")
+                continue
+            }
+            let json = try #require(change.notificationJSON)
+            #expect(Array(json) == rendered(change.notification, dataJSON: draft.dataJSON))
+            #expect(Array(json) == rendered(change.notification, dataJSON: nil))
         }
     }
 
