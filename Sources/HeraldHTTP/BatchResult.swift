@@ -5,9 +5,6 @@ struct BatchResult: Encodable {
     var status: Int
     var notification: Notification?
     var error: ErrorBody.Detail?
-    /// The notification's `data` already rendered (``NotificationDraft/dataJSON``), written as is;
-    /// not a member of the JSON.
-    var dataJSON: String?
     /// The notification's JSON already rendered for its event (``NotificationChange/notificationJSON``),
     /// written as is; not a member of the JSON.
     var notificationJSON: ArraySlice<UInt8>?

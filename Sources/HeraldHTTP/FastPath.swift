@@ -103,8 +103,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Outcome {
         /// Nil: the cache cannot answer, Hummingbird will.
         case counts(Counts?)
-        /// With the draft's rendered `data` for the answer.
-        case create(Result<CreateOutcome, HeraldError>, dataJSON: String)
+        case create(Result<CreateOutcome, HeraldError>)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
         case bulk(Bulk, Result<BulkOutcome, HeraldError>)
         case delete(Result<RemovalOutcome?, HeraldError>)
@@ -362,8 +361,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func create(_ draft: NotificationDraft, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
-        let dataJSON = draft.dataJSON
-        settings.service.create([draft]) { result in answer(.create(result.map { $0[0] }, dataJSON: dataJSON)) }
+        settings.service.create([draft]) { result in answer(.create(result.map { $0[0] })) }
     }
 
     private func apply(_ change: StateChange, user: String, id: String, context: ChannelHandlerContext) {
@@ -440,12 +438,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch outcome {
         case .counts(let counts):
             return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
-        case .create(let result, let dataJSON):
+        case .create(let result):
             return (
                 createRoute,
-                result.flatMap { outcome in
-                    Result { () throws(HeraldError) in try HeraldRoutes.answer(to: outcome, dataJSON: dataJSON) }
-                }
+                result.flatMap { outcome in Result { () throws(HeraldError) in try HeraldRoutes.answer(to: outcome) } }
             )
         case .change(let change, let result):
             return (

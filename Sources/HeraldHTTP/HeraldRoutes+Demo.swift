@@ -31,7 +31,7 @@ extension HeraldRoutes {
             guard case .user(let id, _) = principal, id == input.draft.user else {
                 throw HeraldError(.forbidden, "the demo sends only to the demo user's own inbox")
             }
-            return try await created(service.create(input.draft), dataJSON: input.draft.dataJSON)
+            return try await created(service.create(input.draft))
         }
     }
 }

@@ -132,22 +132,19 @@ public struct HeraldRoutes: Sendable {
         let principal = try await auth.principal(for: request)
         try principal.requireBackend()
         let input = try await JSONIO.decode(NotificationInput.self, from: request, limit: JSONIO.singleBodyLimit)
-        return try created(await service.create(input.draft), dataJSON: input.draft.dataJSON)
+        return try created(await service.create(input.draft))
     }
 
     /// The answer to a single create: 201 new, 200 replay, 409 conflict.
-    func created(_ outcome: CreateOutcome, dataJSON: String) throws -> Response {
-        let (status, body) = try Self.answer(to: outcome, dataJSON: dataJSON)
+    func created(_ outcome: CreateOutcome) throws -> Response {
+        let (status, body) = try Self.answer(to: outcome)
         return JSONIO.response(bytes: body, status: status)
     }
 
     /// The status and body of a single create's answer (also written by ``FastPath``): 201 and
     /// the new notification with its user's counts, 200 and the one replayed; a conflict throws 409.
-    /// - Parameter dataJSON: the draft's ``NotificationDraft/dataJSON``, which is the new
-    ///   notification's `data` already rendered.
-    static func answer(
-        to outcome: CreateOutcome, dataJSON: String
-    ) throws(HeraldError) -> (HTTPResponse.Status, [UInt8]) {
+    /// A new notification is written as its event rendered it (``NotificationChange/notificationJSON``).
+    static func answer(to outcome: CreateOutcome) throws(HeraldError) -> (HTTPResponse.Status, [UInt8]) {
         switch outcome {
         case .created(let change):
             (
@@ -156,7 +153,7 @@ public struct HeraldRoutes: Sendable {
                     notification: change.notification, counts: change.counts,
                     notificationJSON: change.notificationJSON
                 )
-                .jsonBytes(dataJSON: dataJSON)
+                .jsonBytes
             )
         case .replayed(let notification, let counts):
             (.ok, NotificationWithCounts(notification: notification, counts: counts).jsonBytes)
@@ -200,11 +197,11 @@ public struct HeraldRoutes: Sendable {
             switch item {
             case .failure(let error):
                 return BatchResult(status: 400, notification: nil, error: error.detail)
-            case .success(let draft):
+            case .success:
                 switch outcomes.next() {
                 case .created(let change):
                     return BatchResult(
-                        status: 201, notification: change.notification, error: nil, dataJSON: draft.dataJSON,
+                        status: 201, notification: change.notification, error: nil,
                         notificationJSON: change.notificationJSON)
                 case .replayed(let notification, _):
                     return BatchResult(status: 200, notification: notification, error: nil)

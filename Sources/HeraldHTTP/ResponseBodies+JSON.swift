@@ -5,18 +5,6 @@ import HeraldCore
 
 extension NotificationWithCounts: JSONWritable {
     func write(to writer: inout JSONWriter) {
-        write(to: &writer, dataJSON: nil)
-    }
-
-    /// The JSON, with the notification's `data` written from `dataJSON` when given (see
-    /// ``Notification/write(to:dataJSON:)``).
-    func jsonBytes(dataJSON: String?) -> [UInt8] {
-        var writer = JSONWriter(capacity: 512 + (dataJSON?.utf8.count ?? 0))
-        write(to: &writer, dataJSON: dataJSON)
-        return writer.bytes
-    }
-
-    private func write(to writer: inout JSONWriter, dataJSON: String?) {
         writer.object { writer in
             writer.key("counts")
             counts.write(to: &writer)
@@ -24,7 +12,7 @@ extension NotificationWithCounts: JSONWritable {
             if let notificationJSON {
                 writer.raw(notificationJSON)
             } else {
-                notification.write(to: &writer, dataJSON: dataJSON)
+                notification.write(to: &writer)
             }
         }
     }
@@ -96,7 +84,7 @@ extension BatchResponse: JSONWritable {
                         writer.raw(notificationJSON)
                     } else if let notification = result.notification {
                         writer.key("notification")
-                        notification.write(to: &writer, dataJSON: result.dataJSON)
+                        notification.write(to: &writer)
                     }
                     writer.key("status")
                     writer.int(result.status)
