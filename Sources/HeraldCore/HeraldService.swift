@@ -56,9 +56,12 @@ public final class HeraldService: Sendable {
             }
             var events: [UserEvent] = []
             var deltas: [CountsDelta] = []
-            for case .created(let change) in outcomes {
-                events.append(change.event)
-                deltas.append(change.delta)
+            events.reserveCapacity(outcomes.count)
+            deltas.reserveCapacity(outcomes.count)
+            for outcome in outcomes {
+                guard let (event, delta) = outcome.eventAndDelta else { continue }
+                events.append(event)
+                deltas.append(delta)
             }
             // No notification-cache invalidation: a new (user, id) has no cached value. A reader that
             // missed holds at most a lease, and its store read after the lease sees this commit or

@@ -15,12 +15,15 @@ enum BulkCreate {
     /// 32,766, and one statement per row count is prepared at most once per connection.
     static let rowsPerStatement = 100
 
-    /// Creates `run` (every one with a server-made id) in the caller's transaction.
-    static func insert(_ db: Database, _ run: ArraySlice<PreparedCreate>, now: Timestamp) throws -> [CreateOutcome] {
-        for rows in chunks(of: run) {
+    /// Creates `run` (every one with a server-made id) in the caller's transaction and appends
+    /// their outcomes to `outcomes`.
+    static func insert(
+        _ db: Database, _ run: ArraySlice<PreparedCreate>, now: Timestamp, into outcomes: inout [CreateOutcome]
+    ) throws {
+        for rows in chunks(of: run.indices) {
             let statement = try db.cachedStatement(sql: RowInserts.sql(.notification, rows: rows.count))
             var bindings = DirectBindings(statement)
-            for create in rows { bindings.bindRow(of: create) }
+            for index in rows { bindings.bindRow(of: run[index]) }
             try bindings.execute(in: db)
         }
 
@@ -60,10 +63,10 @@ enum BulkCreate {
         var lastOfUser: [Int64] = Array(repeating: 0, count: users.count)
         for (offset, slot) in slotOfCreate.enumerated() { lastOfUser[slot] = firstPK + Int64(offset) }
 
-        for rows in chunks(of: users[...]) {
+        for rows in chunks(of: users.indices) {
             let statement = try db.cachedStatement(sql: RowInserts.sql(.userCounter, rows: rows.count))
             var bindings = DirectBindings(statement)
-            for slot in rows.indices {
+            for slot in rows {
                 let counts = after[slot]
                 bindings.bind(users[slot])
                 bindings.bind(counts.unread)
@@ -74,41 +77,38 @@ enum BulkCreate {
             try bindings.execute(in: db)
         }
 
-        // Each create's counts: the user's final counts, less the creates of that user after it.
+        // Each create's counts: the user's final counts, less the creates of that user after it;
+        // its event row is bound as its outcome is made (not from the outcomes afterwards, which
+        // took a copy of each).
         var remaining = creates
-        var outcomes: [CreateOutcome] = []
-        outcomes.reserveCapacity(run.count)
-        for (create, slot) in zip(run, slotOfCreate) {
-            let notification = create.notification
-            let final = after[slot]
-            remaining[slot] -= 1
-            let back = remaining[slot]
-            let counts = Counts(
-                user: notification.user, unread: final.unread - back, unseen: final.unseen - back,
-                seq: final.seq - back)
-            let event = UserEvent(
-                user: counts.user, seq: counts.seq, name: .created, data: create.payload.completed(counts: counts))
-            let delta = CountsDelta(user: counts.user, unread: 1, unseen: 1, events: 1, seqAfter: counts.seq)
-            outcomes.append(
-                .created(
-                    NotificationChange(
-                        notification: notification, counts: counts, event: event, delta: delta,
-                        notificationJSON: create.payload.notificationJSON)))
-        }
-
-        for rows in chunks(of: outcomes[...]) {
+        outcomes.reserveCapacity(outcomes.count + run.count)
+        for rows in chunks(of: run.indices) {
             let statement = try db.cachedStatement(sql: RowInserts.sql(.event, rows: rows.count))
             var bindings = DirectBindings(statement)
-            for (offset, outcome) in zip(rows.indices, rows) {
-                guard case .created(let change) = outcome else { continue }
-                let pk = firstPK + Int64(offset)
-                let slot = slotOfCreate[offset]
-                bindings.bindRow(of: change.event, at: now, pk: pk, prev: previous[slot])
+            for index in rows {
+                let create = run[index]
+                let slot = slotOfCreate[index - run.startIndex]
+                let final = after[slot]
+                remaining[slot] -= 1
+                let back = remaining[slot]
+                let counts = Counts(
+                    user: final.user, unread: final.unread - back, unseen: final.unseen - back,
+                    seq: final.seq - back)
+                let event = UserEvent(
+                    user: counts.user, seq: counts.seq, name: .created,
+                    data: create.payload.completed(counts: counts))
+                let pk = firstPK + Int64(index - run.startIndex)
+                bindings.bindRow(of: event, at: now, pk: pk, prev: previous[slot])
                 previous[slot] = pk
+                let delta = CountsDelta(user: counts.user, unread: 1, unseen: 1, events: 1, seqAfter: counts.seq)
+                outcomes.append(
+                    .created(
+                        NotificationChange(
+                            notification: create.notification, counts: counts, event: event, delta: delta,
+                            notificationJSON: create.payload.notificationJSON)))
             }
             try bindings.execute(in: db)
         }
-        return outcomes
     }
 
     /// Each user's counters row before the run, by slot: the counts and the newest event (nil
@@ -135,9 +135,10 @@ enum BulkCreate {
         return rows
     }
 
-    private static func chunks<Element>(of elements: ArraySlice<Element>) -> [ArraySlice<Element>] {
-        stride(from: elements.startIndex, to: elements.endIndex, by: rowsPerStatement).map { start in
-            elements[start..<min(start + rowsPerStatement, elements.endIndex)]
+    /// `indices` cut into runs of at most ``rowsPerStatement``.
+    private static func chunks(of indices: Range<Int>) -> [Range<Int>] {
+        stride(from: indices.lowerBound, to: indices.upperBound, by: rowsPerStatement).map { start in
+            start..<min(start + rowsPerStatement, indices.upperBound)
         }
     }
 }

@@ -108,7 +108,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             if end - start == 1 {
                 outcomes.append(try create(db, prepared[start], now: now))
             } else {
-                outcomes += try BulkCreate.insert(db, prepared[start..<end], now: now)
+                try BulkCreate.insert(db, prepared[start..<end], now: now, into: &outcomes)
             }
             start = end
         }
