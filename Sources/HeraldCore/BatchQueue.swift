@@ -61,13 +61,14 @@ public final class BatchQueue<Item: Sendable>: Sendable {
         }
     }
 
-    /// The drain: hands batches to `body`, in order, until the queue is empty.
+    /// The drain: hands batches to `body`, in order, until the queue is empty. Each batch is
+    /// `body`'s to keep: the drain holds no reference to it after the call.
     @inlinable
-    public func drain(_ body: ([Item]) -> Void) {
+    public func drain(_ body: (consuming [Item]) -> Void) {
         while true {
             let batch = takeBatch()
             guard !batch.isEmpty else { return }
-            body(batch)
+            body(consume batch)
         }
     }
 
