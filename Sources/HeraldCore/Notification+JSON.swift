@@ -4,6 +4,12 @@ extension Notification: JSONWritable {
         write(to: &writer, dataJSON: nil)
     }
 
+    /// Writes `rendered` when given, this notification's JSON as its event already holds it
+    /// (``NotificationChange/notificationJSON``), and renders it otherwise.
+    public func write(to writer: inout JSONWriter, rendered: ArraySlice<UInt8>?) {
+        if let rendered { writer.raw(rendered) } else { write(to: &writer) }
+    }
+
     /// Written with `dataJSON`, when given, as the JSON of `data`: the rendering a
     /// ``NotificationDraft`` made once (``NotificationDraft/dataJSON``), not made again.
     public func write(to writer: inout JSONWriter, dataJSON: String?) {

@@ -9,11 +9,7 @@ extension NotificationWithCounts: JSONWritable {
             writer.key("counts")
             counts.write(to: &writer)
             writer.key("notification")
-            if let notificationJSON {
-                writer.raw(notificationJSON)
-            } else {
-                notification.write(to: &writer)
-            }
+            notification.write(to: &writer, rendered: notificationJSON)
         }
     }
 }
@@ -79,12 +75,9 @@ extension BatchResponse: JSONWritable {
                         writer.key("error")
                         error.write(to: &writer)
                     }
-                    if let notificationJSON = result.notificationJSON {
+                    if let notification = result.notification {
                         writer.key("notification")
-                        writer.raw(notificationJSON)
-                    } else if let notification = result.notification {
-                        writer.key("notification")
-                        notification.write(to: &writer)
+                        notification.write(to: &writer, rendered: result.notificationJSON)
                     }
                     writer.key("status")
                     writer.int(result.status)

@@ -101,11 +101,7 @@ enum BulkCreate {
                 bindings.bindRow(of: event, at: now, pk: pk, prev: previous[slot])
                 previous[slot] = pk
                 let delta = CountsDelta(user: counts.user, unread: 1, unseen: 1, events: 1, seqAfter: counts.seq)
-                outcomes.append(
-                    .created(
-                        NotificationChange(
-                            notification: create.notification, counts: counts, event: event, delta: delta,
-                            notificationJSON: create.payload.notificationJSON)))
+                outcomes.append(create.created(counts: counts, event: event, delta: delta))
             }
             try bindings.execute(in: db)
         }

@@ -26,4 +26,13 @@ final class PreparedCreate: Sendable {
         tagsJSON = NotificationRow.json(tags: draft.tags)
         payload = CreatedEventPayload(notification, dataJSON: draft.dataJSON)
     }
+
+    /// This create's outcome once committed: the change carries the notification JSON its event
+    /// rendered, for the answer to write as is.
+    func created(counts: Counts, event: UserEvent, delta: CountsDelta) -> CreateOutcome {
+        .created(
+            NotificationChange(
+                notification: notification, counts: counts, event: event, delta: delta,
+                notificationJSON: payload.notificationJSON))
+    }
 }

@@ -135,10 +135,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         let (counts, delta, event) = try advance(
             db, user: notification.user, unread: 1, unseen: 1, name: .created, now: now,
             data: prepared.payload.completed(counts:))
-        return .created(
-            NotificationChange(
-                notification: notification, counts: counts, event: event, delta: delta,
-                notificationJSON: prepared.payload.notificationJSON))
+        return prepared.created(counts: counts, event: event, delta: delta)
     }
 
     public func change(
