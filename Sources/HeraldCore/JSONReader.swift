@@ -4,7 +4,8 @@
 /// Integers without a fraction or exponent that fit `Int64` become `.int`, every other number
 /// `.double` (non-finite values are refused); strings must be valid UTF-8 and escapes well formed
 /// (a lone surrogate is an error); a duplicate key keeps its last value; nesting is limited to
-/// ``maximumDepth`` levels; nothing but whitespace may follow the value.
+/// ``maximumDepth`` levels; nothing but whitespace may follow the value. ``read(_:_:)`` walks a
+/// text with the same checks, building only the values its caller asks for.
 public struct JSONReader {
     /// The deepest nesting of arrays and objects accepted.
     public static let maximumDepth = 64
@@ -20,19 +21,31 @@ public struct JSONReader {
     /// Parses a complete JSON text (in place when the bytes are contiguous: arrays, native strings'
     /// UTF-8 views, NIO buffer views).
     public static func parse(_ bytes: some Collection<UInt8>) throws(Failure) -> JSONValue {
-        let parsed: Result<JSONValue, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
-            do throws(Failure) { return .success(try parse(UnsafeRawBufferPointer(buffer))) } catch {
+        try read(bytes) { reader throws(Failure) in try reader.value() }
+    }
+
+    /// Parses a complete JSON text whose value `body` reads, through ``value()``, ``readObject(_:)``
+    /// and ``readArray(_:)``, without building the parts it only looks at: a request body straight
+    /// into what the request needs. The text is checked as ``parse(_:)`` checks it, and `body` must
+    /// read exactly one value.
+    public static func read<T>(
+        _ bytes: some Collection<UInt8>, _ body: (inout JSONReader) throws(Failure) -> T
+    ) throws(Failure) -> T {
+        let read: Result<T, Failure>? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(Failure) { return .success(try readContiguous(UnsafeRawBufferPointer(buffer), body)) } catch {
                 return .failure(error)
             }
         }
-        guard let parsed else { return try parse(Array(bytes)) }
-        return try parsed.get()
+        guard let read else { return try Self.read(Array(bytes), body) }
+        return try read.get()
     }
 
-    private static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
+    private static func readContiguous<T>(
+        _ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(Failure) -> T
+    ) throws(Failure) -> T {
         var reader = JSONReader(bytes: bytes.bindMemory(to: UInt8.self))
         reader.skipWhitespace()
-        let value = try reader.value()
+        let value = try body(&reader)
         reader.skipWhitespace()
         guard reader.index == reader.bytes.count else { throw reader.failure("unexpected data after the value") }
         return value
@@ -62,11 +75,18 @@ public struct JSONReader {
         index += 1
     }
 
-    private mutating func value() throws(Failure) -> JSONValue {
+    /// Reads the next value whole.
+    public mutating func value() throws(Failure) -> JSONValue {
         guard let byte = current else { throw failure("unexpected end of input") }
         switch byte {
-        case UInt8(ascii: "{"): return try nested { reader throws(Failure) in try reader.object() }
-        case UInt8(ascii: "["): return try nested { reader throws(Failure) in try reader.array() }
+        case UInt8(ascii: "{"):
+            var members: [String: JSONValue] = [:]
+            try readObject { key, reader throws(Failure) in members[key] = try reader.value() }
+            return .object(members)
+        case UInt8(ascii: "["):
+            var items: [JSONValue] = []
+            try readArray { reader throws(Failure) in items.append(try reader.value()) }
+            return .array(items)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
@@ -76,11 +96,76 @@ public struct JSONReader {
         }
     }
 
-    private mutating func nested(_ body: (inout JSONReader) throws(Failure) -> JSONValue) throws(Failure) -> JSONValue {
-        depth += 1
-        guard depth <= Self.maximumDepth else { throw failure("nested more than \(Self.maximumDepth) levels") }
+    /// Reads the next value when it is an object, calling `member` with each key (a duplicate key
+    /// comes again) and the reader at that key's value, which `member` must read; true then. False,
+    /// having read nothing, when the next value is not an object.
+    @discardableResult
+    public mutating func readObject(
+        _ member: (String, inout JSONReader) throws(Failure) -> Void
+    ) throws(Failure) -> Bool {
+        guard current == UInt8(ascii: "{") else { return false }
+        try enterNested()
         defer { depth -= 1 }
-        return try body(&self)
+        index += 1  // {
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            index += 1
+            return true
+        }
+        while true {
+            guard current == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+            let key = try string()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"), "expected ':' after a key")
+            skipWhitespace()
+            try member(key, &self)
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","):
+                index += 1
+                skipWhitespace()
+            case UInt8(ascii: "}"):
+                index += 1
+                return true
+            default:
+                throw failure("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// Reads the next value when it is an array, calling `element` with the reader at each item,
+    /// which `element` must read; true then. False, having read nothing, when it is not an array.
+    @discardableResult
+    public mutating func readArray(_ element: (inout JSONReader) throws(Failure) -> Void) throws(Failure) -> Bool {
+        guard current == UInt8(ascii: "[") else { return false }
+        try enterNested()
+        defer { depth -= 1 }
+        index += 1  // [
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            index += 1
+            return true
+        }
+        while true {
+            try element(&self)
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","):
+                index += 1
+                skipWhitespace()
+            case UInt8(ascii: "]"):
+                index += 1
+                return true
+            default:
+                throw failure("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// One level deeper; the caller steps back out (`depth -= 1`) when it leaves.
+    private mutating func enterNested() throws(Failure) {
+        guard depth < Self.maximumDepth else { throw failure("nested more than \(Self.maximumDepth) levels") }
+        depth += 1
     }
 
     private mutating func literal(_ word: StaticString, _ value: JSONValue) throws(Failure) -> JSONValue {
@@ -90,59 +175,6 @@ public struct JSONReader {
         else { throw failure("unexpected character") }
         index += count
         return value
-    }
-
-    private mutating func object() throws(Failure) -> JSONValue {
-        index += 1  // {
-        var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
-            guard current == UInt8(ascii: "\"") else { throw failure("expected a string key") }
-            let key = try string()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"), "expected ':' after a key")
-            skipWhitespace()
-            members[key] = try value()
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default:
-                throw failure("expected ',' or '}'")
-            }
-        }
-    }
-
-    private mutating func array() throws(Failure) -> JSONValue {
-        index += 1  // [
-        var items: [JSONValue] = []
-        skipWhitespace()
-        if current == UInt8(ascii: "]") {
-            index += 1
-            return .array(items)
-        }
-        while true {
-            items.append(try value())
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(items)
-            default:
-                throw failure("expected ',' or ']'")
-            }
-        }
     }
 
     private mutating func string() throws(Failure) -> String {

@@ -191,24 +191,19 @@ public struct HeraldRoutes: Sendable {
         let principal = try await auth.principal(for: request)
         try principal.requireBackend()
         let input = try await JSONIO.decode(BatchInput.self, from: request, limit: JSONIO.batchBodyLimit)
-        let drafts = input.items.compactMap { try? $0.get() }
-        var outcomes = try await service.create(drafts).makeIterator()
-        let results = input.items.map { item -> BatchResult in
-            switch item {
-            case .failure(let error):
-                return BatchResult(status: 400, notification: nil, error: error.detail)
-            case .success:
-                switch outcomes.next() {
-                case .created(let change):
-                    return BatchResult(
-                        status: 201, notification: change.notification, error: nil,
-                        notificationJSON: change.notificationJSON)
-                case .replayed(let notification, _):
-                    return BatchResult(status: 200, notification: notification, error: nil)
-                case .conflict, .none:
-                    let error = HeraldError(.idConflict, "a different notification with this id already exists")
-                    return BatchResult(status: 409, notification: nil, error: error.detail)
-                }
+        var outcomes = try await service.create(input.drafts).makeIterator()
+        let results = input.itemErrors.map { itemError -> BatchResult in
+            if let itemError { return BatchResult(status: 400, notification: nil, error: itemError.detail) }
+            switch outcomes.next() {
+            case .created(let change):
+                return BatchResult(
+                    status: 201, notification: change.notification, error: nil,
+                    notificationJSON: change.notificationJSON)
+            case .replayed(let notification, _):
+                return BatchResult(status: 200, notification: notification, error: nil)
+            case .conflict, .none:
+                let error = HeraldError(.idConflict, "a different notification with this id already exists")
+                return BatchResult(status: 409, notification: nil, error: error.detail)
             }
         }
         return try JSONIO.response(BatchResponse(results: results))

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import Hummingbird
+import NIOCore
 
 /// Reading JSON request bodies and writing JSON responses with the API's error rules.
 enum JSONIO {
@@ -25,7 +26,7 @@ enum JSONIO {
     }
 
     /// Reads a required JSON body.
-    static func decode<T: JSONReadable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+    static func decode<T: JSONBodyReadable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
         guard let buffer = try await body(request, limit: limit) else {
             throw HeraldError(.invalidJSON, "a JSON body is required")
         }
@@ -33,20 +34,28 @@ enum JSONIO {
     }
 
     /// Reads an optional JSON body.
-    static func decodeIfPresent<T: JSONReadable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T? {
+    static func decodeIfPresent<T: JSONBodyReadable>(
+        _ type: T.Type, from request: Request, limit: Int
+    ) async throws -> T? {
         guard let buffer = try await body(request, limit: limit) else { return nil }
         return try decode(type, from: buffer)
     }
 
     /// Reads a JSON body already collected.
-    static func decode<T: JSONReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
-        let json: JSONValue
+    static func decode<T: JSONBodyReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
+        try T(jsonBody: buffer.readableBytesView)
+    }
+
+    /// Walks a JSON text with `body` (``JSONReader/read(_:_:)``); `invalid_json` saying where
+    /// when it is not one.
+    static func read<T>(
+        _ bytes: ByteBufferView, _ body: (inout JSONReader) throws(JSONReader.Failure) -> T
+    ) throws(HeraldError) -> T {
         do throws(JSONReader.Failure) {
-            json = try JSONReader.parse(buffer.readableBytesView)
+            return try JSONReader.read(bytes, body)
         } catch {
             throw HeraldError(.invalidJSON, "body is not valid JSON: \(error.reason) at byte \(error.offset)")
         }
-        return try T(json: json)
     }
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -1,21 +1,31 @@
 import HeraldCore
+import NIOCore
 
 /// The JSON body of a create request.
-struct NotificationInput: JSONReadable {
+struct NotificationInput: JSONBodyReadable {
     var draft: NotificationDraft
 
-    init(json: JSONValue) throws(HeraldError) {
-        let fields = try JSONFields(json, notAnObject: "each notification must be a JSON object")
-        guard let user = try fields.string("user") else { throw HeraldError(.invalidID, "user is required") }
-        guard let type = try fields.string("type") else { throw HeraldError(.invalidField, "type is required") }
+    init(jsonBody bytes: ByteBufferView) throws(HeraldError) {
+        try self.init(JSONIO.read(bytes) { reader throws(JSONReader.Failure) in try NotificationMembers.read(&reader) })
+    }
+
+    /// Checks one notification's members (nil: it was not a JSON object).
+    init(_ members: NotificationMembers?) throws(HeraldError) {
+        guard let members else { throw HeraldError(.invalidField, "each notification must be a JSON object") }
+        guard let user = try JSONField("user", members.user).string() else {
+            throw HeraldError(.invalidID, "user is required")
+        }
+        guard let type = try JSONField("type", members.type).string() else {
+            throw HeraldError(.invalidField, "type is required")
+        }
         draft = try NotificationDraft(
             user: user,
-            id: try fields.string("id"),
+            id: try JSONField("id", members.id).string(),
             type: type,
-            title: try fields.string("title"),
-            body: try fields.string("body"),
-            data: try fields.object("data") ?? [:],
-            tags: try fields.strings("tags") ?? [],
-            ttlSeconds: try fields.integer("ttl_seconds"))
+            title: try JSONField("title", members.title).string(),
+            body: try JSONField("body", members.body).string(),
+            data: try JSONField("data", members.data).object() ?? [:],
+            tags: try JSONField("tags", members.tags).strings() ?? [],
+            ttlSeconds: try JSONField("ttl_seconds", members.ttlSeconds).integer())
     }
 }

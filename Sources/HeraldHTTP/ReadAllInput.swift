@@ -7,7 +7,7 @@ struct ReadAllInput: JSONReadable {
 
     init(json: JSONValue) throws(HeraldError) {
         let fields = try JSONFields(json, notAnObject: "body must be a JSON object")
-        type = try fields.string("type")
-        tag = try fields.string("tag")
+        type = try fields["type"].string()
+        tag = try fields["tag"].string()
     }
 }

@@ -5,6 +5,6 @@ struct TokenInput: JSONReadable {
     var ttlSeconds: Int64?
 
     init(json: JSONValue) throws(HeraldError) {
-        ttlSeconds = try JSONFields(json, notAnObject: "body must be a JSON object").integer("ttl_seconds")
+        ttlSeconds = try JSONFields(json, notAnObject: "body must be a JSON object")["ttl_seconds"].integer()
     }
 }

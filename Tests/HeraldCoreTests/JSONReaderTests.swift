@@ -85,6 +85,43 @@ import Testing
         #expect(throws: JSONReader.Failure.self) { try parse(tooDeep) }
     }
 
+    @Test func readVisitsMembersInOrderAndBuildsOnlyWhatIsAsked() throws {
+        var seen: [String] = []
+        var firstOfB: JSONValue?
+        let isObject = try JSONReader.read(Array(#" {"a": 1, "b": [true, {"c": null}], "a": "x"} "#.utf8)) {
+            reader throws(JSONReader.Failure) in
+            try reader.readObject { key, reader throws(JSONReader.Failure) in
+                seen.append(key)
+                guard key == "b" else { return _ = try reader.value() }
+                var index = 0
+                #expect(try !reader.readObject { _, _ throws(JSONReader.Failure) in })
+                try reader.readArray { reader throws(JSONReader.Failure) in
+                    let value = try reader.value()
+                    if index == 0 { firstOfB = value }
+                    index += 1
+                }
+            }
+        }
+        #expect(isObject)
+        #expect(seen == ["a", "b", "a"])
+        #expect(firstOfB == .bool(true))
+        let notAnArray = try JSONReader.read(Array("5".utf8)) { reader throws(JSONReader.Failure) in
+            let isArray = try reader.readArray { _ throws(JSONReader.Failure) in }
+            #expect(try reader.value() == .int(5))
+            return isArray
+        }
+        #expect(!notAnArray)
+        // A reader that leaves a value unread is a text that does not parse.
+        #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(Array(#"{"a":1}"#.utf8)) { reader throws(JSONReader.Failure) in
+                try reader.readObject { _, _ throws(JSONReader.Failure) in }
+            }
+        }
+        #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(Array(#"{"a":1} 2"#.utf8)) { reader throws(JSONReader.Failure) in try reader.value() }
+        }
+    }
+
     @Test func reportsWhereTheTextWentWrong() {
         let failure = #expect(throws: JSONReader.Failure.self) { try parse(#"{"a":1 "b":2}"#) }
         #expect(failure?.offset == 7)

@@ -1,0 +1,46 @@
+import HeraldCore
+
+/// One member of a JSON object body, read with a typed accessor. A missing member and an explicit
+/// `null` both read as nil; a member of the wrong type is an `invalid_field` error naming it.
+struct JSONField {
+    /// The member's key, for error messages.
+    let name: String
+    private let value: JSONValue?
+
+    init(_ name: String, _ value: JSONValue?) {
+        self.name = name
+        self.value = value == .null ? nil : value
+    }
+
+    private func wrongType(_ what: String) -> HeraldError {
+        HeraldError(.invalidField, "\(name) must be \(what)")
+    }
+
+    func string() throws(HeraldError) -> String? {
+        guard let value else { return nil }
+        guard case .string(let text) = value else { throw wrongType("a string") }
+        return text
+    }
+
+    /// An integer; a number with a fraction of zero (`5.0`, `1e3`) counts as one.
+    func integer() throws(HeraldError) -> Int64? {
+        switch value {
+        case nil: return nil
+        case .int(let number): return number
+        case .double(let number) where number.rounded() == number && abs(number) < 9.2e18: return Int64(number)
+        default: throw wrongType("an integer")
+        }
+    }
+
+    func object() throws(HeraldError) -> [String: JSONValue]? {
+        guard let value else { return nil }
+        guard let members = value.objectMembers else { throw wrongType("a JSON object") }
+        return members
+    }
+
+    func strings() throws(HeraldError) -> [String]? {
+        guard let value else { return nil }
+        guard let strings = value.strings else { throw wrongType("an array of strings") }
+        return strings
+    }
+}
