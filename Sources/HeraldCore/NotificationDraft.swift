@@ -39,10 +39,16 @@ public struct NotificationDraft: Sendable, Hashable {
         if let body, body.count > Self.maximumBodyLength {
             throw HeraldError(.invalidField, "body must be at most \(Self.maximumBodyLength) characters")
         }
-        var dataWriter = JSONWriter(capacity: data.isEmpty ? 2 : 256)
-        dataWriter.object(data)
-        guard dataWriter.bytes.count <= Self.maximumDataBytes else {
-            throw HeraldError(.invalidField, "data must serialize to at most \(Self.maximumDataBytes) bytes")
+        let dataJSON: String
+        if data.isEmpty {
+            dataJSON = "{}"  // most notifications: no writer to allocate
+        } else {
+            var dataWriter = JSONWriter(capacity: 256)
+            dataWriter.object(data)
+            guard dataWriter.bytes.count <= Self.maximumDataBytes else {
+                throw HeraldError(.invalidField, "data must serialize to at most \(Self.maximumDataBytes) bytes")
+            }
+            dataJSON = dataWriter.string
         }
         guard tags.count <= Self.maximumTags else {
             throw HeraldError(.invalidField, "tags must have at most \(Self.maximumTags) entries")
@@ -64,7 +70,7 @@ public struct NotificationDraft: Sendable, Hashable {
         self.title = title
         self.body = body
         self.data = data
-        dataJSON = dataWriter.string
+        self.dataJSON = dataJSON
         self.tags = tags
         self.ttlSeconds = ttlSeconds
     }
