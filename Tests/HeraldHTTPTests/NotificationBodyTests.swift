@@ -118,4 +118,65 @@ struct NotificationBodyTests {
         )
         #expect(error(batch(body(BatchInput.maximumItems + 1) + "x"))?.hasPrefix("invalid_json:") == true)
     }
+
+    /// The rules as a parsed value and a dictionary of its members gave them, for comparison.
+    private static func reference(_ text: String) -> String {
+        let json: JSONValue
+        do throws(JSONReader.Failure) {
+            json = try JSONReader.parse(Array(text.utf8))
+        } catch {
+            return "invalid_json"
+        }
+        do throws(HeraldError) {
+            let fields = try JSONFields(json, notAnObject: "each notification must be a JSON object")
+            guard let user = try fields["user"].string() else { throw HeraldError(.invalidID, "user is required") }
+            guard let type = try fields["type"].string() else { throw HeraldError(.invalidField, "type is required") }
+            let draft = try NotificationDraft(
+                user: user, id: try fields["id"].string(), type: type, title: try fields["title"].string(),
+                body: try fields["body"].string(), data: try fields["data"].object() ?? [:],
+                tags: try fields["tags"].strings() ?? [], ttlSeconds: try fields["ttl_seconds"].integer())
+            return "\(draft)"
+        } catch {
+            return "\(error.code): \(error.message)"
+        }
+    }
+
+    private func outcome(_ result: Result<NotificationDraft, HeraldError>) -> String {
+        switch result {
+        case .success(let draft): return "\(draft)"
+        case .failure(let error) where error.code == .invalidJSON: return "invalid_json"
+        case .failure(let error): return "\(error.code): \(error.message)"
+        }
+    }
+
+    @Test func generatedBodiesReadAsAParsedValueReadThem() throws {
+        let keys = ["user", "id", "type", "title", "body", "data", "tags", "ttl_seconds", "other", "User"]
+        let values = [
+            #""u1""#, #""bad user""#, "null", "5", "5.0", "1e3", "-1", #""t""#, #""""#, #"{"k":[1,null]}"#, "[1]",
+            #"["a"]"#, #"["a",1]"#, "[]", "{}", "true", #""x\u0000""#, #""é""#,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let members = (0..<Int.random(in: 0...8, using: &generator)).map { _ in
+                "\"\(keys.randomElement(using: &generator)!)\":\(values.randomElement(using: &generator)!)"
+            }
+            var text = "{" + members.joined(separator: ",") + "}"
+            switch Int.random(in: 0..<20, using: &generator) {
+            case 0: text = String(text.dropLast())  // not JSON
+            case 1: text = values.randomElement(using: &generator)!  // not an object
+            default: break
+            }
+            #expect(outcome(create(text)) == Self.reference(text), "\(text)")
+            // The same item in a batch, between two valid ones.
+            let batched = batch(#"{"notifications":[{"user":"a","type":"t"},"# + text + #",{"user":"b","type":"t"}]}"#)
+            if Self.reference(text) == "invalid_json" {
+                #expect(error(batched)?.hasPrefix("invalid_json:") == true, "\(text)")
+            } else {
+                let items = try batched.get()
+                #expect(items.count == 3)
+                #expect(outcome(items[1]) == Self.reference(text), "\(text)")
+                #expect((try? items[2].get())?.user == "b")
+            }
+        }
+    }
 }
