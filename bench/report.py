@@ -253,15 +253,22 @@ def main(path, summary_out=None):
     if fan:
         rounds = max(sum(1 for r in fan if r["label"] == "herald" and r["rate"] == rate) for rate in {r["rate"] for r in fan})
         out.append(f"## 1. Fan-out latency (1,000 users, one stream each; {rounds} run(s) per server and rate)\n")
-        out.append("| server | rate/s | delivered/s | delivered | p50 ms | p99 ms | max ms | server CPU µs/delivery |")
-        out.append("|---|---|---|---|---|---|---|---|")
+        out.append("| server | rate/s | delivered/s | delivered | p50 ms | p99 ms | max ms | server CPU µs/delivery | publisher late, p99 ms |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         for r in sorted(fan, key=lambda r: (r["rate"], r["label"] != "herald")):
             lat = r["latency_ms"]
+            late = r.get("publish_send_lateness_ms")
+            late = f"{late['p99']:.2f}" if late else "-"  # runs before this field: unknown
             out.append(
                 f"| {r['label']} | {r['rate']:.0f} | {r['delivered_per_second']:.0f} | "
                 f"{r['delivered']:.0f}/{r['expected_deliveries']:.0f} | {lat['p50']:.2f} | {lat['p99']:.2f} | "
-                f"{lat['max']:.2f} | {r['server_cpu_us_per_delivery']:.0f} |")
+                f"{lat['max']:.2f} | {r['server_cpu_us_per_delivery']:.0f} | {late} |")
         out.append("")
+        if any(r.get("publish_send_lateness_ms") for r in fan):
+            out.append("*Publisher late*: how long after its scheduled time the load generator sent a publish "
+                       "(every connection waiting on an answer, or the generator waiting for a core on the machine "
+                       "it shares with the server). Latencies count from the schedule, so this part of them is "
+                       "the generator's; `bench/report.py --tail` splits a run's slow deliveries the same way.\n")
         for rate in sorted({r["rate"] for r in fan}):
             ratio = figures.get(f"fanout_{rate:.0f}_p99_ratio_herald_nchan")
             if ratio is not None:
@@ -394,12 +401,17 @@ def percentile(values, q):
 def tail(path, stall_ms=2.0):
     """Where a fan-out run's tail lies: per-second p99 and max, the first second against the rest
     (a warm-up shows there), and how the slow deliveries cluster (a few long stalls hold up many
-    consecutive deliveries each; many short ones spread over the run hold up a few)."""
+    consecutive deliveries each; many short ones spread over the run hold up a few), and, when the
+    file says when each publish went out (a third column; older files have two), how much of the
+    latency, and of the slow deliveries', was the publisher sending late."""
     rows = []
+    lateness = {}  # a row's index: ms from the schedule to the publish's send, where known
     with open(path) as f:
         for line in f:
             if line.strip():
-                sent_us, latency_us = line.split()
+                sent_us, latency_us, *rest = line.split()
+                if rest and rest[0] != "-":
+                    lateness[len(rows)] = int(rest[0]) / 1000
                 rows.append((int(sent_us), int(latency_us) / 1000))
     if not rows:
         print(f"{path}: no deliveries")
@@ -420,6 +432,16 @@ def tail(path, stall_ms=2.0):
     windows = len({sent // 10_000 for sent in slow})
     print(f"over {stall_ms:g} ms: {len(slow)} deliveries ({100 * len(slow) / len(rows):.2f}%), "
           f"in {windows} windows of 10 ms")
+    if lateness:
+        late = list(lateness.values())
+        print(f"publisher late (schedule to send): p50 {percentile(late, 0.5):.2f} ms, p99 {percentile(late, 0.99):.2f} ms, "
+              f"max {max(late):.2f} ms")
+        stalled = [index for index in lateness if rows[index][1] > stall_ms]
+        if stalled:
+            total = sum(rows[index][1] for index in stalled)
+            sending = sum(min(lateness[index], rows[index][1]) for index in stalled)
+            print(f"of the deliveries over {stall_ms:g} ms: {total / len(stalled):.2f} ms on average, "
+                  f"{sending / len(stalled):.2f} ms of it ({100 * sending / total:.0f}%) before the publish was sent")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ struct FanoutCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for stragglers after publishing.") var grace = 5.0
     @Option(
         help: ArgumentHelp(
-            "Write each delivery to this file: µs from the start to its publish's scheduled time, µs from then to its arrival.",
+            "Write each delivery to this file: µs from the start to its publish's scheduled time, µs from then to its arrival, µs from then to the publish's send.",
             discussion: "Summarize with python3 bench/report.py --tail FILE."))
     var deliveriesOut: String?
     @OptionGroup var common: CommonOptions
@@ -62,7 +62,7 @@ struct FanoutCommand: AsyncParsableCommand {
         }
         let publisher = try await Publisher.start(
             template: pubTemplate, connections: pubConns, group: group,
-            headers: headers + [("Content-Type", pubContentType)])
+            headers: headers + [("Content-Type", pubContentType)], trace: log.trace)
         let cpuBefore = ProcessStats.cpuSeconds(common.pids)
         let started = BenchClock.now()
         let interval = 1_000_000_000 / rate
@@ -107,6 +107,7 @@ struct FanoutCommand: AsyncParsableCommand {
             "expected_deliveries": .number(Double(expected)), "delivered": .number(Double(delivered)),
             "delivered_per_second": .number(Double(delivered) / seconds),
             "latency_ms": .latency(summary), "publish_latency_ms": .latency(publisher.latencies.summary()),
+            "publish_send_lateness_ms": .latency(publisher.sendLateness.summary()),
             "server_cpu_seconds": .number(cpu),
             "server_cpu_us_per_delivery": .number(delivered > 0 ? cpu * 1e6 / Double(delivered) : 0),
             "dropped_streams": .number(Double(log.dropped.value)),

@@ -60,7 +60,7 @@ struct HTTPLoadCommand: AsyncParsableCommand {
         let seconds = Double(BenchClock.now() - started) / 1e9
         let cpu = ProcessStats.cpuSeconds(common.pids) - cpuBefore
         let ok = publisher.succeeded.value
-        try common.emit([
+        var result: [String: BenchValue] = [
             "scenario": .text("http"), "method": .text(method.uppercased()), "url": .text(url),
             "connections": .number(Double(connections)), "rate": .number(rate),
             "requests_ok": .number(Double(ok)), "errors": .number(Double(publisher.failed.value)),
@@ -68,7 +68,9 @@ struct HTTPLoadCommand: AsyncParsableCommand {
             "requests_per_second": .number(Double(ok) / seconds),
             "items_per_second": .number(Double(ok * itemsPerRequest) / seconds),
             "latency_ms": .latency(publisher.latencies.summary()), "server_cpu_seconds": .number(cpu),
-        ])
+        ]
+        if interval > 0 { result["send_lateness_ms"] = .latency(publisher.sendLateness.summary()) }
+        try common.emit(result)
         await publisher.close()
         try await group.shutdownGracefully()
     }

@@ -11,17 +11,25 @@ final class Publisher: Sendable {
     let succeeded = NIOLockedCounter()
     let failed = NIOLockedCounter()
     let latencies = LatencyRecorder()
+    /// How late each scheduled request went out: from its scheduled time to its send. A request
+    /// goes late when every connection still waits on an answer, or when this process's event loop
+    /// did not get a core in time. Latencies count from the schedule, so this share of them is the
+    /// load generator's, on a machine it shares with the server.
+    let sendLateness = LatencyRecorder()
+    /// Each scheduled request's send time, by scheduled time, when the caller traces deliveries.
+    private let trace: DeliveryTrace?
     private let statusCounts = NIOLockedValueBox([String: Int]())
     private let nextIndex = NIOLockedValueBox(0)
 
-    private init(connections: [HTTPConnection], method: HTTPMethod) {
+    private init(connections: [HTTPConnection], method: HTTPMethod, trace: DeliveryTrace?) {
         self.connections = connections
         self.method = method
+        self.trace = trace
     }
 
     static func start(
         template: URLTemplate, connections: Int, group: any EventLoopGroup, headers: [(String, String)],
-        method: HTTPMethod = .POST
+        method: HTTPMethod = .POST, trace: DeliveryTrace? = nil
     ) async throws -> Publisher {
         var opened: [HTTPConnection] = []
         for _ in 0..<max(1, connections) {
@@ -29,7 +37,7 @@ final class Publisher: Sendable {
                 host: template.host, port: template.port, headers: headers, group: group)
             opened.append(connection)
         }
-        return Publisher(connections: opened, method: method)
+        return Publisher(connections: opened, method: method, trace: trace)
     }
 
     func statuses() -> [String: Int] { statusCounts.withLockedValue { $0 } }
@@ -76,7 +84,12 @@ final class Publisher: Sendable {
         }
         let send: @Sendable () -> Void = {
             // Latency counts from the scheduled time, so a slow server cannot hide it by slowing us.
-            let sent = scheduled > 0 ? scheduled : BenchClock.now()
+            let now = BenchClock.now()
+            let sent = scheduled > 0 ? scheduled : now
+            if scheduled > 0 {
+                self.sendLateness.record(nanoseconds: now > scheduled ? now - scheduled : 0)
+                self.trace?.recordSend(scheduled: scheduled, at: now)
+            }
             connection.send(method: self.method, path: path, body: body).whenComplete { result in
                 guard self.answered(result, sent: sent) else {
                     done.succeed(())

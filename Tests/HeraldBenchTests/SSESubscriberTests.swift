@@ -44,8 +44,10 @@ struct SSESubscriberTests {
             #expect(lines.count == 2)
             for line in lines {
                 let fields = line.split(separator: " ")
+                #expect(fields.count == 3)
                 #expect(fields.first == "0")
-                #expect((fields.last.flatMap { Int($0) } ?? 0) >= 5_000)
+                #expect((Int(fields[1]) ?? 0) >= 5_000)
+                #expect(fields.last == "-")  // no publisher of this process sent it
             }
             #expect(
                 try await server.requests() == [
