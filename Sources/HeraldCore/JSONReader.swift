@@ -28,6 +28,11 @@ public struct JSONReader {
     /// and ``readArray(_:)``, without building the parts it only looks at: a request body straight
     /// into what the request needs. The text is checked as ``parse(_:)`` checks it, and `body` must
     /// read exactly one value.
+    ///
+    /// Inlinable, so that a caller in another module gets it specialized for its collection and
+    /// result types: unspecialized, finding their metadata at run time cost the event loop as much
+    /// as reading a create's body.
+    @inlinable
     public static func read<T>(
         _ bytes: some Collection<UInt8>, _ body: (inout JSONReader) throws(Failure) -> T
     ) throws(Failure) -> T {
@@ -40,7 +45,8 @@ public struct JSONReader {
         return try read.get()
     }
 
-    private static func readContiguous<T>(
+    @usableFromInline
+    static func readContiguous<T>(
         _ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws(Failure) -> T
     ) throws(Failure) -> T {
         var reader = JSONReader(bytes: bytes.bindMemory(to: UInt8.self))

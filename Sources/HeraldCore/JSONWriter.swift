@@ -121,18 +121,20 @@ public struct JSONWriter: Sendable {
         }
     }
 
-    /// An array of the elements, each written by `element`.
+    /// An array of the elements, each written by `element`. Inlinable, so that callers in other
+    /// modules get it specialized for their sequence instead of looking its types up at run time.
+    @inlinable
     public mutating func array<Element>(
         _ elements: some Sequence<Element>, _ element: (inout JSONWriter, Element) -> Void
     ) {
-        bytes.append(UInt8(ascii: "["))
+        raw("[")
         var first = true
         for item in elements {
-            if !first { bytes.append(UInt8(ascii: ",")) }
+            if !first { raw(",") }
             first = false
             element(&self, item)
         }
-        bytes.append(UInt8(ascii: "]"))
+        raw("]")
     }
 
     /// Any JSON value; object keys sorted by their UTF-8 bytes, as `.sortedKeys` does.
