@@ -266,8 +266,8 @@ def main(path, summary_out=None):
         out.append("")
         if any(r.get("publish_send_lateness_ms") for r in fan):
             out.append("*Publisher late*: how long after its scheduled time the load generator sent a publish "
-                       "(every connection waiting on an answer, or the generator waiting for a core on the machine "
-                       "it shares with the server). Latencies count from the schedule, so this part of them is "
+                       "(every connection still waiting on an answer, or the generator's one event loop busy with a "
+                       "burst of answers and deliveries after a stall). Latencies count from the schedule, so this part of them is "
                        "the generator's; `bench/report.py --tail` splits a run's slow deliveries the same way.\n")
         for rate in sorted({r["rate"] for r in fan}):
             ratio = figures.get(f"fanout_{rate:.0f}_p99_ratio_herald_nchan")
