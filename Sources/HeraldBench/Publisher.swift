@@ -13,8 +13,9 @@ final class Publisher: Sendable {
     let latencies = LatencyRecorder()
     /// How late each scheduled request went out: from its scheduled time to its send. A request
     /// goes late when every connection still waits on an answer, or when its event loop is busy
-    /// (a burst of answers and deliveries after a stall) or waits for a core. Latencies count from the schedule, so this share of them is the
-    /// load generator's, on a machine it shares with the server.
+    /// (a burst of answers and deliveries after a stall) or waits for a core. Latencies count
+    /// from the schedule, so this share of them is the load generator's, on a machine it shares
+    /// with the server.
     let sendLateness = LatencyRecorder()
     /// Each scheduled request's send time, by scheduled time, when the caller traces deliveries.
     private let trace: DeliveryTrace?
