@@ -61,10 +61,16 @@ public final class Authenticator: Sendable {
         guard utf8.count > 7, utf8.prefix(6).equalsIgnoringASCIICase("bearer"),
             utf8[utf8.index(utf8.startIndex, offsetBy: 6)] == UInt8(ascii: " ")
         else { return nil }
-        var token = Substring(header).dropFirst(7)
-        while token.first == " " || token.first == "\t" { token.removeFirst() }
-        while token.last == " " || token.last == "\t" { token.removeLast() }
-        return token
+        // Spaces and tabs are single bytes, so trimming them byte by byte keeps the slice on
+        // character boundaries.
+        var token = utf8.dropFirst(7)
+        while let first = token.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            token.removeFirst()
+        }
+        while let last = token.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
+            token.removeLast()
+        }
+        return Substring(token)
     }
 
     /// Signs a user token valid for `ttlSeconds`.

@@ -80,8 +80,10 @@ enum JSONIO {
     static let contentType = "application/json; charset=utf-8"
 
     /// Whether a request's `Content-Type` is JSON (`application/json`, or any `+json` type).
+    /// Media types compare without regard to the case of ASCII letters.
     static func isJSON(contentType: String?) -> Bool {
-        let contentType = contentType?.lowercased() ?? ""
-        return contentType.hasPrefix("application/json") || contentType.contains("+json")
+        guard let bytes = contentType?.utf8 else { return false }
+        return bytes.prefix(16).equalsIgnoringASCIICase("application/json")
+            || bytes.containsIgnoringASCIICase("+json")
     }
 }

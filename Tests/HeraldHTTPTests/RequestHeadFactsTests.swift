@@ -48,6 +48,34 @@ struct RequestHeadFactsTests {
         }
     }
 
+    @Test func jsonMediaTypesAreRecognizedInAnyCase() {
+        for type in [
+            "application/json", "application/json; charset=utf-8", "Application/JSON", "APPLICATION/JSON;charset=UTF-8",
+            "application/problem+json", "application/merge-patch+JSON", "text/x+jsoN; q=1", "+json",
+        ] {
+            #expect(JSONIO.isJSON(contentType: type), "\(type)")
+        }
+        for type in [
+            nil, "", "application/jso", "application/xml", "text/plain", "application/x-json", "+jso", "json+",
+            "application/ json", "\u{212A}application/json",
+        ] {
+            #expect(!JSONIO.isJSON(contentType: type), "\(type ?? "nil")")
+        }
+    }
+
+    @Test func asciiCaseIsIgnoredInPlaceAndThroughIterators() {
+        #expect("Keep-Alive".utf8.equalsIgnoringASCIICase("keep-alive"))
+        #expect(Array("KEEP-ALIVE".utf8).equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-aliv".utf8.equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-alive!".utf8.equalsIgnoringASCIICase("keep-alive"))
+        #expect("Keep-Alive".utf8.lazy.map { $0 }.equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-alivf".utf8.lazy.map { $0 }.equalsIgnoringASCIICase("keep-alive"))
+        #expect("a++JSON".utf8.containsIgnoringASCIICase("+json"))
+        #expect("++jso+json".utf8.containsIgnoringASCIICase("+json"))
+        #expect(!"++jso+jso".utf8.containsIgnoringASCIICase("+json"))
+        #expect("anything".utf8.containsIgnoringASCIICase(""))
+    }
+
     @Test func onlyAWholeAPIKeyIsABackend() async throws {
         let auth = try await Authenticator(apiKeys: ["key-one", "k2"], tokenSecret: HTTPHarness.secret)
         #expect(auth.knownPrincipal(for: "key-one") == .backend)
