@@ -309,7 +309,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func countsRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         let path = head.uri
-        guard path.hasPrefix("/v1/users/"), path.hasSuffix("/counts"), facts.contentLengths.isEmpty else { return nil }
+        guard path.hasPrefix("/v1/users/"), path.hasSuffix("/counts"), facts.contentLengthCount == 0 else { return nil }
         let user = path.utf8.dropFirst(10).dropLast(7)
         guard !user.isEmpty, Identifier.isValid(Substring(user)), let principal = knownPrincipal(facts) else {
             return nil
@@ -324,8 +324,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        let length = facts.contentLengths
-        guard head.uri == Self.createRoute, length.count == 1, let bytes = Int(length[0]),
+        guard head.uri == Self.createRoute, let length = facts.contentLength, let bytes = Int(length),
             (1...JSONIO.singleBodyLimit).contains(bytes), !facts.hasExpect,
             JSONIO.isJSON(contentType: facts.contentType), case .backend = knownPrincipal(facts)
         else { return nil }
@@ -335,8 +334,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// A bodiless write of one user's notifications: a state change, seen or read-all (`POST`), a
     /// delete (`DELETE`).
     private func userWriteRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        let length = facts.contentLengths
-        guard head.uri.hasPrefix("/v1/users/"), length.isEmpty || length == ["0"], !facts.hasExpect else {
+        guard head.uri.hasPrefix("/v1/users/"), facts.contentLengthCount == 0 || facts.contentLength == "0",
+            !facts.hasExpect
+        else {
             return nil
         }
         let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)

@@ -11,8 +11,10 @@ struct RequestHeadFacts {
     private(set) var hasOrigin = false
     private(set) var hasTransferEncoding = false
     private(set) var hasExpect = false
-    /// The `Content-Length` values.
-    private(set) var contentLengths: [String] = []
+    /// How many `Content-Length` headers there are.
+    private(set) var contentLengthCount = 0
+    /// The `Content-Length` value when there is exactly one.
+    private(set) var contentLength: String?
     /// The first `Content-Type` value.
     private(set) var contentType: String?
     /// The `Authorization` value when there is exactly one.
@@ -34,7 +36,8 @@ struct RequestHeadFacts {
                 authorizationCount += 1
                 authorization = authorizationCount == 1 ? value : nil
             case 14 where name.utf8.equalsIgnoringASCIICase("content-length"):
-                contentLengths.append(value)
+                contentLengthCount += 1
+                contentLength = contentLengthCount == 1 ? value : nil
             case 17 where name.utf8.equalsIgnoringASCIICase("transfer-encoding"):
                 hasTransferEncoding = true
             default:
