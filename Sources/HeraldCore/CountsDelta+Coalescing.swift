@@ -5,6 +5,9 @@ extension CountsDelta {
     /// Each user's deltas come out in seq order; users keep the order of their first delta. Empty
     /// deltas are dropped.
     public static func coalesced(_ deltas: [CountsDelta]) -> [CountsDelta] {
+        // A transaction's job usually holds one delta per user (a fan-out's creates): nothing to
+        // join, so no dictionary to build.
+        if deltas.count <= 8, usersDiffer(deltas) { return deltas.filter { !$0.isEmpty } }
         var order: [String] = []
         var byUser: [String: [CountsDelta]] = [:]
         for delta in deltas where !delta.isEmpty {
@@ -27,5 +30,13 @@ extension CountsDelta {
             result += runs
         }
         return result
+    }
+
+    /// Whether no two of a few deltas are for the same user (compared pairwise).
+    private static func usersDiffer(_ deltas: [CountsDelta]) -> Bool {
+        for index in deltas.indices.dropLast() {
+            for other in deltas[(index + 1)...] where other.user == deltas[index].user { return false }
+        }
+        return true
     }
 }

@@ -41,4 +41,15 @@ import Testing
                 delta("a", unread: 1, unseen: 1, seqAfter: 1),
             ])
     }
+
+    @Test func deltasOfDistinctUsersPassThroughInOrderFewOrMany() {
+        for count in [1, 2, 8, 9, 40] {
+            let deltas = (0..<count).map {
+                delta("u\(count - $0)", unread: 1, unseen: Int64($0 % 2), seqAfter: Int64($0 + 1))
+            }
+            let empty = delta("e", unread: 0, unseen: 0, events: 0, seqAfter: 4)
+            #expect(CountsDelta.coalesced(deltas) == deltas, "\(count)")
+            #expect(CountsDelta.coalesced([empty] + deltas) == deltas, "\(count)")
+        }
+    }
 }
