@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Where one load's server CPU goes, thread by thread, without a profiler: each Herald thread's CPU
 # time and context switches (from /proc) over 5 s in the middle of the load, per item the load
-# completed, with the load generator's CPU and how busy the whole box was over the same 5 s (a box
-# with cores to spare is held back by something other than CPU); then, for loads that create
+# completed, and how long they waited for a core (runnable but not running, from schedstat), with the
+# load generator's CPU and how busy the whole box was over the same 5 s (a box with cores to spare
+# is held back by something other than CPU); then, for loads that create
 # notifications, how many creates took longer than 1, 2.5, 5
 # and 10 ms inside Herald (request to answer) and in the store (submit to commit), from /metrics;
 # and, when perf is installed, each kind of thread's system calls per item over the 3 s after (how
@@ -23,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,21p "$0"; exit 2 ;; esac
+case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,22p "$0"; exit 2 ;; esac
 D=15  # the load runs this long; the threads are read over WINDOW s of its middle, then syscalls counted
 source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
@@ -31,18 +32,24 @@ load_in_background threads "$LOAD" "${2:-}"
 cpu_ticks() {  # a /proc/…/stat file's user + system CPU ticks (fields after the command name)
     cut -d')' -f2 "$1" | awk '{print $12 + $13}'
 }
-threads() {  # one line per thread: id, name, CPU ticks (user + system), context switches
+wait_ns() {  # a task's time runnable but waiting for a core (/proc/…/schedstat, 0 without it)
+    awk '{print $2}' "$1/schedstat" 2>/dev/null || echo 0
+}
+threads() {  # one line per thread: id, name, CPU ticks (user + system), context switches, ns waiting for a core
     local task
     for task in /proc/"$HERALD_PID"/task/* /proc/"$MC_PID"/task/*; do
-        printf '%s %s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" "$(cpu_ticks "$task/stat")" \
-            "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")"
+        printf '%s %s %s %s %s\n' "${task##*/}" "$(tr ' ' _ <"$task/comm")" "$(cpu_ticks "$task/stat")" \
+            "$(awk '/ctxt_switches/ {n += $2} END {print n}' "$task/status")" "$(wait_ns "$task")"
     done
 }
-box() {  # the load generator's CPU ticks, then the box's busy, stolen and all ticks (/proc/stat)
-    local bench ticks=0
+box() {  # the load generator's CPU ticks and ns waiting for a core, then the box's busy, stolen and all ticks (/proc/stat)
+    local bench task ticks=0 waited=0
     bench="$(pgrep -n -f "$BENCH " || true)"
-    [ -n "$bench" ] && ticks="$(cpu_ticks "/proc/$bench/stat")"
-    echo "$ticks $(awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, $9, busy + $5 + $6 + $9}' /proc/stat)"
+    if [ -n "$bench" ]; then
+        ticks="$(cpu_ticks "/proc/$bench/stat")"
+        for task in /proc/"$bench"/task/*; do waited=$((waited + $(wait_ns "$task"))); done
+    fi
+    echo "$ticks $waited $(awk '/^cpu / {busy = $2 + $3 + $4 + $7 + $8; print busy, $9, busy + $5 + $6 + $9}' /proc/stat)"
 }
 WINDOW=5  # seconds the threads are read over
 sleep 4
@@ -77,11 +84,12 @@ def group(name):
     return "other (Swift's pool, main)"
 
 def read(path):
-    totals = collections.defaultdict(lambda: [0, 0])
+    totals = collections.defaultdict(lambda: [0, 0, 0])
     for line in open(path):
-        _, name, ticks, switches = line.split()
+        _, name, ticks, switches, waited = line.split()
         totals[group(name)][0] += int(ticks)
         totals[group(name)][1] += int(switches)
+        totals[group(name)][2] += int(waited)
     return totals
 
 before, after = read(f"{work}/before"), read(f"{work}/after")
@@ -89,27 +97,34 @@ result = json.loads(open(out).read().splitlines()[-1])
 rate = result.get("items_per_second") or result.get("delivered_per_second") or result.get("requests_per_second")
 items = rate * WINDOW
 print(f"{result.get('label', 'load')}: {rate:,.0f} items/s; per item, over {WINDOW:.0f} s of the load's middle:\n")
-print("| threads | CPU µs | cores | context switches |")
-print("|---|---|---|---|")
-total_cpu = total_switches = 0.0
-for kind in sorted(after, key=lambda k: -(after[k][0] - before.get(k, [0, 0])[0])):
-    cpu = (after[kind][0] - before.get(kind, [0, 0])[0]) / ticks_per_second
-    switches = after[kind][1] - before.get(kind, [0, 0])[1]
+# "waiting for a core": time runnable but not running (woken or preempted, queued for a core), in
+# cores like the column before it: 0.33 is a thread that waited a third of the window.
+print("| threads | CPU µs | cores | context switches | waiting for a core |")
+print("|---|---|---|---|---|")
+total_cpu = total_switches = total_waited = 0.0
+for kind in sorted(after, key=lambda k: -(after[k][0] - before.get(k, [0, 0, 0])[0])):
+    earlier = before.get(kind, [0, 0, 0])
+    cpu = (after[kind][0] - earlier[0]) / ticks_per_second
+    switches = after[kind][1] - earlier[1]
+    waited = (after[kind][2] - earlier[2]) / 1e9
     total_cpu += cpu
     total_switches += switches
+    total_waited += waited
     if cpu / items < 5e-8 and switches / items < 0.005:
         continue  # idle during the load
-    print(f"| {kind} | {cpu / items * 1e6:.1f} | {cpu / WINDOW:.2f} | {switches / items:.2f} |")
-print(f"| all | {total_cpu / items * 1e6:.1f} | {total_cpu / WINDOW:.2f} | {total_switches / items:.2f} |")
+    print(f"| {kind} | {cpu / items * 1e6:.1f} | {cpu / WINDOW:.2f} | {switches / items:.2f} | {waited / WINDOW:.2f} |")
+print(f"| all | {total_cpu / items * 1e6:.1f} | {total_cpu / WINDOW:.2f} | {total_switches / items:.2f} "
+      f"| {total_waited / WINDOW:.2f} |")
 # The rest of the machine over the same window: the load generator shares the cores, and a box
 # with cores to spare is held back by something other than CPU.
-(bench0, busy0, steal0, all0), (bench1, busy1, steal1, all1) = (
+(bench0, waited0, busy0, steal0, all0), (bench1, waited1, busy1, steal1, all1) = (
     [int(v) for v in open(f"{work}/box-{when}").read().split()] for when in ("before", "after"))
 cores = os.cpu_count() or 1
 generator = (bench1 - bench0) / ticks_per_second
 if all1 > all0:
     print(f"\n- the load generator (herald-bench): {generator / items * 1e6:.1f} µs per item, "
-          f"{generator / WINDOW:.2f} of a core; the whole box: {(busy1 - busy0) / (all1 - all0) * cores:.2f} "
+          f"{generator / WINDOW:.2f} of a core, waiting for a core {(waited1 - waited0) / 1e9 / WINDOW:.2f}; "
+          f"the whole box: {(busy1 - busy0) / (all1 - all0) * cores:.2f} "
           f"of its {cores} cores busy, {(steal1 - steal0) / (all1 - all0) * cores:.2f} stolen by the host")
 
 if os.path.exists(f"{work}/syscalls"):
