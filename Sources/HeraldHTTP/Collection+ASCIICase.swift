@@ -18,21 +18,14 @@ extension Collection<UInt8> {
     /// type's `+json` suffix).
     func containsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
         lowercase.withUTF8Buffer { needle in
-            guard let first = needle.first else { return true }
             var start = startIndex
-            while let found = self[start...].firstIndex(where: { Self.lowered($0) == first }) {
-                var index = found
-                var matched = 0
-                while matched < needle.count, index != endIndex, Self.lowered(self[index]) == needle[matched] {
-                    formIndex(after: &index)
-                    matched += 1
+            while start != endIndex {
+                if self[start...].starts(with: needle, by: { byte, lower in Self.lowered(byte) == lower }) {
+                    return true
                 }
-                if matched == needle.count { return true }
-                // Fewer bytes are left than the needle has.
-                if index == endIndex { return false }
-                start = self.index(after: found)
+                formIndex(after: &start)
             }
-            return false
+            return needle.isEmpty
         }
     }
 
