@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HeraldTestSupport
 import NIOPosix
+import Synchronization
 import Testing
 
 @testable import HeraldSQLite
@@ -144,6 +145,33 @@ struct GroupCommitterTests {
         #expect(outcomes.count == 300 && outcomes.values.allSatisfy { $0 })
         #expect(try await storedItems(pool) == Set(0..<300))
         #expect(committer.retriedTransactions == 0)
+    }
+
+    /// Writes an event loop submits in one go wait for the loop to finish before their drain
+    /// starts, so they share one transaction even when the loop took its time between them
+    /// (started at the first write, the drain committed it alone).
+    @Test func writesSubmittedInOneEventLoopTaskShareATransaction() async throws {
+        let directory = try makeTemporaryDirectory("group")
+        let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY)") }
+        let transactions = Atomic<Int>(0)
+        let committer = GroupCommitter(pool: pool) { transactions.add(1, ordering: .relaxed) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let ids = 0..<10
+        let committed = try await group.next().submit {
+            ids.map { id in
+                let promise = group.next().makePromise(of: Void.self)
+                committer.write({ db in try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [id]) }) {
+                    promise.completeWith($0)
+                }
+                usleep(5_000)
+                return promise.futureResult
+            }
+        }.get()
+        for future in committed { try await future.get() }
+        try await group.shutdownGracefully()
+        #expect(try await storedItems(pool) == Set(ids))
+        #expect(transactions.load(ordering: .relaxed) == 1)
     }
 
     @Test func writesFailInsteadOfWaitingWhenTheThreadPoolIsShutDown() async throws {
