@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads
+.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups perf
 BROWSER_PACKAGES := chromium chromium-driver
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
 	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
 	@echo "make threads LOAD=fanout5k   CPU, context switches and system calls per item of each kind of server thread (bench/threads.sh)"
+	@echo "make wakeups LOAD=creates    where woken threads are queued and how long they wait to run (bench/wakeups.sh)"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
@@ -97,11 +98,18 @@ bench: deps
 
 # perf on the server under one load (counts creates batches fanout fanout5k fanout14k fanout20k);
 # see bench/profile.sh.
-profile: deps
+profile: deps perf
+	bash bench/profile.sh $(LOAD)
+
+# Where woken server threads and the load generator are queued and how long they wait to run,
+# under one load (the same loads); see bench/wakeups.sh.
+wakeups: deps perf
+	bash bench/wakeups.sh $(LOAD)
+
+perf:
 	@command -v perf >/dev/null || { \
 		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq linux-perf; }
-	bash bench/profile.sh $(LOAD)
 
 # Each kind of server thread's CPU, context switches and system calls per item under one load
 # (counts creates batches fanout fanout5k fanout14k fanout20k), and the creates' latency tail; see
