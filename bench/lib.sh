@@ -1,7 +1,8 @@
-# Shared by bench/run.sh, bench/compare.sh, bench/profile.sh and bench/threads.sh: start and stop
-# memcached and Herald, and drive them with herald-bench. Source it after setting ROOT (the
-# repository) and D (seconds per measured phase); the loads append to $OUT, servers keep their
-# files in $WORK.
+# Shared by bench/run.sh, bench/compare.sh, bench/profile.sh, bench/threads.sh and
+# bench/wakeups.sh: start and stop memcached and Herald, and drive them with herald-bench. ROOT is
+# the repository (the default: this file's); set D (seconds per measured phase) before starting a
+# load; the loads append to $OUT, servers keep their files in $WORK.
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 BENCH="$ROOT/.build/release/herald-bench"
 KEY="bench-api-key"
 # memcached runs as the README recommends for Herald (Operations): without its LRU maintainer, a
@@ -105,6 +106,14 @@ herald_load() {  # load [label] [channel prefix] — counts, creates, batches, o
         fanout20k) herald_fanout 20000 1000 "$D" "${3:-p}" "${2:-}" ;;
         *) return 2 ;;
     esac
+}
+
+profiled_load() {  # load usage-lines [perf] — sets LOAD for a one-load diagnostic script (profile.sh,
+    # threads.sh, wakeups.sh), or prints that script's usage (its comment lines given) and exits 2;
+    # with "perf", exits 1 unless perf is installed
+    LOAD="$1"
+    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n "$2p" "$0"; exit 2 ;; esac
+    [ "${3:-}" != perf ] || command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 }
 
 load_in_background() {  # name load [binary] — a scratch session, memcached, Herald (built unless a

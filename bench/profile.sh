@@ -7,14 +7,11 @@
 # are capacity steps Herald passed and missed in earlier full runs). Only Herald is recorded.
 # The perf data stays in $PERF_DATA (default /tmp/herald-LOAD.perf.data) for `perf report -i`.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,8p "$0"; exit 2 ;; esac
-command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
+profiled_load "${1:-}" 2,8 perf
 D=14  # the load runs this long; perf records 6 s of its middle
 PERF_DATA="${PERF_DATA:-/tmp/herald-$LOAD.perf.data}"
-source "$ROOT/bench/lib.sh"
 load_in_background profile "$LOAD" "${2:-}"
 sleep 4
 perf record -g -p "$HERALD_PID" -o "$PERF_DATA" -- sleep 6 >/dev/null 2>&1

@@ -21,12 +21,10 @@
 # answer Herald, and the rest (such as mc-lrumaint, its LRU maintainer, which wakes about every
 # millisecond while items change, when memcached runs with it: MEMCACHED_OPTIONS="").
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,22p "$0"; exit 2 ;; esac
+profiled_load "${1:-}" 2,22
 D=15  # the load runs this long; the threads are read over WINDOW s of its middle, then syscalls counted
-source "$ROOT/bench/lib.sh"
 load_in_background threads "$LOAD" "${2:-}"
 
 cpu_ticks() {  # a /proc/…/stat file's user + system CPU ticks (fields after the command name)

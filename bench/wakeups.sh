@@ -12,13 +12,10 @@
 # Rows: Herald's event loops (NIO-ELT-*), its SQLite writer, its checkpointer, its other threads;
 # the load generator (herald-bench); memcached. Needs perf and root (or perf_event_paranoid -1).
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-LOAD="${1:-}"
-case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n 2,13p "$0"; exit 2 ;; esac
-command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
+profiled_load "${1:-}" 2,13 perf
 D=10  # the load runs this long; the scheduler is recorded over 1 s of its middle
-source "$ROOT/bench/lib.sh"
 load_in_background wakeups "$LOAD" "${2:-}"
 sleep 4
 {
