@@ -11,12 +11,14 @@ import Testing
 struct GroupCommitterTests {
     struct Refused: Error {}
 
-    /// A committer over a fresh `item` table.
-    func itemTable() async throws -> (DatabasePool, GroupCommitter) {
+    /// A committer over a fresh `item` table; `committed` is called after each transaction.
+    func itemTable(
+        committed: @escaping @Sendable () -> Void = {}
+    ) async throws -> (DatabasePool, GroupCommitter) {
         let directory = try makeTemporaryDirectory("group")
         let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
         try await pool.write { db in try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY)") }
-        return (pool, GroupCommitter(pool: pool))
+        return (pool, GroupCommitter(pool: pool, committed: committed))
     }
 
     /// Inserts each id in a write of its own, all at once; a write whose id is `failing` throws
@@ -148,14 +150,11 @@ struct GroupCommitterTests {
     }
 
     /// Writes an event loop submits in one go wait for the loop to finish before their drain
-    /// starts, so they share one transaction even when the loop took its time between them
-    /// (started at the first write, the drain committed it alone).
+    /// starts, so they share one transaction even when the loop took its time between them (with
+    /// the drain started at the first write, that write committed alone: five transactions).
     @Test func writesSubmittedInOneEventLoopTaskShareATransaction() async throws {
-        let directory = try makeTemporaryDirectory("group")
-        let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
-        try await pool.write { db in try db.execute(sql: "CREATE TABLE item (id INTEGER PRIMARY KEY)") }
         let transactions = Atomic<Int>(0)
-        let committer = GroupCommitter(pool: pool) { transactions.add(1, ordering: .relaxed) }
+        let (pool, committer) = try await itemTable { transactions.add(1, ordering: .relaxed) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let ids = 0..<10
         let committed = try await group.next().submit {
