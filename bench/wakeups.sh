@@ -23,8 +23,15 @@ sleep 4
     for bench in $(pgrep -f "$BENCH " || true); do ps -T -p "$bench" -o spid=,comm= | sed 's/^/generator /'; done
     ps -T -p "$MC_PID" -o spid=,comm= | sed 's/^/memcached /'
 } >"$WORK/tids"
-perf record -q -a -e sched:sched_switch -e sched:sched_wakeup -o "$WORK/sched.data" -- sleep 1 >/dev/null 2>&1
+recorded=0
+perf record -q -a -e sched:sched_switch -e sched:sched_wakeup -o "$WORK/sched.data" -- sleep 1 \
+    >/dev/null 2>"$WORK/perf.err" || recorded=$?
 wait "$LOAD_PID"
+if [ "$recorded" -ne 0 ]; then
+    echo "perf could not record the scheduler's tracepoints (root, or perf_event_paranoid -1, needed):" >&2
+    cat "$WORK/perf.err" >&2
+    exit 1
+fi
 perf script -i "$WORK/sched.data" -F cpu,time,event,trace 2>/dev/null >"$WORK/sched.txt"
 python3 - "$WORK" "$LOAD" "$(nproc)" <<'EOF'
 import collections, re, sys
