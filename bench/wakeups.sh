@@ -2,7 +2,8 @@
 # Where woken threads wait: the scheduler's wake-ups and switches on the whole box (perf sched
 # tracepoints) over 1 s in the middle of a load, and for each kind of thread how often it was
 # woken, on which vCPU the kernel queued it (the waker's own or the other), whether that vCPU was
-# busy and the other idle at the moment, and how long it waited from the wake-up until it ran.
+# busy and the other idle at the moment, and how long it waited from the wake-up until it ran;
+# then what it waited behind (the kind of thread running on that vCPU when it was woken).
 # A wake-up queued on a busy vCPU while the other one idles waits for the running thread to yield
 # or be preempted: `bench/threads.sh`'s "waiting for a core" with cores to spare. On the bench's
 # VM (a kernel with `sched_vcpu_pack` on its command line) most wake-ups are queued on the waker's
@@ -55,7 +56,7 @@ for line in open(f"{work}/tids"):
 
 event = re.compile(r"^\s*\[(\d+)\]\s+([\d.]+):\s+sched:(sched_switch|sched_wakeup):\s+(.*)$")
 running = {}  # vCPU -> pid running (0: idle)
-waiting = {}  # pid -> (time woken, queued on the waker's vCPU, that vCPU busy, another idle)
+waiting = {}  # pid -> (time woken, queued on the waker's vCPU, that vCPU busy, another idle, running there)
 rows = collections.defaultdict(list)
 start = end = None
 for line in open(f"{work}/sched.txt"):
@@ -69,15 +70,17 @@ for line in open(f"{work}/sched.txt"):
         pid = int(re.search(r"next_pid=(\d+)", fields)[1])
         running[cpu] = pid
         if pid in waiting:
-            woken, own, busy, other_idle = waiting.pop(pid)
-            rows[kinds[pid]].append(((time - woken) * 1e6, own, busy, other_idle))
+            woken, own, busy, other_idle, behind = waiting.pop(pid)
+            rows[kinds[pid]].append(((time - woken) * 1e6, own, busy, other_idle, behind))
     else:
         wake = re.search(r"pid=(\d+) .*target_cpu=(\d+)", fields)
         pid, target = int(wake[1]), int(wake[2])
         if pid in kinds:
             others = [c for c in range(cores) if c != target]
-            waiting[pid] = (time, target == cpu, running.get(target, 0) != 0,
-                            any(running.get(c, 0) == 0 for c in others))
+            current = running.get(target, 0)
+            waiting[pid] = (time, target == cpu, current != 0,
+                            any(running.get(c, 0) == 0 for c in others),
+                            "idle" if current == 0 else kinds.get(current, "other processes"))
 seconds = max((end or 0) - (start or 0), 1e-9)
 
 def pct(values, q):
@@ -93,10 +96,24 @@ for name in order:
     if not waits:
         continue
     all_waits = sorted(w for w, *_ in waits)
-    packed = [w for w, own, busy, other_idle in waits if busy and other_idle]
-    own = sum(1 for _, own, _, _ in waits if own)
+    packed = [w for w, own, busy, other_idle, _ in waits if busy and other_idle]
+    own = sum(1 for _, own, *_ in waits if own)
     print(f"| {name} | {len(waits) / seconds:,.0f} | {100 * own / len(waits):.0f}% "
           f"| {100 * len(packed) / len(waits):.0f}% | {sum(packed) / max(len(packed), 1):.0f} "
           f"| {pct(all_waits, 0.5):.0f} / {pct(all_waits, 0.9):.0f} / {sum(all_waits) / len(all_waits):.0f} "
           f"| {sum(all_waits) / 1000 / seconds:.1f} |")
+print("\nWhat each waited behind: the share of its waiting spent queued behind each kind of thread that")
+print("ran on its vCPU when it was woken (idle: that vCPU was idle, and the wait was the vCPU's own wake-up).\n")
+print("| threads | waited behind |")
+print("|---|---|")
+for name in order:
+    waits = rows.get(name)
+    if not waits:
+        continue
+    shares = collections.Counter()
+    for wait, *_, behind in waits:
+        shares[behind] += wait
+    total = sum(shares.values()) or 1
+    print(f"| {name} | " + ", ".join(f"{other} {100 * share / total:.0f}%" for other, share in shares.most_common()
+                                      if share / total >= 0.01) + " |")
 EOF
