@@ -108,12 +108,12 @@ herald_load() {  # load [label] [channel prefix] — counts, creates, batches, o
     esac
 }
 
-profiled_load() {  # load usage-lines [perf] — sets LOAD for a one-load diagnostic script (profile.sh,
-    # threads.sh, wakeups.sh), or prints that script's usage (its comment lines given) and exits 2;
+profiled_load() {  # load [perf] — sets LOAD for a one-load diagnostic script (profile.sh, threads.sh,
+    # wakeups.sh), or prints that script's usage (its opening comment, after the #! line) and exits 2;
     # with "perf", exits 1 unless perf is installed
     LOAD="$1"
-    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n "$2p" "$0"; exit 2 ;; esac
-    [ "${3:-}" != perf ] || command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
+    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2 ;; esac
+    [ "${2:-}" != perf ] || command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 }
 
 load_in_background() {  # name load [binary] — a scratch session, memcached, Herald (built unless a

@@ -9,7 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-profiled_load "${1:-}" 2,8 perf
+profiled_load "${1:-}" perf
 D=14  # the load runs this long; perf records 6 s of its middle
 PERF_DATA="${PERF_DATA:-/tmp/herald-$LOAD.perf.data}"
 load_in_background profile "$LOAD" "${2:-}"

@@ -23,7 +23,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-profiled_load "${1:-}" 2,22
+profiled_load "${1:-}"
 D=15  # the load runs this long; the threads are read over WINDOW s of its middle, then syscalls counted
 load_in_background threads "$LOAD" "${2:-}"
 

@@ -15,7 +15,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-profiled_load "${1:-}" 2,13 perf
+profiled_load "${1:-}" perf
 D=10  # the load runs this long; the scheduler is recorded over 1 s of its middle
 load_in_background wakeups "$LOAD" "${2:-}"
 sleep 4
