@@ -1,5 +1,6 @@
 import GRDB
 import HeraldCore
+import NIOCore
 import NIOPosix
 import Synchronization
 
@@ -47,6 +48,8 @@ final class GroupCommitter: Sendable {
         let step: Step
         /// Called on the drain's thread once the transaction ended: nil when it committed.
         let done: @Sendable (CommitFailure?) -> Void
+        /// The event loop that submitted the write, if one did: the write's memory is released there.
+        let loop: (any EventLoop)?
     }
 
     private let queue: BatchQueue<Pending>
@@ -87,15 +90,18 @@ final class GroupCommitter: Sendable {
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
         let outcome = WriteOutcome<T>()
-        let pending = Pending(step: { db, isolated in try outcome.run(work, in: db, isolated: isolated) }) { failure in
-            if let failure { return completion(.failure(failure.error)) }
-            completion(Result { try outcome.get() })
-        }
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        let pending = Pending(
+            step: { db, isolated in try outcome.run(work, in: db, isolated: isolated) },
+            done: { failure in
+                if let failure { return completion(.failure(failure.error)) }
+                completion(Result { try outcome.get() })
+            }, loop: loop)
         guard queue.enqueue(pending) else { return }
         // On an event loop (the HTTP fast path), the drain starts once the loop has handled
         // everything its wake-up brought, so the creates it reads together share a transaction
         // (see `startDrain`). A loop runs the tasks it was given before it exits.
-        if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
+        if let loop {
             loop.execute { self.startDrain() }
         } else {
             startDrain()
@@ -133,19 +139,56 @@ final class GroupCommitter: Sendable {
         }
     }
 
-    /// Drops the writes of a finished transaction on a thread of Swift's pool instead of this one.
+    /// Drops the writes of a finished transaction elsewhere than on this thread: each write
+    /// submitted on an event loop on that loop, the others on a thread of Swift's pool.
     ///
     /// Most of what they hold was allocated on other threads (the requests' drafts, prepared rows,
     /// notifications), and glibc's `free` of another thread's memory past this thread's small
     /// cache takes that thread's arena lock. Under batches the writer blocked on those locks
     /// ~270 times a second (`perf sched`, `__lll_lock_wait_private` under `_swift_release_dealloc`),
-    /// ~6% of its time; the one thread every write waits for should not. The task is made before
-    /// this thread lets go of the batch, so it holds the last reference unless it already ran.
-    /// Only shared transactions: a lone write frees little, and a task per transaction woke a
-    /// thread of the pool per event in the 1k/s fan-out (394 → 434 µs of server CPU per delivery).
+    /// ~6% of its time; the one thread every write waits for should not. Only shared transactions:
+    /// a lone write frees little.
+    ///
+    /// A task on Swift's pool woke one of its threads per transaction. On the bench's VM the
+    /// kernel queued that thread on the writer's own vCPU, where it preempted the writer (single
+    /// creates over HTTP: ~1,000 such wake-ups a second, `perf sched`). The loop that submitted a
+    /// write is woken for its answer anyway, and runs this task after the answers it was handed
+    /// first: no wake-up, and the memory is freed by the thread that allocated it. Single creates
+    /// +3–6% in A/B runs in both orders.
+    ///
+    /// Each thread is handed the writes in a ``FinishedWrites`` it empties, so their memory is
+    /// freed there however the threads interleave.
     private static func releaseElsewhere(_ batch: consuming [Pending]) {
-        let batch = consume batch
-        Task.detached { withExtendedLifetime(batch) {} }
+        var byLoop: [(loop: any EventLoop, writes: FinishedWrites)] = []
+        let unlooped = FinishedWrites()
+        for pending in consume batch {
+            let writes: FinishedWrites
+            if let loop = pending.loop {
+                if let found = byLoop.first(where: { $0.loop === loop }) {
+                    writes = found.writes
+                } else {
+                    writes = FinishedWrites()
+                    byLoop.append((loop, writes))
+                }
+            } else {
+                writes = unlooped
+            }
+            writes.add(pending)
+        }
+        for (loop, writes) in byLoop { loop.execute { writes.free() } }
+        if !unlooped.isEmpty { Task.detached { unlooped.free() } }
+    }
+
+    /// The writes of a finished transaction on their way to the thread that frees them.
+    private final class FinishedWrites: Sendable {
+        private let writes = Mutex<[Pending]>([])
+
+        var isEmpty: Bool { writes.withLock { $0.isEmpty } }
+
+        func add(_ pending: Pending) { writes.withLock { $0.append(pending) } }
+
+        /// Frees the writes on the calling thread, unless something else still holds them.
+        func free() { writes.withLock { $0 = [] } }
     }
 
     /// Runs `steps` in one transaction (again with savepoints if one throws); nil when it committed.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HeraldTestSupport
+import NIOCore
 import NIOPosix
 import Synchronization
 import Testing
@@ -171,6 +172,68 @@ struct GroupCommitterTests {
         try await group.shutdownGracefully()
         #expect(try await storedItems(pool) == Set(ids))
         #expect(transactions.load(ordering: .relaxed) == 1)
+    }
+
+    /// Runs its closure when freed.
+    final class FreeProbe: Sendable {
+        let freed: @Sendable () -> Void
+        init(_ freed: @escaping @Sendable () -> Void) { self.freed = freed }
+        deinit { freed() }
+    }
+
+    /// The writes of a shared transaction are freed by the event loop that submitted each, and a
+    /// write submitted elsewhere by a thread other than the writer's.
+    @Test func aSharedTransactionsWritesAreFreedWhereTheyCameFrom() async throws {
+        let (pool, committer) = try await itemTable()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = [group.next(), group.next()]
+        #expect(loops[0] !== loops[1])
+        let writer = Mutex<pthread_t?>(nil)
+        let freedOn = Mutex<[Int: String]>([:])
+        @Sendable func thread() -> String {
+            if loops[0].inEventLoop { return "loop 0" }
+            if loops[1].inEventLoop { return "loop 1" }
+            return writer.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+                ? "writer" : "elsewhere"
+        }
+        // The write holds the only reference to its probe.
+        @Sendable func insert(_ id: Int) -> @Sendable (Database) throws -> Void {
+            let probe = FreeProbe { freedOn.withLock { $0[id] = thread() } }
+            return { db in
+                withExtendedLifetime(probe) {}
+                try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [id])
+            }
+        }
+        // A first write holds the writer, so that the next three queue up for one transaction.
+        let started = Atomic<Bool>(false)
+        let proceed = DispatchSemaphore(value: 0)
+        let first = loops[1].makePromise(of: Void.self)
+        committer.write({ db in
+            writer.withLock { $0 = pthread_self() }
+            started.store(true, ordering: .releasing)
+            proceed.wait()
+            try db.execute(sql: "INSERT INTO item (id) VALUES (100)")
+        }) { first.completeWith($0) }
+        while !started.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
+        var answers: [EventLoopFuture<Void>] = []
+        for (id, loop) in loops.enumerated() {
+            answers.append(
+                try await loop.submit {
+                    let promise = loop.makePromise(of: Void.self)
+                    committer.write(insert(id)) { promise.completeWith($0) }
+                    return promise.futureResult
+                }.get())
+        }
+        let third = loops[0].makePromise(of: Void.self)
+        committer.write(insert(2)) { third.completeWith($0) }
+        answers.append(third.futureResult)
+        proceed.signal()
+        try await first.futureResult.get()
+        for answer in answers { try await answer.get() }
+        for _ in 0..<500 where freedOn.withLock({ $0.count }) < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(freedOn.withLock { $0 } == [0: "loop 0", 1: "loop 1", 2: "elsewhere"])
+        #expect(try await storedItems(pool) == [0, 1, 2, 100])
+        try await group.shutdownGracefully()
     }
 
     @Test func writesFailInsteadOfWaitingWhenTheThreadPoolIsShutDown() async throws {
