@@ -154,7 +154,7 @@ final class GroupCommitter: Sendable {
     /// creates over HTTP: ~1,000 such wake-ups a second, `perf sched`). The loop that submitted a
     /// write is woken for its answer anyway, and runs this task after the answers it was handed
     /// first: no wake-up, and the memory is freed by the thread that allocated it. Single creates
-    /// +3–6% in A/B runs in both orders.
+    /// +2–6% in A/B runs in both orders.
     ///
     /// Each thread is handed the writes in a ``FinishedWrites`` it empties, so their memory is
     /// freed there however the threads interleave.
