@@ -3,7 +3,8 @@
 # tracepoints) over 1 s in the middle of a load, and for each kind of thread how often it was
 # woken, on which vCPU the kernel queued it (the waker's own or the other), whether that vCPU was
 # busy and the other idle at the moment, and how long it waited from the wake-up until it ran;
-# then what it waited behind (the kind of thread running on that vCPU when it was woken).
+# then what it waited behind (the kind of thread running on that vCPU when it was woken), and how
+# often each kind of thread was preempted (switched out while still runnable) and by which kind.
 # A wake-up queued on a busy vCPU while the other one idles waits for the running thread to yield
 # or be preempted: `bench/threads.sh`'s "waiting for a core" with cores to spare. On the bench's
 # VM (a kernel with `sched_vcpu_pack` on its command line) most wake-ups are queued on the waker's
@@ -58,6 +59,7 @@ event = re.compile(r"^\s*\[(\d+)\]\s+([\d.]+):\s+sched:(sched_switch|sched_wakeu
 running = {}  # vCPU -> pid running (0: idle)
 waiting = {}  # pid -> (time woken, queued on the waker's vCPU, that vCPU busy, another idle, running there)
 rows = collections.defaultdict(list)
+preempted = collections.defaultdict(collections.Counter)  # kind -> kind of the thread that took its vCPU
 start = end = None
 for line in open(f"{work}/sched.txt"):
     match = event.match(line)
@@ -68,6 +70,9 @@ for line in open(f"{work}/sched.txt"):
     end = time
     if name == "sched_switch":
         pid = int(re.search(r"next_pid=(\d+)", fields)[1])
+        switched = re.search(r"prev_pid=(\d+) .*prev_state=(\S+)", fields)
+        if switched and switched[2].startswith("R") and int(switched[1]) in kinds:
+            preempted[kinds[int(switched[1])]][kinds.get(pid, "other processes")] += 1
         running[cpu] = pid
         if pid in waiting:
             woken, own, busy, other_idle, behind = waiting.pop(pid)
@@ -116,4 +121,15 @@ for name in order:
     total = sum(shares.values()) or 1
     print(f"| {name} | " + ", ".join(f"{other} {100 * share / total:.0f}%" for other, share in shares.most_common()
                                       if share / total >= 0.01) + " |")
+print("\nPreemptions: how often each kind of thread lost its vCPU while still runnable, and to which kind")
+print("of thread (usually one just woken there, which the scheduler let run first).\n")
+print("| threads | preempted/s | by |")
+print("|---|---|---|")
+for name in order:
+    by = preempted.get(name)
+    if not by:
+        continue
+    total = sum(by.values())
+    print(f"| {name} | {total / seconds:,.0f} | " + ", ".join(
+        f"{other} {100 * count / total:.0f}%" for other, count in by.most_common() if count / total >= 0.01) + " |")
 EOF
