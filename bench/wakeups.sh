@@ -107,29 +107,27 @@ for name in order:
           f"| {100 * len(packed) / len(waits):.0f}% | {sum(packed) / max(len(packed), 1):.0f} "
           f"| {pct(all_waits, 0.5):.0f} / {pct(all_waits, 0.9):.0f} / {sum(all_waits) / len(all_waits):.0f} "
           f"| {sum(all_waits) / 1000 / seconds:.1f} |")
+
+
+def shares(counter):
+    total = sum(counter.values()) or 1
+    return ", ".join(f"{other} {100 * part / total:.0f}%" for other, part in counter.most_common()
+                     if part / total >= 0.01)
+
+
+behind = {name: collections.Counter() for name in rows}
+for name, waits in rows.items():
+    for wait, *_, kind in waits:
+        behind[name][kind] += wait
 print("\nWhat each waited behind: the share of its waiting spent queued behind each kind of thread that")
 print("ran on its vCPU when it was woken (idle: that vCPU was idle, and the wait was the vCPU's own wake-up).\n")
 print("| threads | waited behind |")
 print("|---|---|")
-for name in order:
-    waits = rows.get(name)
-    if not waits:
-        continue
-    shares = collections.Counter()
-    for wait, *_, behind in waits:
-        shares[behind] += wait
-    total = sum(shares.values()) or 1
-    print(f"| {name} | " + ", ".join(f"{other} {100 * share / total:.0f}%" for other, share in shares.most_common()
-                                      if share / total >= 0.01) + " |")
+print("\n".join(f"| {name} | {shares(behind[name])} |" for name in order if name in behind))
 print("\nPreemptions: how often each kind of thread lost its vCPU while still runnable, and to which kind")
 print("of thread (usually one just woken there, which the scheduler let run first).\n")
 print("| threads | preempted/s | by |")
 print("|---|---|---|")
-for name in order:
-    by = preempted.get(name)
-    if not by:
-        continue
-    total = sum(by.values())
-    print(f"| {name} | {total / seconds:,.0f} | " + ", ".join(
-        f"{other} {100 * count / total:.0f}%" for other, count in by.most_common() if count / total >= 0.01) + " |")
+print("\n".join(f"| {name} | {sum(preempted[name].values()) / seconds:,.0f} | {shares(preempted[name])} |"
+                for name in order if name in preempted))
 EOF
