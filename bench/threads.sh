@@ -66,28 +66,20 @@ fi
 wait "$LOAD_PID"
 curl -fs localhost:8080/metrics >"$WORK/metrics" || true
 
-python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" "$SYSCALLS" "$SYSCALL_WINDOW" <<'PY'
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/bench" python3 - "$WORK" "$OUT" "$(getconf CLK_TCK)" "$WINDOW" "$SYSCALLS" "$SYSCALL_WINDOW" <<'PY'
 import collections, json, os, re, sys
+import thread_kinds
 work, out, ticks_per_second, WINDOW = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 SYSCALLS, SYSCALL_WINDOW = sys.argv[5].split(), float(sys.argv[6])
 
-def group(name):
-    """Threads of one kind under one name (NIO-SGLTN-1-#0 and #1 are both event loops)."""
-    for prefix, kind in (("NIO-", "event loops"), ("herald-writer", "SQLite writer"),
-                         ("SGLTN-TP-", "SQLite reads (NIO's pool)"), ("TP-", "libmemcached workers"),
-                         ("herald-wal-ckpt", "checkpointer"), ("mc-worker", "memcached: its workers"),
-                         ("mc-", "memcached: its background threads"), ("memcached", "memcached: its background threads")):
-        if name.startswith(prefix):
-            return kind
-    return "other (Swift's pool, main)"
 
 def read(path):
     totals = collections.defaultdict(lambda: [0, 0, 0])
     for line in open(path):
         _, name, ticks, switches, waited = line.split()
-        totals[group(name)][0] += int(ticks)
-        totals[group(name)][1] += int(switches)
-        totals[group(name)][2] += int(waited)
+        totals[thread_kinds.kind(name)][0] += int(ticks)
+        totals[thread_kinds.kind(name)][1] += int(switches)
+        totals[thread_kinds.kind(name)][2] += int(waited)
     return totals
 
 before, after = read(f"{work}/before"), read(f"{work}/after")
@@ -139,7 +131,7 @@ if os.path.exists(f"{work}/syscalls"):
             continue  # <not counted>
         tid = fields[0].rsplit("-", 1)[-1]
         name = names.get(tid, fields[0].rsplit("-", 1)[0])
-        calls[group(name)][fields[3].removeprefix("syscalls:sys_enter_")] += count
+        calls[thread_kinds.kind(name)][fields[3].removeprefix("syscalls:sys_enter_")] += count
     if calls:
         syscall_items = rate * SYSCALL_WINDOW
         print(f"\nSystem calls per item over the {SYSCALL_WINDOW:.0f} s after (perf stat, tracepoints):\n")

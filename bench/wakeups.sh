@@ -11,8 +11,8 @@
 # vCPU.
 #   bench/wakeups.sh LOAD [HERALD_BINARY]
 # LOAD: counts creates batches fanout fanout5k fanout14k fanout20k (as in bench/threads.sh).
-# Rows: Herald's event loops (NIO-ELT-*), its SQLite writer, its checkpointer, its other threads;
-# the load generator (herald-bench); memcached. Needs perf and root (or perf_event_paranoid -1).
+# Rows: Herald's threads by kind, named as in bench/threads.sh (bench/thread_kinds.py); the load
+# generator (herald-bench); memcached. Needs perf and root (or perf_event_paranoid -1).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -35,20 +35,14 @@ if [ "$recorded" -ne 0 ]; then
     exit 1
 fi
 perf script -i "$WORK/sched.data" -F cpu,time,event,trace 2>/dev/null >"$WORK/sched.txt"
-python3 - "$WORK" "$LOAD" "$(nproc)" <<'EOF'
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/bench" python3 - "$WORK" "$LOAD" "$(nproc)" <<'EOF'
 import collections, re, sys
+import thread_kinds
 work, load, cores = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def kind(process, name):
-    if process != "herald":
-        return process
-    if name.startswith("NIO-ELT"):
-        return "event loops"
-    if name.startswith("herald-writer"):
-        return "SQLite writer"
-    if name.startswith("herald-wal-ckpt"):
-        return "checkpointer"
-    return "other Herald threads"
+    """Herald's threads by kind, as bench/threads.sh groups them; the other processes whole."""
+    return thread_kinds.kind(name) if process == "herald" else process
 
 kinds = {}
 for line in open(f"{work}/tids"):
@@ -95,7 +89,8 @@ print(f"{load}: wake-ups over {seconds:.2f} s of the load's middle ({cores} vCPU
 print("| threads | wake-ups/s | queued on the waker's vCPU | queued on a busy vCPU, another idle "
       "| their wait, mean µs | all waits p50 / p90 / mean µs | waiting, ms/s |")
 print("|---|---|---|---|---|---|---|")
-order = ["event loops", "SQLite writer", "checkpointer", "other Herald threads", "generator", "memcached"]
+order = ["event loops", "SQLite writer", "SQLite reads (NIO's pool)", "libmemcached workers", "checkpointer",
+         thread_kinds.OTHER, "generator", "memcached"]
 for name in order:
     waits = rows.get(name)
     if not waits:
