@@ -112,6 +112,9 @@ def summarize(rows, facts):
             layer, kind = r["label"].split("-", 1)
             key = "creates" if kind == "create" else "batch_notifications"
             figures[f"{key}_{layer}_per_s"] = r["items_per_second"]
+    for key in ("creates", "batch_notifications"):
+        if figures.get(f"{key}_store_per_s") and f"{key}_per_s" in figures:
+            figures[f"{key}_ratio_herald_store"] = figures[f"{key}_per_s"] / figures[f"{key}_store_per_s"]
     if "idle_herald_bytes_per_stream" in figures and figures.get("idle_nchan_bytes_per_stream"):
         figures["idle_ratio_herald_nchan"] = figures["idle_herald_bytes_per_stream"] / figures["idle_nchan_bytes_per_stream"]
     reads = read_rounds(rows)
@@ -357,6 +360,17 @@ def main(path, summary_out=None):
                 "- store-* and service-* run the same loads inside herald-bench, without HTTP: through the SQLite "
                 "store alone (the limit the durable commit sets on this machine) and through the service "
                 "(store, memcached counts, broker).")
+        shares = [
+            f"{what} {figures[key]:.2f}"
+            for what, key in (
+                ("single creates", "creates_ratio_herald_store"),
+                ("batched notifications", "batch_notifications_ratio_herald_store"))
+            if key in figures]
+        if shares:
+            out.append(
+                f"- Herald over HTTP / the store alone in the same run: {', '.join(shares)}. The store alone "
+                "moves with the box's speed from hour to hour, so this share tells a change in Herald from a "
+                "change in the box better than the rates do.")
         out.append("")
     print("\n".join(out))
 
