@@ -15,7 +15,6 @@ extension HeraldError: HTTPResponseError {
         case .tooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
-        case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         default: .internalServerError
         }
