@@ -4,9 +4,10 @@
 # median of the rounds per binary and load (throughput, p99, server CPU per item).
 #   cp .build/release/herald /tmp/herald-before   # then change, build, and:
 #   bench/compare.sh /tmp/herald-before .build/release/herald
-# Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%:
-# run a small gain in both orders (OLD NEW, then NEW OLD) before believing it.
-# Env: MEMCACHED_OPTIONS and PUB_CONNS (see bench/lib.sh), ROUNDS (default 3), D seconds per load (default 8), LOADS (default "counts creates batches
+# Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%.
+# The order of the binaries flips every round (an even ROUNDS runs each first as often as last);
+# a gain of a few percent still wants a second run before believing it.
+# Env: MEMCACHED_OPTIONS and PUB_CONNS (see bench/lib.sh), ROUNDS (default 4), D seconds per load (default 8), LOADS (default "counts creates batches
 # fanout"; fanout is 1,000 users, their counts read first so every create updates memcached, at
 # 1,000 creates/s; fanout5k, fanout14k, fanout20k the same at 5,000, 14,000 and 20,000/s, the last
 # two the capacity steps Herald passed and missed; creates-cached is creates for users whose counts
@@ -19,16 +20,22 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 [ $# -ge 1 ] || { sed -n 2,16p "$0"; exit 2; }
 D="${D:-8}"
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-4}"
 read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
 source "$ROOT/bench/lib.sh"
 scratch_session compare
 swift build -c release --product herald-bench >/dev/null
 
+# Odd rounds run the binaries in the order given, even rounds in reverse, so that with an even
+# ROUNDS each binary runs first as often as last, and whatever favours a place in the round (the
+# box settling, or warming, between runs) reaches them alike. Names keep each binary's place in
+# the arguments.
+binaries=("$@")
 for round in $(seq "$ROUNDS"); do
-    index=0
-    for binary in "$@"; do
-        index=$((index + 1))
+    order=$(seq 1 $#)
+    [ $((round % 2)) -eq 0 ] && order=$(seq $# -1 1)
+    for index in $order; do
+        binary="${binaries[$((index - 1))]}"
         name="$index:$(basename "$binary")"
         echo "== round $round/$ROUNDS: $name" >&2
         rm -f "$WORK"/herald.sqlite*
