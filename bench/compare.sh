@@ -18,7 +18,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ $# -ge 1 ] || { sed -n 2,16p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,17p "$0"; exit 2; }
 D="${D:-8}"
 ROUNDS="${ROUNDS:-4}"
 read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
