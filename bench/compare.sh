@@ -18,11 +18,11 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-[ $# -ge 1 ] || { sed -n 2,17p "$0"; exit 2; }
+source "$ROOT/bench/lib.sh"
+[ $# -ge 1 ] || { usage; exit 2; }
 D="${D:-8}"
 ROUNDS="${ROUNDS:-4}"
 read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
-source "$ROOT/bench/lib.sh"
 scratch_session compare
 swift build -c release --product herald-bench >/dev/null
 

@@ -14,6 +14,10 @@ MEMCACHED_OPTIONS="${MEMCACHED_OPTIONS--o no_lru_maintainer}"
 # time, so with 32 a server whose creates take 2.7 ms cannot be offered more than ~12k/s.
 PUB_CONNS="${PUB_CONNS:-32}"
 
+usage() {  # prints the calling script's opening comment (after the #! line), its usage
+    sed -n '2,/^[^#]/{/^#/p}' "$0"
+}
+
 build_release() {  # herald and herald-bench, release
     swift build -c release --product herald >/dev/null
     swift build -c release --product herald-bench >/dev/null
@@ -112,7 +116,7 @@ profiled_load() {  # load [perf] — sets LOAD for a one-load diagnostic script 
     # wakeups.sh), or prints that script's usage (its opening comment, after the #! line) and exits 2;
     # with "perf", exits 1 unless perf is installed
     LOAD="$1"
-    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 2 ;; esac
+    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) usage; exit 2 ;; esac
     [ "${2:-}" != perf ] || command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 }
 

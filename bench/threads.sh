@@ -77,9 +77,10 @@ def read(path):
     totals = collections.defaultdict(lambda: [0, 0, 0])
     for line in open(path):
         _, name, ticks, switches, waited = line.split()
-        totals[thread_kinds.kind(name)][0] += int(ticks)
-        totals[thread_kinds.kind(name)][1] += int(switches)
-        totals[thread_kinds.kind(name)][2] += int(waited)
+        total = totals[thread_kinds.kind(name)]
+        total[0] += int(ticks)
+        total[1] += int(switches)
+        total[2] += int(waited)
     return totals
 
 before, after = read(f"{work}/before"), read(f"{work}/after")
