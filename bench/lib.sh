@@ -1,5 +1,5 @@
-# Shared by bench/run.sh, bench/compare.sh, bench/profile.sh, bench/threads.sh and
-# bench/wakeups.sh: start and stop memcached and Herald, and drive them with herald-bench. ROOT is
+# Shared by bench/run.sh, bench/compare.sh, bench/profile.sh, bench/threads.sh, bench/wakeups.sh
+# and bench/stalls.sh: start and stop memcached and Herald, and drive them with herald-bench. ROOT is
 # the repository (the default: this file's); set D (seconds per measured phase) before starting a
 # load; the loads append to $OUT, servers keep their files in $WORK.
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -13,6 +13,10 @@ MEMCACHED_OPTIONS="${MEMCACHED_OPTIONS--o no_lru_maintainer}"
 # request in flight on each: the rate offered is at most PUB_CONNS / a publish's request-to-answer
 # time, so with 32 a server whose creates take 2.7 ms cannot be offered more than ~12k/s.
 PUB_CONNS="${PUB_CONNS:-32}"
+# Scratch sessions (Herald's database, memcached's socket) go under SCRATCH_DIR: /tmp, on the
+# machine's disk, by default. SCRATCH_DIR=/dev/shm (memory) shows what writing the disk costs a
+# load; a database there survives no reboot, so no run that stands for Herald uses it.
+SCRATCH_DIR="${SCRATCH_DIR:-/tmp}"
 
 usage() {  # prints the calling script's opening comment (after the #! line), its usage
     sed -n '2,/^[^#]/{/^#/p}' "$0"
@@ -24,7 +28,7 @@ build_release() {  # herald and herald-bench, release
 }
 
 scratch_session() {  # name — $WORK and $OUT in a new scratch directory, removed (servers stopped) on exit
-    WORK="$(mktemp -d "/tmp/herald-$1.XXXXXX")"
+    WORK="$(mktemp -d "$SCRATCH_DIR/herald-$1.XXXXXX")"
     OUT="$WORK/$1.jsonl"
     trap stop_and_clean EXIT
     ulimit -n "$(ulimit -Hn)"
@@ -113,8 +117,8 @@ herald_load() {  # load [label] [channel prefix] — counts, creates, batches, o
 }
 
 profiled_load() {  # load [perf] — sets LOAD for a one-load diagnostic script (profile.sh, threads.sh,
-    # wakeups.sh), or prints that script's usage (its opening comment, after the #! line) and exits 2;
-    # with "perf", exits 1 unless perf is installed
+    # wakeups.sh, stalls.sh), or prints that script's usage (its opening comment, after the #! line)
+    # and exits 2; with "perf", exits 1 unless perf is installed
     LOAD="$1"
     case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) usage; exit 2 ;; esac
     [ "${2:-}" != perf ] || command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
