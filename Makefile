@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups perf
+.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls perf
 BROWSER_PACKAGES := chromium chromium-driver
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
 	@echo "make threads LOAD=fanout5k   CPU, context switches and system calls per item of each kind of server thread (bench/threads.sh)"
 	@echo "make wakeups LOAD=creates    where woken threads are queued and how long they wait to run (bench/wakeups.sh)"
+	@echo "make stalls LOAD=fanout5k    how long the whole VM stopped, beside the disk's writes (bench/stalls.sh)"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
@@ -116,3 +117,8 @@ perf:
 # bench/threads.sh.
 threads: deps
 	bash bench/threads.sh $(LOAD)
+
+# How long the whole VM stopped under one load (the same loads), beside the disk's writes
+# meanwhile; SCRATCH_DIR=/dev/shm for the database in memory. See bench/stalls.sh.
+stalls: deps
+	bash bench/stalls.sh $(LOAD)

@@ -7,7 +7,7 @@
 # Single runs differ by 10–20% on this shared box and five-round medians of one binary by ±4%.
 # The order of the binaries flips every round (an even ROUNDS runs each first as often as last);
 # a gain of a few percent still wants a second run before believing it.
-# Env: MEMCACHED_OPTIONS and PUB_CONNS (see bench/lib.sh), ROUNDS (default 4), D seconds per load (default 8), LOADS (default "counts creates batches
+# Env: MEMCACHED_OPTIONS, PUB_CONNS and SCRATCH_DIR (see bench/lib.sh), ROUNDS (default 4), D seconds per load (default 8), LOADS (default "counts creates batches
 # fanout"; fanout is 1,000 users, their counts read first so every create updates memcached, at
 # 1,000 creates/s; fanout5k, fanout14k, fanout20k the same at 5,000, 14,000 and 20,000/s, the last
 # two the capacity steps Herald passed and missed; creates-cached is creates for users whose counts
