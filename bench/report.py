@@ -49,6 +49,13 @@ def p99_runs(fan, rate, name):
     return sorted(r["latency_ms"]["p99"] for r in fan if r["rate"] == rate and r["label"] == name)
 
 
+def stopped_runs(fan, rate, name):
+    """How long the machine stopped, ms per second, in each of a server's runs at a rate (runs with
+    `herald-bench fanout --stall-probe`, from 20261204 on)."""
+    return [r["machine_stopped_ms_per_second"] for r in fan
+            if r["rate"] == rate and r["label"] == name and "machine_stopped_ms_per_second" in r]
+
+
 def fanout_counts_cached(rows):
     """Whether Herald's fan-outs read each user's counts first (so every publish updated memcached):
     True, False, or None when the run has no Herald fan-out. Runs before 20261203T092952Z never did."""
@@ -87,6 +94,10 @@ def summarize(rows, facts):
             figures[f"{key}_herald_delivered_per_s"] = median(delivered)
         if p99["nchan"]:
             figures[f"{key}_nchan_p99_ms"] = median(p99["nchan"])
+        for name in ("herald", "nchan"):
+            stopped = stopped_runs(fan, rate, name)
+            if stopped:
+                figures[f"{key}_{name}_machine_stopped_ms_per_s"] = median(stopped)
         if p99["herald"] and p99["nchan"] and median(p99["nchan"]) > 0:
             figures[f"{key}_p99_ratio_herald_nchan"] = median(p99["herald"]) / median(p99["nchan"])
     capacity = [r for r in rows if r["scenario"] == "fanout" and r["label"].endswith("-capacity")]
@@ -256,17 +267,25 @@ def main(path, summary_out=None):
     if fan:
         rounds = max(sum(1 for r in fan if r["label"] == "herald" and r["rate"] == rate) for rate in {r["rate"] for r in fan})
         out.append(f"## 1. Fan-out latency (1,000 users, one stream each; {rounds} run(s) per server and rate)\n")
-        out.append("| server | rate/s | delivered/s | delivered | p50 ms | p99 ms | max ms | server CPU µs/delivery | publisher late, p99 ms |")
-        out.append("|---|---|---|---|---|---|---|---|---|")
+        out.append("| server | rate/s | delivered/s | delivered | p50 ms | p99 ms | max ms | server CPU µs/delivery | publisher late, p99 ms | machine stopped, ms/s |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|")
         for r in sorted(fan, key=lambda r: (r["rate"], r["label"] != "herald")):
             lat = r["latency_ms"]
             late = r.get("publish_send_lateness_ms")
             late = f"{late['p99']:.2f}" if late else "-"  # runs before this field: unknown
+            stopped = r.get("machine_stopped_ms_per_second")
+            stopped = f"{stopped:.1f}" if stopped is not None else "-"  # runs without the probe
             out.append(
                 f"| {r['label']} | {r['rate']:.0f} | {r['delivered_per_second']:.0f} | "
                 f"{r['delivered']:.0f}/{r['expected_deliveries']:.0f} | {lat['p50']:.2f} | {lat['p99']:.2f} | "
-                f"{lat['max']:.2f} | {r['server_cpu_us_per_delivery']:.0f} | {late} |")
+                f"{lat['max']:.2f} | {r['server_cpu_us_per_delivery']:.0f} | {late} | {stopped} |")
         out.append("")
+        if any("machine_stopped_ms_per_second" in r for r in fan):
+            out.append("*Machine stopped*: how long, per second of publishing, a real-time thread of the load generator "
+                       "found the whole machine stopped (wake-ups over 1 ms late; `herald-bench stalls`). On the bench's VM "
+                       "that is the host not running the VM, which it does while the VM writes its disk: Herald commits "
+                       "every event there, nchan writes nothing (`bench/stalls.sh`; *The VM stopped while its disk is "
+                       "written* in `bench/HISTORY.md`).\n")
         if any(r.get("publish_send_lateness_ms") for r in fan):
             out.append("*Publisher late*: how long after its scheduled time the load generator sent a publish "
                        "(every connection still waiting on an answer, or the generator's one event loop busy with a "
@@ -280,7 +299,10 @@ def main(path, summary_out=None):
                     + ", ".join(f"{p99:.2f}" for p99 in p99_runs(fan, rate, name))
                     + ")"
                     for name in ("herald", "nchan"))
-                out.append(f"- {rate:.0f}/s: median p99 Herald/nchan = **{ratio:.2f}** (target ≤ 1.0); {spread}")
+                stopped = [(name, figures.get(f"fanout_{rate:.0f}_{name}_machine_stopped_ms_per_s")) for name in ("herald", "nchan")]
+                stopped = "".join(f"; machine stopped, median {', '.join(f'{name} {value:.1f}' for name, value in stopped)} ms/s"
+                                  if all(value is not None for _, value in stopped) else "")
+                out.append(f"- {rate:.0f}/s: median p99 Herald/nchan = **{ratio:.2f}** (target ≤ 1.0); {spread}{stopped}")
         out.append("")
     if capacity:
         out.append("## 2. Fan-out capacity (5 s steps about 1.4x apart, a missed step run once more; highest rate with p99 < 50 ms and nothing missing)\n")

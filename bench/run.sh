@@ -48,11 +48,11 @@ start_servers() {
 }
 start_servers
 
-nchan_fanout() {   # rate users duration prefix [label]
+nchan_fanout() {   # rate users duration prefix [label [herald-bench fanout options]]
     "$BENCH" fanout --label "${5:-nchan}" --server-pids "$NCHAN_PIDS" --json-out "$OUT" \
         --sub-url 'http://127.0.0.1:8090/v1/users/{channel}/stream' --pub-url 'http://127.0.0.1:8090/v1/notifications/{channel}' \
         --pub-body '{token} {pad}' --subscribers "$2" --channels "$2" --rate "$1" --duration "$3" \
-        --channel-prefix "$4" --pub-conns "$PUB_CONNS" --grace 3
+        --channel-prefix "$4" --pub-conns "$PUB_CONNS" --grace 3 "${@:6}"
 }
 
 if want fanout; then
@@ -60,11 +60,13 @@ if want fanout; then
     "$BENCH" handoff --label handoff --json-out "$OUT" --duration "$HANDOFF_D" >/dev/null 2>&1
     echo "== scenario 1: fan-out latency, 1,000 users, 1k/s and 5k/s, $ROUNDS rounds"
     # Rounds interleave the servers, so drift on the shared machine reaches both; the report
-    # compares median p99s (one run's p99 on this box can be several times another's).
+    # compares median p99s (one run's p99 on this box can be several times another's). Each run
+    # also watches for stalls of the whole machine (the host not running the VM; see
+    # bench/stalls.sh), which the report lists beside the latencies.
     for round in $(seq "$ROUNDS"); do
         for rate in 1000 5000; do
-            herald_fanout "$rate" 1000 "$D" "f$rate-r$round" 2>/dev/null
-            nchan_fanout "$rate" 1000 "$D" "f$rate-r$round" 2>/dev/null
+            herald_fanout "$rate" 1000 "$D" "f$rate-r$round" herald --stall-probe 2>/dev/null
+            nchan_fanout "$rate" 1000 "$D" "f$rate-r$round" nchan --stall-probe 2>/dev/null
         done
     done
 fi

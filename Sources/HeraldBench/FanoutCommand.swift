@@ -34,6 +34,13 @@ struct FanoutCommand: AsyncParsableCommand {
             "Write each delivery to this file: µs from the start to its publish's scheduled time, µs from then to its arrival, µs from then to the publish's send.",
             discussion: "Summarize with python3 bench/report.py --tail FILE."))
     var deliveriesOut: String?
+    @Flag(
+        help: ArgumentHelp(
+            "While publishing, watch for stalls of the whole machine as herald-bench stalls does.",
+            discussion:
+                "The result gets machine_stopped_ms_per_second and machine_stalls: on a VM, how long its host did not run it."
+        ))
+    var stallProbe = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -77,6 +84,7 @@ struct FanoutCommand: AsyncParsableCommand {
                         messages, log.latencies.count - baseline, expected, log.latencies.summary().line))
             }
         }
+        let stalls = stallProbe ? StallProbe.watch(seconds: duration) : nil
         let bodyTemplate = TextTemplate(pubBody)
         await publisher.publish(count: messages) { index in
             let scheduled = started + UInt64(Double(index) * interval)
@@ -113,6 +121,11 @@ struct FanoutCommand: AsyncParsableCommand {
             "dropped_streams": .number(Double(log.dropped.value)),
         ]
         if let warmURL { result["warm_url"] = .text(warmURL) }
+        if let stalls {
+            let watched = await stalls.value
+            result["machine_stopped_ms_per_second"] = .number(watched.stalledMilliseconds / duration)
+            result["machine_stalls"] = .number(Double(watched.stalls))
+        }
         try common.emit(result)
         for stream in streams { try? await stream.close() }
         await publisher.close()

@@ -36,9 +36,22 @@ struct StallProbe {
         }
     }
 
+    /// The defaults of `herald-bench stalls` and of `fanout --stall-probe`.
+    static let defaultPeriodMicroseconds = 250
+    static let defaultThresholdMilliseconds = 1.0
+
     let periodMicroseconds: Int
     let thresholdMilliseconds: Double
     let seconds: Double
+
+    /// Starts watching with the defaults of `herald-bench stalls` (250 µs sleeps, stalls over 1 ms)
+    /// for `seconds`, beside whatever the caller goes on to do.
+    static func watch(seconds: Double) -> Task<Result, Never> {
+        let probe = StallProbe(
+            periodMicroseconds: defaultPeriodMicroseconds, thresholdMilliseconds: defaultThresholdMilliseconds,
+            seconds: seconds)
+        return Task { await probe.run() }
+    }
 
     /// Runs on a thread of its own for `seconds` and returns what it saw.
     func run() async -> Result {

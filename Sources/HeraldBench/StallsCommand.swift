@@ -8,8 +8,9 @@ struct StallsCommand: AsyncParsableCommand {
         abstract: "How long the whole machine stopped: a real-time thread's late wake-ups over a period.")
 
     @Option(help: "Seconds to watch.") var duration = 5.0
-    @Option(help: "Microseconds the probe sleeps each time.") var periodUs = 250
-    @Option(help: "A wake-up later than this many milliseconds is a stall.") var thresholdMs = 1.0
+    @Option(help: "Microseconds the probe sleeps each time.") var periodUs = StallProbe.defaultPeriodMicroseconds
+    @Option(help: "A wake-up later than this many milliseconds is a stall.") var thresholdMs =
+        StallProbe.defaultThresholdMilliseconds
     @OptionGroup var common: CommonOptions
 
     func validate() throws {

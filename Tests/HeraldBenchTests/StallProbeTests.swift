@@ -40,4 +40,13 @@ struct StallProbeTests {
         #expect(result.endPhases.allSatisfy { (0..<100).contains($0) })
         #expect(result.stalledMilliseconds > 0)
     }
+
+    @Test func watchingRunsBesideTheCallerWithTheCommandsDefaults() async {
+        let watching = StallProbe.watch(seconds: 0.05)
+        let result = await watching.value
+        // 250 µs sleeps for 50 ms: at most 200, each timed.
+        #expect(result.sleeps > 5 && result.sleeps <= 200)
+        #expect(result.lateness.count == UInt64(result.sleeps))
+        #expect(result.stalls == result.endPhases.count)
+    }
 }
