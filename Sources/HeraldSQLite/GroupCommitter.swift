@@ -23,20 +23,12 @@ import Synchronization
 /// running it once.
 ///
 /// Writes that arrive together are gathered a little longer: after a transaction shared by several
-/// writes, while fewer than ``gatherTarget`` wait, the drain pauses ``gatherDelayMicroseconds``
-/// before the next one (as PostgreSQL's `commit_delay` does when other transactions are active).
-/// Most of a small transaction's cost is per transaction, not per write: the pages it dirties
-/// (counters, index leaves, the ends of the tables) are written to the WAL and checkpointed once
-/// per transaction, however many writes changed them. Measured over HTTP with 32 clients creating
-/// one notification each: 7 → 13 writes per transaction and ~100 → ~93 µs of server CPU per create.
-/// A write that arrives alone (a quiet server) never waits: the pause follows shared transactions
-/// only.
+/// writes, while fewer than ``gatherTarget`` wait, the drain pauses (``GatherPause``) before the
+/// next one, so that shared transactions start at least 1 ms apart.
 ///
 /// Each transaction runs holding a ``WriterGate``, which the WAL checkpointer takes for a moment
 /// between two transactions to bring the WAL to its end (see ``WALCheckpointer``).
 final class GroupCommitter: Sendable {
-    /// The pause before the next transaction after a shared one.
-    static let gatherDelayMicroseconds: UInt32 = 150
     /// No pause once this many writes wait.
     static let gatherTarget = 32
 
@@ -130,12 +122,15 @@ final class GroupCommitter: Sendable {
     /// Runs on a pool thread until the queue is empty.
     private func drain() {
         queue.drain { batch in
+            let started = ContinuousClock.now
             let failure = gate.withLock { transaction(batch.map(\.step)) }
             // The completions' counts-cache applies run as one job right after (AfterCompletions).
             AfterCompletions.collect { for pending in batch { pending.done(failure) } }
             let shared = batch.count > 1
             if shared { Self.releaseElsewhere(consume batch) }
-            if shared, queue.count < Self.gatherTarget { usleep(Self.gatherDelayMicroseconds) }
+            if shared, queue.count < Self.gatherTarget {
+                usleep(GatherPause.microseconds(afterTransactionOf: .now - started))
+            }
         }
     }
 

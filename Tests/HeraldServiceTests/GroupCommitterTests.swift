@@ -236,6 +236,32 @@ struct GroupCommitterTests {
         try await group.shutdownGracefully()
     }
 
+    @Test func sharedTransactionsStartAtLeastTheSpacingApart() async throws {
+        // Four clients, each writing again as soon as its last write committed: every transaction
+        // after the first is shared, so each is followed by the pause that makes up the spacing,
+        // and there can be at most about one per millisecond (without it, several).
+        let transactions = Atomic<Int>(0)
+        let (pool, committer) = try await itemTable { transactions.add(1, ordering: .relaxed) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            for client in 0..<4 {
+                group.addTask {
+                    for round in 0..<30 {
+                        try? await committer.write { db in
+                            try db.execute(sql: "INSERT INTO item (id) VALUES (?)", arguments: [round * 4 + client])
+                        }
+                    }
+                }
+            }
+        }
+        let elapsed = clock.now - started
+        #expect(try await storedItems(pool).count == 120)
+        let spacings = Int(elapsed / GatherPause.spacing)
+        #expect(transactions.load(ordering: .relaxed) <= spacings + 3, "\(elapsed)")
+        #expect(transactions.load(ordering: .relaxed) >= 30)
+    }
+
     @Test func writesFailInsteadOfWaitingWhenTheThreadPoolIsShutDown() async throws {
         let directory = try makeTemporaryDirectory("group")
         let pool = try DatabasePool(path: directory.appendingPathComponent("g.sqlite").path)
