@@ -24,7 +24,7 @@ import Synchronization
 ///
 /// Writes that arrive together are gathered a little longer: after a transaction shared by several
 /// writes, while fewer than ``gatherTarget`` wait, the drain pauses (``GatherPause``) before the
-/// next one, so that shared transactions start at least 1 ms apart.
+/// next one: while only a few wait, until 1 ms after the transaction started.
 ///
 /// Each transaction runs holding a ``WriterGate``, which the WAL checkpointer takes for a moment
 /// between two transactions to bring the WAL to its end (see ``WALCheckpointer``).
@@ -128,8 +128,9 @@ final class GroupCommitter: Sendable {
             AfterCompletions.collect { for pending in batch { pending.done(failure) } }
             let shared = batch.count > 1
             if shared { Self.releaseElsewhere(consume batch) }
-            if shared, queue.count < Self.gatherTarget {
-                usleep(GatherPause.microseconds(afterTransactionOf: .now - started))
+            let waiting = queue.count
+            if shared, waiting < Self.gatherTarget {
+                usleep(GatherPause.microseconds(afterTransactionOf: .now - started, waiting: waiting))
             }
         }
     }
