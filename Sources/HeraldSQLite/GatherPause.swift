@@ -21,7 +21,7 @@ enum GatherPause {
     /// The shortest pause: the clients a transaction answered come back this soon in a closed loop
     /// (with it, 32 clients creating over HTTP shared 7 → 13 writes per transaction).
     static let minimum: Duration = .microseconds(150)
-    /// The least time from one shared transaction's start to the next one's.
+    /// While few writes wait, the least time from one shared transaction's start to the next one's.
     static let spacing: Duration = .milliseconds(1)
 
     /// The spacing applies while fewer writes than this wait for the next transaction; with more,
