@@ -299,9 +299,10 @@ def main(path, summary_out=None):
                     + ", ".join(f"{p99:.2f}" for p99 in p99_runs(fan, rate, name))
                     + ")"
                     for name in ("herald", "nchan"))
-                stopped = [(name, figures.get(f"fanout_{rate:.0f}_{name}_machine_stopped_ms_per_s")) for name in ("herald", "nchan")]
-                stopped = "".join(f"; machine stopped, median {', '.join(f'{name} {value:.1f}' for name, value in stopped)} ms/s"
-                                  if all(value is not None for _, value in stopped) else "")
+                medians = {name: figures.get(f"fanout_{rate:.0f}_{name}_machine_stopped_ms_per_s") for name in ("herald", "nchan")}
+                stopped = ""
+                if None not in medians.values():
+                    stopped = "; machine stopped, median " + ", ".join(f"{name} {value:.1f}" for name, value in medians.items()) + " ms/s"
                 out.append(f"- {rate:.0f}/s: median p99 Herald/nchan = **{ratio:.2f}** (target ≤ 1.0); {spread}{stopped}")
         out.append("")
     if capacity:

@@ -14,7 +14,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 profiled_load "${1:-}"
-D=12  # the load runs this long; the probe watches 5 s of its middle
+D=12  # the load runs this long; the probe watches WINDOW s of its middle
+WINDOW=5
 load_in_background stalls "$LOAD" "${2:-}"
 sleep 4
 device="$(df --output=source "$WORK" | tail -1)"
@@ -23,7 +24,7 @@ writes() {  # the device's writes completed, sectors written and flushes complet
     awk -v d="$device" '$3 == d { print $8, $10, $19 }' /proc/diskstats
 }
 before="$(writes)"
-"$BENCH" stalls --duration 5 --json-out "$OUT" | grep -v "^{"
+"$BENCH" stalls --duration "$WINDOW" --json-out "$OUT" | grep -v "^{"
 after="$(writes)"
 wait "$LOAD_PID"
 if [ -z "$before" ]; then
@@ -31,6 +32,6 @@ if [ -z "$before" ]; then
 else
     read -r w0 s0 f0 <<<"$before"
     read -r w1 s1 f1 <<<"$after"
-    awk -v w=$((w1 - w0)) -v s=$((s1 - s0)) -v f=$((f1 - f0)) -v d="$device" 'BEGIN {
-        printf "disk %s: %.1f MB/s written, %.0f writes/s, %.0f flushes/s\n", d, s * 512 / 5 / 1e6, w / 5, f / 5 }'
+    awk -v w=$((w1 - w0)) -v s=$((s1 - s0)) -v f=$((f1 - f0)) -v d="$device" -v t="$WINDOW" 'BEGIN {
+        printf "disk %s: %.1f MB/s written, %.0f writes/s, %.0f flushes/s\n", d, s * 512 / t / 1e6, w / t, f / t }'
 fi
