@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls perf
+.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
 
 help:
@@ -20,6 +20,7 @@ help:
 	@echo "make threads LOAD=fanout5k   CPU, context switches and system calls per item of each kind of server thread (bench/threads.sh)"
 	@echo "make wakeups LOAD=creates    where woken threads are queued and how long they wait to run (bench/wakeups.sh)"
 	@echo "make stalls LOAD=fanout5k    how long the whole VM stopped, beside the disk's writes (bench/stalls.sh)"
+	@echo "make walpages LOAD=batches   the pages each SQLite transaction writes, by table and index (bench/walpages.sh)"
 
 # Installs the Debian packages that are missing (through sudo when not root).
 deps:
@@ -66,6 +67,7 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	python3 -m unittest discover -s Tests/Bench -p '*_test.py'
 
 # The demo inbox in a real headless Chromium: live badge, page actions vs the API, reconnect after a
 # server restart, CORS from another origin. Screenshots: Tests/Browser/artifacts/.
@@ -122,3 +124,8 @@ threads: deps
 # meanwhile; SCRATCH_DIR=/dev/shm for the database in memory. See bench/stalls.sh.
 stalls: deps
 	bash bench/stalls.sh $(LOAD)
+
+# The pages each of the writer's transactions writes under one load (the same loads), by the table
+# or index that owns them, and per write; see bench/walpages.sh.
+walpages: deps
+	bash bench/walpages.sh $(LOAD)
