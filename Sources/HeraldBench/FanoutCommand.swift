@@ -74,15 +74,10 @@ struct FanoutCommand: AsyncParsableCommand {
         let started = BenchClock.now()
         let interval = 1_000_000_000 / rate
         let pad = String(repeating: "x", count: max(0, msgSize - 40))
-        let progress = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                let elapsed = Double(BenchClock.now() - started) / 1e9
-                Progress.show(
-                    String(
-                        format: "%.0fs published %d/%d delivered %llu/%d %@", elapsed, publisher.completed.value,
-                        messages, log.latencies.count - baseline, expected, log.latencies.summary().line))
-            }
+        let progress = Progress.everySecond(since: started) { elapsed in
+            String(
+                format: "%.0fs published %d/%d delivered %llu/%d %@", elapsed, publisher.completed.value,
+                messages, log.latencies.count - baseline, expected, log.latencies.summary().line)
         }
         let stalls = stallProbe ? StallProbe.watch(seconds: duration) : nil
         let bodyTemplate = TextTemplate(pubBody)

@@ -35,15 +35,10 @@ struct HTTPLoadCommand: AsyncParsableCommand {
         let started = BenchClock.now()
         let deadline = started + UInt64(duration * 1e9)
         let interval = rate > 0 ? 1e9 / rate : 0
-        let progress = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                let elapsed = Double(BenchClock.now() - started) / 1e9
-                Progress.show(
-                    String(
-                        format: "%.0fs requests %d (%.0f/s) %@", elapsed, publisher.completed.value,
-                        Double(publisher.completed.value) / max(elapsed, 0.001), publisher.latencies.summary().line))
-            }
+        let progress = Progress.everySecond(since: started) { elapsed in
+            String(
+                format: "%.0fs requests %d (%.0f/s) %@", elapsed, publisher.completed.value,
+                Double(publisher.completed.value) / max(elapsed, 0.001), publisher.latencies.summary().line)
         }
         let bodyTemplate = body.map(TextTemplate.init)
         let prefix = channelPrefix

@@ -9,4 +9,16 @@ struct Progress {
     static func end() {
         FileHandle.standardError.write(Data("\n".utf8))
     }
+
+    /// Shows `line(seconds since started)` once a second until the returned task is cancelled.
+    static func everySecond(
+        since started: UInt64, _ line: @escaping @Sendable (_ elapsed: Double) -> String
+    ) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                show(line(Double(BenchClock.now() - started) / 1e9))
+            }
+        }
+    }
 }
