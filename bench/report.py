@@ -184,9 +184,10 @@ def counts_ratios(reads):
 
 def load_summary(path):
     """A run's summary: its .summary.json, or computed from its .jsonl (machine facts unknown)."""
-    if path.endswith(".jsonl"):
-        return summarize([json.loads(line) for line in open(path) if line.strip()], {})
-    return json.load(open(path))
+    with open(path) as file:
+        if path.endswith(".jsonl"):
+            return summarize([json.loads(line) for line in file if line.strip()], {})
+        return json.load(file)
 
 
 def diff(old_path, new_path):
