@@ -60,7 +60,7 @@ def main():
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     database, wal = sys.argv[1], sys.argv[2]
-    writes = float(sys.argv[3]) if len(sys.argv) == 4 else None
+    writes = float(sys.argv[3]) if len(sys.argv) == 4 and sys.argv[3] else None  # empty: none counted
     found, page_size = transactions(wal)
     if not found:
         sys.exit("no committed transaction in the WAL")

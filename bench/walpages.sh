@@ -18,6 +18,7 @@ counter() {  # one of Herald's counters from /metrics
 wait "$LOAD_PID"
 writes="$(counter herald_store_transaction_writes_total)"
 transactions="$(counter herald_store_transactions_total)"
+[ -s "$WORK/herald.sqlite-wal" ] || { echo "$LOAD: Herald's WAL is empty (the load wrote nothing)"; exit 0; }
 # The WAL first: frames the checkpointer copies meanwhile are in both, and the pair stays whole.
 cp "$WORK/herald.sqlite-wal" "$WORK/census.sqlite-wal"
 cp "$WORK/herald.sqlite" "$WORK/census.sqlite"

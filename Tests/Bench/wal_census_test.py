@@ -3,6 +3,7 @@
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -65,6 +66,20 @@ class WALCensusTest(unittest.TestCase):
         self.census()
         self.assertEqual(os.path.getsize(wal), before)
         self.assertEqual(len(wal_census.transactions(wal)[0]), 1)
+
+    def test_the_report_gives_pages_per_write_only_when_writes_were_counted(self):
+        for _ in range(2):
+            self.connection.execute("INSERT INTO item (user, body) VALUES ('a', 'x')")
+        script = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "wal_census.py")
+        for writes, expected in (("4", "4.00 writes each, so 0.50 pages per write"), ("", None)):
+            output = subprocess.run([sys.executable, script, self.path, self.path + "-wal", writes],
+                                    capture_output=True, text=True, check=True).stdout
+            self.assertIn("2 transactions in the WAL", output)
+            self.assertIn("| item |", output)
+            if expected:
+                self.assertIn(expected, output)
+            else:
+                self.assertNotIn("writes each", output)
 
 
 if __name__ == "__main__":
