@@ -69,7 +69,8 @@ def main():
     # that grows the file writes it again, whatever else page 1 holds (the schema table).
     names[1] = "page 1: the header (the file grew)"
     pages = collections.Counter(names.get(page, "(free or new since)") for found_pages in found for page in found_pages)
-    per_transaction = sum(pages.values()) / len(found)
+    total = sum(pages.values())
+    per_transaction = total / len(found)
     line = f"{len(found)} transactions in the WAL: {per_transaction:.2f} pages each"
     line += f" ({per_transaction * (page_size + FRAME_HEADER) / 1024:.1f} KB)"
     if writes:
@@ -79,7 +80,7 @@ def main():
     print("| table or index | pages per transaction | share |")
     print("|---|---|---|")
     for name, count in pages.most_common():
-        print(f"| {name} | {count / len(found):.2f} | {count / sum(pages.values()):.0%} |")
+        print(f"| {name} | {count / len(found):.2f} | {count / total:.0%} |")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ cd "$ROOT"
 profiled_load "${1:-}"
 D=8  # seconds of load; the WAL holds its last transactions (the checkpointer restarts it now and then)
 load_in_background walpages "$LOAD" "${2:-}"
-counter() {  # one of Herald's counters from /metrics
-    curl -s http://127.0.0.1:8080/metrics | awk -v name="$1" '$1 == name { print $2 }'
-}
 wait "$LOAD_PID"
-writes="$(counter herald_store_transaction_writes_total)"
-transactions="$(counter herald_store_transactions_total)"
+# Both counters from one read of /metrics.
+read -r writes transactions <<<"$(curl -s http://127.0.0.1:8080/metrics | awk '
+    $1 == "herald_store_transaction_writes_total" { writes = $2 }
+    $1 == "herald_store_transactions_total" { transactions = $2 }
+    END { print writes + 0, transactions + 0 }')"
 [ -s "$WORK/herald.sqlite-wal" ] || { echo "$LOAD: Herald's WAL is empty (the load wrote nothing)"; exit 0; }
 # The WAL first: frames the checkpointer copies meanwhile are in both, and the pair stays whole.
 cp "$WORK/herald.sqlite-wal" "$WORK/census.sqlite-wal"
