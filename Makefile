@@ -68,6 +68,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 -m unittest discover -s Tests/Bench -p '*_test.py'
+	python3 -m unittest discover -s Tests/Docs -p '*_test.py'
 
 # The demo inbox in a real headless Chromium: live badge, page actions vs the API, reconnect after a
 # server restart, CORS from another origin. Screenshots: Tests/Browser/artifacts/.
