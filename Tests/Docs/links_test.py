@@ -1,8 +1,9 @@
-"""Every relative link in the project's Markdown files leads somewhere.
+"""Every relative link in the project's Markdown files leads somewhere inside the repository.
 
 The README and bench/HISTORY.md link to each other, to bench results and to source files, and
 text moves between them (links then need rebasing: `bench/x` from the README is `x` from
-bench/HISTORY.md). A link into a Markdown file with a `#fragment` must name one of its headings.
+bench/HISTORY.md). A link into a Markdown file with a `#fragment` must name one of its headings,
+and no link may leave the repository: a clone has nothing beside it.
 """
 
 import os
@@ -42,8 +43,9 @@ def heading_anchors(path):
     return anchors
 
 
-def broken_links(path):
-    """(line number, target, reason) for each relative link in the file that leads nowhere."""
+def broken_links(path, root=ROOT):
+    """(line number, target, reason) for each relative link in the file that leads nowhere, or
+    out of the repository at root (a clone has nothing there)."""
     problems = []
     with open(path, encoding="utf-8") as file:
         text = file.read()
@@ -59,7 +61,9 @@ def broken_links(path):
                 continue
             file_part, _, fragment = target.partition("#")
             resolved = os.path.normpath(os.path.join(os.path.dirname(path), file_part)) if file_part else path
-            if not os.path.exists(resolved):
+            if os.path.commonpath([resolved, root]) != root:
+                problems.append((number, target, "outside the repository"))
+            elif not os.path.exists(resolved):
                 problems.append((number, target, "no such file"))
             elif fragment and resolved.endswith(".md") and fragment not in heading_anchors(resolved):
                 problems.append((number, target, "no such heading"))
@@ -87,11 +91,16 @@ class DocumentationLinksTest(unittest.TestCase):
                     "[ok](bench/HISTORY.md), [ok](bench/HISTORY.md#earlier-full-runs), [ok](#herald),\n"
                     "[web](https://example.com/x), `[code](nowhere.md)`, [mail](mailto:a@b.c)\n"
                     "[moved](HISTORY.md) and [no heading](bench/HISTORY.md#later-runs)\n"
+                    "[contract](../shared/API.md)\n"
                     "```\n[fenced](nowhere.md)\n```\n")
             self.assertEqual(
-                broken_links(readme),
-                [(5, "HISTORY.md", "no such file"), (5, "bench/HISTORY.md#later-runs", "no such heading")])
-            self.assertEqual(broken_links(os.path.join(directory, "bench", "HISTORY.md")), [])
+                broken_links(readme, root=directory),
+                [
+                    (5, "HISTORY.md", "no such file"),
+                    (5, "bench/HISTORY.md#later-runs", "no such heading"),
+                    (6, "../shared/API.md", "outside the repository"),
+                ])
+            self.assertEqual(broken_links(os.path.join(directory, "bench", "HISTORY.md"), root=directory), [])
 
     def test_anchors_follow_githubs_rules(self):
         with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as file:
