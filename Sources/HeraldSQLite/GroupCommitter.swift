@@ -18,9 +18,12 @@ import Synchronization
 /// write made SQLite copy every page each write touched first (~9% of a create's CPU, measured with
 /// the store alone). Should one of them throw, that attempt rolls back entirely and the whole group
 /// runs again with each write in a savepoint of its own, so only the failing one is undone (a write
-/// alone in its transaction needs no second run). Writes are functions of the database alone
-/// (everything else is worked out before they are submitted), so running one twice is the same as
-/// running it once.
+/// alone in its transaction needs no second run). For some errors (a full disk, an I/O error, no
+/// memory) SQLite rolls back the whole transaction rather than the failing statement; then that
+/// write keeps its error and the group runs once more without it, so no write ever runs outside
+/// the transaction or is kept while its caller hears it failed. Writes are functions of the
+/// database alone (everything else is worked out before they are submitted), so running one twice
+/// is the same as running it once.
 ///
 /// Writes that arrive together are gathered a little longer: after a transaction shared by several
 /// writes, while fewer than ``gatherTarget`` wait, the drain pauses (``GatherPause``) before the
@@ -191,18 +194,21 @@ final class GroupCommitter: Sendable {
     private func transaction(_ steps: [Step]) -> CommitFailure? {
         do {
             // GRDB's blocking write on the pool thread runs the transaction right there.
+            let written: Int
             do {
                 try run(steps, isolated: false)
+                written = steps.count
             } catch is StepFailure where steps.count > 1 {
                 // Rolled back; again, each write in a savepoint of its own.
                 retries.add(1, ordering: .relaxed)
                 metrics.retries.increment()
-                try run(steps, isolated: true)
+                written = try runIsolated(steps)
             } catch is StepFailure {
                 return nil  // a lone write failed: rolled back, its caller has the error
             }
+            guard written > 0 else { return nil }  // every write failed; each caller has its error
             metrics.transactions.increment()
-            metrics.transactionWrites.increment(by: steps.count)
+            metrics.transactionWrites.increment(by: written)
             committed()
             return nil
         } catch {
@@ -210,14 +216,41 @@ final class GroupCommitter: Sendable {
         }
     }
 
+    /// Runs `steps` again, each in a savepoint of its own so that a failing write rolls back alone,
+    /// and returns how many of them the committed transaction holds. A write whose failure ended
+    /// the whole transaction (SQLite may roll everything back for a full disk, an I/O error or no
+    /// memory) keeps its error, and the others run once more without it, since the ones before it
+    /// were rolled back too; each round drops one write, so it ends.
+    private func runIsolated(_ steps: [Step]) throws -> Int {
+        var remaining = steps
+        while !remaining.isEmpty {
+            do {
+                try run(remaining, isolated: true)
+                return remaining.count
+            } catch let failure as StepFailure {
+                guard failure.endedTransaction, let step = failure.step else { throw failure }
+                remaining.remove(at: step)
+            }
+        }
+        return 0
+    }
+
     /// Runs `steps` in one `BEGIN IMMEDIATE` … `COMMIT`, rolled back if one of them or the commit
-    /// throws. The two statements are prepared once per connection: GRDB's `write` parses both
-    /// for every transaction, a fixed cost that small transactions feel.
+    /// throws (a ``StepFailure`` names the write that threw it). The two statements are prepared
+    /// once per connection: GRDB's `write` parses both for every transaction, a fixed cost that
+    /// small transactions feel.
     private func run(_ steps: [Step], isolated: Bool) throws {
         try pool.writeWithoutTransaction { db in
             try db.run(sql: "BEGIN IMMEDIATE")
             do {
-                for step in steps { try step(db, isolated) }
+                for (index, step) in steps.enumerated() {
+                    do {
+                        try step(db, isolated)
+                    } catch var failure as StepFailure {
+                        failure.step = index
+                        throw failure
+                    }
+                }
                 try db.run(sql: "COMMIT")
             } catch {
                 if db.isInsideTransaction { try? db.rollback() }

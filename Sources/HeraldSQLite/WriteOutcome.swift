@@ -8,6 +8,11 @@ final class WriteOutcome<T: Sendable>: @unchecked Sendable {
 
     /// Runs `work` and keeps its result. `isolated`: in a savepoint, so a failure is kept and rolls
     /// back this write alone; otherwise a failure is kept and ends the transaction (``StepFailure``).
+    ///
+    /// For some errors (a full disk, an I/O error, no memory) SQLite rolls back the whole
+    /// transaction rather than the statement, savepoints and all. Then this write failed whatever
+    /// `work` made of the error, and it throws, so that no later write of the group runs outside a
+    /// transaction (GRDB's savepoint would open one of its own and commit that write alone).
     func run(_ work: (Database) throws -> T, in db: Database, isolated: Bool) throws {
         do {
             if isolated {
@@ -22,7 +27,11 @@ final class WriteOutcome<T: Sendable>: @unchecked Sendable {
             }
         } catch {
             result = .failure(error)
-            if !isolated { throw StepFailure() }
+            if !isolated && db.isInsideTransaction { throw StepFailure() }
+        }
+        guard db.isInsideTransaction else {
+            if case .success = result { result = .failure(TransactionEnded()) }
+            throw StepFailure(endedTransaction: true)
         }
     }
 

@@ -102,6 +102,42 @@ struct GroupCommitterTests {
         #expect(outcomes.filter { !$0.value }.map(\.key) == [5])
     }
 
+    /// For some errors (a full disk, an I/O error, no memory) SQLite rolls back the whole
+    /// transaction, not only the failing statement. The writes after such a write in its group must
+    /// not then run outside any transaction (GRDB's savepoint would open one of its own and commit
+    /// each alone) while the group reports them failed: the group runs again without that write,
+    /// which alone fails.
+    @Test func aWriteWhoseFailureEndsTheTransactionFailsAloneAndNothingRunsOutsideIt() async throws {
+        let (pool, committer) = try await itemTable()
+        try await pool.write { db in try db.execute(sql: "CREATE TABLE blob (data BLOB NOT NULL)") }
+        let holder = Task {
+            try await committer.write { db in
+                Thread.sleep(forTimeInterval: 0.3)
+                try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
+                // From here the file may not grow: a write that needs a new page fails with
+                // SQLITE_FULL, and a one-row INSERT has no statement journal to undo it alone.
+                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+                try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        // Queued first, so it runs first in the shared transaction; the small inserts after it fit
+        // in the item table's page.
+        let blob = Task {
+            try await committer.write { db in
+                try db.execute(sql: "INSERT INTO blob (data) VALUES (zeroblob(65536))")
+            }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        let outcomes = await insertConcurrently(1...10, with: committer) { _ in false }
+        try await holder.value
+        await #expect(throws: DatabaseError.self) { try await blob.value }
+        #expect(outcomes.count == 10 && outcomes.values.allSatisfy { $0 }, "\(outcomes)")
+        #expect(try await storedItems(pool) == Set(0...10))
+        #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM blob") } == 0)
+        #expect(committer.retriedTransactions == 1)
+    }
+
     @Test func aLoneFailingWriteRollsBackWithoutASecondRun() async throws {
         let (pool, committer) = try await itemTable()
         await #expect(throws: Refused.self) {
