@@ -27,12 +27,12 @@ final class WriteOutcome<T: Sendable>: @unchecked Sendable {
             }
         } catch {
             result = .failure(error)
-            if !isolated && db.isInsideTransaction { throw StepFailure() }
         }
         guard db.isInsideTransaction else {
             if case .success = result { result = .failure(TransactionEnded()) }
             throw StepFailure(endedTransaction: true)
         }
+        if !isolated, case .failure = result { throw StepFailure() }
     }
 
     func get() throws -> T {
