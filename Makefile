@@ -69,6 +69,8 @@ test: deps
 	$(SWIFT) test --skip-build
 	python3 -m unittest discover -s Tests/Bench -p '*_test.py'
 	python3 -m unittest discover -s Tests/Docs -p '*_test.py'
+	$(SWIFT) build --product herald
+	HERALD_BIN=.build/debug/herald python3 -W error::ResourceWarning -m unittest discover -s Tests/Chaos -p '*_test.py'
 
 # The demo inbox in a real headless Chromium: live badge, page actions vs the API, reconnect after a
 # server restart, CORS from another origin. Screenshots: Tests/Browser/artifacts/.
