@@ -483,6 +483,9 @@ def tail(path, stall_ms=2.0):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0 if len(sys.argv) > 1 else 2)
     if sys.argv[1] == "--step":
         step()
     elif sys.argv[1] == "--compare":

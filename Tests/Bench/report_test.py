@@ -3,6 +3,7 @@
 import glob
 import json
 import os
+import subprocess
 import sys
 import unittest
 
@@ -114,6 +115,24 @@ class CommittedRunsTest(unittest.TestCase):
         for _, key, _, _ in report.TARGETS:
             if key in stored:
                 self.assertAlmostEqual(computed[key], stored[key], places=9, msg=key)
+
+
+class UsageTest(unittest.TestCase):
+    def run_report(self, *arguments):
+        return subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), *arguments],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_help_lists_every_mode(self):
+        result = self.run_report("--help")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for mode in ("RUN.jsonl", "--diff", "--compare", "--step", "--tail"):
+            self.assertIn(mode, result.stdout)
+
+    def test_no_arguments_is_a_usage_error_not_a_traceback(self):
+        result = self.run_report()
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--diff", result.stdout)
+        self.assertNotIn("Traceback", result.stderr)
 
 
 if __name__ == "__main__":
