@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
 
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
 	@echo "make test   install what is missing, run the whole test suite"
+	@echo "make test-chaos     the chaos test alone (part of make test); longer: CHAOS_SECONDS=600 make test-chaos"
 	@echo "make test-browser   the demo inbox in headless Chromium (Selenium)"
 	@echo "make check-openapi  validate openapi.yaml     make fuzz-api   schemathesis against a live server"
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
@@ -69,6 +70,11 @@ test: deps
 	$(SWIFT) test --skip-build
 	python3 -m unittest discover -s Tests/Bench -p '*_test.py'
 	python3 -m unittest discover -s Tests/Docs -p '*_test.py'
+	$(MAKE) --no-print-directory test-chaos
+
+# Counts exact and nothing acknowledged lost while memcached and Herald are killed, paused and
+# flushed under load (Tests/Chaos; CHAOS_SECONDS, default 30, and CHAOS_SEED).
+test-chaos: deps
 	$(SWIFT) build --product herald
 	HERALD_BIN=.build/debug/herald python3 -W error::ResourceWarning -m unittest discover -s Tests/Chaos -p '*_test.py'
 
