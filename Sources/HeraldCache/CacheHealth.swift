@@ -3,26 +3,36 @@ public import Logging
 public import Memcached
 import Synchronization
 
-/// Whether memcached is in use, and the generation every key is prefixed with.
+/// Whether memcached is in use, and the key space every key is prefixed with.
 ///
 /// Any memcached failure, or a failed ping of ``runProbe(interval:)``, marks the cache down; from
 /// then on every read and write goes to the store only. The probe brings it back once every server
-/// answers, after bumping the persisted generation, so nothing cached before or during the outage
-/// is ever read again.
-/// Creating a `CacheHealth` bumps the generation too (start-up invalidation).
+/// answers, after bumping the persisted generation and drawing a new key space, so nothing cached
+/// before or during the outage is ever read again.
+/// Creating a `CacheHealth` does both too (start-up invalidation).
+///
+/// The key space is random, not the generation's number: another database over the same memcached
+/// and prefix (a backup restored beside the one it was taken from, a second deployment) counts its
+/// generations the same way, and under a shared number each would read the other's counts and
+/// notifications. The generation still orders the key spaces within the process.
 public final class CacheHealth: Sendable {
     private struct State {
         var up: Bool
         var generation: Int64
-        /// `{prefix}:{generation}`, made once per generation rather than for every key.
+        /// `{prefix}:{space}`, where `space` is 64 random bits in hex, drawn for this generation.
         var base: String
 
         init(up: Bool, generation: Int64, prefix: String) {
             self.up = up
             self.generation = generation
-            base = "\(prefix):\(generation)"
+            base = "\(prefix):\(String(UInt64.random(in: 1...UInt64.max), radix: 16))"
         }
     }
+
+    /// The longest key prefix: the longest key, a notification entry of a 128-character user
+    /// (`{prefix}:{space}:{user}:n:{epoch}:{hash}`, 198 bytes besides the prefix), then stays well
+    /// within memcached's 250 bytes. A longer key would fail, and every failure marks the cache down.
+    public static let maximumKeyPrefixLength = 32
 
     let client: MemcachedClient
     /// Which users' counts may have a lineage under this health's generations, for every counts
@@ -64,10 +74,13 @@ public final class CacheHealth: Sendable {
     /// `up` while memcached is used.
     public var status: CacheStatus { state.withLock { $0.up } ? .up : .down }
 
-    /// The generation currently in every key.
+    /// The current generation: it grows with every new key space.
     public var generation: Int64 { state.withLock { $0.generation } }
 
-    /// The key base (`{prefix}:{generation}`) and its generation while up, nil while down.
+    /// What every key starts with: `{prefix}:{space}`, the space drawn for the current generation.
+    public var keyBase: String { state.withLock { $0.base } }
+
+    /// The key base (`{prefix}:{space}`) and its generation while up, nil while down.
     var keySpace: (base: String, generation: Int64)? {
         state.withLock { $0.up ? ($0.base, $0.generation) : nil }
     }
@@ -99,8 +112,11 @@ public final class CacheHealth: Sendable {
                 continue
             }
             guard status == .down, let generation = try? await generations.bumpCacheGeneration() else { continue }
-            state.withLock { $0 = State(up: true, generation: generation, prefix: keyPrefix) }
-            logger.info("memcached is back", metadata: ["generation": "\(generation)"])
+            let base = state.withLock { state in
+                state = State(up: true, generation: generation, prefix: keyPrefix)
+                return state.base
+            }
+            logger.info("memcached is back", metadata: ["generation": "\(generation)", "keys": "\(base)"])
         }
     }
 }

@@ -1,10 +1,10 @@
 /// The memcached keys of one user's counts (schema in the README):
 ///
-/// - `{prefix}:{generation}:{user}:e` — the user's current counts epoch (random hex)
-/// - `{prefix}:{generation}:{user}:{epoch}:c` — unread, unseen and seq in one counter (``PackedCounts``)
+/// - `{prefix}:{space}:{user}:e` — the user's current counts epoch (random hex)
+/// - `{prefix}:{space}:{user}:{epoch}:c` — unread, unseen and seq in one counter (``PackedCounts``)
 struct CountsCacheKeys {
     let base: String
-    /// The generation in `base`.
+    /// The generation whose key space `base` holds.
     let generation: Int64
     let user: String
     /// The epoch key, built once: a job looks it up several times.

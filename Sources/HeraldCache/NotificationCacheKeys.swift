@@ -1,12 +1,12 @@
 /// The memcached keys of one user's notification entries (schema in the README):
 ///
-/// - `{prefix}:{generation}:{user}:ne` — the user's current notification epoch (random hex)
-/// - `{prefix}:{generation}:{user}:n:{epoch}:{hash}` — one notification's entry, where `hash` is a
+/// - `{prefix}:{space}:{user}:ne` — the user's current notification epoch (random hex)
+/// - `{prefix}:{space}:{user}:n:{epoch}:{hash}` — one notification's entry, where `hash` is a
 ///   128-bit FNV-1a of `user` and `id` (keeps keys under memcached's 250 bytes; a hit is checked
 ///   against the stored user and id, so a collision can only cause a miss).
 struct NotificationCacheKeys {
     let base: String
-    /// The generation in `base`.
+    /// The generation whose key space `base` holds.
     let generation: Int64
     let user: String
 

@@ -38,7 +38,7 @@ struct LineageFilterTests {
     @Test func changesOfUsersNobodyReadSkipMemcached() async throws {
         let harness = try await ServiceHarness()
         let generation = harness.health.generation
-        let planted = CountsCacheKeys(base: "t:\(generation)", generation: generation, user: "u9").counters("e9")
+        let planted = CountsCacheKeys(base: harness.health.keyBase, generation: generation, user: "u9").counters("e9")
         let value = Array(String(PackedCounts.value(of: Counts(user: "u9", unread: 0, unseen: 0, seq: 0))!).utf8)
         try await harness.client.set(harness.keyOfEpoch(user: "u9"), value: Array("e9".utf8))
         try await harness.client.set(planted.counts, value: value)
@@ -63,7 +63,7 @@ struct LineageFilterTests {
         let harness = try await ServiceHarness()
         let generation = harness.health.generation
         for user in ["u9", "u1"] { _ = try await harness.service.create(try ServiceHarness.draft(user: user, id: "a")) }
-        let planted = NotificationCacheKeys(base: "t:\(generation)", generation: generation, user: "u9")
+        let planted = NotificationCacheKeys(base: harness.health.keyBase, generation: generation, user: "u9")
         try await harness.client.set(planted.epoch, value: Array("e9".utf8))
         try await harness.client.set(planted.entry("e9", id: "a"), value: Array("X".utf8))
         #expect(try await harness.service.markAllSeen(user: "u9").event != nil)
@@ -74,7 +74,7 @@ struct LineageFilterTests {
         #expect(try await harness.client.get(planted.epoch)?.string == "e9", "the read-all reached memcached")
         #expect(try await harness.client.get(planted.entry("e9", id: "a"))?.string == "X", "the change did")
 
-        let read = NotificationCacheKeys(base: "t:\(generation)", generation: generation, user: "u1")
+        let read = NotificationCacheKeys(base: harness.health.keyBase, generation: generation, user: "u1")
         #expect(try await harness.service.notification(user: "u1", id: "a")?.readAt == nil)  // makes an epoch, fills
         let epoch = try #require(try await harness.client.get(read.epoch)?.string)
         #expect(try await harness.client.get(read.entry(epoch, id: "a")) != nil)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCache
 import HeraldCore
 import HeraldTestSupport
 import Testing
@@ -149,6 +150,44 @@ struct ServiceTests {
         _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
         #expect(await ServiceHarness.eventually { harness.health.status == .up })
         #expect(try await harness.service.counts(user: "u1") == Counts(user: "u1", unread: 2, unseen: 2, seq: 2))
+        await harness.shutdown()
+    }
+
+    /// Two databases whose generation counters agree (two fresh ones, or a backup restored beside
+    /// the database it was taken from) over one memcached and one key prefix: neither may read the
+    /// other's cached counts or notifications.
+    @Test func twoDatabasesOverOneMemcachedNeverReadEachOthersCache() async throws {
+        let first = try await ServiceHarness()
+        let second = try await ServiceHarness(memcached: first.memcached)
+        #expect(first.health.generation == second.health.generation)
+        _ = try await second.service.create(try ServiceHarness.draft(id: "mine"))
+        for id in ["a", "b", "c"] { _ = try await first.service.create(try ServiceHarness.draft(id: id)) }
+        #expect(await first.readUntilCached(user: "u1"))
+        _ = try await first.service.notification(user: "u1", id: "a")  // fills its entry
+        #expect(try await first.service.notification(user: "u1", id: "a")?.id == "a")
+
+        #expect(try await second.service.counts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 1))
+        #expect(try await second.service.notification(user: "u1", id: "a") == nil)
+        #expect(await second.readUntilCached(user: "u1"))
+        #expect(await first.cachedCounts(user: "u1") == Counts(user: "u1", unread: 3, unseen: 3, seq: 3))
+        #expect(await second.cachedCounts(user: "u1") == Counts(user: "u1", unread: 1, unseen: 1, seq: 1))
+        await first.shutdown()
+        await second.shutdown()
+    }
+
+    /// The longest prefix and the longest user id still make keys memcached takes: the counts and
+    /// the notification are cached, and the cache stays up.
+    @Test func theLongestKeysFitInMemcached() async throws {
+        let harness = try await ServiceHarness(
+            keyPrefix: String(repeating: "p", count: CacheHealth.maximumKeyPrefixLength))
+        let user = String(repeating: "u", count: 128)
+        let id = String(repeating: "n", count: 128)
+        _ = try await harness.service.create(try ServiceHarness.draft(user: user, id: id))
+        #expect(await harness.readUntilCached(user: user))
+        #expect(await harness.cachedCounts(user: user) == Counts(user: user, unread: 1, unseen: 1, seq: 1))
+        _ = try await harness.service.notification(user: user, id: id)  // fills its entry
+        #expect(try await harness.service.notification(user: user, id: id)?.id == id)
+        #expect(harness.health.status == .up)
         await harness.shutdown()
     }
 

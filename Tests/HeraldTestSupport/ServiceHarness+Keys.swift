@@ -1,4 +1,4 @@
 extension ServiceHarness {
     /// The memcached key holding the user's cache epoch (key schema in the README).
-    public func keyOfEpoch(user: String) -> String { "t:\(health.generation):\(user):e" }
+    public func keyOfEpoch(user: String) -> String { "\(health.keyBase):\(user):e" }
 }

@@ -22,7 +22,7 @@ public final class ServiceHarness: Sendable {
     /// Starts memcached and opens a fresh database, or reuses `memcached` and `directory`.
     public init(
         memcached: MemcachedProcess? = nil, directory: URL? = nil,
-        configuration: HeraldConfiguration = .init(expirySweepIntervalMilliseconds: 200)
+        configuration: HeraldConfiguration = .init(expirySweepIntervalMilliseconds: 200), keyPrefix: String = "t"
     ) async throws {
         self.memcached = try memcached ?? MemcachedProcess()
         self.directory = try directory ?? makeTemporaryDirectory("herald-test")
@@ -31,7 +31,7 @@ public final class ServiceHarness: Sendable {
             configuration: .init(
                 servers: [.unixSocket(path: self.memcached.socketPath)], ioTimeoutMilliseconds: 200,
                 retryTimeoutSeconds: 1))
-        health = try await CacheHealth(client: client, generations: store, keyPrefix: "t")
+        health = try await CacheHealth(client: client, generations: store, keyPrefix: keyPrefix)
         cache = MemcachedCountsCache(health: health)
         notificationCache = MemcachedNotificationCache(health: health)
         broker = InProcessBroker()
