@@ -135,6 +135,26 @@ struct Serve: AsyncParsableCommand {
         return count
     }
 
+    /// The flag's memcached key prefix, else `HERALD_CACHE_PREFIX`, else `herald`: 1 to
+    /// ``CacheHealth/maximumKeyPrefixLength`` characters from `[A-Za-z0-9._:-]`.
+    static func cacheKeyPrefix(_ flag: String?) throws -> String {
+        let prefix = try Environment.resolve(flag, "HERALD_CACHE_PREFIX", default: "herald")
+        let allowed = prefix.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
+                UInt8(ascii: "-"):
+                true
+            default: false
+            }
+        }
+        guard allowed, (1...CacheHealth.maximumKeyPrefixLength).contains(prefix.utf8.count) else {
+            throw ConfigurationError(
+                message: "cache-prefix must be 1-\(CacheHealth.maximumKeyPrefixLength) characters from [A-Za-z0-9._:-]")
+        }
+        return prefix
+    }
+
     /// The flag's origins, else `HERALD_CORS_ORIGINS`; each `*` or `scheme://host[:port]`.
     static func corsOrigins(_ flags: [String]) throws -> [String] {
         let origins =
@@ -203,7 +223,7 @@ struct Serve: AsyncParsableCommand {
         let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
         let health = try await CacheHealth(
             client: client, generations: store,
-            keyPrefix: try Environment.resolve(cachePrefix, "HERALD_CACHE_PREFIX", default: "herald"),
+            keyPrefix: try Self.cacheKeyPrefix(cachePrefix),
             logger: Logger(label: "herald.cache"))
         let cacheTTLSeconds = try Environment.resolve(cacheTTL, "HERALD_CACHE_TTL", default: 86_400)
         let broker = InProcessBroker()

@@ -72,6 +72,18 @@ struct CommandTests {
         }
     }
 
+    @Test func cacheKeyPrefixesKeepEveryKeyValid() throws {
+        #expect(try Serve.cacheKeyPrefix("herald") == "herald")
+        #expect(try Serve.cacheKeyPrefix("app.prod:herald_2-a") == "app.prod:herald_2-a")
+        #expect(try Serve.cacheKeyPrefix(String(repeating: "p", count: 32)).count == 32)
+        for bad in ["", String(repeating: "p", count: 33), "has space", "tab\t", "ünicode", "new\nline"] {
+            #expect(throws: ConfigurationError.self) { try Serve.cacheKeyPrefix(bad) }
+        }
+        if Environment.value("HERALD_CACHE_PREFIX") == nil {
+            #expect(try Serve.cacheKeyPrefix(nil) == "herald")
+        }
+    }
+
     @Test func corsOriginsMustBeOriginsOrAStar() throws {
         #expect(try Serve.corsOrigins(["https://app.example.com", "http://localhost:3000", "*"]).count == 3)
         for bad in ["app.example.com", "https://app.example.com/", "https://app.example.com/path", "ftp://x"] {
