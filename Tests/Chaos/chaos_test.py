@@ -173,6 +173,12 @@ class Client:
             self.connection.close()
             self.connection = None
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
+
 
 class Tracked:
     """What one client knows about a notification only it can address (its id was made by the server)."""

@@ -1,0 +1,129 @@
+"""The README's backup, taken while Herald writes, restores to a consistent database that can run
+beside the original on the same memcached.
+
+Clients write for a few seconds; halfway, `VACUUM INTO` copies the database (as the README's
+*Operations* says to back up). Writes go on after the copy, then the original restarts, so its
+cache generation moves past the copy's (the copy's first start bumps it to the original's), and
+caches every user's counts. A second `herald serve` then runs on the copy, over the same memcached
+with the same key prefix.
+
+For every user, on the copy: the counts equal what the list says, and the event log replayed from
+the start ends with those counts; on the original, the same. The copy must be behind the original
+for some user, or the test would not tell the two apart.
+"""
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+
+from chaos_test import (
+    HERALD_BIN, USERS, Client, HeraldServer, MemcachedServer, StreamFollower, Worker, free_port, wait_until)
+
+WRITE_SECONDS = 4
+
+
+class BackupTest(unittest.TestCase):
+    def setUp(self):
+        if not os.access(HERALD_BIN, os.X_OK):
+            self.fail(f"no herald binary at {HERALD_BIN}: build it first (make test does)")
+        self.directory = tempfile.mkdtemp(prefix="herald-backup-")
+        self.memcached = MemcachedServer(free_port())
+        self.memcached.start()
+        self.servers = []
+
+    def tearDown(self):
+        for server in self.servers:
+            if server.process.poll() is None:
+                server.kill()
+        if self.memcached.process.poll() is None:
+            self.memcached.kill()
+        shutil.rmtree(self.directory)
+
+    def serve(self, database):
+        server = HeraldServer(free_port(), os.path.join(self.directory, database), [self.memcached.port],
+                              os.path.join(self.directory, f"{database}.log"))
+        server.start()
+        self.servers.append(server)
+        return server
+
+    def test_aCopyTakenUnderLoadRunsConsistentBesideTheOriginal(self):
+        original = self.serve("herald.sqlite")
+        failures, stop = [], threading.Event()
+        workers = [Worker(20261204 + i, original.port, stop, failures) for i in range(6)]
+        for worker in workers:
+            worker.start()
+        time.sleep(WRITE_SECONDS / 2)
+        with sqlite3.connect(os.path.join(self.directory, "herald.sqlite")) as database:
+            database.execute("VACUUM INTO ?", (os.path.join(self.directory, "copy.sqlite"),))
+        database.close()
+        time.sleep(WRITE_SECONDS / 2)
+        stop.set()
+        for worker in workers:
+            worker.join(60)
+        self.assertEqual(failures, [])
+        time.sleep(4)  # the last short-lived notifications (3 s) expire, and a sweep (every 1 s) removes them
+        self.assertEqual(original.stop(), 0, "herald's exit status after SIGTERM")
+        original.start()  # a generation past the copy's
+
+        originals = {}
+        with Client(original.port) as client:
+            wait_until(lambda: client.call("GET", "/readyz")[1]["cache"] == "up", 10, "the original's cache up")
+            for user in USERS:
+                client.call("GET", f"/v1/users/{user}/counts")  # fills
+                originals[user] = client.call("GET", f"/v1/users/{user}/counts")[1]
+
+        copy = self.serve("copy.sqlite")
+        time.sleep(2)  # its first sweeps remove what expired since the copy was taken
+        behind = 0
+        for server in (copy, original):
+            with Client(server.port) as client:
+                for user in USERS:
+                    counts = self.check_consistent(client, server, user)
+                    if server is copy:
+                        behind += counts["seq"] < originals[user]["seq"]
+                    else:
+                        self.assertEqual(counts, originals[user], f"{user}: the original's counts moved")
+        self.assertGreater(behind, 0, "the copy is behind the original for no user")
+        for server in self.servers:
+            self.assertEqual(server.stop(), 0, "herald's exit status after SIGTERM")
+
+    def check_consistent(self, client, server, user):
+        """The user's counts against the list and against the event log replayed from the start."""
+        counts = client.call("GET", f"/v1/users/{user}/counts")[1]
+        unread = unseen = 0
+        cursor = None
+        while True:
+            path = f"/v1/users/{user}/notifications?status=unread&limit=200"
+            if cursor:
+                path += "&cursor=" + urllib.parse.quote(cursor)
+            page = client.call("GET", path)[1]
+            unread += len(page["notifications"])
+            unseen += sum(n["seen_at"] is None for n in page["notifications"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual((counts["unread"], counts["unseen"]), (unread, unseen),
+                         f"{user} on port {server.port}: counts {counts}, listed unread {unread} unseen {unseen}")
+        self.assertGreater(counts["seq"], 0, f"{user} has no events to replay")
+        failures = []
+        replay = StreamFollower(user, server.port, failures)
+        replay.last_seq = 0
+        replay.start()
+        try:
+            wait_until(lambda: replay.last_seq == counts["seq"], 20, f"{user}'s log replayed to seq {counts['seq']}")
+        finally:
+            replay.finish()
+        self.assertEqual(failures, [])
+        self.assertEqual({key: replay.last_data[key] for key in ("seq", "unread", "unseen")},
+                         {key: counts[key] for key in ("seq", "unread", "unseen")},
+                         f"{user} on port {server.port}: the log's last event against the counts")
+        return counts
+
+
+if __name__ == "__main__":
+    unittest.main()
