@@ -54,7 +54,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("cache-prefix"),
-        help: "Prefix of every memcached key. Env: HERALD_CACHE_PREFIX. Default herald.")
+        help: "Prefix of every memcached key: 1-32 of [A-Za-z0-9._:-]. Env: HERALD_CACHE_PREFIX. Default herald.")
     var cachePrefix: String?
 
     @Option(
