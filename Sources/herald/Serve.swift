@@ -139,16 +139,10 @@ struct Serve: AsyncParsableCommand {
     /// ``CacheHealth/maximumKeyPrefixLength`` characters from `[A-Za-z0-9._:-]`.
     static func cacheKeyPrefix(_ flag: String?) throws -> String {
         let prefix = try Environment.resolve(flag, "HERALD_CACHE_PREFIX", default: "herald")
-        let allowed = prefix.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"),
-                UInt8(ascii: "-"):
-                true
-            default: false
-            }
-        }
-        guard allowed, (1...CacheHealth.maximumKeyPrefixLength).contains(prefix.utf8.count) else {
+        // An identifier's characters less `@`, and a shorter bound.
+        guard Identifier.isValid(prefix), !prefix.utf8.contains(UInt8(ascii: "@")),
+            prefix.utf8.count <= CacheHealth.maximumKeyPrefixLength
+        else {
             throw ConfigurationError(
                 message: "cache-prefix must be 1-\(CacheHealth.maximumKeyPrefixLength) characters from [A-Za-z0-9._:-]")
         }

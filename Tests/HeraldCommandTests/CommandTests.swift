@@ -76,7 +76,7 @@ struct CommandTests {
         #expect(try Serve.cacheKeyPrefix("herald") == "herald")
         #expect(try Serve.cacheKeyPrefix("app.prod:herald_2-a") == "app.prod:herald_2-a")
         #expect(try Serve.cacheKeyPrefix(String(repeating: "p", count: 32)).count == 32)
-        for bad in ["", String(repeating: "p", count: 33), "has space", "tab\t", "ünicode", "new\nline"] {
+        for bad in ["", String(repeating: "p", count: 33), "has space", "tab\t", "ünicode", "new\nline", "a@b"] {
             #expect(throws: ConfigurationError.self) { try Serve.cacheKeyPrefix(bad) }
         }
         if Environment.value("HERALD_CACHE_PREFIX") == nil {
