@@ -19,10 +19,10 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.parse
 
 from chaos_test import (
-    HERALD_BIN, USERS, Client, HeraldServer, MemcachedServer, StreamFollower, Worker, free_port, wait_until)
+    HERALD_BIN, USERS, Client, HeraldServer, MemcachedServer, StreamFollower, Worker, free_port,
+    listed_notifications, wait_until)
 
 WRITE_SECONDS = 4
 
@@ -95,18 +95,8 @@ class BackupTest(unittest.TestCase):
     def check_consistent(self, client, server, user):
         """The user's counts against the list and against the event log replayed from the start."""
         counts = client.call("GET", f"/v1/users/{user}/counts")[1]
-        unread = unseen = 0
-        cursor = None
-        while True:
-            path = f"/v1/users/{user}/notifications?status=unread&limit=200"
-            if cursor:
-                path += "&cursor=" + urllib.parse.quote(cursor)
-            page = client.call("GET", path)[1]
-            unread += len(page["notifications"])
-            unseen += sum(n["seen_at"] is None for n in page["notifications"])
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
+        listed = listed_notifications(client, user, "status=unread").values()
+        unread, unseen = len(listed), sum(n["seen_at"] is None for n in listed)
         self.assertEqual((counts["unread"], counts["unseen"]), (unread, unseen),
                          f"{user} on port {server.port}: counts {counts}, listed unread {unread} unseen {unseen}")
         self.assertGreater(counts["seq"], 0, f"{user} has no events to replay")
