@@ -88,42 +88,80 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         try container.encode(description)
     }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` (UTC only).
+    /// Parses an RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, an optional fraction of a second (cut
+    /// to milliseconds), then `Z` or an offset `±HH:MM`; `T` and `Z` may be lower case. Returns nil
+    /// for anything else, including dates that do not exist (`2026-02-30`) and fields out of range.
+    /// A leap second (`:60`) reads as the first millisecond after it.
     public init?(rfc3339 text: String) {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"),
-            bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
-            bytes[16] == UInt8(ascii: ":")
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int32? {
-            var value: Int32 = 0
-            for index in range {
-                guard index < bytes.count, (48...57).contains(bytes[index]) else { return nil }
-                value = value * 10 + Int32(bytes[index] - 48)
+        var index = 0
+        /// The next `count` bytes as a decimal number, or nil when one of them is not a digit.
+        func digits(_ count: Int) -> Int64? {
+            guard index + count <= bytes.count else { return nil }
+            var value: Int64 = 0
+            for byte in bytes[index..<index + count] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
             }
+            index += count
             return value
         }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        /// Consumes one byte if it is one of `accepted`.
+        func separator(_ accepted: String) -> Bool {
+            guard index < bytes.count, accepted.utf8.contains(bytes[index]) else { return false }
+            index += 1
+            return true
+        }
+        guard let year = digits(4), separator("-"), let month = digits(2), separator("-"), let day = digits(2),
+            separator("Tt"), let hour = digits(2), separator(":"), let minute = digits(2), separator(":"),
+            let second = digits(2),
+            (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day), hour < 24,
+            minute < 60, second <= 60
         else { return nil }
         var millis: Int64 = 0
-        if bytes[19] == UInt8(ascii: ".") {
-            let digits = bytes[20..<(bytes.count - 1)]
-            guard !digits.isEmpty, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
-            let firstThree = Array(digits.prefix(3)) + Array(repeating: UInt8(48), count: max(0, 3 - digits.count))
-            millis = firstThree.reduce(0) { $0 * 10 + Int64($1 - 48) }
-        } else if bytes.count != 20 {
-            return nil
+        if separator(".") {
+            let first = index
+            var scale: Int64 = 100
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                millis += Int64(bytes[index] - UInt8(ascii: "0")) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > first else { return nil }
         }
-        var parts = tm()
-        parts.tm_year = year - 1900
-        parts.tm_mon = month - 1
-        parts.tm_mday = day
-        parts.tm_hour = hour
-        parts.tm_min = minute
-        parts.tm_sec = second
-        let seconds = timegm(&parts)
-        self.init(milliseconds: Int64(seconds) * 1000 + millis)
+        var offsetMinutes: Int64 = 0
+        if !separator("Zz") {
+            guard index < bytes.count else { return nil }
+            let sign: Int64 = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+            guard separator("+-"), let offsetHours = digits(2), separator(":"), let offsetMinute = digits(2),
+                offsetHours < 24, offsetMinute < 60
+            else { return nil }
+            offsetMinutes = sign * (offsetHours * 60 + offsetMinute)
+        }
+        guard index == bytes.count else { return nil }
+        let seconds =
+            Self.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600
+            + (minute - offsetMinutes) * 60 + second
+        self.init(milliseconds: seconds * 1000 + millis)
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`, the
+    /// inverse of the arithmetic in ``appendRFC3339(to:)``).
+    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let marchYear = month <= 2 ? year - 1 : year
+        let era = (marchYear >= 0 ? marchYear : marchYear - 399) / 400
+        let yearOfEra = marchYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func daysIn(month: Int64, year: Int64) -> Int64 {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 }
 

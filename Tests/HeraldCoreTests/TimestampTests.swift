@@ -46,6 +46,43 @@ import Testing
         #expect(Timestamp(rfc3339: "garbage") == nil)
     }
 
+    @Test func parsesEveryInstantItFormatsFromYear1To9999() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let stamp = Timestamp(
+                milliseconds: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &generator))
+            #expect(Timestamp(rfc3339: stamp.description) == stamp, "\(stamp)")
+        }
+    }
+
+    @Test(arguments: [
+        ("2026-11-21T10:00:00.123Z", "2026-11-21T10:00:00.123Z"),
+        ("2026-11-21t10:00:00.123z", "2026-11-21T10:00:00.123Z"),
+        ("2026-11-21T11:30:00+01:30", "2026-11-21T10:00:00.000Z"),
+        ("2026-11-21T00:15:00.5-10:00", "2026-11-21T10:15:00.500Z"),
+        ("2026-11-21T10:00:00-00:00", "2026-11-21T10:00:00.000Z"),
+        ("2026-11-21T10:00:00.123456789Z", "2026-11-21T10:00:00.123Z"),
+        ("2024-02-29T23:59:59.999+00:00", "2024-02-29T23:59:59.999Z"),
+        ("2000-02-29T00:00:00Z", "2000-02-29T00:00:00.000Z"),
+        ("2016-12-31T23:59:60Z", "2017-01-01T00:00:00.000Z"),
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"),
+    ])
+    func parsesOffsetsFractionsAndCase(_ text: String, _ utc: String) {
+        #expect(Timestamp(rfc3339: text)?.description == utc)
+    }
+
+    @Test(arguments: [
+        "", "2026-11-21", "2026-11-21T10:00Z", "2026-11-21T10:00:00", "2026-11-21T10:00:00.Z",
+        "2026-11-21T10:00:00+0100", "2026-11-21T10:00:00+01", "2026-11-21T10:00:00Z ", " 2026-11-21T10:00:00Z",
+        "2026-13-01T00:00:00Z", "2026-00-01T00:00:00Z", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z", "2026-01-00T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:60:00Z",
+        "2026-01-01T00:00:61Z", "2026-01-01T00:00:00+24:00", "2026-01-01T00:00:00+01:60", "+2026-01-01T00:00:00Z",
+        "2026-1-01T00:00:00Z", "２０２６-01-01T00:00:00Z", "2026-01-01T00:00:00.1a2Z",
+    ])
+    func refusesWhatIsNotAnRFC3339Instant(_ text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
     @Test func encodesAsJSONString() throws {
         let data = try JSONEncoder().encode([Timestamp(milliseconds: 1_795_255_200_123)])
         #expect(String(decoding: data, as: UTF8.self) == "[\"2026-11-21T10:00:00.123Z\"]")
