@@ -11,8 +11,10 @@ public struct NotificationDraft: Sendable, Hashable {
     /// `notification.created` event and the create's answer all reuse these bytes.
     public let dataJSON: String
     public var tags: [String]
-    /// Lifetime in seconds, or nil for the configured default.
+    /// Lifetime in seconds, or nil for ``expiresAt`` or else the configured default.
     public var ttlSeconds: Int64?
+    /// When it expires, given instead of ``ttlSeconds``; nil for the lifetime.
+    public var expiresAt: Timestamp?
 
     public static let maximumTypeLength = 64
     public static let maximumTitleLength = 256
@@ -23,10 +25,12 @@ public struct NotificationDraft: Sendable, Hashable {
     /// The longest accepted lifetime: ten years.
     public static let maximumTTLSeconds: Int64 = 10 * 365 * 24 * 3600
 
-    /// Creates a draft, enforcing every limit of the API (`data` by the size of its JSON).
+    /// Creates a draft, enforcing every limit of the API (`data` by the size of its JSON; an
+    /// `expiresAt` after `now`, at most ``maximumTTLSeconds`` ahead, and not with a `ttlSeconds`).
     public init(
         user: String, id: String?, type: String, title: String?, body: String?,
-        data: [String: JSONValue], tags: [String], ttlSeconds: Int64?
+        data: [String: JSONValue], tags: [String], ttlSeconds: Int64?, expiresAt: Timestamp? = nil,
+        now: @autoclosure () -> Timestamp = .now()
     ) throws(HeraldError) {
         try Identifier.validate(user, what: "user")
         if let id { try Identifier.validate(id, what: "id") }
@@ -64,6 +68,15 @@ public struct NotificationDraft: Sendable, Hashable {
         if let ttlSeconds, !(1...Self.maximumTTLSeconds).contains(ttlSeconds) {
             throw HeraldError(.invalidField, "ttl_seconds must be between 1 and \(Self.maximumTTLSeconds)")
         }
+        if let expiresAt {
+            guard ttlSeconds == nil else {
+                throw HeraldError(.invalidField, "give ttl_seconds or expires_at, not both")
+            }
+            let now = now()
+            guard now < expiresAt, expiresAt <= now.adding(seconds: Self.maximumTTLSeconds) else {
+                throw HeraldError(.invalidField, "expires_at must be in the future, at most 10 years ahead")
+            }
+        }
         self.user = user
         self.id = id
         self.type = type
@@ -73,6 +86,7 @@ public struct NotificationDraft: Sendable, Hashable {
         self.dataJSON = dataJSON
         self.tags = tags
         self.ttlSeconds = ttlSeconds
+        self.expiresAt = expiresAt
     }
 
     private static func rejectNUL(_ value: String?, _ what: String) throws(HeraldError) {

@@ -32,6 +32,15 @@ struct JSONField {
         }
     }
 
+    /// An RFC 3339 date-time string (`Z` or an offset), such as `2026-11-21T10:00:00.123Z`.
+    func timestamp() throws(HeraldError) -> Timestamp? {
+        guard let text = try string() else { return nil }
+        guard let instant = Timestamp(rfc3339: text) else {
+            throw wrongType("an RFC 3339 date-time such as 2026-11-21T10:00:00.123Z")
+        }
+        return instant
+    }
+
     func object() throws(HeraldError) -> [String: JSONValue]? {
         guard let value else { return nil }
         guard let members = value.objectMembers else { throw wrongType("a JSON object") }

@@ -26,6 +26,7 @@ struct NotificationInput: JSONBodyReadable {
             body: try JSONField("body", members.body).string(),
             data: try JSONField("data", members.data).object() ?? [:],
             tags: try JSONField("tags", members.tags).strings() ?? [],
-            ttlSeconds: try JSONField("ttl_seconds", members.ttlSeconds).integer())
+            ttlSeconds: try JSONField("ttl_seconds", members.ttlSeconds).integer(),
+            expiresAt: try JSONField("expires_at", members.expiresAt).timestamp())
     }
 }

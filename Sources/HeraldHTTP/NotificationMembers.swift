@@ -15,6 +15,7 @@ struct NotificationMembers {
     var data: JSONValue?
     var tags: JSONValue?
     var ttlSeconds: JSONValue?
+    var expiresAt: JSONValue?
 
     /// Reads the next value: its members when it is an object, nil when it is something else.
     static func read(_ reader: inout JSONReader) throws(JSONReader.Failure) -> NotificationMembers? {
@@ -30,6 +31,7 @@ struct NotificationMembers {
             case "data": members.data = value
             case "tags": members.tags = value
             case "ttl_seconds": members.ttlSeconds = value
+            case "expires_at": members.expiresAt = value
             default: break
             }
         }

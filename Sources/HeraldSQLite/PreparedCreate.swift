@@ -21,7 +21,7 @@ final class PreparedCreate: Sendable {
         notification = Notification(
             id: draft.id ?? Identifier.generate(at: now), user: draft.user, type: draft.type, title: draft.title,
             body: draft.body, data: draft.data, tags: draft.tags, createdAt: now,
-            expiresAt: now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
+            expiresAt: draft.expiresAt ?? now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
         dataJSON = draft.dataJSON
         tagsJSON = NotificationRow.json(tags: draft.tags)
         payload = CreatedEventPayload(notification, dataJSON: draft.dataJSON)

@@ -30,6 +30,9 @@ struct Send: AsyncParsableCommand {
     @Option(name: .customLong("ttl"), help: "Lifetime in seconds (default: the server's).")
     var ttlSeconds: Int?
 
+    @Option(help: "When it expires instead, RFC 3339 (e.g. 2026-12-24T18:00:00Z or …+01:00).")
+    var expiresAt: String?
+
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
@@ -38,6 +41,7 @@ struct Send: AsyncParsableCommand {
         notification["body"] = body
         notification["id"] = id
         notification["ttl_seconds"] = ttlSeconds
+        notification["expires_at"] = expiresAt
         if !tags.isEmpty { notification["tags"] = tags }
         if let data {
             guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {

@@ -21,7 +21,7 @@ for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 status=0
-schemathesis --config-file "$ROOT/Tests/Fuzz/schemathesis.toml" run "$ROOT/openapi.yaml" \
+SCHEMATHESIS_HOOKS="$ROOT/Tests/Fuzz/hooks.py" schemathesis --config-file "$ROOT/Tests/Fuzz/schemathesis.toml" run "$ROOT/openapi.yaml" \
     --url "http://127.0.0.1:$PORT" --header "Authorization: Bearer herald-dev-api-key" \
     --max-examples "${EXAMPLES:-30}" --seed "${SEED:-20261122}" \
     --exclude-path "/v1/users/{user}/stream" --no-color || status=$?

@@ -69,6 +69,39 @@ struct APITests {
         await harness.shutdown()
     }
 
+    @Test func aCreateMayGiveItsExpiryAsAnInstantInAnyOffset() async throws {
+        let harness = try await HTTPHarness()
+        let maintenance = Task { await harness.services.service.runMaintenance() }
+        try await harness.app.test(.router) { client in
+            // Two seconds ahead, written in UTC+02:00 with microseconds: answered in UTC, to the millisecond.
+            let instant = Timestamp(milliseconds: (Timestamp.now().milliseconds / 1000 + 2) * 1000 + 250)
+            var local = Timestamp(milliseconds: instant.milliseconds + 2 * 3_600_000).description
+            local = String(local.dropLast()) + "999+02:00"
+            let created = try await client.post(
+                "/v1/notifications", json: #"{"user":"x1","id":"soon","type":"t","expires_at":"\#(local)"}"#)
+            #expect(created.status == .created)
+            let notification = try created.json()["notification"] as? [String: Any]
+            #expect(notification?["expires_at"] as? String == instant.description)
+            let fetched = try await client.get("/v1/users/x1/notifications/soon")
+            #expect(try fetched.json()["expires_at"] as? String == instant.description)
+            let both = try await client.post(
+                "/v1/notifications", json: #"{"user":"x1","type":"t","ttl_seconds":60,"expires_at":"\#(local)"}"#)
+            #expect(both.status == .badRequest)
+            #expect(try both.errorCode() == "invalid_field")
+            // It expires then, as one given a lifetime does: gone from the counts and 404.
+            var unread = 1
+            for _ in 0..<80 where unread != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                unread = try await client.get("/v1/users/x1/counts").json()["unread"] as? Int ?? -1
+            }
+            #expect(unread == 0)
+            #expect(Timestamp.now() >= instant)
+            #expect(try await client.get("/v1/users/x1/notifications/soon").status == .notFound)
+        }
+        maintenance.cancel()
+        await harness.shutdown()
+    }
+
     @Test func badInputIsRejectedWithTheDocumentedErrors() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in
@@ -82,6 +115,10 @@ struct APITests {
                 (#"{"user":"u1","type":"t","data":[1]}"#, .badRequest, "invalid_field"),
                 (#"{"user":"u1","type":"t","tags":"x"}"#, .badRequest, "invalid_field"),
                 (#"{"user":"u1","type":"t","ttl_seconds":0}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","expires_at":"2020-01-01T00:00:00Z"}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","expires_at":"3000-01-01T00:00:00Z"}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","expires_at":"tomorrow"}"#, .badRequest, "invalid_field"),
+                (#"{"user":"u1","type":"t","expires_at":1}"#, .badRequest, "invalid_field"),
                 (
                     #"{"user":"u1","type":"t","title":"\#(String(repeating: "a", count: 257))"}"#, .badRequest,
                     "invalid_field"

@@ -134,7 +134,8 @@ struct NotificationBodyTests {
             let draft = try NotificationDraft(
                 user: user, id: try fields["id"].string(), type: type, title: try fields["title"].string(),
                 body: try fields["body"].string(), data: try fields["data"].object() ?? [:],
-                tags: try fields["tags"].strings() ?? [], ttlSeconds: try fields["ttl_seconds"].integer())
+                tags: try fields["tags"].strings() ?? [], ttlSeconds: try fields["ttl_seconds"].integer(),
+                expiresAt: try fields["expires_at"].timestamp())
             return "\(draft)"
         } catch {
             return "\(error.code): \(error.message)"
@@ -150,9 +151,12 @@ struct NotificationBodyTests {
     }
 
     @Test func generatedBodiesReadAsAParsedValueReadThem() throws {
-        let keys = ["user", "id", "type", "title", "body", "data", "tags", "ttl_seconds", "other", "User"]
+        let keys = [
+            "user", "id", "type", "title", "body", "data", "tags", "ttl_seconds", "expires_at", "other", "User",
+        ]
         let values = [
-            #""u1""#, #""bad user""#, "null", "5", "5.0", "1e3", "-1", #""t""#, #""""#, #"{"k":[1,null]}"#, "[1]",
+            #""u1""#, #""2036-01-01T00:00:00+01:00""#, #""2020-01-01T00:00:00Z""#, #""2036-02-30T00:00:00Z""#,
+            #""bad user""#, "null", "5", "5.0", "1e3", "-1", #""t""#, #""""#, #"{"k":[1,null]}"#, "[1]",
             #"["a"]"#, #"["a",1]"#, "[]", "{}", "true", #""x\u0000""#, #""é""#,
         ]
         var generator = SystemRandomNumberGenerator()

@@ -1,0 +1,49 @@
+"""Schemathesis hooks for `make fuzz-api` (loaded by Tests/Fuzz/run.sh through SCHEMATHESIS_HOOKS).
+
+A create's `expires_at` must lie in the future and at most 10 years ahead, and must not come with
+`ttl_seconds`: rules about the clock and about two members together that the OpenAPI schema cannot
+state. Without this hook nearly every generated `expires_at` (any date-time) is in the past, and the
+schema-valid request is rightly refused with a 400.
+
+The hook moves the date of a well-formed `expires_at` to a year from today and keeps its time of
+day, fraction and offset as drawn, so the server's parser still meets whatever RFC 3339 forms the
+generator makes. When `ttl_seconds` is set too, `expires_at` is dropped instead. Values that are
+not date-times are left alone: those are the negative cases.
+"""
+
+import datetime
+
+import schemathesis
+
+
+def _fixed(item):
+    if not isinstance(item, dict):
+        return item
+    expires_at = item.get("expires_at")
+    if not isinstance(expires_at, str):
+        return item
+    try:
+        datetime.datetime.fromisoformat(expires_at.replace("z", "Z"))
+    except ValueError:
+        return item
+    item = dict(item)
+    if item.get("ttl_seconds") is not None:
+        del item["expires_at"]
+    else:
+        next_year = datetime.date.today() + datetime.timedelta(days=365)
+        item["expires_at"] = next_year.isoformat() + expires_at[10:]
+    return item
+
+
+@schemathesis.hook
+def map_case(context, case):
+    """Every phase's cases pass through here (the coverage phase applies no `map_body`). The body
+    is assigned only when it changes: assigning it marks the case as edited."""
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("notifications"), list):
+        fixed = {**body, "notifications": [_fixed(item) for item in body["notifications"]]}
+    else:
+        fixed = _fixed(body)
+    if fixed != body:
+        case.body = fixed
+    return case
