@@ -11,4 +11,13 @@ struct JSONFields {
     }
 
     subscript(key: String) -> JSONField { JSONField(key, members[key]) }
+
+    /// Throws `invalid_field` naming a member that is not one of `known` (the first in sorted order,
+    /// its name cut to 64 characters): for bodies where a misspelt member would silently widen what
+    /// the request does.
+    func refuseOthers(than known: Set<String>, in what: String) throws(HeraldError) {
+        guard let unknown = members.keys.filter({ !known.contains($0) }).min() else { return }
+        let names = known.sorted().joined(separator: ", ")
+        throw HeraldError(.invalidField, "\(what) takes only \(names); unknown member: \(unknown.prefix(64))")
+    }
 }

@@ -219,6 +219,11 @@ struct APITests {
             #expect(try await client.get("/v1/users/u8/counts", credential: token).status == .forbidden)
             let defaulted = try await client.post("/v1/users/u9/tokens", json: "")
             #expect(defaulted.status == .created)
+            let misspelt = try await client.post("/v1/users/u9/tokens", json: #"{"ttl": 60}"#)
+            #expect(misspelt.status == .badRequest)
+            #expect(
+                try misspelt.json()[object: "error"]["message"] as? String
+                    == "a token request takes only ttl_seconds; unknown member: ttl")
             let tooLong = try await client.post("/v1/users/u9/tokens", json: #"{"ttl_seconds": 2592001}"#)
             #expect(tooLong.status == .badRequest)
         }
@@ -255,6 +260,13 @@ struct APITests {
             let seen = try await client.post("/v1/users/u1/seen", json: "")
             #expect(try seen.json().int("updated") == 2)
             #expect(try seen.json()[object: "counts"].int("unseen") == 0)
+            // A filter that cannot be read refuses the whole request: it never widens to "all".
+            for body in [#"{"typo":"g"}"#, #"{"tag":"g","tags":["x"]}"#, #"{"type":""}"#, #"{"tag":5}"#, "[]"] {
+                let refused = try await client.post("/v1/users/u1/notifications/read-all", json: body)
+                #expect(refused.status == .badRequest, "\(body)")
+                #expect(try refused.errorCode() == "invalid_field", "\(body)")
+            }
+            #expect(try await client.get("/v1/users/u1/counts").json().int("unread") == 3)
             let readAll = try await client.post("/v1/users/u1/notifications/read-all", json: #"{"tag":"g"}"#)
             #expect(try readAll.json().int("updated") == 3)
             #expect(try readAll.json()[object: "counts"].int("unread") == 0)
