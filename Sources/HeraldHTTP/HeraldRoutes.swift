@@ -56,7 +56,9 @@ public struct HeraldRoutes: Sendable {
     /// page's files are missing. CORS preflights are answered before the metrics middleware, so they
     /// are not counted.
     public func router() throws -> Router<HeraldRequestContext> {
-        let router = Router(context: HeraldRequestContext.self)
+        // HEAD for every GET route, answered by its GET handler without the body (the stream's own
+        // HEAD route below keeps it from arming a stream).
+        let router = Router(context: HeraldRequestContext.self, options: .autoGenerateHeadEndpoints)
         if !settings.corsOrigins.isEmpty {
             router.add(middleware: OriginCORSMiddleware(origins: settings.corsOrigins))
         }
@@ -111,6 +113,10 @@ public struct HeraldRoutes: Sendable {
         }
         router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }
         router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
+        router.head("/v1/users/:user/stream") { request, context in
+            _ = try await authorized(request, context)
+            return Response(status: .ok, headers: Self.streamHeaders)
+        }
         for route in router.routes { table.add(route.method, route.path) }
         return router
     }
@@ -275,10 +281,15 @@ public struct HeraldRoutes: Sendable {
             throw HeraldError(
                 .internalError, "streams need a server built with HeraldRoutes.server(serverName:)", underlying: error)
         }
+        return Response(status: .ok, headers: Self.streamHeaders, body: ResponseBody { _ in })
+    }
+
+    /// The head of a stream's answer: `text/event-stream`, not cached, not buffered by a proxy.
+    private static let streamHeaders: HTTPFields = {
         var headers: HTTPFields = [.contentType: SSEFormat.contentType, .cacheControl: "no-cache"]
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-        return Response(status: .ok, headers: headers, body: ResponseBody { _ in })
-    }
+        return headers
+    }()
 
     // MARK: Helpers
 

@@ -254,4 +254,43 @@ struct StreamTests {
         }
         await harness.shutdown()
     }
+
+    /// HEAD answers every GET route's head without its body; on the stream it arms no stream, so
+    /// the connection's next request is answered right after it.
+    @Test func headAnswersTheHeadOfEveryGetRouteAndOpensNoStream() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            let auth = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            let received = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(
+                    ByteBuffer(
+                        string: "HEAD /v1/users/u1/stream HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
+                            + "HEAD /v1/users/u1/counts HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
+                            + "HEAD /healthz HTTP/1.1\r\nHost: h\r\n\r\n"
+                            + "HEAD /v1/users/u1/stream HTTP/1.1\r\nHost: h\r\n\r\n"
+                            + "GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))
+                var received = ""
+                for try await chunk in inbound { received += String(buffer: chunk) }
+                return received
+            }
+            let heads = received.components(separatedBy: "\r\n\r\n")
+            #expect(heads.count == 6, "\(received)")
+            #expect(heads[0].hasPrefix("HTTP/1.1 200 OK") && heads[0].contains("Content-Type: text/event-stream"))
+            #expect(heads[1].hasPrefix("HTTP/1.1 200 OK") && heads[1].contains("Content-Length: 43"))
+            #expect(heads[2].hasPrefix("HTTP/1.1 200 OK") && heads[2].contains("Content-Length: 15"))
+            #expect(heads[3].hasPrefix("HTTP/1.1 401 Unauthorized"))
+            #expect(heads[4].hasPrefix("HTTP/1.1 200 OK"))
+            #expect(heads[5] == #"{"status":"ok"}"#)
+            #expect(!received.contains("retry:"))
+            #expect(harness.hub.openStreams == 0)
+        }
+        await harness.shutdown()
+    }
 }
