@@ -213,6 +213,13 @@ struct Serve: AsyncParsableCommand {
             throw ConfigurationError(message: "bad --memcached/HERALD_MEMCACHED: \(error.message)")
         }
 
+        // Held until the process ends (after the store has closed), so never released here.
+        let databaseLock: DatabaseFileLock
+        do {
+            databaseLock = try DatabaseFileLock(path: databasePath)
+        } catch {
+            throw ConfigurationError(message: error.message)
+        }
         let store = try SQLiteStore(path: databasePath)
         let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
         let health = try await CacheHealth(
@@ -262,5 +269,6 @@ struct Serve: AsyncParsableCommand {
         await client.shutdown()
         try await loops.shutdownGracefully()
         logger.info("herald stopped")
+        withExtendedLifetime(databaseLock) {}
     }
 }

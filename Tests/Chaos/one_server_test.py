@@ -1,0 +1,64 @@
+"""One `herald serve` per database: a second server on the same file refuses to start.
+
+Two servers over one database would each cache counts in a key space of their own and publish
+events on a broker of their own: each would answer counts the other's writes had made stale, and
+streams on one would miss the other's events. The second must exit with status 2 and say why,
+while the first keeps answering; once the first has stopped, a server starts on the file again.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from chaos_test import API_KEY, HERALD_BIN, Client, HeraldServer, MemcachedServer, free_port
+
+
+class OneServerTest(unittest.TestCase):
+    def setUp(self):
+        if not os.access(HERALD_BIN, os.X_OK):
+            self.fail(f"no herald binary at {HERALD_BIN}: build it first (make test does)")
+        self.directory = tempfile.mkdtemp(prefix="herald-one-server-")
+        self.memcached = MemcachedServer(free_port())
+        self.memcached.start()
+        self.database = os.path.join(self.directory, "herald.sqlite")
+        self.first = HeraldServer(free_port(), self.database, [self.memcached.port],
+                                  os.path.join(self.directory, "first.log"))
+        self.first.start()
+
+    def tearDown(self):
+        for process in (self.first.process, self.memcached.process):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        shutil.rmtree(self.directory)
+
+    def test_aSecondServerOnTheSameDatabaseRefusesToStart(self):
+        second = HeraldServer(free_port(), self.database, [self.memcached.port],
+                              os.path.join(self.directory, "second.log"))
+        environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6)
+        refused = subprocess.run(second.arguments, env=environment, capture_output=True, text=True, timeout=60)
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("is in use by another herald serve", refused.stderr)
+
+        client = Client(self.first.port)
+        try:
+            status, body = client.call("POST", "/v1/notifications", {"user": "u1", "type": "t"})
+            self.assertEqual(status, 201, body)
+            self.assertEqual(client.call("GET", "/v1/users/u1/counts")[1]["unread"], 1)
+        finally:
+            client.close()
+
+        self.assertEqual(self.first.stop(), 0)
+        second.start()
+        client = Client(second.port)
+        try:
+            self.assertEqual(client.call("GET", "/v1/users/u1/counts")[1]["unread"], 1)
+        finally:
+            client.close()
+            second.kill()
+
+
+if __name__ == "__main__":
+    unittest.main()
