@@ -25,7 +25,8 @@ public struct HeraldRoutes: Sendable {
     }
 
     /// The HTTP/1 server every Herald router needs: its connections carry the handler that writes
-    /// SSE streams on the event loop and, with `fastPath`, the one that answers counts reads the
+    /// SSE streams on the event loop, the one that answers `Expect: 100-continue` and, with
+    /// `fastPath`, the one that answers counts reads the
     /// cache can answer and single creates on the event loop (``FastPath``; off when request lines
     /// are logged, since it writes none).
     /// - Parameters:
@@ -34,15 +35,14 @@ public struct HeraldRoutes: Sendable {
     public func server(
         serverName: String?, fastPath: Bool = true, logger: Logger = Logger(label: "herald")
     ) -> HTTPServerBuilder {
-        guard fastPath else {
-            return .http1(configuration: .init(additionalChannelHandlers: [SSEChannelHandler()]))
-        }
-        let settings = FastPath.Settings(
-            service: service, auth: auth, serverName: serverName, corsEnabled: !self.settings.corsOrigins.isEmpty,
-            logger: logger)
+        let settings =
+            fastPath
+            ? FastPath.Settings(
+                service: service, auth: auth, serverName: serverName,
+                corsEnabled: !self.settings.corsOrigins.isEmpty, logger: logger) : nil
         return .http1(
             configuration: .init(additionalChannelHandlers: [
-                SSEChannelHandler(), FastPathInstaller(settings: settings),
+                SSEChannelHandler(), RequestPartHandlersInstaller(fastPath: settings),
             ]))
     }
 

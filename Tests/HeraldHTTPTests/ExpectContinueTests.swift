@@ -1,0 +1,66 @@
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import NIOPosix
+import Testing
+
+/// `Expect: 100-continue` gets `100 Continue` before the body is sent, with the fast path and
+/// without it; an HTTP/1.0 request's expectation is ignored.
+@Suite(.timeLimit(.minutes(1)))
+struct ExpectContinueTests {
+    private static let body = #"{"user":"c1","type":"t"}"#
+
+    /// Sends `head`, reads until `first` arrives (the body still held back; nothing when nil), then
+    /// sends the body and reads to the end of the connection; returns both readings.
+    private func exchange(port: Int, head: String, readingUntil first: String?) async throws -> (String, String) {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var iterator = inbound.makeAsyncIterator()
+            try await outbound.write(ByteBuffer(string: head))
+            var before = ""
+            while let first, !before.contains(first), let chunk = try await iterator.next() {
+                before += String(buffer: chunk)
+            }
+            try await outbound.write(ByteBuffer(string: Self.body))
+            var after = ""
+            while let chunk = try await iterator.next() { after += String(buffer: chunk) }
+            return (before, after)
+        }
+    }
+
+    private func head(version: String) -> String {
+        "POST /v1/notifications HTTP/\(version)\r\nHost: h\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(Self.body.utf8.count)\r\n"
+            + "Expect: 100-Continue\r\nConnection: close\r\n\r\n"
+    }
+
+    @Test(arguments: [true, false])
+    func aBodyHeldBackForContinueIsAskedFor(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let (before, after) = try await exchange(port: port, head: head(version: "1.1"), readingUntil: "\r\n\r\n")
+            #expect(before == "HTTP/1.1 100 Continue\r\n\r\n")
+            #expect(after.hasPrefix("HTTP/1.1 201 Created\r\n"), "\(after)")
+            #expect(after.contains(#""user":"c1""#))
+        }
+        await harness.shutdown()
+    }
+
+    @Test func anHTTP10RequestGetsNoInterimAnswer() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            // Nothing is awaited before the body: the whole answer is its final one.
+            let (before, after) = try await exchange(port: port, head: head(version: "1.0"), readingUntil: nil)
+            #expect((before + after).hasPrefix("HTTP/1.1 201 Created\r\n"), "\(before + after)")
+            #expect(!(before + after).contains("100 Continue"))
+        }
+        await harness.shutdown()
+    }
+}
