@@ -72,7 +72,11 @@ enum RawHTTP {
             // Content-Length counts bytes: the body ends that many UTF-8 bytes on.
             let bodyEnd = rest.utf8.index(end.upperBound, offsetBy: length)
             let body = rest[end.upperBound..<bodyEnd]
-            responses.append(Response(status: status, headers: lines.dropFirst().map(String.init), body: String(body)))
+            // An interim answer (`100 Continue`) is not the request's response: skipped, as clients do.
+            if !(100..<200).contains(status) {
+                responses.append(
+                    Response(status: status, headers: lines.dropFirst().map(String.init), body: String(body)))
+            }
             rest = rest[bodyEnd...]
         }
         return responses
