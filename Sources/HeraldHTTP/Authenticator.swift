@@ -3,7 +3,8 @@ public import HeraldCore
 public import Hummingbird
 import JWTKit
 
-/// Checks credentials: API keys (constant-time) and HS256 user tokens (jwt-kit).
+/// Checks credentials: API keys (constant-time) and HS256 user tokens (jwt-kit; the header must
+/// say `HS256`, and `nbf`, when present, must have passed).
 public final class Authenticator: Sendable {
     private let apiKeys: [[UInt8]]
     private let keys: JWTKeyCollection
@@ -23,7 +24,7 @@ public final class Authenticator: Sendable {
         }
         self.apiKeys = apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }
         self.keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: tokenSecret), digestAlgorithm: .sha256)
+        await keys.add(hmac: HMACKey(from: tokenSecret), digestAlgorithm: .sha256, parser: HS256OnlyParser())
     }
 
     /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token` cookie.

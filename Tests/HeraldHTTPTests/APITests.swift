@@ -4,6 +4,7 @@ import HeraldHTTP
 import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
+import JWTKit
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -203,6 +204,42 @@ struct APITests {
             try await Task.sleep(for: .milliseconds(2100))
             #expect(try await client.get("/v1/users/u1/counts", credential: expired).status == .unauthorized)
             #expect(try await client.get("/healthz", credential: "").status == .ok)
+        }
+        await harness.shutdown()
+    }
+
+    /// Tokens a backend signs itself with the shared secret: accepted when they are what API.md
+    /// asks for, refused when the header names another algorithm or `nbf` has not come yet.
+    @Test func selfSignedTokensNeedHS256AndAPassedNotBefore() async throws {
+        struct Claims: JWTPayload {
+            var sub: SubjectClaim
+            var exp: ExpirationClaim
+            var nbf: NotBeforeClaim?
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: HTTPHarness.secret), digestAlgorithm: .sha256)
+        func token(alg: String = "HS256", notBefore: TimeInterval? = nil) async throws -> String {
+            let claims = Claims(
+                sub: SubjectClaim(value: "u1"), exp: ExpirationClaim(value: Date().addingTimeInterval(600)),
+                nbf: notBefore.map { NotBeforeClaim(value: Date().addingTimeInterval($0)) })
+            return try await keys.sign(claims, header: ["alg": .string(alg)])
+        }
+        let cases: [(String, HTTPResponse.Status)] = [
+            (try await token(), .ok),
+            (try await token(notBefore: -5), .ok),
+            (try await token(notBefore: 30), .ok),  // within the minute allowed for clocks
+            (try await token(notBefore: 3600), .unauthorized),
+            (try await token(alg: "HS512"), .unauthorized),
+            (try await token(alg: "none"), .unauthorized),
+            (try await token(alg: "hs256"), .unauthorized),
+        ]
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            for (index, (credential, status)) in cases.enumerated() {
+                let answer = try await client.get("/v1/users/u1/counts", credential: credential)
+                #expect(answer.status == status, "case \(index)")
+            }
         }
         await harness.shutdown()
     }
