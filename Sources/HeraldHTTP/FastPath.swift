@@ -131,6 +131,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let start: ContinuousClock.Instant
         /// A create's body, as far as it was read.
         var body: ByteBuffer?
+        /// The client's own request id (``RequestHeadFacts/requestID``).
+        let requestID: String?
     }
 
     /// Input that arrived while an answer was being worked out, in order.
@@ -219,8 +221,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch state {
         case .idle:
             guard case .head(let head) = part else { return forward(part, context: context) }
-            if unanswered == 0, let route = eligibleRoute(head) {
-                taken = TakenRequest(head: head, route: route, start: .now, body: nil)
+            guard unanswered == 0 else { return pass(head, context: context) }
+            let facts = RequestHeadFacts(head.headers)
+            if let route = eligibleRoute(head, facts) {
+                taken = TakenRequest(head: head, route: route, start: .now, body: nil, requestID: facts.requestID)
                 state = .reading
             } else {
                 pass(head, context: context)
@@ -294,8 +298,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.
-    private func eligibleRoute(_ head: HTTPRequestHead) -> Route? {
-        let facts = RequestHeadFacts(head.headers)
+    private func eligibleRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         guard head.version == .http1_1, facts.keepsAlive, !settings.corsEnabled || !facts.hasOrigin,
             !facts.hasTransferEncoding
         else { return nil }
@@ -419,7 +422,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answered(_ outcome: Outcome, context: ChannelHandlerContext) {
         guard state == .answering, let request = taken else { return }
-        let (head, start) = (request.head, request.start)
+        let (head, start, requestID) = (request.head, request.start, LoopRequestID(incoming: request.requestID))
         state = .idle
         taken = nil
         guard context.channel.isActive else {
@@ -429,9 +432,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         if let (route, answer) = Self.reply(to: outcome) {
             switch answer {
             case .success(let (status, body)):
-                respond(status, body, route: route, method: head.method, start: start, context: context)
+                respond(
+                    status, body, route: route, method: head.method, requestID: requestID, start: start,
+                    context: context)
             case .failure(let error):
-                respond(error, route: route, method: head.method, start: start, context: context)
+                respond(error, route: route, method: head.method, requestID: requestID, start: start, context: context)
             }
         } else {
             pass(head, context: context)
@@ -485,10 +490,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers with an error's envelope, as Hummingbird's error handling does (it logs 5xx).
     private func respond(
-        _ error: HeraldError, route: String, method: HTTPMethod, start: ContinuousClock.Instant,
-        context: ChannelHandlerContext
+        _ error: HeraldError, route: String, method: HTTPMethod, requestID: LoopRequestID,
+        start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
-        let requestID = LoopRequestID()
         error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
         respond(
             error.status, error.jsonBody, route: route, method: method, requestID: requestID, start: start,
@@ -497,7 +501,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func respond(
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
-        requestID: LoopRequestID = LoopRequestID(), start: ContinuousClock.Instant, context: ChannelHandlerContext
+        requestID: LoopRequestID, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         // The bytes NIO's encoder makes of Hummingbird's response as it arrives from the HTTPTypes
         // conversion (same names, order and status line), in one buffer and one write that skips

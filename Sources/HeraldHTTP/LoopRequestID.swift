@@ -5,23 +5,33 @@ import Synchronization
 /// `RequestID` gives every other request: a prefix picked at random per process, then a sequence
 /// number, each 16 hex digits. Written straight into the response: `RequestID().description`
 /// built five strings per answer (2.3% of the server's CPU under counts, `perf`). The prefix is
-/// not Hummingbird's, so the two sequences never give the same id.
+/// not Hummingbird's, so the two sequences never give the same id. A client's own id
+/// (``IncomingRequestID``) is used instead when the request carried one.
 struct LoopRequestID: CustomStringConvertible {
     private static let prefix = hexDigits(UInt64.random(in: .min ... .max))
     private static let sequence = Atomic<UInt64>(UInt64.random(in: .min ... .max))
 
     private let number: UInt64
+    private let incoming: String?
 
-    /// The next id of the sequence.
-    init() {
-        number = Self.sequence.wrappingAdd(1, ordering: .relaxed).oldValue
+    /// `incoming`, an id the client sent and ``IncomingRequestID`` accepted; else the next id of
+    /// the sequence.
+    init(incoming: String? = nil) {
+        self.incoming = incoming
+        number = incoming == nil ? Self.sequence.wrappingAdd(1, ordering: .relaxed).oldValue : 0
     }
 
-    /// The 32 hex digits.
-    var description: String { String(decoding: Self.prefix + Self.hexDigits(number), as: UTF8.self) }
+    /// The client's id, or the 32 hex digits.
+    var description: String {
+        incoming ?? String(decoding: Self.prefix + Self.hexDigits(number), as: UTF8.self)
+    }
 
-    /// Appends the 32 hex digits.
+    /// Appends ``description``'s bytes.
     func write(to buffer: inout ByteBuffer) {
+        if let incoming {
+            buffer.writeString(incoming)
+            return
+        }
         buffer.writeBytes(Self.prefix)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { digits in
             Self.fill(digits, with: number)

@@ -19,6 +19,10 @@ struct RequestHeadFacts {
     private(set) var contentType: String?
     /// The `Authorization` value when there is exactly one.
     private(set) var authorization: String?
+    /// The client's `X-Request-Id` when there is exactly one that ``IncomingRequestID`` accepts.
+    var requestID: String? { requestIDCount == 1 ? IncomingRequestID.accepted(requestIDValue) : nil }
+    private var requestIDValue: String?
+    private var requestIDCount = 0
     private var authorizationCount = 0
 
     init(_ headers: HTTPHeaders) {
@@ -32,6 +36,9 @@ struct RequestHeadFacts {
                 keepsAlive = keepsAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
             case 12 where name.utf8.equalsIgnoringASCIICase("content-type"):
                 if contentType == nil { contentType = value }
+            case 12 where name.utf8.equalsIgnoringASCIICase("x-request-id"):
+                requestIDCount += 1
+                requestIDValue = value
             case 13 where name.utf8.equalsIgnoringASCIICase("authorization"):
                 authorizationCount += 1
                 authorization = authorizationCount == 1 ? value : nil

@@ -6,8 +6,9 @@ import Metrics
 /// The one middleware around every route: errors become the API's JSON envelope (see
 /// ``ErrorResponse``); then per request `herald_http_requests_total` and
 /// `herald_http_request_duration_seconds` (until the response head is ready; for a stream, until it
-/// opened) by route template, method and status; the request id (also in every log line of the
-/// request, as `hb.request.id`) in the `X-Request-Id` response header; and one `debug` log line.
+/// opened) by route template, method and status; the request id (the client's own `X-Request-Id`
+/// when ``IncomingRequestID`` accepts it; also in every log line of the request, as
+/// `hb.request.id`) in the `X-Request-Id` response header; and one `debug` log line.
 ///
 /// One middleware rather than two because each layer's frames stay allocated in the connection's
 /// task for as long as an SSE stream is open (~3 KB per idle stream measured).
@@ -18,6 +19,10 @@ public struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
+        var context = context
+        if let incoming = IncomingRequestID.accepted(request.headers[.requestID]) {
+            context.logger[metadataKey: "hb.request.id"] = .string(incoming)
+        }
         var response: Response
         do {
             response = try await next(request, context)
