@@ -67,7 +67,7 @@ public struct HeraldAPIClient: Sendable {
         } catch let error as HeraldClientError {
             throw error
         } catch {
-            throw Self.transportError(error)
+            throw transportError(error)
         }
     }
 
@@ -130,7 +130,7 @@ public struct HeraldAPIClient: Sendable {
             status = Int(response.status.code)
             data = Data(try await response.body.collect(upTo: 8 << 20).readableBytesView)
         } catch {
-            throw Self.transportError(error)
+            throw transportError(error)
         }
         guard (200..<300).contains(status) else { throw Self.apiError(status: status, body: data) }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -147,8 +147,18 @@ public struct HeraldAPIClient: Sendable {
             message: envelope?["message"] as? String ?? "the server answered HTTP \(status)", status: status)
     }
 
-    private static func transportError(_ error: any Error) -> HeraldClientError {
-        HeraldClientError(code: "unreachable", message: "cannot reach the server: \(error)")
+    /// A failure to talk to the server, named plainly: NIO's own descriptions of a refused or
+    /// reset connection read `connection reset (error set): Connection refused) (errno: 111)`.
+    private func transportError(_ error: any Error) -> HeraldClientError {
+        let cause: String
+        if let io = error as? IOError {
+            cause = String(cString: strerror(io.errnoCode))
+        } else if let client = error as? HTTPClientError {
+            cause = client.description
+        } else {
+            cause = "\(error)"
+        }
+        return HeraldClientError(code: "unreachable", message: "cannot reach the server at \(baseURL): \(cause)")
     }
 
     private static func escape(_ segment: String) -> String {
