@@ -15,25 +15,20 @@ for some user, or the test would not tell the two apart.
 import os
 import shutil
 import sqlite3
-import tempfile
 import threading
 import time
 import unittest
 
 from chaos_test import (
-    HERALD_BIN, USERS, Client, HeraldServer, MemcachedServer, StreamFollower, Worker, free_port,
-    listed_notifications, wait_until)
+    USERS, Client, HeraldServer, StreamFollower, Worker, free_port, listed_notifications,
+    scratch_with_memcached, wait_until)
 
 WRITE_SECONDS = 4
 
 
 class BackupTest(unittest.TestCase):
     def setUp(self):
-        if not os.access(HERALD_BIN, os.X_OK):
-            self.fail(f"no herald binary at {HERALD_BIN}: build it first (make test does)")
-        self.directory = tempfile.mkdtemp(prefix="herald-backup-")
-        self.memcached = MemcachedServer(free_port())
-        self.memcached.start()
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "backup")
         self.servers = []
 
     def tearDown(self):

@@ -52,6 +52,18 @@ def free_port():
         return probe.getsockname()[1]
 
 
+def scratch_with_memcached(test, name, servers=1):
+    """For a test's setUp: fails when there is no herald binary; else a scratch directory
+    (`herald-{name}-…`) and `servers` started memcached servers."""
+    if not os.access(HERALD_BIN, os.X_OK):
+        test.fail(f"no herald binary at {HERALD_BIN}: build it first (make test does)")
+    directory = tempfile.mkdtemp(prefix=f"herald-{name}-")
+    memcached = [MemcachedServer(free_port()) for _ in range(servers)]
+    for server in memcached:
+        server.start()
+    return directory, memcached
+
+
 def wait_until(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -465,12 +477,7 @@ class ChaosSchedule(threading.Thread):
 
 class ChaosTest(unittest.TestCase):
     def setUp(self):
-        if not os.access(HERALD_BIN, os.X_OK):
-            self.fail(f"no herald binary at {HERALD_BIN}: build it first (make test does)")
-        self.directory = tempfile.mkdtemp(prefix="herald-chaos-")
-        self.memcached_servers = [MemcachedServer(free_port()), MemcachedServer(free_port())]
-        for server in self.memcached_servers:
-            server.start()
+        self.directory, self.memcached_servers = scratch_with_memcached(self, "chaos", servers=2)
         self.herald = HeraldServer(
             free_port(), os.path.join(self.directory, "herald.sqlite"),
             [server.port for server in self.memcached_servers], os.path.join(self.directory, "herald.log"))

@@ -9,19 +9,14 @@ while the first keeps answering; once the first has stopped, a server starts on 
 import os
 import shutil
 import subprocess
-import tempfile
 import unittest
 
-from chaos_test import API_KEY, HERALD_BIN, Client, HeraldServer, MemcachedServer, free_port
+from chaos_test import API_KEY, Client, HeraldServer, free_port, scratch_with_memcached
 
 
 class OneServerTest(unittest.TestCase):
     def setUp(self):
-        if not os.access(HERALD_BIN, os.X_OK):
-            self.fail(f"no herald binary at {HERALD_BIN}: build it first (make test does)")
-        self.directory = tempfile.mkdtemp(prefix="herald-one-server-")
-        self.memcached = MemcachedServer(free_port())
-        self.memcached.start()
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "one-server")
         self.database = os.path.join(self.directory, "herald.sqlite")
         self.first = HeraldServer(free_port(), self.database, [self.memcached.port],
                                   os.path.join(self.directory, "first.log"))

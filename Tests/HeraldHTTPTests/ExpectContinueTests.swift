@@ -1,7 +1,6 @@
 import Foundation
 import HummingbirdTesting
 import NIOCore
-import NIOPosix
 import Testing
 
 /// `Expect: 100-continue` gets `100 Continue` before the body is sent, with the fast path and
@@ -13,12 +12,7 @@ struct ExpectContinueTests {
     /// Sends `head`, reads until `first` arrives (the body still held back; nothing when nil), then
     /// sends the body and reads to the end of the connection; returns both readings.
     private func exchange(port: Int, head: String, readingUntil first: String?) async throws -> (String, String) {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
+        let channel = try await RawHTTP.connect(port: port)
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             try await outbound.write(ByteBuffer(string: head))

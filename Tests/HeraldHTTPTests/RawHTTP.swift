@@ -41,6 +41,17 @@ enum RawHTTP {
         return answers
     }
 
+    /// A fresh connection to `port` as an async channel of raw bytes, for exchanges that go step by
+    /// step (run them in `executeThenClose`).
+    static func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
     /// Sends `requests` in one write on a fresh connection and reads every response until the
     /// server closes the connection (the last request asks it to).
     static func exchange(port: Int, _ requests: String) async throws -> [Response] {

@@ -222,12 +222,7 @@ struct StreamTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            let channel = try await RawHTTP.connect(port: port)
             try await channel.executeThenClose { inbound, outbound in
                 // Pipelined: a JSON request, then the stream with `Connection: close` (the server
                 // closes its output after such a request, but the stream must keep writing).
@@ -261,12 +256,7 @@ struct StreamTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            let channel = try await RawHTTP.connect(port: port)
             let auth = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
             let received = try await channel.executeThenClose { inbound, outbound in
                 try await outbound.write(
