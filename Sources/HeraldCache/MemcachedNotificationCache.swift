@@ -1,4 +1,3 @@
-import Foundation
 public import HeraldCore
 import Memcached
 
@@ -134,7 +133,7 @@ public final class MemcachedNotificationCache: NotificationCache {
 
     private static func decode(_ value: [UInt8]) -> HeraldCore.Notification? {
         guard value.first == UInt8(ascii: "N") else { return nil }
-        return try? JSONDecoder().decode(HeraldCore.Notification.self, from: Data(value.dropFirst()))
+        return HeraldCore.Notification(json: value.dropFirst())
     }
 }
 

@@ -311,7 +311,7 @@ public struct JSONReader {
             guard skipDigits() > 0 else { throw failure("invalid number") }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        if integral, let value = Int64(text) { return .int(value) }
+        if integral { return Int64(text).map(JSONValue.int) ?? .bigInteger(text) }
         guard let value = Double(text), value.isFinite else {
             throw Failure(offset: start, reason: "number out of range")
         }

@@ -1,8 +1,15 @@
+import Foundation
+
 /// Any JSON value, kept exactly as received (integers stay integers).
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An integer beyond `Int64` as ``JSONReader`` reads it, kept as its digits (a `Double` would
+    /// change it: 64-bit unsigned ids such as `12345678901234567890` came back as
+    /// `1.2345678901234567e+19`). `Decodable` cannot tell such a number from a large double, so it
+    /// decodes one as `.double`; Herald reads its JSON with ``JSONReader``.
+    case bigInteger(String)
     case double(Double)
     case string(String)
     case array([JSONValue])
@@ -33,6 +40,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .int(let value): try container.encode(value)
+        case .bigInteger(let digits): try container.encode(Decimal(string: digits) ?? 0)
         case .double(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)

@@ -143,6 +143,7 @@ public struct JSONWriter: Sendable {
         case .null: null()
         case .bool(let flag): bool(flag)
         case .int(let number): int(number)
+        case .bigInteger(let digits): raw(digits.utf8)
         case .double(let number): double(number)
         case .string(let text): string(text)
         case .array(let items): array(items) { $0.value($1) }

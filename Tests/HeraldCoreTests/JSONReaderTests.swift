@@ -20,9 +20,16 @@ import Testing
                 ]))
     }
 
-    @Test func integersBeyondInt64BecomeDoubles() throws {
-        #expect(try parse("9223372036854775808") == .double(9_223_372_036_854_775_808))
+    @Test func integersBeyondInt64KeepTheirDigits() throws {
+        #expect(try parse("9223372036854775807") == .int(.max))
+        #expect(try parse("9223372036854775808") == .bigInteger("9223372036854775808"))
+        #expect(try parse("-9223372036854775809") == .bigInteger("-9223372036854775809"))
+        #expect(try parse(String(repeating: "9", count: 400)) == .bigInteger(String(repeating: "9", count: 400)))
+        #expect(try parse("1e20") == .double(1e20))
         #expect(try parse("-0") == .int(0))
+        var writer = JSONWriter()
+        writer.value(try parse("[18446744073709551615,-99999999999999999999]"))
+        #expect(writer.string == "[18446744073709551615,-99999999999999999999]")
     }
 
     @Test func decodesEscapesAndUnicode() throws {
@@ -150,7 +157,10 @@ import Testing
         case 0: return .null
         case 1: return .bool(Bool.random(using: &generator))
         case 2: return .int(Int64.random(in: Int64.min...Int64.max, using: &generator))
-        case 3: return .double(Double.random(in: -1e6...1e6, using: &generator))
+        case 3:
+            return Bool.random(using: &generator)
+                ? .double(Double.random(in: -1e6...1e6, using: &generator))
+                : .bigInteger("1" + String(UInt64.random(in: .min ... .max, using: &generator)) + "000")
         case 4:
             let alphabet = Array("aZ09 \"\\/\n\t\u{1}é€😀")
             return .string(

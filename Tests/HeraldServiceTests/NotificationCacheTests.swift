@@ -27,6 +27,30 @@ struct NotificationCacheTests {
         await harness.shutdown()
     }
 
+    /// Every field comes back from memcached as it went in, `data`'s numbers exactly: integers
+    /// beyond `Int64` were doubles when entries were read with `JSONDecoder`.
+    @Test func aCachedNotificationIsTheStoredOneExactly() async throws {
+        let harness = try await ServiceHarness()
+        let data = try JSONReader.parse(
+            #"{"big":12345678901234567890,"neg":-99999999999999999999,"f":1e20,"s":"é\u0000","n":[null,true,0.5]}"#.utf8
+        )
+        let draft = try NotificationDraft(
+            user: "u1", id: "a", type: "t", title: nil, body: "b", data: data.objectMembers ?? [:], tags: ["x", "y"],
+            ttlSeconds: 60)
+        _ = try await harness.service.create(draft)
+        _ = try await harness.service.change(.archive, user: "u1", id: "a")
+        let stored = try #require(try await harness.service.notification(user: "u1", id: "a"))  // fills
+        #expect(stored.data["big"] == .bigInteger("12345678901234567890"))
+        #expect(try await cachedRead(harness, "a") == stored)
+        var writer = JSONWriter(capacity: 64)
+        writer.object(stored.data)
+        #expect(
+            writer.string
+                == #"{"big":12345678901234567890,"f":1e+20,"n":[null,true,0.5],"neg":-99999999999999999999,"s":"é\u0000"}"#
+        )
+        await harness.shutdown()
+    }
+
     @Test func bulkChangesRetireEveryEntryOfTheUser() async throws {
         let harness = try await ServiceHarness()
         for id in ["a", "b", "c"] {
