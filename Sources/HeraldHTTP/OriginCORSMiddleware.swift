@@ -3,8 +3,8 @@ public import Hummingbird
 
 /// CORS for a configured list of origins: requests from a listed origin (or any, with `*`) get
 /// Hummingbird's CORS handling (preflight answers and `Access-Control-*` headers, credentials
-/// allowed so the `herald_token` cookie works); other origins get no CORS headers, so browsers
-/// refuse them.
+/// allowed so the `herald_token` cookie works, `X-Request-Id` allowed and exposed); other origins
+/// get no CORS headers, so browsers refuse them.
 public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     private let origins: Set<String>
     private let allowsEveryOrigin: Bool
@@ -16,7 +16,7 @@ public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
         allowsEveryOrigin = origins.contains("*")
         cors = CORSMiddleware(
             allowOrigin: .originBased,
-            allowHeaders: [.accept, .authorization, .contentType, .lastEventID, .cacheControl],
+            allowHeaders: [.accept, .authorization, .contentType, .lastEventID, .cacheControl, .requestID],
             allowMethods: [.get, .post, .delete, .head, .options],
             allowCredentials: true,
             maxAge: .seconds(600))
@@ -28,7 +28,11 @@ public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let origin = request.headers[.origin], allowsEveryOrigin || origins.contains(origin) else {
             return try await next(request, context)
         }
-        return try await cors.handle(request, context: context, next: next)
+        var response = try await cors.handle(request, context: context, next: next)
+        // A page may read an answer's id (to quote it in a report). Hummingbird's middleware puts
+        // `Access-Control-Expose-Headers` on preflight answers only, where browsers ignore it.
+        if request.method != .options { response.headers[.accessControlExposeHeaders] = "X-Request-Id" }
+        return response
     }
 }
 

@@ -76,6 +76,7 @@ struct OperatorTests {
             #expect(preflight.headers[Self.allowOrigin] == "http://app.example:3000")
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("authorization") == true)
             #expect(preflight.headers[.accessControlAllowHeaders]?.contains("last-event-id") == true)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("x-request-id") == true)
             #expect(preflight.headers[.accessControlAllowMethods]?.contains("DELETE") == true)
             #expect(preflight.headers[.accessControlAllowCredentials] == "true")
 
@@ -85,6 +86,7 @@ struct OperatorTests {
             #expect(allowed.status == .ok)
             #expect(allowed.headers[Self.allowOrigin] == "http://app.example:3000")
             #expect(allowed.headers[.vary] == "Origin")
+            #expect(allowed.headers[.accessControlExposeHeaders] == "X-Request-Id")
             // Errors carry the header too, so the page can read the error body.
             headers[.authorization] = "Bearer wrong"
             let denied = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: headers)
