@@ -36,7 +36,7 @@ extension Notification {
     private static func optionalInstant(_ value: JSONValue?) -> Timestamp?? {
         switch value {
         case .null: return .some(nil)
-        case .string(let text): return Timestamp(rfc3339: text).map { .some($0) }
+        case .string: return instant(value).map { .some($0) }
         default: return nil
         }
     }

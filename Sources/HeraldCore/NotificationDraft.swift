@@ -34,7 +34,7 @@ public struct NotificationDraft: Sendable, Hashable {
     ) throws(HeraldError) {
         try Identifier.validate(user, what: "user")
         if let id { try Identifier.validate(id, what: "id") }
-        guard (1...Self.maximumTypeLength).contains(type.count) else {
+        guard Self.isValidType(type) else {
             throw HeraldError(.invalidField, "type is required and must be 1-\(Self.maximumTypeLength) characters")
         }
         if let title, title.count > Self.maximumTitleLength {
@@ -57,7 +57,7 @@ public struct NotificationDraft: Sendable, Hashable {
         guard tags.count <= Self.maximumTags else {
             throw HeraldError(.invalidField, "tags must have at most \(Self.maximumTags) entries")
         }
-        for tag in tags where tag.isEmpty || tag.count > Self.maximumTagLength {
+        for tag in tags where !Self.isValidTag(tag) {
             throw HeraldError(.invalidField, "each tag must be 1-\(Self.maximumTagLength) characters")
         }
         // SQLite stores U+0000 in text, but reading the text back ends it there: refused, not cut.
@@ -88,6 +88,12 @@ public struct NotificationDraft: Sendable, Hashable {
         self.ttlSeconds = ttlSeconds
         self.expiresAt = expiresAt
     }
+
+    /// A `type` of 1 to ``maximumTypeLength`` characters (also the rule of read-all's filter).
+    public static func isValidType(_ type: String) -> Bool { (1...maximumTypeLength).contains(type.count) }
+
+    /// A tag of 1 to ``maximumTagLength`` characters (also the rule of read-all's filter).
+    public static func isValidTag(_ tag: String) -> Bool { (1...maximumTagLength).contains(tag.count) }
 
     private static func rejectNUL(_ value: String?, _ what: String) throws(HeraldError) {
         guard let value, value.utf8.contains(0) else { return }

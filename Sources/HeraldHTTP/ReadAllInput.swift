@@ -11,10 +11,10 @@ struct ReadAllInput: JSONReadable {
         try fields.refuseOthers(than: ["type", "tag"], in: "read-all")
         type = try fields["type"].string()
         tag = try fields["tag"].string()
-        if let type, !(1...NotificationDraft.maximumTypeLength).contains(type.count) {
+        if let type, !NotificationDraft.isValidType(type) {
             throw HeraldError(.invalidField, "type must be 1-\(NotificationDraft.maximumTypeLength) characters")
         }
-        if let tag, !(1...NotificationDraft.maximumTagLength).contains(tag.count) {
+        if let tag, !NotificationDraft.isValidTag(tag) {
             throw HeraldError(.invalidField, "tag must be 1-\(NotificationDraft.maximumTagLength) characters")
         }
     }
