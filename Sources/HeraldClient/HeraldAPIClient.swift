@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 import Foundation
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 
 /// A small client of a running Herald server's HTTP API, used by `herald send|counts|tail`.
@@ -11,13 +11,19 @@ public struct HeraldAPIClient: Sendable {
     public let credential: String
     private let http: HTTPClient
 
-    /// A process-wide client that gives up connecting after 3 s (instead of retrying until the
-    /// request's deadline), so a command against a stopped server fails fast.
-    public static let defaultHTTPClient: HTTPClient = {
+    /// A process-wide client from ``makeHTTPClient(connectTimeout:)``.
+    public static let defaultHTTPClient = makeHTTPClient()
+
+    /// A client that gives up connecting after `connectTimeout` (instead of retrying until the
+    /// request's deadline), and at once when the connection is refused, so a command against a
+    /// stopped server fails fast: AsyncHTTPClient would otherwise try again and again until the
+    /// connect timeout. `herald tail` reconnects on its own.
+    public static func makeHTTPClient(connectTimeout: TimeAmount = .seconds(3)) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(3))
+        configuration.timeout = .init(connect: connectTimeout)
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    }
 
     public init(baseURL: String, credential: String, http: HTTPClient = Self.defaultHTTPClient) {
         var base = baseURL
