@@ -14,7 +14,10 @@
 # were read first, as for users with an inbox open; changes marks notifications read one by one,
 # each a real change, after creating them with ids of the form {seq}; seen is POST
 # /v1/users/{user}/seen after those creates: once per user a change, then nothing left to mark, as
-# a bell opened again; deletes deletes them one by one; only the first four are in the default).
+# a bell opened again; deletes deletes them one by one; reads reads one notification of each of
+# 1,000 users, GET /v1/users/{user}/notifications/n1, over and over: the first read of each fills
+# the notification cache, the rest are hits; lists reads the first page of each of 1,000 users'
+# 20 notifications, GET /v1/users/{user}/notifications; only the first four are in the default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -53,6 +56,25 @@ for round in $(seq "$ROUNDS"); do
                         --url 'http://127.0.0.1:8080/v1/users/{channel}/counts' --channels 1000 \
                         --channel-prefix w --header "Authorization: Bearer $KEY"
                     herald_creates "$name creates-cached" ;;
+                reads)
+                    "$BENCH" http --label setup --json-out /dev/null --duration 2 --method POST \
+                        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
+                        --connections 16 --channels 1000 --channel-prefix r \
+                        --body '{"user":"{channel}","id":"n1","type":"bench","title":"Your report is ready","data":{"report":42}}'
+                    "$BENCH" http --label "$name reads" --server-pids "$(herald_pids)" --json-out "$OUT" \
+                        --duration "$D" --header "Authorization: Bearer $KEY" --connections 32 \
+                        --url 'http://127.0.0.1:8080/v1/users/{channel}/notifications/n1' \
+                        --channels 1000 --channel-prefix r ;;
+                lists)
+                    # 5,000 creates a second for 4 s: 20 notifications for each of the 1,000 users.
+                    "$BENCH" http --label setup --json-out /dev/null --duration 4 --rate 5000 --method POST \
+                        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
+                        --connections 16 --channels 1000 --channel-prefix l \
+                        --body '{"user":"{channel}","type":"bench","title":"Your report is ready","data":{"report":42}}'
+                    "$BENCH" http --label "$name lists" --server-pids "$(herald_pids)" --json-out "$OUT" \
+                        --duration "$D" --header "Authorization: Bearer $KEY" --connections 32 \
+                        --url 'http://127.0.0.1:8080/v1/users/{channel}/notifications' \
+                        --channels 1000 --channel-prefix l ;;
                 changes | seen | deletes)
                     "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
                         --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
