@@ -90,6 +90,41 @@ public final class MemcachedNotificationCache: NotificationCache {
         }
     }
 
+    public func cachedNotification(
+        user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (HeraldCore.Notification?) -> Void
+    ) {
+        guard let keys = keys(for: user) else { return completion(nil) }
+        let (health, ttlSeconds) = (self.health, self.ttlSeconds)
+        client.withSession { session throws(MemcachedError) -> HeraldCore.Notification? in
+            try CacheMetrics.memcached(.notificationRead) { () throws(MemcachedError) in
+                guard let epoch = try session.epoch(keys, creatingAfter: nil, ttlSeconds: ttlSeconds),
+                    let item = try session.get(keys.entry(epoch, id: id))
+                else { return nil }
+                return Self.fresh(item.value, user: user, id: id, now: now)
+            }
+        } completion: { result in
+            switch result {
+            case .success(let notification):
+                if notification != nil { CacheMetrics.notificationHits.increment() }
+                completion(notification)
+            case .failure(let error):
+                health.markDown(error)
+                completion(nil)
+            }
+        }
+    }
+
+    /// The notification an entry holds, when it is that user's notification `id` and has not expired.
+    private static func fresh(
+        _ value: [UInt8], user: String, id: String, now: Timestamp
+    ) -> HeraldCore.Notification? {
+        guard let cached = decode(value), cached.user == user, cached.id == id, cached.expiresAt > now else {
+            return nil
+        }
+        return cached
+    }
+
     private enum Lookup: Sendable {
         case hit(HeraldCore.Notification)
         case leased(key: String, cas: UInt64)

@@ -263,6 +263,16 @@ public final class HeraldService: Sendable {
         }
     }
 
+    /// One live notification when the notification cache holds a fresh entry of it, handed to
+    /// `completion` on a cache thread; nil otherwise (no cache, a miss, an outage), and
+    /// ``notification(user:id:)`` then reads through. For callers on an event loop.
+    public func cachedNotification(
+        user: String, id: String, completion: @escaping @Sendable (Notification?) -> Void
+    ) {
+        guard let notificationCache else { return completion(nil) }
+        notificationCache.cachedNotification(user: user, id: id, now: .now(), completion: completion)
+    }
+
     /// One page of notifications, newest first.
     public func list(_ query: NotificationQuery) async throws(HeraldError) -> NotificationPage {
         try await storeCall(.list) { try await store.list(query, now: .now()) }

@@ -8,7 +8,8 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Answers the hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
-/// when the counts cache holds the answer, a single `POST /v1/notifications`, a state change
+/// and `GET /v1/users/{user}/notifications/{id}` when the cache holds the answer, a single
+/// `POST /v1/notifications`, a state change
 /// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}`, a
 /// `DELETE /v1/users/{user}/notifications/{id}`, and the bulk `POST /v1/users/{user}/seen` and
 /// `…/notifications/read-all` without a body — and passes every other request to Hummingbird
@@ -16,7 +17,8 @@ import NIOHTTPTypesHTTP1
 ///
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the event
-/// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``), and a
+/// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``, and
+/// ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), and a
 /// create or a state change from the event loop to the SQLite writer, which also updates the
 /// counts cache after the transaction (``AfterCompletions``), and back (``HeraldService/create(_:completion:)``,
 /// ``HeraldService/change(_:user:id:completion:)``). The handler sits right after NIO's HTTP/1
@@ -30,6 +32,9 @@ import NIOHTTPTypesHTTP1
 /// - a counts read: a `GET` of exactly that path with a valid user id, no body, by a caller allowed
 ///   to read that user. A cache miss or outage after the lookup sends the request to Hummingbird as
 ///   it arrived, which answers as it always does;
+/// - a notification read: the same, for a `GET` of exactly `/v1/users/{user}/notifications/{id}`
+///   with valid ids (not `read-all`, a `POST` route of its own) and a fresh entry in the
+///   notification cache;
 /// - a create: a `POST` of exactly that path by an API key, with a `Content-Length` body of at most
 ///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
 ///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
@@ -69,8 +74,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// `herald_http_fast_answers_total`: the requests answered here.
     static let answers = Counter(label: "herald_http_fast_answers_total")
 
-    /// The route template metrics use for a delete.
-    static let deleteRoute = "/v1/users/{user}/notifications/{id}"
+    /// The route template metrics use for a notification's read and delete.
+    static let notificationRoute = "/v1/users/{user}/notifications/{id}"
 
     /// The route template metrics use for a state change.
     static func changeRoute(_ change: StateChange) -> String {
@@ -93,6 +98,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// A request this handler takes.
     private enum Route {
         case counts(user: String)
+        case notification(user: String, id: String)
         case create
         case change(StateChange, user: String, id: String)
         case bulk(Bulk, user: String)
@@ -103,6 +109,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Outcome {
         /// Nil: the cache cannot answer, Hummingbird will.
         case counts(Counts?)
+        /// Nil: the cache cannot answer, Hummingbird will.
+        case notification(Notification?)
         case create(Result<CreateOutcome, HeraldError>)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
         case bulk(Bulk, Result<BulkOutcome, HeraldError>)
@@ -279,6 +287,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         state = .answering
         switch request.route {
         case .counts(let user): lookUp(user, context: context)
+        case .notification(let user, let id): lookUp(user, id: id, context: context)
         case .change(let change, let user, let id): apply(change, user: user, id: id, context: context)
         case .bulk(let bulk, let user): apply(bulk, user: user, context: context)
         case .delete(let user, let id): delete(user: user, id: id, context: context)
@@ -303,7 +312,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             !facts.hasTransferEncoding
         else { return nil }
         switch head.method {
-        case .GET: return countsRoute(head, facts)
+        case .GET: return countsRoute(head, facts) ?? notificationRoute(head, facts)
         case .POST: return createRoute(head, facts) ?? userWriteRoute(head, facts)
         case .DELETE: return userWriteRoute(head, facts)
         default: return nil
@@ -324,6 +333,23 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             return nil
         }
         return .counts(user: id)
+    }
+
+    /// A read of one notification: `GET /v1/users/{user}/notifications/{id}`, nothing more.
+    private func notificationRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
+        guard head.uri.hasPrefix("/v1/users/"), facts.contentLengthCount == 0 else { return nil }
+        let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[1].elementsEqual("notifications".utf8), !parts[2].elementsEqual("read-all".utf8),
+            Identifier.isValid(Substring(parts[0])), Identifier.isValid(Substring(parts[2])),
+            let principal = knownPrincipal(facts)
+        else { return nil }
+        let user = String(Substring(parts[0]))
+        do {
+            try principal.authorize(user: user)
+        } catch {
+            return nil
+        }
+        return .notification(user: user, id: String(Substring(parts[2])))
     }
 
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
@@ -382,6 +408,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func lookUp(_ user: String, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
         settings.service.cachedCounts(user: user) { counts in answer(.counts(counts)) }
+    }
+
+    private func lookUp(_ user: String, id: String, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        settings.service.cachedNotification(user: user, id: id) { answer(.notification($0)) }
     }
 
     private func create(_ draft: NotificationDraft, context: ChannelHandlerContext) {
@@ -465,6 +496,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch outcome {
         case .counts(let counts):
             return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
+        case .notification(let notification):
+            return notification.map { (notificationRoute, .success((.ok, $0.jsonBytes))) }
         case .create(let result):
             return (
                 createRoute,
@@ -475,7 +508,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 changeRoute(change), ok(result) { outcome throws(HeraldError) in try HeraldRoutes.answer(to: outcome) }
             )
         case .delete(let result):
-            return (deleteRoute, ok(result) { outcome throws(HeraldError) in try HeraldRoutes.answer(to: outcome) })
+            return (
+                notificationRoute, ok(result) { outcome throws(HeraldError) in try HeraldRoutes.answer(to: outcome) }
+            )
         case .bulk(let bulk, let result):
             return (bulk.route, ok(result) { HeraldRoutes.answer(to: $0) })
         }
