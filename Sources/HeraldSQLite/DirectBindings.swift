@@ -20,6 +20,15 @@ struct DirectBindings {
         sqlite3_reset(self.statement)
     }
 
+    /// Binds `arguments` through GRDB, which checks that they fit the statement: for statements
+    /// whose values vary in number (a list's filters). Its rows are then read straight from
+    /// SQLite (``forEachRow(in:_:)``).
+    init(_ statement: Statement, arguments: StatementArguments) throws {
+        try statement.setArguments(arguments)
+        self.statement = statement.sqliteStatement
+        index = sqlite3_bind_parameter_count(self.statement) + 1
+    }
+
     mutating func bind(_ value: String) {
         var value = value
         let code = value.withUTF8 { bytes in
@@ -86,6 +95,11 @@ struct DirectBindings {
             guard let text = sqlite3_column_text(statement, column) else { return "" }
             let count = Int(sqlite3_column_bytes(statement, column))
             return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+        }
+
+        /// The column's text, nil for NULL.
+        func optionalString(_ column: CInt) -> String? {
+            sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : string(column)
         }
 
         func int64(_ column: CInt) -> Int64 {

@@ -117,13 +117,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     private static func create(_ db: Database, _ prepared: PreparedCreate, now: Timestamp) throws -> CreateOutcome {
         let notification = prepared.notification
-        if !prepared.generatedID, let row = try fetchRow(db, user: notification.user, id: notification.id) {
-            let (pk, existing) = try NotificationRow.decode(row)
+        if !prepared.generatedID,
+            let (pk, existing, isSwept) = try fetchRow(db, user: notification.user, id: notification.id)
+        {
             if existing.expiresAt > now {
                 guard existing.hasSameContent(as: prepared.draft) else { return .conflict }
                 return .replayed(existing, try counts(db, user: notification.user))
             }
-            if NotificationRow.isSwept(row) {
+            if isSwept {
                 try db.run(sql: "DELETE FROM notification WHERE pk = ?", arguments: [pk])
             } else {
                 _ = try remove(db, existing, event: .expired, now: now)
@@ -178,14 +179,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {
         try await committer.write { db in
-            let rows = try db.fetchRows(
+            let (rows, _) = try NotificationRow.fetch(
+                db,
                 sql: """
                     SELECT \(NotificationRow.columns) FROM notification
                     WHERE swept_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?
                     """,
                 arguments: [now.milliseconds, limit])
-            return try rows.map { row in
-                let (pk, notification) = try NotificationRow.decode(row)
+            return try rows.map { pk, notification, _ in
                 try db.run(sql: "UPDATE notification SET swept_at = ? WHERE pk = ?", arguments: [now.milliseconds, pk])
                 return try Self.removeFromCounts(db, notification, event: .expired, now: now)
             }
@@ -423,10 +424,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return Counts(user: user, unread: row[0], unseen: row[1], seq: row[2])
     }
 
-    private static func fetchRow(_ db: Database, user: String, id: String) throws -> Row? {
-        try db.fetchRow(
-            sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
-            arguments: [user, id])
+    private static func fetchRow(_ db: Database, user: String, id: String) throws -> NotificationRow.Decoded? {
+        try NotificationRow.fetch(
+            db, sql: "SELECT \(NotificationRow.columns) FROM notification WHERE user = ? AND id = ?",
+            arguments: [user, id]
+        ).rows.first
     }
 
     /// The notification unless it is missing or expired (expired behaves as deleted).
@@ -435,10 +437,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     ) throws -> (
         pk: Int64, notification: Notification
     )? {
-        guard let found = try fetchRow(db, user: user, id: id).map(NotificationRow.decode),
-            found.notification.expiresAt > now
-        else { return nil }
-        return found
+        guard let found = try fetchRow(db, user: user, id: id), found.notification.expiresAt > now else { return nil }
+        return (found.pk, found.notification)
     }
 
     // MARK: Reads
@@ -463,10 +463,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
         try await read { db in
             let (sql, arguments) = Self.listStatement(query, now: now)
-            let rows = try db.fetchRows(sql: sql, arguments: arguments)
-            let decoded = try rows.prefix(query.limit).map(NotificationRow.decode)
-            let next = rows.count > query.limit ? decoded.last?.pk : nil
-            return NotificationPage(notifications: decoded.map(\.notification), nextPosition: next)
+            let (rows, more) = try NotificationRow.fetch(db, sql: sql, arguments: arguments, limit: query.limit)
+            return NotificationPage(notifications: rows.map(\.notification), nextPosition: more ? rows.last?.pk : nil)
         }
     }
 

@@ -294,6 +294,53 @@ struct StoreTests {
         #expect(conflict[0] == .conflict)
     }
 
+    /// Every column of a notification reads back as it was written, whichever way it is read (a
+    /// single read, a list, a replayed create): NULL and set titles and bodies, data and tags
+    /// empty and not, and the read, seen and archived instants.
+    @Test func everyColumnReadsBackAsWritten() async throws {
+        let full = try NotificationDraft(
+            user: "u1", id: "full", type: "report.ready", title: nil, body: "Quarterly numbers",
+            data: [
+                "n": .double(1.5), "i": .int(-7), "s": .string("x"), "list": .array([.bool(true), .null]),
+                "id": .bigInteger("12345678901234567890"), "o": .object(["k": .string("v")]),
+            ],
+            tags: ["finance", "q3"], ttlSeconds: 600, now: now)
+        let bare = try NotificationDraft(
+            user: "u1", id: "bare", type: "t", title: "Hello", body: nil, data: [:], tags: [], ttlSeconds: 60, now: now)
+        var written: [String: HeraldCore.Notification] = [:]
+        for draft in [full, bare] {
+            guard case .created(let change) = try await store.create([draft], defaultTTLSeconds: 60, now: now)[0] else {
+                Issue.record("expected created")
+                return
+            }
+            written[change.notification.id] = change.notification
+        }
+        for change in [StateChange.read, .archive] {
+            guard
+                case .changed(let changed) = try await store.change(
+                    change, user: "u1", id: "full", now: now.adding(seconds: 1))
+            else {
+                Issue.record("expected a change")
+                return
+            }
+            written["full"] = changed.notification
+        }
+        let fullWritten = try #require(written["full"])
+        #expect(fullWritten.readAt != nil && fullWritten.seenAt != nil && fullWritten.archivedAt != nil)
+        #expect(fullWritten.title == nil && fullWritten.body == "Quarterly numbers")
+        for id in ["full", "bare"] {
+            #expect(try await store.notification(user: "u1", id: id, now: now) == written[id])
+        }
+        #expect(try await store.list(.init(user: "u1", archived: true), now: now).notifications == [fullWritten])
+        #expect(try await store.list(.init(user: "u1"), now: now).notifications == [written["bare"]])
+        guard case .replayed(let replayed, _) = try await store.create([bare], defaultTTLSeconds: 60, now: now)[0]
+        else {
+            Issue.record("expected a replay")
+            return
+        }
+        #expect(replayed == written["bare"])
+    }
+
     @Test func listPagesNewestFirstWithFilters() async throws {
         for index in 0..<7 {
             _ = try await store.create(
