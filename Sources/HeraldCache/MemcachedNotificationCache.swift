@@ -14,6 +14,8 @@ public final class MemcachedNotificationCache: NotificationCache {
     private let health: CacheHealth
     private let client: MemcachedClient
     private let ttlSeconds: Int
+    /// Each user's notification epoch as last read or made here, for ``cachedNotification(user:id:now:completion:)``.
+    private let knownEpochs = KnownEpochs()
     private static let leaseSeconds = 5
 
     /// Creates the cache over a shared ``CacheHealth``.
@@ -39,8 +41,7 @@ public final class MemcachedNotificationCache: NotificationCache {
         user: String, id: String, now: Timestamp, load: @Sendable () async throws -> HeraldCore.Notification?
     ) async throws -> HeraldCore.Notification? {
         guard let keys = keys(for: user) else { return try await load() }
-        let ttlSeconds = self.ttlSeconds
-        let epochs = health.notificationEpochs
+        let (ttlSeconds, epochs, known) = (self.ttlSeconds, health.notificationEpochs, knownEpochs)
         do {
             // One hop: the entry, or a lease to fill it.
             let lookup = try await CacheMetrics.memcached(.notificationRead) { () async throws(MemcachedError) in
@@ -48,6 +49,7 @@ public final class MemcachedNotificationCache: NotificationCache {
                     guard let epoch = try session.epoch(keys, creatingAfter: epochs, ttlSeconds: ttlSeconds) else {
                         return .bypass
                     }
+                    known.update([keys.epoch: epoch])
                     let key = keys.entry(epoch, id: id)
                     if let item = try session.get(key), let cached = Self.decode(item.value), cached.user == user,
                         cached.id == id
@@ -95,13 +97,11 @@ public final class MemcachedNotificationCache: NotificationCache {
         completion: @escaping @Sendable (HeraldCore.Notification?) -> Void
     ) {
         guard let keys = keys(for: user) else { return completion(nil) }
-        let (health, ttlSeconds) = (self.health, self.ttlSeconds)
+        let (health, known) = (self.health, knownEpochs)
         client.withSession { session throws(MemcachedError) -> HeraldCore.Notification? in
             try CacheMetrics.memcached(.notificationRead) { () throws(MemcachedError) in
-                guard let epoch = try session.epoch(keys, creatingAfter: nil, ttlSeconds: ttlSeconds),
-                    let item = try session.get(keys.entry(epoch, id: id))
-                else { return nil }
-                return Self.fresh(item.value, user: user, id: id, now: now)
+                try Self.currentEntry(keys, id: id, known: known, in: session)
+                    .flatMap { Self.fresh($0.value, user: user, id: id, now: now) }
             }
         } completion: { result in
             switch result {
@@ -113,6 +113,33 @@ public final class MemcachedNotificationCache: NotificationCache {
                 completion(nil)
             }
         }
+    }
+
+    /// The entry of `id` under the user's current notification epoch (nil without either), in one
+    /// round trip when `known` remembers that epoch: one `get` of the epoch key and the entry under
+    /// the remembered epoch, whose entry counts only if the epoch read back is the remembered
+    /// one. An epoch is random and, once deleted or expired, never made again, so that is the
+    /// entry a read of the epoch and then of its entry would find; a write that completed before
+    /// the read began has deleted the entry, or the epoch, already. Otherwise the epoch read back
+    /// is remembered and its entry read after it.
+    private static func currentEntry(
+        _ keys: NotificationCacheKeys, id: String, known: KnownEpochs, in session: MemcachedSession
+    ) throws(MemcachedError) -> MemcachedItem? {
+        let epoch: String
+        if let guess = known.epochs(for: [keys.epoch])[0] {
+            let guessed = keys.entry(guess, id: id)
+            let items = try session.getMultiple([keys.epoch, guessed])
+            let current = items[keys.epoch]?.string
+            if current == guess { return items[guessed] }
+            known.update([keys.epoch: current])
+            guard let current else { return nil }
+            epoch = current
+        } else {
+            guard let current = try session.get(keys.epoch)?.string else { return nil }
+            known.update([keys.epoch: current])
+            epoch = current
+        }
+        return try session.get(keys.entry(epoch, id: id))
     }
 
     /// The notification an entry holds, when it is that user's notification `id` and has not expired.

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCache
 import HeraldCore
 import HeraldTestSupport
 import Testing
@@ -48,6 +49,45 @@ struct NotificationCacheTests {
             writer.string
                 == #"{"big":12345678901234567890,"f":1e+20,"n":[null,true,0.5],"neg":-99999999999999999999,"s":"é\u0000"}"#
         )
+        await harness.shutdown()
+    }
+
+    /// The event loop's read (`cachedNotification`), which guesses the user's epoch from the last
+    /// one it saw: a fresh entry only. After a bulk change the remembered epoch's entries are
+    /// still in memcached, unread; they must never be answered.
+    @Test func theEventLoopsReadNeverAnswersARetiredEpoch() async throws {
+        let harness = try await ServiceHarness()
+        let cache = harness.notificationCache
+        // Another instance over the same memcached, with epochs of its own to remember.
+        let other = MemcachedNotificationCache(health: harness.health)
+        let store = harness.store
+        func peek(_ cache: MemcachedNotificationCache, _ id: String) async -> HeraldCore.Notification? {
+            await withCheckedContinuation { continuation in
+                cache.cachedNotification(user: "u1", id: id, now: .now()) { continuation.resume(returning: $0) }
+            }
+        }
+        func fill(_ cache: MemcachedNotificationCache, _ id: String) async throws -> HeraldCore.Notification? {
+            try await cache.notification(user: "u1", id: id, now: .now()) {
+                try await store.notification(user: "u1", id: id, now: .now())
+            }
+        }
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(await peek(cache, "a") == nil)  // no epoch yet
+        #expect(try await fill(cache, "a")?.readAt == nil)
+        #expect(await peek(cache, "a")?.readAt == nil)  // the remembered epoch, one round trip
+        #expect(await peek(other, "a")?.readAt == nil)  // the epoch read first, then remembered
+        _ = try await harness.service.readAll(user: "u1", filter: .init())
+        #expect(await peek(cache, "a") == nil)
+        #expect(await peek(other, "a") == nil)
+        // A new epoch, made by the other instance: this one's guess is wrong and it follows the
+        // epoch it reads back.
+        #expect(try await fill(other, "a")?.readAt != nil)
+        #expect(await peek(cache, "a")?.readAt != nil)
+        #expect(await peek(cache, "a")?.readAt != nil)
+        _ = try await harness.service.change(.unread, user: "u1", id: "a")
+        #expect(await peek(cache, "a") == nil)
+        #expect(try await fill(cache, "a")?.readAt == nil)
+        #expect(await peek(other, "a")?.readAt == nil)
         await harness.shutdown()
     }
 
