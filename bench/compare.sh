@@ -29,6 +29,19 @@ read -r -a LOADS <<<"${LOADS:-counts creates batches fanout}"
 scratch_session compare
 swift build -c release --product herald-bench >/dev/null
 
+read_load() {  # label prefix path body [setup options] — creates notifications from the body template
+    # for the 1,000 users of the channel prefix (with the options given), then GETs
+    # /v1/users/{user}/path for $D s over 32 connections
+    local label="$1" prefix="$2" path="$3" body="$4"
+    shift 4
+    "$BENCH" http --label setup --json-out /dev/null --method POST "$@" \
+        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
+        --connections 16 --channels 1000 --channel-prefix "$prefix" --body "$body"
+    "$BENCH" http --label "$label" --server-pids "$(herald_pids)" --json-out "$OUT" \
+        --duration "$D" --header "Authorization: Bearer $KEY" --connections 32 \
+        --url "http://127.0.0.1:8080/v1/users/{channel}/$path" --channels 1000 --channel-prefix "$prefix"
+}
+
 # Odd rounds run the binaries in the order given, even rounds in reverse, so that with an even
 # ROUNDS each binary runs first as often as last, and whatever favours a place in the round (the
 # box settling, or warming, between runs) reaches them alike. Names keep each binary's place in
@@ -57,24 +70,14 @@ for round in $(seq "$ROUNDS"); do
                         --channel-prefix w --header "Authorization: Bearer $KEY"
                     herald_creates "$name creates-cached" ;;
                 reads)
-                    "$BENCH" http --label setup --json-out /dev/null --duration 2 --method POST \
-                        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
-                        --connections 16 --channels 1000 --channel-prefix r \
-                        --body '{"user":"{channel}","id":"n1","type":"bench","title":"Your report is ready","data":{"report":42}}'
-                    "$BENCH" http --label "$name reads" --server-pids "$(herald_pids)" --json-out "$OUT" \
-                        --duration "$D" --header "Authorization: Bearer $KEY" --connections 32 \
-                        --url 'http://127.0.0.1:8080/v1/users/{channel}/notifications/n1' \
-                        --channels 1000 --channel-prefix r ;;
+                    read_load "$name reads" r notifications/n1 \
+                        '{"user":"{channel}","id":"n1","type":"bench","title":"Your report is ready","data":{"report":42}}' \
+                        --duration 2 ;;
                 lists)
                     # 5,000 creates a second for 4 s: 20 notifications for each of the 1,000 users.
-                    "$BENCH" http --label setup --json-out /dev/null --duration 4 --rate 5000 --method POST \
-                        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
-                        --connections 16 --channels 1000 --channel-prefix l \
-                        --body '{"user":"{channel}","type":"bench","title":"Your report is ready","data":{"report":42}}'
-                    "$BENCH" http --label "$name lists" --server-pids "$(herald_pids)" --json-out "$OUT" \
-                        --duration "$D" --header "Authorization: Bearer $KEY" --connections 32 \
-                        --url 'http://127.0.0.1:8080/v1/users/{channel}/notifications' \
-                        --channels 1000 --channel-prefix l ;;
+                    read_load "$name lists" l notifications \
+                        '{"user":"{channel}","type":"bench","title":"Your report is ready","data":{"report":42}}' \
+                        --duration 4 --rate 5000 ;;
                 changes | seen | deletes)
                     "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
                         --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
