@@ -323,16 +323,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let path = head.uri
         guard path.hasPrefix("/v1/users/"), path.hasSuffix("/counts"), facts.contentLengthCount == 0 else { return nil }
         let user = path.utf8.dropFirst(10).dropLast(7)
-        guard !user.isEmpty, Identifier.isValid(Substring(user)), let principal = knownPrincipal(facts) else {
-            return nil
-        }
+        guard !user.isEmpty, Identifier.isValid(Substring(user)) else { return nil }
         let id = String(Substring(user))
-        do {
-            try principal.authorize(user: id)
-        } catch {
-            return nil
-        }
-        return .counts(user: id)
+        return knownCaller(facts, mayUse: id) ? .counts(user: id) : nil
     }
 
     /// A read of one notification: `GET /v1/users/{user}/notifications/{id}`, nothing more.
@@ -340,16 +333,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         guard head.uri.hasPrefix("/v1/users/"), facts.contentLengthCount == 0 else { return nil }
         let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         guard parts.count == 3, parts[1].elementsEqual("notifications".utf8), !parts[2].elementsEqual("read-all".utf8),
-            Identifier.isValid(Substring(parts[0])), Identifier.isValid(Substring(parts[2])),
-            let principal = knownPrincipal(facts)
+            Identifier.isValid(Substring(parts[0])), Identifier.isValid(Substring(parts[2]))
         else { return nil }
         let user = String(Substring(parts[0]))
-        do {
-            try principal.authorize(user: user)
-        } catch {
-            return nil
-        }
-        return .notification(user: user, id: String(Substring(parts[2])))
+        return knownCaller(facts, mayUse: user) ? .notification(user: user, id: String(Substring(parts[2]))) : nil
     }
 
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
@@ -387,13 +374,19 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         default:
             return nil
         }
-        guard let principal = knownPrincipal(facts) else { return nil }
+        return knownCaller(facts, mayUse: user) ? route : nil
+    }
+
+    /// Whether the caller is known without verifying a signature (``knownPrincipal(_:)``) and may
+    /// read and change `user`'s notifications.
+    private func knownCaller(_ facts: RequestHeadFacts, mayUse user: String) -> Bool {
+        guard let principal = knownPrincipal(facts) else { return false }
         do {
             try principal.authorize(user: user)
+            return true
         } catch {
-            return nil
+            return false
         }
-        return route
     }
 
     /// The caller, when its one `Authorization: Bearer` credential is known without verifying a signature.
