@@ -51,9 +51,7 @@ public final class MemcachedNotificationCache: NotificationCache {
                     }
                     known.update([keys.epoch: epoch])
                     let key = keys.entry(epoch, id: id)
-                    if let item = try session.get(key), let cached = Self.decode(item.value), cached.user == user,
-                        cached.id == id
-                    {
+                    if let item = try session.get(key), let cached = Self.entry(item.value, user: user, id: id) {
                         if cached.expiresAt > now { return .hit(cached) }
                         try session.delete(key)
                     }
@@ -100,8 +98,10 @@ public final class MemcachedNotificationCache: NotificationCache {
         let (health, known) = (self.health, knownEpochs)
         client.withSession { session throws(MemcachedError) -> HeraldCore.Notification? in
             try CacheMetrics.memcached(.notificationRead) { () throws(MemcachedError) in
-                try Self.currentEntry(keys, id: id, known: known, in: session)
-                    .flatMap { Self.fresh($0.value, user: user, id: id, now: now) }
+                guard let item = try Self.currentEntry(keys, id: id, known: known, in: session),
+                    let cached = Self.entry(item.value, user: user, id: id), cached.expiresAt > now
+                else { return nil }
+                return cached
             }
         } completion: { result in
             switch result {
@@ -142,13 +142,10 @@ public final class MemcachedNotificationCache: NotificationCache {
         return try session.get(keys.entry(epoch, id: id))
     }
 
-    /// The notification an entry holds, when it is that user's notification `id` and has not expired.
-    private static func fresh(
-        _ value: [UInt8], user: String, id: String, now: Timestamp
-    ) -> HeraldCore.Notification? {
-        guard let cached = decode(value), cached.user == user, cached.id == id, cached.expiresAt > now else {
-            return nil
-        }
+    /// The notification an entry holds, when it is that user's notification `id`: a hash
+    /// collision of two keys reads as a miss, never as another user's notification.
+    private static func entry(_ value: [UInt8], user: String, id: String) -> HeraldCore.Notification? {
+        guard let cached = decode(value), cached.user == user, cached.id == id else { return nil }
         return cached
     }
 

@@ -330,13 +330,19 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A read of one notification: `GET /v1/users/{user}/notifications/{id}`, nothing more.
     private func notificationRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        guard head.uri.hasPrefix("/v1/users/"), facts.contentLengthCount == 0 else { return nil }
-        let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[1].elementsEqual("notifications".utf8), !parts[2].elementsEqual("read-all".utf8),
-            Identifier.isValid(Substring(parts[0])), Identifier.isValid(Substring(parts[2]))
+        guard facts.contentLengthCount == 0, let parts = Self.userPathSegments(head.uri), parts.count == 3,
+            parts[1] == "notifications", parts[2] != "read-all", Identifier.isValid(parts[0][...]),
+            Identifier.isValid(parts[2][...])
         else { return nil }
-        let user = String(Substring(parts[0]))
-        return knownCaller(facts, mayUse: user) ? .notification(user: user, id: String(Substring(parts[2]))) : nil
+        return knownCaller(facts, mayUse: parts[0]) ? .notification(user: parts[0], id: parts[2]) : nil
+    }
+
+    /// The segments of a path under `/v1/users/` (the user's id first), empty ones kept; nil for
+    /// any other path.
+    private static func userPathSegments(_ uri: String) -> [String]? {
+        guard uri.hasPrefix("/v1/users/") else { return nil }
+        return uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(Substring($0)) }
     }
 
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
@@ -350,14 +356,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// A bodiless write of one user's notifications: a state change, seen or read-all (`POST`), a
     /// delete (`DELETE`).
     private func userWriteRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        guard head.uri.hasPrefix("/v1/users/"), facts.contentLengthCount == 0 || facts.contentLength == "0",
-            !facts.hasExpect
-        else {
-            return nil
-        }
-        let parts = head.uri.utf8.dropFirst(10).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .map { String(Substring($0)) }
-        guard let user = parts.first, Identifier.isValid(user[...]) else { return nil }
+        guard facts.contentLengthCount == 0 || facts.contentLength == "0", !facts.hasExpect,
+            let parts = Self.userPathSegments(head.uri), let user = parts.first, Identifier.isValid(user[...])
+        else { return nil }
         let route: Route
         let isPost = head.method == .POST
         switch parts.count {
