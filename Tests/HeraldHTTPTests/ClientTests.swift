@@ -68,10 +68,10 @@ struct ClientTests {
             }
         }
 
-        /// Shuts the server down gracefully; with `closingStreams` false its open streams are left
-        /// for the server's own shutdown to end.
-        func stop(closingStreams: Bool = true) async {
-            if closingStreams { hub.closeAll() }
+        /// Shuts the server down gracefully, as a restart does: the listener closes first, then the
+        /// shutdown ends every open stream. (Ending the streams first would let a client that
+        /// reconnects quickly reach the stopping server once more.)
+        func stop() async {
             await group.triggerGracefulShutdown()
             _ = await running.result
             listening.cancel()

@@ -199,7 +199,7 @@ struct StreamTests {
         #expect(server.hub.openStreams == 1)
         _ = try await harness.services.service.create(try ServiceHarness.draft(id: "a"))
         #expect(try await stream.nextEvent()?.event == "notification.created")
-        await server.stop(closingStreams: false)
+        await server.stop()
         while try await stream.next() != nil {}
         #expect(server.hub.openStreams == 0)
         await stream.close()
