@@ -92,14 +92,14 @@ public final class MemcachedNotificationCache: NotificationCache {
 
     public func cachedNotification(
         user: String, id: String, now: Timestamp,
-        completion: @escaping @Sendable (HeraldCore.Notification?) -> Void
+        completion: @escaping @Sendable (NotificationJSON?) -> Void
     ) {
         guard let keys = keys(for: user) else { return completion(nil) }
         let (health, known) = (self.health, knownEpochs)
-        client.withSession { session throws(MemcachedError) -> HeraldCore.Notification? in
+        client.withSession { session throws(MemcachedError) -> NotificationJSON? in
             try CacheMetrics.memcached(.notificationRead) { () throws(MemcachedError) in
                 guard let item = try Self.currentEntry(keys, id: id, known: known, in: session),
-                    let cached = Self.entry(item.value, user: user, id: id), cached.expiresAt > now
+                    let cached = Self.entryJSON(item.value, user: user, id: id), cached.expiresAt > now
                 else { return nil }
                 return cached
             }
@@ -149,6 +149,15 @@ public final class MemcachedNotificationCache: NotificationCache {
         return cached
     }
 
+    /// The JSON an entry holds, without building the notification, when it is that user's
+    /// notification `id`, as ``entry(_:user:id:)`` checks.
+    private static func entryJSON(_ value: [UInt8], user: String, id: String) -> NotificationJSON? {
+        guard value.first == entryTag, let cached = NotificationJSON(Array(value.dropFirst())), cached.user == user,
+            cached.id == id
+        else { return nil }
+        return cached
+    }
+
     private enum Lookup: Sendable {
         case hit(HeraldCore.Notification)
         case leased(key: String, cas: UInt64)
@@ -186,12 +195,16 @@ public final class MemcachedNotificationCache: NotificationCache {
         }
     }
 
+    /// The first byte of an entry (a lease's is `L`), then the notification's JSON as the API
+    /// answers it, which the event loop's read answers as it is.
+    private static let entryTag = UInt8(ascii: "N")
+
     private static func encode(_ notification: HeraldCore.Notification) -> [UInt8]? {
-        Array("N".utf8) + notification.jsonBytes
+        [entryTag] + notification.jsonBytes
     }
 
     private static func decode(_ value: [UInt8]) -> HeraldCore.Notification? {
-        guard value.first == UInt8(ascii: "N") else { return nil }
+        guard value.first == entryTag else { return nil }
         return HeraldCore.Notification(json: value.dropFirst())
     }
 }

@@ -263,11 +263,11 @@ public final class HeraldService: Sendable {
         }
     }
 
-    /// One live notification when the notification cache holds a fresh entry of it, handed to
-    /// `completion` on a cache thread; nil otherwise (no cache, a miss, an outage), and
-    /// ``notification(user:id:)`` then reads through. For callers on an event loop.
+    /// One live notification's JSON (the API's answer for it) when the notification cache holds a
+    /// fresh entry of it, handed to `completion` on a cache thread; nil otherwise (no cache, a miss,
+    /// an outage), and ``notification(user:id:)`` then reads through. For callers on an event loop.
     public func cachedNotification(
-        user: String, id: String, completion: @escaping @Sendable (Notification?) -> Void
+        user: String, id: String, completion: @escaping @Sendable (NotificationJSON?) -> Void
     ) {
         guard let notificationCache else { return completion(nil) }
         notificationCache.cachedNotification(user: user, id: id, now: .now(), completion: completion)

@@ -102,6 +102,26 @@ public struct JSONReader {
         }
     }
 
+    /// Reads past the next value, checking it as ``value()`` does, without building it: no
+    /// dictionaries, arrays or numbers, and a string only when it has escapes to undo or bytes
+    /// beyond ASCII to check.
+    public mutating func skipValue() throws(Failure) {
+        guard let byte = current else { throw failure("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): try readObject { _, reader throws(Failure) in try reader.skipValue() }
+        case UInt8(ascii: "["): try readArray { reader throws(Failure) in try reader.skipValue() }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try number()
+        default: _ = try value()  // a literal, or the error
+        }
+    }
+
+    /// Reads the next value when it is a string; nil, having read nothing, when it is not.
+    public mutating func readString() throws(Failure) -> String? {
+        guard current == UInt8(ascii: "\"") else { return nil }
+        return try string()
+    }
+
     /// Reads the next value when it is an object, calling `member` with each key (a duplicate key
     /// comes again) and the reader at that key's value, which `member` must read; true then. False,
     /// having read nothing, when the next value is not an object.
@@ -181,6 +201,31 @@ public struct JSONReader {
         else { throw failure("unexpected character") }
         index += count
         return value
+    }
+
+    /// Reads past a string with the checks of ``string()``; builds it only when it has escapes.
+    private mutating func skipString() throws(Failure) {
+        let start = index + 1
+        var bits: UInt8 = 0
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                if bits >= 0x80 {  // not ASCII: check the UTF-8
+                    _ = try validated(UnsafeBufferPointer(rebasing: bytes[start..<end]), ascii: false, at: start)
+                }
+                index = end + 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else {
+                index = end
+                throw failure("control character in a string")
+            }
+            bits |= byte
+            end += 1
+        }
+        _ = try string()  // escapes (or no closing quote): the full reader
     }
 
     private mutating func string() throws(Failure) -> String {

@@ -5,12 +5,12 @@ public protocol NotificationCache: Sendable {
     func notification(
         user: String, id: String, now: Timestamp, load: @Sendable () async throws -> Notification?
     ) async throws -> Notification?
-    /// The notification when the cache holds a fresh entry of it, handed to `completion` on a cache
-    /// thread (which must only hand on); nil on a miss, a lease, an outage or an expired entry, and
-    /// then nothing is filled: the caller reads through ``notification(user:id:now:load:)``.
-    /// Without Swift concurrency, for callers on an event loop.
+    /// The notification's JSON when the cache holds a fresh entry of it, handed to `completion` on
+    /// a cache thread (which must only hand on); nil on a miss, a lease, an outage or an expired
+    /// entry, and then nothing is filled: the caller reads through
+    /// ``notification(user:id:now:load:)``. Without Swift concurrency, for callers on an event loop.
     func cachedNotification(
-        user: String, id: String, now: Timestamp, completion: @escaping @Sendable (Notification?) -> Void)
+        user: String, id: String, now: Timestamp, completion: @escaping @Sendable (NotificationJSON?) -> Void)
     /// Drops cached entries of these notifications after a committed change; `completion` runs on
     /// a cache thread once they are gone (or the cache is marked down) and must only hand on.
     func invalidate(user: String, ids: [String], completion: @escaping @Sendable () -> Void)

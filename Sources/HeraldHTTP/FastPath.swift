@@ -110,7 +110,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         /// Nil: the cache cannot answer, Hummingbird will.
         case counts(Counts?)
         /// Nil: the cache cannot answer, Hummingbird will.
-        case notification(Notification?)
+        case notification(NotificationJSON?)
         case create(Result<CreateOutcome, HeraldError>)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
         case bulk(Bulk, Result<BulkOutcome, HeraldError>)
@@ -491,7 +491,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case .counts(let counts):
             return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
         case .notification(let notification):
-            return notification.map { (notificationRoute, .success((.ok, $0.jsonBytes))) }
+            return notification.map { (notificationRoute, .success((.ok, $0.bytes))) }
         case .create(let result):
             return (
                 createRoute,

@@ -46,6 +46,12 @@ import Testing
     ])
     func refusesInvalidText(_ text: String) {
         #expect(throws: JSONReader.Failure.self) { try parse(text) }
+        #expect(throws: JSONReader.Failure.self) { try skip(Array(text.utf8)) }
+    }
+
+    /// `skipValue()` reads past a value with the checks of `value()`, building nothing.
+    private func skip(_ bytes: [UInt8]) throws(JSONReader.Failure) {
+        try JSONReader.read(bytes) { reader throws(JSONReader.Failure) in try reader.skipValue() }
     }
 
     @Test func refusesInvalidUTF8() {
@@ -68,6 +74,8 @@ import Testing
             ] {
                 #expect(throws: JSONReader.Failure.self) { try JSONReader.parse(quoted(invalid)) }
                 #expect(throws: JSONReader.Failure.self) { try JSONReader.parse(quoted(replacement + invalid)) }
+                #expect(throws: JSONReader.Failure.self) { try skip(quoted(invalid)) }
+                #expect(throws: JSONReader.Failure.self) { try skip(quoted(replacement + invalid)) }
             }
         }
         // Random bytes (no quote, backslash or control character) against the standard library's
@@ -80,6 +88,7 @@ import Testing
             }
             let expected = String(validating: bytes, as: UTF8.self)
             #expect((try? JSONReader.parse([0x22] + bytes + [0x22])) == expected.map { .string($0) }, "\(bytes)")
+            #expect(((try? skip([0x22] + bytes + [0x22])) != nil) == (expected != nil), "\(bytes)")
         }
     }
 
@@ -88,8 +97,10 @@ import Testing
             String(repeating: "[", count: JSONReader.maximumDepth)
             + String(repeating: "]", count: JSONReader.maximumDepth)
         #expect(try parse(deep) != .null)
+        try skip(Array(deep.utf8))
         let tooDeep = "[" + deep + "]"
         #expect(throws: JSONReader.Failure.self) { try parse(tooDeep) }
+        #expect(throws: JSONReader.Failure.self) { try skip(Array(tooDeep.utf8)) }
     }
 
     @Test func readVisitsMembersInOrderAndBuildsOnlyWhatIsAsked() throws {
@@ -143,6 +154,7 @@ import Testing
             var writer = JSONWriter()
             writer.value(value)
             let parsed = try JSONReader.parse(writer.bytes)
+            try skip(writer.bytes)
             var rewritten = JSONWriter()
             rewritten.value(parsed)
             #expect(rewritten.bytes == writer.bytes)

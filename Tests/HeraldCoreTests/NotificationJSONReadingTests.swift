@@ -3,7 +3,7 @@ import HeraldCore
 import Testing
 
 /// ``Notification/init(json:)`` reads back exactly what ``Notification/write(to:)`` wrote, and
-/// nothing that is not a notification's JSON.
+/// nothing that is not a notification's JSON; ``NotificationJSON`` keeps it as written.
 struct NotificationJSONReadingTests {
     private func json(_ notification: HeraldCore.Notification) -> [UInt8] {
         var writer = JSONWriter()
@@ -26,6 +26,11 @@ struct NotificationJSONReadingTests {
                 createdAt: stamp(), expiresAt: stamp(), readAt: optionalStamp(), seenAt: optionalStamp(),
                 archivedAt: optionalStamp())
             #expect(HeraldCore.Notification(json: json(notification)) == notification, "\(notification)")
+            let kept = NotificationJSON(json(notification))
+            #expect(kept?.bytes == json(notification))
+            #expect(
+                kept?.id == notification.id && kept?.user == notification.user
+                    && kept?.expiresAt == notification.expiresAt, "\(notification)")
         }
     }
 
@@ -37,5 +42,27 @@ struct NotificationJSONReadingTests {
     ])
     func refusesWhatIsNotANotification(_ text: String) {
         #expect(HeraldCore.Notification(json: Array(text.utf8)) == nil)
+    }
+
+    /// ``NotificationJSON`` takes only the writer's members in the writer's order, valid JSON
+    /// throughout, and string `id`, `user` and `expires_at`.
+    @Test(arguments: [
+        "", "[]", "{}", #"{"id":"a"}"#,
+        // expires_at not a time
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{},"expires_at":"x","id":"a","read_at":null,"seen_at":null,"tags":[],"title":null,"type":"t","user":"u"}"#,
+        // read_at missing
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{},"expires_at":"2026-11-21T10:00:00.000Z","id":"a","seen_at":null,"tags":[],"title":null,"type":"t","user":"u"}"#,
+        // id and user swapped in order
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{},"expires_at":"2026-11-21T10:00:00.000Z","user":"u","read_at":null,"seen_at":null,"tags":[],"title":null,"type":"t","id":"a"}"#,
+        // a member more
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{},"expires_at":"2026-11-21T10:00:00.000Z","id":"a","read_at":null,"seen_at":null,"tags":[],"title":null,"type":"t","user":"u","v":1}"#,
+        // id not a string
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{},"expires_at":"2026-11-21T10:00:00.000Z","id":7,"read_at":null,"seen_at":null,"tags":[],"title":null,"type":"t","user":"u"}"#,
+        // invalid JSON inside data, and after the object
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{"k":[1,]},"expires_at":"2026-11-21T10:00:00.000Z","id":"a","read_at":null,"seen_at":null,"tags":[],"title":null,"type":"t","user":"u"}"#,
+        #"{"archived_at":null,"body":null,"created_at":"2026-11-21T10:00:00.000Z","data":{},"expires_at":"2026-11-21T10:00:00.000Z","id":"a","read_at":null,"seen_at":null,"tags":[],"title":null,"type":"t","user":"u"}x"#,
+    ])
+    func keepsOnlyANotificationsJSON(_ text: String) {
+        #expect(NotificationJSON(Array(text.utf8)) == nil)
     }
 }

@@ -62,9 +62,10 @@ struct NotificationCacheTests {
         let other = MemcachedNotificationCache(health: harness.health)
         let store = harness.store
         func peek(_ cache: MemcachedNotificationCache, _ id: String) async -> HeraldCore.Notification? {
-            await withCheckedContinuation { continuation in
+            let json = await withCheckedContinuation { continuation in
                 cache.cachedNotification(user: "u1", id: id, now: .now()) { continuation.resume(returning: $0) }
             }
+            return json.flatMap { HeraldCore.Notification(json: $0.bytes) }
         }
         func fill(_ cache: MemcachedNotificationCache, _ id: String) async throws -> HeraldCore.Notification? {
             try await cache.notification(user: "u1", id: id, now: .now()) {
