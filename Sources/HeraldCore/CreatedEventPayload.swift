@@ -9,17 +9,15 @@ public struct CreatedEventPayload: Sendable {
 
     private let head: [UInt8]
 
-    /// The notification's JSON as the event holds it: what ``Notification/write(to:dataJSON:)``
+    /// The notification's JSON as the event holds it: what ``Notification/write(to:)``
     /// writes. Answers that show the new notification write these bytes rather than render it
     /// again (a view into the payload, not a copy).
     public var notificationJSON: ArraySlice<UInt8> { head[Self.opening.count...] }
 
-    /// - Parameter dataJSON: the notification's `data` as JSON (``NotificationDraft/dataJSON``),
-    ///   written as is; nil renders `data`.
-    public init(_ notification: Notification, dataJSON: String? = nil) {
-        var writer = JSONWriter(capacity: 512 + (dataJSON?.utf8.count ?? 0))
+    public init(_ notification: Notification) {
+        var writer = JSONWriter(capacity: 512 + notification.data.json.utf8.count)
         writer.raw(Self.opening)
-        notification.write(to: &writer, dataJSON: dataJSON)
+        notification.write(to: &writer)
         head = writer.bytes
     }
 

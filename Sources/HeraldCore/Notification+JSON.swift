@@ -1,8 +1,5 @@
 // Written in sorted key order with explicit nulls, exactly as `encode(to:)` does under `.sortedKeys`.
 extension Notification: JSONWritable {
-    public func write(to writer: inout JSONWriter) {
-        write(to: &writer, dataJSON: nil)
-    }
 
     /// Writes `rendered` when given, this notification's JSON as its event already holds it
     /// (``NotificationChange/notificationJSON``), and renders it otherwise.
@@ -10,9 +7,8 @@ extension Notification: JSONWritable {
         if let rendered { writer.raw(rendered) } else { write(to: &writer) }
     }
 
-    /// Written with `dataJSON`, when given, as the JSON of `data`: the rendering a
-    /// ``NotificationDraft`` made once (``NotificationDraft/dataJSON``), not made again.
-    public func write(to writer: inout JSONWriter, dataJSON: String?) {
+    /// Written with `data`'s JSON as it is (``NotificationData/json``).
+    public func write(to writer: inout JSONWriter) {
         // Each member's punctuation and key in one constant: this runs for every notification
         // of every answer, event and batch.
         writer.raw(#"{"archived_at":"#)
@@ -22,7 +18,7 @@ extension Notification: JSONWritable {
         writer.raw(#","created_at":"#)
         writer.timestamp(createdAt)
         writer.raw(#","data":"#)
-        if let dataJSON { writer.raw(dataJSON.utf8) } else { writer.object(data) }
+        writer.raw(data.json.utf8)
         writer.raw(#","expires_at":"#)
         writer.timestamp(expiresAt)
         writer.raw(#","id":"#)

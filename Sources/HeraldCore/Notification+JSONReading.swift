@@ -15,7 +15,8 @@ extension Notification {
             let archivedAt = Self.optionalInstant(members["archived_at"])
         else { return nil }
         self.init(
-            id: id, user: user, type: type, title: title, body: body, data: data, tags: tags, createdAt: createdAt,
+            id: id, user: user, type: type, title: title, body: body, data: NotificationData(data), tags: tags,
+            createdAt: createdAt,
             expiresAt: expiresAt, readAt: readAt, seenAt: seenAt, archivedAt: archivedAt)
     }
 

@@ -5,7 +5,7 @@ public struct Notification: Sendable, Hashable, Codable {
     public var type: String
     public var title: String?
     public var body: String?
-    public var data: [String: JSONValue]
+    public var data: NotificationData
     public var tags: [String]
     public var createdAt: Timestamp
     public var expiresAt: Timestamp
@@ -15,7 +15,7 @@ public struct Notification: Sendable, Hashable, Codable {
 
     public init(
         id: String, user: String, type: String, title: String?, body: String?,
-        data: [String: JSONValue], tags: [String], createdAt: Timestamp, expiresAt: Timestamp,
+        data: NotificationData, tags: [String], createdAt: Timestamp, expiresAt: Timestamp,
         readAt: Timestamp? = nil, seenAt: Timestamp? = nil, archivedAt: Timestamp? = nil
     ) {
         self.id = id

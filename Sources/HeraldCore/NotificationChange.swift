@@ -5,7 +5,7 @@ public struct NotificationChange: Sendable, Hashable {
     public var event: UserEvent
     public var delta: CountsDelta
     /// A new notification's JSON, already rendered for its event (``CreatedEventPayload``): what
-    /// ``Notification/write(to:dataJSON:)`` writes for it. Nil for other changes.
+    /// ``Notification/write(to:)`` writes for it. Nil for other changes.
     public var notificationJSON: ArraySlice<UInt8>?
 
     public init(

@@ -6,10 +6,11 @@ public struct NotificationDraft: Sendable, Hashable {
     public var type: String
     public var title: String?
     public var body: String?
-    public let data: [String: JSONValue]
-    /// `data` as JSON, rendered once by ``JSONWriter`` (sorted keys): the stored column, the
-    /// `notification.created` event and the create's answer all reuse these bytes.
-    public let dataJSON: String
+    /// Rendered once by ``JSONWriter`` (sorted keys): the stored column, the
+    /// `notification.created` event and the create's answer all reuse its JSON.
+    public let data: NotificationData
+    /// `data` as JSON.
+    public var dataJSON: String { data.json }
     public var tags: [String]
     /// Lifetime in seconds, or nil for ``expiresAt`` or else the configured default.
     public var ttlSeconds: Int64?
@@ -43,16 +44,9 @@ public struct NotificationDraft: Sendable, Hashable {
         if let body, body.count > Self.maximumBodyLength {
             throw HeraldError(.invalidField, "body must be at most \(Self.maximumBodyLength) characters")
         }
-        let dataJSON: String
-        if data.isEmpty {
-            dataJSON = "{}"  // most notifications: no writer to allocate
-        } else {
-            var dataWriter = JSONWriter(capacity: 256)
-            dataWriter.object(data)
-            guard dataWriter.bytes.count <= Self.maximumDataBytes else {
-                throw HeraldError(.invalidField, "data must serialize to at most \(Self.maximumDataBytes) bytes")
-            }
-            dataJSON = dataWriter.string
+        let rendered = NotificationData(data)
+        guard rendered.json.utf8.count <= Self.maximumDataBytes else {
+            throw HeraldError(.invalidField, "data must serialize to at most \(Self.maximumDataBytes) bytes")
         }
         guard tags.count <= Self.maximumTags else {
             throw HeraldError(.invalidField, "tags must have at most \(Self.maximumTags) entries")
@@ -82,8 +76,7 @@ public struct NotificationDraft: Sendable, Hashable {
         self.type = type
         self.title = title
         self.body = body
-        self.data = data
-        self.dataJSON = dataJSON
+        self.data = rendered
         self.tags = tags
         self.ttlSeconds = ttlSeconds
         self.expiresAt = expiresAt

@@ -53,8 +53,8 @@ enum NotificationRow {
     private static func decode(_ row: DirectBindings.Row) throws -> Decoded {
         let dataText = row.string(Column.data)
         let tagsText = row.string(Column.tags)
-        // Most rows have no data and no tags: skip the parser for those.
-        let data = dataText == "{}" ? [:] : try object(dataText)
+        // Most rows have no tags: skip the parser for those. `data` is kept as its JSON.
+        let data = try object(dataText)
         let tags = tagsText == "[]" ? [] : try strings(tagsText)
         func timestamp(_ column: CInt) -> Timestamp? {
             row.optionalInt64(column).map(Timestamp.init(milliseconds:))
@@ -69,11 +69,12 @@ enum NotificationRow {
         return (row.int64(Column.pk), notification, row.optionalInt64(Column.sweptAt) != nil)
     }
 
-    private static func object(_ text: String) throws -> [String: JSONValue] {
-        guard let members = try JSONReader.parse(text.utf8).objectMembers else {
+    private static func object(_ text: String) throws -> NotificationData {
+        do {
+            return try NotificationData(json: text)
+        } catch {
             throw DatabaseError(message: "notification data is not a JSON object")
         }
-        return members
     }
 
     private static func strings(_ text: String) throws -> [String] {

@@ -24,7 +24,7 @@ final class PreparedCreate: Sendable {
             expiresAt: draft.expiresAt ?? now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
         dataJSON = draft.dataJSON
         tagsJSON = NotificationRow.json(tags: draft.tags)
-        payload = CreatedEventPayload(notification, dataJSON: draft.dataJSON)
+        payload = CreatedEventPayload(notification)
     }
 
     /// This create's outcome once committed: the change carries the notification JSON its event

@@ -22,7 +22,8 @@ struct NotificationJSONReadingTests {
             }
             let notification = HeraldCore.Notification(
                 id: "n\(index)", user: "u.\(index)@x", type: "t\u{e9}", title: Bool.random() ? nil : "ti\"tle",
-                body: Bool.random() ? nil : "b\nody", data: data, tags: Bool.random() ? [] : ["a", "\u{1F600}"],
+                body: Bool.random() ? nil : "b\nody", data: NotificationData(data),
+                tags: Bool.random() ? [] : ["a", "\u{1F600}"],
                 createdAt: stamp(), expiresAt: stamp(), readAt: optionalStamp(), seenAt: optionalStamp(),
                 archivedAt: optionalStamp())
             #expect(HeraldCore.Notification(json: json(notification)) == notification, "\(notification)")

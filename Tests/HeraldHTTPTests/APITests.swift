@@ -37,6 +37,14 @@ struct APITests {
             #expect(conflict.status == .conflict)
             #expect(try conflict.errorCode() == "id_conflict")
 
+            // A number written with a fraction of zero is stored as it renders (2.0 as 2): sent
+            // again as it was first sent, it is still the same notification.
+            let fractional = #"{"user":"u42","id":"priced","type":"t","data":{"price":2.0,"ratio":0.5}}"#
+            #expect(try await client.post("/v1/notifications", json: fractional).status == .created)
+            let again = try await client.post("/v1/notifications", json: fractional)
+            #expect(again.status == .ok)
+            #expect(try again.json()[object: "counts"].int("seq") == 2)
+
             let generated = try await client.post("/v1/notifications", json: #"{"user":"u42","type":"t"}"#)
             #expect(generated.status == .created)
             #expect(((try generated.json()[object: "notification"])["id"] as? String)?.isEmpty == false)

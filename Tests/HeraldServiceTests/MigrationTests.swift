@@ -292,4 +292,36 @@ struct MigrationTests {
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
     }
+
+    /// `data` is answered as stored, in whatever spelling an older Herald (or a hand edit) gave it,
+    /// and compared by its members: a replayed create with the same data is still a replay.
+    @Test func dataStoredInAnotherSpellingIsAnsweredAsStoredAndComparedByMembers() async throws {
+        let store = try SQLiteStore(path: path)
+        let draft = try NotificationDraft(
+            user: "u1", id: "a", type: "t", title: nil, body: nil, data: ["a": .array([.int(2)]), "b": .int(1)],
+            tags: [], ttlSeconds: 600, now: now)
+        _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
+        #expect(draft.dataJSON == #"{"a":[2],"b":1}"#)
+        let spelled = #"{ "b": 1, "a": [ 2 ] }"#
+        try await store.pool.write { db in try db.execute(sql: "UPDATE notification SET data = ?", arguments: [spelled])
+        }
+        #expect(try await store.notification(user: "u1", id: "a", now: now)?.data.json == spelled)
+        #expect(try await store.list(.init(user: "u1"), now: now).notifications.map(\.data.json) == [spelled])
+        let replay = try await store.create([draft], defaultTTLSeconds: 60, now: now)
+        #expect({ if case .replayed = replay[0] { true } else { false } }())
+        let other = try NotificationDraft(
+            user: "u1", id: "a", type: "t", title: nil, body: nil, data: ["a": .array([.int(3)]), "b": .int(1)],
+            tags: [], ttlSeconds: 600, now: now)
+        let conflict = try await store.create([other], defaultTTLSeconds: 60, now: now)
+        #expect({ if case .conflict = conflict[0] { true } else { false } }())
+        // Not a JSON object: an error, never an answer with broken JSON in it.
+        for broken in ["[1]", #"{"a":}"#, #"{"a":1} x"#] {
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE notification SET data = ?", arguments: [broken])
+            }
+            await #expect(throws: (any Error).self, "\(broken)") {
+                try await store.notification(user: "u1", id: "a", now: now)
+            }
+        }
+    }
 }

@@ -43,12 +43,11 @@ struct NotificationCacheTests {
         let stored = try #require(try await harness.service.notification(user: "u1", id: "a"))  // fills
         #expect(stored.data["big"] == .bigInteger("12345678901234567890"))
         #expect(try await cachedRead(harness, "a") == stored)
-        var writer = JSONWriter(capacity: 64)
-        writer.object(stored.data)
         #expect(
-            writer.string
+            stored.data.json
                 == #"{"big":12345678901234567890,"f":1e+20,"n":[null,true,0.5],"neg":-99999999999999999999,"s":"é\u0000"}"#
         )
+        #expect(NotificationData(stored.data.members).json == stored.data.json)
         await harness.shutdown()
     }
 

@@ -331,6 +331,8 @@ struct StoreTests {
         for id in ["full", "bare"] {
             #expect(try await store.notification(user: "u1", id: id, now: now) == written[id])
         }
+        // `data` reads back as the very text the draft rendered.
+        #expect(try await store.notification(user: "u1", id: "full", now: now)?.data.json == full.dataJSON)
         #expect(try await store.list(.init(user: "u1", archived: true), now: now).notifications == [fullWritten])
         #expect(try await store.list(.init(user: "u1"), now: now).notifications == [written["bare"]])
         guard case .replayed(let replayed, _) = try await store.create([bare], defaultTTLSeconds: 60, now: now)[0]
