@@ -275,7 +275,16 @@ public final class HeraldService: Sendable {
 
     /// One page of notifications, newest first.
     public func list(_ query: NotificationQuery) async throws(HeraldError) -> NotificationPage {
-        try await storeCall(.list) { try await store.list(query, now: .now()) }
+        try await awaited { list(query, completion: $0) }
+    }
+
+    /// One page of notifications, newest first, handed to `completion` on a store thread (which
+    /// must only hand it on). For callers on an event loop.
+    public func list(
+        _ query: NotificationQuery, completion: @escaping @Sendable (Result<NotificationPage, HeraldError>) -> Void
+    ) {
+        let start = ContinuousClock.now
+        store.list(query, now: .now()) { result in completion(self.stored(.list, since: start, result)) }
     }
 
     /// Retained events after `seq`.

@@ -37,8 +37,11 @@ public protocol NotificationStore: Sendable {
     func counts(user: String) async throws -> Counts
     /// One live (not expired) notification.
     func notification(user: String, id: String, now: Timestamp) async throws -> Notification?
-    /// A page of live notifications, newest first.
-    func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage
+    /// A page of live notifications, newest first; `completion` runs on a thread of the store's
+    /// own once it is read, and must only hand the page on.
+    func list(
+        _ query: NotificationQuery, now: Timestamp,
+        completion: @escaping @Sendable (Result<NotificationPage, any Error>) -> Void)
     /// Up to `limit` retained events with `seq > after`, in order. When the event right after
     /// `after` is no longer retained but later ones are, the first returned is past `after + 1`
     /// (the page may then hold fewer than `limit`): that is how a caller tells a gap.
@@ -69,6 +72,13 @@ extension NotificationStore {
     public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
         try await withCheckedThrowingContinuation { continuation in
             readAll(user: user, filter: filter, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// A page of live notifications, newest first.
+    public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
+        try await withCheckedThrowingContinuation { continuation in
+            list(query, now: now) { continuation.resume(with: $0) }
         }
     }
 

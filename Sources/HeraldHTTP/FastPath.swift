@@ -8,8 +8,8 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Answers the hottest requests on the connection's event loop — `GET /v1/users/{user}/counts`
-/// and `GET /v1/users/{user}/notifications/{id}` when the cache holds the answer, a single
-/// `POST /v1/notifications`, a state change
+/// and `GET /v1/users/{user}/notifications/{id}` when the cache holds the answer, a list
+/// `GET /v1/users/{user}/notifications`, a single `POST /v1/notifications`, a state change
 /// `POST /v1/users/{user}/notifications/{id}/{read|unread|archive|unarchive}`, a
 /// `DELETE /v1/users/{user}/notifications/{id}`, and the bulk `POST /v1/users/{user}/seen` and
 /// `…/notifications/read-all` without a body — and passes every other request to Hummingbird
@@ -18,8 +18,9 @@ import NIOHTTPTypesHTTP1
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the event
 /// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``, and
-/// ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), and a
-/// create or a state change from the event loop to the SQLite writer, which also updates the
+/// ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), a list from
+/// the event loop to a SQLite reader thread, which also writes the answer's JSON, and back
+/// (``HeraldService/list(_:completion:)``), and a create or a state change from the event loop to the SQLite writer, which also updates the
 /// counts cache after the transaction (``AfterCompletions``), and back (``HeraldService/create(_:completion:)``,
 /// ``HeraldService/change(_:user:id:completion:)``). The handler sits right after NIO's HTTP/1
 /// codec, before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``),
@@ -35,6 +36,10 @@ import NIOHTTPTypesHTTP1
 /// - a notification read: the same, for a `GET` of exactly `/v1/users/{user}/notifications/{id}`
 ///   with valid ids (not `read-all`, a `POST` route of its own) and a fresh entry in the
 ///   notification cache;
+/// - a list: a `GET` of `/v1/users/{user}/notifications` with a valid user id, by a caller allowed
+///   to read that user, and no query or one that needs no decoding and makes a valid list
+///   (``plainQueryParameters(_:)``). Every outcome (200, a store failure) is answered here; any
+///   other query goes to Hummingbird, which decodes it and answers (the error, for an invalid one);
 /// - a create: a `POST` of exactly that path by an API key, with a `Content-Length` body of at most
 ///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
 ///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
@@ -76,6 +81,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The route template metrics use for a notification's read and delete.
     static let notificationRoute = "/v1/users/{user}/notifications/{id}"
+    /// The route template metrics use for a list.
+    static let listRoute = "/v1/users/{user}/notifications"
 
     /// The route template metrics use for a state change.
     static func changeRoute(_ change: StateChange) -> String {
@@ -99,6 +106,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Route {
         case counts(user: String)
         case notification(user: String, id: String)
+        case list(NotificationQuery)
         case create
         case change(StateChange, user: String, id: String)
         case bulk(Bulk, user: String)
@@ -111,6 +119,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case counts(Counts?)
         /// Nil: the cache cannot answer, Hummingbird will.
         case notification(NotificationJSON?)
+        /// The answer's body, written on the store's thread.
+        case list(Result<[UInt8], HeraldError>)
         case create(Result<CreateOutcome, HeraldError>)
         case change(StateChange, Result<ChangeOutcome, HeraldError>)
         case bulk(Bulk, Result<BulkOutcome, HeraldError>)
@@ -288,6 +298,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch request.route {
         case .counts(let user): lookUp(user, context: context)
         case .notification(let user, let id): lookUp(user, id: id, context: context)
+        case .list(let query): list(query, context: context)
         case .change(let change, let user, let id): apply(change, user: user, id: id, context: context)
         case .bulk(let bulk, let user): apply(bulk, user: user, context: context)
         case .delete(let user, let id): delete(user: user, id: id, context: context)
@@ -312,7 +323,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             !facts.hasTransferEncoding
         else { return nil }
         switch head.method {
-        case .GET: return countsRoute(head, facts) ?? notificationRoute(head, facts)
+        case .GET: return countsRoute(head, facts) ?? notificationRoute(head, facts) ?? listRoute(head, facts)
         case .POST: return createRoute(head, facts) ?? userWriteRoute(head, facts)
         case .DELETE: return userWriteRoute(head, facts)
         default: return nil
@@ -335,6 +346,49 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             Identifier.isValid(parts[2][...])
         else { return nil }
         return knownCaller(facts, mayUse: parts[0]) ? .notification(user: parts[0], id: parts[2]) : nil
+    }
+
+    /// A list of one user's notifications, `GET /v1/users/{user}/notifications`, with no query or
+    /// one of ``plainQueryParameters(_:)`` that makes a valid list; with any other, Hummingbird
+    /// decodes the query and answers (an error, for an invalid one).
+    private func listRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
+        let uri = head.uri.utf8
+        let pathEnd = uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
+        guard facts.contentLengthCount == 0, let parts = Self.userPathSegments(String(Substring(uri[..<pathEnd]))),
+            parts.count == 2, parts[1] == "notifications", Identifier.isValid(parts[0][...]),
+            let parameters = Self.plainQueryParameters(
+                pathEnd == uri.endIndex ? nil : Substring(uri[uri.index(after: pathEnd)...])),
+            let query = try? NotificationQuery(user: parts[0], parameter: { parameters[$0] })
+        else { return nil }
+        return knownCaller(facts, mayUse: parts[0]) ? .list(query) : nil
+    }
+
+    /// A query's parameters when they need no decoding, so that they are the values Hummingbird
+    /// would decode: every `&`-separated pair `name=value`, with one `=`, each name once, and
+    /// nothing but letters, digits and `-._~:@,`. Nil for any other query; empty for none.
+    static func plainQueryParameters(_ query: Substring?) -> [String: Substring]? {
+        guard let query else { return [:] }
+        var parameters: [String: Substring] = [:]
+        for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
+            let halves = pair.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: false)
+            guard halves.count == 2, !halves[0].isEmpty, pair.utf8.allSatisfy(isPlainQueryByte),
+                parameters.updateValue(halves[1], forKey: String(halves[0])) == nil
+            else { return nil }
+        }
+        return parameters
+    }
+
+    private static func isPlainQueryByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"),
+            UInt8(ascii: "@"), UInt8(ascii: ","), UInt8(ascii: "="):
+            return true
+        default:
+            return false
+        }
     }
 
     /// The segments of a path under `/v1/users/` (the user's id first), empty ones kept; nil for
@@ -407,6 +461,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private func lookUp(_ user: String, id: String, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
         settings.service.cachedNotification(user: user, id: id) { answer(.notification($0)) }
+    }
+
+    private func list(_ query: NotificationQuery, context: ChannelHandlerContext) {
+        let answer = answerOnLoop(context)
+        settings.service.list(query) { result in answer(.list(result.map { NotificationList($0).jsonBytes })) }
     }
 
     private func create(_ draft: NotificationDraft, context: ChannelHandlerContext) {
@@ -492,6 +551,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
         case .notification(let notification):
             return notification.map { (notificationRoute, .success((.ok, $0.bytes))) }
+        case .list(let result):
+            return (listRoute, ok(result) { $0 })
         case .create(let result):
             return (
                 createRoute,

@@ -218,32 +218,8 @@ public struct HeraldRoutes: Sendable {
     private func list(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {
         let user = try await authorized(request, context)
         let parameters = request.uri.queryParameters
-        var query = NotificationQuery(user: user)
-        if let status = parameters["status"] {
-            guard let value = NotificationQuery.Status(rawValue: String(status)) else {
-                throw HeraldError(.invalidQuery, "status must be unread, read or all")
-            }
-            query.status = value
-        }
-        if let archived = parameters["archived"] {
-            switch archived {
-            case "true": query.archived = true
-            case "false": query.archived = false
-            default: throw HeraldError(.invalidQuery, "archived must be true or false")
-            }
-        }
-        if let type = parameters["type"] { query.type = String(type) }
-        if let tag = parameters["tag"] { query.tag = String(tag) }
-        if let limit = parameters["limit"] {
-            guard let value = Int(limit), (1...200).contains(value) else {
-                throw HeraldError(.invalidQuery, "limit must be an integer from 1 to 200")
-            }
-            query.limit = value
-        }
-        if let cursor = parameters["cursor"], !cursor.isEmpty { query.after = try ListCursor.decode(String(cursor)) }
-        let page = try await service.list(query)
-        return try JSONIO.response(
-            NotificationList(notifications: page.notifications, nextCursor: page.nextPosition.map(ListCursor.encode)))
+        let query = try NotificationQuery(user: user) { parameters[Substring($0)] }
+        return try JSONIO.response(NotificationList(try await service.list(query)))
     }
 
     private func mintToken(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {

@@ -5,6 +5,12 @@ struct NotificationList: Encodable {
     var notifications: [Notification]
     var nextCursor: String?
 
+    /// The answer for a page.
+    init(_ page: NotificationPage) {
+        notifications = page.notifications
+        nextCursor = page.nextPosition.map(ListCursor.encode)
+    }
+
     enum CodingKeys: String, CodingKey {
         case notifications
         case nextCursor = "next_cursor"

@@ -450,6 +450,19 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return try await threads.runIfActive { try pool.read(body) }
     }
 
+    /// Runs a read on a pool thread as ``read(_:)`` does and hands its result to `completion` there,
+    /// for callers that do not wait on a task (an event loop).
+    private func read<T: Sendable>(
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void,
+        _ body: @escaping @Sendable (Database) throws -> T
+    ) {
+        let pool = self.pool
+        threads.submit { state in
+            guard case .active = state else { return completion(.failure(CancellationError())) }
+            completion(Result { try pool.read(body) })
+        }
+    }
+
     public func counts(user: String) async throws -> Counts {
         try await read { db in try Self.counts(db, user: user) }
     }
@@ -460,8 +473,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         }
     }
 
-    public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
-        try await read { db in
+    public func list(
+        _ query: NotificationQuery, now: Timestamp,
+        completion: @escaping @Sendable (Result<NotificationPage, any Error>) -> Void
+    ) {
+        read(completion: completion) { db in
             let (sql, arguments) = Self.listStatement(query, now: now)
             let (rows, more) = try NotificationRow.fetch(db, sql: sql, arguments: arguments, limit: query.limit)
             return NotificationPage(notifications: rows.map(\.notification), nextPosition: more ? rows.last?.pk : nil)
