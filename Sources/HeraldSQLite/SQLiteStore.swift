@@ -450,10 +450,17 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return try await threads.runIfActive { try pool.read(body) }
     }
 
-    /// Runs a read of one statement on a pool thread and hands its result to `completion` there,
-    /// for callers that do not wait on a task (an event loop). SQLite reads a statement from one
-    /// snapshot of the database, so the read runs outside a transaction: GRDB's `read` wraps every
-    /// read in `BEGIN` and `COMMIT`, 6% of the server's CPU under lists (`perf`).
+    /// Runs a read of one statement as ``read(_:)`` does, outside a transaction: SQLite reads a
+    /// statement from one snapshot of the database (until the statement is reset, which every
+    /// read here does once it is done), and GRDB's `read` wraps every read in `BEGIN` and
+    /// `COMMIT`, 6% of the server's CPU under lists (`perf`).
+    private func readOneStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let pool = self.pool
+        return try await threads.runIfActive { try pool.unsafeRead(body) }
+    }
+
+    /// ``readOneStatement(_:)`` with its result handed to `completion` on the pool thread, for
+    /// callers that do not wait on a task (an event loop).
     private func readOneStatement<T: Sendable>(
         completion: @escaping @Sendable (Result<T, any Error>) -> Void,
         _ body: @escaping @Sendable (Database) throws -> T
@@ -466,11 +473,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     }
 
     public func counts(user: String) async throws -> Counts {
-        try await read { db in try Self.counts(db, user: user) }
+        try await readOneStatement { db in try Self.counts(db, user: user) }
     }
 
     public func notification(user: String, id: String, now: Timestamp) async throws -> HeraldCore.Notification? {
-        try await read { db in
+        try await readOneStatement { db in
             try Self.fetchLive(db, user: user, id: id, now: now)?.notification
         }
     }
