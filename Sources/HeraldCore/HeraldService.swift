@@ -242,9 +242,29 @@ public final class HeraldService: Sendable {
         cache.cachedCounts(user: user, completion: completion)
     }
 
+    /// The user's counts without a read through the cache, for the event loops' fast path of
+    /// `GET /v1/users/{user}/counts`: from the cache when it holds a proven-fresh value
+    /// (``cachedCounts(user:completion:)``), from the store when the cache is down, as
+    /// ``counts(user:)`` reads them then. Nil when only ``counts(user:)`` can answer: a miss, which
+    /// it fills, or a cache that failed just now. `completion` runs on a cache or store thread and
+    /// must only hand the answer on.
+    public func countsWithoutFilling(
+        user: String, completion: @escaping @Sendable (Result<Counts, HeraldError>?) -> Void
+    ) {
+        guard cache.status == .up else { return storedCounts(user: user) { completion($0) } }
+        cachedCounts(user: user) { counts in completion(counts.map { .success($0) }) }
+    }
+
     /// The user's counts straight from the store.
     public func storedCounts(user: String) async throws(HeraldError) -> Counts {
-        try await storeCall(.counts) { try await store.counts(user: user) }
+        try await awaited { storedCounts(user: user, completion: $0) }
+    }
+
+    /// The user's counts straight from the store, handed to `completion` on a store thread (which
+    /// must only hand them on).
+    public func storedCounts(user: String, completion: @escaping @Sendable (Result<Counts, HeraldError>) -> Void) {
+        let start = ContinuousClock.now
+        store.counts(user: user) { result in completion(self.stored(.counts, since: start, result)) }
     }
 
     /// One live notification, or nil: from the notification cache when it holds a fresh entry.

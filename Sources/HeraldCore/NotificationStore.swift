@@ -33,8 +33,9 @@ public protocol NotificationStore: Sendable {
     func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome]
     /// Deletes notifications swept at or before `cutoff`; returns how many.
     func purgeExpired(sweptBefore cutoff: Timestamp) async throws -> Int
-    /// The user's exact counts (O(1): a counters row).
-    func counts(user: String) async throws -> Counts
+    /// The user's exact counts (O(1): a counters row); `completion` runs on a thread of the
+    /// store's own once they are read, and must only hand them on.
+    func counts(user: String, completion: @escaping @Sendable (Result<Counts, any Error>) -> Void)
     /// One live (not expired) notification.
     func notification(user: String, id: String, now: Timestamp) async throws -> Notification?
     /// A page of live notifications, newest first; `completion` runs on a thread of the store's
@@ -72,6 +73,13 @@ extension NotificationStore {
     public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
         try await withCheckedThrowingContinuation { continuation in
             readAll(user: user, filter: filter, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The user's exact counts.
+    public func counts(user: String) async throws -> Counts {
+        try await withCheckedThrowingContinuation { continuation in
+            counts(user: user) { continuation.resume(with: $0) }
         }
     }
 

@@ -17,7 +17,7 @@ import NIOHTTPTypesHTTP1
 ///
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the event
-/// loop to a memcached worker and back (``HeraldService/cachedCounts(user:completion:)``, and
+/// loop to a memcached worker and back (``HeraldService/countsWithoutFilling(user:completion:)``, and
 /// ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), a list from
 /// the event loop to a SQLite reader thread, which also writes the answer's JSON, and back
 /// (``HeraldService/list(_:completion:)``), and a create or a state change from the event loop to the SQLite writer, which also updates the
@@ -31,8 +31,9 @@ import NIOHTTPTypesHTTP1
 /// Bearer` credential known without verifying a signature (an API key, or a user token verified
 /// before); then
 /// - a counts read: a `GET` of exactly that path with a valid user id, no body, by a caller allowed
-///   to read that user. A cache miss or outage after the lookup sends the request to Hummingbird as
-///   it arrived, which answers as it always does;
+///   to read that user. While the cache is down the counts come from the store (one hop to a reader
+///   thread), as Hummingbird's route reads them then. A cache miss, or a cache failure during the
+///   lookup, sends the request to Hummingbird as it arrived, which answers as it always does;
 /// - a notification read: the same, for a `GET` of exactly `/v1/users/{user}/notifications/{id}`
 ///   with valid ids (not `read-all`, a `POST` route of its own) and a fresh entry in the
 ///   notification cache;
@@ -115,8 +116,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// What the work for a taken request came back with.
     private enum Outcome {
-        /// Nil: the cache cannot answer, Hummingbird will.
-        case counts(Counts?)
+        /// Nil: only a read through the cache can answer, Hummingbird will.
+        case counts(Result<Counts, HeraldError>?)
         /// Nil: the cache cannot answer, Hummingbird will.
         case notification(NotificationJSON?)
         /// The answer's body, written on the store's thread.
@@ -455,7 +456,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func lookUp(_ user: String, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
-        settings.service.cachedCounts(user: user) { counts in answer(.counts(counts)) }
+        settings.service.countsWithoutFilling(user: user) { counts in answer(.counts(counts)) }
     }
 
     private func lookUp(_ user: String, id: String, context: ChannelHandlerContext) {
@@ -548,7 +549,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     ) -> (route: String, answer: Result<(HTTPResponse.Status, [UInt8]), HeraldError>)? {
         switch outcome {
         case .counts(let counts):
-            return counts.map { (countsRoute, .success((.ok, $0.jsonBytes))) }
+            return counts.map { (countsRoute, ok($0) { $0.jsonBytes }) }
         case .notification(let notification):
             return notification.map { (notificationRoute, .success((.ok, $0.bytes))) }
         case .list(let result):

@@ -472,8 +472,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         }
     }
 
-    public func counts(user: String) async throws -> Counts {
-        try await readOneStatement { db in try Self.counts(db, user: user) }
+    public func counts(user: String, completion: @escaping @Sendable (Result<Counts, any Error>) -> Void) {
+        readOneStatement(completion: completion) { db in try Self.counts(db, user: user) }
     }
 
     public func notification(user: String, id: String, now: Timestamp) async throws -> HeraldCore.Notification? {
