@@ -16,12 +16,13 @@ import NIOHTTPTypesHTTP1
 /// unchanged.
 ///
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
-/// from that task to each worker it waits on and back again. Here a counts read goes from the event
-/// loop to a memcached worker and back (``HeraldService/countsWithoutFilling(user:completion:)``, and
-/// ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), a list from
-/// the event loop to a SQLite reader thread, which also writes the answer's JSON, and back
-/// (``HeraldService/list(_:completion:)``), and a create or a state change from the event loop to the SQLite writer, which also updates the
-/// counts cache after the transaction (``AfterCompletions``), and back (``HeraldService/create(_:completion:)``,
+/// from that task to each worker it waits on and back again. Here a counts read goes from the
+/// event loop to a memcached worker and back (``HeraldService/countsWithoutFilling(user:completion:)``,
+/// and ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), a list
+/// from the event loop to a SQLite reader thread, which also writes the answer's JSON, and back
+/// (``HeraldService/list(_:completion:)``), and a create or a state change from the event loop to
+/// the SQLite writer, which also updates the counts cache after the transaction
+/// (``AfterCompletions``), and back (``HeraldService/create(_:completion:)``,
 /// ``HeraldService/change(_:user:id:completion:)``). The handler sits right after NIO's HTTP/1
 /// codec, before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``),
 /// so the requests it answers skip that conversion both ways too.
