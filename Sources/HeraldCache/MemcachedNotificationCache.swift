@@ -19,6 +19,8 @@ public final class MemcachedNotificationCache: NotificationCache {
     private static let leaseSeconds = 5
 
     /// Creates the cache over a shared ``CacheHealth``.
+    public var status: CacheStatus { health.status }
+
     public init(health: CacheHealth, ttlSeconds: Int = 86_400) {
         self.health = health
         self.client = health.client

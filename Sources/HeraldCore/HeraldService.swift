@@ -283,14 +283,24 @@ public final class HeraldService: Sendable {
         }
     }
 
-    /// One live notification's JSON (the API's answer for it) when the notification cache holds a
-    /// fresh entry of it, handed to `completion` on a cache thread; nil otherwise (no cache, a miss,
-    /// an outage), and ``notification(user:id:)`` then reads through. For callers on an event loop.
-    public func cachedNotification(
-        user: String, id: String, completion: @escaping @Sendable (NotificationJSON?) -> Void
+    /// One live notification without a read through the cache, for the event loops' fast path of
+    /// `GET /v1/users/{user}/notifications/{id}`: its JSON from the cache when it holds a fresh
+    /// entry (``NotificationCache/cachedNotification(user:id:now:completion:)``), the store's answer when there is no
+    /// cache or it is down, as ``notification(user:id:)`` reads it then. Nil when only
+    /// ``notification(user:id:)`` can answer: a miss, which it fills. `completion` runs on a cache
+    /// or store thread and must only hand the answer on.
+    public func notificationWithoutFilling(
+        user: String, id: String, completion: @escaping @Sendable (NotificationRead?) -> Void
     ) {
-        guard let notificationCache else { return completion(nil) }
-        notificationCache.cachedNotification(user: user, id: id, now: .now(), completion: completion)
+        guard let notificationCache, notificationCache.status == .up else {
+            let (store, start) = (self.store, ContinuousClock.now)
+            return store.notification(user: user, id: id, now: .now()) { result in
+                completion(.stored(self.stored(.notification, since: start, result)))
+            }
+        }
+        notificationCache.cachedNotification(user: user, id: id, now: .now()) { json in
+            completion(json.map(NotificationRead.cached))
+        }
     }
 
     /// One page of notifications, newest first.

@@ -17,6 +17,8 @@ public protocol NotificationCache: Sendable {
     /// Drops every cached entry of the user after a committed bulk change; `completion` as for
     /// ``invalidate(user:ids:completion:)``.
     func invalidateAll(user: String, completion: @escaping @Sendable () -> Void)
+    /// Whether the cache is currently used; while it is down, reads go to the store.
+    var status: CacheStatus { get }
 }
 
 extension NotificationCache {

@@ -36,8 +36,11 @@ public protocol NotificationStore: Sendable {
     /// The user's exact counts (O(1): a counters row); `completion` runs on a thread of the
     /// store's own once they are read, and must only hand them on.
     func counts(user: String, completion: @escaping @Sendable (Result<Counts, any Error>) -> Void)
-    /// One live (not expired) notification.
-    func notification(user: String, id: String, now: Timestamp) async throws -> Notification?
+    /// One live (not expired) notification, nil when there is none; `completion` runs on a thread
+    /// of the store's own once it is read, and must only hand it on.
+    func notification(
+        user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (Result<Notification?, any Error>) -> Void)
     /// A page of live notifications, newest first; `completion` runs on a thread of the store's
     /// own once it is read, and must only hand the page on.
     func list(
@@ -73,6 +76,13 @@ extension NotificationStore {
     public func readAll(user: String, filter: BulkFilter, now: Timestamp) async throws -> BulkOutcome {
         try await withCheckedThrowingContinuation { continuation in
             readAll(user: user, filter: filter, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// One live (not expired) notification.
+    public func notification(user: String, id: String, now: Timestamp) async throws -> Notification? {
+        try await withCheckedThrowingContinuation { continuation in
+            notification(user: user, id: id, now: now) { continuation.resume(with: $0) }
         }
     }
 

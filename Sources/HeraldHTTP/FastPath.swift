@@ -18,7 +18,7 @@ import NIOHTTPTypesHTTP1
 /// A request through Hummingbird hops from the event loop to the connection's task and back, and
 /// from that task to each worker it waits on and back again. Here a counts read goes from the
 /// event loop to a memcached worker and back (``HeraldService/countsWithoutFilling(user:completion:)``,
-/// and ``HeraldService/cachedNotification(user:id:completion:)`` for one notification), a list
+/// and ``HeraldService/notificationWithoutFilling(user:id:completion:)`` for one notification), a list
 /// from the event loop to a SQLite reader thread, which also writes the answer's JSON, and back
 /// (``HeraldService/list(_:completion:)``), and a create or a state change from the event loop to
 /// the SQLite writer, which also updates the counts cache after the transaction
@@ -37,7 +37,7 @@ import NIOHTTPTypesHTTP1
 ///   lookup, sends the request to Hummingbird as it arrived, which answers as it always does;
 /// - a notification read: the same, for a `GET` of exactly `/v1/users/{user}/notifications/{id}`
 ///   with valid ids (not `read-all`, a `POST` route of its own) and a fresh entry in the
-///   notification cache;
+///   notification cache, or the store's answer (200 or 404) while that cache is down;
 /// - a list: a `GET` of `/v1/users/{user}/notifications` with a valid user id, by a caller allowed
 ///   to read that user, and no query or one that needs no decoding and makes a valid list
 ///   (``plainQueryParameters(_:)``). Every outcome (200, a store failure) is answered here; any
@@ -119,8 +119,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Outcome {
         /// Nil: only a read through the cache can answer, Hummingbird will.
         case counts(Result<Counts, HeraldError>?)
-        /// Nil: the cache cannot answer, Hummingbird will.
-        case notification(NotificationJSON?)
+        /// Nil: only a read through the cache can answer, Hummingbird will.
+        case notification(NotificationRead?)
         /// The answer's body, written on the store's thread.
         case list(Result<[UInt8], HeraldError>)
         case create(Result<CreateOutcome, HeraldError>)
@@ -462,7 +462,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func lookUp(_ user: String, id: String, context: ChannelHandlerContext) {
         let answer = answerOnLoop(context)
-        settings.service.cachedNotification(user: user, id: id) { answer(.notification($0)) }
+        settings.service.notificationWithoutFilling(user: user, id: id) { answer(.notification($0)) }
     }
 
     private func list(_ query: NotificationQuery, context: ChannelHandlerContext) {
@@ -552,7 +552,18 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case .counts(let counts):
             return counts.map { (countsRoute, ok($0) { $0.jsonBytes }) }
         case .notification(let notification):
-            return notification.map { (notificationRoute, .success((.ok, $0.bytes))) }
+            switch notification {
+            case .cached(let json): return (notificationRoute, .success((.ok, json.bytes)))
+            case .stored(let result):
+                return (
+                    notificationRoute,
+                    ok(result) { notification throws(HeraldError) in
+                        guard let notification else { throw HeraldError.notificationNotFound }
+                        return notification.jsonBytes
+                    }
+                )
+            case nil: return nil
+            }
         case .list(let result):
             return (listRoute, ok(result) { $0 })
         case .create(let result):

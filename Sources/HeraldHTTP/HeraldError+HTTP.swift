@@ -50,3 +50,8 @@ struct ErrorBody: Codable, Sendable {
     }
     var error: Detail
 }
+
+extension HeraldError {
+    /// The 404 of a notification that does not exist (or has expired), on every route that names one.
+    static let notificationNotFound = HeraldError(.notFound, "notification not found")
+}

@@ -93,7 +93,7 @@ public struct HeraldRoutes: Sendable {
         router.get("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
             guard let notification = try await service.notification(user: user, id: id) else {
-                throw HeraldError(.notFound, "notification not found")
+                throw HeraldError.notificationNotFound
             }
             return try JSONIO.response(notification)
         }
@@ -177,14 +177,14 @@ public struct HeraldRoutes: Sendable {
         case .unchanged(let notification, let counts):
             NotificationWithCounts(notification: notification, counts: counts).jsonBytes
         case .notFound:
-            throw HeraldError(.notFound, "notification not found")
+            throw HeraldError.notificationNotFound
         }
     }
 
     /// The body of a delete's answer (also written by ``FastPath``), always 200: the user's counts
     /// after it; unknown throws 404.
     static func answer(to outcome: RemovalOutcome?) throws(HeraldError) -> [UInt8] {
-        guard let outcome else { throw HeraldError(.notFound, "notification not found") }
+        guard let outcome else { throw HeraldError.notificationNotFound }
         return CountsOnly(counts: outcome.counts).jsonBytes
     }
 

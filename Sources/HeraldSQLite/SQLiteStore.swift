@@ -476,8 +476,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         readOneStatement(completion: completion) { db in try Self.counts(db, user: user) }
     }
 
-    public func notification(user: String, id: String, now: Timestamp) async throws -> HeraldCore.Notification? {
-        try await readOneStatement { db in
+    public func notification(
+        user: String, id: String, now: Timestamp,
+        completion: @escaping @Sendable (Result<HeraldCore.Notification?, any Error>) -> Void
+    ) {
+        readOneStatement(completion: completion) { db in
             try Self.fetchLive(db, user: user, id: id, now: now)?.notification
         }
     }
