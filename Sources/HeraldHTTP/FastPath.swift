@@ -558,8 +558,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 return (
                     notificationRoute,
                     ok(result) { notification throws(HeraldError) in
-                        guard let notification else { throw HeraldError.notificationNotFound }
-                        return notification.jsonBytes
+                        try HeraldRoutes.answer(to: notification)
                     }
                 )
             case nil: return nil

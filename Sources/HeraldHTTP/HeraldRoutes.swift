@@ -92,10 +92,7 @@ public struct HeraldRoutes: Sendable {
         }
         router.get("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
-            guard let notification = try await service.notification(user: user, id: id) else {
-                throw HeraldError.notificationNotFound
-            }
-            return try JSONIO.response(notification)
+            return JSONIO.response(bytes: try Self.answer(to: try await service.notification(user: user, id: id)))
         }
         router.delete("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
@@ -179,6 +176,13 @@ public struct HeraldRoutes: Sendable {
         case .notFound:
             throw HeraldError.notificationNotFound
         }
+    }
+
+    /// The body of a notification read's answer (also written by ``FastPath``): the notification;
+    /// none throws 404.
+    static func answer(to notification: Notification?) throws(HeraldError) -> [UInt8] {
+        guard let notification else { throw HeraldError.notificationNotFound }
+        return notification.jsonBytes
     }
 
     /// The body of a delete's answer (also written by ``FastPath``), always 200: the user's counts
