@@ -19,13 +19,13 @@ public final class MemcachedNotificationCache: NotificationCache {
     private static let leaseSeconds = 5
 
     /// Creates the cache over a shared ``CacheHealth``.
-    public var status: CacheStatus { health.status }
-
     public init(health: CacheHealth, ttlSeconds: Int = 86_400) {
         self.health = health
         self.client = health.client
         self.ttlSeconds = ttlSeconds
     }
+
+    public var status: CacheStatus { health.status }
 
     private func keys(for user: String) -> NotificationCacheKeys? {
         health.keySpace.map { NotificationCacheKeys(base: $0.base, generation: $0.generation, user: user) }

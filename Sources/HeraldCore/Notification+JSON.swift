@@ -1,6 +1,5 @@
 // Written in sorted key order with explicit nulls, exactly as `encode(to:)` does under `.sortedKeys`.
 extension Notification: JSONWritable {
-
     /// Writes `rendered` when given, this notification's JSON as its event already holds it
     /// (``NotificationChange/notificationJSON``), and renders it otherwise.
     public func write(to writer: inout JSONWriter, rendered: ArraySlice<UInt8>?) {

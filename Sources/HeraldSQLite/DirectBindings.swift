@@ -123,7 +123,7 @@ extension DirectBindings {
         bind(notification.type)
         bind(notification.title)
         bind(notification.body)
-        bind(create.dataJSON)
+        bind(notification.data.json)
         bind(create.tagsJSON)
         bind(notification.createdAt.milliseconds)
         bind(notification.expiresAt.milliseconds)

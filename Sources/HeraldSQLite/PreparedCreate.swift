@@ -11,7 +11,6 @@ final class PreparedCreate: Sendable {
     let notification: Notification
     /// True when the server made the id: no existing row can have it, so there is nothing to look up.
     let generatedID: Bool
-    let dataJSON: String
     let tagsJSON: String
     let payload: CreatedEventPayload
 
@@ -22,7 +21,6 @@ final class PreparedCreate: Sendable {
             id: draft.id ?? Identifier.generate(at: now), user: draft.user, type: draft.type, title: draft.title,
             body: draft.body, data: draft.data, tags: draft.tags, createdAt: now,
             expiresAt: draft.expiresAt ?? now.adding(seconds: draft.ttlSeconds ?? defaultTTLSeconds))
-        dataJSON = draft.dataJSON
         tagsJSON = NotificationRow.json(tags: draft.tags)
         payload = CreatedEventPayload(notification)
     }
