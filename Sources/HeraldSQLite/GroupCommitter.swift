@@ -71,6 +71,9 @@ final class GroupCommitter: Sendable {
     /// Group transactions run a second time because one of their writes threw (for tests and tools).
     var retriedTransactions: Int { retries.load(ordering: .relaxed) }
 
+    /// Writes queued for a transaction that has not started yet (for tests and tools).
+    var queuedWrites: Int { queue.count }
+
     /// Runs `work` in a transaction shared with concurrent writes; returns after that transaction committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

@@ -47,6 +47,38 @@ struct GroupCommitterTests {
         }
     }
 
+    /// Starts a write that holds the one writer until `queued` writes wait behind it, so they share
+    /// the next transaction, and then runs `work`. Returns once the writer holds it.
+    ///
+    /// Orders the writes by what the committer has queued, not by sleeps a busy machine can
+    /// overrun (short sleeps once let the writes after it reach the writer apart).
+    func holdWriter(
+        _ committer: GroupCommitter, until queued: Int, then work: @escaping @Sendable (Database) throws -> Void
+    ) async throws -> Task<Void, any Error> {
+        let holding = ManagedAtomicFlag()
+        let holder = Task {
+            try await committer.write { db in
+                holding.set()
+                let started = ContinuousClock.now
+                while committer.queuedWrites < queued, ContinuousClock.now - started < .seconds(30) {
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+                try work(db)
+            }
+        }
+        try await waitUntil { holding.isSet }
+        return holder
+    }
+
+    /// Polls `condition` until it holds; fails the test after 30 s.
+    func waitUntil(_ condition: () -> Bool) async throws {
+        let started = ContinuousClock.now
+        while !condition() {
+            try #require(ContinuousClock.now - started < .seconds(30), "waited 30 s")
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     func storedItems(_ pool: DatabasePool) async throws -> Set<Int> {
         Set(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT id FROM item") })
     }
@@ -88,13 +120,9 @@ struct GroupCommitterTests {
         let (pool, committer) = try await itemTable()
         // The first write holds the one writer while the others queue up, so they share the next
         // transaction; one of them throws after its insert.
-        let holder = Task {
-            try await committer.write { db in
-                Thread.sleep(forTimeInterval: 0.3)
-                try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
-            }
+        let holder = try await holdWriter(committer, until: 10) { db in
+            try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
         }
-        try await Task.sleep(for: .milliseconds(50))
         let outcomes = await insertConcurrently(1...10, with: committer) { $0 == 5 }
         try await holder.value
         #expect(committer.retriedTransactions == 1)
@@ -110,17 +138,13 @@ struct GroupCommitterTests {
     @Test func aWriteWhoseFailureEndsTheTransactionFailsAloneAndNothingRunsOutsideIt() async throws {
         let (pool, committer) = try await itemTable()
         try await pool.write { db in try db.execute(sql: "CREATE TABLE blob (data BLOB NOT NULL)") }
-        let holder = Task {
-            try await committer.write { db in
-                Thread.sleep(forTimeInterval: 0.3)
-                try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
-                // From here the file may not grow: a write that needs a new page fails with
-                // SQLITE_FULL, and a one-row INSERT has no statement journal to undo it alone.
-                let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-                try db.execute(sql: "PRAGMA max_page_count = \(pages)")
-            }
+        let holder = try await holdWriter(committer, until: 11) { db in
+            try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
+            // From here the file may not grow: a write that needs a new page fails with
+            // SQLITE_FULL, and a one-row INSERT has no statement journal to undo it alone.
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
-        try await Task.sleep(for: .milliseconds(50))
         // Queued first, so it runs first in the shared transaction; the small inserts after it fit
         // in the item table's page.
         let blob = Task {
@@ -128,7 +152,7 @@ struct GroupCommitterTests {
                 try db.execute(sql: "INSERT INTO blob (data) VALUES (zeroblob(65536))")
             }
         }
-        try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil { committer.queuedWrites == 1 }
         let outcomes = await insertConcurrently(1...10, with: committer) { _ in false }
         try await holder.value
         await #expect(throws: DatabaseError.self) { try await blob.value }

@@ -187,16 +187,23 @@ struct MemcachedClientTests {
         // missing right after the set, with two test runs at once). So the set waits for a clock
         // that is on time, and the expiry is awaited rather than expected at a fixed time (the
         // clock can as well be behind then).
-        var lag = server.clockLagSeconds()
-        let waited = ContinuousClock.now
-        while lag.map({ $0 > 1 }) ?? true, ContinuousClock.now - waited < .seconds(30) {
-            try await Task.sleep(for: .milliseconds(100))
-            lag = server.clockLagSeconds()
+        // The machine itself can stop for seconds (the VM paused while the host writes its disk):
+        // an item found missing only after such a pause says nothing, and is set again.
+        var set = ContinuousClock.now
+        for attempt in 1...3 {
+            var lag = server.clockLagSeconds()
+            let waited = ContinuousClock.now
+            while lag.map({ $0 > 1 }) ?? true, ContinuousClock.now - waited < .seconds(30) {
+                try await Task.sleep(for: .milliseconds(100))
+                lag = server.clockLagSeconds()
+            }
+            try #require(lag.map { $0 <= 1 } ?? false, "memcached's clock stayed behind: \(String(describing: lag)) s")
+            set = ContinuousClock.now
+            try await client.set("ttl", value: bytes("x"), expiration: .seconds(6))
+            if try await client.get("ttl") != nil { break }
+            let took = ContinuousClock.now - set
+            try #require(took >= .seconds(5) && attempt < 3, "a 6 s item was gone \(took) after its set")
         }
-        try #require(lag.map { $0 <= 1 } ?? false, "memcached's clock stayed behind: \(String(describing: lag)) s")
-        try await client.set("ttl", value: bytes("x"), expiration: .seconds(6))
-        let set = ContinuousClock.now
-        #expect(try await client.get("ttl") != nil)
         var expired = false
         while !expired, ContinuousClock.now - set < .seconds(20) {
             try await Task.sleep(for: .milliseconds(250))
