@@ -17,7 +17,10 @@
 # a bell opened again; deletes deletes them one by one; reads reads one notification of each of
 # 1,000 users, GET /v1/users/{user}/notifications/n1, over and over: the first read of each, in an
 # unmeasured second before, fills the notification cache, and the measured reads are hits; lists reads the first page of each of 1,000 users'
-# 20 notifications, GET /v1/users/{user}/notifications; only the first four are in the default).
+# 20 notifications, GET /v1/users/{user}/notifications; opens opens a fresh stream of each of
+# 1,000 users with 10 notifications, 16 at once, each on a new connection, reads its counts event
+# and closes it, as browsers reconnecting after a deploy; resumes does the same with
+# Last-Event-ID: 5 and reads the 5 events after it; only the first four are in the default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -81,6 +84,7 @@ for round in $(seq "$ROUNDS"); do
                     read_load "$name lists" l notifications \
                         '{"user":"{channel}","type":"bench","title":"Your report is ready","data":{"report":42}}' \
                         --duration 4 --rate 5000 ;;
+                opens | resumes) herald_load "$load" "$name $load" ;;
                 changes | seen | deletes)
                     "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
                         --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \

@@ -101,9 +101,21 @@ herald_batches() {  # [label] — batches of 100 creates, 8 in flight
         --connections 8 --body "{\"notifications\":[$items]}" --items-per-request 100
 }
 
+herald_opens() {  # [label] [herald-bench opens options] — stream openings for 1,000 users with 10
+    # notifications each (seq 10; created at 5,000/s for 2 s first), 16 at once, each on a new
+    # connection that reads the stream's first event and closes
+    "$BENCH" http --label setup --json-out /dev/null --method POST --duration 2 --rate 5000 \
+        --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \
+        --connections 16 --channels 1000 --channel-prefix o \
+        --body '{"user":"{channel}","type":"bench","title":"Your report is ready"}' >/dev/null
+    "$BENCH" opens --label "${1:-herald-opens}" --server-pids "$(herald_pids)" --json-out "$OUT" \
+        --duration "$D" --connections 16 --channels 1000 --channel-prefix o \
+        --header "Authorization: Bearer $KEY" "${@:2}"
+}
+
 herald_load() {  # load [label] [channel prefix] — counts, creates, batches, or a fan-out to 1,000
-    # users for $D s at 1k/s (fanout), 5k/s (fanout5k), 14k/s (fanout14k) or 20k/s (fanout20k);
-    # returns 2 for any other load
+    # users for $D s at 1k/s (fanout), 5k/s (fanout5k), 14k/s (fanout14k) or 20k/s (fanout20k),
+    # fresh stream openings (opens) or resumes 5 events behind (resumes); returns 2 for any other load
     case "$1" in
         counts) herald_counts "${2:-}" ;;
         creates) herald_creates "${2:-}" ;;
@@ -112,6 +124,8 @@ herald_load() {  # load [label] [channel prefix] — counts, creates, batches, o
         fanout5k) herald_fanout 5000 1000 "$D" "${3:-p}" "${2:-}" ;;
         fanout14k) herald_fanout 14000 1000 "$D" "${3:-p}" "${2:-}" ;;
         fanout20k) herald_fanout 20000 1000 "$D" "${3:-p}" "${2:-}" ;;
+        opens) herald_opens "${2:-herald-opens}" ;;
+        resumes) herald_opens "${2:-herald-resumes}" --events 5 --header 'Last-Event-ID: 5' ;;
         *) return 2 ;;
     esac
 }
@@ -120,7 +134,7 @@ profiled_load() {  # load [perf] — sets LOAD for a one-load diagnostic script 
     # wakeups.sh, stalls.sh), or prints that script's usage (its opening comment, after the #! line)
     # and exits 2; with "perf", exits 1 unless perf is installed
     LOAD="$1"
-    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k) ;; *) usage; exit 2 ;; esac
+    case "$LOAD" in counts | creates | batches | fanout | fanout5k | fanout14k | fanout20k | opens | resumes) ;; *) usage; exit 2 ;; esac
     [ "${2:-}" != perf ] || command -v perf >/dev/null || { echo "perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 }
 

@@ -4,7 +4,8 @@
 #   bench/profile.sh LOAD [HERALD_BINARY]
 # LOAD: counts creates batches fanout fanout5k fanout14k fanout20k (fan-outs: 1,000 users, their
 # counts read first so every create updates memcached, at 1k/s, 5k/s, 14k/s or 20k/s; the last two
-# are capacity steps Herald passed and missed in earlier full runs). Only Herald is recorded.
+# are capacity steps Herald passed and missed in earlier full runs), opens resumes (stream openings,
+# fresh or 5 events behind; see bench/compare.sh). Only Herald is recorded.
 # The perf data stays in $PERF_DATA (default /tmp/herald-LOAD.perf.data) for `perf report -i`.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

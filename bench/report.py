@@ -413,6 +413,9 @@ def compare(path):
         if results[0]["scenario"] == "fanout":
             rates = [r["delivered_per_second"] for r in results]
             cpu = [r["server_cpu_us_per_delivery"] for r in results]
+        elif results[0]["scenario"] == "opens":
+            rates = [r["opens_per_second"] for r in results]
+            cpu = [r["server_cpu_us_per_open"] for r in results]
         else:
             rates = [r["items_per_second"] for r in results]
             cpu = [r["server_cpu_seconds"] * 1e6 / max(1, r["requests_ok"] * r["items_per_second"] / max(r["requests_per_second"], 1e-9))

@@ -8,7 +8,7 @@
 # its disk, whoever writes them (bench/HISTORY.md, *The VM stopped while its disk is written*).
 # SCRATCH_DIR=/dev/shm runs the same load with Herald's database in memory, for comparison.
 #   bench/stalls.sh LOAD [HERALD_BINARY]
-# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k (as in bench/threads.sh).
+# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k opens resumes (as in bench/threads.sh).
 # Needs root for the probe's SCHED_FIFO (without it, it says so and counts waits for a vCPU too).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

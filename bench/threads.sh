@@ -12,7 +12,8 @@
 # six per transaction, its pwrite64 the WAL appends and its pread64 pages its cache had dropped;
 # per item at the load's mean rate).
 #   bench/threads.sh LOAD [HERALD_BINARY]
-# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k. fanout is 1,000 users (their
+# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k opens resumes (stream openings,
+# see bench/compare.sh). fanout is 1,000 users (their
 # counts read first, so every create updates memcached) at 1,000 creates/s, fanout5k at 5,000/s,
 # fanout14k and fanout20k at 14,000 and 20,000/s (capacity steps of earlier full runs). Thread
 # names: NIO-* event loops, herald-writer-0 the SQLite writer (the group commit), SGLTN-TP-* NIO's

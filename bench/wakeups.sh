@@ -10,7 +10,7 @@
 # VM (a kernel with `sched_vcpu_pack` on its command line) most wake-ups are queued on the waker's
 # vCPU.
 #   bench/wakeups.sh LOAD [HERALD_BINARY]
-# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k (as in bench/threads.sh).
+# LOAD: counts creates batches fanout fanout5k fanout14k fanout20k opens resumes (as in bench/threads.sh).
 # Rows: Herald's threads by kind, named as in bench/threads.sh (bench/thread_kinds.py); the load
 # generator (herald-bench); memcached. Needs perf and root (or perf_event_paranoid -1).
 set -euo pipefail

@@ -8,7 +8,7 @@ struct HeraldBench: AsyncParsableCommand {
         abstract: "SSE fan-out, idle-stream, HTTP and memcached load generator (loopback only).",
         subcommands: [
             FanoutCommand.self, IdleCommand.self, HTTPLoadCommand.self, MemcachedLoadCommand.self,
-            WriteLoadCommand.self, HandoffCommand.self, StallsCommand.self,
+            WriteLoadCommand.self, HandoffCommand.self, StallsCommand.self, OpensCommand.self,
         ]
     )
 }

@@ -17,11 +17,16 @@ final class SSEHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let log: DeliveryLog
     private var carry: [UInt8] = []
     private var event: [UInt8] = []
+    /// The event being read has a `data` line.
+    private var eventHasData = false
     private let wanted: [UInt8]?
     private let marker: [UInt8]
+    private let countdown: EventCountdown?
 
-    init(log: DeliveryLog) {
+    /// - Parameter countdown: counts the complete events (those with data) read, if given.
+    init(log: DeliveryLog, countdown: EventCountdown? = nil) {
         self.log = log
+        self.countdown = countdown
         self.wanted = log.eventName.map { Array($0.utf8) }
         self.marker = Array("bt:\(log.run):".utf8)
     }
@@ -83,10 +88,13 @@ final class SSEHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func handle(line: ArraySlice<UInt8>, receivedAt now: UInt64) {
         if line.isEmpty {
+            if eventHasData { countdown?.eventRead() }
             event = []
+            eventHasData = false
         } else if line.starts(with: "event:".utf8) {
             event = Array(line.dropFirst(6).drop(while: { $0 == UInt8(ascii: " ") }))
         } else if line.starts(with: "data:".utf8) {
+            eventHasData = true
             if let wanted, event != wanted { return }
             guard let sent = Self.timestamp(in: line, marker: marker) else { return }
             log.latencies.record(nanoseconds: now > sent ? now - sent : 0)
@@ -115,6 +123,7 @@ final class SSEHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         log.dropped.add()
+        countdown?.ended()
         context.fireChannelInactive()
     }
 

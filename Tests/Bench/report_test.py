@@ -117,6 +117,28 @@ class CommittedRunsTest(unittest.TestCase):
                 self.assertAlmostEqual(computed[key], stored[key], places=9, msg=key)
 
 
+class CompareTest(unittest.TestCase):
+    def test_medians_per_binary_and_load_of_every_kind_of_row(self):
+        import tempfile
+        rows = [
+            {"scenario": "opens", "label": "1:a opens", "opens_per_second": v, "server_cpu_us_per_open": c,
+             "latency_ms": {"p99": p}} for v, c, p in ((900, 700, 20.0), (1000, 600, 10.0), (1100, 500, 30.0))
+        ] + [
+            {"scenario": "http", "label": "1:a counts", "items_per_second": 2000, "requests_per_second": 2000,
+             "requests_ok": 20000, "server_cpu_seconds": 1.0, "latency_ms": {"p99": 2.0}},
+        ]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
+            out.write("\n".join(json.dumps(r) for r in rows) + "\n")
+        try:
+            result = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), "--compare", out.name],
+                                    capture_output=True, text=True, timeout=30)
+        finally:
+            os.unlink(out.name)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("| opens | 1:a | 3 | 1000 (900, 1000, 1100) | 20.00 (20.00, 10.00, 30.00) | 600 |", result.stdout)
+        self.assertIn("| counts | 1:a | 1 | 2000 (2000) | 2.00 (2.00) | 50 |", result.stdout)
+
+
 class UsageTest(unittest.TestCase):
     def run_report(self, *arguments):
         return subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), *arguments],

@@ -58,6 +58,32 @@ struct SSESubscriberTests {
         }
     }
 
+    /// The `opens` load waits for a stream's first events: a countdown counts the events with data
+    /// (not comments, not the `retry` preamble) and fails when the stream ends before them.
+    @Test func aCountdownCompletesAfterTheWantedEventsAndFailsOnAnEarlyEnd() async throws {
+        let body = "retry: 2000\n\n: ping\n\nid: 5\nevent: counts\ndata: {}\n\nid: 6\ndata: {}\n\n"
+        let response =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n"
+        try await CannedServer.serving([response]) { server, group in
+            let log = DeliveryLog(run: "opens", eventName: nil)
+            let countdown = EventCountdown(events: 2, on: group.next())
+            let stream = try await SSESubscriber.open(
+                host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
+                countdown: countdown)
+            try await countdown.futureResult.get()
+            try await stream.close()
+        }
+        try await CannedServer.serving([response + "0\r\n\r\n"]) { server, group in
+            let log = DeliveryLog(run: "opens", eventName: nil)
+            let countdown = EventCountdown(events: 3, on: group.next())
+            _ = try await SSESubscriber.open(
+                host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
+                countdown: countdown)
+            await #expect(throws: BenchError.self) { try await countdown.futureResult.get() }
+        }
+    }
+
     @Test func aRefusedStreamIsClosedUncounted() async throws {
         try await CannedServer.serving(
             [
