@@ -317,9 +317,17 @@ public final class HeraldService: Sendable {
         store.list(query, now: .now()) { result in completion(self.stored(.list, since: start, result)) }
     }
 
-    /// Retained events after `seq`.
-    public func events(user: String, after seq: Int64, limit: Int) async throws(HeraldError) -> [UserEvent] {
-        try await storeCall(.events) { try await store.events(user: user, after: seq, limit: limit) }
+    /// The user's counts and up to `limit` retained events after `seq` (none when nil), from one
+    /// snapshot of the store (see ``NotificationStore/streamRead(user:after:limit:completion:)``),
+    /// handed to `completion` on a store thread (which must only hand them on). For streams.
+    public func streamRead(
+        user: String, after seq: Int64?, limit: Int,
+        completion: @escaping @Sendable (Result<StreamRead, HeraldError>) -> Void
+    ) {
+        let start = ContinuousClock.now
+        store.streamRead(user: user, after: seq, limit: limit) { result in
+            completion(self.stored(.events, since: start, result))
+        }
     }
 
     // MARK: Maintenance

@@ -50,6 +50,13 @@ public protocol NotificationStore: Sendable {
     /// `after` is no longer retained but later ones are, the first returned is past `after + 1`
     /// (the page may then hold fewer than `limit`): that is how a caller tells a gap.
     func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent]
+    /// The user's counts and, when `seq` is given and below the counts' seq, up to `limit` retained
+    /// events after it (as ``events(user:after:limit:)``), from one snapshot: how a stream starts
+    /// or catches up. `completion` runs on a thread of the store's own once they are read, and must
+    /// only hand them on.
+    func streamRead(
+        user: String, after seq: Int64?, limit: Int,
+        completion: @escaping @Sendable (Result<StreamRead, any Error>) -> Void)
     /// Deletes events created before `cutoff`, never one created at or after it (a store may keep
     /// an older one a while longer); returns how many.
     func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int

@@ -8,7 +8,7 @@ import NIOHTTPTypes
 /// log whenever live events could not be written in order.
 ///
 /// No task waits per stream: live events, heartbeats and the end arrive as event-loop jobs from
-/// the ``StreamSink`` the hub holds, and only store reads run in short-lived tasks. While the
+/// the ``StreamSink`` the hub holds, and store reads hand their results back as such jobs. While the
 /// client reads too slowly for the socket to take more, live events wait in a bounded list; when
 /// it overflows they are dropped and the stream reads them from the log once the socket drains.
 final class StreamConnection {
@@ -73,61 +73,76 @@ final class StreamConnection {
         self.sink = sink
         opening.metrics.streamsOpen.increment()
         buffer.writeString(SSEFormat.preamble)
-        let (user, lastEventID, service) = (opening.user, opening.lastEventID, opening.service)
-        read(then: opened) { try await StreamReads.opening(user: user, lastEventID: lastEventID, service: service) }
+        let lastEventID = opening.lastEventID
+        read(after: StreamReads.position(lastEventID: lastEventID)) { [self] result in
+            opened(result.map { StreamReads.opening(lastEventID: lastEventID, read: $0) })
+        }
     }
 
-    /// Runs a store read in a short-lived task and hands its result back on the event loop.
-    private func read<T: Sendable>(
-        then handle: @escaping (Result<T, any Error>) -> Void, _ body: @escaping @Sendable () async throws -> T
-    ) {
-        context.eventLoop.makeFutureWithTask(body).assumeIsolated().whenComplete(handle)
+    /// Reads the user's counts and the events after `seq` on a store thread and hands them to
+    /// `handle` on the event loop: one hop there and one back, no task.
+    private func read(after seq: Int64?, then handle: @escaping (Result<StreamRead, HeraldError>) -> Void) {
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(handle, eventLoop: loop)
+        opening.service.streamRead(user: opening.user, after: seq, limit: StreamReads.pageSize) { result in
+            loop.execute { handler.value(result) }
+        }
     }
 
-    private func opened(_ result: Result<StreamReads.Opening, any Error>) {
+    /// The opening read from one snapshot: a fresh stream's counts and a reset are current as of
+    /// that snapshot, and a resume's first page is the log after the client's position in it;
+    /// every event committed later reaches the sink, registered before the read.
+    private func opened(_ result: Result<StreamReads.Opening, HeraldError>) {
         guard phase == .opening else { return }
         switch result {
         case .success(.snapshot(let counts)):
             SSEFormat.append(id: counts.seq, name: .counts, data: EventPayload.snapshot(counts), to: &buffer)
             last = counts.seq
-        case .success(.resume(let after)):
+            goLive()
+        case .success(.resume(let after, let events)):
             last = after
+            writePage(events)
         case .success(.reset(let counts)):
             reset(counts)
+            goLive()
         case .failure(let error):
-            return fail(error)
+            fail(error)
         }
-        readPage()
     }
 
     /// Reads the next page of the log after `last`.
     private func readPage() {
         phase = .reading
         flush()
-        let (user, after, service) = (opening.user, last, opening.service)
-        read(then: pageRead) { try await StreamReads.page(user: user, after: after, service: service) }
+        let after = last
+        read(after: after) { [self] result in pageRead(result.map { StreamReads.page(after: after, read: $0) }) }
     }
 
-    private func pageRead(_ result: Result<StreamReads.Page, any Error>) {
+    private func pageRead(_ result: Result<StreamReads.Page, HeraldError>) {
         guard phase == .reading else { return }
         switch result {
         case .success(.events(let page)):
-            guard let newest = page.last else { return goLive() }
-            for event in page { SSEFormat.append(event, to: &buffer) }
-            last = newest.seq
-            opening.metrics.eventsDelivered.increment(by: Int64(page.count))
-            guard page.count == StreamReads.pageSize else { return goLive() }
-            if writable {
-                readPage()
-            } else {
-                phase = .readingWhenWritable
-                flush()
-            }
+            writePage(page)
         case .success(.reset(let counts)):
             reset(counts)
             goLive()
         case .failure(let error):
             fail(error)
+        }
+    }
+
+    /// Writes a page of the log; reads the next one when the page was full, else goes live.
+    private func writePage(_ page: [UserEvent]) {
+        guard let newest = page.last else { return goLive() }
+        for event in page { SSEFormat.append(event, to: &buffer) }
+        last = newest.seq
+        opening.metrics.eventsDelivered.increment(by: Int64(page.count))
+        guard page.count == StreamReads.pageSize else { return goLive() }
+        if writable {
+            readPage()
+        } else {
+            phase = .readingWhenWritable
+            flush()
         }
     }
 

@@ -465,10 +465,18 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         completion: @escaping @Sendable (Result<T, any Error>) -> Void,
         _ body: @escaping @Sendable (Database) throws -> T
     ) {
+        readOnPool(completion: completion) { pool in try pool.unsafeRead(body) }
+    }
+
+    /// Runs `read` with the pool on a pool thread and hands its result to `completion` there.
+    private func readOnPool<T: Sendable>(
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void,
+        _ read: @escaping @Sendable (DatabasePool) throws -> T
+    ) {
         let pool = self.pool
         threads.submit { state in
             guard case .active = state else { return completion(.failure(CancellationError())) }
-            completion(Result { try pool.unsafeRead(body) })
+            completion(Result { try read(pool) })
         }
     }
 
@@ -525,6 +533,25 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {
         try await read { db in try Self.events(db, user: user, after: seq, limit: limit) }
+    }
+
+    public func streamRead(
+        user: String, after seq: Int64?, limit: Int,
+        completion: @escaping @Sendable (Result<StreamRead, any Error>) -> Void
+    ) {
+        guard let seq else {
+            return readOneStatement(completion: completion) { db in
+                StreamRead(counts: try Self.counts(db, user: user), events: [])
+            }
+        }
+        // The counts and the events in one transaction: one snapshot.
+        readOnPool(completion: completion) { pool in
+            try pool.read { db in
+                let counts = try Self.counts(db, user: user)
+                let events = seq < counts.seq ? try Self.events(db, user: user, after: seq, limit: limit) : []
+                return StreamRead(counts: counts, events: events)
+            }
+        }
     }
 
     /// The user's retained events after `seq`, in order, at most `limit`. Each event names its

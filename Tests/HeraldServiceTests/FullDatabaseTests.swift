@@ -72,7 +72,7 @@ struct FullDatabaseTests {
             #expect(truth.unread == 3 && truth.unseen == 3 && truth.seq == 5, "\(user): \(truth)")
             #expect(try await service.counts(user: user) == truth, "\(user)")
             #expect(try await service.notification(user: user, id: "big0") == nil)
-            let events = try await service.events(user: user, after: 0, limit: 100)
+            let events = try await harness.store.events(user: user, after: 0, limit: 100)
             #expect(events.map(\.seq) == [1, 2, 3, 4, 5] && events.last?.name == .read, "\(user)")
         }
 

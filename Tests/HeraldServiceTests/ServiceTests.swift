@@ -205,7 +205,7 @@ struct ServiceTests {
         let next = try await second.service.create(try ServiceHarness.draft(id: "c"))
         guard case .created(let change) = next else { Issue.record("expected created"); return }
         #expect(change.event.seq == 4)
-        #expect(try await second.service.events(user: "u1", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4])
+        #expect(try await second.store.events(user: "u1", after: 0, limit: 10).map(\.seq) == [1, 2, 3, 4])
         await second.shutdown()
     }
 

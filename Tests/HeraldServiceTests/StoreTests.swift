@@ -121,6 +121,50 @@ struct StoreTests {
         #expect(try await store.events(user: "u1", after: 4, limit: 1).first?.seq == 5)
     }
 
+    /// A stream's read: the counts, and the events after a position below their seq.
+    @Test func aStreamReadIsTheCountsAndTheEventsAfterThePosition() async throws {
+        _ = try await store.create([try draft("a"), try draft("b"), try draft("c")], defaultTTLSeconds: 60, now: now)
+        _ = try await store.change(.read, user: "u1", id: "a", now: now)
+        let counts = try await store.counts(user: "u1")
+        #expect(counts.seq == 4)
+        func read(after seq: Int64?, limit: Int = 10) async throws -> StreamRead {
+            try await withCheckedThrowingContinuation { continuation in
+                store.streamRead(user: "u1", after: seq, limit: limit) { continuation.resume(with: $0) }
+            }
+        }
+        for (seq, expected) in [(nil, []), (0, [1, 2, 3, 4]), (2, [3, 4]), (4, []), (9, [])] as [(Int64?, [Int64])] {
+            let found = try await read(after: seq)
+            #expect(found.counts == counts)
+            #expect(found.events.map(\.seq) == expected, "after \(String(describing: seq))")
+        }
+        #expect(try await read(after: 1, limit: 2).events.map(\.seq) == [2, 3])
+        let none = try await withCheckedThrowingContinuation { continuation in
+            store.streamRead(user: "nobody", after: 0, limit: 10) { continuation.resume(with: $0) }
+        }
+        #expect(none.counts == .empty(user: "nobody") && none.events.isEmpty)
+    }
+
+    /// The counts and the events come from one snapshot: while writes commit, a read's last event
+    /// is always its counts' seq (read apart, the counts can be ahead of the events or behind them).
+    @Test func aStreamReadsCountsAndEventsAreOneSnapshot() async throws {
+        let writing = Task {
+            for index in 0..<300 {
+                _ = try await store.create([try draft("w\(index)")], defaultTTLSeconds: 60, now: now)
+            }
+        }
+        var reads = 0
+        while !writing.isCancelled, reads < 2_000 {
+            let found = try await withCheckedThrowingContinuation { continuation in
+                store.streamRead(user: "u1", after: 0, limit: 1_000) { continuation.resume(with: $0) }
+            }
+            #expect(found.events.last?.seq ?? 0 == found.counts.seq, "\(found.counts)")
+            #expect(found.events.map(\.seq) == (0..<Int64(found.events.count)).map { $0 + 1 })
+            reads += 1
+            if found.counts.seq == 300 { break }
+        }
+        try await writing.value
+    }
+
     /// A catch-up walks each user's chain of events back from an indexed one (every 64th) or the
     /// newest: every page from every position is the events after it, in order, whether the events
     /// came one by one or in batches, mixed with another user's.
