@@ -26,9 +26,9 @@ public struct HeraldRoutes: Sendable {
 
     /// The HTTP/1 server every Herald router needs: its connections carry the handler that writes
     /// SSE streams on the event loop, the one that answers `Expect: 100-continue` and, with
-    /// `fastPath`, the one that answers counts reads the
-    /// cache can answer and single creates on the event loop (``FastPath``; off when request lines
-    /// are logged, since it writes none).
+    /// `fastPath`, the one that answers the hottest requests (counts, reads, lists, single creates,
+    /// state changes, stream openings) on the event loop (``FastPath``; off when request lines are
+    /// logged, since it writes none).
     /// - Parameters:
     ///   - serverName: the `Server` header the application sets, for the fast path's answers.
     ///   - logger: where the fast path logs the creates it answers with a 5xx.
@@ -38,7 +38,7 @@ public struct HeraldRoutes: Sendable {
         let settings =
             fastPath
             ? FastPath.Settings(
-                service: service, auth: auth, serverName: serverName,
+                service: service, auth: auth, streams: streamSettings, serverName: serverName,
                 corsEnabled: !self.settings.corsOrigins.isEmpty, logger: logger) : nil
         return .http1(
             configuration: .init(additionalChannelHandlers: [
@@ -112,7 +112,7 @@ public struct HeraldRoutes: Sendable {
         router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
         router.head("/v1/users/:user/stream") { request, context in
             _ = try await authorized(request, context)
-            return Response(status: .ok, headers: Self.streamHeaders)
+            return Response(status: .ok, headers: StreamSettings.headers)
         }
         for route in router.routes { table.add(route.method, route.path) }
         return router
@@ -244,13 +244,11 @@ public struct HeraldRoutes: Sendable {
         let user = try userParameter(context)
         let principal = try await auth.principal(for: request)
         try principal.authorize(user: user)
-        let opening = StreamOpening(
+        let opening = streamSettings.opening(
             user: user,
             lastEventID: request.headers[.lastEventID]
                 ?? request.uri.queryParameters["last_event_id"].map(String.init),
-            expiresAt: principal.expiresAt, service: service, hub: hub, metrics: metrics,
-            heartbeatMilliseconds: Int64(max(1, settings.heartbeatSeconds)) * 1000,
-            bufferCapacity: settings.streamBufferCapacity)
+            expiresAt: principal.expiresAt)
         // The connection's handler writes the body once this response's head has gone out.
         let channel = context.channel
         do {
@@ -261,15 +259,16 @@ public struct HeraldRoutes: Sendable {
             throw HeraldError(
                 .internalError, "streams need a server built with HeraldRoutes.server(serverName:)", underlying: error)
         }
-        return Response(status: .ok, headers: Self.streamHeaders, body: ResponseBody { _ in })
+        return Response(status: .ok, headers: StreamSettings.headers, body: ResponseBody { _ in })
     }
 
-    /// The head of a stream's answer: `text/event-stream`, not cached, not buffered by a proxy.
-    private static let streamHeaders: HTTPFields = {
-        var headers: HTTPFields = [.contentType: SSEFormat.contentType, .cacheControl: "no-cache"]
-        headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
-        return headers
-    }()
+    /// What the server's streams work with.
+    private var streamSettings: StreamSettings {
+        StreamSettings(
+            service: service, hub: hub, metrics: metrics,
+            heartbeatMilliseconds: Int64(max(1, settings.heartbeatSeconds)) * 1000,
+            bufferCapacity: settings.streamBufferCapacity)
+    }
 
     // MARK: Helpers
 

@@ -23,6 +23,8 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var handingOver = false
     /// The request being answered is a `HEAD` (a flag, not the method: every stream keeps it).
     private var answeringHead = false
+    /// This handler's context while it is in the pipeline (for ``start(_:head:)``).
+    private var context: ChannelHandlerContext?
 
     /// Ends Hummingbird's connection task once the stream owns the connection: the task waits for
     /// the next request, this error ends that wait, and the close the task then asks for on its
@@ -41,12 +43,21 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     static let readBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 65536)
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         try? context.channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.readBuffers)
     }
 
     /// Called on the channel's event loop by the stream route before it returns its response.
     func expect(_ opening: StreamOpening) {
         expected = opening
+    }
+
+    /// Called on the channel's event loop by ``FastPath``, which took the request: writes the
+    /// stream's response head and starts the stream as for a head from the stream route.
+    func start(_ opening: StreamOpening, head: HTTPResponse) {
+        guard let context, stream == nil else { return }
+        expected = opening
+        write(context: context, data: wrapOutboundOut(.head(head)), promise: nil)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -119,6 +130,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
         stream?.clientClosed()
         stream = nil
     }
