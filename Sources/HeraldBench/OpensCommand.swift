@@ -19,13 +19,14 @@ struct OpensCommand: AsyncParsableCommand {
     @Option(
         help: """
             Events each stream reads before it closes: 1 for a fresh stream's counts, N for a resume \
-            with a Last-Event-ID N events behind (pass it with --header).
+            with a Last-Event-ID N events behind (pass it with --header), 0 for the response head \
+            alone (a peer that sends nothing on subscribing).
             """)
     var events = 1
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        guard events >= 1 else { throw BenchError("--events must be at least 1") }
+        guard events >= 0 else { throw BenchError("--events must not be negative") }
         ProcessStats.raiseFileLimit()
         let template = try URLTemplate(subURL)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))

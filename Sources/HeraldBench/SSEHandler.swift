@@ -47,6 +47,7 @@ final class SSEHandler: ChannelInboundHandler, RemovableChannelHandler {
                     return
                 }
                 log.connected.add()
+                countdown?.opened()
                 body = head.chunked ? .chunked(ChunkedDecoder()) : .untilClose
                 try read(received[head.end...], receivedAt: now, context: context)
             case .chunked, .untilClose:

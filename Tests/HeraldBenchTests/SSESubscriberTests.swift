@@ -58,8 +58,8 @@ struct SSESubscriberTests {
         }
     }
 
-    /// The `opens` load waits for a stream's first events: a countdown counts the events with data
-    /// (not comments, not the `retry` preamble) and fails when the stream ends before them.
+    /// The `opens` load waits for a stream's head and first events: a countdown counts the events
+    /// with data (not comments, not the `retry` preamble) and fails when the stream ends before them.
     @Test func aCountdownCompletesAfterTheWantedEventsAndFailsOnAnEarlyEnd() async throws {
         let body = "retry: 2000\n\n: ping\n\nid: 5\nevent: counts\ndata: {}\n\nid: 6\ndata: {}\n\n"
         let response =
@@ -81,6 +81,22 @@ struct SSESubscriberTests {
                 host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
                 countdown: countdown)
             await #expect(throws: BenchError.self) { try await countdown.futureResult.get() }
+        }
+        // No events wanted: the 200 head is enough; a refusal is not.
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for (response, opens) in [(head, true), ("HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}", false)] {
+            try await CannedServer.serving([response]) { server, group in
+                let countdown = EventCountdown(events: 0, on: group.next())
+                let stream = try await SSESubscriber.open(
+                    host: "127.0.0.1", port: server.port, path: "/s", headers: [],
+                    log: DeliveryLog(run: "opens", eventName: nil), group: group, countdown: countdown)
+                if opens {
+                    try await countdown.futureResult.get()
+                } else {
+                    await #expect(throws: BenchError.self) { try await countdown.futureResult.get() }
+                }
+                try? await stream.close()
+            }
         }
     }
 
