@@ -375,15 +375,26 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// one of ``plainQueryParameters(_:)`` that makes a valid list; with any other, Hummingbird
     /// decodes the query and answers (an error, for an invalid one).
     private func listRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
+        guard let (user, parameters) = Self.userResource(head, facts, named: "notifications"),
+            let query = try? NotificationQuery(user: user, parameter: { parameters[$0] })
+        else { return nil }
+        return knownCaller(facts, mayUse: user) ? .list(query) : nil
+    }
+
+    /// The user and query parameters of a bodiless request for `/v1/users/{user}/{name}` with a
+    /// valid user id and no query or one that needs no decoding (``plainQueryParameters(_:)``);
+    /// nil for any other.
+    private static func userResource(
+        _ head: HTTPRequestHead, _ facts: RequestHeadFacts, named name: String
+    ) -> (user: String, parameters: [String: Substring])? {
         let uri = head.uri.utf8
         let pathEnd = uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
-        guard facts.contentLengthCount == 0, let parts = Self.userPathSegments(String(Substring(uri[..<pathEnd]))),
-            parts.count == 2, parts[1] == "notifications", Identifier.isValid(parts[0][...]),
-            let parameters = Self.plainQueryParameters(
-                pathEnd == uri.endIndex ? nil : Substring(uri[uri.index(after: pathEnd)...])),
-            let query = try? NotificationQuery(user: parts[0], parameter: { parameters[$0] })
+        guard facts.contentLengthCount == 0, let parts = userPathSegments(String(Substring(uri[..<pathEnd]))),
+            parts.count == 2, parts[1] == name, Identifier.isValid(parts[0][...]),
+            let parameters = plainQueryParameters(
+                pathEnd == uri.endIndex ? nil : Substring(uri[uri.index(after: pathEnd)...]))
         else { return nil }
-        return knownCaller(facts, mayUse: parts[0]) ? .list(query) : nil
+        return (parts[0], parameters)
     }
 
     /// A stream: `GET /v1/users/{user}/stream` with a valid user id, no body, no query or one that
@@ -393,13 +404,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Hummingbird). The position is the header's, or else the query's `last_event_id`, as the
     /// stream route reads them.
     private func streamRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        let uri = head.uri.utf8
-        let pathEnd = uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
-        guard facts.contentLengthCount == 0, let parts = Self.userPathSegments(String(Substring(uri[..<pathEnd]))),
-            parts.count == 2, parts[1] == "stream", Identifier.isValid(parts[0][...]),
-            let parameters = Self.plainQueryParameters(
-                pathEnd == uri.endIndex ? nil : Substring(uri[uri.index(after: pathEnd)...]))
-        else { return nil }
+        guard let (user, parameters) = Self.userResource(head, facts, named: "stream") else { return nil }
         let positions = head.headers[Self.lastEventID]
         guard positions.count <= 1 else { return nil }
         let principal: Principal?
@@ -410,9 +415,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             return nil
         }
-        guard let principal, (try? principal.authorize(user: parts[0])) != nil else { return nil }
+        guard let principal, (try? principal.authorize(user: user)) != nil else { return nil }
         return .stream(
-            user: parts[0], lastEventID: positions.first ?? parameters["last_event_id"].map(String.init),
+            user: user, lastEventID: positions.first ?? parameters["last_event_id"].map(String.init),
             expiresAt: principal.expiresAt)
     }
 

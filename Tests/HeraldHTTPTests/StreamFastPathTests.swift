@@ -92,27 +92,6 @@ struct StreamFastPathTests {
         #expect(answers[10].contains("403 Forbidden") && answers[16].contains("401 Unauthorized"))
     }
 
-    /// A stream opened here ends when its user token expires, as one the route opened does.
-    @Test func aFastStreamEndsWhenItsTokenExpires() async throws {
-        let harness = try await HTTPHarness()
-        let token = try await harness.token("u1", ttl: 2)
-        try await harness.app.test(.live) { client in
-            let port = try #require(client.port)
-            // Verified once (through Hummingbird), then known to the fast path.
-            #expect(try await client.get("/v1/users/u1/counts", credential: token).status == .ok)
-            let before = harness.fastAnswers
-            let stream = try await SSEReader(
-                port: port, path: "/v1/users/u1/stream?access_token=\(token)", headers: [:])
-            #expect(harness.fastAnswers > before)
-            #expect(try await stream.nextEvent()?.event == "counts")
-            let started = Date()
-            while try await stream.next() != nil {}
-            #expect(Date().timeIntervalSince(started) < 4)
-            await stream.close()
-        }
-        await harness.shutdown()
-    }
-
     /// Sends the opening's request on a new connection and reads its answer: the head (but its
     /// request id and date) and, for a stream, its first `blocks` SSE blocks unchunked; an error's
     /// body whole.

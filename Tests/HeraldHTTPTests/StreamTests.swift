@@ -128,13 +128,21 @@ struct StreamTests {
         await harness.shutdown()
     }
 
-    @Test func streamOpenedWithAUserTokenClosesWhenItExpires() async throws {
+    /// Through Hummingbird (the token not seen before) and through the fast path (known from a
+    /// read before), a stream ends when its token expires.
+    @Test(arguments: [false, true])
+    func streamOpenedWithAUserTokenClosesWhenItExpires(tokenKnown: Bool) async throws {
         let harness = try await HTTPHarness()
         let token = try await harness.token("u1", ttl: 2)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
+            if tokenKnown {
+                #expect(try await client.get("/v1/users/u1/counts", credential: token).status == .ok)
+            }
+            let before = harness.fastAnswers
             let stream = try await SSEReader(
                 port: port, path: "/v1/users/u1/stream?access_token=\(token)", headers: [:])
+            if tokenKnown { #expect(harness.fastAnswers > before) }
             #expect(stream.status == 200)
             #expect(try await stream.nextEvent()?.event == "counts")
             let started = Date()
