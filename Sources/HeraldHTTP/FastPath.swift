@@ -43,9 +43,10 @@ import NIOHTTPTypesHTTP1
 ///   (``plainQueryParameters(_:)``). Every outcome (200, a store failure) is answered here; any
 ///   other query goes to Hummingbird, which decodes it and answers (the error, for an invalid one);
 /// - a create: a `POST` of exactly that path by an API key, with a `Content-Length` body of at most
-///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Expect`. A body that is not a
-///   valid notification goes to Hummingbird, which gives the error; every outcome of a valid one
-///   (201, 200 replay, 409 conflict, a store failure) is answered here;
+///   ``JSONIO/singleBodyLimit`` bytes and a JSON `Content-Type` (an `Expect: 100-continue` was
+///   answered before this handler by ``ExpectContinueHandler``, for Hummingbird's requests alike).
+///   A body that is not a valid notification goes to Hummingbird, which gives the error; every
+///   outcome of a valid one (201, 200 replay, 409 conflict, a store failure) is answered here;
 /// - a state change, seen or read-all (`POST`), or a delete (`DELETE`): exactly such a path with
 ///   valid user (and notification) ids, no body (no `Content-Length` but `0`), by a caller allowed to change that
 ///   user's notifications. Every outcome (200, 404 unknown, a store failure) is answered here; a
@@ -461,7 +462,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         guard head.uri == Self.createRoute, let length = facts.contentLength, let bytes = Int(length),
-            (1...JSONIO.singleBodyLimit).contains(bytes), !facts.hasExpect,
+            (1...JSONIO.singleBodyLimit).contains(bytes),
             JSONIO.isJSON(contentType: facts.contentType), case .backend = knownPrincipal(facts)
         else { return nil }
         return .create
@@ -470,7 +471,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// A bodiless write of one user's notifications: a state change, seen or read-all (`POST`), a
     /// delete (`DELETE`).
     private func userWriteRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        guard facts.contentLengthCount == 0 || facts.contentLength == "0", !facts.hasExpect,
+        guard facts.contentLengthCount == 0 || facts.contentLength == "0",
             let parts = Self.userPathSegments(head.uri), let user = parts.first, Identifier.isValid(user[...])
         else { return nil }
         let route: Route

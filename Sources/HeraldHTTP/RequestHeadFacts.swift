@@ -10,7 +10,6 @@ struct RequestHeadFacts {
     private(set) var keepsAlive = true
     private(set) var hasOrigin = false
     private(set) var hasTransferEncoding = false
-    private(set) var hasExpect = false
     /// How many `Content-Length` headers there are.
     private(set) var contentLengthCount = 0
     /// The `Content-Length` value when there is exactly one.
@@ -30,8 +29,6 @@ struct RequestHeadFacts {
             switch name.utf8.count {
             case 6 where name.utf8.equalsIgnoringASCIICase("origin"):
                 hasOrigin = true
-            case 6 where name.utf8.equalsIgnoringASCIICase("expect"):
-                hasExpect = true
             case 10 where name.utf8.equalsIgnoringASCIICase("connection"):
                 keepsAlive = keepsAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
             case 12 where name.utf8.equalsIgnoringASCIICase("content-type"):

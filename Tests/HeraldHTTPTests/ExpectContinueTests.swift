@@ -11,7 +11,9 @@ struct ExpectContinueTests {
 
     /// Sends `head`, reads until `first` arrives (the body still held back; nothing when nil), then
     /// sends the body and reads to the end of the connection; returns both readings.
-    private func exchange(port: Int, head: String, readingUntil first: String?) async throws -> (String, String) {
+    private func exchange(
+        port: Int, head: String, readingUntil first: String?, then next: String = ""
+    ) async throws -> (String, String) {
         let channel = try await RawHTTP.connect(port: port)
         return try await channel.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
@@ -20,17 +22,36 @@ struct ExpectContinueTests {
             while let first, !before.contains(first), let chunk = try await iterator.next() {
                 before += String(buffer: chunk)
             }
-            try await outbound.write(ByteBuffer(string: Self.body))
+            try await outbound.write(ByteBuffer(string: Self.body + next))
             var after = ""
             while let chunk = try await iterator.next() { after += String(buffer: chunk) }
             return (before, after)
         }
     }
 
-    private func head(version: String) -> String {
+    private func head(version: String, keepAlive: Bool = false) -> String {
         "POST /v1/notifications HTTP/\(version)\r\nHost: h\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(Self.body.utf8.count)\r\n"
-            + "Expect: 100-Continue\r\nConnection: close\r\n\r\n"
+            + "Expect: 100-Continue\r\n\(keepAlive ? "" : "Connection: close\r\n")\r\n"
+    }
+
+    /// A create on a kept-alive connection (as libcurl sends a body over 1 KiB) is one the fast
+    /// path takes: the same interim and final answers, then the next request on the connection.
+    @Test(arguments: [true, false])
+    func aKeptAliveCreateThatAsksForContinueIsAnsweredAlike(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let before = harness.fastAnswers
+            let (interim, after) = try await exchange(
+                port: port, head: head(version: "1.1", keepAlive: true), readingUntil: "\r\n\r\n",
+                then: RawHTTP.closing)
+            #expect(interim == "HTTP/1.1 100 Continue\r\n\r\n")
+            #expect(after.hasPrefix("HTTP/1.1 201 Created\r\n"), "\(after)")
+            #expect(after.contains(#""user":"c1""#) && after.contains("HTTP/1.1 200 OK\r\n"), "\(after)")
+            if fastPath { #expect(harness.fastAnswers > before) }
+        }
+        await harness.shutdown()
     }
 
     @Test(arguments: [true, false])
