@@ -255,11 +255,6 @@ public final class HeraldService: Sendable {
         cachedCounts(user: user) { counts in completion(counts.map { .success($0) }) }
     }
 
-    /// The user's counts straight from the store.
-    public func storedCounts(user: String) async throws(HeraldError) -> Counts {
-        try await awaited { storedCounts(user: user, completion: $0) }
-    }
-
     /// The user's counts straight from the store, handed to `completion` on a store thread (which
     /// must only hand them on).
     public func storedCounts(user: String, completion: @escaping @Sendable (Result<Counts, HeraldError>) -> Void) {

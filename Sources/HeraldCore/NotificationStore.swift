@@ -46,13 +46,11 @@ public protocol NotificationStore: Sendable {
     func list(
         _ query: NotificationQuery, now: Timestamp,
         completion: @escaping @Sendable (Result<NotificationPage, any Error>) -> Void)
-    /// Up to `limit` retained events with `seq > after`, in order. When the event right after
-    /// `after` is no longer retained but later ones are, the first returned is past `after + 1`
-    /// (the page may then hold fewer than `limit`): that is how a caller tells a gap.
-    func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent]
     /// The user's counts and, when `seq` is given and below the counts' seq, up to `limit` retained
-    /// events after it (as ``events(user:after:limit:)``), from one snapshot: how a stream starts
-    /// or catches up. `completion` runs on a thread of the store's own once they are read, and must
+    /// events with a higher seq, in order, from one snapshot: how a stream starts or catches up.
+    /// When the event right after `seq` is no longer retained but later ones are, the first
+    /// returned is past `seq + 1` (the page may then hold fewer than `limit`): that is how a
+    /// caller tells a gap. `completion` runs on a thread of the store's own once they are read, and must
     /// only hand them on.
     func streamRead(
         user: String, after seq: Int64?, limit: Int,

@@ -2,9 +2,9 @@
 /// and the retained events after a position.
 public struct StreamRead: Sendable {
     public var counts: Counts
-    /// Retained events after the position asked for, in order, as ``NotificationStore/events(user:after:limit:)``
-    /// returns them (a gap shows as a first event past the position + 1); empty when no position
-    /// was asked for or it is not below `counts.seq`.
+    /// Retained events after the position asked for, in order (a gap shows as a first event past
+    /// the position + 1; see ``NotificationStore/streamRead(user:after:limit:completion:)``); empty
+    /// when no position was asked for or it is not below `counts.seq`.
     public var events: [UserEvent]
 
     public init(counts: Counts, events: [UserEvent]) {

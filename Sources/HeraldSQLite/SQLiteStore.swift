@@ -450,17 +450,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return try await threads.runIfActive { try pool.read(body) }
     }
 
-    /// Runs a read of one statement as ``read(_:)`` does, outside a transaction: SQLite reads a
-    /// statement from one snapshot of the database (until the statement is reset, which every
-    /// read here does once it is done), and GRDB's `read` wraps every read in `BEGIN` and
-    /// `COMMIT`, 6% of the server's CPU under lists (`perf`).
-    private func readOneStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let pool = self.pool
-        return try await threads.runIfActive { try pool.unsafeRead(body) }
-    }
-
-    /// ``readOneStatement(_:)`` with its result handed to `completion` on the pool thread, for
-    /// callers that do not wait on a task (an event loop).
+    /// Runs a read of one statement on a pool thread, outside a transaction, and hands its result
+    /// to `completion` there: SQLite reads a statement from one snapshot of the database (until
+    /// the statement is reset, which every read here does once it is done), and GRDB's `read`
+    /// wraps every read in `BEGIN` and `COMMIT`, 6% of the server's CPU under lists (`perf`).
     private func readOneStatement<T: Sendable>(
         completion: @escaping @Sendable (Result<T, any Error>) -> Void,
         _ body: @escaping @Sendable (Database) throws -> T
@@ -531,6 +524,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         return (rows + " ORDER BY pk DESC LIMIT ?", arguments + [query.limit + 1])
     }
 
+    /// Up to `limit` retained events with `seq > after`, in order, as ``events(_:user:after:limit:)``
+    /// walks them (for tools and tests; streams read them with their counts, ``streamRead(user:after:limit:completion:)``).
     public func events(user: String, after seq: Int64, limit: Int) async throws -> [UserEvent] {
         try await read { db in try Self.events(db, user: user, after: seq, limit: limit) }
     }

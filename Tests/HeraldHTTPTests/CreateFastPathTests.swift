@@ -88,7 +88,7 @@ struct CreateFastPathTests {
                     responses[2 * index + 1].body == #"{"seq":\#(seq),"unread":\#(seq),"unseen":\#(seq),"user":"gil"}"#)
             }
             #expect(harness.fastAnswers >= before + 40)
-            let stored = try await harness.services.service.storedCounts(user: "gil")
+            let stored = try await harness.services.store.counts(user: "gil")
             #expect(stored.seq == 20 && stored.unread == 20)
         }
         var seqs: [Int64] = []
