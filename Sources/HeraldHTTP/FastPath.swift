@@ -406,7 +406,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// stream route reads them.
     private func streamRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         guard let (user, parameters) = Self.userResource(head, facts, named: "stream") else { return nil }
-        let positions = head.headers[Self.lastEventID]
+        let positions = facts.lastEventIDs
         guard positions.count <= 1 else { return nil }
         let principal: Principal?
         if facts.authorization != nil {
@@ -421,8 +421,6 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
             user: user, lastEventID: positions.first ?? parameters["last_event_id"].map(String.init),
             expiresAt: principal.expiresAt)
     }
-
-    private static let lastEventID = "Last-Event-ID"
 
     /// A query's parameters when they need no decoding, so that they are the values Hummingbird
     /// would decode: every `&`-separated pair `name=value`, with one `=`, each name once, and

@@ -18,6 +18,9 @@ struct RequestHeadFacts {
     private(set) var contentType: String?
     /// The `Authorization` value when there is exactly one.
     private(set) var authorization: String?
+    /// The `Last-Event-ID` values (a stream's position): none, one, or more (which the fast path
+    /// leaves to Hummingbird).
+    private(set) var lastEventIDs: [String] = []
     /// The client's `X-Request-Id` when there is exactly one that ``IncomingRequestID`` accepts.
     var requestID: String? { requestIDCount == 1 ? IncomingRequestID.accepted(requestIDValue) : nil }
     private var requestIDValue: String?
@@ -39,6 +42,8 @@ struct RequestHeadFacts {
             case 13 where name.utf8.equalsIgnoringASCIICase("authorization"):
                 authorizationCount += 1
                 authorization = authorizationCount == 1 ? value : nil
+            case 13 where name.utf8.equalsIgnoringASCIICase("last-event-id"):
+                lastEventIDs.append(value)
             case 14 where name.utf8.equalsIgnoringASCIICase("content-length"):
                 contentLengthCount += 1
                 contentLength = contentLengthCount == 1 ? value : nil

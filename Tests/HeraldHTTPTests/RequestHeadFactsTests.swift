@@ -41,6 +41,14 @@ struct RequestHeadFactsTests {
         #expect(RequestHeadFacts(HTTPHeaders([("Accept", "*/*")])).keepsAlive)
     }
 
+    @Test func everyLastEventIDIsKeptInOrder() {
+        #expect(RequestHeadFacts(HTTPHeaders([("Accept", "*/*")])).lastEventIDs.isEmpty)
+        #expect(RequestHeadFacts(HTTPHeaders([("LAST-EVENT-ID", " 7 ")])).lastEventIDs == [" 7 "])
+        let facts = RequestHeadFacts(
+            HTTPHeaders([("Last-Event-ID", "1"), ("Last-Event-IDs", "x"), ("last-event-id", "2")]))
+        #expect(facts.lastEventIDs == ["1", "2"])
+    }
+
     @Test func bearerCredentialsAreReadAsBeforeAndNothingElse() {
         #expect(Authenticator.bearerCredential("Bearer abc") == "abc")
         #expect(Authenticator.bearerCredential("bEaReR   abc \t") == "abc")
