@@ -66,11 +66,21 @@ def fanout_counts_cached(rows):
 # How memcached ran when a run does not say: runs up to 20261203T112718Z started it with its defaults.
 DEFAULT_MEMCACHED_OPTIONS = "(memcached's defaults)"
 # A setup field a summary lacks, and what a difference in it makes incomparable.
+# bench/run.sh's scenarios, in order; issue #3 bounds a run of all of them at 10 minutes.
+ALL_SCENARIOS = ("fanout", "capacity", "idle", "reads", "writes")
+SUITE_BOUND_SECONDS = 600
+
 SETUP_FIELDS = {
     "herald_fanout_updates_memcached": (False, "fan-out figures are not comparable"),
     "memcached_options": (DEFAULT_MEMCACHED_OPTIONS, "Herald's figures include its memcached's CPU and wake-ups"),
     "fanout_publisher_connections": (32, "the publisher offers each server at most connections / request time"),
+    "scenarios": (" ".join(ALL_SCENARIOS), "the suites' durations are not comparable"),
+    "quick": (False, "QUICK=1 shortens every phase: no figure is comparable"),
 }
+
+
+def suite_duration(seconds):
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s"
 
 
 def summarize(rows, facts):
@@ -84,6 +94,10 @@ def summarize(rows, facts):
         if r["scenario"] == "setup":
             summary["setup"]["memcached_options"] = r["memcached_options"] or DEFAULT_MEMCACHED_OPTIONS
             summary["setup"]["fanout_publisher_connections"] = r.get("pub_conns", 32)
+        elif r["scenario"] == "suite":
+            figures["suite_seconds"] = r["seconds"]
+            summary["setup"]["scenarios"] = r["scenarios"]
+            summary["setup"]["quick"] = r["quick"]
     fan = [r for r in rows if r["scenario"] == "fanout" and not r["label"].endswith("-capacity")]
     for rate in sorted({r["rate"] for r in fan}):
         p99 = {name: p99_runs(fan, rate, name) for name in ("herald", "nchan")}
@@ -153,6 +167,20 @@ def targets_met(figures):
     """Each target the run measured: (name, value, bound, higher is better, met)."""
     return [(name, figures[key], bound, higher, figures[key] >= bound if higher else figures[key] <= bound)
             for name, key, higher, bound in TARGETS if figures.get(key) is not None]
+
+
+def suite_lines(summary):
+    """How long the scenarios took, against issue #3's bound when all of them ran at full length."""
+    seconds = summary["figures"].get("suite_seconds")
+    if seconds is None:
+        return []  # runs before the suite was timed
+    setup = summary["setup"]
+    line = f"The scenarios ({setup['scenarios']}{', QUICK' if setup['quick'] else ''}) took {suite_duration(seconds)}"
+    if setup["scenarios"].split() == list(ALL_SCENARIOS) and not setup["quick"]:
+        verdict = "within" if seconds <= SUITE_BOUND_SECONDS else "**over**"
+        line += (f", {verdict} the {SUITE_BOUND_SECONDS // 60} minutes issue #3 allows the whole suite "
+                 "(the release build before them is not counted)")
+    return [line + ".\n"]
 
 
 def show_figure(value):
@@ -261,6 +289,7 @@ def main(path, summary_out=None):
         for name, value, bound, higher, ok in met:
             out.append(f"| {name} | {show_figure(value)} | {'≥' if higher else '≤'} {show_figure(bound)} | {'yes' if ok else 'no'} |")
         out.append("")
+    out.extend(suite_lines(summary))
 
     fanout_rows = [r for r in rows if r["scenario"] == "fanout"]
     fan = [r for r in fanout_rows if not r["label"].endswith("-capacity")]

@@ -33,8 +33,12 @@ trap 'stop_servers; stop_and_clean' EXIT
 
 echo "== building release binaries"
 build_release
+# Issue #3 bounds the suite at 10 minutes; the report gives how long the scenarios took (from here:
+# the release build is not counted, it takes from seconds to many minutes with what is built).
+SUITE_START=$SECONDS
+phase() { printf '== %s (at %d:%02d)\n' "$1" $(((SECONDS - SUITE_START) / 60)) $(((SECONDS - SUITE_START) % 60)); }
 
-echo "== starting memcached, herald, nginx+nchan (scratch dir $WORK)"
+phase "starting memcached, herald, nginx+nchan (scratch dir $WORK)"
 memcached_start
 # The run's setup, for the report (and for --diff, which says when two runs' setups differ).
 printf '{"scenario":"setup","label":"memcached","memcached_options":"%s","pub_conns":%d}\n' \
@@ -58,7 +62,7 @@ nchan_fanout() {   # rate users duration prefix [label [herald-bench fanout opti
 if want fanout; then
     # A machine fact for reading the fan-out figures: what waking a thread costs on this machine.
     "$BENCH" handoff --label handoff --json-out "$OUT" --duration "$HANDOFF_D" >/dev/null 2>&1
-    echo "== scenario 1: fan-out latency, 1,000 users, 1k/s and 5k/s, $ROUNDS rounds"
+    phase "scenario 1: fan-out latency, 1,000 users, 1k/s and 5k/s, $ROUNDS rounds"
     # Rounds interleave the servers, so drift on the shared machine reaches both; the report
     # compares median p99s (one run's p99 on this box can be several times another's). Each run
     # also watches for stalls of the whole machine (the host not running the VM; see
@@ -72,7 +76,7 @@ if want fanout; then
 fi
 
 if want capacity; then
-    echo "== scenario 2: capacity, highest rate with p99 < 50 ms (1,000 users)"
+    phase "scenario 2: capacity, highest rate with p99 < 50 ms (1,000 users)"
     # One step at one rate: passes when p99 < 50 ms and nothing is missing.
     capacity_step() {
         "${1}_fanout" "$2" 1000 "$CAP_D" "c$2" "$1-capacity" 2>/dev/null | tail -1 | python3 "$ROOT/bench/report.py" --step
@@ -89,7 +93,7 @@ if want capacity; then
 fi
 
 if want idle; then
-    echo "== scenario 3: 10,000 idle streams, memory per stream"
+    phase "scenario 3: 10,000 idle streams, memory per stream"
     # Fresh processes: heap freed by earlier scenarios would otherwise take new streams without
     # growing RSS and flatter the per-stream figure.
     stop_servers; start_servers
@@ -100,7 +104,7 @@ if want idle; then
 fi
 
 if want reads; then
-    echo "== scenario 4: counts over HTTP vs raw memcached gets, 16 in flight, $ROUNDS rounds"
+    phase "scenario 4: counts over HTTP vs raw memcached gets, 16 in flight, $ROUNDS rounds"
     # Rounds interleave the paths, so drift on the shared machine reaches each alike: a path's rate
     # swung by a fifth between runs minutes apart. The report takes the median of the rounds'
     # Herald/raw ratios, each from two loads run back to back.
@@ -116,7 +120,7 @@ if want reads; then
 fi
 
 if want writes; then
-    echo "== scenario 5: writes (committed before the response)"
+    phase "scenario 5: writes (committed before the response)"
     herald_creates 2>/dev/null
     herald_batches 2>/dev/null
     # The same loads without HTTP, in herald-bench's own process: through the SQLite store alone
@@ -130,6 +134,9 @@ if want writes; then
     done
 fi
 
+phase "report"
+printf '{"scenario":"suite","label":"suite","seconds":%d,"scenarios":"%s","quick":%s}\n' \
+    $((SECONDS - SUITE_START)) "${SCENARIOS[*]}" "$([ -n "${QUICK:-}" ] && echo true || echo false)" >>"$OUT"
 python3 "$ROOT/bench/report.py" "$OUT" "${OUT%.jsonl}.summary.json" > "${OUT%.jsonl}.md"
 cp "${OUT%.jsonl}.md" "$ROOT/bench/results/latest.md"
 cat "${OUT%.jsonl}.md"

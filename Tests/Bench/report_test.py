@@ -103,6 +103,28 @@ class TargetsTest(unittest.TestCase):
                          ["5. single creates per second"])
 
 
+class SuiteDurationTest(unittest.TestCase):
+    @staticmethod
+    def summary(seconds, scenarios="fanout capacity idle reads writes", quick=False):
+        rows = [{"scenario": "suite", "label": "suite", "seconds": seconds, "scenarios": scenarios, "quick": quick}]
+        return report.summarize(rows, {})
+
+    def test_a_full_run_is_held_to_the_issues_ten_minutes(self):
+        within = self.summary(599)
+        self.assertEqual(within["figures"]["suite_seconds"], 599)
+        self.assertIn("took 9 min 59 s, within the 10 minutes", report.suite_lines(within)[0])
+        self.assertIn("took 10 min 01 s, **over** the 10 minutes", report.suite_lines(self.summary(601))[0])
+
+    def test_a_partial_or_quick_run_gets_its_time_and_no_verdict(self):
+        for summary in (self.summary(700, scenarios="fanout idle"), self.summary(700, quick=True)):
+            line = report.suite_lines(summary)[0]
+            self.assertIn("took 11 min 40 s", line)
+            self.assertNotIn("minutes issue #3 allows", line)
+
+    def test_a_run_from_before_the_suite_was_timed_has_no_line(self):
+        self.assertEqual(report.suite_lines(report.summarize([], {})), [])
+
+
 class CommittedRunsTest(unittest.TestCase):
     def test_the_newest_runs_summary_comes_again_from_its_measurements(self):
         """The newest committed run's .summary.json, which the README quotes, is what report.py
