@@ -53,8 +53,9 @@ enum RawHTTP {
     }
 
     /// Sends `requests` in one write on a fresh connection and reads every response until the
-    /// server closes the connection (the last request asks it to).
-    static func exchange(port: Int, _ requests: String) async throws -> [Response] {
+    /// server closes the connection (the last request asks it to). With a `deadline`, a connection
+    /// the server still holds open that long after is closed and the exchange fails.
+    static func exchange(port: Int, _ requests: String, deadline: TimeAmount? = nil) async throws -> [Response] {
         let group = MultiThreadedEventLoopGroup.singleton
         let collector = ResponseCollector(promise: group.next().makePromise())
         let channel = try await ClientBootstrap(group: group)
@@ -62,8 +63,19 @@ enum RawHTTP {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
             .connect(host: "127.0.0.1", port: port).get()
+        let overdue = Atomic(false)
+        let timer = deadline.map { deadline in
+            channel.eventLoop.scheduleTask(in: deadline) {
+                overdue.store(true, ordering: .relaxed)
+                channel.close(promise: nil)
+            }
+        }
         try await channel.writeAndFlush(ByteBuffer(string: requests))
         let received = try await collector.promise.futureResult.get()
+        timer?.cancel()
+        guard !overdue.load(ordering: .relaxed) else {
+            throw TestFailure("the server still held the connection open after \(deadline!): \(requests)")
+        }
         return try parse(String(decoding: received.readableBytesView, as: UTF8.self))
     }
 

@@ -1,0 +1,40 @@
+import NIOCore
+import NIOHTTP1
+
+/// Makes every request that ends its connection say so the one way Hummingbird reads it.
+///
+/// Hummingbird closes a connection after a response only when the request's `Connection` header is
+/// exactly `close`. An HTTP/1.0 request without `Connection: keep-alive`, and an HTTP/1.1 one with
+/// `Connection: Close` or `close, TE`, also ask for the connection to end after the response (RFC
+/// 9112 §9.3; connection options are case-insensitive), yet Hummingbird kept such connections
+/// open: an HTTP/1.0 client waiting for the close to end the response (ApacheBench without `-k`,
+/// scripts on raw sockets) waited until it gave up, and the next request on the connection was
+/// answered `400`. This handler rewrites such a request's `Connection` header to `close` before
+/// Hummingbird and ``FastPath`` see it (which leaves every request that ends its connection to
+/// Hummingbird). Requests that keep their connection, nearly all, pass untouched after one look at
+/// their version and header names.
+final class ConnectionCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(var head) = unwrapInboundIn(data), Self.needsRewrite(head) else {
+            return context.fireChannelRead(data)
+        }
+        head.headers.replaceOrAdd(name: "Connection", value: "close")
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+    }
+
+    /// True when `head` ends its connection but does not say `Connection: close` exactly.
+    static func needsRewrite(_ head: HTTPRequestHead) -> Bool {
+        var connectionValues = 0
+        var saysClose = false
+        for (name, value) in head.headers where name.utf8.count == 10 && name.utf8.equalsIgnoringASCIICase("connection")
+        {
+            connectionValues += 1
+            saysClose = value == "close"
+        }
+        guard head.version != .http1_1 || connectionValues > 0 else { return false }
+        return !head.isKeepAlive && !(connectionValues == 1 && saysClose)
+    }
+}

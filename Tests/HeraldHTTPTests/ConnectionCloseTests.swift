@@ -1,0 +1,81 @@
+import HeraldTestSupport
+import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import HeraldHTTP
+
+/// A request that ends its connection gets its answer and then the close, whichever way it asks
+/// (HTTP/1.0 without keep-alive, any case of `close`, a list of options), with the fast path and
+/// without it; HTTP/1.0 with keep-alive keeps it.
+@Suite(.timeLimit(.minutes(1)))
+struct ConnectionCloseTests {
+    private static let key = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
+    private static let body = #"{"user":"cc","type":"t"}"#
+
+    /// Requests that each end their connection.
+    static let closing: [String] = [
+        "GET /v1/users/cc/counts HTTP/1.0\r\n\(key)\r\n",
+        "GET /healthz HTTP/1.0\r\n\r\n",
+        "POST /v1/notifications HTTP/1.0\r\n\(key)Content-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)",
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: Close\r\n\r\n",
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: close, TE\r\nTE: trailers\r\n\r\n",
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: keep-alive\r\nConnection: close\r\n\r\n",
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: close\r\n\r\n",
+    ]
+
+    /// The answers to `requests` on a fresh connection, read until the server closes it; fails
+    /// when it does not within five seconds.
+    private func answersUntilClosed(port: Int, _ requests: String) async throws -> [RawHTTP.Response] {
+        try await RawHTTP.exchange(port: port, requests, deadline: .seconds(5))
+    }
+
+    @Test(arguments: [true, false])
+    func aRequestThatEndsItsConnectionIsAnsweredThenClosed(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            #expect(try await client.get("/v1/users/cc/counts").status == .ok)  // cached: the fast path could answer
+            for request in Self.closing {
+                // A request sent behind it is not answered: the connection ends first.
+                let answers = try await answersUntilClosed(port: port, request + RawHTTP.closing)
+                #expect(answers.count == 1, "\(request): \(answers.map(\.status))")
+                #expect(answers.first.map { (200...201).contains($0.status) } == true, "\(request)")
+                // Alone, it is answered and closed: a client reading to the close is not left waiting.
+                #expect(try await answersUntilClosed(port: port, request).count == 1)
+            }
+        }
+        await harness.shutdown()
+    }
+
+    @Test(arguments: [true, false])
+    func anHTTP10RequestThatAsksForKeepAliveKeepsItsConnection(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let answers = try await answersUntilClosed(
+                port: try #require(client.port),
+                "GET /v1/users/cc/counts HTTP/1.0\r\n\(Self.key)Connection: Keep-Alive\r\n\r\n" + RawHTTP.closing)
+            #expect(answers.map(\.status) == [200, 200])
+            #expect(answers.last?.body == #"{"status":"ok"}"#)
+        }
+        await harness.shutdown()
+    }
+
+    @Test func onlyHeadsThatEndTheirConnectionWithoutSayingCloseExactlyAreRewritten() {
+        func head(_ version: HTTPVersion, _ connection: [String]) -> HTTPRequestHead {
+            HTTPRequestHead(
+                version: version, method: .GET, uri: "/", headers: HTTPHeaders(connection.map { ("Connection", $0) }))
+        }
+        #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_1, [])))
+        #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_1, ["close"])))
+        #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_1, ["keep-alive"])))
+        #expect(ConnectionCloseHandler.needsRewrite(head(.http1_1, ["Close"])))
+        #expect(ConnectionCloseHandler.needsRewrite(head(.http1_1, ["close, TE"])))
+        #expect(ConnectionCloseHandler.needsRewrite(head(.http1_1, ["keep-alive", "close"])))
+        #expect(ConnectionCloseHandler.needsRewrite(head(.http1_0, [])))
+        #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_0, ["keep-alive"])))
+        #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_0, ["close"])))
+    }
+}
