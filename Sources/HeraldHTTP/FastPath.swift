@@ -197,6 +197,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var isAnswering: Bool { state == .answering }
 
+    /// Whether a request read on the connection still waits for its answer, here or from
+    /// Hummingbird (for ``IdleConnectionHandler``).
+    var owesAnswer: Bool { isAnswering || unanswered > 0 }
+
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -745,11 +749,15 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Puts a handler right after NIO's HTTP/1 codec in `pipeline`, which Hummingbird has set up
-    /// with the conversion to `HTTPTypes` (`HTTP1ToHTTPServerCodec`) next; does nothing without it.
-    static func install(_ settings: Settings, in pipeline: ChannelPipeline.SynchronousOperations) {
+    /// with the conversion to `HTTPTypes` (`HTTP1ToHTTPServerCodec`) next, and returns it; does
+    /// nothing without it.
+    @discardableResult
+    static func install(_ settings: Settings, in pipeline: ChannelPipeline.SynchronousOperations) -> FastPath? {
         guard let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self),
             let encoder = try? pipeline.context(handlerType: HTTPResponseEncoder.self)
-        else { return }
-        try? pipeline.addHandler(FastPath(settings: settings, wire: encoder), position: .before(conversion))
+        else { return nil }
+        let handler = FastPath(settings: settings, wire: encoder)
+        guard (try? pipeline.addHandler(handler, position: .before(conversion))) != nil else { return nil }
+        return handler
     }
 }

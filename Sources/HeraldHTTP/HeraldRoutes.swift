@@ -42,7 +42,9 @@ public struct HeraldRoutes: Sendable {
                 corsEnabled: !self.settings.corsOrigins.isEmpty, logger: logger) : nil
         return .http1(
             configuration: .init(additionalChannelHandlers: [
-                SSEChannelHandler(), RequestPartHandlersInstaller(fastPath: settings),
+                SSEChannelHandler(),
+                RequestPartHandlersInstaller(
+                    fastPath: settings, idleTimeout: self.settings.idleTimeout),
             ]))
     }
 

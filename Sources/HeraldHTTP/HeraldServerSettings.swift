@@ -11,10 +11,13 @@ public struct HeraldServerSettings: Sendable {
     public var demoUser: String?
     /// Origins allowed to call the API from a browser (CORS); `*` allows every origin.
     public var corsOrigins: [String]
+    /// How long a connection may go without a byte read or written, and no answer owed, before it
+    /// is closed; nil: never. SSE streams are exempt.
+    public var idleTimeout: Duration?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512,
-        demoUser: String? = nil, corsOrigins: [String] = []
+        demoUser: String? = nil, corsOrigins: [String] = [], idleTimeout: Duration? = .seconds(75)
     ) {
         self.host = host
         self.port = port
@@ -22,5 +25,6 @@ public struct HeraldServerSettings: Sendable {
         self.streamBufferCapacity = streamBufferCapacity
         self.demoUser = demoUser
         self.corsOrigins = corsOrigins
+        self.idleTimeout = idleTimeout
     }
 }

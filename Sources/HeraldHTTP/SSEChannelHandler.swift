@@ -81,10 +81,14 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         handingOver = true
         context.eventLoop.assumeIsolated().execute {
             // No request follows on this connection, so the fast-path handler goes (~250 bytes
-            // less per open stream).
+            // less per open stream), and so does the idle timeout: the stream lives as long as
+            // its client.
             let pipeline = context.pipeline.syncOperations
             if let fastPath = try? pipeline.context(handlerType: FastPath.self) {
                 pipeline.removeHandler(context: fastPath, promise: nil)
+            }
+            if let idle = try? pipeline.context(handlerType: IdleConnectionHandler.self) {
+                pipeline.removeHandler(context: idle, promise: nil)
             }
             context.fireErrorCaught(HandedOver())
         }

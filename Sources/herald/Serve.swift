@@ -41,6 +41,13 @@ struct Serve: AsyncParsableCommand {
     var heartbeat: Int?
 
     @Option(
+        name: .customLong("idle-timeout"),
+        help:
+            "Seconds a connection may stay silent, with no answer owed, before it is closed (SSE streams exempt); 0: never. Env: HERALD_IDLE_TIMEOUT. Default 75."
+    )
+    var idleTimeout: Int?
+
+    @Option(
         name: .customLong("event-retention"),
         help: "Seconds events are kept for resume. Env: HERALD_EVENT_RETENTION. Default 604800.")
     var eventRetention: Int64?
@@ -194,6 +201,11 @@ struct Serve: AsyncParsableCommand {
         let loopCount = try Self.eventLoopCount(eventLoops)
         guard (1...65535).contains(settings.port) else { throw ConfigurationError(message: "port must be 1-65535") }
         guard settings.heartbeatSeconds >= 1 else { throw ConfigurationError(message: "heartbeat must be >= 1 second") }
+        let idleSeconds = try Environment.resolve(idleTimeout, "HERALD_IDLE_TIMEOUT", default: 75)
+        guard idleSeconds >= 0 else {
+            throw ConfigurationError(message: "idle timeout must be >= 0 seconds (0: never)")
+        }
+        settings.idleTimeout = idleSeconds == 0 ? nil : .seconds(idleSeconds)
         let core = HeraldConfiguration(
             defaultTTLSeconds: try Environment.resolve(defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000),
             eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800),

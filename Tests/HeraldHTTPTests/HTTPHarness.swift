@@ -37,7 +37,7 @@ struct HTTPHarness {
 
     init(
         heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
-        corsOrigins: [String] = [], fastPath: Bool = true
+        corsOrigins: [String] = [], fastPath: Bool = true, idleTimeout: Duration? = .seconds(75)
     ) async throws {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
@@ -47,7 +47,7 @@ struct HTTPHarness {
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),
             settings: HeraldServerSettings(
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity, demoUser: demoUser,
-                corsOrigins: corsOrigins))
+                corsOrigins: corsOrigins, idleTimeout: idleTimeout))
         app = Application(
             responder: try routes.responder(), server: routes.server(serverName: "herald", fastPath: fastPath),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "herald"))
