@@ -751,7 +751,6 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Puts a handler right after NIO's HTTP/1 codec in `pipeline`, which Hummingbird has set up
     /// with the conversion to `HTTPTypes` (`HTTP1ToHTTPServerCodec`) next, and returns it; does
     /// nothing without it.
-    @discardableResult
     static func install(_ settings: Settings, in pipeline: ChannelPipeline.SynchronousOperations) -> FastPath? {
         guard let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self),
             let encoder = try? pipeline.context(handlerType: HTTPResponseEncoder.self)

@@ -1,9 +1,9 @@
 import NIOCore
 
 /// Closes a connection on which nothing was read or written for ``timeout`` (checked once every
-/// timeout, so after between one and two of them), unless an answer is
-/// still owed on it (``FastPath`` knows, or a ``PendingAnswerCounter`` without it: a request the
-/// store works on long is waited for).
+/// timeout, so after between one and two of them), unless an answer is still owed on it
+/// (``FastPath`` knows, or a ``PendingAnswerCounter`` without it: a request the store works on
+/// long is waited for).
 ///
 /// Hummingbird's own idle timeout cannot serve Herald: the requests the fast path answers never
 /// reach it, so it would take a busy connection for an idle one. Without any, a client could hold
