@@ -19,6 +19,7 @@ public struct HeraldError: Error, Sendable, CustomStringConvertible {
         public static let tooLarge = Code("too_large")
         public static let unsupportedMediaType = Code("unsupported_media_type")
         public static let methodNotAllowed = Code("method_not_allowed")
+        public static let requestTimeout = Code("request_timeout")
         public static let unavailable = Code("unavailable")
         public static let internalError = Code("internal_error")
 

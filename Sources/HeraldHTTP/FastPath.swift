@@ -64,7 +64,7 @@ import NIOHTTPTypesHTTP1
 ///
 /// Requests stay in order: while an answer is being worked out, later input is held (reading stops
 /// once 16 parts wait), and while Hummingbird owes an answer, later requests go to Hummingbird too.
-final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
+final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedger {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -183,6 +183,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var lastSeries: (route: String, method: HTTPMethod, status: Int, series: HTTPRequestMetrics.Series)?
     /// Requests passed to Hummingbird whose response has not ended yet.
     private var unanswered = 0
+    /// The requests read, as they arrive (held or not), and answered, here or by Hummingbird.
+    private(set) var progress = RequestProgress()
     private var held: [Held] = []
     /// A read asked for while an answer was out with ``heldLimit`` parts waiting; issued once it is
     /// answered.
@@ -205,6 +207,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
+        progress.count(part)
         if isAnswering {
             held.append(.part(part))
             return
@@ -679,30 +682,13 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
         requestID: LoopRequestID, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
-        // The bytes NIO's encoder makes of Hummingbird's response as it arrives from the HTTPTypes
-        // conversion (same names, order and status line), in one buffer and one write that skips
-        // building a head and passing three parts through the encoder. Nothing of Hummingbird's is
-        // on its way: this handler answers only while Hummingbird owes no response.
-        var buffer = context.channel.allocator.buffer(capacity: 192 + body.count)
-        buffer.writeStaticString("HTTP/1.1 ")
-        buffer.writeString(String(status.code))
-        buffer.writeStaticString(" ")
-        buffer.writeString(HTTPResponseStatus(statusCode: status.code).reasonPhrase)
-        buffer.writeStaticString("\r\nContent-Type: ")
-        buffer.writeString(JSONIO.contentType)
-        buffer.writeStaticString("\r\nContent-Length: ")
-        buffer.writeString(String(body.count))
-        buffer.writeStaticString("\r\nX-Request-Id: ")
-        requestID.write(to: &buffer)
-        buffer.writeStaticString("\r\nDate: ")
-        buffer.writeString(HTTPDate.now)
-        if let serverName = settings.serverName {
-            buffer.writeStaticString("\r\nServer: ")
-            buffer.writeString(serverName)
-        }
-        buffer.writeStaticString("\r\n\r\n")
-        buffer.writeBytes(body)
+        // Nothing of Hummingbird's is on its way: this handler answers only while Hummingbird owes
+        // no response.
+        let buffer = RawJSONResponse.bytes(
+            status, body, requestID: requestID, serverName: settings.serverName,
+            allocator: context.channel.allocator)
         wire.writeAndFlush(NIOAny(buffer), promise: nil)
+        progress.countAnswer()
         record(route: route, method: method, status: status, start: start)
     }
 
@@ -739,7 +725,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler {
     static let heldLimit = 16
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), unanswered > 0 { unanswered -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            progress.countAnswer()
+            if unanswered > 0 { unanswered -= 1 }
+        }
         context.write(data, promise: promise)
     }
 

@@ -15,6 +15,7 @@ extension HeraldError: HTTPResponseError {
         case .tooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
+        case .requestTimeout: .requestTimeout
         case .unavailable: .serviceUnavailable
         default: .internalServerError
         }

@@ -30,7 +30,8 @@ public struct HeraldRoutes: Sendable {
     /// state changes, stream openings) on the event loop (``FastPath``; off when request lines are
     /// logged, since it writes none).
     /// - Parameters:
-    ///   - serverName: the `Server` header the application sets, for the fast path's answers.
+    ///   - serverName: the `Server` header the application sets, for the answers written on the
+    ///     event loop (the fast path's, a `408` to a request too slow to arrive).
     ///   - logger: where the fast path logs the creates it answers with a 5xx.
     public func server(
         serverName: String?, fastPath: Bool = true, logger: Logger = Logger(label: "herald")
@@ -44,7 +45,7 @@ public struct HeraldRoutes: Sendable {
             configuration: .init(additionalChannelHandlers: [
                 SSEChannelHandler(),
                 RequestPartHandlersInstaller(
-                    fastPath: settings, idleTimeout: self.settings.idleTimeout),
+                    fastPath: settings, idleTimeout: self.settings.idleTimeout, serverName: serverName),
             ]))
     }
 

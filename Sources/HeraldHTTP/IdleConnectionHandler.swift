@@ -1,17 +1,25 @@
+import HeraldCore
 import NIOCore
 
-/// Closes a connection on which nothing was read or written for ``timeout`` (checked once every
-/// timeout, so after between one and two of them), unless an answer is still owed on it
-/// (``FastPath`` knows, or a ``PendingAnswerCounter`` without it: a request the store works on
-/// long is waited for).
+/// Closes a connection that is idle or whose client is too slow: checked once every ``timeout``,
+/// a connection is closed when
+/// - nothing was read or written on it from one check to the next (so for between one and two
+///   timeouts) and no answer is owed on it (a request the store works on long is waited for), or
+/// - a request on it was unfinished at two checks in a row with none finished between (so it took
+///   more than one timeout to arrive: a client sending its head or body a byte at a time, or
+///   stopping halfway through a body).
+///
+/// A connection closed halfway through a request nothing answered yet (and with no answer owed)
+/// first gets `408 request_timeout`.
 ///
 /// Hummingbird's own idle timeout cannot serve Herald: the requests the fast path answers never
 /// reach it, so it would take a busy connection for an idle one. Without any, a client could hold
 /// a connection open for ever, idle between requests or with half a request sent. This handler
 /// sits first in the pipeline, before the HTTP codec, so it sees every byte read and every write,
-/// the fast path's and the streams' included. A connection that becomes an SSE stream drops it
-/// (``SSEChannelHandler``): a stream lives as long as its client, with heartbeats of its own, and
-/// keeps no timer.
+/// the fast path's and the streams' included; what the codec made of the bytes it learns from the
+/// handler after the codec (its ``RequestLedger``). A connection that becomes an SSE stream drops
+/// it (``SSEChannelHandler``): a stream lives as long as its client, with heartbeats of its own,
+/// and keeps no timer.
 final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -19,18 +27,24 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundOut = IOData
 
     let timeout: TimeAmount
-    private let owesAnswer: () -> Bool
+    private let ledger: any RequestLedger
+    private let serverName: String?
     /// Reads and writes so far: a count, not a clock read per read and write (which cost counts
     /// reads and creates a few percent of their CPU in an A/B).
     private var activity = 0
-    /// ``activity`` at the last check.
-    private var checked = 0
+    /// Whether the last read left a request unfinished: it finished none, or began one after.
+    private var isInRequest = false
+    /// ``activity``, ``isInRequest`` and the requests finished, at the last check.
+    private var checked = (activity: 0, isInRequest: false, ended: 0)
     private var check: Scheduled<Void>?
 
-    /// - Parameter owesAnswer: whether a request read on the connection still waits for its answer.
-    init(timeout: TimeAmount, owesAnswer: @escaping () -> Bool) {
+    /// - Parameters:
+    ///   - ledger: the handler after the codec, which knows the requests read and answers owed.
+    ///   - serverName: the `Server` header of a `408`.
+    init(timeout: TimeAmount, ledger: any RequestLedger, serverName: String?) {
         self.timeout = timeout
-        self.owesAnswer = owesAnswer
+        self.ledger = ledger
+        self.serverName = serverName
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -55,7 +69,10 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         activity &+= 1
+        let ended = ledger.progress.ended
         context.fireChannelRead(data)
+        let progress = ledger.progress
+        isInRequest = progress.isInRequest || progress.ended == ended
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -63,14 +80,29 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.write(data, promise: promise)
     }
 
-    /// The next check, a timeout from now: a connection silent from one check to the next (so for
-    /// between one and two timeouts) with no answer owed is closed.
+    /// The next check, a timeout from now.
     private func schedule(_ context: ChannelHandlerContext) {
-        checked = activity
+        checked = (activity, isInRequest, ledger.progress.ended)
         check = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             check = nil
-            if activity == checked, !owesAnswer() { return context.close(promise: nil) }
-            schedule(context)
+            let owesAnswer = ledger.owesAnswer
+            let silent = activity == checked.activity && !owesAnswer
+            let slow = isInRequest && checked.isInRequest && ledger.progress.ended == checked.ended
+            guard silent || slow else { return schedule(context) }
+            if isInRequest, !owesAnswer, !ledger.progress.isAnsweredAhead { answerTimedOut(context) }
+            context.close(promise: nil)
         }
+    }
+
+    /// `408 request_timeout`, written straight to the wire ahead of the close.
+    private func answerTimedOut(_ context: ChannelHandlerContext) {
+        let nanoseconds = timeout.nanoseconds
+        let seconds =
+            nanoseconds % 1_000_000_000 == 0 ? "\(nanoseconds / 1_000_000_000)" : "\(Double(nanoseconds) / 1e9)"
+        let error = HeraldError(.requestTimeout, "the request did not arrive in full within \(seconds) s")
+        let bytes = RawJSONResponse.bytes(
+            error.status, error.jsonBody, requestID: LoopRequestID(), serverName: serverName, closing: true,
+            allocator: context.channel.allocator)
+        context.writeAndFlush(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
     }
 }

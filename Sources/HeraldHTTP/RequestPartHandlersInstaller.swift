@@ -13,10 +13,13 @@ final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChanne
 
     private let fastPath: FastPath.Settings?
     private let idleTimeout: TimeAmount?
+    private let serverName: String?
 
-    init(fastPath: FastPath.Settings?, idleTimeout: Duration?) {
+    /// - Parameter serverName: the `Server` header of the idle handler's `408`.
+    init(fastPath: FastPath.Settings?, idleTimeout: Duration?, serverName: String?) {
         self.fastPath = fastPath
         self.idleTimeout = idleTimeout.map { TimeAmount($0) }
+        self.serverName = serverName
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -26,17 +29,18 @@ final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChanne
             try? pipeline.addHandler(ConnectionCloseHandler(), position: .before(conversion))
             try? pipeline.addHandler(ExpectContinueHandler(), position: .before(conversion))
         }
-        let owesAnswer: () -> Bool
+        let ledger: any RequestLedger
         if let fastPath, let handler = FastPath.install(fastPath, in: pipeline) {
-            owesAnswer = { handler.owesAnswer }
+            ledger = handler
         } else {
             let counter = PendingAnswerCounter()
             if let conversion { try? pipeline.addHandler(counter, position: .before(conversion)) }
-            owesAnswer = { counter.owesAnswer }
+            ledger = counter
         }
         if let idleTimeout {
             try? pipeline.addHandler(
-                IdleConnectionHandler(timeout: idleTimeout, owesAnswer: owesAnswer), position: .first)
+                IdleConnectionHandler(timeout: idleTimeout, ledger: ledger, serverName: serverName),
+                position: .first)
         }
         pipeline.removeHandler(context: context, promise: nil)
     }

@@ -43,7 +43,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("idle-timeout"),
         help:
-            "Seconds a connection may stay silent, with no answer owed, before it is closed (SSE streams exempt); 0: never. Env: HERALD_IDLE_TIMEOUT. Default 75."
+            "Seconds a connection may stay silent, with no answer owed, or take to send one request, before it is closed (SSE streams exempt); 0: never. Env: HERALD_IDLE_TIMEOUT. Default 75."
     )
     var idleTimeout: Int?
 

@@ -17,8 +17,9 @@ struct IdleConnectionTests {
     static let counts =
         "GET /v1/users/ic/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
 
-    /// Writes `sends` one after another, `pause` apart, on a fresh connection, then reads until the
-    /// server closes it; returns what was read and how long after the last send the close came.
+    /// Writes `sends` one after another, `pause` apart, on a fresh connection (until the server
+    /// closes it), then reads until it is closed; returns what was read and how long after the last
+    /// send the close came.
     private func silence(
         port: Int, sending sends: [String], pause: Duration = .zero
     ) async throws -> (received: String, closedAfter: Duration) {
@@ -32,7 +33,11 @@ struct IdleConnectionTests {
             var lastSent = ContinuousClock.now
             for (index, text) in sends.enumerated() {
                 if index > 0 { try await Task.sleep(for: pause) }
-                try await outbound.write(ByteBuffer(string: text))
+                do {
+                    try await outbound.write(ByteBuffer(string: text))
+                } catch {
+                    break  // closed by the server before all was sent
+                }
                 lastSent = .now
             }
             let (received, closed) = try await reading.value
@@ -50,10 +55,21 @@ struct IdleConnectionTests {
             let (received, closedAfter) = try await silence(port: port, sending: [Self.counts])
             #expect(received.hasPrefix("HTTP/1.1 200 OK\r\n") && received.hasSuffix(#""user":"ic"}"#), "\(received)")
             #expect(closedAfter >= Self.timeout * 0.9 && closedAfter < .seconds(10), "\(closedAfter)")
-            // Half a request, never finished: closed without an answer.
+            // Half a request, never finished: answered 408 and closed.
             let (partial, partialClosedAfter) = try await silence(port: port, sending: ["GET /v1/users/ic/co"])
-            #expect(partial.isEmpty)
+            #expect(partial.hasPrefix("HTTP/1.1 408 Request Timeout\r\n") && partial.contains("request_timeout"))
             #expect(partialClosedAfter >= Self.timeout * 0.9 && partialClosedAfter < .seconds(10))
+            // A head sent a byte at a time, never silent: cut off once it took over a timeout.
+            let head = Array(Self.counts).map { String($0) }
+            let (trickled, _) = try await silence(port: port, sending: head, pause: .milliseconds(200))
+            #expect(trickled.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(trickled)")
+            // A create whose body stops halfway: closed.
+            let create =
+                "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user_id\": "
+            let (stalled, stalledClosedAfter) = try await silence(port: port, sending: [create])
+            #expect(!stalled.hasPrefix("HTTP/1.1 2"), "\(stalled)")
+            #expect(stalledClosedAfter >= Self.timeout * 0.9 && stalledClosedAfter < .seconds(10))
         }
         await harness.shutdown()
     }
@@ -70,27 +86,113 @@ struct IdleConnectionTests {
         await harness.shutdown()
     }
 
-    /// On an event loop whose clock the test moves: checked once every timeout, a connection with
-    /// no byte read or written since the check before is closed, but not while an answer is owed.
-    @Test func aConnectionSilentFromOneCheckToTheNextIsClosedUnlessAnAnswerIsOwed() throws {
-        var owed = false
+    /// An embedded connection as a server's without the fast path, on an event loop whose clock the
+    /// test moves: the idle handler, NIO's HTTP/1 codec, then the counter of requests and answers.
+    private func embeddedConnection(timeout: TimeAmount = .seconds(10)) throws -> (EmbeddedChannel, EmbeddedEventLoop) {
         let loop = EmbeddedEventLoop()
-        let channel = EmbeddedChannel(
-            handler: IdleConnectionHandler(timeout: .seconds(10), owesAnswer: { owed }), loop: loop)
+        let counter = PendingAnswerCounter()
+        let channel = EmbeddedChannel(loop: loop)
+        try channel.pipeline.syncOperations.addHandlers([
+            IdleConnectionHandler(timeout: timeout, ledger: counter, serverName: "herald"),
+            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), counter,
+        ])
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, loop)
+    }
+
+    private static func answer(_ channel: EmbeddedChannel) throws {
+        try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .noContent)))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+    }
+
+    /// Everything written to the wire, as text.
+    private static func written(_ channel: EmbeddedChannel) throws -> String {
+        var text = ""
+        while let part = try channel.readOutbound(as: IOData.self) {
+            guard case .byteBuffer(let buffer) = part else { continue }
+            text += String(buffer: buffer)
+        }
+        return text
+    }
+
+    /// Checked once every timeout, a connection with no byte read or written since the check
+    /// before is closed, but not while an answer is owed.
+    @Test func aConnectionSilentFromOneCheckToTheNextIsClosedUnlessAnAnswerIsOwed() throws {
+        let (channel, loop) = try embeddedConnection()
         loop.advanceTime(by: .seconds(9))
-        try channel.writeInbound(ByteBuffer(string: "GET"))  // a read before the first check (10 s)
+        // Read before the first check (10 s).
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: t\r\n\r\n"))
         loop.advanceTime(by: .seconds(9))  // 18 s
         #expect(channel.isActive)
-        try channel.writeOutbound(IOData.byteBuffer(ByteBuffer(string: "HTTP/1.1")))  // a write before 20 s
+        try Self.answer(channel)  // written before the check at 20 s
         loop.advanceTime(by: .seconds(9))  // 27 s
         #expect(channel.isActive)
-        owed = true  // silent from here on, but a request waits for its answer
-        loop.advanceTime(by: .seconds(30))  // 57 s: the checks at 30, 40 and 50 s found it silent
+        // Silent from here on, but a request waits for its answer.
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: t\r\n\r\n"))
+        loop.advanceTime(by: .seconds(30))  // 57 s: the checks at 40 and 50 s found it silent
         #expect(channel.isActive)
-        owed = false
-        loop.advanceTime(by: .seconds(3))  // 60 s
+        try Self.answer(channel)
+        loop.advanceTime(by: .seconds(12))  // 69 s: the check at 60 s saw the answer
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(1))  // 70 s: silent since 60 s
         #expect(!channel.isActive)
+        #expect(!(try Self.written(channel)).contains("408"))  // closed between requests: nothing to answer
+    }
+
+    /// A request whose head arrives a byte at a time is cut off once it was unfinished at two
+    /// checks in a row, with a 408, though the connection was never silent.
+    @Test func aRequestTooSlowToArriveIsAnsweredWith408AndClosed() throws {
+        let (channel, loop) = try embeddedConnection()
+        for byte in "GET / HTTP/1.1\r\nHost: t\r\n" {  // ~24 bytes, one every 2 s
+            loop.advanceTime(by: .seconds(2))
+            guard channel.isActive else { break }
+            try channel.writeInbound(ByteBuffer(string: String(byte)))
+        }
+        #expect(!channel.isActive)  // closed at 20 s: unfinished at 10 and 20 s
+        let written = try Self.written(channel)
+        #expect(written.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(written)")
+        #expect(written.contains("\r\nConnection: close\r\n") && written.contains("\r\nServer: herald\r\n"))
+        #expect(
+            written.hasSuffix(
+                #"{"error":{"code":"request_timeout","message":"the request did not arrive in full within 10 s"}}"#))
+    }
+
+    /// A request whose body stops halfway is owed an answer (its handler waits for the body), so
+    /// it is never silent enough; it is closed for being unfinished at two checks in a row, with
+    /// no 408 (the handler's answer may be on its way). One answered early is closed with no 408.
+    @Test func aBodyThatStopsHalfwayIsClosed() throws {
+        let (channel, loop) = try embeddedConnection()
+        try channel.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"))
+        loop.advanceTime(by: .seconds(19))
+        #expect(channel.isActive)
+        loop.advanceTime(by: .seconds(1))  // 20 s: unfinished at 10 and 20 s
+        #expect(!channel.isActive)
+        #expect(try Self.written(channel).isEmpty)
+        // Answered before its body arrived (an early 401), then stopped: closed, and no 408 after
+        // the answer.
+        let (answered, answeredLoop) = try embeddedConnection()
+        try answered.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"))
+        try Self.answer(answered)
+        answeredLoop.advanceTime(by: .seconds(20))
+        #expect(!answered.isActive)
+        let written = try Self.written(answered)
+        #expect(written.hasPrefix("HTTP/1.1 204 No Content\r\n") && !written.contains("408"), "\(written)")
+    }
+
+    /// Requests that each arrive in time keep the connection however long it reads, even when
+    /// every check falls in the middle of one.
+    @Test func requestsFinishedBetweenChecksKeepTheConnection() throws {
+        let (channel, loop) = try embeddedConnection()
+        for _ in 0..<10 {  // a request every 10 s, each split across a check
+            loop.advanceTime(by: .seconds(9))
+            try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n"))
+            loop.advanceTime(by: .seconds(1))
+            #expect(channel.isActive)
+            try channel.writeInbound(ByteBuffer(string: "Host: t\r\n\r\n"))
+            try Self.answer(channel)
+        }
+        #expect(channel.isActive)
+        _ = try channel.finish(acceptAlreadyClosed: true)
     }
 
     /// Without the fast path, the requests whose responses have not ended are counted apart.
