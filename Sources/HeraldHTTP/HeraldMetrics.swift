@@ -7,6 +7,8 @@ public struct HeraldMetrics: Sendable {
     let eventsDelivered: Counter
     let streamCatchUps: Counter
     let streamResets: Counter
+    let openFiles: Gauge
+    let openFilesLimit: Gauge
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -20,5 +22,16 @@ public struct HeraldMetrics: Sendable {
             descriptor: name("stream_catchups", "total", "Streams that fell behind and read from the log"))
         streamResets = registry.makeCounter(
             descriptor: name("stream_resets", "total", "Streams sent a reset event"))
+        openFiles = registry.makeGauge(
+            descriptor: name("open_files", "", "Files the process has open, connections included"))
+        openFilesLimit = registry.makeGauge(
+            descriptor: name("open_files_limit", "", "The process's limit on open files (RLIMIT_NOFILE)"))
+    }
+
+    /// The metrics' text, with the open files counted now.
+    func emit() -> [UInt8] {
+        if let count = OpenFiles.count() { openFiles.set(Int64(count)) }
+        openFilesLimit.set(Int64(clamping: OpenFiles.limit))
+        return registry.emitToBuffer()
     }
 }

@@ -76,7 +76,7 @@ public struct HeraldRoutes: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emit())))
         }
         router.post("/v1/notifications") { request, _ in try await create(request) }
         router.post("/v1/notifications/batch") { request, _ in try await batch(request) }

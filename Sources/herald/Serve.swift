@@ -225,6 +225,7 @@ struct Serve: AsyncParsableCommand {
             throw ConfigurationError(message: "bad --memcached/HERALD_MEMCACHED: \(error.message)")
         }
 
+        Self.raiseOpenFileLimit(logger: logger)
         // Held until the process ends (after the store has closed), so never released here.
         let databaseLock: DatabaseFileLock
         do {
@@ -282,5 +283,21 @@ struct Serve: AsyncParsableCommand {
         try await loops.shutdownGracefully()
         logger.info("herald stopped")
         withExtendedLifetime(databaseLock) {}
+    }
+
+    /// Every connection holds a file, and shells and containers often start with a soft limit of
+    /// 1,024 far below the hard one: raised to the hard limit, as nginx's `worker_rlimit_nofile`
+    /// and Go's runtime do; a limit still low is said, since at it new connections wait unaccepted
+    /// with nothing logged.
+    private static func raiseOpenFileLimit(logger: Logger) {
+        let files = OpenFiles.raiseLimit()
+        if files.after > files.before {
+            logger.info("open-file limit raised from \(files.before) to \(files.after) (the hard limit)")
+        }
+        if files.after < 4096 {
+            logger.notice(
+                "open-file limit is \(files.after): at most about that many connections and SSE streams at once; raise the hard limit (ulimit -Hn, systemd LimitNOFILE=, docker ulimits nofile)"
+            )
+        }
     }
 }

@@ -142,10 +142,12 @@ class HeraldServer:
         self.log_path = log_path
         self.process = None
 
-    def start(self):
+    def start(self, preexec_fn=None):
+        """Starts it and waits until it answers; `preexec_fn` runs in the child before it (limits)."""
         environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6)
         with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(self.arguments, env=environment, stdout=log, stderr=log)
+            self.process = subprocess.Popen(self.arguments, env=environment, stdout=log, stderr=log,
+                                            preexec_fn=preexec_fn)
         wait_until(self.ready, 60, "herald to answer /healthz")
 
     def ready(self):

@@ -1,0 +1,84 @@
+"""A server started with a low soft limit on open files raises it to the hard limit.
+
+Every connection, SSE streams included, holds a file. Shells and containers often start processes
+with a soft limit of 1,024 (here 128), and at the limit new connections wait unaccepted with
+nothing in the log. `herald serve` raises its soft limit to the hard one and says so, so 300
+streams open under a soft limit of 128, and `/metrics` shows the open files and the limit.
+"""
+
+import os
+import resource
+import shutil
+import socket
+import unittest
+
+from chaos_test import API_KEY, HeraldServer, free_port, scratch_with_memcached
+
+STREAMS = 300
+SOFT_LIMIT = 128
+
+
+def lower_soft_limit():
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (SOFT_LIMIT, hard))
+
+
+def metric(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
+class OpenFilesTest(unittest.TestCase):
+    def setUp(self):
+        _, self.hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if self.hard != resource.RLIM_INFINITY and self.hard < 2 * STREAMS:
+            self.skipTest(f"the hard limit on open files ({self.hard}) leaves no room to raise")
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "open-files")
+        self.log = os.path.join(self.directory, "herald.log")
+        self.server = HeraldServer(free_port(), os.path.join(self.directory, "herald.sqlite"),
+                                   [self.memcached.port], self.log)
+        self.sockets = []
+
+    def tearDown(self):
+        for connection in self.sockets:
+            connection.close()
+        for process in (self.server.process, self.memcached.process):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+        shutil.rmtree(self.directory)
+
+    def open_stream(self, user):
+        connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        self.sockets.append(connection)
+        connection.sendall(f"GET /v1/users/{user}/stream HTTP/1.1\r\nHost: t\r\n"
+                           f"Authorization: Bearer {API_KEY}\r\n\r\n".encode())
+        return connection.recv(64)
+
+    def test_manyMoreStreamsThanTheSoftLimitOpen(self):
+        self.server.start(preexec_fn=lower_soft_limit)
+        opened = 0
+        for index in range(STREAMS):
+            try:
+                head = self.open_stream(f"of{index}")
+            except TimeoutError:
+                break  # at the limit, the connection waits unaccepted
+            self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+            opened += 1
+        self.assertEqual(opened, STREAMS)
+
+        connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        with connection, connection.makefile("rb") as reader:
+            connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            text = reader.read().decode()
+        self.assertGreaterEqual(metric(text, "herald_open_files"), STREAMS)
+        expected = min(self.hard, 1 << 20) if self.hard != resource.RLIM_INFINITY else 1 << 20
+        self.assertEqual(metric(text, "herald_open_files_limit"), expected)
+        with open(self.log) as log:
+            self.assertIn(f"open-file limit raised from {SOFT_LIMIT} to {expected}", log.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
