@@ -48,6 +48,12 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int?
 
     @Option(
+        help:
+            "Connections the kernel may hold waiting to be accepted (capped by net.core.somaxconn). Env: HERALD_BACKLOG. Default 4096."
+    )
+    var backlog: Int?
+
+    @Option(
         name: .customLong("event-retention"),
         help: "Seconds events are kept for resume. Env: HERALD_EVENT_RETENTION. Default 604800.")
     var eventRetention: Int64?
@@ -142,6 +148,21 @@ struct Serve: AsyncParsableCommand {
         return count
     }
 
+    /// The largest listen backlog taken: Linux caps it at `net.core.somaxconn` anyway.
+    static let maximumBacklog = 65_535
+
+    /// The flag's listen backlog, else `HERALD_BACKLOG`, else 4,096 (Linux's `somaxconn` since
+    /// 5.4). Hummingbird's 256 overflowed when streams reconnect all at once, as they do after a
+    /// restart: 3,000 opened together overflowed it 426-1,339 times (each a SYN resent a second
+    /// later), 4,096 never.
+    static func backlogLength(_ flag: Int?) throws -> Int {
+        let length = try Environment.resolve(flag, "HERALD_BACKLOG", default: 4096)
+        guard (1...maximumBacklog).contains(length) else {
+            throw ConfigurationError(message: "backlog must be between 1 and \(maximumBacklog)")
+        }
+        return length
+    }
+
     /// The flag's memcached key prefix, else `HERALD_CACHE_PREFIX`, else `herald`: 1 to
     /// ``CacheHealth/maximumKeyPrefixLength`` characters from `[A-Za-z0-9._:-]`.
     static func cacheKeyPrefix(_ flag: String?) throws -> String {
@@ -206,6 +227,7 @@ struct Serve: AsyncParsableCommand {
             throw ConfigurationError(message: "idle timeout must be >= 0 seconds (0: never)")
         }
         settings.idleTimeout = idleSeconds == 0 ? nil : .seconds(idleSeconds)
+        let backlogLength = try Self.backlogLength(backlog)
         let core = HeraldConfiguration(
             defaultTTLSeconds: try Environment.resolve(defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000),
             eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800),
@@ -260,7 +282,8 @@ struct Serve: AsyncParsableCommand {
         let app = Application(
             responder: try routes.responder(),
             server: routes.server(serverName: serverName, fastPath: logger.logLevel > .debug, logger: logger),
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port), serverName: serverName, backlog: backlogLength),
             onServerRunning: { _ in
                 logger.info("herald ready, listening on \(address)")
                 if servesDemo { logger.notice("demo inbox: \(address)/") }

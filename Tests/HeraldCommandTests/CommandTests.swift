@@ -72,6 +72,17 @@ struct CommandTests {
         }
     }
 
+    @Test func backlogsAreBounded() throws {
+        #expect(try Serve.backlogLength(1) == 1)
+        #expect(try Serve.backlogLength(Serve.maximumBacklog) == Serve.maximumBacklog)
+        for bad in [0, -1, Serve.maximumBacklog + 1] {
+            #expect(throws: ConfigurationError.self) { try Serve.backlogLength(bad) }
+        }
+        if Environment.value("HERALD_BACKLOG") == nil {
+            #expect(try Serve.backlogLength(nil) == 4096)
+        }
+    }
+
     @Test func cacheKeyPrefixesKeepEveryKeyValid() throws {
         #expect(try Serve.cacheKeyPrefix("herald") == "herald")
         #expect(try Serve.cacheKeyPrefix("app.prod:herald_2-a") == "app.prod:herald_2-a")
