@@ -184,6 +184,53 @@ struct IdleConnectionTests {
         #expect(written.hasPrefix("HTTP/1.1 204 No Content\r\n") && !written.contains("408"), "\(written)")
     }
 
+    /// Once the server shuts down, a request still unfinished a second later is cut off though its
+    /// answer is owed (its handler waits for the body), while one read in full keeps its
+    /// connection until answered.
+    @Test func aStalledRequestIsCutOffOnceTheServerShutsDown() throws {
+        let (stalled, stalledLoop) = try embeddedConnection()
+        try stalled.writeInbound(ByteBuffer(string: "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"))
+        stalledLoop.advanceTime(by: .seconds(3))
+        stalled.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        stalledLoop.advanceTime(by: .milliseconds(900))
+        #expect(stalled.isActive)
+        stalledLoop.advanceTime(by: .milliseconds(100))  // a second after the quiesce, nothing sent
+        #expect(!stalled.isActive)
+
+        let (answering, answeringLoop) = try embeddedConnection()
+        try answering.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: t\r\n\r\n"))
+        answering.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        answeringLoop.advanceTime(by: .seconds(9))  // the answer takes its time
+        #expect(answering.isActive)
+        try Self.answer(answering)
+        _ = try answering.finish(acceptAlreadyClosed: true)
+    }
+
+    /// A batch whose body stopped halfway, through Hummingbird (whose handler waits for the body),
+    /// does not hold the server's shutdown for the idle timeout (20 s here): cut off a second or
+    /// two after it begins.
+    @Test func aBodyThatStopsHalfwayDoesNotHoldTheShutdown() async throws {
+        let harness = try await HTTPHarness(fastPath: false, idleTimeout: .seconds(20))
+        let batch =
+            "POST /v1/notifications/batch HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        let (stalled, shutdownBegan) = try await harness.app.test(.live) { client in
+            let channel = try await RawHTTP.connect(port: try #require(client.port))
+            let stalled = Task {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: batch))
+                    for try await _ in inbound {}
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))  // the head is read and the route waits
+            return (stalled, ContinuousClock.now)
+        }
+        let shutdownTook = ContinuousClock.now - shutdownBegan
+        #expect(shutdownTook < .seconds(10), "\(shutdownTook)")
+        _ = await stalled.result  // closed by the server
+        await harness.shutdown()
+    }
+
     /// Requests that each arrive in time keep the connection however long it reads, even when
     /// every check falls in the middle of one.
     @Test func requestsFinishedBetweenChecksKeepTheConnection() throws {
