@@ -1,4 +1,5 @@
 import HeraldCore
+import Metrics
 import NIOCore
 
 /// Closes a connection that is idle or whose client is too slow: checked once every ``timeout``,
@@ -48,6 +49,12 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// The longest time between checks while the server shuts down.
     static let quiescingInterval = TimeAmount.seconds(1)
+
+    /// `herald_http_connections_closed_total{reason}`: connections this handler closed, `idle`
+    /// between requests and `slow` halfway through one (too long arriving, silent halfway, or still
+    /// arriving at shutdown).
+    static let closedIdle = Counter(label: "herald_http_connections_closed_total", dimensions: [("reason", "idle")])
+    static let closedSlow = Counter(label: "herald_http_connections_closed_total", dimensions: [("reason", "slow")])
 
     /// - Parameters:
     ///   - ledger: the handler after the codec, which knows the requests read and answers owed.
@@ -112,6 +119,7 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             let silent = activity == checked.activity && !owesAnswer
             let slow = isInRequest && checked.isInRequest && ledger.progress.ended == checked.ended
             guard silent || slow else { return schedule(context) }
+            (isInRequest ? Self.closedSlow : Self.closedIdle).increment()
             if isInRequest, !owesAnswer, !ledger.progress.isAnsweredAhead { answerTimedOut(context) }
             context.close(promise: nil)
         }
@@ -122,7 +130,11 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let nanoseconds = timeout.nanoseconds
         let seconds =
             nanoseconds % 1_000_000_000 == 0 ? "\(nanoseconds / 1_000_000_000)" : "\(Double(nanoseconds) / 1e9)"
-        let error = HeraldError(.requestTimeout, "the request did not arrive in full within \(seconds) s")
+        let error = HeraldError(
+            .requestTimeout,
+            isQuiescing
+                ? "the request did not arrive in full before the server shut down"
+                : "the request did not arrive in full within \(seconds) s")
         let bytes = RawJSONResponse.bytes(
             error.status, error.jsonBody, requestID: LoopRequestID(), serverName: serverName, closing: true,
             allocator: context.channel.allocator)

@@ -50,9 +50,25 @@ struct IdleConnectionTests {
         }
     }
 
+    /// `herald_http_connections_closed_total{reason="…"}` in the test process's shared registry.
+    private static func closedConnections(_ reason: String, _ harness: HTTPHarness) -> Int {
+        let text = String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)
+        let prefix = #"herald_http_connections_closed_total{reason=""# + reason + #""} "#
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) }
+            ?? 0
+    }
+
     @Test(arguments: [true, false])
     func aSilentConnectionIsClosedAfterTheTimeout(fastPath: Bool) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: Self.timeout)
+        let (idleBefore, slowBefore) = (
+            Self.closedConnections("idle", harness), Self.closedConnections("slow", harness)
+        )
+        defer {
+            // Between requests once; halfway through a request three times (other suites may add).
+            #expect(Self.closedConnections("idle", harness) >= idleBefore + 1)
+            #expect(Self.closedConnections("slow", harness) >= slowBefore + 3)
+        }
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
             #expect(try await client.get("/v1/users/ic/counts").status == .ok)  // cached: the fast path answers
@@ -94,6 +110,7 @@ struct IdleConnectionTests {
     /// An embedded connection as a server's without the fast path, on an event loop whose clock the
     /// test moves: the idle handler, NIO's HTTP/1 codec, then the counter of requests and answers.
     private func embeddedConnection(timeout: TimeAmount = .seconds(10)) throws -> (EmbeddedChannel, EmbeddedEventLoop) {
+        _ = HTTPHarness.sharedRegistry  // metrics bootstrapped before the handler's counters are made
         let loop = EmbeddedEventLoop()
         let counter = PendingAnswerCounter()
         let channel = EmbeddedChannel(loop: loop)
