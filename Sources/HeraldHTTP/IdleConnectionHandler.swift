@@ -11,7 +11,10 @@ import NIOCore
 ///   stopping halfway through a body).
 ///
 /// A connection closed halfway through a request nothing answered yet (and with no answer owed)
-/// first gets `408 request_timeout`.
+/// first gets `408 request_timeout`, and then lingers: its output is closed after the answer and
+/// what the client still sends is read and dropped until it closes, for ``lingerTime`` at most.
+/// Closed outright, a connection with bytes on their way is reset, and the reset can destroy the
+/// answer before the client reads it (as nginx's lingering close avoids).
 ///
 /// Once the server shuts down (`ChannelShouldQuiesceEvent`), checks come every
 /// ``quiescingInterval`` at most, so a request still unfinished a second after is cut off though
@@ -46,9 +49,13 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var check: Scheduled<Void>?
     /// Whether the server is shutting down.
     private var isQuiescing = false
+    /// Whether the connection answered 408 and now only waits for its client to close.
+    private var isLingering = false
 
     /// The longest time between checks while the server shuts down.
     static let quiescingInterval = TimeAmount.seconds(1)
+    /// How long a connection answered 408 waits for its client to close.
+    static let lingerTime = TimeAmount.seconds(2)
 
     /// `herald_http_connections_closed_total{reason}`: connections this handler closed, `idle`
     /// between requests and `slow` halfway through one (too long arriving, silent halfway, or still
@@ -86,6 +93,7 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if isLingering { return }  // dropped: the request was answered 408
         activity &+= 1
         let ended = ledger.progress.ended
         context.fireChannelRead(data)
@@ -94,6 +102,10 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if isLingering, case .inputClosed? = event as? ChannelEvent {
+            context.close(promise: nil)
+            return
+        }
         if event is ChannelShouldQuiesceEvent, !isQuiescing {
             isQuiescing = true
             if timeout > Self.quiescingInterval {
@@ -120,9 +132,23 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             let slow = isInRequest && checked.isInRequest && ledger.progress.ended == checked.ended
             guard silent || slow else { return schedule(context) }
             (isInRequest ? Self.closedSlow : Self.closedIdle).increment()
-            if isInRequest, !owesAnswer, !ledger.progress.isAnsweredAhead { answerTimedOut(context) }
-            context.close(promise: nil)
+            if isInRequest, !owesAnswer, !ledger.progress.isAnsweredAhead {
+                answerTimedOut(context)
+                linger(context)
+            } else {
+                context.close(promise: nil)
+            }
         }
+    }
+
+    /// Closes the output after the 408 and the connection once the client closes its side, or
+    /// after ``lingerTime``; a channel that cannot close its output alone closes at once.
+    private func linger(_ context: ChannelHandlerContext) {
+        isLingering = true
+        let outputClosed = context.eventLoop.makePromise(of: Void.self)
+        outputClosed.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        context.close(mode: .output, promise: outputClosed)
+        check = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) { context.close(promise: nil) }
     }
 
     /// `408 request_timeout`, written straight to the wire ahead of the close.
