@@ -64,6 +64,15 @@ def scratch_with_memcached(test, name, servers=1):
     return directory, memcached
 
 
+def end_scratch(directory, *processes):
+    """Kills what still runs of `processes` (None for one never started) and removes `directory`."""
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+    shutil.rmtree(directory)
+
+
 def wait_until(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

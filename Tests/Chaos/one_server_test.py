@@ -7,11 +7,10 @@ while the first keeps answering; once the first has stopped, a server starts on 
 """
 
 import os
-import shutil
 import subprocess
 import unittest
 
-from chaos_test import API_KEY, Client, HeraldServer, free_port, scratch_with_memcached
+from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scratch_with_memcached
 
 
 class OneServerTest(unittest.TestCase):
@@ -23,11 +22,7 @@ class OneServerTest(unittest.TestCase):
         self.first.start()
 
     def tearDown(self):
-        for process in (self.first.process, self.memcached.process):
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        shutil.rmtree(self.directory)
+        end_scratch(self.directory, self.first.process, self.memcached.process)
 
     def test_aSecondServerOnTheSameDatabaseRefusesToStart(self):
         second = HeraldServer(free_port(), self.database, [self.memcached.port],

@@ -8,11 +8,10 @@ streams open under a soft limit of 128, and `/metrics` shows the open files and 
 
 import os
 import resource
-import shutil
 import socket
 import unittest
 
-from chaos_test import API_KEY, HeraldServer, free_port, scratch_with_memcached
+from chaos_test import API_KEY, HeraldServer, end_scratch, free_port, scratch_with_memcached
 
 STREAMS = 300
 SOFT_LIMIT = 128
@@ -44,11 +43,7 @@ class OpenFilesTest(unittest.TestCase):
     def tearDown(self):
         for connection in self.sockets:
             connection.close()
-        for process in (self.server.process, self.memcached.process):
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait()
-        shutil.rmtree(self.directory)
+        end_scratch(self.directory, self.server.process, self.memcached.process)
 
     def open_stream(self, user):
         connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)

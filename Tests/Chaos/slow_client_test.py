@@ -6,12 +6,11 @@ can destroy the 408 before the client reads it), until the client closes or 2 s 
 """
 
 import os
-import shutil
 import socket
 import time
 import unittest
 
-from chaos_test import HeraldServer, free_port, scratch_with_memcached
+from chaos_test import HeraldServer, end_scratch, free_port, scratch_with_memcached
 
 
 class SlowClientTest(unittest.TestCase):
@@ -23,11 +22,7 @@ class SlowClientTest(unittest.TestCase):
         self.server.start()
 
     def tearDown(self):
-        for process in (self.server.process, self.memcached.process):
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        shutil.rmtree(self.directory)
+        end_scratch(self.directory, self.server.process, self.memcached.process)
 
     def test_aHalfSentRequestIsAnswered408AndTheClientMayFinishSending(self):
         with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as connection:
