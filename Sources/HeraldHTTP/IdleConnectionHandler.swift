@@ -108,7 +108,8 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         if event is ChannelShouldQuiesceEvent, !isQuiescing {
             isQuiescing = true
-            if timeout > Self.quiescingInterval {
+            // A lingering connection's timer is its close, not a check: it stays.
+            if timeout > Self.quiescingInterval, !isLingering {
                 check?.cancel()
                 schedule(context)
             }

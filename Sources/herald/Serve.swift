@@ -309,13 +309,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// Every connection holds a file, and shells and containers often start with a soft limit of
-    /// 1,024 far below the hard one: raised to the hard limit, as nginx's `worker_rlimit_nofile`
-    /// and Go's runtime do; a limit still low is said, since at it new connections wait unaccepted
+    /// 1,024 far below the hard one: raised to the hard limit (at most 2^20), as nginx's
+    /// `worker_rlimit_nofile` and Go's runtime do; a limit still low is said, since at it new connections wait unaccepted
     /// with nothing logged.
     private static func raiseOpenFileLimit(logger: Logger) {
         let files = OpenFiles.raiseLimit()
         if files.after > files.before {
-            logger.info("open-file limit raised from \(files.before) to \(files.after) (the hard limit)")
+            logger.info("open-file limit raised from \(files.before) to \(files.after)")
         }
         if files.after < 4096 {
             logger.notice(
