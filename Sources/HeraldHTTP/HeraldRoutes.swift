@@ -24,7 +24,9 @@ public struct HeraldRoutes: Sendable {
         self.settings = settings
     }
 
-    /// The HTTP/1 server every Herald router needs: its connections carry the handler that writes
+    /// The HTTP/1 server every Herald router needs (Hummingbird's, its async channel made only for
+    /// connections with a request that reaches Hummingbird: ``DeferredHTTP1Channel``): its
+    /// connections carry the handler that writes
     /// SSE streams on the event loop, the one that answers `Expect: 100-continue` and, with
     /// `fastPath`, the one that answers the hottest requests (counts, reads, lists, single creates,
     /// state changes, stream openings) on the event loop (``FastPath``; off when request lines are
@@ -41,12 +43,14 @@ public struct HeraldRoutes: Sendable {
             ? FastPath.Settings(
                 service: service, auth: auth, streams: streamSettings, serverName: serverName,
                 corsEnabled: !self.settings.corsOrigins.isEmpty, logger: logger) : nil
-        return .http1(
-            configuration: .init(additionalChannelHandlers: [
-                SSEChannelHandler(),
-                RequestPartHandlersInstaller(
-                    fastPath: settings, idleTimeout: self.settings.idleTimeout, serverName: serverName),
-            ]))
+        let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [
+            SSEChannelHandler(),
+            RequestPartHandlersInstaller(
+                fastPath: settings, idleTimeout: self.settings.idleTimeout, serverName: serverName),
+        ])
+        return HTTPServerBuilder { responder in
+            DeferredHTTP1Channel(responder: responder, configuration: configuration)
+        }
     }
 
     /// The responder of a Herald ``Application``: ``router()``, built.

@@ -6,8 +6,9 @@ import NIOHTTPTypes
 /// Sits in every HTTP/1 connection's pipeline, between the HTTP codec and Hummingbird, and takes
 /// over the connection once the stream route has answered: Hummingbird authenticates, validates
 /// and writes the response head (with the request id, CORS and metrics of every route); from
-/// then on ``StreamConnection`` writes the body on the event loop, and Hummingbird's connection
-/// task is told to let go of the connection (see ``HandedOver``) so it ends. Holding no task per
+/// then on ``StreamConnection`` writes the body on the event loop, and the connection's task is
+/// told to let go of the connection so it ends (see ``HandedOver``, or
+/// ``HummingbirdConnectionStarter/releaseTask()`` when no request reached Hummingbird). Holding no task per
 /// stream keeps an idle stream small and delivers each live event with a single hop onto the
 /// event loop.
 final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -78,7 +79,6 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let stream = StreamConnection(opening: opening, context: context, chunks: chunkedBodyWriter(for: head, context))
         self.stream = stream
         stream.begin()
-        handingOver = true
         context.eventLoop.assumeIsolated().execute {
             // No request follows on this connection, so the fast-path handler goes (~250 bytes
             // less per open stream), and so does the idle timeout: the stream lives as long as
@@ -90,7 +90,13 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let idle = try? pipeline.context(handlerType: IdleConnectionHandler.self) {
                 pipeline.removeHandler(context: idle, promise: nil)
             }
-            context.fireErrorCaught(HandedOver())
+            if let starter = try? pipeline.handler(type: HummingbirdConnectionStarter.self) {
+                // No request reached Hummingbird on this connection: its task only waited.
+                starter.releaseTask()
+            } else {
+                self.handingOver = true
+                context.fireErrorCaught(HandedOver())
+            }
         }
     }
 
