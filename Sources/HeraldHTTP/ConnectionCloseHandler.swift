@@ -10,9 +10,9 @@ import NIOHTTP1
 /// open: an HTTP/1.0 client waiting for the close to end the response (ApacheBench without `-k`,
 /// scripts on raw sockets) waited until it gave up, and the next request on the connection was
 /// answered `400`. This handler rewrites such a request's `Connection` header to `close` before
-/// Hummingbird and ``FastPath`` see it (which leaves every request that ends its connection to
-/// Hummingbird). Requests that keep their connection, nearly all, pass untouched after one look at
-/// their version and header names.
+/// Hummingbird and ``FastPath`` see it (both then answer with `Connection: close`). Requests that
+/// keep their connection, nearly all, pass untouched after one look at their version and header
+/// names.
 final class ConnectionCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart

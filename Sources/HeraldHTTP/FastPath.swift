@@ -27,10 +27,11 @@ import NIOHTTPTypesHTTP1
 /// codec, before the conversion to `HTTPTypes` that Hummingbird's pipeline makes (``install(_:in:)``),
 /// so the requests it answers skip that conversion both ways too.
 ///
-/// It takes a request only when the answer cannot differ from Hummingbird's: HTTP/1.1, no
-/// `Connection` header but `keep-alive`, no `Origin` when CORS is on, and one `Authorization:
-/// Bearer` credential known without verifying a signature (an API key, or a user token verified
-/// before); then
+/// It takes a request only when the answer cannot differ from Hummingbird's: HTTP/1.1 with no
+/// `Connection` header but `keep-alive`, or HTTP/1.1 or 1.0 ending its connection (not a stream;
+/// answered with `Connection: close`, then the output is closed and nothing more is read, as
+/// Hummingbird does), no `Origin` when CORS is on, and one `Authorization: Bearer` credential known
+/// without verifying a signature (an API key, or a user token verified before); then
 /// - a counts read: a `GET` of exactly that path with a valid user id, no body, by a caller allowed
 ///   to read that user. While the cache is down the counts come from the store (one hop to a reader
 ///   thread), as Hummingbird's route reads them then. A cache miss, or a cache failure during the
@@ -151,6 +152,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         case reading
         /// The answer to the taken request is being worked out.
         case answering
+        /// The taken request ended the connection and was answered: the connection's output is
+        /// closed, and what the client still sends is dropped.
+        case ended
     }
 
     /// A request this handler answers itself.
@@ -162,6 +166,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         var body: ByteBuffer?
         /// The client's own request id (``RequestHeadFacts/requestID``).
         let requestID: String?
+        /// The request ends its connection (``RequestHeadFacts/endsConnection``).
+        let endsConnection: Bool
     }
 
     /// Input that arrived while an answer was being worked out, in order.
@@ -206,6 +212,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard state != .ended else { return }
         let part = unwrapInboundIn(data)
         progress.count(part)
         if isAnswering {
@@ -245,6 +252,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A parse error of what a client sent after a request that ended its connection: unread,
+        // as Hummingbird leaves it.
+        guard state != .ended else { return }
         // A parse error of a request sent ahead makes Hummingbird answer 400: after the pending one.
         if isAnswering {
             held.append(.error(error))
@@ -260,7 +270,9 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             guard unanswered == 0 else { return pass(head, context: context) }
             let facts = RequestHeadFacts(head.headers)
             if let route = eligibleRoute(head, facts) {
-                taken = TakenRequest(head: head, route: route, start: .now, body: nil, requestID: facts.requestID)
+                taken = TakenRequest(
+                    head: head, route: route, start: .now, body: nil, requestID: facts.requestID,
+                    endsConnection: facts.endsConnection)
                 state = .reading
             } else {
                 pass(head, context: context)
@@ -272,6 +284,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             if case .end = part { state = .idle }
         case .answering:
             forward(part, context: context)
+        case .ended:
+            break
         }
     }
 
@@ -348,13 +362,16 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
 
     /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.
     private func eligibleRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
-        guard head.version == .http1_1, facts.keepsAlive, !settings.corsEnabled || !facts.hasOrigin,
-            !facts.hasTransferEncoding
+        let endsConnection = facts.endsConnection
+        guard
+            endsConnection
+                ? head.version == .http1_1 || head.version == .http1_0 : head.version == .http1_1 && facts.keepsAlive,
+            !settings.corsEnabled || !facts.hasOrigin, !facts.hasTransferEncoding
         else { return nil }
         switch head.method {
         case .GET:
             return countsRoute(head, facts) ?? notificationRoute(head, facts) ?? listRoute(head, facts)
-                ?? streamRoute(head, facts)
+                ?? (endsConnection ? nil : streamRoute(head, facts))
         case .POST: return createRoute(head, facts) ?? userWriteRoute(head, facts)
         case .DELETE: return userWriteRoute(head, facts)
         default: return nil
@@ -593,14 +610,18 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             return
         }
         if let (route, answer) = Self.reply(to: outcome) {
+            let closing = request.endsConnection
             switch answer {
             case .success(let (status, body)):
                 respond(
-                    status, body, route: route, method: head.method, requestID: requestID, start: start,
-                    context: context)
+                    status, body, route: route, method: head.method, requestID: requestID, closing: closing,
+                    start: start, context: context)
             case .failure(let error):
-                respond(error, route: route, method: head.method, requestID: requestID, start: start, context: context)
+                respond(
+                    error, route: route, method: head.method, requestID: requestID, closing: closing, start: start,
+                    context: context)
             }
+            if closing { end(context: context) }
         } else {
             pass(head, context: context)
             take(.end(nil), context: context)
@@ -609,7 +630,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             switch held.removeFirst() {
             case .part(let part): take(part, context: context)
             case .event(let event): context.fireUserInboundEventTriggered(event)
-            case .error(let error): context.fireErrorCaught(error)
+            case .error(let error): errorCaught(context: context, error: error)
             }
         }
         // What went on to Hummingbird's task reaches it at a read's completion.
@@ -669,27 +690,39 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
 
     /// Answers with an error's envelope, as Hummingbird's error handling does (it logs 5xx).
     private func respond(
-        _ error: HeraldError, route: String, method: HTTPMethod, requestID: LoopRequestID,
+        _ error: HeraldError, route: String, method: HTTPMethod, requestID: LoopRequestID, closing: Bool,
         start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
         respond(
-            error.status, error.jsonBody, route: route, method: method, requestID: requestID, start: start,
-            context: context)
+            error.status, error.jsonBody, route: route, method: method, requestID: requestID, closing: closing,
+            start: start, context: context)
     }
 
+    /// - Parameter closing: the request ends its connection: the answer says `Connection: close`.
     private func respond(
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
-        requestID: LoopRequestID, start: ContinuousClock.Instant, context: ChannelHandlerContext
+        requestID: LoopRequestID, closing: Bool, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         // Nothing of Hummingbird's is on its way: this handler answers only while Hummingbird owes
         // no response.
         let buffer = RawJSONResponse.bytes(
-            status, body, requestID: requestID, serverName: settings.serverName,
+            status, body, requestID: requestID, serverName: settings.serverName, closing: closing,
             allocator: context.channel.allocator)
         wire.writeAndFlush(NIOAny(buffer), promise: nil)
         progress.countAnswer()
         record(route: route, method: method, status: status, start: start)
+    }
+
+    /// After answering a request that ends its connection, as Hummingbird does then: the output is
+    /// closed (the client reads the answer to its end), nothing more is read as a request, and the
+    /// connection closes once the client closes its side (``HummingbirdConnectionStarter``, or
+    /// Hummingbird's request loop when it answered earlier requests) or stays silent for the idle
+    /// timeout.
+    private func end(context: ChannelHandlerContext) {
+        state = .ended
+        held.removeAll { if case .event = $0 { false } else { true } }
+        context.close(mode: .output, promise: nil)
     }
 
     /// Counts an answer: `herald_http_fast_answers_total`, and the request's series as

@@ -25,13 +25,13 @@ enum RawJSONResponse {
         buffer.writeString(String(body.count))
         buffer.writeStaticString("\r\nX-Request-Id: ")
         requestID.write(to: &buffer)
+        if closing { buffer.writeStaticString("\r\nConnection: close") }
         buffer.writeStaticString("\r\nDate: ")
         buffer.writeString(HTTPDate.now)
         if let serverName {
             buffer.writeStaticString("\r\nServer: ")
             buffer.writeString(serverName)
         }
-        if closing { buffer.writeStaticString("\r\nConnection: close") }
         buffer.writeStaticString("\r\n\r\n")
         buffer.writeBytes(body)
         return buffer

@@ -8,6 +8,11 @@ import NIOHTTP1
 struct RequestHeadFacts {
     /// Every `Connection` value is `keep-alive` (any case), or there is none.
     private(set) var keepsAlive = true
+    /// The one `Connection` value is exactly `close`: how every request that ends its connection
+    /// reaches ``FastPath`` (``ConnectionCloseHandler`` rewrites the other ways to say it).
+    var endsConnection: Bool { connectionCount == 1 && saysClose }
+    private var connectionCount = 0
+    private var saysClose = false
     private(set) var hasOrigin = false
     private(set) var hasTransferEncoding = false
     /// How many `Content-Length` headers there are.
@@ -34,6 +39,8 @@ struct RequestHeadFacts {
                 hasOrigin = true
             case 10 where name.utf8.equalsIgnoringASCIICase("connection"):
                 keepsAlive = keepsAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
+                connectionCount += 1
+                saysClose = value == "close"
             case 12 where name.utf8.equalsIgnoringASCIICase("content-type"):
                 if contentType == nil { contentType = value }
             case 12 where name.utf8.equalsIgnoringASCIICase("x-request-id"):

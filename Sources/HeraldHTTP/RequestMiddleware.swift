@@ -8,7 +8,8 @@ import Metrics
 /// `herald_http_request_duration_seconds` (until the response head is ready; for a stream, until it
 /// opened) by route template, method and status; the request id (the client's own `X-Request-Id`
 /// when ``IncomingRequestID`` accepts it; also in every log line of the request, as
-/// `hb.request.id`) in the `X-Request-Id` response header; and one `debug` log line.
+/// `hb.request.id`) in the `X-Request-Id` response header; `Connection: close` when the request
+/// ends its connection; and one `debug` log line.
 ///
 /// One middleware rather than two because each layer's frames stay allocated in the connection's
 /// task for as long as an SSE stream is open (~3 KB per idle stream measured).
@@ -30,6 +31,9 @@ public struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try ErrorResponse.response(for: error, request: request, context: context)
         }
         response.headers[.requestID] = context.id
+        // The request ends its connection (``ConnectionCloseHandler`` made every such request say
+        // exactly this): the answer says so too, as RFC 9112 §9.6 asks.
+        if request.headers[.connection] == "close" { response.headers[.connection] = "close" }
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
         let status = response.status.code
         let method = request.method.rawValue

@@ -6,9 +6,9 @@ import Testing
 
 @testable import HeraldHTTP
 
-/// A request that ends its connection gets its answer and then the close, whichever way it asks
-/// (HTTP/1.0 without keep-alive, any case of `close`, a list of options), with the fast path and
-/// without it; HTTP/1.0 with keep-alive keeps it.
+/// A request that ends its connection gets its answer, saying `Connection: close`, and then the
+/// close, whichever way it asks (HTTP/1.0 without keep-alive, any case of `close`, a list of
+/// options), with the fast path (which answers it) and without it; HTTP/1.0 with keep-alive keeps it.
 @Suite(.timeLimit(.minutes(1)))
 struct ConnectionCloseTests {
     private static let key = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
@@ -38,13 +38,19 @@ struct ConnectionCloseTests {
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
             #expect(try await client.get("/v1/users/cc/counts").status == .ok)  // cached: the fast path could answer
+            let fastBefore = harness.fastAnswers
             for request in Self.closing {
                 // A request sent behind it is not answered: the connection ends first.
                 let answers = try await answersUntilClosed(port: port, request + RawHTTP.closing)
                 #expect(answers.count == 1, "\(request): \(answers.map(\.status))")
                 #expect(answers.first.map { (200...201).contains($0.status) } == true, "\(request)")
+                #expect(answers.first?.headers.contains("Connection: close") == true, "\(request)")
                 // Alone, it is answered and closed: a client reading to the close is not left waiting.
                 #expect(try await answersUntilClosed(port: port, request).count == 1)
+            }
+            if fastPath {
+                // Every request but the health check's, twice, was answered on the event loop.
+                #expect(harness.fastAnswers >= fastBefore + 2 * (Self.closing.count - 1))
             }
         }
         await harness.shutdown()
