@@ -20,7 +20,10 @@
 # 20 notifications, GET /v1/users/{user}/notifications; opens opens a fresh stream of each of
 # 1,000 users with 10 notifications, 16 at once, each on a new connection, reads its counts event
 # and closes it, as browsers reconnecting after a deploy; resumes does the same with
-# Last-Event-ID: 5 and reads the 5 events after it; only the first four are in the default).
+# Last-Event-ID: 5 and reads the 5 events after it; creates-new is single creates, 16 at once, each
+# on a new connection closed after its answer, as clients without keep-alive; creates-closing the
+# same with Connection: close, as Python's urllib and PHP's streams send them; only the first four
+# are in the default).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -85,6 +88,14 @@ for round in $(seq "$ROUNDS"); do
                         '{"user":"{channel}","type":"bench","title":"Your report is ready","data":{"report":42}}' \
                         --duration 4 --rate 5000 ;;
                 opens | resumes) herald_load "$load" "$name $load" ;;
+                creates-new | creates-closing)
+                    closing=()
+                    [ "$load" = creates-closing ] && closing=(--header "Connection: close")
+                    "$BENCH" http --label "$name $load" --server-pids "$(herald_pids)" --json-out "$OUT" \
+                        --duration "$D" --method POST --url 'http://127.0.0.1:8080/v1/notifications' \
+                        --header "Authorization: Bearer $KEY" "${closing[@]}" --connections 16 --new-connections \
+                        --body '{"user":"{channel}","type":"bench","title":"{token}"}' --channels 1000 \
+                        --channel-prefix w ;;
                 changes | seen | deletes)
                     "$BENCH" http --label setup --json-out /dev/null --duration "$((D + 2))" --method POST \
                         --url 'http://127.0.0.1:8080/v1/notifications' --header "Authorization: Bearer $KEY" \

@@ -4,7 +4,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Scenarios 4 (HTTP side) and 5: requests over keep-alive connections, closed loop or at a fixed rate.
+/// Scenarios 4 (HTTP side) and 5: requests over keep-alive connections, closed loop or at a fixed
+/// rate; or, with `--new-connections`, each request on a connection of its own, as clients without
+/// keep-alive send them.
 struct HTTPLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http", abstract: "HTTP request throughput and latency (reads or writes).")
@@ -19,6 +21,12 @@ struct HTTPLoadCommand: AsyncParsableCommand {
     @Option(help: "Distinct channels (users) {channel} cycles through.") var channels = 1000
     @Option(help: "Channel id prefix.") var channelPrefix = "u"
     @Option(help: "Items per request when the body is a batch (for items/s).") var itemsPerRequest = 1
+    @Flag(
+        help: """
+            Each request on a new connection, closed when its answer ended (--connections at once, \
+            closed loop), as clients without keep-alive; add --header 'Connection: close' to say so.
+            """)
+    var newConnections = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -26,6 +34,12 @@ struct HTTPLoadCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))
         var headers = common.parsedHeaders
         if body != nil { headers.append(("Content-Type", contentType)) }
+        if newConnections {
+            guard rate == 0 else { throw BenchError("--new-connections runs a closed loop: no --rate") }
+            try await runOnNewConnections(template: template, headers: headers, group: group)
+            try await group.shutdownGracefully()
+            return
+        }
         let publisher = try await Publisher.start(
             template: template, connections: connections, group: group, headers: headers,
             method: HTTPMethod(rawValue: method.uppercased()))
@@ -68,5 +82,43 @@ struct HTTPLoadCommand: AsyncParsableCommand {
         try common.emit(result)
         await publisher.close()
         try await group.shutdownGracefully()
+    }
+
+    /// The closed loop of `--new-connections`: connect, send, read the answer, close, again.
+    private func runOnNewConnections(
+        template: URLTemplate, headers: [(String, String)], group: MultiThreadedEventLoopGroup
+    ) async throws {
+        ProcessStats.raiseFileLimit()
+        let load = ClosedLoop(concurrency: connections, duration: duration)
+        let (succeeded, failed) = (NIOLockedCounter(), NIOLockedCounter())
+        let httpMethod = HTTPMethod(rawValue: method.uppercased())
+        let run = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let (bodyTemplate, prefix, channelCount) = (body.map(TextTemplate.init), channelPrefix, channels)
+        let cpuBefore = ProcessStats.cpuSeconds(common.pids)
+        let progress = Progress.everySecond(since: BenchClock.now()) { elapsed in
+            "\(Int(elapsed))s requests \(load.completed.value) \(load.latencies.summary().line)"
+        }
+        let seconds = try await load.run { number in
+            let values = TemplateValues(channel: "\(prefix)\(number % channelCount)", seq: number, ts: 0, run: run)
+            let connection = try await HTTPConnection.connect(
+                host: template.host, port: template.port, headers: headers, group: group)
+            let status = try await connection.channel.eventLoop.flatSubmit {
+                connection.send(method: httpMethod, path: template.path(values), body: bodyTemplate?.render(values))
+            }.get()
+            await connection.close()
+            if (200..<300).contains(status) { succeeded.add() } else { failed.add() }
+        }
+        progress.cancel()
+        Progress.end()
+        let cpu = ProcessStats.cpuSeconds(common.pids) - cpuBefore
+        let ok = succeeded.value
+        try common.emit([
+            "scenario": .text("http"), "method": .text(method.uppercased()), "url": .text(url),
+            "connections": .number(Double(connections)), "rate": .number(0), "new_connections": .number(1),
+            "requests_ok": .number(Double(ok)), "errors": .number(Double(failed.value)),
+            "requests_per_second": .number(Double(ok) / seconds),
+            "items_per_second": .number(Double(ok * itemsPerRequest) / seconds),
+            "latency_ms": .latency(load.latencies.summary()), "server_cpu_seconds": .number(cpu),
+        ])
     }
 }
