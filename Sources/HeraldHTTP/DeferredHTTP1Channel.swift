@@ -65,8 +65,16 @@ struct DeferredHTTP1Channel: ServerChildChannel {
 
     /// Waits for a request to reach Hummingbird, then runs Hummingbird's request loop until the
     /// connection ends; returns as soon as the connection closes or becomes a stream otherwise.
+    /// Cancelled while waiting (the server is torn down rather than shut down gracefully), it
+    /// closes the connection's input, as Hummingbird's loop does when cancelled, so that the
+    /// connection ends once its pending answers are written.
     func handle(value: Connection, logger: Logger) async {
-        guard let asyncChannel = try? await value.hummingbird.get() else { return }
+        let waited = await withTaskCancellationHandler {
+            try? await value.hummingbird.get()
+        } onCancel: {
+            value.channel.close(mode: .input, promise: nil)
+        }
+        guard let asyncChannel = waited else { return }
         await http1.handle(value: asyncChannel, logger: logger)
     }
 }

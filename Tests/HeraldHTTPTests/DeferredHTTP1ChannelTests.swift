@@ -1,5 +1,6 @@
 import HeraldTestSupport
 import HummingbirdTesting
+import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTPTypes
@@ -77,6 +78,28 @@ struct DeferredHTTP1ChannelTests {
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(!channel.isActive)
         #expect(try asyncChannel.wait() == nil)
+    }
+
+    @Test func aTaskCancelledWhileWaitingClosesItsConnection() async throws {
+        let deferred = DeferredHTTP1Channel(responder: { _, _, _ in }, configuration: .init())
+        let group = MultiThreadedEventLoopGroup.singleton
+        let accepted = group.next().makePromise(of: DeferredHTTP1Channel.Connection.self)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                deferred.setup(channel: channel, logger: Logger(label: "test")).map { accepted.succeed($0) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let client = try await RawHTTP.connect(port: try #require(server.localAddress?.port))
+        let connection = try await accepted.futureResult.get()
+        let task = Task { await deferred.handle(value: connection, logger: Logger(label: "test")) }
+        task.cancel()
+        await task.value
+        // The server closed the connection: the client reads its end.
+        try await client.executeThenClose { inbound, _ in
+            for try await _ in inbound {}
+        }
+        #expect(try await connection.hummingbird.get() == nil)
+        try await server.close()
     }
 
     /// Sends `requests`, closes the client's side, and reads until the server closes the connection.
