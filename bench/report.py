@@ -2,7 +2,7 @@
 """Turns a bench/run.sh results file (one JSON object per line) into a Markdown report.
 
   report.py RUN.jsonl [RUN.summary.json]   the report on stdout; the key figures and ratios as JSON
-  report.py --diff OLD NEW                 two runs' figures side by side (.summary.json or .jsonl)
+  report.py --diff OLD NEW                 two runs' figures side by side (.md, .summary.json or .jsonl)
   report.py --compare FILE.jsonl           medians per binary of a bench/compare.sh run
   report.py --step                         one capacity step (stdin), exit 1 when it failed
   report.py --tail FILE [STALL_MS]         where in a fan-out run its tail lies (herald-bench fanout
@@ -211,7 +211,10 @@ def counts_ratios(reads):
 
 
 def load_summary(path):
-    """A run's summary: its .summary.json, or computed from its .jsonl (machine facts unknown)."""
+    """A run's summary: its .summary.json (also for its .md report, the file the README links), or
+    computed from its .jsonl (machine facts unknown)."""
+    if path.endswith(".md"):
+        path = path[: -len(".md")] + ".summary.json"
     with open(path) as file:
         if path.endswith(".jsonl"):
             return summarize([json.loads(line) for line in file if line.strip()], {})

@@ -138,6 +138,13 @@ class CommittedRunsTest(unittest.TestCase):
             if key in stored:
                 self.assertAlmostEqual(computed[key], stored[key], places=9, msg=key)
 
+    def test_a_runs_report_stands_for_its_summary(self):
+        """--diff takes a run's .md report, the file the README links, as its .summary.json."""
+        summary = sorted(glob.glob(os.path.join(BENCH, "results", "2*.summary.json")))[-1]
+        report_path = summary.replace(".summary.json", ".md")
+        self.assertTrue(os.path.exists(report_path))
+        self.assertEqual(report.load_summary(report_path), report.load_summary(summary))
+
 
 class CompareTest(unittest.TestCase):
     def test_medians_per_binary_and_load_of_every_kind_of_row(self):
