@@ -197,6 +197,12 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     private var readPending = false
     /// Whether request parts went on to Hummingbird since its handlers last saw a read complete.
     private var forwarded = false
+    /// A shutdown's quiesce that arrived while the taken request was still being read: passed on
+    /// once the request is answered or passed to Hummingbird (``releaseQuiesce(context:)``).
+    /// Passed on at once, it reached Hummingbird's connection handler, which never saw the request
+    /// and so closed the connection under it; held, the request is read to its end and answered
+    /// (``IdleConnectionHandler`` cuts it off if it stalls).
+    private var quiesceWhileReading: Any?
 
     init(settings: Settings, wire: ChannelHandlerContext) {
         self.settings = settings
@@ -248,7 +254,22 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             held.append(.event(event))
             return
         }
+        if state == .reading, event is ChannelShouldQuiesceEvent {
+            quiesceWhileReading = event
+            return
+        }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Passes on a quiesce held while the taken request was read, behind the input still held.
+    private func releaseQuiesce(context: ChannelHandlerContext) {
+        guard let event = quiesceWhileReading else { return }
+        quiesceWhileReading = nil
+        if isAnswering || !held.isEmpty {
+            held.append(.event(event))
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -304,7 +325,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             taken = request
             return
         case .end(.none):
-            if begin(request, context: context) { return }
+            if begin(request, context: context) { return releaseQuiesce(context: context) }
         case .head, .end(.some):
             break
         }
@@ -358,6 +379,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         if let body { forward(.body(body), context: context) }
         taken = nil
         state = .passing
+        releaseQuiesce(context: context)
     }
 
     /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.

@@ -224,12 +224,15 @@ struct IdleConnectionTests {
     }
 
     /// A batch whose body stopped halfway, through Hummingbird (whose handler waits for the body),
-    /// does not hold the server's shutdown for the idle timeout (20 s here): cut off a second or
-    /// two after it begins.
-    @Test func aBodyThatStopsHalfwayDoesNotHoldTheShutdown() async throws {
-        let harness = try await HTTPHarness(fastPath: false, idleTimeout: .seconds(20))
+    /// or a create the fast path is reading (which holds the shutdown's quiesce until the request
+    /// is answered), does not hold the server's shutdown for the idle timeout (20 s here): cut off
+    /// a second or two after it begins.
+    @Test(arguments: [false, true])
+    func aBodyThatStopsHalfwayDoesNotHoldTheShutdown(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: .seconds(20))
         let batch =
-            "POST /v1/notifications/batch HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            "POST /v1/notifications\(fastPath ? "" : "/batch") HTTP/1.1\r\nHost: t\r\n"
+            + "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
             + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
         let (stalled, shutdownBegan) = try await harness.app.test(.live) { client in
             let channel = try await RawHTTP.connect(port: try #require(client.port))
@@ -245,6 +248,35 @@ struct IdleConnectionTests {
         let shutdownTook = ContinuousClock.now - shutdownBegan
         #expect(shutdownTook < .seconds(10), "\(shutdownTook)")
         _ = await stalled.result  // closed by the server
+        await harness.shutdown()
+    }
+
+    /// A create whose body is still arriving when the server begins to shut down is read to its end
+    /// and answered before the connection closes, with the fast path (which reads it) and without.
+    @Test(arguments: [true, false])
+    func aRequestStillArrivingAtShutdownIsAnswered(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: .seconds(20))
+        let body = #"{"user":"sd","type":"t"}"#
+        let head =
+            "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        let arriving = try await harness.app.test(.live) { client in
+            let channel = try await RawHTTP.connect(port: try #require(client.port))
+            let arriving = Task {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: head + body.prefix(10)))
+                    try await Task.sleep(for: .milliseconds(600))  // the shutdown began 300 ms ago
+                    try await outbound.write(ByteBuffer(string: String(body.dropFirst(10))))
+                    var received = ""
+                    for try await chunk in inbound { received += String(buffer: chunk) }
+                    return received
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))  // the head is read, the body not all
+            return arriving
+        }
+        let received = try await arriving.value
+        #expect(received.hasPrefix("HTTP/1.1 201 Created"), "\(received)")
         await harness.shutdown()
     }
 
