@@ -27,14 +27,12 @@ final class ConnectionCloseHandler: ChannelInboundHandler, RemovableChannelHandl
 
     /// True when `head` ends its connection but does not say `Connection: close` exactly.
     static func needsRewrite(_ head: HTTPRequestHead) -> Bool {
-        var connectionValues = 0
-        var saysClose = false
+        var options = ConnectionOptions()
         for (name, value) in head.headers where name.utf8.count == 10 && name.utf8.equalsIgnoringASCIICase("connection")
         {
-            connectionValues += 1
-            saysClose = value == "close"
+            options.add(value)
         }
-        guard head.version != .http1_1 || connectionValues > 0 else { return false }
-        return !head.isKeepAlive && !(connectionValues == 1 && saysClose)
+        guard head.version != .http1_1 || options.count > 0 else { return false }
+        return !head.isKeepAlive && !options.saysExactlyClose
     }
 }

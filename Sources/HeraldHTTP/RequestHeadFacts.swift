@@ -7,12 +7,10 @@ import NIOHTTP1
 /// the event loop's own time under the counts load).
 struct RequestHeadFacts {
     /// Every `Connection` value is `keep-alive` (any case), or there is none.
-    private(set) var keepsAlive = true
-    /// The one `Connection` value is exactly `close`: how every request that ends its connection
-    /// reaches ``FastPath`` (``ConnectionCloseHandler`` rewrites the other ways to say it).
-    var endsConnection: Bool { connectionCount == 1 && saysClose }
-    private var connectionCount = 0
-    private var saysClose = false
+    var keepsAlive: Bool { connection.allKeepAlive }
+    /// The one `Connection` value is exactly `close` (``ConnectionOptions/saysExactlyClose``).
+    var endsConnection: Bool { connection.saysExactlyClose }
+    private var connection = ConnectionOptions()
     private(set) var hasOrigin = false
     private(set) var hasTransferEncoding = false
     /// How many `Content-Length` headers there are.
@@ -38,9 +36,7 @@ struct RequestHeadFacts {
             case 6 where name.utf8.equalsIgnoringASCIICase("origin"):
                 hasOrigin = true
             case 10 where name.utf8.equalsIgnoringASCIICase("connection"):
-                keepsAlive = keepsAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
-                connectionCount += 1
-                saysClose = value == "close"
+                connection.add(value)
             case 12 where name.utf8.equalsIgnoringASCIICase("content-type"):
                 if contentType == nil { contentType = value }
             case 12 where name.utf8.equalsIgnoringASCIICase("x-request-id"):

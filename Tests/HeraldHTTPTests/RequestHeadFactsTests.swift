@@ -41,6 +41,22 @@ struct RequestHeadFactsTests {
         #expect(RequestHeadFacts(HTTPHeaders([("Accept", "*/*")])).keepsAlive)
     }
 
+    /// Only one `Connection: close`, exactly, ends the connection for the fast path: the form
+    /// ``ConnectionCloseHandler`` rewrites every other way of asking into.
+    @Test func onlyOneExactCloseEndsTheConnection() {
+        func facts(_ values: [String]) -> RequestHeadFacts {
+            RequestHeadFacts(HTTPHeaders(values.map { ("Connection", $0) }))
+        }
+        #expect(facts(["close"]).endsConnection)
+        #expect(!facts(["close"]).keepsAlive)
+        #expect(!facts([]).endsConnection)
+        #expect(!facts(["Close"]).endsConnection)
+        #expect(!facts(["close", "close"]).endsConnection)
+        #expect(!facts(["close, TE"]).endsConnection)
+        #expect(!facts(["keep-alive"]).endsConnection)
+        #expect(facts(["Keep-Alive", "keep-alive"]).keepsAlive)
+    }
+
     @Test func everyLastEventIDIsKeptInOrder() {
         #expect(RequestHeadFacts(HTTPHeaders([("Accept", "*/*")])).lastEventIDs.isEmpty)
         #expect(RequestHeadFacts(HTTPHeaders([("LAST-EVENT-ID", " 7 ")])).lastEventIDs == [" 7 "])

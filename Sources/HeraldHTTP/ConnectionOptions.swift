@@ -1,0 +1,20 @@
+/// What a request's `Connection` headers say, gathered value by value: the one reading of them
+/// that ``ConnectionCloseHandler`` (which rewrites the requests that end their connection) and
+/// ``RequestHeadFacts`` (which the fast path takes requests by) share.
+struct ConnectionOptions {
+    /// How many `Connection` headers there are.
+    private(set) var count = 0
+    /// Every value is `keep-alive` (any case), or there is none.
+    private(set) var allKeepAlive = true
+    private var lastSaysClose = false
+
+    /// There is one value, exactly `close`: how every request that ends its connection reaches the
+    /// fast path, once ``ConnectionCloseHandler`` rewrote the other ways to say it.
+    var saysExactlyClose: Bool { count == 1 && lastSaysClose }
+
+    mutating func add(_ value: String) {
+        count += 1
+        allKeepAlive = allKeepAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
+        lastSaysClose = value == "close"
+    }
+}
