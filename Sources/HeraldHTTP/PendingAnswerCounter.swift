@@ -10,24 +10,18 @@ final class PendingAnswerCounter: ChannelDuplexHandler, RemovableChannelHandler,
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private var pending = 0
     private(set) var progress = RequestProgress()
 
     /// Whether a request read still waits for its response to end.
-    var owesAnswer: Bool { pending > 0 }
+    var owesAnswer: Bool { progress.owesAnswer }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        progress.count(part)
-        if case .head = part { pending += 1 }
+        progress.count(unwrapInboundIn(data))
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            progress.countAnswer()
-            if pending > 0 { pending -= 1 }
-        }
+        if case .end = unwrapOutboundIn(data) { progress.countAnswer() }
         context.write(data, promise: promise)
     }
 }

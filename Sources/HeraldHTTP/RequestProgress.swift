@@ -14,6 +14,10 @@ struct RequestProgress {
     /// Whether the request being read was answered before its end.
     var isAnsweredAhead: Bool { answered > ended }
 
+    /// Whether a request whose head was read still waits for its answer to end: more heads read
+    /// (the requests ended, and the one being read) than answers ended.
+    var owesAnswer: Bool { ended + (isInRequest ? 1 : 0) > answered }
+
     /// Counts a request part as the codec passes it on.
     mutating func count(_ part: HTTPServerRequestPart) {
         switch part {
