@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldCore
 import NIOCore
 import NIOPosix
 
@@ -44,7 +45,7 @@ struct FanoutCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        ProcessStats.raiseFileLimit()
+        OpenFiles.raiseLimit(ceiling: .max)  // 10k+ streams need it
         let subTemplate = try URLTemplate(subURL)
         let pubTemplate = try URLTemplate(pubURL)
         let warmTemplate = try warmURL.map(URLTemplate.init)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -88,7 +89,7 @@ struct HTTPLoadCommand: AsyncParsableCommand {
     private func runOnNewConnections(
         template: URLTemplate, headers: [(String, String)], group: MultiThreadedEventLoopGroup
     ) async throws {
-        ProcessStats.raiseFileLimit()
+        OpenFiles.raiseLimit(ceiling: .max)  // 10k+ streams need it
         let load = ClosedLoop(concurrency: connections, duration: duration)
         let (succeeded, failed) = (NIOLockedCounter(), NIOLockedCounter())
         let httpMethod = HTTPMethod(rawValue: method.uppercased())

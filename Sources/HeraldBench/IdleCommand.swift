@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeraldCore
 import NIOCore
 import NIOPosix
 
@@ -15,7 +16,7 @@ struct IdleCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard !common.pids.isEmpty else { throw BenchError("--server-pids is required") }
-        ProcessStats.raiseFileLimit()
+        OpenFiles.raiseLimit(ceiling: .max)  // 10k+ streams need it
         let template = try URLTemplate(subURL)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))
         let log = DeliveryLog(run: "idle", eventName: nil)

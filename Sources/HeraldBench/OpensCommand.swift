@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeraldCore
 import NIOCore
 import NIOPosix
 
@@ -27,7 +28,7 @@ struct OpensCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard events >= 0 else { throw BenchError("--events must not be negative") }
-        ProcessStats.raiseFileLimit()
+        OpenFiles.raiseLimit(ceiling: .max)  // 10k+ streams need it
         let template = try URLTemplate(subURL)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))
         let log = DeliveryLog(run: "opens", eventName: nil)

@@ -41,12 +41,4 @@ enum ProcessStats {
             return total + kilobytes * 1024
         }
     }
-
-    /// Raises the open-file limit to its hard maximum (10k+ streams need it).
-    static func raiseFileLimit() {
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
 }

@@ -6,7 +6,8 @@ import Darwin
 
 /// The process's open files against its limit: every connection, SSE streams included, holds one,
 /// and at the limit new connections wait unaccepted without a word in the log (NIO backs off its
-/// accepts quietly), so the server raises its limit at start and shows both in `/metrics`.
+/// accepts quietly), so the server raises its limit at start and shows both in `/metrics`; the load
+/// generator raises its own to hold its streams.
 public enum OpenFiles {
     /// The soft limit on open files (`RLIMIT_NOFILE`).
     public static var limit: UInt64 {

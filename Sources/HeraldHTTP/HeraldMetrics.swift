@@ -1,3 +1,4 @@
+import HeraldCore
 public import Prometheus
 
 /// The service's Prometheus metrics (every name starts with `herald_`).
