@@ -6,8 +6,8 @@ import NIOHTTPTypesHTTP1
 /// Hummingbird adds a server's own handlers after its conversion to `HTTPTypes`; this one, added
 /// there, puts the handlers that work on NIO's request parts before that conversion (a
 /// ``ConnectionCloseHandler``, an ``ExpectContinueHandler``, then a ``FastPath`` when given its
-/// settings, else a ``PendingAnswerCounter``), an ``IdleConnectionHandler`` first of all when given
-/// a timeout, and takes itself out.
+/// settings, else a ``PendingAnswerCounter``, then an ``HTTP10ResponseFraming``), an
+/// ``IdleConnectionHandler`` first of all when given a timeout, and takes itself out.
 final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
 
@@ -37,6 +37,7 @@ final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChanne
             if let conversion { try? pipeline.addHandler(counter, position: .before(conversion)) }
             ledger = counter
         }
+        if let conversion { try? pipeline.addHandler(HTTP10ResponseFraming(), position: .before(conversion)) }
         if let idleTimeout {
             try? pipeline.addHandler(
                 IdleConnectionHandler(timeout: idleTimeout, ledger: ledger, serverName: serverName),

@@ -81,14 +81,18 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         stream.begin()
         context.eventLoop.assumeIsolated().execute {
             // No request follows on this connection, so the fast-path handler goes (~250 bytes
-            // less per open stream), and so does the idle timeout: the stream lives as long as
-            // its client.
+            // less per open stream), and so do the idle timeout (the stream lives as long as its
+            // client) and the HTTP/1.0 framing (its head is written; the stream closes its
+            // connection when it ends).
             let pipeline = context.pipeline.syncOperations
             if let fastPath = try? pipeline.context(handlerType: FastPath.self) {
                 pipeline.removeHandler(context: fastPath, promise: nil)
             }
             if let idle = try? pipeline.context(handlerType: IdleConnectionHandler.self) {
                 pipeline.removeHandler(context: idle, promise: nil)
+            }
+            if let framing = try? pipeline.context(handlerType: HTTP10ResponseFraming.self) {
+                pipeline.removeHandler(context: framing, promise: nil)
             }
             if let starter = try? pipeline.handler(type: HummingbirdConnectionStarter.self) {
                 // No request reached Hummingbird on this connection: its task only waited.
@@ -101,11 +105,14 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The writer of the stream's chunks below the pipeline when NIO's encoder frames this response
-    /// in chunks: HTTP/1.1 (the only version the conversion from `HTTPTypes` writes), a body that is
-    /// not suppressed (not a `HEAD`), and no length or transfer coding of its own.
+    /// in chunks: HTTP/1.1 (the version the conversion from `HTTPTypes` writes, unless
+    /// ``HTTP10ResponseFraming`` made it HTTP/1.0 for an HTTP/1.0 request), a body that is not
+    /// suppressed (not a `HEAD`), and no length or transfer coding of its own.
     private func chunkedBodyWriter(for head: HTTPResponse, _ context: ChannelHandlerContext) -> ChunkedBodyWriter? {
+        let pipeline = context.pipeline.syncOperations
         guard !answeringHead, head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil,
-            let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+            (try? pipeline.handler(type: HTTP10ResponseFraming.self).bodyEndsWithClose) != true,
+            let encoder = try? pipeline.context(handlerType: HTTPResponseEncoder.self)
         else { return nil }
         return ChunkedBodyWriter(wire: encoder)
     }

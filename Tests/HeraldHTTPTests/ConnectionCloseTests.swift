@@ -56,19 +56,6 @@ struct ConnectionCloseTests {
         await harness.shutdown()
     }
 
-    @Test(arguments: [true, false])
-    func anHTTP10RequestThatAsksForKeepAliveKeepsItsConnection(fastPath: Bool) async throws {
-        let harness = try await HTTPHarness(fastPath: fastPath)
-        try await harness.app.test(.live) { client in
-            let answers = try await answersUntilClosed(
-                port: try #require(client.port),
-                "GET /v1/users/cc/counts HTTP/1.0\r\n\(Self.key)Connection: Keep-Alive\r\n\r\n" + RawHTTP.closing)
-            #expect(answers.map(\.status) == [200, 200])
-            #expect(answers.last?.body == #"{"status":"ok"}"#)
-        }
-        await harness.shutdown()
-    }
-
     @Test func onlyHeadsThatEndTheirConnectionWithoutSayingCloseExactlyAreRewritten() {
         func head(_ version: HTTPVersion, _ connection: [String]) -> HTTPRequestHead {
             HTTPRequestHead(

@@ -1,0 +1,106 @@
+import HeraldTestSupport
+import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import HeraldHTTP
+
+/// HTTP/1.0 clients get answers they can read: a stream's body unframed and ended by the close
+/// (never chunked), and `Connection: keep-alive` when they asked to keep the connection; with the
+/// fast path and without it.
+@Suite(.timeLimit(.minutes(1)))
+struct HTTP10Tests {
+    private static let key = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
+
+    @Test(arguments: [true, false])
+    func anAnswerToAKeepAliveRequestSaysSoAndTheConnectionServesTheNext(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let keepAlive = "Connection: Keep-Alive\r\n"
+            let body = #"{"user":"h10","type":"t"}"#
+            let answers = try await RawHTTP.exchange(
+                port: try #require(client.port),
+                "GET /v1/users/h10/counts HTTP/1.0\r\n\(Self.key)\(keepAlive)\r\n"
+                    + "POST /v1/notifications HTTP/1.0\r\n\(Self.key)\(keepAlive)Content-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    + "GET /healthz HTTP/1.0\r\n\r\n",
+                deadline: .seconds(5))
+            #expect(answers.map(\.status) == [200, 201, 200])
+            #expect(answers.prefix(2).allSatisfy { $0.headers.contains("Connection: keep-alive") })
+            // The last one did not ask: it ends the connection.
+            #expect(answers.last?.headers.contains("Connection: close") == true)
+        }
+        await harness.shutdown()
+    }
+
+    @Test(arguments: [(true, "Connection: keep-alive\r\n"), (false, ""), (true, "")])
+    func aStreamIsSentUnframedAndEndsWithTheClose(fastPath: Bool, connection: String) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let token = try await harness.token("h10", ttl: 2)
+            let channel = try await RawHTTP.connect(port: try #require(client.port))
+            let received = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(
+                    ByteBuffer(
+                        string:
+                            "GET /v1/users/h10/stream HTTP/1.0\r\nAuthorization: Bearer \(token)\r\n\(connection)\r\n"))
+                var received = ""
+                var created = false
+                for try await chunk in inbound {
+                    received += String(buffer: chunk)
+                    if !created, received.contains("event: counts") {
+                        created = true
+                        let answer = try await client.post("/v1/notifications", json: #"{"user":"h10","type":"t"}"#)
+                        #expect(answer.status == .created)
+                    }
+                }
+                // The server closed the connection when the token expired: the end of the body.
+                return received
+            }
+            let parts = received.split(separator: "\r\n\r\n", maxSplits: 1)
+            let head = try #require(parts.first).split(separator: "\r\n")
+            #expect(head.first == "HTTP/1.0 200 OK")
+            #expect(head.contains("Connection: close"))
+            #expect(!head.contains { $0.lowercased().hasPrefix("transfer-encoding") })
+            let body = try #require(parts.last)
+            // The events as written, with no chunk sizes between them.
+            #expect(body.hasPrefix("retry: 2000\n\nid: 0\nevent: counts\ndata: "))
+            #expect(body.contains("\n\nid: 1\nevent: notification.created\ndata: {"))
+            #expect(!body.contains("\r\n"))
+        }
+        await harness.shutdown()
+    }
+
+    @Test func onlyHTTP10AnswersAreReframed() {
+        let json = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Length": "2"])
+        let stream = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Type": "text/event-stream"])
+        let closing = HTTPResponseHead(
+            version: .http1_1, status: .ok, headers: ["Content-Length": "2", "Connection": "close"])
+        let empty = HTTPResponseHead(version: .http1_1, status: .noContent)
+
+        #expect(HTTP10ResponseFraming.frame(json, for: .http11) == nil)
+        #expect(HTTP10ResponseFraming.frame(stream, for: .http11) == nil)
+        #expect(HTTP10ResponseFraming.frame(json, for: .http10Closing) == nil)
+        #expect(HTTP10ResponseFraming.frame(closing, for: .http10KeepingAlive) == nil)
+
+        let kept = HTTP10ResponseFraming.frame(json, for: .http10KeepingAlive)
+        #expect(kept?.version == .http1_1)
+        #expect(kept?.headers["Connection"] == ["keep-alive"])
+        #expect(HTTP10ResponseFraming.frame(empty, for: .http10KeepingAlive)?.headers["Connection"] == ["keep-alive"])
+
+        for request in [HTTP10ResponseFraming.Request.http10KeepingAlive, .http10Closing] {
+            let unframed = HTTP10ResponseFraming.frame(stream, for: request)
+            #expect(unframed?.version == .http1_0)
+            #expect(unframed?.headers["Connection"] == ["close"])
+        }
+
+        func request(_ version: HTTPVersion, _ headers: HTTPHeaders = [:]) -> HTTP10ResponseFraming.Request {
+            HTTP10ResponseFraming.request(HTTPRequestHead(version: version, method: .GET, uri: "/", headers: headers))
+        }
+        #expect(request(.http1_1) == .http11)
+        #expect(request(.http1_1, ["Connection": "close"]) == .http11)
+        #expect(request(.http1_0) == .http10Closing)
+        #expect(request(.http1_0, ["Connection": "keep-alive"]) == .http10KeepingAlive)
+    }
+}
