@@ -13,8 +13,8 @@ import NIOHTTP1
 ///   answer does not end the connection;
 /// - an answer of unknown length goes out as HTTP/1.0, whose body NIO's encoder sends unframed,
 ///   says `Connection: close`, and its end shuts the connection's output: the close ends the body.
-///   An event stream ends by closing its connection anyway (``SSEChannelHandler`` writes its body
-///   through the pipeline when ``bodyEndsWithClose`` says so, and takes this handler out).
+///   An event stream ends by closing its connection anyway (told, its ``SSEChannelHandler``
+///   writes the body through the pipeline rather than in chunks, and takes this handler out).
 ///
 /// It sits right before the conversion to `HTTPTypes`, behind ``FastPath``, so it sees the requests
 /// Hummingbird answers and their answers, in order; HTTP/1.1 requests pass untouched.
@@ -34,7 +34,7 @@ final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler
     /// The requests read and not answered yet, oldest first (pipelined requests wait here).
     private var unanswered: [Request] = []
     /// The answer being written is HTTP/1.0 of unknown length: its end closes the output.
-    private(set) var bodyEndsWithClose = false
+    private var bodyEndsWithClose = false
 
     init() {}
 
@@ -53,6 +53,10 @@ final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler
                 return context.write(data, promise: promise)
             }
             bodyEndsWithClose = framed.version == .http1_0
+            if bodyEndsWithClose {
+                // A stream's head: its handler must write the body through the pipeline, unframed.
+                (try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self))?.bodyGoesUnframed()
+            }
             context.write(wrapOutboundOut(.head(framed)), promise: promise)
         case .end where bodyEndsWithClose:
             bodyEndsWithClose = false

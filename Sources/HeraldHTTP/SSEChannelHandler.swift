@@ -24,6 +24,9 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var handingOver = false
     /// The request being answered is a `HEAD` (a flag, not the method: every stream keeps it).
     private var answeringHead = false
+    /// The response head being written goes out as HTTP/1.0, its body unframed
+    /// (``bodyGoesUnframed()``).
+    private var bodyUnframed = false
     /// This handler's context while it is in the pipeline (for ``start(_:head:)``).
     private var context: ChannelHandlerContext?
 
@@ -53,6 +56,13 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         expected = opening
     }
 
+    /// Called by ``HTTP10ResponseFraming`` while the response head this handler writes passes it,
+    /// when the head goes out as HTTP/1.0: NIO's encoder then sends the body as it is, so the
+    /// stream must not frame it in chunks.
+    func bodyGoesUnframed() {
+        bodyUnframed = true
+    }
+
     /// Called on the channel's event loop by ``FastPath``, which took the request: writes the
     /// stream's response head and starts the stream as for a head from the stream route.
     func start(_ opening: StreamOpening, head: HTTPResponse) {
@@ -74,6 +84,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         expected = nil
+        bodyUnframed = false
         context.write(data, promise: promise)
         guard head.status == .ok else { return }
         let stream = StreamConnection(opening: opening, context: context, chunks: chunkedBodyWriter(for: head, context))
@@ -109,10 +120,9 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// ``HTTP10ResponseFraming`` made it HTTP/1.0 for an HTTP/1.0 request), a body that is not
     /// suppressed (not a `HEAD`), and no length or transfer coding of its own.
     private func chunkedBodyWriter(for head: HTTPResponse, _ context: ChannelHandlerContext) -> ChunkedBodyWriter? {
-        let pipeline = context.pipeline.syncOperations
-        guard !answeringHead, head.headerFields[.contentLength] == nil, head.headerFields[.transferEncoding] == nil,
-            (try? pipeline.handler(type: HTTP10ResponseFraming.self).bodyEndsWithClose) != true,
-            let encoder = try? pipeline.context(handlerType: HTTPResponseEncoder.self)
+        guard !answeringHead, !bodyUnframed, head.headerFields[.contentLength] == nil,
+            head.headerFields[.transferEncoding] == nil,
+            let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         else { return nil }
         return ChunkedBodyWriter(wire: encoder)
     }
