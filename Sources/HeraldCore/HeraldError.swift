@@ -12,6 +12,8 @@ public struct HeraldError: Error, Sendable, CustomStringConvertible {
         public static let invalidField = Code("invalid_field")
         public static let invalidJSON = Code("invalid_json")
         public static let invalidQuery = Code("invalid_query")
+        /// The request is not valid HTTP/1.1 (NIO's parser rejected it).
+        public static let invalidRequest = Code("invalid_request")
         public static let unauthorized = Code("unauthorized")
         public static let forbidden = Code("forbidden")
         public static let notFound = Code("not_found")

@@ -7,7 +7,7 @@ extension HeraldError: HTTPResponseError {
     /// The HTTP status of each error code, as API.md lists them.
     public var status: HTTPResponse.Status {
         switch code {
-        case .invalidID, .invalidField, .invalidJSON, .invalidQuery: .badRequest
+        case .invalidID, .invalidField, .invalidJSON, .invalidQuery, .invalidRequest: .badRequest
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
@@ -24,6 +24,8 @@ extension HeraldError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: JSONIO.contentType]
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        // A request that could not be parsed leaves nothing readable behind it: the connection ends.
+        if code == .invalidRequest { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
     }
 

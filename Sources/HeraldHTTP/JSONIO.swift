@@ -9,14 +9,17 @@ enum JSONIO {
     static let batchBodyLimit = 4 * 1024 * 1024
     static let smallBodyLimit = 16 * 1024
 
-    /// Collects the body (413 past `limit`), requires a JSON content type (415) when there is a body.
+    /// Collects the body (413 past `limit`, 400 `invalid_request` when it cannot be read), requires a JSON content type (415) when there is a body.
     static func body(_ request: Request, limit: Int) async throws -> ByteBuffer? {
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
+        } catch {
+            // NIO's parser rejected the body (a bad chunk), or the connection failed while it came.
+            throw HTTP1AnswerRewriter.parseError
         }
         guard buffer.readableBytes > 0 else { return nil }
         guard isJSON(contentType: request.headers[.contentType]) else {

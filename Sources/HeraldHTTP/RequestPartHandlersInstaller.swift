@@ -6,7 +6,7 @@ import NIOHTTPTypesHTTP1
 /// Hummingbird adds a server's own handlers after its conversion to `HTTPTypes`; this one, added
 /// there, puts the handlers that work on NIO's request parts before that conversion (a
 /// ``ConnectionCloseHandler``, an ``ExpectContinueHandler``, then a ``FastPath`` when given its
-/// settings, else a ``PendingAnswerCounter``, then an ``HTTP10ResponseFraming``), an
+/// settings, else a ``PendingAnswerCounter``, then an ``HTTP1AnswerRewriter``), an
 /// ``IdleConnectionHandler`` first of all when given a timeout, and takes itself out.
 final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
@@ -15,7 +15,8 @@ final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChanne
     private let idleTimeout: TimeAmount?
     private let serverName: String?
 
-    /// - Parameter serverName: the `Server` header of the idle handler's `408`.
+    /// - Parameter serverName: the `Server` header of the idle handler's `408` and of the answer to a
+    ///   request that could not be parsed.
     init(fastPath: FastPath.Settings?, idleTimeout: Duration?, serverName: String?) {
         self.fastPath = fastPath
         self.idleTimeout = idleTimeout.map { TimeAmount($0) }
@@ -37,7 +38,9 @@ final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChanne
             if let conversion { try? pipeline.addHandler(counter, position: .before(conversion)) }
             ledger = counter
         }
-        if let conversion { try? pipeline.addHandler(HTTP10ResponseFraming(), position: .before(conversion)) }
+        if let conversion {
+            try? pipeline.addHandler(HTTP1AnswerRewriter(serverName: serverName), position: .before(conversion))
+        }
         if let idleTimeout {
             try? pipeline.addHandler(
                 IdleConnectionHandler(timeout: idleTimeout, ledger: ledger, serverName: serverName),

@@ -56,7 +56,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         expected = opening
     }
 
-    /// Called by ``HTTP10ResponseFraming`` while the response head this handler writes passes it,
+    /// Called by ``HTTP1AnswerRewriter`` while the response head this handler writes passes it,
     /// when the head goes out as HTTP/1.0: NIO's encoder then sends the body as it is, so the
     /// stream must not frame it in chunks.
     func bodyGoesUnframed() {
@@ -102,7 +102,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let idle = try? pipeline.context(handlerType: IdleConnectionHandler.self) {
                 pipeline.removeHandler(context: idle, promise: nil)
             }
-            if let framing = try? pipeline.context(handlerType: HTTP10ResponseFraming.self) {
+            if let framing = try? pipeline.context(handlerType: HTTP1AnswerRewriter.self) {
                 pipeline.removeHandler(context: framing, promise: nil)
             }
             if let starter = try? pipeline.handler(type: HummingbirdConnectionStarter.self) {
@@ -117,7 +117,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The writer of the stream's chunks below the pipeline when NIO's encoder frames this response
     /// in chunks: HTTP/1.1 (the version the conversion from `HTTPTypes` writes, unless
-    /// ``HTTP10ResponseFraming`` made it HTTP/1.0 for an HTTP/1.0 request), a body that is not
+    /// ``HTTP1AnswerRewriter`` made it HTTP/1.0 for an HTTP/1.0 request), a body that is not
     /// suppressed (not a `HEAD`), and no length or transfer coding of its own.
     private func chunkedBodyWriter(for head: HTTPResponse, _ context: ChannelHandlerContext) -> ChunkedBodyWriter? {
         guard !answeringHead, !bodyUnframed, head.headerFields[.contentLength] == nil,

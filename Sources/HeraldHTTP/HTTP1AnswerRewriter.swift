@@ -1,7 +1,10 @@
+import HeraldCore
 import NIOCore
 import NIOHTTP1
 
-/// Answers the HTTP/1.0 requests that reach Hummingbird in the form HTTP/1.0 clients read.
+/// Rewrites the answers Hummingbird writes where HTTP/1 needs what its `HTTPTypes` responses do
+/// not say: the framing of answers to HTTP/1.0 requests, and the API's JSON error in the answer to
+/// a request that could not be parsed.
 ///
 /// Hummingbird's conversion from `HTTPTypes` writes every response head as HTTP/1.1. NIO's encoder
 /// then framed a body of unknown length (an event stream) in chunks, which an HTTP/1.0 client
@@ -16,9 +19,16 @@ import NIOHTTP1
 ///   An event stream ends by closing its connection anyway (told, its ``SSEChannelHandler``
 ///   writes the body through the pipeline rather than in chunks, and takes this handler out).
 ///
+/// Hummingbird answers a request NIO's parser rejects with an empty `400` and closes the
+/// connection; API.md says every error is JSON, so that answer becomes `400 invalid_request` with
+/// the API's error body and the headers of every answer (none of Herald's routes answers an empty
+/// `400`). When the parser rejects a body a route is reading, the route answers that error itself
+/// (``JSONIO``).
+///
 /// It sits right before the conversion to `HTTPTypes`, behind ``FastPath``, so it sees the requests
-/// Hummingbird answers and their answers, in order; HTTP/1.1 requests pass untouched.
-final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler {
+/// Hummingbird answers and their answers, in order; HTTP/1.1
+/// requests' answers pass untouched.
+final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -31,12 +41,21 @@ final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler
         case http10Closing
     }
 
+    /// The error in the answer to a request that could not be parsed.
+    static let parseError = HeraldError(.invalidRequest, "the request is not valid HTTP")
+
+    /// The `Server` header of the parse error's answer.
+    private let serverName: String?
     /// The requests read and not answered yet, oldest first (pipelined requests wait here).
     private var unanswered: [Request] = []
     /// The answer being written is HTTP/1.0 of unknown length: its end closes the output.
     private var bodyEndsWithClose = false
+    /// The answer being written is Hummingbird's to a parse error: it is replaced at its end.
+    private var replacingParseErrorAnswer = false
 
-    init() {}
+    init(serverName: String?) {
+        self.serverName = serverName
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) { unanswered.append(Self.request(head)) }
@@ -48,6 +67,10 @@ final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler
         case .head(let head) where head.status.code >= 200:
             // An answer for a request the fast path took (a stream it started) finds none waiting.
             let request = unanswered.isEmpty ? .http11 : unanswered.removeFirst()
+            if Self.isParseErrorAnswer(head) {
+                replacingParseErrorAnswer = true
+                return context.write(wrapOutboundOut(.head(parseErrorHead())), promise: promise)
+            }
             guard let framed = Self.frame(head, for: request) else {
                 bodyEndsWithClose = false
                 return context.write(data, promise: promise)
@@ -58,6 +81,13 @@ final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler
                 (try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self))?.bodyGoesUnframed()
             }
             context.write(wrapOutboundOut(.head(framed)), promise: promise)
+        case .body where replacingParseErrorAnswer:
+            promise?.succeed(())
+        case .end where replacingParseErrorAnswer:
+            replacingParseErrorAnswer = false
+            let body = context.channel.allocator.buffer(bytes: Self.parseError.jsonBody)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.write(data, promise: promise)
         case .end where bodyEndsWithClose:
             bodyEndsWithClose = false
             context.write(data, promise: promise)
@@ -65,6 +95,24 @@ final class HTTP10ResponseFraming: ChannelDuplexHandler, RemovableChannelHandler
         default:
             context.write(data, promise: promise)
         }
+    }
+
+    /// The head of the JSON `400`, with the headers every answer of Herald's has.
+    private func parseErrorHead() -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: JSONIO.contentType)
+        headers.add(name: "Content-Length", value: String(Self.parseError.jsonBody.count))
+        headers.add(name: "X-Request-Id", value: LoopRequestID().description)
+        headers.add(name: "Connection", value: "close")
+        headers.add(name: "Date", value: HTTPDate.now)
+        if let serverName { headers.add(name: "Server", value: serverName) }
+        return HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers)
+    }
+
+    /// Hummingbird's answer to a parse error: `400`, no body, closing.
+    static func isParseErrorAnswer(_ head: HTTPResponseHead) -> Bool {
+        head.status == .badRequest && head.headers["content-length"] == ["0"]
+            && head.headers["connection"] == ["close"]
     }
 
     /// How `head` asks its answer to be framed.

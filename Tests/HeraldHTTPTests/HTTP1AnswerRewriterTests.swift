@@ -7,10 +7,10 @@ import Testing
 @testable import HeraldHTTP
 
 /// HTTP/1.0 clients get answers they can read: a stream's body unframed and ended by the close
-/// (never chunked), and `Connection: keep-alive` when they asked to keep the connection; with the
-/// fast path and without it.
+/// (never chunked), and `Connection: keep-alive` when they asked to keep the connection; a request
+/// that cannot be parsed gets the API's JSON error; with the fast path and without it.
 @Suite(.timeLimit(.minutes(1)))
-struct HTTP10Tests {
+struct HTTP1AnswerRewriterTests {
     private static let key = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
 
     @Test(arguments: [true, false])
@@ -72,6 +72,44 @@ struct HTTP10Tests {
         await harness.shutdown()
     }
 
+    /// Requests NIO's parser rejects, each after a request it answers: an unknown method, a
+    /// header name with a space, a length beside a chunked coding, a bad chunk size.
+    static let unparsable: [String] = [
+        "GET\u{1} / HTTP/1.1\r\nHost: t\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: t\r\nX Bad: 1\r\n\r\n",
+        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
+            + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ]
+
+    @Test(arguments: [true, false])
+    func aRequestThatCannotBeParsedGetsTheAPIsJSONErrorAfterTheAnswersBeforeIt(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            for request in Self.unparsable {
+                for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
+                    // The connection closes after the 400: nothing sent behind it is answered.
+                    let answers = try await RawHTTP.exchange(
+                        port: port, ahead + request + RawHTTP.closing, deadline: .seconds(5))
+                    #expect(answers.map(\.status) == (ahead.isEmpty ? [400] : [200, 400]), "\(request)")
+                    let answer = try #require(answers.last)
+                    #expect(
+                        answer.body
+                            == #"{"error":{"code":"invalid_request","message":"the request is not valid HTTP"}}"#)
+                    for header in [
+                        "Content-Type: application/json; charset=utf-8", "Connection: close", "Server: herald",
+                    ] {
+                        #expect(answer.headers.contains(header), "\(header): \(answer.headers)")
+                    }
+                    #expect(answer.headers.contains { $0.hasPrefix("X-Request-Id: ") })
+                }
+            }
+        }
+        await harness.shutdown()
+    }
+
     @Test func onlyHTTP10AnswersAreReframed() {
         let json = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Length": "2"])
         let stream = HTTPResponseHead(version: .http1_1, status: .ok, headers: ["Content-Type": "text/event-stream"])
@@ -79,24 +117,24 @@ struct HTTP10Tests {
             version: .http1_1, status: .ok, headers: ["Content-Length": "2", "Connection": "close"])
         let empty = HTTPResponseHead(version: .http1_1, status: .noContent)
 
-        #expect(HTTP10ResponseFraming.frame(json, for: .http11) == nil)
-        #expect(HTTP10ResponseFraming.frame(stream, for: .http11) == nil)
-        #expect(HTTP10ResponseFraming.frame(json, for: .http10Closing) == nil)
-        #expect(HTTP10ResponseFraming.frame(closing, for: .http10KeepingAlive) == nil)
+        #expect(HTTP1AnswerRewriter.frame(json, for: .http11) == nil)
+        #expect(HTTP1AnswerRewriter.frame(stream, for: .http11) == nil)
+        #expect(HTTP1AnswerRewriter.frame(json, for: .http10Closing) == nil)
+        #expect(HTTP1AnswerRewriter.frame(closing, for: .http10KeepingAlive) == nil)
 
-        let kept = HTTP10ResponseFraming.frame(json, for: .http10KeepingAlive)
+        let kept = HTTP1AnswerRewriter.frame(json, for: .http10KeepingAlive)
         #expect(kept?.version == .http1_1)
         #expect(kept?.headers["Connection"] == ["keep-alive"])
-        #expect(HTTP10ResponseFraming.frame(empty, for: .http10KeepingAlive)?.headers["Connection"] == ["keep-alive"])
+        #expect(HTTP1AnswerRewriter.frame(empty, for: .http10KeepingAlive)?.headers["Connection"] == ["keep-alive"])
 
-        for request in [HTTP10ResponseFraming.Request.http10KeepingAlive, .http10Closing] {
-            let unframed = HTTP10ResponseFraming.frame(stream, for: request)
+        for request in [HTTP1AnswerRewriter.Request.http10KeepingAlive, .http10Closing] {
+            let unframed = HTTP1AnswerRewriter.frame(stream, for: request)
             #expect(unframed?.version == .http1_0)
             #expect(unframed?.headers["Connection"] == ["close"])
         }
 
-        func request(_ version: HTTPVersion, _ headers: HTTPHeaders = [:]) -> HTTP10ResponseFraming.Request {
-            HTTP10ResponseFraming.request(HTTPRequestHead(version: version, method: .GET, uri: "/", headers: headers))
+        func request(_ version: HTTPVersion, _ headers: HTTPHeaders = [:]) -> HTTP1AnswerRewriter.Request {
+            HTTP1AnswerRewriter.request(HTTPRequestHead(version: version, method: .GET, uri: "/", headers: headers))
         }
         #expect(request(.http1_1) == .http11)
         #expect(request(.http1_1, ["Connection": "close"]) == .http11)
