@@ -26,8 +26,7 @@ import NIOHTTP1
 /// (``JSONIO``).
 ///
 /// It sits right before the conversion to `HTTPTypes`, behind ``FastPath``, so it sees the requests
-/// Hummingbird answers and their answers, in order; HTTP/1.1
-/// requests' answers pass untouched.
+/// Hummingbird answers and their answers, in order; HTTP/1.1 requests' answers pass untouched.
 final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -50,7 +49,8 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     private var unanswered: [Request] = []
     /// The answer being written is HTTP/1.0 of unknown length: its end closes the output.
     private var bodyEndsWithClose = false
-    /// The answer being written is Hummingbird's to a parse error: it is replaced at its end.
+    /// The answer being written is Hummingbird's to a parse error: its head was replaced, the
+    /// JSON body goes out at its end.
     private var replacingParseErrorAnswer = false
 
     init(serverName: String?) {
