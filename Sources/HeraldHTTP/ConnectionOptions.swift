@@ -11,6 +11,9 @@ struct ConnectionOptions {
     /// There is one value, exactly `close`: how every request that ends its connection reaches the
     /// fast path, once ``ConnectionCloseHandler`` rewrote the other ways to say it.
     var saysExactlyClose: Bool { count == 1 && lastSaysClose }
+    /// There is at least one value, and every one is `keep-alive`: how an HTTP/1.0 request asks
+    /// to keep its connection, as the fast path takes it.
+    var saysKeepAlive: Bool { count > 0 && allKeepAlive }
 
     mutating func add(_ value: String) {
         count += 1

@@ -28,9 +28,11 @@ import NIOHTTPTypesHTTP1
 /// so the requests it answers skip that conversion both ways too.
 ///
 /// It takes a request only when the answer cannot differ from Hummingbird's: HTTP/1.1 with no
-/// `Connection` header but `keep-alive`, or HTTP/1.1 or 1.0 ending its connection (not a stream;
-/// answered with `Connection: close`, then the output is closed and nothing more is read, as
-/// Hummingbird does), no `Origin` when CORS is on, and one `Authorization: Bearer` credential known
+/// `Connection` header but `keep-alive`, HTTP/1.0 with `Connection: keep-alive` and no other (not a
+/// stream; answered with `Connection: keep-alive`, as ``HTTP1AnswerRewriter`` makes Hummingbird's
+/// answers), or HTTP/1.1 or 1.0 ending its connection (not a stream; answered with `Connection:
+/// close`, then the output is closed and nothing more is read, as Hummingbird does), no `Origin`
+/// when CORS is on, and one `Authorization: Bearer` credential known
 /// without verifying a signature (an API key, or a user token verified before); then
 /// - a counts read: a `GET` of exactly that path with a valid user id, no body, by a caller allowed
 ///   to read that user. While the cache is down the counts come from the store (one hop to a reader
@@ -166,8 +168,10 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         var body: ByteBuffer?
         /// The client's own request id (``RequestHeadFacts/requestID``).
         let requestID: String?
-        /// The request ends its connection (``RequestHeadFacts/endsConnection``).
-        let endsConnection: Bool
+        /// What the answer's `Connection` header says: `close` when the request ends its
+        /// connection (``RequestHeadFacts/endsConnection``), `keep-alive` to an HTTP/1.0 request
+        /// that asked for it.
+        let connection: RawJSONResponse.ConnectionHeader
     }
 
     /// Input that arrived while an answer was being worked out, in order.
@@ -293,7 +297,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             if let route = eligibleRoute(head, facts) {
                 taken = TakenRequest(
                     head: head, route: route, start: .now, body: nil, requestID: facts.requestID,
-                    endsConnection: facts.endsConnection)
+                    connection: facts.endsConnection ? .close : head.version == .http1_0 ? .keepAlive : .unsaid)
                 state = .reading
             } else {
                 pass(head, context: context)
@@ -385,15 +389,15 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     /// The route of a request this handler can answer exactly as Hummingbird would; nil otherwise.
     private func eligibleRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         let endsConnection = facts.endsConnection
-        guard
-            endsConnection
-                ? head.version == .http1_1 || head.version == .http1_0 : head.version == .http1_1 && facts.keepsAlive,
+        let isHTTP10 = head.version == .http1_0
+        guard head.version == .http1_1 || isHTTP10,
+            endsConnection || (isHTTP10 ? facts.asksKeepAlive : facts.keepsAlive),
             !settings.corsEnabled || !facts.hasOrigin, !facts.hasTransferEncoding
         else { return nil }
         switch head.method {
         case .GET:
             return countsRoute(head, facts) ?? notificationRoute(head, facts) ?? listRoute(head, facts)
-                ?? (endsConnection ? nil : streamRoute(head, facts))
+                ?? (endsConnection || isHTTP10 ? nil : streamRoute(head, facts))
         case .POST: return createRoute(head, facts) ?? userWriteRoute(head, facts)
         case .DELETE: return userWriteRoute(head, facts)
         default: return nil
@@ -632,18 +636,18 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
             return
         }
         if let (route, answer) = Self.reply(to: outcome) {
-            let closing = request.endsConnection
+            let connection = request.connection
             switch answer {
             case .success(let (status, body)):
                 respond(
-                    status, body, route: route, method: head.method, requestID: requestID, closing: closing,
+                    status, body, route: route, method: head.method, requestID: requestID, connection: connection,
                     start: start, context: context)
             case .failure(let error):
                 respond(
-                    error, route: route, method: head.method, requestID: requestID, closing: closing, start: start,
-                    context: context)
+                    error, route: route, method: head.method, requestID: requestID, connection: connection,
+                    start: start, context: context)
             }
-            if closing { end(context: context) }
+            if connection == .close { end(context: context) }
         } else {
             pass(head, context: context)
             take(.end(nil), context: context)
@@ -712,24 +716,25 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
 
     /// Answers with an error's envelope, as Hummingbird's error handling does (it logs 5xx).
     private func respond(
-        _ error: HeraldError, route: String, method: HTTPMethod, requestID: LoopRequestID, closing: Bool,
-        start: ContinuousClock.Instant, context: ChannelHandlerContext
+        _ error: HeraldError, route: String, method: HTTPMethod, requestID: LoopRequestID,
+        connection: RawJSONResponse.ConnectionHeader, start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
         respond(
-            error.status, error.jsonBody, route: route, method: method, requestID: requestID, closing: closing,
+            error.status, error.jsonBody, route: route, method: method, requestID: requestID, connection: connection,
             start: start, context: context)
     }
 
-    /// - Parameter closing: the request ends its connection: the answer says `Connection: close`.
+    /// - Parameter connection: what the answer's `Connection` header says (``TakenRequest/connection``).
     private func respond(
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
-        requestID: LoopRequestID, closing: Bool, start: ContinuousClock.Instant, context: ChannelHandlerContext
+        requestID: LoopRequestID, connection: RawJSONResponse.ConnectionHeader, start: ContinuousClock.Instant,
+        context: ChannelHandlerContext
     ) {
         // Nothing of Hummingbird's is on its way: this handler answers only while Hummingbird owes
         // no response.
         let buffer = RawJSONResponse.bytes(
-            status, body, requestID: requestID, serverName: settings.serverName, closing: closing,
+            status, body, requestID: requestID, serverName: settings.serverName, connection: connection,
             allocator: context.channel.allocator)
         wire.writeAndFlush(NIOAny(buffer), promise: nil)
         progress.countAnswer()

@@ -163,7 +163,7 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                 ? "the request did not arrive in full before the server shut down"
                 : "the request did not arrive in full within \(seconds) s")
         let bytes = RawJSONResponse.bytes(
-            error.status, error.jsonBody, requestID: LoopRequestID(), serverName: serverName, closing: true,
+            error.status, error.jsonBody, requestID: LoopRequestID(), serverName: serverName, connection: .close,
             allocator: context.channel.allocator)
         context.writeAndFlush(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
     }

@@ -7,12 +7,24 @@ import NIOHTTP1
 /// wire themselves: one buffer and one write, without building a head and passing three parts
 /// through the encoder.
 enum RawJSONResponse {
+    /// What the answer's `Connection` header says, where Hummingbird's answer has it.
+    enum ConnectionHeader {
+        /// None: the connection stays open (HTTP/1.1).
+        case unsaid
+        /// `Connection: close` (before `Date`, where ``RequestMiddleware`` puts it): the
+        /// connection closes after the answer.
+        case close
+        /// `Connection: keep-alive` (last, where ``HTTP1AnswerRewriter`` adds it): an HTTP/1.0
+        /// request asked to keep its connection.
+        case keepAlive
+    }
+
     /// - Parameters:
     ///   - serverName: the `Server` header, when the application sets one.
-    ///   - closing: whether the connection closes after it (`Connection: close`).
+    ///   - connection: what the `Connection` header says.
     static func bytes(
         _ status: HTTPResponse.Status, _ body: [UInt8], requestID: LoopRequestID, serverName: String?,
-        closing: Bool = false, allocator: ByteBufferAllocator
+        connection: ConnectionHeader = .unsaid, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 192 + body.count)
         buffer.writeStaticString("HTTP/1.1 ")
@@ -25,13 +37,14 @@ enum RawJSONResponse {
         buffer.writeString(String(body.count))
         buffer.writeStaticString("\r\nX-Request-Id: ")
         requestID.write(to: &buffer)
-        if closing { buffer.writeStaticString("\r\nConnection: close") }
+        if connection == .close { buffer.writeStaticString("\r\nConnection: close") }
         buffer.writeStaticString("\r\nDate: ")
         buffer.writeString(HTTPDate.now)
         if let serverName {
             buffer.writeStaticString("\r\nServer: ")
             buffer.writeString(serverName)
         }
+        if connection == .keepAlive { buffer.writeStaticString("\r\nConnection: keep-alive") }
         buffer.writeStaticString("\r\n\r\n")
         buffer.writeBytes(body)
         return buffer

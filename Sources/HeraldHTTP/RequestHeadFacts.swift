@@ -10,6 +10,8 @@ struct RequestHeadFacts {
     var keepsAlive: Bool { connection.allKeepAlive }
     /// The one `Connection` value is exactly `close` (``ConnectionOptions/saysExactlyClose``).
     var endsConnection: Bool { connection.saysExactlyClose }
+    /// `Connection` says `keep-alive` and nothing else (``ConnectionOptions/saysKeepAlive``).
+    var asksKeepAlive: Bool { connection.saysKeepAlive }
     private var connection = ConnectionOptions()
     private(set) var hasOrigin = false
     private(set) var hasTransferEncoding = false

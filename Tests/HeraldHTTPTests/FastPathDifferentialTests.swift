@@ -104,11 +104,13 @@ struct FastPathDifferentialTests {
         if body == nil, method == "GET", draw.chance(3) {
             body = "{}"
         }
-        var lines = ["\(method) \(path) HTTP/\(draw.chance(3) ? "1.0" : "1.1")", "Host: t"]
+        let http10 = draw.chance(5)
+        var lines = ["\(method) \(path) HTTP/\(http10 ? "1.0" : "1.1")", "Host: t"]
         lines += authorization(&draw, credentials)
         if let contentType { lines.append("Content-Type: \(contentType)") }
         switch draw.next() % 100 {
-        case 0..<10: lines.append("Connection: keep-alive")
+        // HTTP/1.0 keeps its connection only when it asks: half of those requests do.
+        case 0..<(http10 ? 50 : 10): lines.append(draw.chance(80) ? "Connection: keep-alive" : "Connection: Keep-Alive")
         case 10..<13: lines.append(draw.pick(["Connection: close", "Connection: Close", "Connection: close, TE"]))
         default: break
         }
