@@ -133,11 +133,12 @@ struct StreamTests {
     @Test(arguments: [false, true])
     func streamOpenedWithAUserTokenClosesWhenItExpires(tokenKnown: Bool) async throws {
         let harness = try await HTTPHarness()
-        // Three seconds (whole seconds from the minute it is minted: two and more): at two, a
-        // busy start of the whole test run sometimes let it expire before the stream opened.
-        let token = try await harness.token("u1", ttl: 3)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
+            // Minted once the server runs, for three seconds (whole seconds from the moment it is
+            // minted: two and more): minted before the server started, or for two, it sometimes
+            // expired before the stream opened when the whole test run kept the cores busy.
+            let token = try await harness.token("u1", ttl: 3)
             if tokenKnown {
                 #expect(try await client.get("/v1/users/u1/counts", credential: token).status == .ok)
             }
