@@ -77,8 +77,14 @@ struct HTTP1AnswerRewriterTests {
     }
 
     /// Requests NIO's parser rejects, each after a request it answers: an unknown method, a
-    /// header name with a space, a length beside a chunked coding, a bad chunk size.
+    /// header name with a space, a length beside a chunked coding, a bad chunk size; and those
+    /// ``HostHeaderCheck`` rejects: HTTP/1.1 without `Host`, any with two.
     static let unparsable: [String] = [
+        "GET /healthz HTTP/1.1\r\n\r\n",
+        "GET /v1/users/pe/counts HTTP/1.1\r\nHost: a\r\n\(key)Host: b\r\n\r\n",
+        "GET /healthz HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
+        "POST /v1/notifications HTTP/1.1\r\n\(key)Content-Type: application/json\r\nExpect: 100-continue\r\n"
+            + "Content-Length: 24\r\n\r\n{\"user\":\"pe\",\"type\":\"t\"}",
         "GET\u{1} / HTTP/1.1\r\nHost: t\r\n\r\n",
         "GET /healthz HTTP/1.1\r\nHost: t\r\nX Bad: 1\r\n\r\n",
         "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
@@ -112,6 +118,18 @@ struct HTTP1AnswerRewriterTests {
             }
         }
         await harness.shutdown()
+    }
+
+    @Test func oneHostIsRequiredAndNoneOnlyOfHTTP10() {
+        func head(_ version: HTTPVersion, _ hosts: [String]) -> HTTPRequestHead {
+            HTTPRequestHead(version: version, method: .GET, uri: "/", headers: HTTPHeaders(hosts.map { ("Host", $0) }))
+        }
+        #expect(HostHeaderCheck.hasValidHost(head(.http1_1, ["a"])))
+        #expect(HostHeaderCheck.hasValidHost(head(.http1_0, ["a"])))
+        #expect(HostHeaderCheck.hasValidHost(head(.http1_0, [])))
+        #expect(!HostHeaderCheck.hasValidHost(head(.http1_1, [])))
+        #expect(!HostHeaderCheck.hasValidHost(head(.http1_1, ["a", "a"])))
+        #expect(!HostHeaderCheck.hasValidHost(head(.http1_0, ["a", "b"])))
     }
 
     @Test func onlyHTTP10AnswersAreReframed() {
