@@ -52,6 +52,26 @@ enum RawHTTP {
             }
     }
 
+    /// Reads a stream's raw bytes from `inbound` until `done` says it has enough or the server
+    /// closes the connection; once the opening `counts` event arrived, runs `opened` (a publish)
+    /// once.
+    static func readStream(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, opened: () async throws -> Void,
+        until done: (String) -> Bool = { _ in false }
+    ) async throws -> String {
+        var received = ""
+        var published = false
+        for try await chunk in inbound {
+            received += String(buffer: chunk)
+            if !published, received.contains("event: counts") {
+                published = true
+                try await opened()
+            }
+            if done(received) { break }
+        }
+        return received
+    }
+
     /// Sends `requests` in one write on a fresh connection and reads every response until the
     /// server closes the connection (the last request asks it to). With a `deadline`, a connection
     /// the server still holds open that long after is closed and the exchange fails.

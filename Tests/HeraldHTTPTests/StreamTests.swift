@@ -242,15 +242,10 @@ struct StreamTests {
                         string: "GET /healthz HTTP/1.1\r\nHost: herald\r\n\r\n"
                             + "GET /v1/users/u1/stream HTTP/1.1\r\nHost: herald\r\n"
                             + "Authorization: Bearer \(HTTPHarness.apiKey)\r\nConnection: close\r\n\r\n"))
-                var received = ""
-                var created = false
-                for try await chunk in inbound {
-                    received += String(buffer: chunk)
-                    if !created, received.contains("event: counts") {
-                        created = true
-                        try await create(client, "a")
-                    }
-                    if received.contains("event: notification.created") { break }
+                let received = try await RawHTTP.readStream(inbound) {
+                    try await create(client, "a")
+                } until: {
+                    $0.contains("event: notification.created")
                 }
                 let healthz = try #require(received.range(of: #"{"status":"ok"}"#))
                 let streamHead = try #require(received.range(of: "Content-Type: text/event-stream"))
