@@ -12,7 +12,8 @@ public struct HeraldError: Error, Sendable, CustomStringConvertible {
         public static let invalidField = Code("invalid_field")
         public static let invalidJSON = Code("invalid_json")
         public static let invalidQuery = Code("invalid_query")
-        /// The request is not valid HTTP/1.1 (NIO's parser rejected it).
+        /// The request is not valid HTTP: NIO's parser or the `Host` check rejected it, or its body
+        /// could not be read.
         public static let invalidRequest = Code("invalid_request")
         public static let unauthorized = Code("unauthorized")
         public static let forbidden = Code("forbidden")
