@@ -22,8 +22,8 @@ import NIOHTTP1
 /// Hummingbird answers a request NIO's parser rejects with an empty `400` and closes the
 /// connection; API.md says every error is JSON, so that answer becomes `400 invalid_request` with
 /// the API's error body and the headers of every answer (none of Herald's routes answers an empty
-/// `400`). When the parser rejects a body a route is reading, the route answers that error itself
-/// (``JSONIO``).
+/// `400`), saying what was wrong when the parse error that reached Hummingbird tells. When the
+/// parser rejects a body a route is reading, the route answers that error itself (``JSONIO``).
 ///
 /// It sits right before the conversion to `HTTPTypes`, behind ``FastPath``, so it sees the requests
 /// Hummingbird answers and their answers, in order; HTTP/1.1 requests' answers pass untouched.
@@ -40,8 +40,26 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
         case http10Closing
     }
 
-    /// The error in the answer to a request that could not be parsed.
-    static let parseError = HeraldError(.invalidRequest, "the request is not valid HTTP")
+    /// The error in the answer to a request that could not be parsed, saying what was wrong in
+    /// the client's terms when `parseError` tells (nothing of the parser's own).
+    static func error(for parseError: HTTPParserError?) -> HeraldError {
+        let detail: String? =
+            switch parseError {
+            case .headerOverflow: "its head is too large"
+            case .invalidHost: "an HTTP/1.1 request needs one Host header, and no request may have two"
+            case .invalidMethod: "unknown method"
+            case .invalidVersion: "unsupported HTTP version"
+            case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidPort:
+                "invalid request target"
+            case .invalidCharactersUsed, .invalidHeaderToken, .lfExpected, .invalidConstant:
+                "invalid characters in its head"
+            case .invalidContentLength: "invalid Content-Length"
+            case .unexpectedContentLength: "a Content-Length beside another or beside Transfer-Encoding"
+            case .invalidChunkSize: "invalid chunk in its body"
+            default: nil
+            }
+        return HeraldError(.invalidRequest, "the request is not valid HTTP" + (detail.map { ": " + $0 } ?? ""))
+    }
 
     /// The `Server` header of the parse error's answer.
     private let serverName: String?
@@ -52,6 +70,8 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     /// The answer being written is Hummingbird's to a parse error: its head was replaced, the
     /// JSON body goes out at its end.
     private var replacingParseErrorAnswer = false
+    /// The first parse error that reached Hummingbird: the one its `400` answers.
+    private var parseError: HTTPParserError?
 
     init(serverName: String?) {
         self.serverName = serverName
@@ -60,6 +80,13 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) { unanswered.append(Self.request(head)) }
         context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Only the first: what a client sends after a rejected request can be rejected again
+        // (data after an HTTP/1.0 request that ended its connection is `closedConnection`).
+        if parseError == nil, let error = error as? HTTPParserError { parseError = error }
+        context.fireErrorCaught(error)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -85,7 +112,7 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.succeed(())
         case .end where replacingParseErrorAnswer:
             replacingParseErrorAnswer = false
-            let body = context.channel.allocator.buffer(bytes: Self.parseError.jsonBody)
+            let body = context.channel.allocator.buffer(bytes: Self.error(for: parseError).jsonBody)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.write(data, promise: promise)
         case .end where bodyEndsWithClose:
@@ -101,7 +128,7 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     private func parseErrorHead() -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: JSONIO.contentType)
-        headers.add(name: "Content-Length", value: String(Self.parseError.jsonBody.count))
+        headers.add(name: "Content-Length", value: String(Self.error(for: parseError).jsonBody.count))
         headers.add(name: "X-Request-Id", value: LoopRequestID().description)
         headers.add(name: "Connection", value: "close")
         headers.add(name: "Date", value: HTTPDate.now)

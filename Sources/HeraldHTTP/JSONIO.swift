@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// Reading JSON request bodies and writing JSON responses with the API's error rules.
 enum JSONIO {
@@ -17,9 +18,12 @@ enum JSONIO {
             buffer = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
+        } catch let error as HTTPParserError {
+            // NIO's parser rejected the body (a bad chunk).
+            throw HTTP1AnswerRewriter.error(for: error)
         } catch {
-            // NIO's parser rejected the body (a bad chunk), or the connection failed while it came.
-            throw HTTP1AnswerRewriter.parseError
+            // The connection failed while the body came: whatever is answered, nobody reads it.
+            throw HTTP1AnswerRewriter.error(for: nil)
         }
         guard buffer.readableBytes > 0 else { return nil }
         guard isJSON(contentType: request.headers[.contentType]) else {

@@ -69,38 +69,46 @@ struct HTTP1AnswerRewriterTests {
         await harness.shutdown()
     }
 
-    /// Requests NIO's parser rejects, each after a request it answers: an unknown method, a
-    /// header name with a space, a length beside a chunked coding, a bad chunk size; and those
-    /// ``HostHeaderCheck`` rejects: HTTP/1.1 without `Host`, any with two.
-    static let unparsable: [String] = [
-        "GET /healthz HTTP/1.1\r\n\r\n",
-        "GET /v1/users/pe/counts HTTP/1.1\r\nHost: a\r\n\(key)Host: b\r\n\r\n",
-        "GET /healthz HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
-        "POST /v1/notifications HTTP/1.1\r\n\(key)Content-Type: application/json\r\nExpect: 100-continue\r\n"
-            + "Content-Length: 24\r\n\r\n{\"user\":\"pe\",\"type\":\"t\"}",
-        "GET\u{1} / HTTP/1.1\r\nHost: t\r\n\r\n",
-        "GET /healthz HTTP/1.1\r\nHost: t\r\nX Bad: 1\r\n\r\n",
-        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
-            + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
-            + "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+    /// Requests NIO's parser rejects: an unknown method, a header name with a space, a length
+    /// beside a chunked coding, a bad chunk size; and those ``HostHeaderCheck`` rejects: HTTP/1.1
+    /// without `Host`, any with two. Each with what its answer says was wrong, when it says.
+    static let unparsable: [(request: String, problem: String?)] = [
+        ("GET /healthz HTTP/1.1\r\n\r\n", hosts),
+        ("GET /v1/users/pe/counts HTTP/1.1\r\nHost: a\r\n\(key)Host: b\r\n\r\n", hosts),
+        ("GET /healthz HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", hosts),
+        (
+            "POST /v1/notifications HTTP/1.1\r\n\(key)Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                + "Content-Length: 24\r\n\r\n{\"user\":\"pe\",\"type\":\"t\"}", hosts
+        ),
+        ("GET\u{1} / HTTP/1.1\r\nHost: t\r\n\r\n", "unknown method"),
+        ("GET /healthz HTTP/1.1\r\nHost: t\r\nX Bad: 1\r\n\r\n", "invalid characters in its head"),
+        (
+            "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
+                + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            nil  // NIO's parser does not tell this one apart
+        ),
+        (
+            "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\nzz\r\n", "invalid chunk in its body"
+        ),
     ]
+    private static let hosts = "an HTTP/1.1 request needs one Host header, and no request may have two"
 
     @Test(arguments: [true, false])
     func aRequestThatCannotBeParsedGetsTheAPIsJSONErrorAfterTheAnswersBeforeIt(fastPath: Bool) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            for request in Self.unparsable {
+            for (request, problem) in Self.unparsable {
                 for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
                     // The connection closes after the 400: nothing sent behind it is answered.
                     let answers = try await RawHTTP.exchange(
                         port: port, ahead + request + RawHTTP.closing, deadline: .seconds(5))
                     #expect(answers.map(\.status) == (ahead.isEmpty ? [400] : [200, 400]), "\(request)")
                     let answer = try #require(answers.last)
+                    let message = "the request is not valid HTTP" + (problem.map { ": " + $0 } ?? "")
                     #expect(
-                        answer.body
-                            == #"{"error":{"code":"invalid_request","message":"the request is not valid HTTP"}}"#)
+                        answer.body == #"{"error":{"code":"invalid_request","message":"\#(message)"}}"#, "\(request)")
                     for header in [
                         "Content-Type: application/json; charset=utf-8", "Connection: close", "Server: herald",
                     ] {
