@@ -89,7 +89,7 @@ struct HTTPLoadCommand: AsyncParsableCommand {
     private func runOnNewConnections(
         template: URLTemplate, headers: [(String, String)], group: MultiThreadedEventLoopGroup
     ) async throws {
-        OpenFiles.raiseLimit(ceiling: .max)  // 10k+ streams need it
+        OpenFiles.raiseLimit(ceiling: .max)  // --connections sockets open at once, as many as asked
         let load = ClosedLoop(concurrency: connections, duration: duration)
         let (succeeded, failed) = (NIOLockedCounter(), NIOLockedCounter())
         let httpMethod = HTTPMethod(rawValue: method.uppercased())

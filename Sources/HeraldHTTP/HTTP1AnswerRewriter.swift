@@ -40,36 +40,15 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
         case http10Closing
     }
 
-    /// The error in the answer to a request that could not be parsed, saying what was wrong in
-    /// the client's terms when `parseError` tells (nothing of the parser's own).
-    static func error(for parseError: HTTPParserError?) -> HeraldError {
-        let detail: String? =
-            switch parseError {
-            case .headerOverflow: "its head is too large"
-            case .invalidHost: "an HTTP/1.1 request needs one Host header, and no request may have two"
-            case .invalidMethod: "unknown method"
-            case .invalidVersion: "unsupported HTTP version"
-            case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidPort:
-                "invalid request target"
-            case .invalidCharactersUsed, .invalidHeaderToken, .lfExpected, .invalidConstant:
-                "invalid characters in its head"
-            case .invalidContentLength: "invalid Content-Length"
-            case .unexpectedContentLength: "a Content-Length beside another or beside Transfer-Encoding"
-            case .invalidChunkSize: "invalid chunk in its body"
-            default: nil
-            }
-        return HeraldError(.invalidRequest, "the request is not valid HTTP" + (detail.map { ": " + $0 } ?? ""))
-    }
-
     /// The `Server` header of the parse error's answer.
     private let serverName: String?
     /// The requests read and not answered yet, oldest first (pipelined requests wait here).
     private var unanswered: [Request] = []
     /// The answer being written is HTTP/1.0 of unknown length: its end closes the output.
     private var bodyEndsWithClose = false
-    /// The answer being written is Hummingbird's to a parse error: its head was replaced, the
-    /// JSON body goes out at its end.
-    private var replacingParseErrorAnswer = false
+    /// The JSON body of the answer being written when it is Hummingbird's to a parse error: its
+    /// head was replaced, this goes out at its end.
+    private var parseErrorBody: [UInt8]?
     /// The first parse error that reached Hummingbird: the one its `400` answers.
     private var parseError: HTTPParserError?
 
@@ -95,8 +74,9 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
             // An answer for a request the fast path took (a stream it started) finds none waiting.
             let request = unanswered.isEmpty ? .http11 : unanswered.removeFirst()
             if Self.isParseErrorAnswer(head) {
-                replacingParseErrorAnswer = true
-                return context.write(wrapOutboundOut(.head(parseErrorHead())), promise: promise)
+                let body = HeraldError.invalidRequest(parseError).jsonBody
+                parseErrorBody = body
+                return context.write(wrapOutboundOut(.head(parseErrorHead(bodyCount: body.count))), promise: promise)
             }
             guard let framed = Self.frame(head, for: request) else {
                 bodyEndsWithClose = false
@@ -108,11 +88,11 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
                 (try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self))?.bodyGoesUnframed()
             }
             context.write(wrapOutboundOut(.head(framed)), promise: promise)
-        case .body where replacingParseErrorAnswer:
+        case .body where parseErrorBody != nil:
             promise?.succeed(())
-        case .end where replacingParseErrorAnswer:
-            replacingParseErrorAnswer = false
-            let body = context.channel.allocator.buffer(bytes: Self.error(for: parseError).jsonBody)
+        case .end where parseErrorBody != nil:
+            let body = context.channel.allocator.buffer(bytes: parseErrorBody!)
+            parseErrorBody = nil
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
             context.write(data, promise: promise)
         case .end where bodyEndsWithClose:
@@ -125,10 +105,10 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The head of the JSON `400`, with the headers every answer of Herald's has.
-    private func parseErrorHead() -> HTTPResponseHead {
+    private func parseErrorHead(bodyCount: Int) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: JSONIO.contentType)
-        headers.add(name: "Content-Length", value: String(Self.error(for: parseError).jsonBody.count))
+        headers.add(name: "Content-Length", value: String(bodyCount))
         headers.add(name: "X-Request-Id", value: LoopRequestID().description)
         headers.add(name: "Connection", value: "close")
         headers.add(name: "Date", value: HTTPDate.now)

@@ -2,6 +2,7 @@ import Foundation
 public import HeraldCore
 public import Hummingbird
 import Logging
+import NIOHTTP1
 
 extension HeraldError: HTTPResponseError {
     /// The HTTP status of each error code, as API.md lists them.
@@ -57,4 +58,26 @@ struct ErrorBody: Codable, Sendable {
 extension HeraldError {
     /// The 404 of a notification that does not exist (or has expired), on every route that names one.
     static let notificationNotFound = HeraldError(.notFound, "notification not found")
+
+    /// The error in the answer to a request that could not be parsed (``HTTP1AnswerRewriter``, or
+    /// ``JSONIO`` for a body), saying what was wrong in the client's terms when `parseError` tells
+    /// (nothing of the parser's own).
+    static func invalidRequest(_ parseError: HTTPParserError?) -> HeraldError {
+        let detail: String? =
+            switch parseError {
+            case .headerOverflow: "its head is too large"
+            case .invalidHost: "an HTTP/1.1 request needs one Host header, and no request may have two"
+            case .invalidMethod: "unknown method"
+            case .invalidVersion: "unsupported HTTP version"
+            case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidPort:
+                "invalid request target"
+            case .invalidCharactersUsed, .invalidHeaderToken, .lfExpected, .invalidConstant:
+                "invalid characters in its head"
+            case .invalidContentLength: "invalid Content-Length"
+            case .unexpectedContentLength: "a Content-Length beside another or beside Transfer-Encoding"
+            case .invalidChunkSize: "invalid chunk in its body"
+            default: nil
+            }
+        return HeraldError(.invalidRequest, "the request is not valid HTTP" + (detail.map { ": " + $0 } ?? ""))
+    }
 }

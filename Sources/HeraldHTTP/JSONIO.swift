@@ -10,7 +10,8 @@ enum JSONIO {
     static let batchBodyLimit = 4 * 1024 * 1024
     static let smallBodyLimit = 16 * 1024
 
-    /// Collects the body (413 past `limit`, 400 `invalid_request` when it cannot be read), requires a JSON content type (415) when there is a body.
+    /// Collects the body (413 past `limit`, 400 `invalid_request` when it cannot be read), requires a
+    /// JSON content type (415) when there is a body.
     static func body(_ request: Request, limit: Int) async throws -> ByteBuffer? {
         var request = request
         let buffer: ByteBuffer
@@ -20,10 +21,10 @@ enum JSONIO {
             throw HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
         } catch let error as HTTPParserError {
             // NIO's parser rejected the body (a bad chunk).
-            throw HTTP1AnswerRewriter.error(for: error)
+            throw HeraldError.invalidRequest(error)
         } catch {
             // The connection failed while the body came: whatever is answered, nobody reads it.
-            throw HTTP1AnswerRewriter.error(for: nil)
+            throw HeraldError.invalidRequest(nil)
         }
         guard buffer.readableBytes > 0 else { return nil }
         guard isJSON(contentType: request.headers[.contentType]) else {

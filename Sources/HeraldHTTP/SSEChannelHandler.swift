@@ -102,8 +102,8 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if let idle = try? pipeline.context(handlerType: IdleConnectionHandler.self) {
                 pipeline.removeHandler(context: idle, promise: nil)
             }
-            if let framing = try? pipeline.context(handlerType: HTTP1AnswerRewriter.self) {
-                pipeline.removeHandler(context: framing, promise: nil)
+            if let rewriter = try? pipeline.context(handlerType: HTTP1AnswerRewriter.self) {
+                pipeline.removeHandler(context: rewriter, promise: nil)
             }
             if let starter = try? pipeline.handler(type: HummingbirdConnectionStarter.self) {
                 // No request reached Hummingbird on this connection: its task only waited.
