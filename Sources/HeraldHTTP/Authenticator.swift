@@ -74,14 +74,20 @@ public final class Authenticator: Sendable {
         return Substring(token)
     }
 
-    /// Signs a user token valid for `ttlSeconds`.
+    /// Signs a user token valid for `ttlSeconds`, expiring at the last whole second within them.
+    ///
+    /// RFC 7519 lets `exp` have a fraction, but verifiers that declare it an integer (a `u64` or
+    /// `long` claims field, common in Rust and Java) reject one, so `exp` is whole seconds and
+    /// `expires_at` says that second (`….000Z`).
     public func mintToken(
         user: String, ttlSeconds: Int64
     ) async throws(HeraldError) -> (token: String, expiresAt: Timestamp) {
-        let expiresAt = Timestamp.now().adding(seconds: ttlSeconds)
+        let exact = Timestamp.now().adding(seconds: ttlSeconds)
+        let seconds = exact.milliseconds / 1000  // after 1970: truncation is the floor
+        let expiresAt = Timestamp(milliseconds: seconds * 1000)
         let claims = UserClaims(
             sub: SubjectClaim(value: user),
-            exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(expiresAt.milliseconds) / 1000)))
+            exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(seconds))))
         do {
             return (try await keys.sign(claims), expiresAt)
         } catch {

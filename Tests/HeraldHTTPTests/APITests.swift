@@ -259,7 +259,19 @@ struct APITests {
             #expect(minted.status == .created)
             let body = try minted.json()
             let token = try #require(body["token"] as? String)
-            #expect((body["expires_at"] as? String)?.hasSuffix("Z") == true)
+            let expiresAt = try #require(body["expires_at"] as? String)
+            #expect(expiresAt.hasSuffix(".000Z"))
+            // `exp` is whole seconds (verifiers with an integer claim reject a fraction), the
+            // second `expires_at` names.
+            let payload = try #require(token.split(separator: ".").dropFirst().first)
+            var base64 = payload.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            let claims = try #require(Data(base64Encoded: base64))
+            let exp = try #require(String(decoding: claims, as: UTF8.self).firstMatch(of: /"exp":([0-9.]+)/)?.1)
+            let seconds = try #require(Int64(exp))
+            #expect(Timestamp(milliseconds: seconds * 1000).description == expiresAt)
+            let remaining = seconds * 1000 - Timestamp.now().milliseconds
+            #expect(remaining > 58_000 && remaining <= 60_000)
             #expect(try await client.get("/v1/users/u9/counts", credential: token).status == .ok)
             #expect(try await client.get("/v1/users/u8/counts", credential: token).status == .forbidden)
             let defaulted = try await client.post("/v1/users/u9/tokens", json: "")
