@@ -84,6 +84,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         let corsEnabled: Bool
         /// Where failed creates (5xx) are logged, as Hummingbird's error handling logs them.
         let logger: Logger
+        /// The answers given here, counted for this server alone.
+        let tally: FastAnswerTally
     }
 
     /// The route templates metrics use.
@@ -757,6 +759,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     private func record(route: String, method: HTTPMethod, status: HTTPResponse.Status, start: ContinuousClock.Instant)
     {
         Self.answers.increment()
+        settings.tally.add()
         let series: HTTPRequestMetrics.Series
         if let last = lastSeries, last.route == route, last.method == method, last.status == status.code {
             series = last.series

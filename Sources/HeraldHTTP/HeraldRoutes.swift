@@ -12,6 +12,9 @@ public struct HeraldRoutes: Sendable {
     let hub: StreamHub
     let metrics: HeraldMetrics
     let settings: HeraldServerSettings
+    /// The requests the servers made by ``server(serverName:fastPath:logger:)`` answered on the
+    /// event loop.
+    public let fastAnswers = FastAnswerTally()
 
     public init(
         service: HeraldService, auth: Authenticator, hub: StreamHub, metrics: HeraldMetrics,
@@ -42,7 +45,7 @@ public struct HeraldRoutes: Sendable {
             fastPath
             ? FastPath.Settings(
                 service: service, auth: auth, streams: streamSettings, serverName: serverName,
-                corsEnabled: !self.settings.corsOrigins.isEmpty, logger: logger) : nil
+                corsEnabled: !self.settings.corsOrigins.isEmpty, logger: logger, tally: fastAnswers) : nil
         let configuration = HTTP1Channel.Configuration(additionalChannelHandlers: [
             SSEChannelHandler(),
             RequestPartHandlersInstaller(
