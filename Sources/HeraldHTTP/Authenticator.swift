@@ -74,7 +74,8 @@ public final class Authenticator: Sendable {
         return Substring(token)
     }
 
-    /// Signs a user token valid for `ttlSeconds`, expiring at the last whole second within them.
+    /// Signs a user token valid for `ttlSeconds`, its expiry rounded up to a whole second
+    /// (never sooner than asked, so a 1 s token is not gone at once).
     ///
     /// RFC 7519 lets `exp` have a fraction, but verifiers that declare it an integer (a `u64` or
     /// `long` claims field, common in Rust and Java) reject one, so `exp` is whole seconds and
@@ -83,7 +84,7 @@ public final class Authenticator: Sendable {
         user: String, ttlSeconds: Int64
     ) async throws(HeraldError) -> (token: String, expiresAt: Timestamp) {
         let exact = Timestamp.now().adding(seconds: ttlSeconds)
-        let seconds = exact.milliseconds / 1000  // after 1970: truncation is the floor
+        let seconds = (exact.milliseconds + 999) / 1000  // after 1970: the ceiling
         let expiresAt = Timestamp(milliseconds: seconds * 1000)
         let claims = UserClaims(
             sub: SubjectClaim(value: user),

@@ -271,7 +271,7 @@ struct APITests {
             let seconds = try #require(Int64(exp))
             #expect(Timestamp(milliseconds: seconds * 1000).description == expiresAt)
             let remaining = seconds * 1000 - Timestamp.now().milliseconds
-            #expect(remaining > 58_000 && remaining <= 60_000)
+            #expect(remaining > 59_000 && remaining <= 61_000)
             #expect(try await client.get("/v1/users/u9/counts", credential: token).status == .ok)
             #expect(try await client.get("/v1/users/u8/counts", credential: token).status == .forbidden)
             let defaulted = try await client.post("/v1/users/u9/tokens", json: "")
