@@ -1,6 +1,7 @@
 import HeraldTestSupport
 import HummingbirdTesting
 import NIOCore
+import NIOEmbedded
 import NIOHTTP1
 import Testing
 
@@ -163,5 +164,56 @@ struct HTTP1AnswerRewriterTests {
         #expect(request(.http1_1, ["Connection": "close"]) == .http11)
         #expect(request(.http1_0) == .http10Closing)
         #expect(request(.http1_0, ["Connection": "keep-alive"]) == .http10KeepingAlive)
+    }
+
+    /// The closes a handler further in asks for, kept instead of passed on (an embedded channel
+    /// cannot close only its output).
+    private final class CloseRecorder: ChannelOutboundHandler {
+        typealias OutboundIn = Any
+        var modes: [CloseMode] = []
+
+        func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+            modes.append(mode)
+            promise?.succeed(())
+        }
+    }
+
+    /// An answer of unknown length to an HTTP/1.0 request that is not a stream (none of Herald's
+    /// routes gives one today): HTTP/1.0, `Connection: close`, unframed, and its end closes the
+    /// output, which is what ends the body for the client. An answer of known length to the
+    /// request after it on a kept connection is left framed and open.
+    @Test func anUnknownLengthAnswerToHTTP10EndsWithTheClose() throws {
+        let closes = CloseRecorder()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([
+            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), closes,
+            HTTP1AnswerRewriter(serverName: "herald"),
+        ])
+        func written() throws -> String {
+            var text = ""
+            while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
+            return text
+        }
+        func answer(_ headers: HTTPHeaders, body: String) throws {
+            try channel.writeOutbound(
+                HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
+            try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))))
+            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        }
+
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.0\r\n\r\n"))
+        try answer(["Content-Length": "2"], body: "ok")
+        let kept = try written()
+        #expect(kept.hasPrefix("HTTP/1.1 200 OK\r\n") && kept.contains("Connection: keep-alive\r\n"), "\(kept)")
+        #expect(kept.hasSuffix("\r\n\r\nok") && closes.modes.isEmpty)
+
+        try answer(["Content-Type": "text/plain"], body: "unframed")
+        let unframed = try written()
+        #expect(unframed.hasPrefix("HTTP/1.0 200 OK\r\n") && unframed.contains("Connection: close\r\n"), "\(unframed)")
+        #expect(!unframed.lowercased().contains("transfer-encoding"))
+        #expect(unframed.hasSuffix("\r\n\r\nunframed"))
+        #expect(closes.modes == [.output])
+        _ = try channel.finish()
     }
 }
