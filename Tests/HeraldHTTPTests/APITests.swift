@@ -189,7 +189,7 @@ struct APITests {
             // before its first use: `exp` is in whole seconds, so a token minted with 2 s to live
             // has at least 1 s left here (with 1 s and the requests above in between, a busy machine
             // saw it expire before this first use), and at most 2 s once the sleep below has passed.
-            let expired = try await harness.token("u1", ttl: 2)
+            let (expired, expiry) = try await harness.auth.mintToken(user: "u1", ttlSeconds: 2)
             #expect(try await client.get("/v1/users/u1/counts", credential: expired).status == .ok)
 
             let other = try await client.get("/v1/users/u2/notifications/secret", credential: u1)
@@ -209,7 +209,8 @@ struct APITests {
                 uri: "/v1/users/u1/counts", method: .get, headers: [.cookie: "herald_token=\(u1)"])
             #expect(cookie.status == .ok)
 
-            try await Task.sleep(for: .milliseconds(2100))
+            // Its expiry is rounded up to a whole second: two to three seconds from its minting.
+            try await Task.sleep(for: .milliseconds(expiry.milliseconds - Timestamp.now().milliseconds + 100))
             #expect(try await client.get("/v1/users/u1/counts", credential: expired).status == .unauthorized)
             #expect(try await client.get("/healthz", credential: "").status == .ok)
         }

@@ -130,7 +130,13 @@ struct StreamFastPathTests {
             body += data[..<dataEnd]
             rest = data[data.utf8.index(dataEnd, offsetBy: 2)...]
         }
-        guard body.components(separatedBy: "\n\n").count - 1 >= blocks else { return nil }
+        // A stream's first heartbeat comes at a random point of its interval (HeartbeatSchedule),
+        // so a `: ping` can arrive with the opening in either run: left out.
+        var parts = body.components(separatedBy: "\n\n")
+        let unfinished = parts.removeLast()
+        parts.removeAll { $0 == ": ping" }
+        body = (parts + [unfinished]).joined(separator: "\n\n")
+        guard parts.count >= blocks else { return nil }
         return head + body.replacing(#/"(\w+_at)":"[^"]*"/#, with: { "\"\($0.output.1)\":\"…\"" })
     }
 }
