@@ -612,8 +612,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         fields[.requestID] = LoopRequestID(incoming: request.requestID).description
         fields[.date] = HTTPDate.now
         if let serverName = settings.serverName { fields[.server] = serverName }
-        streams.start(opening, head: HTTPResponse(status: .ok, headerFields: fields))
         record(route: StreamSettings.route, method: request.head.method, status: .ok, start: request.start)
+        streams.start(opening, head: HTTPResponse(status: .ok, headerFields: fields))
     }
 
     /// Hands an outcome from a worker thread back to this handler on its event loop.
@@ -738,9 +738,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         let buffer = RawJSONResponse.bytes(
             status, body, requestID: requestID, serverName: settings.serverName, connection: connection,
             allocator: context.channel.allocator)
+        // Counted before it is written: a client that has the answer finds it in the metrics (as
+        // Hummingbird's middleware counts an answer before the server writes it).
+        record(route: route, method: method, status: status, start: start)
         wire.writeAndFlush(NIOAny(buffer), promise: nil)
         progress.countAnswer()
-        record(route: route, method: method, status: status, start: start)
     }
 
     /// After answering a request that ends its connection, as Hummingbird does then: the output is
