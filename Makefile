@@ -13,7 +13,7 @@ BROWSER_PACKAGES := chromium chromium-driver
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
 	@echo "make test   install what is missing, run the whole test suite"
-	@echo "make test-chaos     the chaos test alone (part of make test); longer: CHAOS_SECONDS=600 make test-chaos"
+	@echo "make test-chaos     the tests in Tests/Chaos alone (part of make test); longer: CHAOS_SECONDS=600 make test-chaos"
 	@echo "make test-browser   the demo inbox in headless Chromium (Selenium)"
 	@echo "make check-openapi  validate openapi.yaml     make fuzz-api   schemathesis against a live server"
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"

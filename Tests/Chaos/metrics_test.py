@@ -1,0 +1,114 @@
+"""`/metrics` of a server of its own counts exactly what it was asked.
+
+The Swift suites run many servers in one process, and swift-metrics has one registry per process,
+so they can check only that a series exists or grew. Here one `herald serve` answers a known
+sequence of requests, some on the event loop (the fast path) and some through Hummingbird, and
+its counters must say exactly that: requests by route, method and status, the store's create
+calls, the events written to a stream, the streams open.
+"""
+
+import http.client
+import os
+import socket
+import time
+import unittest
+
+from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scratch_with_memcached, wait_until
+
+
+def requests(route, method, status):
+    return f'herald_http_requests_total{{route="{route}",method="{method}",status="{status}"}}'
+
+
+class MetricsTest(unittest.TestCase):
+    def setUp(self):
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "metrics")
+        self.server = HeraldServer(free_port(), os.path.join(self.directory, "herald.sqlite"),
+                                   [self.memcached.port], os.path.join(self.directory, "herald.log"))
+        self.server.start()
+        self.stream = None
+
+    def tearDown(self):
+        if self.stream is not None:
+            self.stream.close()
+        end_scratch(self.directory, self.server.process, self.memcached.process)
+
+    def scrape(self):
+        """Every series of `/metrics` and its value."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            connection.request("GET", "/metrics")
+            response = connection.getresponse()
+            self.assertEqual(response.status, 200)
+            text = response.read().decode()
+        finally:
+            connection.close()
+        series = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                series[name] = float(value)
+        return series
+
+    def read_stream_until(self, marker, received=b""):
+        deadline = time.monotonic() + 10
+        while marker not in received:
+            self.assertLess(time.monotonic(), deadline, f"no {marker!r} in {received!r}")
+            chunk = self.stream.recv(65536)
+            self.assertTrue(chunk, f"the stream closed after {received!r}")
+            received += chunk
+        return received
+
+    def test_countersSayExactlyWhatTheServerDid(self):
+        before = self.scrape()
+        self.stream = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        self.stream.sendall(b"GET /v1/users/m1/stream HTTP/1.1\r\nHost: t\r\n"
+                            + f"Authorization: Bearer {API_KEY}\r\n\r\n".encode())
+        received = self.read_stream_until(b"event: counts")
+        with Client(self.server.port) as client:
+            created = {"user": "m1", "type": "t", "id": "a"}
+            self.assertEqual(client.call("POST", "/v1/notifications", created)[0], 201)
+            self.assertEqual(client.call("POST", "/v1/notifications", created)[0], 200)  # a replay
+            conflicting = dict(created, type="other")
+            self.assertEqual(client.call("POST", "/v1/notifications", conflicting)[0], 409)
+            batch = {"notifications": [{"user": "m2", "type": "t"}, {"user": "m2", "type": "t"}]}
+            self.assertEqual(client.call("POST", "/v1/notifications/batch", batch)[0], 200)
+            for _ in range(3):
+                self.assertEqual(client.call("GET", "/v1/users/m1/counts")[0], 200)
+            self.assertEqual(client.call("POST", "/v1/users/m1/notifications/a/read")[0], 200)
+            self.assertEqual(client.call("POST", "/v1/users/m1/notifications/a/read")[0], 200)  # no event
+            self.assertEqual(client.call("GET", "/v1/users/m1/notifications/none")[0], 404)
+            self.assertEqual(client.call("GET", "/v1/nothing")[0], 404)
+        self.read_stream_until(b"event: notification.read", received)
+        during = self.scrape()
+
+        def grew(series):
+            return during.get(series, 0) - before.get(series, 0)
+
+        self.assertEqual(grew(requests("/v1/users/{user}/stream", "GET", 200)), 1)
+        self.assertEqual(grew(requests("/v1/notifications", "POST", 201)), 1)
+        self.assertEqual(grew(requests("/v1/notifications", "POST", 200)), 1)
+        self.assertEqual(grew(requests("/v1/notifications", "POST", 409)), 1)
+        self.assertEqual(grew(requests("/v1/notifications/batch", "POST", 200)), 1)
+        self.assertEqual(grew(requests("/v1/users/{user}/counts", "GET", 200)), 3)
+        self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}/read", "POST", 200)), 2)
+        self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}", "GET", 404)), 1)
+        self.assertEqual(grew(requests("unmatched", "GET", 404)), 1)
+        # The fast path answers all of them but the batch, the unknown path, and two cache misses
+        # it leaves to Hummingbird's routes: the first counts read (the route fills the cache) and
+        # the unknown notification.
+        self.assertEqual(grew("herald_http_fast_answers_total"), 8)
+        # Each create request is one call of the store (a batch is one).
+        self.assertEqual(grew('herald_store_duration_seconds_count{operation="create"}'), 4)
+        # Two events written to the stream, the create and the first read (the opening's `counts`
+        # is a snapshot, not an event of the log).
+        self.assertEqual(grew("herald_events_delivered_total"), 2)
+        self.assertEqual(during["herald_sse_streams_open"], 1)
+
+        self.stream.close()
+        self.stream = None
+        wait_until(lambda: self.scrape()["herald_sse_streams_open"] == 0, 10, "the stream to be counted closed")
+
+
+if __name__ == "__main__":
+    unittest.main()
