@@ -103,20 +103,35 @@ public final class CacheHealth: Sendable {
     public func runProbe(interval: Duration = .seconds(1)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            do throws(MemcachedError) {
-                try await client.ping()
-            } catch  where error.code == .shutDown {
-                return  // the server is stopping: nothing is down
-            } catch {
-                markDown(error)  // counted and logged only when it was up
-                continue
-            }
-            guard status == .down, let generation = try? await generations.bumpCacheGeneration() else { continue }
-            let base = state.withLock { state in
-                state = State(up: true, generation: generation, prefix: keyPrefix)
-                return state.base
-            }
-            logger.info("memcached is back", metadata: ["generation": "\(generation)", "keys": "\(base)"])
+            guard await probe() else { return }
         }
+    }
+
+    /// One ping: marks the cache down when it fails, and brings a down cache back when it answers.
+    /// Only a ping sent while the cache was already down brings it back: one sent before an outage
+    /// was noticed may have been answered just before memcached went away (it brought the cache
+    /// back for a moment after a kill, with a new generation, in a loaded test run). False when
+    /// the client has shut down.
+    /// - Parameter answered: runs once the ping was answered (tests mark an outage there).
+    func probe(answered: () -> Void = {}) async -> Bool {
+        let downBeforePing = status == .down
+        do throws(MemcachedError) {
+            try await client.ping()
+        } catch  where error.code == .shutDown {
+            return false  // the server is stopping: nothing is down
+        } catch {
+            markDown(error)  // counted and logged only when it was up
+            return true
+        }
+        answered()
+        guard downBeforePing, status == .down, let generation = try? await generations.bumpCacheGeneration() else {
+            return true
+        }
+        let base = state.withLock { state in
+            state = State(up: true, generation: generation, prefix: keyPrefix)
+            return state.base
+        }
+        logger.info("memcached is back", metadata: ["generation": "\(generation)", "keys": "\(base)"])
+        return true
     }
 }

@@ -1,8 +1,10 @@
-import HeraldCache
+import HeraldCore
 import HeraldSQLite
 import HeraldTestSupport
 import Memcached
 import Testing
+
+@testable import HeraldCache
 
 /// What `CacheHealth` says at start about the memcached it was given.
 @Suite(.timeLimit(.minutes(1)))
@@ -22,5 +24,25 @@ struct CacheHealthTests {
             #expect(health.status == .up)
             await client.shutdown()
         }
+    }
+
+    /// A ping answered before an outage was noticed does not end the outage: memcached may have
+    /// answered it just before it went away. Only a ping sent while the cache was down brings it
+    /// back, under a new generation.
+    @Test func onlyAPingSentWhileDownBringsTheCacheBack() async throws {
+        let store = try SQLiteStore(path: try makeTemporaryDirectory("health").appendingPathComponent("h.sqlite").path)
+        let memcached = try MemcachedProcess()
+        let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: memcached.socketPath)]))
+        let health = try await CacheHealth(client: client, generations: store, logger: LogRecorder().logger())
+        let generation = health.generation
+        #expect(health.status == .up)
+        // Answered, then a request fails and marks the cache down before the probe looks.
+        #expect(await health.probe { health.markDown(HeraldError(.unavailable, "memcached went away")) })
+        #expect(health.status == .down)
+        #expect(health.generation == generation)
+        #expect(await health.probe())
+        #expect(health.status == .up)
+        #expect(health.generation == generation + 1)
+        await client.shutdown()
     }
 }
