@@ -82,8 +82,10 @@ struct APITests {
         let harness = try await HTTPHarness()
         let maintenance = Task { await harness.services.service.runMaintenance() }
         try await harness.app.test(.router) { client in
-            // Two seconds ahead, written in UTC+02:00 with microseconds: answered in UTC, to the millisecond.
-            let instant = Timestamp(milliseconds: (Timestamp.now().milliseconds / 1000 + 2) * 1000 + 250)
+            // Three seconds ahead (2.25–3.25 s from now: with two, a loaded machine once took so
+            // long to fetch it that it had expired), written in UTC+02:00 with microseconds:
+            // answered in UTC, to the millisecond.
+            let instant = Timestamp(milliseconds: (Timestamp.now().milliseconds / 1000 + 3) * 1000 + 250)
             var local = Timestamp(milliseconds: instant.milliseconds + 2 * 3_600_000).description
             local = String(local.dropLast()) + "999+02:00"
             let created = try await client.post(
