@@ -189,11 +189,6 @@ struct HTTP1AnswerRewriterTests {
             HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), closes,
             HTTP1AnswerRewriter(serverName: "herald"),
         ])
-        func written() throws -> String {
-            var text = ""
-            while let buffer = try channel.readOutbound(as: ByteBuffer.self) { text += String(buffer: buffer) }
-            return text
-        }
         func answer(_ headers: HTTPHeaders, body: String) throws {
             try channel.writeOutbound(
                 HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
@@ -204,12 +199,12 @@ struct HTTP1AnswerRewriterTests {
         try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
         try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.0\r\n\r\n"))
         try answer(["Content-Length": "2"], body: "ok")
-        let kept = try written()
+        let kept = try channel.writtenText()
         #expect(kept.hasPrefix("HTTP/1.1 200 OK\r\n") && kept.contains("Connection: keep-alive\r\n"), "\(kept)")
         #expect(kept.hasSuffix("\r\n\r\nok") && closes.modes.isEmpty)
 
         try answer(["Content-Type": "text/plain"], body: "unframed")
-        let unframed = try written()
+        let unframed = try channel.writtenText()
         #expect(unframed.hasPrefix("HTTP/1.0 200 OK\r\n") && unframed.contains("Connection: close\r\n"), "\(unframed)")
         #expect(!unframed.lowercased().contains("transfer-encoding"))
         #expect(unframed.hasSuffix("\r\n\r\nunframed"))

@@ -127,16 +127,6 @@ struct IdleConnectionTests {
         try channel.writeOutbound(HTTPServerResponsePart.end(nil))
     }
 
-    /// Everything written to the wire, as text.
-    private static func written(_ channel: EmbeddedChannel) throws -> String {
-        var text = ""
-        while let part = try channel.readOutbound(as: IOData.self) {
-            guard case .byteBuffer(let buffer) = part else { continue }
-            text += String(buffer: buffer)
-        }
-        return text
-    }
-
     /// Checked once every timeout, a connection with no byte read or written since the check
     /// before is closed, but not while an answer is owed.
     @Test func aConnectionSilentFromOneCheckToTheNextIsClosedUnlessAnAnswerIsOwed() throws {
@@ -158,7 +148,7 @@ struct IdleConnectionTests {
         #expect(channel.isActive)
         loop.advanceTime(by: .seconds(1))  // 70 s: silent since 60 s
         #expect(!channel.isActive)
-        #expect(!(try Self.written(channel)).contains("408"))  // closed between requests: nothing to answer
+        #expect(!(try channel.writtenText()).contains("408"))  // closed between requests: nothing to answer
     }
 
     /// A request whose head arrives a byte at a time is cut off once it was unfinished at two
@@ -171,7 +161,7 @@ struct IdleConnectionTests {
             try channel.writeInbound(ByteBuffer(string: String(byte)))
         }
         #expect(!channel.isActive)  // closed at 20 s: unfinished at 10 and 20 s
-        let written = try Self.written(channel)
+        let written = try channel.writtenText()
         #expect(written.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(written)")
         #expect(written.contains("\r\nConnection: close\r\n") && written.contains("\r\nServer: herald\r\n"))
         #expect(
@@ -189,7 +179,7 @@ struct IdleConnectionTests {
         #expect(channel.isActive)
         loop.advanceTime(by: .seconds(1))  // 20 s: unfinished at 10 and 20 s
         #expect(!channel.isActive)
-        #expect(try Self.written(channel).isEmpty)
+        #expect(try channel.writtenText().isEmpty)
         // Answered before its body arrived (an early 401), then stopped: closed, and no 408 after
         // the answer.
         let (answered, answeredLoop) = try embeddedConnection()
@@ -197,7 +187,7 @@ struct IdleConnectionTests {
         try Self.answer(answered)
         answeredLoop.advanceTime(by: .seconds(20))
         #expect(!answered.isActive)
-        let written = try Self.written(answered)
+        let written = try answered.writtenText()
         #expect(written.hasPrefix("HTTP/1.1 204 No Content\r\n") && !written.contains("408"), "\(written)")
     }
 
