@@ -73,6 +73,16 @@ def end_scratch(directory, *processes):
     shutil.rmtree(directory)
 
 
+def metric_values(text):
+    """Every series in a `/metrics` body (Prometheus text) and its value."""
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            series, value = line.rsplit(" ", 1)
+            values[series] = float(value)
+    return values
+
+
 def wait_until(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

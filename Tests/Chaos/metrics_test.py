@@ -13,7 +13,8 @@ import socket
 import time
 import unittest
 
-from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scratch_with_memcached, wait_until
+from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, metric_values,
+                        scratch_with_memcached, wait_until)
 
 
 def requests(route, method, status):
@@ -40,15 +41,9 @@ class MetricsTest(unittest.TestCase):
             connection.request("GET", "/metrics")
             response = connection.getresponse()
             self.assertEqual(response.status, 200)
-            text = response.read().decode()
+            return metric_values(response.read().decode())
         finally:
             connection.close()
-        series = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                series[name] = float(value)
-        return series
 
     def read_stream_until(self, marker, received=b""):
         deadline = time.monotonic() + 10

@@ -11,7 +11,7 @@ import resource
 import socket
 import unittest
 
-from chaos_test import API_KEY, HeraldServer, end_scratch, free_port, scratch_with_memcached
+from chaos_test import API_KEY, HeraldServer, end_scratch, free_port, metric_values, scratch_with_memcached
 
 STREAMS = 300
 SOFT_LIMIT = 128
@@ -22,11 +22,12 @@ def lower_soft_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (SOFT_LIMIT, hard))
 
 
-def metric(text, name):
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"no {name} in /metrics")
+def metric(answer, name):
+    """The value of `name` in a whole `/metrics` answer, its head included."""
+    values = metric_values(answer.split("\r\n\r\n", 1)[1])
+    if name not in values:
+        raise AssertionError(f"no {name} in /metrics")
+    return values[name]
 
 
 class OpenFilesTest(unittest.TestCase):
