@@ -70,8 +70,9 @@ struct HTTP1AnswerRewriterTests {
         await harness.shutdown()
     }
 
-    /// Requests NIO's parser rejects: an unknown method, a header name with a space, a length
-    /// beside a chunked coding, a bad chunk size; and those ``HostHeaderCheck`` rejects: HTTP/1.1
+    /// Requests NIO's parser rejects: an unknown method, a header name with a space, a head over
+    /// 80 KiB, an HTTP version other than 1.0 and 1.1, a length beside a chunked coding, a bad
+    /// chunk size; and those ``HostHeaderCheck`` rejects: HTTP/1.1
     /// without `Host`, any with two. Each with what its answer says was wrong, when it says.
     static let unparsable: [(request: String, problem: String?)] = [
         ("GET /healthz HTTP/1.1\r\n\r\n", hosts),
@@ -83,6 +84,10 @@ struct HTTP1AnswerRewriterTests {
         ),
         ("GET\u{1} / HTTP/1.1\r\nHost: t\r\n\r\n", "unknown method"),
         ("GET /healthz HTTP/1.1\r\nHost: t\r\nX Bad: 1\r\n\r\n", "invalid characters in its head"),
+        // Over NIO's 80 KiB for the request line and headers together, in either.
+        ("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: \(String(repeating: "b", count: 82_000))\r\n\r\n", tooLarge),
+        ("GET /healthz?\(String(repeating: "q", count: 82_000)) HTTP/1.1\r\nHost: t\r\n\r\n", tooLarge),
+        ("GET /healthz HTTP/1.2\r\nHost: t\r\n\r\n", "unsupported HTTP version"),
         (
             "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
                 + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -94,6 +99,7 @@ struct HTTP1AnswerRewriterTests {
         ),
     ]
     private static let hosts = "an HTTP/1.1 request needs one Host header, and no request may have two"
+    private static let tooLarge = "its head is too large"
 
     @Test(arguments: [true, false])
     func aRequestThatCannotBeParsedGetsTheAPIsJSONErrorAfterTheAnswersBeforeIt(fastPath: Bool) async throws {
