@@ -49,8 +49,9 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     /// The JSON body of the answer being written when it is Hummingbird's to a parse error: its
     /// head was replaced, this goes out at its end.
     private var parseErrorBody: [UInt8]?
-    /// The first parse error that reached Hummingbird: the one its `400` answers.
-    private var parseError: HTTPParserError?
+    /// The error Hummingbird's `400` answers: from the first parse error or ``HostHeaderRejection``
+    /// that reached it.
+    private var parseErrorAnswer: HeraldError?
 
     init(serverName: String?) {
         self.serverName = serverName
@@ -64,7 +65,14 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Only the first: what a client sends after a rejected request can be rejected again
         // (data after an HTTP/1.0 request that ended its connection is `closedConnection`).
-        if parseError == nil, let error = error as? HTTPParserError { parseError = error }
+        if error is HostHeaderRejection {
+            if parseErrorAnswer == nil { parseErrorAnswer = .hostHeaderRequired }
+            // Hummingbird answers `400` to NIO's parse errors only.
+            return context.fireErrorCaught(HTTPParserError.unknown)
+        }
+        if parseErrorAnswer == nil, let error = error as? HTTPParserError {
+            parseErrorAnswer = .invalidRequest(error)
+        }
         context.fireErrorCaught(error)
     }
 
@@ -74,7 +82,7 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
             // An answer for a request the fast path took (a stream it started) finds none waiting.
             let request = unanswered.isEmpty ? .http11 : unanswered.removeFirst()
             if Self.isParseErrorAnswer(head) {
-                let body = HeraldError.invalidRequest(parseError).jsonBody
+                let body = (parseErrorAnswer ?? .invalidRequest(nil)).jsonBody
                 parseErrorBody = body
                 return context.write(wrapOutboundOut(.head(parseErrorHead(bodyCount: body.count))), promise: promise)
             }

@@ -59,6 +59,11 @@ extension HeraldError {
     /// The 404 of a notification that does not exist (or has expired), on every route that names one.
     static let notificationNotFound = HeraldError(.notFound, "notification not found")
 
+    /// The error in the answer to a request ``HostHeaderCheck`` rejected.
+    static let hostHeaderRequired = HeraldError(
+        .invalidRequest,
+        "the request is not valid HTTP: an HTTP/1.1 request needs one Host header, and no request may have two")
+
     /// The error in the answer to a request that could not be parsed (``HTTP1AnswerRewriter``, or
     /// ``JSONIO`` for a body), saying what was wrong in the client's terms when `parseError` tells
     /// (nothing of the parser's own).
@@ -66,7 +71,6 @@ extension HeraldError {
         let detail: String? =
             switch parseError {
             case .headerOverflow: "its head is too large"
-            case .invalidHost: "an HTTP/1.1 request needs one Host header, and no request may have two"
             case .invalidMethod: "unknown method"
             case .invalidVersion: "unsupported HTTP version"
             case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidPort:

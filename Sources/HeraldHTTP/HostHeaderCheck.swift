@@ -5,8 +5,8 @@ import NIOHTTP1
 /// one, and any request with more than one ("a server MUST respond with a 400").
 ///
 /// Neither NIO's parser nor Hummingbird checks them, so such requests were answered. A rejected
-/// request goes on as a parse error (`HTTPParserError.invalidHost`) in its place, which takes the
-/// way every parse error takes: after the answers owed to the requests before it (``FastPath``
+/// request goes on as an error (``HostHeaderRejection``) in its place, which ``HTTP1AnswerRewriter``
+/// turns into a parse error, so it takes the way every parse error takes: after the answers owed to the requests before it (``FastPath``
 /// holds it while it answers one), Hummingbird answers `400` and ends the connection, and
 /// ``HTTP1AnswerRewriter`` makes that the API's `invalid_request`. Nothing the client sends after it
 /// is read.
@@ -21,7 +21,7 @@ final class HostHeaderCheck: ChannelInboundHandler, RemovableChannelHandler {
         guard !rejected else { return }
         if case .head(let head) = unwrapInboundIn(data), !Self.hasValidHost(head) {
             rejected = true
-            context.fireErrorCaught(HTTPParserError.invalidHost)
+            context.fireErrorCaught(HostHeaderRejection())
             return
         }
         context.fireChannelRead(data)
