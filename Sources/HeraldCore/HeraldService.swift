@@ -156,11 +156,10 @@ public final class HeraldService: Sendable {
         return removed.count
     }
 
-    /// Deletes swept notification rows older than the configured retention.
+    /// Deletes notification rows swept at or before `cutoff`.
     @discardableResult
-    public func purgeExpired() async throws(HeraldError) -> Int {
-        let cutoff = Timestamp.now().adding(seconds: -configuration.expiredRetentionSeconds)
-        return try await storeCall(.purge) { try await store.purgeExpired(sweptBefore: cutoff) }
+    public func purgeExpired(sweptBefore cutoff: Timestamp) async throws(HeraldError) -> Int {
+        try await storeCall(.purge) { try await store.purgeExpired(sweptBefore: cutoff) }
     }
 
     /// Deletes events older than the configured retention.
@@ -327,20 +326,31 @@ public final class HeraldService: Sendable {
 
     // MARK: Maintenance
 
-    /// Sweeps expired notifications every `expirySweepInterval` and prunes old events every minute,
-    /// until the task is cancelled.
+    /// Sweeps expired notifications every `expirySweepInterval`, deletes swept rows once they are
+    /// older than the retention (``PurgeSchedule``: only while some may be left) and prunes old
+    /// events every minute, until the task is cancelled.
     public func runMaintenance() async {
         var lastPrune = ContinuousClock.now - .seconds(3600)
+        var purges = PurgeSchedule(retentionSeconds: configuration.expiredRetentionSeconds, start: .now())
         while !Task.isCancelled {
             do {
-                while try await sweepExpired() >= 1000 {}
-                try await purgeExpired()
+                var removed = 0
+                repeat {
+                    removed = try await sweepExpired()
+                    purges.swept(removed: removed, returnedAt: .now())
+                } while removed >= 1000
+                if purges.isDue {
+                    let cutoff = purges.cutoff(now: .now())
+                    try await purgeExpired(sweptBefore: cutoff)
+                    purges.purged(cutoff: cutoff)
+                }
                 if ContinuousClock.now - lastPrune > .seconds(60) {
                     lastPrune = .now
                     let pruned = try await pruneEvents()
                     if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }
                 }
             } catch {
+                purges.roundFailed(at: .now())
                 logger.warning("maintenance failed", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .milliseconds(configuration.expirySweepIntervalMilliseconds))

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HeraldCache
 import HeraldCore
 import HeraldTestSupport
@@ -222,6 +223,16 @@ struct ServiceTests {
         #expect(names == [.created, .expired])
         #expect(try await harness.service.counts(user: "u1").unread == 0)
         #expect(try await harness.service.notification(user: "u1", id: "short") == nil)
+        // With no retention, the swept row is deleted a sweep interval (200 ms) or so later.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var rows = -1
+        while rows != 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            rows = try await harness.store.pool.read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM notification") ?? -1
+            }
+        }
+        #expect(rows == 0)
         maintenance.cancel()
         await harness.shutdown()
     }
