@@ -224,15 +224,11 @@ struct ServiceTests {
         #expect(try await harness.service.counts(user: "u1").unread == 0)
         #expect(try await harness.service.notification(user: "u1", id: "short") == nil)
         // With no retention, the swept row is deleted a sweep interval (200 ms) or so later.
-        let deadline = ContinuousClock.now + .seconds(10)
-        var rows = -1
-        while rows != 0, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            rows = try await harness.store.pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM notification") ?? -1
-            }
+        let purged = try await ServiceHarness.eventually(seconds: 10) {
+            try await harness.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM notification") }
+                == 0
         }
-        #expect(rows == 0)
+        #expect(purged)
         maintenance.cancel()
         await harness.shutdown()
     }
