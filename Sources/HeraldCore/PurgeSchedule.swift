@@ -11,16 +11,16 @@ public struct PurgeSchedule: Sendable {
     public let retentionSeconds: Int64
     /// The latest time rows may have been swept that no purge has deleted yet; nil when none may be
     /// left.
-    public private(set) var unpurgedSince: Timestamp?
+    private var latestUnpurgedSweep: Timestamp?
 
     /// A schedule for a loop starting at `start`, when rows swept earlier may be left.
     public init(retentionSeconds: Int64, start: Timestamp) {
         self.retentionSeconds = retentionSeconds
-        unpurgedSince = start
+        latestUnpurgedSweep = start
     }
 
     /// Whether the next round should purge.
-    public var isDue: Bool { unpurgedSince != nil }
+    public var isDue: Bool { latestUnpurgedSweep != nil }
 
     /// The cutoff of a purge at `now`: rows swept at or before it are deleted.
     public func cutoff(now: Timestamp) -> Timestamp { now.adding(seconds: -retentionSeconds) }
@@ -28,18 +28,21 @@ public struct PurgeSchedule: Sendable {
     /// Notes a sweep that removed `removed` notifications and returned at `time` (no earlier than
     /// the time it marked them swept).
     public mutating func swept(removed: Int, returnedAt time: Timestamp) {
-        guard removed > 0 else { return }
-        unpurgedSince = max(unpurgedSince ?? time, time)
+        if removed > 0 { mayHaveSwept(until: time) }
     }
 
     /// Notes a round that failed at `time`: a sweep may have committed before the failure, so rows
     /// are taken as swept until then.
     public mutating func roundFailed(at time: Timestamp) {
-        swept(removed: 1, returnedAt: time)
+        mayHaveSwept(until: time)
     }
 
     /// Notes a purge with `cutoff` that committed.
     public mutating func purged(cutoff: Timestamp) {
-        if let since = unpurgedSince, since <= cutoff { unpurgedSince = nil }
+        if let latest = latestUnpurgedSweep, latest <= cutoff { latestUnpurgedSweep = nil }
+    }
+
+    private mutating func mayHaveSwept(until time: Timestamp) {
+        latestUnpurgedSweep = max(latestUnpurgedSweep ?? time, time)
     }
 }
