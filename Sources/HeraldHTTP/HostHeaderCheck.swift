@@ -5,11 +5,11 @@ import NIOHTTP1
 /// one, and any request with more than one ("a server MUST respond with a 400").
 ///
 /// Neither NIO's parser nor Hummingbird checks them, so such requests were answered. A rejected
-/// request goes on as an error (``HostHeaderRejection``) in its place, which ``HTTP1AnswerRewriter``
-/// turns into a parse error, so it takes the way every parse error takes: after the answers owed to the requests before it (``FastPath``
-/// holds it while it answers one), Hummingbird answers `400` and ends the connection, and
-/// ``HTTP1AnswerRewriter`` makes that the API's `invalid_request`. Nothing the client sends after it
-/// is read.
+/// request goes on as an error (``HostHeaderRejection``) in its place, which takes the way every
+/// parse error takes: after the answers owed to the requests before it (``FastPath`` holds it
+/// while it answers one), ``HTTP1AnswerRewriter`` passes it on as a parse error, Hummingbird
+/// answers `400` and ends the connection, and the rewriter makes that the API's `invalid_request`.
+/// Nothing the client sends after it is read.
 final class HostHeaderCheck: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart

@@ -72,8 +72,8 @@ struct HTTP1AnswerRewriterTests {
 
     /// Requests NIO's parser rejects: an unknown method, a header name with a space, a head over
     /// 80 KiB, an HTTP version other than 1.0 and 1.1, a length beside a chunked coding, a bad
-    /// chunk size; and those ``HostHeaderCheck`` rejects: HTTP/1.1
-    /// without `Host`, any with two. Each with what its answer says was wrong, when it says.
+    /// chunk size; and those ``HostHeaderCheck`` rejects: HTTP/1.1 without `Host`, any with two.
+    /// Each with what its answer says was wrong, when it says.
     static let unparsable: [(request: String, problem: String?)] = [
         ("GET /healthz HTTP/1.1\r\n\r\n", hosts),
         ("GET /v1/users/pe/counts HTTP/1.1\r\nHost: a\r\n\(key)Host: b\r\n\r\n", hosts),
