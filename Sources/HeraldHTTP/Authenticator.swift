@@ -29,7 +29,7 @@ public final class Authenticator: Sendable {
 
     /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token` cookie.
     public func principal(for request: Request) async throws(HeraldError) -> Principal {
-        guard let credential = Self.credential(in: request), !credential.isEmpty else {
+        guard let credential = try Self.credential(in: request), !credential.isEmpty else {
             throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
         }
         if let known = knownPrincipal(for: credential[...]) { return known }
@@ -96,9 +96,16 @@ public final class Authenticator: Sendable {
         }
     }
 
-    private static func credential(in request: Request) -> String? {
+    /// The credential `request` presents, nil when none. Two `Authorization` lines read as one
+    /// joined with a comma, as HTTP combines them, which no credential matches; two `access_token`
+    /// parameters are refused alike, rather than one of them picked.
+    private static func credential(in request: Request) throws(HeraldError) -> String? {
         if let header = request.headers[.authorization] { return bearerCredential(header).map(String.init) }
-        if let token = request.uri.queryParameters["access_token"] { return String(token) }
+        let tokens = request.uri.queryParameters[values: "access_token"]
+        guard tokens.count <= 1 else {
+            throw HeraldError(.unauthorized, "access_token is given more than once: send one credential")
+        }
+        if let token = tokens.first { return String(token) }
         return request.cookies["herald_token"]?.value
     }
 

@@ -232,7 +232,7 @@ public struct HeraldRoutes: Sendable {
     private func list(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {
         let user = try await authorized(request, context)
         let parameters = request.uri.queryParameters
-        let query = try NotificationQuery(user: user) { parameters[Substring($0)] }
+        let query = try NotificationQuery(user: user) { name throws(HeraldError) in try parameters.onlyValue(of: name) }
         return try JSONIO.response(NotificationList(try await service.list(query)))
     }
 
@@ -256,8 +256,7 @@ public struct HeraldRoutes: Sendable {
         try principal.authorize(user: user)
         let opening = streamSettings.opening(
             user: user,
-            lastEventID: request.headers[.lastEventID]
-                ?? request.uri.queryParameters["last_event_id"].map(String.init),
+            lastEventID: request.headers[.lastEventID] ?? Self.lastEventIDParameter(request),
             expiresAt: principal.expiresAt)
         // The connection's handler writes the body once this response's head has gone out.
         let channel = context.channel
@@ -288,6 +287,13 @@ public struct HeraldRoutes: Sendable {
         // Foundation's decoder is costly per request; identifiers rarely need it.
         guard parameter.utf8.contains(UInt8(ascii: "%")) else { return parameter }
         return parameter.removingPercentEncoding ?? ""
+    }
+
+    /// The query's `last_event_id`; given more than once, its values joined by commas, as HTTP
+    /// joins repeated `Last-Event-ID` lines: no position, so the stream starts with `reset`.
+    private static func lastEventIDParameter(_ request: Request) -> String? {
+        let values = request.uri.queryParameters[values: "last_event_id"]
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 
     private func userParameter(_ context: HeraldRequestContext) throws(HeraldError) -> String {

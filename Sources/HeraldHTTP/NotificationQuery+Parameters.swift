@@ -2,31 +2,31 @@ import HeraldCore
 
 extension NotificationQuery {
     /// The list `GET /v1/users/{user}/notifications` asks for, from its query parameters
-    /// (`parameter` gives a name's decoded value, nil when absent): `status`, `archived`, `type`,
-    /// `tag`, `limit` and `cursor`; others are ignored.
-    init(user: String, parameter: (String) -> Substring?) throws(HeraldError) {
+    /// (`parameter` gives a name's decoded value, nil when absent, and may refuse a name given more
+    /// than once): `status`, `archived`, `type`, `tag`, `limit` and `cursor`; others are ignored.
+    init(user: String, parameter: (String) throws(HeraldError) -> Substring?) throws(HeraldError) {
         self.init(user: user)
-        if let status = parameter("status") {
+        if let status = try parameter("status") {
             guard let value = Status(rawValue: String(status)) else {
                 throw HeraldError(.invalidQuery, "status must be unread, read or all")
             }
             self.status = value
         }
-        if let archived = parameter("archived") {
+        if let archived = try parameter("archived") {
             switch archived {
             case "true": self.archived = true
             case "false": self.archived = false
             default: throw HeraldError(.invalidQuery, "archived must be true or false")
             }
         }
-        if let type = parameter("type") { self.type = String(type) }
-        if let tag = parameter("tag") { self.tag = String(tag) }
-        if let limit = parameter("limit") {
+        if let type = try parameter("type") { self.type = String(type) }
+        if let tag = try parameter("tag") { self.tag = String(tag) }
+        if let limit = try parameter("limit") {
             guard let value = Int(limit), (1...200).contains(value) else {
                 throw HeraldError(.invalidQuery, "limit must be an integer from 1 to 200")
             }
             self.limit = value
         }
-        if let cursor = parameter("cursor"), !cursor.isEmpty { after = try ListCursor.decode(String(cursor)) }
+        if let cursor = try parameter("cursor"), !cursor.isEmpty { after = try ListCursor.decode(String(cursor)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HeraldCore
 import HeraldHTTP
 import HeraldTestSupport
@@ -165,6 +166,16 @@ struct APITests {
             #expect(badList.status == .badRequest)
             let badCursor = try await client.get("/v1/users/u1/notifications?cursor=zzz")
             #expect(badCursor.status == .badRequest)
+            // A list parameter given twice, even with one value, is refused rather than one of them
+            // picked; an unknown one is ignored however often.
+            for parameter in ["status=all", "archived=false", "type=t", "tag=a", "limit=5", "cursor="] {
+                let repeated = try await client.get("/v1/users/u1/notifications?\(parameter)&x=1&\(parameter)")
+                #expect(repeated.status == .badRequest, "\(parameter)")
+                #expect(try repeated.errorCode() == "invalid_query", "\(parameter)")
+                let name = parameter.prefix { $0 != "=" }
+                #expect(String(buffer: repeated.body).contains("\(name) is given more than once"))
+            }
+            #expect(try await client.get("/v1/users/u1/notifications?x=1&x=2&limit=5").status == .ok)
             let badUser = try await client.get("/v1/users/\(String(repeating: "u", count: 129))/counts")
             #expect(try badUser.errorCode() == "invalid_id")
             let unknown = try await client.get("/v1/nothing-here")
@@ -210,6 +221,16 @@ struct APITests {
             let cookie = try await client.execute(
                 uri: "/v1/users/u1/counts", method: .get, headers: [.cookie: "herald_token=\(u1)"])
             #expect(cookie.status == .ok)
+            // One credential: two in the query, or two `Authorization` lines (read as one joined by
+            // a comma), are refused, not one of them picked.
+            let twoInQuery = try await client.execute(
+                uri: "/v1/users/u1/counts?access_token=\(u1)&access_token=\(u1)", method: .get)
+            #expect(twoInQuery.status == .unauthorized)
+            var twoLines = HTTPFields()
+            twoLines.append(HTTPField(name: .authorization, value: "Bearer \(u1)"))
+            twoLines.append(HTTPField(name: .authorization, value: "Bearer \(u1)"))
+            let twoHeaders = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: twoLines)
+            #expect(twoHeaders.status == .unauthorized)
 
             // Its expiry is rounded up to a whole second: two to three seconds from its minting.
             try await Task.sleep(for: .milliseconds(expiry.milliseconds - Timestamp.now().milliseconds + 100))

@@ -38,14 +38,15 @@ struct StreamFastPathTests {
             Opening(path: "/v1/users/u1/stream?access_token=\(token)", headers: [], blocks: 2, fast: false),
             Opening(
                 path: "/v1/users/u1/stream?access_token=\(token)&last_event_id=2", headers: [], blocks: 2, fast: true),
-            // Left to Hummingbird: another user's stream, two positions, a repeated or encoded
-            // query, a cookie, another scheme, no credentials, a bad user id.
+            // Left to Hummingbird: another user's stream, two positions (read as one joined by a
+            // comma, as HTTP joins repeated lines: no position, so `reset`), a repeated or encoded
+            // query, a cookie, another scheme, no credentials, a bad user id, two tokens.
             Opening(path: "/v1/users/u2/stream?access_token=\(token)", headers: [], blocks: 0, fast: false),
             Opening(
                 path: "/v1/users/u1/stream", headers: [key, "Last-Event-ID: 1", "Last-Event-ID: 2"], blocks: 2,
                 fast: false),
             Opening(
-                path: "/v1/users/u1/stream?last_event_id=1&last_event_id=2", headers: [key], blocks: 3, fast: false),
+                path: "/v1/users/u1/stream?last_event_id=1&last_event_id=2", headers: [key], blocks: 2, fast: false),
             Opening(path: "/v1/users/u1/stream?last_event_id=%31", headers: [key], blocks: 3, fast: false),
             Opening(path: "/v1/users/u1/stream", headers: ["Cookie: herald_token=\(token)"], blocks: 2, fast: false),
             Opening(
@@ -53,6 +54,9 @@ struct StreamFastPathTests {
                 fast: false),
             Opening(path: "/v1/users/u1/stream", headers: [], blocks: 0, fast: false),
             Opening(path: "/v1/users/bad%20user/stream", headers: [key], blocks: 0, fast: false),
+            Opening(
+                path: "/v1/users/u1/stream?access_token=\(token)&access_token=\(token)", headers: [], blocks: 0,
+                fast: false),
         ]
     }
 
@@ -90,6 +94,10 @@ struct StreamFastPathTests {
         #expect(answers[5].contains("event: reset") && answers[6].contains("event: reset"))
         #expect(answers[9].contains("id: 3\nevent: notification.created"))
         #expect(answers[10].contains("403 Forbidden") && answers[16].contains("401 Unauthorized"))
+        #expect(answers[11].contains("id: 3\nevent: reset") && answers[12].contains("id: 3\nevent: reset"))
+        #expect(answers[13].contains("id: 2\nevent: notification.created"))
+        #expect(
+            answers[18].contains("401 Unauthorized") && answers[18].contains("access_token is given more than once"))
     }
 
     /// Sends the opening's request on a new connection and reads its answer: the head (but its
