@@ -73,8 +73,7 @@ extension HeraldError {
             case .headerOverflow: "its head is too large"
             case .invalidMethod: "unknown method"
             case .invalidVersion: "unsupported HTTP version"
-            case .invalidURL, .invalidPath, .invalidQueryString, .invalidFragment, .invalidPort:
-                "invalid request target"
+            case .invalidURL: "invalid request target"
             case .invalidCharactersUsed, .invalidHeaderToken, .lfExpected, .invalidConstant:
                 "invalid characters in its head"
             case .invalidContentLength: "invalid Content-Length"
