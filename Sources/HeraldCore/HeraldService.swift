@@ -9,6 +9,8 @@ public final class HeraldService: Sendable {
     public let broker: any EventBroker
     public let configuration: HeraldConfiguration
     private let logger: Logger
+    /// When the next expiry sweep may find something (``runMaintenance()``).
+    private let expiries = ExpirySchedule()
 
     public init(
         store: any NotificationStore,
@@ -58,11 +60,16 @@ public final class HeraldService: Sendable {
             var deltas: [CountsDelta] = []
             events.reserveCapacity(outcomes.count)
             deltas.reserveCapacity(outcomes.count)
+            var earliestExpiry: Timestamp?
             for outcome in outcomes {
                 guard let (event, delta) = outcome.eventAndDelta else { continue }
                 events.append(event)
                 deltas.append(delta)
+                if case .created(let change) = outcome {
+                    earliestExpiry = min(earliestExpiry ?? change.notification.expiresAt, change.notification.expiresAt)
+                }
             }
+            if let earliestExpiry { self.expiries.created(expiringAt: earliestExpiry) }
             // No notification-cache invalidation: a new (user, id) has no cached value. A reader that
             // missed holds at most a lease, and its store read after the lease sees this commit or
             // nothing; an expired predecessor's entry is never served (hits check `expires_at`), and a
@@ -147,7 +154,16 @@ public final class HeraldService: Sendable {
     /// Removes expired notifications (one event each); returns how many.
     @discardableResult
     public func sweepExpired(limit: Int = 1000) async throws(HeraldError) -> Int {
-        let removed = try await storeCall(.expire) { try await store.expire(now: .now(), limit: limit) }
+        expiries.sweepStarting()
+        let sweep: ExpirySweep
+        do {
+            sweep = try await storeCall(.expire) { try await store.expire(now: .now(), limit: limit) }
+        } catch {
+            expiries.sweepFailed()
+            throw error
+        }
+        expiries.swept(nextExpiry: sweep.nextExpiry)
+        let removed = sweep.removed
         ServiceMetrics.expirySweeps.increment()
         if !removed.isEmpty { ServiceMetrics.notificationsExpired.increment(by: removed.count) }
         await committed(
@@ -326,25 +342,29 @@ public final class HeraldService: Sendable {
 
     // MARK: Maintenance
 
-    /// Sweeps expired notifications every `expirySweepInterval`, deletes swept rows once they are
-    /// older than the retention (``PurgeSchedule``: only while some may be left) and prunes old
-    /// events every minute, until the task is cancelled.
+    /// Every `expirySweepInterval`: sweeps expired notifications once one may be due
+    /// (``ExpirySchedule``) and deletes swept rows once they are older than the retention
+    /// (``PurgeSchedule``: only while some may be left). Every minute: prunes old events, and
+    /// sweeps whatever the schedule says. Until the task is cancelled.
     public func runMaintenance() async {
         var lastPrune = ContinuousClock.now - .seconds(3600)
         var purges = PurgeSchedule(retentionSeconds: configuration.expiredRetentionSeconds, start: .now())
         while !Task.isCancelled {
             do {
-                var removed = 0
-                repeat {
-                    removed = try await sweepExpired()
-                    purges.swept(removed: removed, returnedAt: .now())
-                } while removed >= 1000
+                let minutely = ContinuousClock.now - lastPrune > .seconds(60)
+                if minutely || expiries.isDue(now: .now()) {
+                    var removed = 0
+                    repeat {
+                        removed = try await sweepExpired()
+                        purges.swept(removed: removed, returnedAt: .now())
+                    } while removed >= 1000
+                }
                 if purges.isDue {
                     let cutoff = purges.cutoff(now: .now())
                     try await purgeExpired(sweptBefore: cutoff)
                     purges.purged(cutoff: cutoff)
                 }
-                if ContinuousClock.now - lastPrune > .seconds(60) {
+                if minutely {
                     lastPrune = .now
                     let pruned = try await pruneEvents()
                     if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }

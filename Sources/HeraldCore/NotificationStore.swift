@@ -29,8 +29,9 @@ public protocol NotificationStore: Sendable {
     func markAllSeen(
         user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void)
     /// Takes up to `limit` notifications whose `expires_at` has passed out of the counts, one event
-    /// each, and marks them swept (they stay invisible until purged).
-    func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome]
+    /// each, and marks them swept (they stay invisible until purged); reports the earliest expiry
+    /// left unswept as of its commit.
+    func expire(now: Timestamp, limit: Int) async throws -> ExpirySweep
     /// Deletes notifications swept at or before `cutoff`; returns how many.
     func purgeExpired(sweptBefore cutoff: Timestamp) async throws -> Int
     /// The user's exact counts (O(1): a counters row); `completion` runs on a thread of the

@@ -54,6 +54,7 @@ final class GroupCommitter: Sendable {
     private let gate: WriterGate
     private let metrics = StoreMetrics()
     private let retries = Atomic<Int>(0)
+    private let commits = Atomic<Int>(0)
 
     /// - Parameter committed: called after each committed transaction.
     init(
@@ -70,6 +71,9 @@ final class GroupCommitter: Sendable {
 
     /// Group transactions run a second time because one of their writes threw (for tests and tools).
     var retriedTransactions: Int { retries.load(ordering: .relaxed) }
+
+    /// Write transactions committed (for tests and tools).
+    var committedTransactions: Int { commits.load(ordering: .relaxed) }
 
     /// Writes queued for a transaction that has not started yet (for tests and tools).
     var queuedWrites: Int { queue.count }
@@ -210,6 +214,7 @@ final class GroupCommitter: Sendable {
                 return nil  // a lone write failed: rolled back, its caller has the error
             }
             guard written > 0 else { return nil }  // every write failed; each caller has its error
+            commits.add(1, ordering: .relaxed)
             metrics.transactions.increment()
             metrics.transactionWrites.increment(by: written)
             committed()

@@ -76,6 +76,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try queue.close()
     }
 
+    /// Write transactions committed since the store opened (for tests and tools).
+    public var committedTransactions: Int { committer.committedTransactions }
+
     /// WAL frames the background checkpointer has copied into the database file (for tests and tools).
     public var walFramesCheckpointed: Int { checkpointer.framesCheckpointed }
 
@@ -177,7 +180,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             }, completion: completion)
     }
 
-    public func expire(now: Timestamp, limit: Int) async throws -> [RemovalOutcome] {
+    public func expire(now: Timestamp, limit: Int) async throws -> ExpirySweep {
         try await committer.write { db in
             let (rows, _) = try NotificationRow.fetch(
                 db,
@@ -186,10 +189,13 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                     WHERE swept_at IS NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?
                     """,
                 arguments: [now.milliseconds, limit])
-            return try rows.map { pk, notification, _ in
+            let removed = try rows.map { pk, notification, _ in
                 try db.run(sql: "UPDATE notification SET swept_at = ? WHERE pk = ?", arguments: [now.milliseconds, pk])
                 return try Self.removeFromCounts(db, notification, event: .expired, now: now)
             }
+            // The partial index `notification_unswept_expiry` answers this from its first entry.
+            let next = try db.fetchInt64(sql: "SELECT min(expires_at) FROM notification WHERE swept_at IS NULL")
+            return ExpirySweep(removed: removed, nextExpiry: next.map(Timestamp.init(milliseconds:)))
         }
     }
 

@@ -232,4 +232,33 @@ struct ServiceTests {
         maintenance.cancel()
         await harness.shutdown()
     }
+
+    /// An idle service sweeps only when an expiry is due (``ExpirySchedule``): no transaction while
+    /// nothing can expire, and a create that expires sooner than anything known is swept on time.
+    @Test func theSweeperCommitsNothingUntilAnExpiryIsDue() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "long", ttl: 3600))
+        let maintenance = Task { await harness.service.runMaintenance() }
+        let subscription = harness.broker.subscribe()
+        // The first rounds: a sweep, a purge (rows swept before the start may be left), a prune.
+        let settled = try await ServiceHarness.eventually(seconds: 10) {
+            let before = harness.store.committedTransactions
+            try await Task.sleep(for: .milliseconds(500))
+            return before > 0 && harness.store.committedTransactions == before
+        }
+        #expect(settled)
+        let idle = harness.store.committedTransactions
+        try await Task.sleep(for: .seconds(1))  // five sweep intervals
+        #expect(harness.store.committedTransactions == idle)
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "short", ttl: 1))
+        var names: [EventName] = []
+        for await event in subscription {
+            names.append(event.name)
+            if names.count == 2 { break }
+        }
+        #expect(names == [.created, .expired])
+        #expect(try await harness.service.counts(user: "u1").unread == 1)
+        maintenance.cancel()
+        await harness.shutdown()
+    }
 }

@@ -289,17 +289,19 @@ struct StoreTests {
         let later = now.adding(seconds: 2)
         #expect(try await store.notification(user: "u1", id: "short", now: later) == nil)
         #expect(try await store.change(.read, user: "u1", id: "short", now: later) == .notFound)
-        let removed = try await store.expire(now: later, limit: 10)
-        #expect(removed.map(\.id) == ["short"])
-        #expect(removed.first?.event.name == .expired)
+        let sweep = try await store.expire(now: later, limit: 10)
+        #expect(sweep.removed.map(\.id) == ["short"])
+        #expect(sweep.removed.first?.event.name == .expired)
+        #expect(sweep.nextExpiry == now.adding(seconds: 60))  // "long", the one left
         #expect(try await store.counts(user: "u1").unread == 1)
-        #expect(try await store.expire(now: later, limit: 10).isEmpty)
+        #expect(try await store.expire(now: later, limit: 10) == ExpirySweep(removed: [], nextExpiry: sweep.nextExpiry))
+        #expect(try await store.expire(now: now.adding(seconds: 61), limit: 10).nextExpiry == nil)
     }
 
     @Test func sweptRowsStayInvisibleUntilPurgedAfterTheirRetention() async throws {
         _ = try await store.create([try draft("old", ttl: 1), try draft("live")], defaultTTLSeconds: 60, now: now)
         let sweptAt = now.adding(seconds: 2)
-        #expect(try await store.expire(now: sweptAt, limit: 10).map(\.id) == ["old"])
+        #expect(try await store.expire(now: sweptAt, limit: 10).removed.map(\.id) == ["old"])
         let rows = {
             try await self.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification") }
         }
@@ -307,7 +309,7 @@ struct StoreTests {
         #expect(try await store.notification(user: "u1", id: "old", now: sweptAt) == nil)
         #expect(try await store.list(.init(user: "u1"), now: sweptAt).notifications.map(\.id) == ["live"])
         #expect(try await store.counts(user: "u1").unread == 1)
-        #expect(try await store.expire(now: sweptAt, limit: 10).isEmpty)  // swept once only
+        #expect(try await store.expire(now: sweptAt, limit: 10).removed.isEmpty)  // swept once only
         #expect(try await store.purgeExpired(sweptBefore: sweptAt.adding(seconds: -1)) == 0)
         #expect(try await store.purgeExpired(sweptBefore: sweptAt) == 1)
         #expect(try await rows() == 1)
@@ -316,7 +318,8 @@ struct StoreTests {
     @Test func anExpiredIdCanBeCreatedAgainBeforeOrAfterTheSweep() async throws {
         _ = try await store.create([try draft("a", ttl: 1), try draft("b", ttl: 1)], defaultTTLSeconds: 60, now: now)
         let later = now.adding(seconds: 2)
-        _ = try await store.expire(now: later, limit: 1)  // sweeps "a" only
+        // Sweeps "a" only; "b", left, is already due.
+        #expect(try await store.expire(now: later, limit: 1).nextExpiry == now.adding(seconds: 1))
         let again = try await store.create([try draft("a"), try draft("b")], defaultTTLSeconds: 60, now: later)
         for outcome in again {
             guard case .created = outcome else {
@@ -327,7 +330,7 @@ struct StoreTests {
         let names = try await store.events(user: "u1", after: 0, limit: 20).map(\.name)
         #expect(names == [.created, .created, .expired, .created, .expired, .created])
         #expect(try await store.counts(user: "u1").unread == 2)
-        #expect(try await store.expire(now: later, limit: 10).isEmpty)
+        #expect(try await store.expire(now: later, limit: 10).removed.isEmpty)
     }
 
     @Test func replayAndConflictAreDecidedByContent() async throws {
