@@ -344,7 +344,7 @@ public final class HeraldService: Sendable {
 
     /// Every `expirySweepInterval`: sweeps expired notifications once one may be due
     /// (``ExpirySchedule``) and deletes swept rows once they are older than the retention
-    /// (``PurgeSchedule``: only while some may be left). Every minute: prunes old events, and
+    /// (``PurgeSchedule``: only when a purge would delete some). Every minute: prunes old events, and
     /// sweeps whatever the schedule says. Until the task is cancelled.
     public func runMaintenance() async {
         var lastPrune = ContinuousClock.now - .seconds(3600)
@@ -359,7 +359,7 @@ public final class HeraldService: Sendable {
                         purges.swept(removed: removed, returnedAt: .now())
                     } while removed >= 1000
                 }
-                if purges.isDue {
+                if purges.isDue(now: .now()) {
                     let cutoff = purges.cutoff(now: .now())
                     try await purgeExpired(sweptBefore: cutoff)
                     purges.purged(cutoff: cutoff)
