@@ -210,17 +210,22 @@ struct ServiceTests {
         await second.shutdown()
     }
 
+    /// The names of the next `count` events of `subscription`.
+    static func names(of count: Int, from subscription: BrokerSubscription) async -> [EventName] {
+        var names: [EventName] = []
+        for await event in subscription {
+            names.append(event.name)
+            if names.count == count { break }
+        }
+        return names
+    }
+
     @Test func sweeperExpiresNotificationsWithinSeconds() async throws {
         let harness = try await ServiceHarness()
         let maintenance = Task { await harness.service.runMaintenance() }
         let subscription = harness.broker.subscribe()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "short", ttl: 1))
-        var names: [EventName] = []
-        for await event in subscription {
-            names.append(event.name)
-            if names.count == 2 { break }
-        }
-        #expect(names == [.created, .expired])
+        #expect(await Self.names(of: 2, from: subscription) == [.created, .expired])
         #expect(try await harness.service.counts(user: "u1").unread == 0)
         #expect(try await harness.service.notification(user: "u1", id: "short") == nil)
         // With no retention, the swept row is deleted a sweep interval (200 ms) or so later.
@@ -251,12 +256,7 @@ struct ServiceTests {
         try await Task.sleep(for: .seconds(1))  // five sweep intervals
         #expect(harness.store.committedTransactions == idle)
         _ = try await harness.service.create(try ServiceHarness.draft(id: "short", ttl: 1))
-        var names: [EventName] = []
-        for await event in subscription {
-            names.append(event.name)
-            if names.count == 2 { break }
-        }
-        #expect(names == [.created, .expired])
+        #expect(await Self.names(of: 2, from: subscription) == [.created, .expired])
         #expect(try await harness.service.counts(user: "u1").unread == 1)
         maintenance.cancel()
         await harness.shutdown()
