@@ -11,11 +11,11 @@ public enum CreateOutcome: Sendable, Hashable {
 }
 
 extension CreateOutcome {
-    /// A new notification's event and counts delta; nil for a replay or a conflict. Read in
-    /// place: binding the case (`case .created(let change)`) copied the whole change first.
-    public var eventAndDelta: (event: UserEvent, delta: CountsDelta)? {
+    /// A new notification's event, counts delta and expiry; nil for a replay or a conflict. Read
+    /// in place: binding the case (`case .created(let change)`) copied the whole change first.
+    public var eventDeltaAndExpiry: (event: UserEvent, delta: CountsDelta, expiresAt: Timestamp)? {
         switch self {
-        case .created(let change): return (change.event, change.delta)
+        case .created(let change): return (change.event, change.delta, change.notification.expiresAt)
         case .replayed, .conflict: return nil
         }
     }

@@ -60,16 +60,14 @@ public final class HeraldService: Sendable {
             var deltas: [CountsDelta] = []
             events.reserveCapacity(outcomes.count)
             deltas.reserveCapacity(outcomes.count)
-            var earliestExpiry: Timestamp?
+            var earliestExpiry = Timestamp(milliseconds: .max)
             for outcome in outcomes {
-                guard let (event, delta) = outcome.eventAndDelta else { continue }
+                guard let (event, delta, expiresAt) = outcome.eventDeltaAndExpiry else { continue }
                 events.append(event)
                 deltas.append(delta)
-                if case .created(let change) = outcome {
-                    earliestExpiry = min(earliestExpiry ?? change.notification.expiresAt, change.notification.expiresAt)
-                }
+                earliestExpiry = min(earliestExpiry, expiresAt)
             }
-            if let earliestExpiry { self.expiries.created(expiringAt: earliestExpiry) }
+            if !events.isEmpty { self.expiries.created(expiringAt: earliestExpiry) }
             // No notification-cache invalidation: a new (user, id) has no cached value. A reader that
             // missed holds at most a lease, and its store read after the lease sees this commit or
             // nothing; an expired predecessor's entry is never served (hits check `expires_at`), and a
