@@ -6,9 +6,9 @@ import Synchronization
 /// Each sweep is a write transaction. Run every second, it made an idle server commit one a second
 /// that found nothing. Only creates make unswept notifications, so the earliest expiry is known:
 /// each sweep reports the earliest left after it (``ExpirySweep/nextExpiry``), and each committed
-/// create lowers it to its own. A sweep first forgets what it knew, then the store reads what is
-/// left after it commits, so a create noted at any moment is never lost: one noted before the
-/// forgetting committed before the sweep began, and the sweep reads it among those left; one noted
+/// create lowers it to its own. A sweep first forgets what it knew, then its transaction reads
+/// what is left, so a create noted at any moment is never lost: one noted before the forgetting
+/// committed before the sweep's transaction began, which reads it among those left; one noted
 /// after is kept. Until the first sweep, and after a failed one, a sweep is due at once.
 public final class ExpirySchedule: Sendable {
     /// Milliseconds since 1970 of the earliest expiry that may be unswept: `Int64.min` when a sweep
