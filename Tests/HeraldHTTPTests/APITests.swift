@@ -83,10 +83,10 @@ struct APITests {
         let harness = try await HTTPHarness()
         let maintenance = Task { await harness.services.service.runMaintenance() }
         try await harness.app.test(.router) { client in
-            // Three seconds ahead (2.25–3.25 s from now: with two, a loaded machine once took so
-            // long to fetch it that it had expired), written in UTC+02:00 with microseconds:
+            // Five seconds ahead (4.25–5.25 s from now: with two, then three, a loaded machine took
+            // so long to fetch it that it had expired), written in UTC+02:00 with microseconds:
             // answered in UTC, to the millisecond.
-            let instant = Timestamp(milliseconds: (Timestamp.now().milliseconds / 1000 + 3) * 1000 + 250)
+            let instant = Timestamp(milliseconds: (Timestamp.now().milliseconds / 1000 + 5) * 1000 + 250)
             var local = Timestamp(milliseconds: instant.milliseconds + 2 * 3_600_000).description
             local = String(local.dropLast()) + "999+02:00"
             let created = try await client.post(
@@ -102,7 +102,7 @@ struct APITests {
             #expect(try both.errorCode() == "invalid_field")
             // It expires then, as one given a lifetime does: gone from the counts and 404.
             var unread = 1
-            for _ in 0..<80 where unread != 0 {
+            for _ in 0..<120 where unread != 0 {
                 try await Task.sleep(for: .milliseconds(100))
                 unread = try await client.get("/v1/users/x1/counts").json()["unread"] as? Int ?? -1
             }
