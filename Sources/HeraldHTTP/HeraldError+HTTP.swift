@@ -60,9 +60,8 @@ extension HeraldError {
     static let notificationNotFound = HeraldError(.notFound, "notification not found")
 
     /// The error in the answer to a request ``HostHeaderCheck`` rejected.
-    static let hostHeaderRequired = HeraldError(
-        .invalidRequest,
-        "the request is not valid HTTP: an HTTP/1.1 request needs one Host header, and no request may have two")
+    static let hostHeaderRequired = notValidHTTP(
+        "an HTTP/1.1 request needs one Host header, and no request may have two")
 
     /// The error in the answer to a request that could not be parsed (``HTTP1AnswerRewriter``, or
     /// ``JSONIO`` for a body), saying what was wrong in the client's terms when `parseError` tells
@@ -81,6 +80,11 @@ extension HeraldError {
             case .invalidChunkSize: "invalid chunk in its body"
             default: nil
             }
-        return HeraldError(.invalidRequest, "the request is not valid HTTP" + (detail.map { ": " + $0 } ?? ""))
+        return notValidHTTP(detail)
+    }
+
+    /// `invalid_request`, saying what was wrong when `detail` tells.
+    private static func notValidHTTP(_ detail: String?) -> HeraldError {
+        HeraldError(.invalidRequest, "the request is not valid HTTP" + (detail.map { ": " + $0 } ?? ""))
     }
 }
