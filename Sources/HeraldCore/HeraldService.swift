@@ -357,8 +357,9 @@ public final class HeraldService: Sendable {
                         purges.swept(removed: removed, returnedAt: .now())
                     } while removed >= 1000
                 }
-                if purges.isDue(now: .now()) {
-                    let cutoff = purges.cutoff(now: .now())
+                let now = Timestamp.now()
+                if purges.isDue(now: now) {
+                    let cutoff = purges.cutoff(now: now)
                     try await purgeExpired(sweptBefore: cutoff)
                     purges.purged(cutoff: cutoff)
                 }
