@@ -12,6 +12,20 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// Creates a timestamp from milliseconds since the Unix epoch.
     public init(milliseconds: Int64) { self.milliseconds = milliseconds }
 
+    /// The instant `seconds` after the Unix epoch, rounded to the millisecond. An instant beyond
+    /// what ``milliseconds`` holds (about 292 million years either way), as a JWT's `exp` may
+    /// name, is clamped to the nearest end; NaN reads as the earliest instant.
+    public init(clampingSecondsSince1970 seconds: Double) {
+        let milliseconds = (seconds * 1000).rounded()
+        if milliseconds >= 0x1p63 {
+            self.init(milliseconds: .max)
+        } else if milliseconds >= -0x1p63 {
+            self.init(milliseconds: Int64(milliseconds))
+        } else {
+            self.init(milliseconds: .min)
+        }
+    }
+
     /// The current time.
     public static func now() -> Timestamp {
         var spec = timespec()

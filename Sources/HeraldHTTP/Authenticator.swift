@@ -36,7 +36,7 @@ public final class Authenticator: Sendable {
         do {
             let claims = try await keys.verify(credential, as: UserClaims.self)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
-            let expiresAt = Timestamp(milliseconds: Int64((claims.exp.value.timeIntervalSince1970 * 1000).rounded()))
+            let expiresAt = Timestamp(clampingSecondsSince1970: claims.exp.value.timeIntervalSince1970)
             let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt)
             verified.remember(credential, as: principal, now: .now())
             return principal

@@ -83,6 +83,20 @@ import Testing
         #expect(Timestamp(rfc3339: text) == nil)
     }
 
+    /// Seconds as a JWT's `exp` gives them: rounded to the millisecond, and clamped where the
+    /// milliseconds would not fit (a backend's far-future token once stopped the server).
+    @Test func secondsAreRoundedAndClampedToTheMillisecondRange() {
+        #expect(Timestamp(clampingSecondsSince1970: 1_795_255_200.1234).milliseconds == 1_795_255_200_123)
+        #expect(Timestamp(clampingSecondsSince1970: -1.0006).milliseconds == -1001)
+        #expect(Timestamp(clampingSecondsSince1970: 9.2e15).milliseconds == 9_200_000_000_000_000_000)
+        #expect(Timestamp(clampingSecondsSince1970: 9.3e15).milliseconds == .max)
+        #expect(Timestamp(clampingSecondsSince1970: 1e300).milliseconds == .max)
+        #expect(Timestamp(clampingSecondsSince1970: .infinity).milliseconds == .max)
+        #expect(Timestamp(clampingSecondsSince1970: -9.3e15).milliseconds == .min)
+        #expect(Timestamp(clampingSecondsSince1970: -.infinity).milliseconds == .min)
+        #expect(Timestamp(clampingSecondsSince1970: .nan).milliseconds == .min)
+    }
+
     @Test func encodesAsJSONString() throws {
         let data = try JSONEncoder().encode([Timestamp(milliseconds: 1_795_255_200_123)])
         #expect(String(decoding: data, as: UTF8.self) == "[\"2026-11-21T10:00:00.123Z\"]")

@@ -251,9 +251,11 @@ struct APITests {
         }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: HTTPHarness.secret), digestAlgorithm: .sha256)
-        func token(alg: String = "HS256", notBefore: TimeInterval? = nil) async throws -> String {
+        func token(
+            alg: String = "HS256", notBefore: TimeInterval? = nil, expiry: Date = Date().addingTimeInterval(600)
+        ) async throws -> String {
             let claims = Claims(
-                sub: SubjectClaim(value: "u1"), exp: ExpirationClaim(value: Date().addingTimeInterval(600)),
+                sub: SubjectClaim(value: "u1"), exp: ExpirationClaim(value: expiry),
                 nbf: notBefore.map { NotBeforeClaim(value: Date().addingTimeInterval($0)) })
             return try await keys.sign(claims, header: ["alg": .string(alg)])
         }
@@ -265,6 +267,11 @@ struct APITests {
             (try await token(alg: "HS512"), .unauthorized),
             (try await token(alg: "none"), .unauthorized),
             (try await token(alg: "hs256"), .unauthorized),
+            // An `exp` past what milliseconds since 1970 hold in 64 bits once stopped the server.
+            (try await token(expiry: Date(timeIntervalSince1970: 1e300)), .ok),
+            (try await token(expiry: Date(timeIntervalSince1970: 9.3e15)), .ok),
+            (try await token(expiry: Date(timeIntervalSince1970: 253_402_300_800)), .ok),  // year 10000
+            (try await token(expiry: Date(timeIntervalSince1970: -1e300)), .unauthorized),
         ]
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in
