@@ -241,7 +241,8 @@ struct APITests {
     }
 
     /// Tokens a backend signs itself with the shared secret: accepted when they are what API.md
-    /// asks for, refused when the header names another algorithm or `nbf` has not come yet.
+    /// asks for, refused when the header names another algorithm or a critical extension, or `nbf`
+    /// has not come yet.
     @Test func selfSignedTokensNeedHS256AndAPassedNotBefore() async throws {
         struct Claims: JWTPayload {
             var sub: SubjectClaim
@@ -252,12 +253,13 @@ struct APITests {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: HTTPHarness.secret), digestAlgorithm: .sha256)
         func token(
-            alg: String = "HS256", notBefore: TimeInterval? = nil, expiry: Date = Date().addingTimeInterval(600)
+            alg: String = "HS256", notBefore: TimeInterval? = nil, expiry: Date = Date().addingTimeInterval(600),
+            header: JWTHeader? = nil
         ) async throws -> String {
             let claims = Claims(
                 sub: SubjectClaim(value: "u1"), exp: ExpirationClaim(value: expiry),
                 nbf: notBefore.map { NotBeforeClaim(value: Date().addingTimeInterval($0)) })
-            return try await keys.sign(claims, header: ["alg": .string(alg)])
+            return try await keys.sign(claims, header: header ?? ["alg": .string(alg)])
         }
         let cases: [(String, HTTPResponse.Status)] = [
             (try await token(), .ok),
@@ -272,6 +274,10 @@ struct APITests {
             (try await token(expiry: Date(timeIntervalSince1970: 9.3e15)), .ok),
             (try await token(expiry: Date(timeIntervalSince1970: 253_402_300_800)), .ok),  // year 10000
             (try await token(expiry: Date(timeIntervalSince1970: -1e300)), .unauthorized),
+            // No JWS extension is understood, so a token that lists one as critical is invalid.
+            (try await token(header: ["alg": "HS256", "crit": ["exp"]]), .unauthorized),
+            (try await token(header: ["alg": "HS256", "crit": .array([])]), .unauthorized),
+            (try await token(header: ["alg": "HS256", "kid": "any", "typ": "JWT"]), .ok),
         ]
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in
