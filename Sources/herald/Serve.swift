@@ -35,7 +35,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("default-ttl"),
         help: "Default notification lifetime in seconds. Env: HERALD_DEFAULT_TTL. Default 2592000.")
-    var defaultTTL: Int64?
+    var defaultTTL: Int?
 
     @Option(help: "Seconds between SSE heartbeats. Env: HERALD_HEARTBEAT. Default 15.")
     var heartbeat: Int?
@@ -56,14 +56,14 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("event-retention"),
         help: "Seconds events are kept for resume. Env: HERALD_EVENT_RETENTION. Default 604800.")
-    var eventRetention: Int64?
+    var eventRetention: Int?
 
     @Option(
         name: .customLong("expired-retention"),
         help:
             "Seconds expired notifications are kept (invisible) before deletion. Env: HERALD_EXPIRED_RETENTION. Default 0."
     )
-    var expiredRetention: Int64?
+    var expiredRetention: Int?
 
     @Option(
         name: .customLong("cache-prefix"),
@@ -148,6 +148,22 @@ struct Serve: AsyncParsableCommand {
         return count
     }
 
+    /// The longest duration a seconds flag takes: ten years, as for a notification's lifetime.
+    /// Beyond it, milliseconds and memcached's expiry times would overflow.
+    static let maximumSeconds = Int(NotificationDraft.maximumTTLSeconds)
+
+    /// The flag's seconds, else `variable`'s, else `fallback`: `least` (0 or 1) to
+    /// ``maximumSeconds``, or a start-up error naming the flag.
+    static func seconds(
+        _ flag: Int?, _ variable: String, default fallback: Int, flagName: String, least: Int
+    ) throws -> Int {
+        let seconds = try Environment.resolve(flag, variable, default: fallback)
+        guard (least...maximumSeconds).contains(seconds) else {
+            throw ConfigurationError(message: "\(flagName) must be between \(least) and \(maximumSeconds) seconds")
+        }
+        return seconds
+    }
+
     /// The largest listen backlog taken: Linux caps it at `net.core.somaxconn` anyway.
     static let maximumBacklog = 65_535
 
@@ -208,7 +224,8 @@ struct Serve: AsyncParsableCommand {
         var settings = HeraldServerSettings(
             host: try Environment.resolve(host, "HERALD_HOST", default: "127.0.0.1"),
             port: try Environment.resolve(port, "HERALD_PORT", default: 8080),
-            heartbeatSeconds: try Environment.resolve(heartbeat, "HERALD_HEARTBEAT", default: 15))
+            heartbeatSeconds: try Self.seconds(
+                heartbeat, "HERALD_HEARTBEAT", default: 15, flagName: "heartbeat", least: 1))
         if demo || secrets.isDev || Environment.flag("HERALD_DEMO") {
             let user = try Environment.resolve(demoUser, "HERALD_DEMO_USER", default: "demo")
             do {
@@ -221,21 +238,22 @@ struct Serve: AsyncParsableCommand {
         settings.corsOrigins = try Self.corsOrigins(corsOrigins)
         let loopCount = try Self.eventLoopCount(eventLoops)
         guard (1...65535).contains(settings.port) else { throw ConfigurationError(message: "port must be 1-65535") }
-        guard settings.heartbeatSeconds >= 1 else { throw ConfigurationError(message: "heartbeat must be >= 1 second") }
-        let idleSeconds = try Environment.resolve(idleTimeout, "HERALD_IDLE_TIMEOUT", default: 75)
-        guard idleSeconds >= 0 else {
-            throw ConfigurationError(message: "idle timeout must be >= 0 seconds (0: never)")
-        }
+        let idleSeconds = try Self.seconds(
+            idleTimeout, "HERALD_IDLE_TIMEOUT", default: 75, flagName: "idle-timeout", least: 0)
         settings.idleTimeout = idleSeconds == 0 ? nil : .seconds(idleSeconds)
         let backlogLength = try Self.backlogLength(backlog)
         let core = HeraldConfiguration(
-            defaultTTLSeconds: try Environment.resolve(defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000),
-            eventRetentionSeconds: try Environment.resolve(eventRetention, "HERALD_EVENT_RETENTION", default: 604_800),
-            expiredRetentionSeconds: try Environment.resolve(expiredRetention, "HERALD_EXPIRED_RETENTION", default: 0))
-        guard (1...NotificationDraft.maximumTTLSeconds).contains(core.defaultTTLSeconds) else {
-            throw ConfigurationError(
-                message: "default-ttl must be between 1 and \(NotificationDraft.maximumTTLSeconds)")
-        }
+            defaultTTLSeconds: Int64(
+                try Self.seconds(
+                    defaultTTL, "HERALD_DEFAULT_TTL", default: 2_592_000, flagName: "default-ttl", least: 1)),
+            eventRetentionSeconds: Int64(
+                try Self.seconds(
+                    eventRetention, "HERALD_EVENT_RETENTION", default: 604_800, flagName: "event-retention", least: 1)),
+            expiredRetentionSeconds: Int64(
+                try Self.seconds(
+                    expiredRetention, "HERALD_EXPIRED_RETENTION", default: 0, flagName: "expired-retention", least: 0)))
+        let cacheTTLSeconds = try Self.seconds(
+            cacheTTL, "HERALD_CACHE_TTL", default: 86_400, flagName: "cache-ttl", least: 1)
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
         let tokenSecret = try secrets.resolvedTokenSecret(printingTo: { logger.notice("\($0)") })
         let databasePath = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
@@ -261,7 +279,6 @@ struct Serve: AsyncParsableCommand {
             client: client, generations: store,
             keyPrefix: try Self.cacheKeyPrefix(cachePrefix),
             logger: Logger(label: "herald.cache"))
-        let cacheTTLSeconds = try Environment.resolve(cacheTTL, "HERALD_CACHE_TTL", default: 86_400)
         let broker = InProcessBroker()
         let service = HeraldService(
             store: store, cache: MemcachedCountsCache(health: health, ttlSeconds: cacheTTLSeconds),

@@ -83,6 +83,29 @@ struct CommandTests {
         }
     }
 
+    /// Every seconds flag takes whole seconds up to ten years. Past that, a heartbeat's
+    /// milliseconds and an expired row's purge time overflowed and stopped the server, an event
+    /// retention wrapped round to a cutoff after now (pruning every event), and a cache TTL added to
+    /// the time overflowed at the first cached count.
+    @Test func secondsFlagsAreBoundedToTenYears() throws {
+        #expect(Serve.maximumSeconds == 315_360_000)
+        for least in [0, 1] {
+            #expect(try Serve.seconds(least, "HERALD_UNSET_FOR_TEST", default: 9, flagName: "f", least: least) == least)
+            #expect(try Serve.seconds(nil, "HERALD_UNSET_FOR_TEST", default: 9, flagName: "f", least: least) == 9)
+            let maximum = try Serve.seconds(
+                Serve.maximumSeconds, "HERALD_UNSET_FOR_TEST", default: 9, flagName: "f", least: least)
+            #expect(maximum == Serve.maximumSeconds)
+            for bad in [least - 1, Serve.maximumSeconds + 1, Int.max, Int.min] {
+                #expect {
+                    try Serve.seconds(bad, "HERALD_UNSET_FOR_TEST", default: 9, flagName: "heartbeat", least: least)
+                } throws: { error in
+                    (error as? ConfigurationError)?.message
+                        == "heartbeat must be between \(least) and 315360000 seconds"
+                }
+            }
+        }
+    }
+
     @Test func cacheKeyPrefixesKeepEveryKeyValid() throws {
         #expect(try Serve.cacheKeyPrefix("herald") == "herald")
         #expect(try Serve.cacheKeyPrefix("app.prod:herald_2-a") == "app.prod:herald_2-a")
