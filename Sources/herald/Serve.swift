@@ -108,8 +108,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        let level =
-            Logger.Level(rawValue: try Environment.resolve(logLevel, "HERALD_LOG_LEVEL", default: "info")) ?? .info
+        let level = try Self.logLevel(logLevel)
         let format = try Environment.resolve(logFormat, "HERALD_LOG_FORMAT", default: "text")
         guard let lineFormat = LineLogHandler.Format(rawValue: format) else {
             throw ValidationError("--log-format must be text or json")
@@ -132,6 +131,17 @@ struct Serve: AsyncParsableCommand {
             logger.critical("\(error.message)")
             throw ExitCode(2)
         }
+    }
+
+    /// The flag's log level, else `HERALD_LOG_LEVEL`, else `info`, in any case; a name that is no
+    /// level stops start-up (it once read as `info`, silently).
+    static func logLevel(_ flag: String?) throws -> Logger.Level {
+        let name = try Environment.resolve(flag, "HERALD_LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: name.lowercased()) else {
+            throw ValidationError(
+                "--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return level
     }
 
     /// Event loops unless told otherwise: one less than the cores (the SQLite writer's), at least 1.
@@ -296,12 +306,14 @@ struct Serve: AsyncParsableCommand {
         let address = "http://\(settings.host):\(settings.port)"
         let servesDemo = settings.demoUser != nil
         let serverName = "herald"
+        let listen = ListenFailure()
         let app = Application(
             responder: try routes.responder(),
             server: routes.server(serverName: serverName, fastPath: logger.logLevel > .debug, logger: logger),
             configuration: .init(
                 address: .hostname(settings.host, port: settings.port), serverName: serverName, backlog: backlogLength),
             onServerRunning: { _ in
+                listen.markListening()
                 logger.info("herald ready, listening on \(address)")
                 if servesDemo { logger.notice("demo inbox: \(address)/") }
             },
@@ -317,7 +329,11 @@ struct Serve: AsyncParsableCommand {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            throw listen.startupError(error, host: settings.host, port: settings.port) ?? error
+        }
         broker.shutdown()
         await client.shutdown()
         try await loops.shutdownGracefully()

@@ -1,4 +1,5 @@
-"""One `herald serve` per database: a second server on the same file refuses to start.
+"""One `herald serve` per database: a second server on the same file refuses to start; so does
+one on a port in use, saying so.
 
 Two servers over one database would each cache counts in a key space of their own and publish
 events on a broker of their own: each would answer counts the other's writes had made stale, and
@@ -48,6 +49,21 @@ class OneServerTest(unittest.TestCase):
         finally:
             client.close()
             second.kill()
+
+    def test_aServerOnAPortInUseSaysSoAndExits2(self):
+        # Another database, so that only the port is shared.
+        second = HeraldServer(self.first.port, os.path.join(self.directory, "second.sqlite"),
+                              [self.memcached.port], os.path.join(self.directory, "second.log"))
+        environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6)
+        refused = subprocess.run(second.arguments, env=environment, capture_output=True, text=True, timeout=60)
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn(f"cannot listen on 127.0.0.1:{self.first.port}: address already in use", refused.stderr)
+        self.assertNotIn("errno", refused.stderr)
+        client = Client(self.first.port)
+        try:
+            self.assertEqual(client.call("GET", "/v1/users/u1/counts")[0], 200)
+        finally:
+            client.close()
 
 
 if __name__ == "__main__":

@@ -106,6 +106,31 @@ struct CommandTests {
         }
     }
 
+    @Test func logLevelsAreNamedInAnyCaseOrRefused() throws {
+        #expect(try Serve.logLevel("debug") == .debug)
+        #expect(try Serve.logLevel("WARNING") == .warning)
+        for bad in ["verbose", "", "info "] {
+            #expect(throws: (any Error).self) { try Serve.logLevel(bad) }
+        }
+        if Environment.value("HERALD_LOG_LEVEL") == nil {
+            #expect(try Serve.logLevel(nil) == .info)
+        }
+    }
+
+    /// An error before the server listens is a start-up error in the operator's words; one after
+    /// it is the running server's own.
+    @Test func failuresToListenAreStartupErrors() {
+        let listen = ListenFailure()
+        let inUse = IOError(errnoCode: EADDRINUSE, reason: "bind(descriptor:ptr:bytes:)")
+        #expect(
+            listen.startupError(inUse, host: "127.0.0.1", port: 8080)?.message
+                == "cannot listen on 127.0.0.1:8080: address already in use")
+        #expect(ListenFailure.reason(IOError(errnoCode: EACCES, reason: "bind")) == "permission denied")
+        #expect(ListenFailure.reason(ConfigurationError(message: "other")) == "other")
+        listen.markListening()
+        #expect(listen.startupError(inUse, host: "127.0.0.1", port: 8080) == nil)
+    }
+
     @Test func cacheKeyPrefixesKeepEveryKeyValid() throws {
         #expect(try Serve.cacheKeyPrefix("herald") == "herald")
         #expect(try Serve.cacheKeyPrefix("app.prod:herald_2-a") == "app.prod:herald_2-a")
