@@ -68,12 +68,45 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     /// migrations that rewrite a table (v3, v4) sort and journal whole tables, which then spill to
     /// temporary files instead of staying in memory (331k notifications and their events: 9 MB
     /// instead of 157 MB, measured with the sqlite3 shell).
-    private static func migrate(path: String) throws {
+    /// Brings the file's schema up to date, after checking that it is Herald's: empty, or migrated
+    /// by this version or an older one. Another application's database is not written into, and
+    /// one a newer Herald migrated is not run by an older one (its rows may mean what this version
+    /// does not know).
+    private static func migrate(path: String) throws(DatabaseOpenError) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try SQLiteSchema.migrator.migrate(queue)
-        try queue.close()
+        let migrator = SQLiteSchema.migrator
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.read { db throws in
+                if try migrator.hasBeenSuperseded(db) {
+                    let known = Set(migrator.migrations)
+                    let unknown = try migrator.appliedIdentifiers(db).subtracting(known).sorted()
+                    throw DatabaseOpenError(
+                        .newerSchema,
+                        "\(path) was migrated by a newer herald (\(unknown.joined(separator: ", "))): run that version, or restore a backup taken before the upgrade"
+                    )
+                }
+                let tables = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                if !tables.isEmpty, try migrator.appliedIdentifiers(db).isEmpty {
+                    throw DatabaseOpenError(
+                        .foreign,
+                        "\(path) holds tables that are not herald's (\(tables.sorted().prefix(3).joined(separator: ", "))): point --database at a new file or a herald database"
+                    )
+                }
+            }
+            try migrator.migrate(queue)
+            try queue.close()
+        } catch let error as DatabaseOpenError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw DatabaseOpenError(.notADatabase, "\(path) is not an SQLite database, or is damaged")
+        } catch let error as DatabaseError {
+            throw DatabaseOpenError(.unusable, "\(path): \(error.message ?? "\(error.resultCode)")")
+        } catch {
+            throw DatabaseOpenError(.unusable, "\(path): \(error)")
+        }
     }
 
     /// Write transactions committed since the store opened (for tests and tools).

@@ -283,7 +283,12 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ConfigurationError(message: error.message)
         }
-        let store = try SQLiteStore(path: databasePath)
+        let store: SQLiteStore
+        do {
+            store = try SQLiteStore(path: databasePath)
+        } catch let error as DatabaseOpenError {
+            throw ConfigurationError(message: "cannot open the database: \(error.message)")
+        }
         let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
         let health = try await CacheHealth(
             client: client, generations: store,

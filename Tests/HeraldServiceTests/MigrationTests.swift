@@ -24,6 +24,46 @@ struct MigrationTests {
         try queue.close()
     }
 
+    /// Only Herald's own databases are opened: an empty file or one an older Herald migrated. A
+    /// damaged file, another application's database and one a newer Herald migrated are refused,
+    /// each with its code, and left as they were.
+    @Test func onlyHeraldsOwnDatabasesOpen() throws {
+        func refusal(_ prepare: (String) throws -> Void) throws -> DatabaseOpenError.Code? {
+            let file = try makeTemporaryDirectory("open").appendingPathComponent("o.sqlite").path
+            try prepare(file)
+            let before = try Data(contentsOf: URL(fileURLWithPath: file))
+            do {
+                _ = try SQLiteStore(path: file)
+                return nil
+            } catch let error as DatabaseOpenError {
+                #expect(error.message.hasPrefix(file))
+                #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
+                return error.code
+            }
+        }
+        let random = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
+        #expect(try refusal { try random.write(to: URL(fileURLWithPath: $0)) } == .notADatabase)
+        let foreign: (String) throws -> Void = { file in
+            let queue = try DatabaseQueue(path: file)
+            try queue.write { try $0.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY)") }
+            try queue.close()
+        }
+        #expect(try refusal(foreign) == .foreign)
+        let newer: (String) throws -> Void = { file in
+            let queue = try DatabaseQueue(path: file)
+            try SQLiteSchema.migrator.migrate(queue)
+            try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
+            try queue.close()
+        }
+        #expect(try refusal(newer) == .newerSchema)
+        #expect(try refusal { _ = FileManager.default.createFile(atPath: $0, contents: Data()) } == nil)
+        let older: (String) throws -> Void = { file in
+            try database(at: "v5-unseen-and-unread-indexes", fill: { _ in })
+            try FileManager.default.copyItem(atPath: path, toPath: file)
+        }
+        #expect(try refusal(older) == nil)
+    }
+
     /// A `read` event as the schemas before `v10` wrote it, created at 1,000 + seq ms.
     static func writeEvent(_ db: Database, user: String, seq: Int, data: String) throws {
         try db.execute(
