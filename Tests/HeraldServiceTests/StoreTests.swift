@@ -341,6 +341,17 @@ struct StoreTests {
         #expect(counts.seq == 1)
         let conflict = try await store.create([try draft("same", type: "other")], defaultTTLSeconds: 60, now: now)
         #expect(conflict[0] == .conflict)
+        // Tags are kept as sent, order and duplicates included, so a replay must send them so.
+        _ = try await store.create([try draft("tagged", tags: ["a", "b", "a"])], defaultTTLSeconds: 60, now: now)
+        let same = try await store.create(
+            [try draft("tagged", tags: ["a", "b", "a"])], defaultTTLSeconds: 60, now: now)
+        guard case .replayed(let stored, _) = same[0] else { Issue.record("expected replay"); return }
+        #expect(stored.tags == ["a", "b", "a"])
+        for other in [["b", "a", "a"], ["a", "b"]] {
+            #expect(
+                try await store.create([try draft("tagged", tags: other)], defaultTTLSeconds: 60, now: now)[0]
+                    == .conflict)
+        }
     }
 
     /// Every column of a notification reads back as it was written, whichever way it is read (a
