@@ -21,26 +21,26 @@ public final class DatabaseFileLock: Sendable {
     private let descriptor: Int32
 
     /// Opens (creating the file and its directory if needed) and locks `path`.
-    /// - Throws: ``DatabaseFileLockError`` with `.inUse` when another process (or another lock of
+    /// - Throws: ``DatabaseOpenError`` with `.inUse` when another process (or another lock of
     ///   this one) holds it, `.unavailable` when the file cannot be opened or locked.
-    public init(path: String) throws(DatabaseFileLockError) {
+    public init(path: String) throws(DatabaseOpenError) {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw DatabaseFileLockError(.unavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw DatabaseOpenError(.unavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let failure = errno
             close(descriptor)
             if failure == EWOULDBLOCK {
-                throw DatabaseFileLockError(
+                throw DatabaseOpenError(
                     .inUse,
                     "\(path) is in use by another herald serve; two servers on one database would answer "
                         + "each other's stale counts and miss each other's events: stop the other one, or "
                         + "give this one its own --database")
             }
-            throw DatabaseFileLockError(.unavailable, "cannot lock \(path): \(String(cString: strerror(failure)))")
+            throw DatabaseOpenError(.unavailable, "cannot lock \(path): \(String(cString: strerror(failure)))")
         }
         self.descriptor = descriptor
     }

@@ -1,6 +1,11 @@
-/// Why ``SQLiteStore`` could not open its database file.
+/// Why the database file could not be used: ``DatabaseFileLock`` could not lock it, or
+/// ``SQLiteStore`` would not open it.
 public struct DatabaseOpenError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
+        /// Another process, or another lock in this one, holds the file.
+        case inUse = "database_in_use"
+        /// The file could not be opened or locked.
+        case unavailable = "database_unavailable"
         /// The file is not an SQLite database (or is damaged).
         case notADatabase = "database_not_sqlite"
         /// The file holds tables but none of Herald's: another application's database.
