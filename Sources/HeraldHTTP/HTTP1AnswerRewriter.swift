@@ -82,6 +82,7 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
             // An answer for a request the fast path took (a stream it started) finds none waiting.
             let request = unanswered.isEmpty ? .http11 : unanswered.removeFirst()
             if Self.isParseErrorAnswer(head) {
+                HTTPRequestMetrics.shared.countRouteless(HTTPRequestMetrics.unparsedRoute, status: 400)
                 let body = (parseErrorAnswer ?? .invalidRequest(nil)).jsonBody
                 parseErrorBody = body
                 return context.write(wrapOutboundOut(.head(parseErrorHead(bodyCount: body.count))), promise: promise)

@@ -39,6 +39,19 @@ final class HTTPRequestMetrics: Sendable {
         series(route: route, method: method, status: status).record(nanoseconds: nanoseconds)
     }
 
+    /// The route of a request NIO's parser rejected (or an HTTP/1.1 one without `Host`), answered
+    /// `400 invalid_request` before any route saw it.
+    static let unparsedRoute = "unparsed"
+    /// The route of a request cut off because it did not arrive in full in time, answered `408`.
+    static let incompleteRoute = "incomplete"
+
+    /// Counts an answer that no route gave (``unparsedRoute``, ``incompleteRoute``): its method is
+    /// `other` (the head may not have been read) and it has no duration.
+    func countRouteless(_ route: String, status: Int) {
+        let dimensions = [("route", route), ("method", "other"), ("status", String(status))]
+        Counter(label: "herald_http_requests_total", dimensions: dimensions).increment()
+    }
+
     /// The series of `route`, `method` and `status`, made on first use.
     func series(route: String, method: HTTPRequest.Method, status: Int) -> Series {
         let key = Key(

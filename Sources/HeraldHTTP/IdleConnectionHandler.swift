@@ -166,5 +166,6 @@ final class IdleConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             error.status, error.jsonBody, requestID: LoopRequestID(), serverName: serverName, connection: .close,
             allocator: context.channel.allocator)
         context.writeAndFlush(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
+        HTTPRequestMetrics.shared.countRouteless(HTTPRequestMetrics.incompleteRoute, status: error.status.code)
     }
 }

@@ -75,6 +75,14 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(client.call("GET", "/v1/users/m1/notifications/none")[0], 404)
             self.assertEqual(client.call("GET", "/v1/nothing")[0], 404)
         self.read_stream_until(b"event: notification.read", received)
+        # Two requests no route sees: an unknown method, and an HTTP/1.1 request without Host.
+        for unparsable in [b"BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n", b"GET /healthz HTTP/1.1\r\n\r\n"]:
+            with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as connection:
+                connection.sendall(unparsable)
+                answer = b""
+                while chunk := connection.recv(4096):
+                    answer += chunk
+                self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer)
         during = self.scrape()
 
         def grew(series):
@@ -89,6 +97,7 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}/read", "POST", 200)), 2)
         self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}", "GET", 404)), 1)
         self.assertEqual(grew(requests("unmatched", "GET", 404)), 1)
+        self.assertEqual(grew(requests("unparsed", "other", 400)), 2)
         # The fast path answers all of them but the batch, the unknown path, and two cache misses
         # it leaves to Hummingbird's routes: the first counts read (the route fills the cache) and
         # the unknown notification.
