@@ -117,6 +117,7 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     private func parseErrorHead(bodyCount: Int) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: JSONIO.contentType)
+        headers.add(name: "Cache-Control", value: JSONIO.cacheControl)
         headers.add(name: "Content-Length", value: String(bodyCount))
         headers.add(name: "X-Request-Id", value: LoopRequestID().description)
         headers.add(name: "Connection", value: "close")

@@ -23,7 +23,7 @@ extension HeraldError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: JSONIO.contentType]
+        var headers = JSONIO.headers
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         // A request that could not be parsed leaves nothing readable behind it: the connection ends.
         if code == .invalidRequest { headers[.connection] = "close" }

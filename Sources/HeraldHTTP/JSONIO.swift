@@ -80,12 +80,19 @@ enum JSONIO {
 
     /// A response with an encoded JSON body.
     static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// The `Content-Type` of every JSON response.
     static let contentType = "application/json; charset=utf-8"
+
+    /// The `Cache-Control` of every JSON response. Counts, notifications and tokens are one user's
+    /// and change at any moment: no cache, the browser's or a proxy's (a cookie-authenticated
+    /// request is not kept out of shared caches as one with `Authorization` is), may keep one.
+    static let cacheControl = "no-store"
+
+    /// The head fields of every JSON response, in the order ``RawJSONResponse`` writes them.
+    static var headers: HTTPFields { [.contentType: contentType, .cacheControl: cacheControl] }
 
     /// Whether a request's `Content-Type` is JSON (`application/json`, or any `+json` type).
     /// Media types compare without regard to the case of ASCII letters.

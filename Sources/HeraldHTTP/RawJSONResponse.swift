@@ -33,6 +33,8 @@ enum RawJSONResponse {
         buffer.writeString(HTTPResponseStatus(statusCode: status.code).reasonPhrase)
         buffer.writeStaticString("\r\nContent-Type: ")
         buffer.writeString(JSONIO.contentType)
+        buffer.writeStaticString("\r\nCache-Control: ")
+        buffer.writeString(JSONIO.cacheControl)
         buffer.writeStaticString("\r\nContent-Length: ")
         buffer.writeString(String(body.count))
         buffer.writeStaticString("\r\nX-Request-Id: ")

@@ -236,6 +236,13 @@ struct FastPathDifferentialTests {
                 """)
             break
         }
+        // Every JSON answer, from either path, success or error, says that no cache may keep it.
+        let json = runs.joined().joined().filter { $0.contains("\nContent-Type: application/json") }
+        #expect(json.count >= requests)
+        #expect(
+            json.allSatisfy {
+                $0.contains("\nContent-Type: application/json; charset=utf-8\nCache-Control: no-store\n")
+            })
         // Both servers answered every group, and most requests succeeded: the draw is not all errors.
         #expect(runs[0].count == groups.count && runs[1].count == groups.count)
         let successes = runs[0].joined().filter { $0.hasPrefix("2") && !$0.hasSuffix(#"{"status":"ok"}"#) }.count
