@@ -64,14 +64,15 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         writer.shutdownGracefully { _ in }
     }
 
-    /// Brings the schema up to date on a connection of its own, with SQLite's default temp store:
-    /// migrations that rewrite a table (v3, v4) sort and journal whole tables, which then spill to
-    /// temporary files instead of staying in memory (331k notifications and their events: 9 MB
-    /// instead of 157 MB, measured with the sqlite3 shell).
-    /// Brings the file's schema up to date, after checking that it is Herald's: empty, or migrated
+    /// Brings the schema up to date, after checking that the file is Herald's: empty, or migrated
     /// by this version or an older one. Another application's database is not written into, and
     /// one a newer Herald migrated is not run by an older one (its rows may mean what this version
     /// does not know).
+    ///
+    /// On a connection of its own, with SQLite's default temp store: migrations that rewrite a
+    /// table (v3, v4) sort and journal whole tables, which then spill to temporary files instead
+    /// of staying in memory (331k notifications and their events: 9 MB instead of 157 MB,
+    /// measured with the sqlite3 shell).
     private static func migrate(path: String) throws(DatabaseOpenError) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
