@@ -16,22 +16,22 @@ final class ListenFailure: Sendable {
     /// Called once the server listens.
     func markListening() { listening.store(true, ordering: .releasing) }
 
-    /// The start-up error `error` stands for when the server never listened, or nil (then the
-    /// error is the running server's, to be thrown as it is).
+    /// The start-up error `error` stands for when the server never listened and `error` is a
+    /// socket's, or nil (then it is thrown as it is: the running server's, or another service's).
     func startupError(_ error: any Error, host: String, port: Int) -> ConfigurationError? {
-        guard !listening.load(ordering: .acquiring) else { return nil }
-        return ConfigurationError(message: "cannot listen on \(host):\(port): \(Self.reason(error))")
+        guard !listening.load(ordering: .acquiring), let reason = Self.reason(error) else { return nil }
+        return ConfigurationError(message: "cannot listen on \(host):\(port): \(reason)")
     }
 
-    /// `error` in the operator's words: the system's reason for a socket call that failed, "no
-    /// such host" for a name that does not resolve.
-    static func reason(_ error: any Error) -> String {
+    /// A socket error in the operator's words: the system's reason for a socket call that failed,
+    /// "no such host" for a name that does not resolve; nil for any other error.
+    static func reason(_ error: any Error) -> String? {
         if let failed = error as? IOError {
             return String(cString: strerror(failed.errnoCode)).lowercased()
         }
         if let unknown = error as? SocketAddressError.UnknownHost {
             return "no such host (\(unknown.errorDescription.lowercased()))"
         }
-        return "\(error)"
+        return nil
     }
 }
