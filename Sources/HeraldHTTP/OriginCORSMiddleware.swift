@@ -1,10 +1,11 @@
 import HTTPTypes
+import HeraldCore
 public import Hummingbird
 
 /// CORS for a configured list of origins: requests from a listed origin (or any, with `*`) get
 /// Hummingbird's CORS handling (preflight answers and `Access-Control-*` headers, credentials
 /// allowed so the `herald_token` cookie works, `X-Request-Id` allowed and exposed); other origins
-/// get no CORS headers, so browsers refuse them.
+/// get no CORS headers, so browsers refuse them, and their preflights `403 forbidden`.
 public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     private let origins: Set<String>
     private let allowsEveryOrigin: Bool
@@ -26,6 +27,11 @@ public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let origin = request.headers[.origin], allowsEveryOrigin || origins.contains(origin) else {
+            // A preflight from another origin: refused as such (it was `405 method_not_allowed`,
+            // which sent whoever read it after the method), still without CORS headers.
+            if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+                throw HeraldError(.forbidden, "this page's origin may not call the API (see the server's --cors-origin)")
+            }
             return try await next(request, context)
         }
         var response = try await cors.handle(request, context: context, next: next)

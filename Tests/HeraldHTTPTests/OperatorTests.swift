@@ -102,6 +102,8 @@ struct OperatorTests {
                 uri: "/v1/users/u1/counts", method: .options,
                 headers: [Self.origin: "http://evil.example", .accessControlRequestMethod: "GET"])
             #expect(otherPreflight.headers[Self.allowOrigin] == nil)
+            #expect(otherPreflight.status == .forbidden)
+            #expect(try otherPreflight.json()[object: "error"]["code"] as? String == "forbidden")
         }
         await harness.shutdown()
     }
