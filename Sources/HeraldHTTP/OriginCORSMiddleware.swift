@@ -30,7 +30,8 @@ public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
             // A preflight from another origin: refused as such (it was `405 method_not_allowed`,
             // which sent whoever read it after the method), still without CORS headers.
             if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
-                throw HeraldError(.forbidden, "this page's origin may not call the API (see the server's --cors-origin)")
+                throw HeraldError(
+                    .forbidden, "this page's origin may not call the API (see the server's --cors-origin)")
             }
             return try await next(request, context)
         }
