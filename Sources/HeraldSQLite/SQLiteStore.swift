@@ -80,9 +80,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.read { db throws in
-                if try migrator.hasBeenSuperseded(db) {
-                    let known = Set(migrator.migrations)
-                    let unknown = try migrator.appliedIdentifiers(db).subtracting(known).sorted()
+                // GRDB's `hasBeenSuperseded` is this test, on a read of its own.
+                let applied = try migrator.appliedIdentifiers(db)
+                let unknown = applied.subtracting(migrator.migrations).sorted()
+                if !unknown.isEmpty {
                     throw DatabaseOpenError(
                         .newerSchema,
                         "\(path) was migrated by a newer herald (\(unknown.joined(separator: ", "))): run that version, or restore a backup taken before the upgrade"
@@ -90,7 +91,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 }
                 let tables = try String.fetchAll(
                     db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                if !tables.isEmpty, try migrator.appliedIdentifiers(db).isEmpty {
+                if !tables.isEmpty, applied.isEmpty {
                     throw DatabaseOpenError(
                         .foreign,
                         "\(path) holds tables that are not herald's (\(tables.sorted().prefix(3).joined(separator: ", "))): point --database at a new file or a herald database"

@@ -151,11 +151,22 @@ struct Serve: AsyncParsableCommand {
 
     /// The flag's event loop count, else `HERALD_EVENT_LOOPS`, else ``defaultEventLoops``.
     static func eventLoopCount(_ flag: Int?) throws -> Int {
-        let count = try Environment.resolve(flag, "HERALD_EVENT_LOOPS", default: defaultEventLoops)
-        guard (1...maximumEventLoops).contains(count) else {
-            throw ConfigurationError(message: "event-loops must be between 1 and \(maximumEventLoops)")
+        try bounded(
+            flag, "HERALD_EVENT_LOOPS", default: defaultEventLoops, flagName: "event-loops", in: 1...maximumEventLoops)
+    }
+
+    /// The flag's number, else `variable`'s, else `fallback`, when it lies in `range`; else a
+    /// start-up error naming the flag (`backlog must be between 1 and 65535`, `unit` after).
+    static func bounded(
+        _ flag: Int?, _ variable: String, default fallback: Int, flagName: String, in range: ClosedRange<Int>,
+        unit: String = ""
+    ) throws -> Int {
+        let number = try Environment.resolve(flag, variable, default: fallback)
+        guard range.contains(number) else {
+            throw ConfigurationError(
+                message: "\(flagName) must be between \(range.lowerBound) and \(range.upperBound)\(unit)")
         }
-        return count
+        return number
     }
 
     /// The longest duration a seconds flag takes: ten years, as for a notification's lifetime.
@@ -167,11 +178,7 @@ struct Serve: AsyncParsableCommand {
     static func seconds(
         _ flag: Int?, _ variable: String, default fallback: Int, flagName: String, least: Int
     ) throws -> Int {
-        let seconds = try Environment.resolve(flag, variable, default: fallback)
-        guard (least...maximumSeconds).contains(seconds) else {
-            throw ConfigurationError(message: "\(flagName) must be between \(least) and \(maximumSeconds) seconds")
-        }
-        return seconds
+        try bounded(flag, variable, default: fallback, flagName: flagName, in: least...maximumSeconds, unit: " seconds")
     }
 
     /// The largest listen backlog taken: Linux caps it at `net.core.somaxconn` anyway.
@@ -182,11 +189,7 @@ struct Serve: AsyncParsableCommand {
     /// restart: 3,000 opened together overflowed it 426-1,339 times (each a SYN resent a second
     /// later), 4,096 never.
     static func backlogLength(_ flag: Int?) throws -> Int {
-        let length = try Environment.resolve(flag, "HERALD_BACKLOG", default: 4096)
-        guard (1...maximumBacklog).contains(length) else {
-            throw ConfigurationError(message: "backlog must be between 1 and \(maximumBacklog)")
-        }
-        return length
+        try bounded(flag, "HERALD_BACKLOG", default: 4096, flagName: "backlog", in: 1...maximumBacklog)
     }
 
     /// The flag's memcached key prefix, else `HERALD_CACHE_PREFIX`, else `herald`: 1 to
