@@ -83,6 +83,19 @@ def metric_values(text):
     return values
 
 
+def scrape_metrics(port):
+    """Every series of the `/metrics` of the server on `port` and its value."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/metrics")
+        response = connection.getresponse()
+        if response.status != 200:
+            raise AssertionError(f"/metrics answered {response.status}")
+        return metric_values(response.read().decode())
+    finally:
+        connection.close()
+
+
 def wait_until(condition, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -7,13 +7,12 @@ its counters must say exactly that: requests by route, method and status, the st
 calls, the events written to a stream, the streams open.
 """
 
-import http.client
 import os
 import socket
 import time
 import unittest
 
-from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, metric_values,
+from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, scrape_metrics,
                         scratch_with_memcached, wait_until)
 
 
@@ -35,15 +34,7 @@ class MetricsTest(unittest.TestCase):
         end_scratch(self.directory, self.server.process, self.memcached.process)
 
     def scrape(self):
-        """Every series of `/metrics` and its value."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
-        try:
-            connection.request("GET", "/metrics")
-            response = connection.getresponse()
-            self.assertEqual(response.status, 200)
-            return metric_values(response.read().decode())
-        finally:
-            connection.close()
+        return scrape_metrics(self.server.port)
 
     def read_stream_until(self, marker, received=b""):
         deadline = time.monotonic() + 10

@@ -6,13 +6,12 @@ can destroy the 408 before the client reads it), until the client closes or 2 s 
 408 is counted in `/metrics` under the route `incomplete`.
 """
 
-import http.client
 import os
 import socket
 import time
 import unittest
 
-from chaos_test import HeraldServer, end_scratch, free_port, metric_values, scratch_with_memcached
+from chaos_test import HeraldServer, end_scratch, free_port, scrape_metrics, scratch_with_memcached
 
 INCOMPLETE = 'herald_http_requests_total{route="incomplete",method="other",status="408"}'
 
@@ -49,15 +48,7 @@ class SlowClientTest(unittest.TestCase):
                     time.sleep(0.1)
                     connection.sendall(b"X-Slow: 1\r\n")
             self.assertLess(time.monotonic() - answered, 4)
-        self.assertEqual(self.scrape().get(INCOMPLETE), 1)
-
-    def scrape(self):
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
-        try:
-            connection.request("GET", "/metrics")
-            return metric_values(connection.getresponse().read().decode())
-        finally:
-            connection.close()
+        self.assertEqual(scrape_metrics(self.server.port).get(INCOMPLETE), 1)
 
 
 if __name__ == "__main__":
