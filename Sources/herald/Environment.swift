@@ -10,9 +10,22 @@ enum Environment {
         return text.isEmpty ? nil : text
     }
 
-    static func flag(_ name: String) -> Bool {
-        guard let text = value(name)?.lowercased() else { return false }
-        return ["1", "true", "yes", "on"].contains(text)
+    /// An on/off variable: unset or empty is off; otherwise read by ``onOff(_:variable:)``.
+    static func flag(_ name: String) throws -> Bool {
+        guard let text = value(name) else { return false }
+        return try onOff(text, variable: name)
+    }
+
+    /// `1`, `true`, `yes`, `on` and `0`, `false`, `no`, `off` (any case) say which; anything else
+    /// stops start-up rather than being read as off.
+    static func onOff(_ text: String, variable: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default:
+            throw ConfigurationError(
+                message: "\(variable)=\(text) is not a valid value: use 1 or 0 (or true/false, yes/no, on/off)")
+        }
     }
 
     static func resolve<T: LosslessStringConvertible>(

@@ -19,10 +19,12 @@ struct SecretOptions: ParsableArguments {
     static let developmentAPIKey = "herald-dev-api-key"
     static let developmentTokenSecret = "herald-dev-token-secret-not-for-production"
 
-    var isDev: Bool { dev || Environment.flag("HERALD_DEV") }
+    /// Whether development values may stand in for missing credentials (`--dev`, else `HERALD_DEV`).
+    func isDev() throws -> Bool { try dev || Environment.flag("HERALD_DEV") }
 
     /// The API keys from flags, else the environment, else (dev only) the development key.
     func resolvedAPIKeys(printingTo log: (String) -> Void) throws -> [String] {
+        let isDev = try isDev()
         var keys = apiKeys
         if keys.isEmpty, let variable = Environment.value("HERALD_API_KEYS") {
             keys = variable.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -40,6 +42,7 @@ struct SecretOptions: ParsableArguments {
 
     /// The token secret from the flag, else the environment, else (dev only) the development secret.
     func resolvedTokenSecret(printingTo log: (String) -> Void) throws -> String {
+        let isDev = try isDev()
         if let secret = tokenSecret ?? Environment.value("HERALD_TOKEN_SECRET"), !secret.isEmpty { return secret }
         guard isDev else {
             throw ConfigurationError(

@@ -239,7 +239,9 @@ struct Serve: AsyncParsableCommand {
             port: try Environment.resolve(port, "HERALD_PORT", default: 8080),
             heartbeatSeconds: try Self.seconds(
                 heartbeat, "HERALD_HEARTBEAT", default: 15, flagName: "heartbeat", least: 1))
-        if demo || secrets.isDev || Environment.flag("HERALD_DEMO") {
+        let isDev = try secrets.isDev()
+        let demoVariable = try Environment.flag("HERALD_DEMO")
+        if demo || isDev || demoVariable {
             let user = try Environment.resolve(demoUser, "HERALD_DEMO_USER", default: "demo")
             do {
                 try Identifier.validate(user, what: "demo user")

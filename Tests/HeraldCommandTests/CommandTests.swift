@@ -72,6 +72,16 @@ struct CommandTests {
         }
     }
 
+    @Test func onOffVariablesRefuseWhatTheyDoNotKnow() throws {
+        for on in ["1", "true", "TRUE", "Yes", "on"] { #expect(try Environment.onOff(on, variable: "HERALD_DEV")) }
+        for off in ["0", "false", "No", "OFF"] { #expect(try !Environment.onOff(off, variable: "HERALD_DEV")) }
+        for bad in ["banana", "2", "enabled", " 1"] {
+            let error = #expect(throws: ConfigurationError.self) { try Environment.onOff(bad, variable: "HERALD_DEV") }
+            #expect(error?.message.hasPrefix("HERALD_DEV=\(bad) is not a valid value") == true)
+        }
+        #expect(try !Environment.flag("HERALD_UNSET_FOR_TEST"))
+    }
+
     @Test func backlogsAreBounded() throws {
         #expect(try Serve.backlogLength(1) == 1)
         #expect(try Serve.backlogLength(Serve.maximumBacklog) == Serve.maximumBacklog)
