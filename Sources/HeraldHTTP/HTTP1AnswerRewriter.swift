@@ -25,8 +25,17 @@ import NIOHTTP1
 /// `400`), saying what was wrong when the parse error that reached Hummingbird tells. When the
 /// parser rejects a body a route is reading, the route answers that error itself (``JSONIO``).
 ///
+/// An answer to `HEAD` goes without its body (Hummingbird's error answers carry one), keeping the
+/// length a `GET` would have had. NIO's encoder would drop it on its own if its decoder told it
+/// each request's method, but Herald's pipeline leaves them unpaired (``DeferredHTTP1Channel``):
+/// the fast path writes its answers below the encoder, so the encoder's list of methods only grew,
+/// and it took a later `GET`'s answer for the `HEAD`'s and sent it without its body. An answer to
+/// `HEAD` without a length (none of Herald's routes gives one) says `Connection: close` and ends
+/// the connection, since the encoder frames it in chunks and would end it with a last chunk.
+///
 /// It sits right before the conversion to `HTTPTypes`, behind ``FastPath``, so it sees the requests
-/// Hummingbird answers and their answers, in order; HTTP/1.1 requests' answers pass untouched.
+/// Hummingbird answers and their answers, in order; other answers to HTTP/1.1 requests pass
+/// untouched.
 final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -42,14 +51,18 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The `Server` header of the parse error's answer.
     private let serverName: String?
-    /// The requests read and not answered yet, oldest first (pipelined requests wait here).
-    private var unanswered: [Request] = []
-    /// The answer being written is HTTP/1.0 of unknown length: its end closes the output.
+    /// The requests read and not answered yet, oldest first (pipelined requests wait here), and
+    /// whether each is a `HEAD`.
+    private var unanswered: [(request: Request, isHead: Bool)] = []
+    /// The answer being written has no length and its request cannot be told where it ends
+    /// otherwise (HTTP/1.0, or a `HEAD`): its end closes the output.
     private var bodyEndsWithClose = false
+    /// The answer being written is to a `HEAD`: its body is dropped.
+    private var dropsBody = false
     /// The JSON body of the answer being written when it is Hummingbird's to a parse error: its
     /// head was replaced, this goes out at its end.
     private var parseErrorBody: [UInt8]?
-    /// The error Hummingbird's `400` answers: from the first parse error or ``HostHeaderRejection``
+    /// The error Hummingbird's `400` answers: from the first parse error or ``RequestHeadRejection``
     /// that reached it.
     private var parseErrorAnswer: HeraldError?
 
@@ -58,15 +71,17 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = unwrapInboundIn(data) { unanswered.append(Self.request(head)) }
+        if case .head(let head) = unwrapInboundIn(data) {
+            unanswered.append((Self.request(head), head.method == .HEAD))
+        }
         context.fireChannelRead(data)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Only the first: what a client sends after a rejected request can be rejected again
         // (data after an HTTP/1.0 request that ended its connection is `closedConnection`).
-        if error is HostHeaderRejection {
-            if parseErrorAnswer == nil { parseErrorAnswer = .hostHeaderRequired }
+        if let rejection = error as? RequestHeadRejection {
+            if parseErrorAnswer == nil { parseErrorAnswer = rejection.answer }
             // Hummingbird answers `400` to NIO's parse errors only.
             return context.fireErrorCaught(HTTPParserError.unknown)
         }
@@ -80,24 +95,26 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.code >= 200:
             // An answer for a request the fast path took (a stream it started) finds none waiting.
-            let request = unanswered.isEmpty ? .http11 : unanswered.removeFirst()
+            let (request, isHead) = unanswered.isEmpty ? (.http11, false) : unanswered.removeFirst()
             if Self.isParseErrorAnswer(head) {
                 HTTPRequestMetrics.shared.countRouteless(HTTPRequestMetrics.unparsedRoute, status: 400)
                 let body = (parseErrorAnswer ?? .invalidRequest(nil)).jsonBody
                 parseErrorBody = body
+                dropsBody = false
                 return context.write(wrapOutboundOut(.head(parseErrorHead(bodyCount: body.count))), promise: promise)
             }
-            guard let framed = Self.frame(head, for: request) else {
+            dropsBody = isHead
+            guard let framed = Self.frame(head, for: request, isHead: isHead) else {
                 bodyEndsWithClose = false
                 return context.write(data, promise: promise)
             }
-            bodyEndsWithClose = framed.version == .http1_0
-            if bodyEndsWithClose {
+            bodyEndsWithClose = framed.version == .http1_0 || (isHead && framed.headers["connection"] == ["close"])
+            if bodyEndsWithClose && !isHead {
                 // A stream's head: its handler must write the body through the pipeline, unframed.
                 (try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self))?.bodyGoesUnframed()
             }
             context.write(wrapOutboundOut(.head(framed)), promise: promise)
-        case .body where parseErrorBody != nil:
+        case .body where parseErrorBody != nil || dropsBody:
             promise?.succeed(())
         case .end where parseErrorBody != nil:
             let body = context.channel.allocator.buffer(bytes: parseErrorBody!)
@@ -138,12 +155,19 @@ final class HTTP1AnswerRewriter: ChannelDuplexHandler, RemovableChannelHandler {
         return head.isKeepAlive ? .http10KeepingAlive : .http10Closing
     }
 
-    /// `head` as an HTTP/1.0 client must get it in answer to `request`; nil when it goes as it is.
-    static func frame(_ head: HTTPResponseHead, for request: Request) -> HTTPResponseHead? {
-        guard request != .http11 else { return nil }
-        var head = head
+    /// `head` as the client must get it in answer to `request` (a `HEAD` when `isHead`); nil when it
+    /// goes as it is.
+    static func frame(_ head: HTTPResponseHead, for request: Request, isHead: Bool = false) -> HTTPResponseHead? {
         let hasNoBody = head.status == .noContent || head.status == .notModified
-        if hasNoBody || head.headers.contains(name: "content-length") {
+        let hasLength = hasNoBody || head.headers.contains(name: "content-length")
+        guard request != .http11 else {
+            guard isHead, !hasLength, head.headers["connection"] != ["close"] else { return nil }
+            var head = head
+            head.headers.replaceOrAdd(name: "Connection", value: "close")
+            return head
+        }
+        var head = head
+        if hasLength {
             guard request == .http10KeepingAlive, !head.headers.contains(name: "connection") else { return nil }
             head.headers.add(name: "Connection", value: "keep-alive")
         } else {

@@ -59,9 +59,12 @@ extension HeraldError {
     /// The 404 of a notification that does not exist (or has expired), on every route that names one.
     static let notificationNotFound = HeraldError(.notFound, "notification not found")
 
-    /// The error in the answer to a request ``HostHeaderCheck`` rejected.
+    /// The error in the answer to a request ``RequestHeadCheck`` rejected for its `Host` headers.
     static let hostHeaderRequired = notValidHTTP(
         "an HTTP/1.1 request needs one Host header, and no request may have two")
+
+    /// The error in the answer to a `CONNECT` (``RequestHeadCheck``): Herald is not a proxy.
+    static let connectNotSupported = notValidHTTP("CONNECT is not supported: herald is not a proxy")
 
     /// The error in the answer to a request that could not be parsed (``HTTP1AnswerRewriter``, or
     /// ``JSONIO`` for a body), saying what was wrong in the client's terms when `parseError` tells

@@ -5,7 +5,7 @@ import NIOHTTPTypesHTTP1
 
 /// Hummingbird adds a server's own handlers after its conversion to `HTTPTypes`; this one, added
 /// there, puts the handlers that work on NIO's request parts before that conversion (a
-/// ``HostHeaderCheck``, a ``ConnectionCloseHandler``, an ``ExpectContinueHandler``, then a ``FastPath`` when given its
+/// ``RequestHeadCheck``, a ``ConnectionCloseHandler``, an ``ExpectContinueHandler``, then a ``FastPath`` when given its
 /// settings, else a ``PendingAnswerCounter``, then an ``HTTP1AnswerRewriter``), an
 /// ``IdleConnectionHandler`` first of all when given a timeout, and takes itself out.
 final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChannelHandler {
@@ -27,7 +27,7 @@ final class RequestPartHandlersInstaller: ChannelInboundHandler, RemovableChanne
         let pipeline = context.pipeline.syncOperations
         let conversion = try? pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
         if let conversion {
-            try? pipeline.addHandler(HostHeaderCheck(), position: .before(conversion))
+            try? pipeline.addHandler(RequestHeadCheck(), position: .before(conversion))
             try? pipeline.addHandler(ConnectionCloseHandler(), position: .before(conversion))
             try? pipeline.addHandler(ExpectContinueHandler(), position: .before(conversion))
         }

@@ -1,3 +1,4 @@
+import HeraldCore
 import HeraldTestSupport
 import HummingbirdTesting
 import NIOCore
@@ -72,7 +73,7 @@ struct HTTP1AnswerRewriterTests {
 
     /// Requests NIO's parser rejects: an unknown method, a header name with a space, a head over
     /// 80 KiB, an HTTP version other than 1.0 and 1.1, a length beside a chunked coding, a bad
-    /// chunk size; and those ``HostHeaderCheck`` rejects: HTTP/1.1 without `Host`, any with two.
+    /// chunk size; and those ``RequestHeadCheck`` rejects for their `Host` headers: HTTP/1.1 without `Host`, any with two.
     /// Each with what its answer says was wrong, when it says.
     static let unparsable: [(request: String, problem: String?)] = [
         ("GET /healthz HTTP/1.1\r\n\r\n", hosts),
@@ -128,16 +129,95 @@ struct HTTP1AnswerRewriterTests {
         await harness.shutdown()
     }
 
+    /// A `CONNECT` is `400 invalid_request`, and its connection ends right after it: Herald is not a
+    /// proxy, and NIO's parser reads the bytes after the head as a tunnel's. It used to get a `404`
+    /// (or `405` on a route's path) without a body or a length, as NIO's encoder frames answers to
+    /// `CONNECT`, on a connection that stayed open for the idle timeout.
+    @Test(arguments: [true, false])
+    func aConnectIsRefusedAndEndsItsConnection(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            for target in ["example.com:443", "/v1/users/pe/counts", "127.0.0.1:\(port)"] {
+                for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
+                    let connect = "CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n"
+                    let answers = try await RawHTTP.exchange(port: port, ahead + connect, deadline: .seconds(5))
+                    #expect(answers.map(\.status) == (ahead.isEmpty ? [400] : [200, 400]), "\(target)")
+                    let answer = try #require(answers.last)
+                    #expect(answer.headers.contains("Connection: close"), "\(answer.headers)")
+                    let message = "the request is not valid HTTP: CONNECT is not supported: herald is not a proxy"
+                    #expect(answer.body == #"{"error":{"code":"invalid_request","message":"\#(message)"}}"#)
+                }
+            }
+        }
+        await harness.shutdown()
+    }
+
+    /// Answers to `HEAD` have no body, the error answers Hummingbird writes included, and each answer
+    /// after one keeps its own: behind a request the fast path answered, a `HEAD` Hummingbird
+    /// answered once left the next `GET`'s answer without its body (NIO's encoder, told each
+    /// request's method, took the fast path's request's for the `HEAD`'s answer).
+    @Test(arguments: [true, false])
+    func answersToHeadHaveNoBodyAndTheNextAnswerKeepsItsOwn(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let auth = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            #expect(try await client.get("/v1/users/pe/counts").status == .ok)  // cached: the fast path answers it
+            let before = harness.fastAnswers
+            let afterAFastAnswer = try await Self.pieces(
+                port: port,
+                RawHTTP.get("/v1/users/pe/counts")
+                    + "HEAD /v1/users/pe/notifications HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
+                    + RawHTTP.closing)
+            #expect(afterAFastAnswer.count == 4, "\(afterAFastAnswer)")
+            if afterAFastAnswer.count == 4 {
+                #expect(afterAFastAnswer[1].hasPrefix(#"{"seq":0,"unread":0"#))
+                #expect(afterAFastAnswer[1].contains("HTTP/1.1 200 OK") && afterAFastAnswer[1].contains("Length: 39"))
+                #expect(afterAFastAnswer[2].hasPrefix("HTTP/1.1 200 OK"))
+                #expect(afterAFastAnswer[3] == #"{"status":"ok"}"#)
+            }
+            if fastPath { #expect(harness.fastAnswers > before) }
+            let errors = try await Self.pieces(
+                port: port,
+                "HEAD /no/such/route HTTP/1.1\r\nHost: h\r\n\r\nHEAD /v1/users/pe/counts HTTP/1.1\r\nHost: h\r\n\r\n"
+                    + RawHTTP.closing)
+            #expect(errors.count == 4, "\(errors)")
+            if errors.count == 4 {
+                #expect(errors[0].hasPrefix("HTTP/1.1 404 Not Found") && errors[0].contains("Content-Length: 59"))
+                #expect(errors[1].hasPrefix("HTTP/1.1 401 Unauthorized"))
+                #expect(errors[2].hasPrefix("HTTP/1.1 200 OK"))
+                #expect(errors[3] == #"{"status":"ok"}"#)
+            }
+        }
+        await harness.shutdown()
+    }
+
+    /// What a fresh connection receives for `requests`, cut at every blank line (a head's end).
+    private static func pieces(port: Int, _ requests: String) async throws -> [String] {
+        let channel = try await RawHTTP.connect(port: port)
+        let received = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: requests))
+            var received = ""
+            for try await chunk in inbound { received += String(buffer: chunk) }
+            return received
+        }
+        return received.components(separatedBy: "\r\n\r\n")
+    }
+
     @Test func oneHostIsRequiredAndNoneOnlyOfHTTP10() {
         func head(_ version: HTTPVersion, _ hosts: [String]) -> HTTPRequestHead {
             HTTPRequestHead(version: version, method: .GET, uri: "/", headers: HTTPHeaders(hosts.map { ("Host", $0) }))
         }
-        #expect(HostHeaderCheck.hasValidHost(head(.http1_1, ["a"])))
-        #expect(HostHeaderCheck.hasValidHost(head(.http1_0, ["a"])))
-        #expect(HostHeaderCheck.hasValidHost(head(.http1_0, [])))
-        #expect(!HostHeaderCheck.hasValidHost(head(.http1_1, [])))
-        #expect(!HostHeaderCheck.hasValidHost(head(.http1_1, ["a", "a"])))
-        #expect(!HostHeaderCheck.hasValidHost(head(.http1_0, ["a", "b"])))
+        #expect(RequestHeadCheck.hasValidHost(head(.http1_1, ["a"])))
+        #expect(RequestHeadCheck.hasValidHost(head(.http1_0, ["a"])))
+        #expect(RequestHeadCheck.hasValidHost(head(.http1_0, [])))
+        #expect(!RequestHeadCheck.hasValidHost(head(.http1_1, [])))
+        #expect(!RequestHeadCheck.hasValidHost(head(.http1_1, ["a", "a"])))
+        #expect(!RequestHeadCheck.hasValidHost(head(.http1_0, ["a", "b"])))
+        let connect = HTTPRequestHead(version: .http1_1, method: .CONNECT, uri: "a:443", headers: ["Host": "a:443"])
+        #expect(RequestHeadCheck.rejection(of: connect)?.answer.message == HeraldError.connectNotSupported.message)
+        #expect(RequestHeadCheck.rejection(of: head(.http1_1, ["a"])) == nil)
     }
 
     @Test func onlyHTTP10AnswersAreReframed() {
@@ -162,6 +242,10 @@ struct HTTP1AnswerRewriterTests {
             #expect(unframed?.version == .http1_0)
             #expect(unframed?.headers["Connection"] == ["close"])
         }
+
+        #expect(HTTP1AnswerRewriter.frame(json, for: .http11, isHead: true) == nil)
+        #expect(HTTP1AnswerRewriter.frame(stream, for: .http11, isHead: true)?.headers["Connection"] == ["close"])
+        #expect(HTTP1AnswerRewriter.frame(closing, for: .http11, isHead: true) == nil)
 
         func request(_ version: HTTPVersion, _ headers: HTTPHeaders = [:]) -> HTTP1AnswerRewriter.Request {
             HTTP1AnswerRewriter.request(HTTPRequestHead(version: version, method: .GET, uri: "/", headers: headers))
@@ -214,6 +298,41 @@ struct HTTP1AnswerRewriterTests {
         #expect(unframed.hasPrefix("HTTP/1.0 200 OK\r\n") && unframed.contains("Connection: close\r\n"), "\(unframed)")
         #expect(!unframed.lowercased().contains("transfer-encoding"))
         #expect(unframed.hasSuffix("\r\n\r\nunframed"))
+        #expect(closes.modes == [.output])
+        _ = try channel.finish()
+    }
+
+    /// An answer to `HEAD` goes without its body; one of unknown length (none of Herald's routes
+    /// gives one today) also says `Connection: close` and its end closes the output, since the
+    /// encoder frames it in chunks and ends it with a last chunk the client must not read as an
+    /// answer.
+    @Test func anAnswerToHeadDropsItsBodyAndClosesWhenItHasNoLength() throws {
+        let closes = CloseRecorder()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandlers([
+            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), closes,
+            HTTP1AnswerRewriter(serverName: "herald"),
+        ])
+        func answer(_ headers: HTTPHeaders, body: String) throws {
+            try channel.writeOutbound(
+                HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
+            try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))))
+            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        }
+
+        try channel.writeInbound(ByteBuffer(string: "HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"))
+        try channel.writeInbound(ByteBuffer(string: "HEAD /b HTTP/1.1\r\nHost: h\r\n\r\n"))
+        try answer(["Content-Length": "4"], body: "body")
+        let head = try channel.writtenText()
+        #expect(head.hasPrefix("HTTP/1.1 200 OK\r\n") && head.hasSuffix("Content-Length: 4\r\n\r\n"), "\(head)")
+        try answer(["Content-Length": "4"], body: "body")
+        #expect(try channel.writtenText().hasSuffix("\r\n\r\nbody"))
+        #expect(closes.modes.isEmpty)
+
+        try answer(["Content-Type": "text/plain"], body: "unframed")
+        let unknown = try channel.writtenText()
+        #expect(unknown.contains("Connection: close\r\n") && !unknown.contains("unframed"), "\(unknown)")
         #expect(closes.modes == [.output])
         _ = try channel.finish()
     }
