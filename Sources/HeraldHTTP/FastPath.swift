@@ -46,7 +46,7 @@ import NIOHTTPTypesHTTP1
 ///   (``plainQueryParameters(_:)``). Every outcome (200, a store failure) is answered here; any
 ///   other query goes to Hummingbird, which decodes it and answers (the error, for an invalid one);
 /// - a create: a `POST` of exactly that path by an API key, with a `Content-Length` body of at most
-///   ``JSONIO/singleBodyLimit`` bytes and a JSON `Content-Type` (an `Expect: 100-continue` was
+///   ``JSONIO/singleBodyLimit`` bytes, a JSON `Content-Type` and no `Content-Encoding` (an `Expect: 100-continue` was
 ///   answered before this handler by ``ExpectContinueHandler``, for Hummingbird's requests alike).
 ///   A body that is not a valid notification goes to Hummingbird, which gives the error; every
 ///   outcome of a valid one (201, 200 replay, 409 conflict, a store failure) is answered here;
@@ -513,7 +513,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         guard head.uri == Self.createRoute, let length = facts.contentLength, let bytes = Int(length),
             (1...JSONIO.singleBodyLimit).contains(bytes),
-            JSONIO.isJSON(contentType: facts.contentType), case .backend = knownPrincipal(facts)
+            JSONIO.isJSON(contentType: facts.contentType), !facts.hasContentEncoding,
+            case .backend = knownPrincipal(facts)
         else { return nil }
         return .create
     }

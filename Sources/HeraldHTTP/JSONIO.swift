@@ -30,7 +30,25 @@ enum JSONIO {
         guard isJSON(contentType: request.headers[.contentType]) else {
             throw HeraldError(.unsupportedMediaType, "Content-Type must be application/json")
         }
+        if let coding = unsupportedCoding(request.headers[values: .contentEncoding]) {
+            throw HeraldError(
+                .unsupportedMediaType, "Content-Encoding \(coding) is not supported: send the body uncompressed")
+        }
         return buffer
+    }
+
+    /// The first content coding in `values` (the request's `Content-Encoding` headers) other than
+    /// `identity`, or nil when the body is as sent. Herald decodes none: read as JSON, a gzipped
+    /// body was `invalid_json`, "unexpected character at byte 0", and a body labelled with a
+    /// coding it did not have was taken as it came (RFC 9110 §8.4.1 allows the 415).
+    static func unsupportedCoding(_ values: [String]) -> String? {
+        for value in values {
+            for coding in value.split(separator: ",") {
+                let name = coding.trimmingCharacters(in: .whitespaces)
+                if !name.isEmpty && name.lowercased() != "identity" { return String(name.prefix(32)) }
+            }
+        }
+        return nil
     }
 
     /// Reads a required JSON body.

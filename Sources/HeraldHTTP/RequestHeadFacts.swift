@@ -15,6 +15,8 @@ struct RequestHeadFacts {
     private var connection = ConnectionOptions()
     private(set) var hasOrigin = false
     private(set) var hasTransferEncoding = false
+    /// There is a `Content-Encoding` header (which Hummingbird's routes check).
+    private(set) var hasContentEncoding = false
     /// How many `Content-Length` headers there are.
     private(set) var contentLengthCount = 0
     /// The `Content-Length` value when there is exactly one.
@@ -52,6 +54,8 @@ struct RequestHeadFacts {
             case 14 where name.utf8.equalsIgnoringASCIICase("content-length"):
                 contentLengthCount += 1
                 contentLength = contentLengthCount == 1 ? value : nil
+            case 16 where name.utf8.equalsIgnoringASCIICase("content-encoding"):
+                hasContentEncoding = true
             case 17 where name.utf8.equalsIgnoringASCIICase("transfer-encoding"):
                 hasTransferEncoding = true
             default:

@@ -162,6 +162,18 @@ struct APITests {
                 body: ByteBuffer(string: Self.order))
             #expect(wrongType.status == .unsupportedMediaType)
             #expect(try wrongType.errorCode() == "unsupported_media_type")
+            // A batch, a token or a read-all in a content coding: Herald decodes none.
+            for uri in ["/v1/notifications/batch", "/v1/users/u1/tokens", "/v1/users/u1/notifications/read-all"] {
+                let compressed = try await client.execute(
+                    uri: uri, method: .post,
+                    headers: [
+                        .authorization: "Bearer \(HTTPHarness.apiKey)", .contentType: "application/json",
+                        .contentEncoding: "gzip",
+                    ],
+                    body: ByteBuffer(bytes: [0x1f, 0x8b, 0x08, 0x00]))
+                #expect(compressed.status == .unsupportedMediaType, "\(uri)")
+                #expect(try compressed.errorCode() == "unsupported_media_type", "\(uri)")
+            }
             let badList = try await client.get("/v1/users/u1/notifications?limit=0")
             #expect(badList.status == .badRequest)
             let badCursor = try await client.get("/v1/users/u1/notifications?cursor=zzz")
