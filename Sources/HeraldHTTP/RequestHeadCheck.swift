@@ -6,16 +6,15 @@ import NIOHTTP1
 ///   request with more than one ("a server MUST respond with a 400");
 /// - `CONNECT`: Herald is not a proxy, and NIO's parser reads whatever follows a `CONNECT` head as
 ///   a tunnel's bytes, so the connection cannot carry another request. Answered as a route, it got
-///   a `404` that NIO's encoder frames without a body (an answer to `CONNECT` has none, RFC 9110
-///   §9.3.6) and without `Content-Length`, so the client waited for the idle timeout to end it.
+///   a `404` (which NIO's encoder, paired with its decoder as it then was, framed without a body or
+///   a length) on a connection that stayed open until the idle timeout.
 ///
 /// Neither NIO's parser nor Hummingbird checks them. A rejected request goes on as an error
 /// (``RequestHeadRejection``) in its place, which takes the way every parse error takes: after the
 /// answers owed to the requests before it (``FastPath`` holds it while it answers one),
 /// ``HTTP1AnswerRewriter`` passes it on as a parse error, Hummingbird answers `400` and ends the
-/// connection, and the rewriter makes that the API's `invalid_request` (whose body NIO's encoder
-/// leaves out for `CONNECT`: the client gets the status and the connection's end). Nothing the
-/// client sends after it is read.
+/// connection, and the rewriter makes that the API's `invalid_request`. Nothing the client sends
+/// after it is read.
 final class RequestHeadCheck: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
