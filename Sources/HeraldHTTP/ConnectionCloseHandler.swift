@@ -13,6 +13,13 @@ import NIOHTTP1
 /// Hummingbird and ``FastPath`` see it (both then answer with `Connection: close`). Requests that
 /// keep their connection, nearly all, pass untouched after one look at their version and header
 /// names.
+///
+/// A request that asks to switch protocols (an `Upgrade` header and the `upgrade` option in
+/// `Connection`, as Java's `HttpClient` sends `Upgrade: h2c` on its first request to an `http://`
+/// URL, and `curl --http2`) ends its connection too: Herald switches to nothing and answers it
+/// as HTTP/1.1, but NIO's parser, as llhttp decides, reads whatever follows it as the new
+/// protocol's bytes, so the client's next request on the connection went unanswered until the
+/// idle timeout closed it.
 final class ConnectionCloseHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -25,13 +32,19 @@ final class ConnectionCloseHandler: ChannelInboundHandler, RemovableChannelHandl
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 
-    /// True when `head` ends its connection but does not say `Connection: close` exactly.
+    /// True when `head` ends its connection but does not say `Connection: close` exactly, or asks
+    /// to switch protocols.
     static func needsRewrite(_ head: HTTPRequestHead) -> Bool {
         var options = ConnectionOptions()
-        for (name, value) in head.headers where name.utf8.count == 10 && name.utf8.equalsIgnoringASCIICase("connection")
-        {
-            options.add(value)
+        var hasUpgrade = false
+        for (name, value) in head.headers {
+            switch name.utf8.count {
+            case 10 where name.utf8.equalsIgnoringASCIICase("connection"): options.add(value)
+            case 7 where name.utf8.equalsIgnoringASCIICase("upgrade"): hasUpgrade = true
+            default: break
+            }
         }
+        if hasUpgrade && options.asksUpgrade { return true }
         guard head.version != .http1_1 || options.count > 0 else { return false }
         return !head.isKeepAlive && !options.saysExactlyClose
     }

@@ -15,9 +15,23 @@ struct ConnectionOptions {
     /// to keep its connection, as the fast path takes it.
     var saysKeepAlive: Bool { count > 0 && allKeepAlive }
 
+    /// One of the values lists the option `upgrade` (any case): with an `Upgrade` header, the
+    /// request asks to switch protocols (``ConnectionCloseHandler``).
+    private(set) var asksUpgrade = false
+
     mutating func add(_ value: String) {
         count += 1
-        allKeepAlive = allKeepAlive && value.utf8.equalsIgnoringASCIICase("keep-alive")
+        let isKeepAlive = value.utf8.equalsIgnoringASCIICase("keep-alive")
+        allKeepAlive = allKeepAlive && isKeepAlive
         lastSaysClose = value == "close"
+        if !isKeepAlive && !lastSaysClose && !asksUpgrade {
+            asksUpgrade = value.utf8.split(separator: UInt8(ascii: ",")).contains { option in
+                let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+                guard let first = option.firstIndex(where: { !isBlank($0) }),
+                    let last = option.lastIndex(where: { !isBlank($0) })
+                else { return false }
+                return option[first...last].equalsIgnoringASCIICase("upgrade")
+            }
+        }
     }
 }

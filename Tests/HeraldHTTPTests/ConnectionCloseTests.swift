@@ -24,6 +24,19 @@ struct ConnectionCloseTests {
         "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: close, TE\r\nTE: trailers\r\n\r\n",
         "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: keep-alive\r\nConnection: close\r\n\r\n",
         "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: close\r\n\r\n",
+        // Asking to switch protocols, which Herald does not: NIO's parser reads nothing after it.
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: Upgrade, HTTP2-Settings\r\n"
+            + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",
+        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(key)Content-Type: application/json\r\n"
+            + "Connection: keep-alive\r\nConnection: foo , UPGRADE\r\nupgrade: websocket\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)",
+    ]
+
+    /// Requests that keep their connection though they name `Upgrade` in one of the two headers.
+    static let keeping: [String] = [
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Upgrade: h2c\r\n\r\n",
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: upgrade\r\n\r\n",
+        "GET /v1/users/cc/counts HTTP/1.1\r\nHost: t\r\n\(key)Connection: upgrades\r\nUpgrade: h2c\r\n\r\n",
     ]
 
     /// The answers to `requests` on a fresh connection, read until the server closes it; fails
@@ -52,6 +65,11 @@ struct ConnectionCloseTests {
                 // Every request but the health check's, twice, was answered on the event loop.
                 #expect(harness.fastAnswers == fastBefore + 2 * (Self.closing.count - 1))
             }
+            for request in Self.keeping {
+                let answers = try await answersUntilClosed(port: port, request + RawHTTP.closing)
+                #expect(answers.map(\.status) == [200, 200], "\(request)")
+                #expect(answers.first?.headers.contains("Connection: close") == false, "\(request)")
+            }
         }
         await harness.shutdown()
     }
@@ -70,5 +88,14 @@ struct ConnectionCloseTests {
         #expect(ConnectionCloseHandler.needsRewrite(head(.http1_0, [])))
         #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_0, ["keep-alive"])))
         #expect(!ConnectionCloseHandler.needsRewrite(head(.http1_0, ["close"])))
+        var upgrade = head(.http1_1, ["Upgrade, HTTP2-Settings"])
+        #expect(!ConnectionCloseHandler.needsRewrite(upgrade))
+        upgrade.headers.add(name: "Upgrade", value: "h2c")
+        #expect(ConnectionCloseHandler.needsRewrite(upgrade))
+        var options = ConnectionOptions()
+        for value in ["keep-alive", "close", "upgrades", "up grade", ""] { options.add(value) }
+        #expect(!options.asksUpgrade)
+        options.add(" x,\tUpGrade ")
+        #expect(options.asksUpgrade)
     }
 }
