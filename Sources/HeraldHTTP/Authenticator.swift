@@ -9,6 +9,7 @@ public final class Authenticator: Sendable {
     private let apiKeys: [[UInt8]]
     private let keys: JWTKeyCollection
     private let verified = VerifiedTokens()
+    private let crossSiteWrites: CrossSiteWriteCheck
 
     /// The longest user token lifetime: 30 days.
     public static let maximumTokenTTLSeconds: Int64 = 30 * 24 * 3600
@@ -17,21 +18,26 @@ public final class Authenticator: Sendable {
     public static let minimumSecretBytes = 32
 
     /// Creates an authenticator; throws when the token secret is shorter than ``minimumSecretBytes``.
-    public init(apiKeys: [String], tokenSecret: String) async throws(HeraldError) {
+    /// - Parameter pageOrigins: the origins whose pages may change notifications with the
+    ///   `herald_token` cookie besides the server's own (`--cors-origin`; `*` for any).
+    public init(apiKeys: [String], tokenSecret: String, pageOrigins: [String] = []) async throws(HeraldError) {
         guard tokenSecret.utf8.count >= Self.minimumSecretBytes else {
             throw HeraldError(
                 .invalidField, "the token secret must be at least \(Self.minimumSecretBytes) bytes long")
         }
         self.apiKeys = apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }
         self.keys = JWTKeyCollection()
+        self.crossSiteWrites = CrossSiteWriteCheck(origins: pageOrigins)
         await keys.add(hmac: HMACKey(from: tokenSecret), digestAlgorithm: .sha256, parser: HS256OnlyParser())
     }
 
-    /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token` cookie.
+    /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token`
+    /// cookie, which may change notifications only from the pages ``CrossSiteWriteCheck`` allows.
     public func principal(for request: Request) async throws(HeraldError) -> Principal {
-        guard let credential = try Self.credential(in: request), !credential.isEmpty else {
+        guard let (credential, isCookie) = try Self.credential(in: request), !credential.isEmpty else {
             throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
         }
+        if isCookie, let refusal = crossSiteWrites.refusal(of: request) { throw refusal }
         if let known = knownPrincipal(for: credential[...]) { return known }
         do {
             let claims = try await keys.verify(credential, as: UserClaims.self)
@@ -99,14 +105,14 @@ public final class Authenticator: Sendable {
     /// The credential `request` presents, nil when none. Two `Authorization` lines read as one
     /// joined with a comma, as HTTP combines them, which no credential matches; two `access_token`
     /// parameters are refused alike, rather than one of them picked.
-    private static func credential(in request: Request) throws(HeraldError) -> String? {
-        if let header = request.headers[.authorization] { return bearerCredential(header).map(String.init) }
+    private static func credential(in request: Request) throws(HeraldError) -> (String, isCookie: Bool)? {
+        if let header = request.headers[.authorization] { return bearerCredential(header).map { (String($0), false) } }
         let tokens = request.uri.queryParameters[values: "access_token"]
         guard tokens.count <= 1 else {
             throw HeraldError(.unauthorized, "access_token is given more than once: send one credential")
         }
-        if let token = tokens.first { return String(token) }
-        return request.cookies["herald_token"]?.value
+        if let token = tokens.first { return (String(token), false) }
+        return request.cookies["herald_token"].map { ($0.value, true) }
     }
 
     /// Compares against every configured key without early exit.

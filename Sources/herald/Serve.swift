@@ -225,9 +225,11 @@ struct Serve: AsyncParsableCommand {
         return origins
     }
 
-    static func authenticator(apiKeys: [String], tokenSecret: String) async throws -> Authenticator {
+    static func authenticator(
+        apiKeys: [String], tokenSecret: String, pageOrigins: [String] = []
+    ) async throws -> Authenticator {
         do {
-            return try await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret)
+            return try await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret, pageOrigins: pageOrigins)
         } catch {
             throw ConfigurationError(message: "HERALD_TOKEN_SECRET/--token-secret: \(error.message)")
         }
@@ -306,7 +308,10 @@ struct Serve: AsyncParsableCommand {
             broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
         let routes = HeraldRoutes(
-            service: service, auth: try await Self.authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret), hub: hub,
+            service: service,
+            auth: try await Self.authenticator(
+                apiKeys: apiKeys, tokenSecret: tokenSecret, pageOrigins: settings.corsOrigins),
+            hub: hub,
             metrics: HeraldMetrics(registry: registry), settings: settings)
         // The SQLite writer is one busy thread under writes, and every durable write wakes it and
         // then the event loops: with as many loops as cores they contend with it for the cores (on

@@ -43,7 +43,8 @@ struct HTTPHarness {
     ) async throws {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
-        auth = try await Authenticator(apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret)
+        auth = try await Authenticator(
+            apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret, pageOrigins: corsOrigins)
         hub = StreamHub()
         let routes = HeraldRoutes(
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),

@@ -1,11 +1,12 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
-import HeraldHTTP
 import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import HeraldHTTP
 
 /// The demo page, CORS, request ids and metrics.
 @Suite(.timeLimit(.minutes(1)))
@@ -63,6 +64,66 @@ struct OperatorTests {
             let session = try await client.execute(uri: "/demo/session", method: .get)
             #expect(page.status == .notFound && session.status == .notFound)
         }
+        await harness.shutdown()
+    }
+
+    /// A change authenticated by the `herald_token` cookie is refused from a page of another site
+    /// (cross-site request forgery: a form or a `no-cors` fetch needs no preflight), and accepted
+    /// from a listed origin, the server's own, or a client that is not a browser; reads, and
+    /// credentials a browser does not send on its own, are not checked.
+    @Test func cookieChangesComeOnlyFromAllowedPages() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["http://app.example:3000"])
+        let token = try await harness.token("u1")
+        let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
+        try await harness.app.test(.router) { client in
+            _ = try await client.post("/v1/notifications", json: #"{"user":"u1","type":"t"}"#)
+            func seen(_ headers: HTTPFields, method: HTTPRequest.Method = .post) async throws -> HTTPResponse.Status {
+                var headers = headers
+                if headers[.authorization] == nil { headers[.cookie] = "herald_token=\(token)" }
+                let uri = method == .post ? "/v1/users/u1/seen" : "/v1/users/u1/notifications/none"
+                return try await client.execute(uri: uri, method: method, headers: headers).status
+            }
+            for refused: HTTPFields in [
+                [Self.origin: "http://evil.example"], [Self.origin: "null"], [fetchSite: "cross-site"],
+                [Self.origin: "http://app.example:3000.evil.example"],
+                [Self.origin: "http://evil.example", fetchSite: "same-site"],
+            ] {
+                #expect(try await seen(refused) == .forbidden, "\(refused)")
+            }
+            #expect(try await seen([Self.origin: "http://evil.example"], method: .delete) == .forbidden)
+            let answer = try await client.execute(
+                uri: "/v1/users/u1/seen", method: .post,
+                headers: [.cookie: "herald_token=\(token)", Self.origin: "http://evil.example"])
+            #expect(try answer.errorCode() == "forbidden")
+            // Nothing was changed by the refused requests.
+            #expect(try await client.get("/v1/users/u1/counts").json()["unseen"] as? Int == 1)
+
+            for accepted: HTTPFields in [
+                [:], [Self.origin: "http://app.example:3000"], [fetchSite: "same-origin"], [fetchSite: "same-site"],
+                [fetchSite: "same-origin", Self.origin: "http://127.0.0.1:1"],
+                [.authorization: "Bearer \(token)", Self.origin: "http://evil.example"],
+            ] {
+                #expect(try await seen(accepted) == .ok, "\(accepted)")
+            }
+            #expect(try await seen([Self.origin: "http://app.example:3000"], method: .delete) == .notFound)
+            let read = try await client.execute(
+                uri: "/v1/users/u1/counts", method: .get,
+                headers: [.cookie: "herald_token=\(token)", Self.origin: "http://evil.example"])
+            #expect(read.status == .ok)
+        }
+        try await harness.app.test(.live) { client in
+            // The server's own origin: the host the request was sent to.
+            let port = try #require(client.port)
+            let own =
+                "POST /v1/users/u1/seen HTTP/1.1\r\nHost: herald.example:8080\r\nCookie: herald_token=\(token)\r\n"
+                + "Origin: https://herald.example:8080\r\n\r\n"
+            let other = own.replacingOccurrences(of: "Origin: https://herald", with: "Origin: https://other")
+            let answers = try await RawHTTP.answersAlone(port: port, [own, other])
+            #expect(answers.map(\.status) == [200, 403])
+        }
+        #expect(CrossSiteWriteCheck.authority(of: "https://a.example:8443") == "a.example:8443")
+        #expect(CrossSiteWriteCheck.authority(of: "null") == nil)
+        #expect(CrossSiteWriteCheck.authority(of: "https://") == nil)
         await harness.shutdown()
     }
 
