@@ -231,7 +231,7 @@ public struct HeraldRoutes: Sendable {
 
     private func list(_ request: Request, _ context: HeraldRequestContext) async throws -> Response {
         let user = try await authorized(request, context)
-        let parameters = request.uri.queryParameters
+        let parameters = Parameters.form(request.uri.query)
         let query = try NotificationQuery(user: user) { name throws(HeraldError) in try parameters.onlyValue(of: name) }
         return try JSONIO.response(NotificationList(try await service.list(query)))
     }

@@ -197,6 +197,34 @@ struct APITests {
         await harness.shutdown()
     }
 
+    /// List filters read the query as forms and `URLSearchParams` write it: `+` is a space, `%2B` a
+    /// plus; with the fast path and without (which leaves queries that need decoding to Hummingbird).
+    @Test(arguments: [true, false])
+    func listFiltersReadPlusAsASpace(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.router) { client in
+            for (id, type, tag) in [("space", "x y", "a b"), ("plus", "x+y", "a+b"), ("plain", "xy", "ab")] {
+                let body = #"{"user":"fq","id":"\#(id)","type":"\#(type)","tags":["\#(tag)"]}"#
+                #expect(try await client.post("/v1/notifications", json: body).status == .created)
+            }
+            for (query, ids) in [
+                ("tag=a+b", ["space"]), ("tag=a%20b", ["space"]), ("tag=a%2Bb", ["plus"]), ("tag=a%2bb", ["plus"]),
+                ("type=x+y", ["space"]), ("type=x%2By", ["plus"]), ("tag=ab&type=xy", ["plain"]),
+                ("t%61g=a+b", ["space"]), ("tag=a%ZZ", []),
+            ] {
+                let response = try await client.get("/v1/users/fq/notifications?\(query)")
+                #expect(response.status == .ok, "\(query)")
+                let listed = (try response.json()["notifications"] as? [[String: Any]] ?? []).compactMap {
+                    $0["id"] as? String
+                }
+                #expect(listed == ids, "\(query)")
+            }
+            let twice = try await client.get("/v1/users/fq/notifications?tag=a+b&t%61g=c")
+            #expect(try twice.errorCode() == "invalid_query")
+        }
+        await harness.shutdown()
+    }
+
     @Test func authenticationAndUserIsolation() async throws {
         let harness = try await HTTPHarness()
         let u1 = try await harness.token("u1")
