@@ -268,23 +268,33 @@ struct HTTP1AnswerRewriterTests {
         }
     }
 
-    /// An answer of unknown length to an HTTP/1.0 request that is not a stream (none of Herald's
-    /// routes gives one today): HTTP/1.0, `Connection: close`, unframed, and its end closes the
-    /// output, which is what ends the body for the client. An answer of known length to the
-    /// request after it on a kept connection is left framed and open.
-    @Test func anUnknownLengthAnswerToHTTP10EndsWithTheClose() throws {
+    /// An embedded channel with NIO's codec, unpaired as the server has it, and a rewriter, whose
+    /// closes the recorder keeps.
+    private static func rewriterChannel() throws -> (EmbeddedChannel, CloseRecorder) {
         let closes = CloseRecorder()
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([
             HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), closes,
             HTTP1AnswerRewriter(serverName: "herald"),
         ])
-        func answer(_ headers: HTTPHeaders, body: String) throws {
-            try channel.writeOutbound(
-                HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
-            try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))))
-            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
-        }
+        return (channel, closes)
+    }
+
+    /// Writes a `200` with `headers` and `body` as Hummingbird does: head, body, end.
+    private static func answer(_ headers: HTTPHeaders, body: String, on channel: EmbeddedChannel) throws {
+        try channel.writeOutbound(
+            HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
+        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))))
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+    }
+
+    /// An answer of unknown length to an HTTP/1.0 request that is not a stream (none of Herald's
+    /// routes gives one today): HTTP/1.0, `Connection: close`, unframed, and its end closes the
+    /// output, which is what ends the body for the client. An answer of known length to the
+    /// request after it on a kept connection is left framed and open.
+    @Test func anUnknownLengthAnswerToHTTP10EndsWithTheClose() throws {
+        let (channel, closes) = try Self.rewriterChannel()
+        func answer(_ headers: HTTPHeaders, body: String) throws { try Self.answer(headers, body: body, on: channel) }
 
         try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"))
         try channel.writeInbound(ByteBuffer(string: "GET /b HTTP/1.0\r\n\r\n"))
@@ -307,18 +317,8 @@ struct HTTP1AnswerRewriterTests {
     /// encoder frames it in chunks and ends it with a last chunk the client must not read as an
     /// answer.
     @Test func anAnswerToHeadDropsItsBodyAndClosesWhenItHasNoLength() throws {
-        let closes = CloseRecorder()
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandlers([
-            HTTPResponseEncoder(), ByteToMessageHandler(HTTPRequestDecoder()), closes,
-            HTTP1AnswerRewriter(serverName: "herald"),
-        ])
-        func answer(_ headers: HTTPHeaders, body: String) throws {
-            try channel.writeOutbound(
-                HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
-            try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body))))
-            try channel.writeOutbound(HTTPServerResponsePart.end(nil))
-        }
+        let (channel, closes) = try Self.rewriterChannel()
+        func answer(_ headers: HTTPHeaders, body: String) throws { try Self.answer(headers, body: body, on: channel) }
 
         try channel.writeInbound(ByteBuffer(string: "HEAD /a HTTP/1.1\r\nHost: h\r\n\r\n"))
         try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"))
