@@ -13,12 +13,17 @@ enum JSONIO {
     /// Collects the body (413 past `limit`, 400 `invalid_request` when it cannot be read), requires a
     /// JSON content type (415) when there is a body.
     static func body(_ request: Request, limit: Int) async throws -> ByteBuffer? {
+        // A declared length over the limit is refused before any of the body is read (and, over
+        // every route's limit, before the client sends it: ``ExpectContinueHandler``).
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > limit {
+            throw tooLarge(limit)
+        }
         var request = request
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
+            throw tooLarge(limit)
         } catch let error as HTTPParserError {
             // NIO's parser rejected the body (a bad chunk).
             throw HeraldError.invalidRequest(error)
@@ -35,6 +40,11 @@ enum JSONIO {
                 .unsupportedMediaType, "Content-Encoding \(coding) is not supported: send the body uncompressed")
         }
         return buffer
+    }
+
+    /// The `413` of a body over `limit` bytes.
+    static func tooLarge(_ limit: Int) -> HeraldError {
+        HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
     }
 
     /// The first content coding in `values` (the request's `Content-Encoding` headers) other than

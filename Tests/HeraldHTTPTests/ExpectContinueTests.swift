@@ -67,6 +67,40 @@ struct ExpectContinueTests {
         await harness.shutdown()
     }
 
+    /// A declared length over a route's limit is `413` before any of the body is sent: over every
+    /// route's limit (4 MiB) without `100 Continue` (curl sent a 5 MB batch whole first), over a
+    /// create's 64 KiB after it, as a smaller body could go elsewhere.
+    @Test(arguments: [true, false])
+    func aBodyDeclaredTooLargeIsRefusedBeforeItIsSent(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            for (path, length, interim) in [
+                ("/v1/notifications/batch", 5_000_000, false), ("/v1/notifications", 100_000, true),
+                ("/v1/notifications", 5_000_000, false),
+            ] {
+                let head =
+                    "POST \(path) HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(length)\r\nExpect: 100-continue\r\n\r\n"
+                let channel = try await RawHTTP.connect(port: port)
+                let received = try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: head))
+                    var received = ""
+                    var iterator = inbound.makeAsyncIterator()
+                    while !received.contains("too_large"), let chunk = try await iterator.next() {
+                        received += String(buffer: chunk)
+                    }
+                    return received
+                }
+                let answer =
+                    interim ? received.replacingOccurrences(of: "HTTP/1.1 100 Continue\r\n\r\n", with: "") : received
+                #expect(received.contains("100 Continue") == interim, "\(path) \(length)")
+                #expect(answer.hasPrefix("HTTP/1.1 413 "), "\(received)")
+            }
+        }
+        await harness.shutdown()
+    }
+
     @Test func anHTTP10RequestGetsNoInterimAnswer() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
