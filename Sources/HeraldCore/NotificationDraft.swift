@@ -38,10 +38,10 @@ public struct NotificationDraft: Sendable, Hashable {
         guard Self.isValidType(type) else {
             throw HeraldError(.invalidField, "type is required and must be 1-\(Self.maximumTypeLength) characters")
         }
-        if let title, title.count > Self.maximumTitleLength {
+        if let title, Self.length(title) > Self.maximumTitleLength {
             throw HeraldError(.invalidField, "title must be at most \(Self.maximumTitleLength) characters")
         }
-        if let body, body.count > Self.maximumBodyLength {
+        if let body, Self.length(body) > Self.maximumBodyLength {
             throw HeraldError(.invalidField, "body must be at most \(Self.maximumBodyLength) characters")
         }
         let rendered = NotificationData(data)
@@ -82,11 +82,17 @@ public struct NotificationDraft: Sendable, Hashable {
         self.expiresAt = expiresAt
     }
 
+    /// A text's length in characters, as the API's limits count them: Unicode code points, as JSON
+    /// Schema's `maxLength` in `openapi.yaml` (and Python's `len`, Go's rune count) does. Swift's
+    /// `count` gives grapheme clusters, under which one "character" with thousands of combining
+    /// marks passed as one, and `e` + U+0301 twice as two where the schema says four.
+    public static func length(_ text: String) -> Int { text.unicodeScalars.count }
+
     /// A `type` of 1 to ``maximumTypeLength`` characters (also the rule of read-all's filter).
-    public static func isValidType(_ type: String) -> Bool { (1...maximumTypeLength).contains(type.count) }
+    public static func isValidType(_ type: String) -> Bool { (1...maximumTypeLength).contains(length(type)) }
 
     /// A tag of 1 to ``maximumTagLength`` characters (also the rule of read-all's filter).
-    public static func isValidTag(_ tag: String) -> Bool { (1...maximumTagLength).contains(tag.count) }
+    public static func isValidTag(_ tag: String) -> Bool { (1...maximumTagLength).contains(length(tag)) }
 
     private static func rejectNUL(_ value: String?, _ what: String) throws(HeraldError) {
         guard let value, value.utf8.contains(0) else { return }

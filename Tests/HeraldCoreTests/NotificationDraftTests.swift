@@ -57,6 +57,24 @@ import Testing
     }
 
     /// Text SQLite would give back cut at U+0000 is refused instead; other control characters pass.
+    /// Limits count Unicode code points, as `openapi.yaml`'s `maxLength` does, not Swift's grapheme
+    /// clusters: `é` written as `e` and a combining accent is two, an emoji flag two, and a letter
+    /// with 5,000 combining marks 5,001 (it passed as one).
+    @Test func limitsCountCodePoints() throws {
+        let composed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        _ = try draft(
+            type: String(repeating: "\u{1F1EB}\u{1F1F7}", count: 32), title: String(repeating: composed, count: 256),
+            body: String(repeating: decomposed, count: 2048), tags: [String(repeating: "\u{1F600}", count: 64)])
+        #expect(code { _ = try draft(type: String(repeating: "\u{1F1EB}\u{1F1F7}", count: 33)) } == .invalidField)
+        #expect(code { _ = try draft(title: String(repeating: decomposed, count: 129)) } == .invalidField)
+        #expect(code { _ = try draft(body: String(repeating: decomposed, count: 2049)) } == .invalidField)
+        #expect(code { _ = try draft(tags: [String(repeating: decomposed, count: 33)]) } == .invalidField)
+        #expect(code { _ = try draft(type: "a" + String(repeating: "\u{301}", count: 5000)) } == .invalidField)
+        #expect(NotificationDraft.isValidTag(String(repeating: decomposed, count: 32)))
+        #expect(!NotificationDraft.isValidType(String(repeating: decomposed, count: 33)))
+    }
+
     @Test func rejectsNULInText() throws {
         #expect(code { _ = try draft(type: "t\u{0}") } == .invalidField)
         #expect(code { _ = try draft(title: "a\u{0}b") } == .invalidField)
