@@ -17,12 +17,10 @@ import Hummingbird
 /// on its own, so they are not checked.
 struct CrossSiteWriteCheck: Sendable {
     /// The `--cors-origin` list.
-    private let origins: Set<String>
-    private let allowsEveryOrigin: Bool
+    private let origins: AllowedOrigins
 
     init(origins: [String]) {
-        self.origins = Set(origins)
-        allowsEveryOrigin = origins.contains("*")
+        self.origins = AllowedOrigins(origins)
     }
 
     /// The error refusing `request`, authenticated by the cookie, or nil when it may go on.
@@ -37,7 +35,7 @@ struct CrossSiteWriteCheck: Sendable {
             return crossSite == true ? Self.refused : nil
         }
         let isOwnHost = request.head.authority.map { Self.authority(of: origin) == $0[...] } ?? false
-        return allowsEveryOrigin || origins.contains(origin) || isOwnHost ? nil : Self.refused
+        return origins.allows(origin) || isOwnHost ? nil : Self.refused
     }
 
     /// The `host[:port]` of an origin (`https://app.example:8443` → `app.example:8443`); nil for

@@ -7,14 +7,12 @@ public import Hummingbird
 /// allowed so the `herald_token` cookie works, `X-Request-Id` allowed and exposed); other origins
 /// get no CORS headers, so browsers refuse them, and their preflights `403 forbidden`.
 public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
-    private let origins: Set<String>
-    private let allowsEveryOrigin: Bool
+    private let origins: AllowedOrigins
     private let cors: CORSMiddleware<Context>
 
     /// - Parameter origins: exact origins such as `https://app.example.com`, or `*`.
     public init(origins: [String]) {
-        self.origins = Set(origins)
-        allowsEveryOrigin = origins.contains("*")
+        self.origins = AllowedOrigins(origins)
         cors = CORSMiddleware(
             allowOrigin: .originBased,
             allowHeaders: [.accept, .authorization, .contentType, .lastEventID, .cacheControl, .requestID],
@@ -26,7 +24,7 @@ public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let origin = request.headers[.origin], allowsEveryOrigin || origins.contains(origin) else {
+        guard let origin = request.headers[.origin], origins.allows(origin) else {
             // A preflight from another origin: refused as such (it was `405 method_not_allowed`,
             // which sent whoever read it after the method), still without CORS headers.
             if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
