@@ -195,14 +195,7 @@ struct HTTP1AnswerRewriterTests {
 
     /// What a fresh connection receives for `requests`, cut at every blank line (a head's end).
     private static func pieces(port: Int, _ requests: String) async throws -> [String] {
-        let channel = try await RawHTTP.connect(port: port)
-        let received = try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: requests))
-            var received = ""
-            for try await chunk in inbound { received += String(buffer: chunk) }
-            return received
-        }
-        return received.components(separatedBy: "\r\n\r\n")
+        try await RawHTTP.received(port: port, requests).components(separatedBy: "\r\n\r\n")
     }
 
     @Test func oneHostIsRequiredAndNoneOnlyOfHTTP10() {

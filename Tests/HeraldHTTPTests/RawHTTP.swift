@@ -52,6 +52,18 @@ enum RawHTTP {
             }
     }
 
+    /// Everything the server sends on a fresh connection after `requests`, in one write, until it
+    /// closes the connection: raw, for answers ``exchange(port:_:deadline:)`` cannot frame by their
+    /// `Content-Length` (those to `HEAD`).
+    static func received(port: Int, _ requests: String) async throws -> String {
+        try await connect(port: port).executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: requests))
+            var received = ""
+            for try await chunk in inbound { received += String(buffer: chunk) }
+            return received
+        }
+    }
+
     /// Reads a stream's raw bytes from `inbound` until `done` says it has enough or the server
     /// closes the connection; once the opening `counts` event arrived, runs `opened` (a publish)
     /// once.

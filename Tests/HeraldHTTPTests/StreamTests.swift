@@ -262,20 +262,14 @@ struct StreamTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let channel = try await RawHTTP.connect(port: port)
             let auth = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
-            let received = try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(
-                    ByteBuffer(
-                        string: "HEAD /v1/users/u1/stream HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
-                            + "HEAD /v1/users/u1/counts HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
-                            + "HEAD /healthz HTTP/1.1\r\nHost: h\r\n\r\n"
-                            + "HEAD /v1/users/u1/stream HTTP/1.1\r\nHost: h\r\n\r\n"
-                            + "GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))
-                var received = ""
-                for try await chunk in inbound { received += String(buffer: chunk) }
-                return received
-            }
+            let received = try await RawHTTP.received(
+                port: port,
+                "HEAD /v1/users/u1/stream HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
+                    + "HEAD /v1/users/u1/counts HTTP/1.1\r\nHost: h\r\n\(auth)\r\n"
+                    + "HEAD /healthz HTTP/1.1\r\nHost: h\r\n\r\n"
+                    + "HEAD /v1/users/u1/stream HTTP/1.1\r\nHost: h\r\n\r\n"
+                    + "GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
             let heads = received.components(separatedBy: "\r\n\r\n")
             #expect(heads.count == 6, "\(received)")
             #expect(heads[0].hasPrefix("HTTP/1.1 200 OK") && heads[0].contains("Content-Type: text/event-stream"))
