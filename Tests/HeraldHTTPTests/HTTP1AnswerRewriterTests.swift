@@ -131,8 +131,9 @@ struct HTTP1AnswerRewriterTests {
 
     /// A `CONNECT` is `400 invalid_request`, and its connection ends right after it: Herald is not a
     /// proxy, and NIO's parser reads the bytes after the head as a tunnel's. It used to get a `404`
-    /// (or `405` on a route's path) without a body or a length, as NIO's encoder frames answers to
-    /// `CONNECT`, on a connection that stayed open for the idle timeout.
+    /// (or `405` on a route's path) without a body or a length, as NIO's encoder, then paired with
+    /// its decoder, framed answers to `CONNECT`, on a connection that stayed open for the idle
+    /// timeout.
     @Test(arguments: [true, false])
     func aConnectIsRefusedAndEndsItsConnection(fastPath: Bool) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath)
