@@ -19,19 +19,20 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
 
     /// Opens (creating if needed) the database at `path` and migrates it. Writes commit on a thread
     /// of the store's own, `herald-writer-0`.
-    /// - Parameter threads: runs the blocking database reads; the process-wide NIO pool by default.
-    public convenience init(path: String, threads: NIOThreadPool = .singleton) throws {
-        try self.init(path: path, threads: threads, walRestartFrames: WALCheckpointer.restartFrames)
+    /// - Parameters:
+    ///   - threads: runs the blocking database reads; the process-wide NIO pool by default.
+    ///   - sync: when commits reach the disk.
+    public convenience init(path: String, threads: NIOThreadPool = .singleton, sync: CommitSync = .normal) throws {
+        try self.init(path: path, threads: threads, sync: sync, walRestartFrames: WALCheckpointer.restartFrames)
     }
 
     /// - Parameter walRestartFrames: the WAL size at which the checkpointer restarts it (tests).
-    init(path: String, threads: NIOThreadPool, walRestartFrames: Int) throws {
+    init(path: String, threads: NIOThreadPool, sync: CommitSync = .normal, walRestartFrames: Int) throws {
         _ = SQLiteProcessSettings.memoryStatisticsOff
         try WALWriteBuffer.install()
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A group transaction run again after a failed write puts each write in a savepoint
             // (see GroupCommitter), and SQLite journals the pages a savepoint (or a statement that
             // changes many rows inside a transaction) changes. By default a journal over 64 KB
@@ -45,6 +46,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Self.migrate(path: path)
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Only the writer's setting matters, and GRDB sets it to NORMAL when it opens the pool in
+        // WAL mode, after `prepareDatabase`: so it is set here.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(sync.pragmaValue)") }
         self.threads = threads
         let gate = WriterGate()
         let checkpointer = try WALCheckpointer(

@@ -153,6 +153,17 @@ struct CommandTests {
         }
     }
 
+    @Test func commitSyncIsNormalOrFull() throws {
+        #expect(try Serve.commitSync("normal") == .normal)
+        #expect(try Serve.commitSync("FULL") == .full)
+        for bad in ["", "off", "extra", "fsync", "1"] {
+            #expect(throws: ConfigurationError.self) { try Serve.commitSync(bad) }
+        }
+        if Environment.value("HERALD_SYNC") == nil {
+            #expect(try Serve.commitSync(nil) == .normal)
+        }
+    }
+
     @Test func corsOriginsMustBeOriginsOrAStar() throws {
         #expect(try Serve.corsOrigins(["https://app.example.com", "http://localhost:3000", "*"]).count == 3)
         for bad in ["app.example.com", "https://app.example.com/", "https://app.example.com/path", "ftp://x"] {
