@@ -129,7 +129,7 @@ struct Serve: AsyncParsableCommand {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
         ]
-        MetricsSystem.bootstrap(factory)
+        MetricsSystem.bootstrap(DescribedMetricsFactory(base: factory, help: MetricHelp.texts))
 
         do {
             try await serve(logger: logger, registry: registry)

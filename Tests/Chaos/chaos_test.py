@@ -83,17 +83,22 @@ def metric_values(text):
     return values
 
 
-def scrape_metrics(port):
-    """Every series of the `/metrics` of the server on `port` and its value."""
+def metrics_text(port):
+    """The `/metrics` body of the server on `port`."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request("GET", "/metrics")
         response = connection.getresponse()
         if response.status != 200:
             raise AssertionError(f"/metrics answered {response.status}")
-        return metric_values(response.read().decode())
+        return response.read().decode()
     finally:
         connection.close()
+
+
+def scrape_metrics(port):
+    """Every series of the `/metrics` of the server on `port` and its value."""
+    return metric_values(metrics_text(port))
 
 
 def wait_until(condition, timeout, what):

@@ -12,8 +12,8 @@ import socket
 import time
 import unittest
 
-from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, scrape_metrics,
-                        scratch_with_memcached, wait_until)
+from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, metrics_text,
+                        scrape_metrics, scratch_with_memcached, wait_until)
 
 
 def requests(route, method, status):
@@ -103,6 +103,23 @@ class MetricsTest(unittest.TestCase):
         self.stream.close()
         self.stream = None
         wait_until(lambda: self.scrape()["herald_sse_streams_open"] == 0, 10, "the stream to be counted closed")
+
+    def test_everyMetricSaysWhatItIs(self):
+        """Each metric family has a `# HELP` line before its `# TYPE` (`promtool check metrics`
+        asks for one, and dashboards show it), the ones counted through swift-metrics too."""
+        with Client(self.server.port) as client:
+            self.assertEqual(client.call("POST", "/v1/notifications", {"user": "h1", "type": "t"})[0], 201)
+            self.assertEqual(client.call("GET", "/v1/users/h1/counts")[0], 200)
+            self.assertEqual(client.call("GET", "/v1/users/h1/notifications")[0], 200)
+        lines = metrics_text(self.server.port).splitlines()
+        families = [line.split(" ")[2] for line in lines if line.startswith("# TYPE ")]
+        self.assertIn("herald_store_transactions_total", families)  # one counted through swift-metrics
+        self.assertIn("herald_memcached_duration_seconds", families)
+        described = {line.split(" ")[2]: line.split(" ", 3)[3] for line in lines if line.startswith("# HELP ")}
+        self.assertEqual([name for name in families if not described.get(name, "").strip()], [])
+        for index, line in enumerate(lines):
+            if line.startswith("# TYPE "):
+                self.assertEqual(lines[index - 1].split(" ")[:3], ["#", "HELP", line.split(" ")[2]])
 
 
 if __name__ == "__main__":
