@@ -8,6 +8,8 @@ import JWTKit
 public final class Authenticator: Sendable {
     private let apiKeys: [[UInt8]]
     private let keys: JWTKeyCollection
+    /// Former secrets' keys: their tokens are still accepted, until they expire; nothing is signed with them.
+    private let previousKeys: [JWTKeyCollection]
     private let verified = VerifiedTokens()
     private let crossSiteWrites: CrossSiteWriteCheck
 
@@ -17,18 +19,34 @@ public final class Authenticator: Sendable {
     /// The shortest accepted token secret: HS256 needs a key at least as long as its 32-byte output.
     public static let minimumSecretBytes = 32
 
-    /// Creates an authenticator; throws when the token secret is shorter than ``minimumSecretBytes``.
-    /// - Parameter pageOrigins: the origins whose pages may change notifications with the
-    ///   `herald_token` cookie besides the server's own (`--cors-origin`; `*` for any).
-    public init(apiKeys: [String], tokenSecret: String, pageOrigins: [String] = []) async throws(HeraldError) {
-        guard tokenSecret.utf8.count >= Self.minimumSecretBytes else {
-            throw HeraldError(
-                .invalidField, "the token secret must be at least \(Self.minimumSecretBytes) bytes long")
-        }
+    /// Creates an authenticator; throws when a token secret is shorter than ``minimumSecretBytes``.
+    /// - Parameters:
+    ///   - tokenSecret: signs minted tokens, and verifies user tokens.
+    ///   - previousTokenSecrets: verify user tokens too, so that tokens signed before the secret was
+    ///     changed keep working until they expire (`--previous-token-secret`).
+    ///   - pageOrigins: the origins whose pages may change notifications with the `herald_token`
+    ///     cookie besides the server's own (`--cors-origin`; `*` for any).
+    public init(
+        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = []
+    ) async throws(HeraldError) {
         self.apiKeys = apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }
-        self.keys = JWTKeyCollection()
+        self.keys = try await Self.keys(for: tokenSecret, "the token secret")
+        var previousKeys: [JWTKeyCollection] = []
+        for secret in previousTokenSecrets where secret != tokenSecret {
+            previousKeys.append(try await Self.keys(for: secret, "a previous token secret"))
+        }
+        self.previousKeys = previousKeys
         self.crossSiteWrites = CrossSiteWriteCheck(origins: pageOrigins)
-        await keys.add(hmac: HMACKey(from: tokenSecret), digestAlgorithm: .sha256, parser: HS256OnlyParser())
+    }
+
+    /// The HS256 key of `secret`, which must be at least ``minimumSecretBytes`` long.
+    private static func keys(for secret: String, _ name: String) async throws(HeraldError) -> JWTKeyCollection {
+        guard secret.utf8.count >= minimumSecretBytes else {
+            throw HeraldError(.invalidField, "\(name) must be at least \(minimumSecretBytes) bytes long")
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, parser: HS256OnlyParser())
+        return keys
     }
 
     /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token`
@@ -40,7 +58,7 @@ public final class Authenticator: Sendable {
         if isCookie, let refusal = crossSiteWrites.refusal(of: request) { throw refusal }
         if let known = knownPrincipal(for: credential[...]) { return known }
         do {
-            let claims = try await keys.verify(credential, as: UserClaims.self)
+            let claims = try await verifiedClaims(of: credential)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
             let expiresAt = Timestamp(clampingSecondsSince1970: claims.exp.value.timeIntervalSince1970)
             let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt)
@@ -48,6 +66,18 @@ public final class Authenticator: Sendable {
             return principal
         } catch {
             throw HeraldError(.unauthorized, "invalid or expired credentials")
+        }
+    }
+
+    /// The claims of `token` if the current secret or a previous one signed it, and they hold.
+    private func verifiedClaims(of token: String) async throws -> UserClaims {
+        do {
+            return try await keys.verify(token, as: UserClaims.self)
+        } catch {
+            for previous in previousKeys {
+                if let claims = try? await previous.verify(token, as: UserClaims.self) { return claims }
+            }
+            throw error
         }
     }
 

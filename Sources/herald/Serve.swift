@@ -111,6 +111,13 @@ struct Serve: AsyncParsableCommand {
     )
     var corsOrigins: [String] = []
 
+    @Option(
+        name: .customLong("previous-token-secret"),
+        help:
+            "A former token secret whose tokens are still accepted until they expire (repeatable), to change the secret without signing users out. Env: HERALD_PREVIOUS_TOKEN_SECRET (one)."
+    )
+    var previousTokenSecrets: [String] = []
+
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
@@ -241,13 +248,28 @@ struct Serve: AsyncParsableCommand {
     }
 
     static func authenticator(
-        apiKeys: [String], tokenSecret: String, pageOrigins: [String] = []
+        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = []
     ) async throws -> Authenticator {
         do {
-            return try await Authenticator(apiKeys: apiKeys, tokenSecret: tokenSecret, pageOrigins: pageOrigins)
+            return try await Authenticator(
+                apiKeys: apiKeys, tokenSecret: tokenSecret, previousTokenSecrets: previousTokenSecrets,
+                pageOrigins: pageOrigins)
         } catch {
             throw ConfigurationError(message: "HERALD_TOKEN_SECRET/--token-secret: \(error.message)")
         }
+    }
+
+    /// The flags' previous token secrets, else `HERALD_PREVIOUS_TOKEN_SECRET` (one: a secret may
+    /// hold a comma), else none; each as long as a token secret must be.
+    static func previousTokenSecrets(_ flags: [String]) throws -> [String] {
+        let secrets = flags.isEmpty ? Environment.value("HERALD_PREVIOUS_TOKEN_SECRET").map { [$0] } ?? [] : flags
+        guard secrets.allSatisfy({ $0.utf8.count >= Authenticator.minimumSecretBytes }) else {
+            throw ConfigurationError(
+                message:
+                    "HERALD_PREVIOUS_TOKEN_SECRET/--previous-token-secret: a previous token secret must be at least \(Authenticator.minimumSecretBytes) bytes long"
+            )
+        }
+        return secrets
     }
 
     private func serve(logger: Logger, registry: PrometheusCollectorRegistry) async throws {
@@ -288,6 +310,7 @@ struct Serve: AsyncParsableCommand {
             cacheTTL, "HERALD_CACHE_TTL", default: 86_400, flagName: "cache-ttl", least: 1)
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
         let tokenSecret = try secrets.resolvedTokenSecret(printingTo: { logger.notice("\($0)") })
+        let previousSecrets = try Self.previousTokenSecrets(previousTokenSecrets)
         let databasePath = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
         let commitSync = try Self.commitSync(sync)
         let memcachedList = try Environment.resolve(memcached, "HERALD_MEMCACHED", default: "127.0.0.1:11211")
@@ -326,7 +349,8 @@ struct Serve: AsyncParsableCommand {
         let routes = HeraldRoutes(
             service: service,
             auth: try await Self.authenticator(
-                apiKeys: apiKeys, tokenSecret: tokenSecret, pageOrigins: settings.corsOrigins),
+                apiKeys: apiKeys, tokenSecret: tokenSecret,
+                previousTokenSecrets: previousSecrets, pageOrigins: settings.corsOrigins),
             hub: hub,
             metrics: HeraldMetrics(registry: registry), settings: settings)
         // The SQLite writer is one busy thread under writes, and every durable write wakes it and

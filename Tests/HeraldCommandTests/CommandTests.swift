@@ -164,6 +164,15 @@ struct CommandTests {
         }
     }
 
+    @Test func previousTokenSecretsAreAsLongAsSecrets() throws {
+        let secret = String(repeating: "s", count: 32)
+        #expect(try Serve.previousTokenSecrets([secret, secret + "2"]) == [secret, secret + "2"])
+        #expect(throws: ConfigurationError.self) { try Serve.previousTokenSecrets([secret, "short"]) }
+        if Environment.value("HERALD_PREVIOUS_TOKEN_SECRET") == nil {
+            #expect(try Serve.previousTokenSecrets([]) == [])
+        }
+    }
+
     @Test func corsOriginsMustBeOriginsOrAStar() throws {
         #expect(try Serve.corsOrigins(["https://app.example.com", "http://localhost:3000", "*"]).count == 3)
         for bad in ["app.example.com", "https://app.example.com/", "https://app.example.com/path", "ftp://x"] {
