@@ -7,8 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser deps-proxy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
+# What Tests/Chaos/proxy_test.py runs: the README's nginx in front of Herald, over TLS.
+PROXY_PACKAGES := nginx openssl curl
 
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
@@ -23,14 +25,20 @@ help:
 	@echo "make stalls LOAD=fanout5k    how long the whole VM stopped, beside the disk's writes (bench/stalls.sh)"
 	@echo "make walpages LOAD=batches   the pages each SQLite transaction writes, by table and index (bench/walpages.sh)"
 
-# Installs the Debian packages that are missing (through sudo when not root).
+# Installs those of the Debian packages given that are missing (through sudo when not root), with
+# one apt-get update first.
+define install_missing
+missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+	sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
+	echo "installing:$$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+fi
+endef
+
+# Installs the Debian packages that are missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
-		echo "installing:$$missing"; \
-		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
-	fi
+	@$(call install_missing,$(APT_PACKAGES))
 
 # The Python tools of the tests (Selenium, schemathesis, openapi-spec-validator), when missing.
 deps-python:
@@ -39,12 +47,11 @@ deps-python:
 
 # Chromium and its WebDriver for the browser test (Debian packages), when missing.
 deps-browser: deps deps-python
-	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
-		echo "installing:$$missing"; \
-		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
-	fi
+	@$(call install_missing,$(BROWSER_PACKAGES))
+
+# nginx, openssl and curl for the reverse-proxy test (Debian packages), when missing.
+deps-proxy: deps
+	@$(call install_missing,$(PROXY_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -77,7 +84,7 @@ test: deps
 
 # Counts exact and nothing acknowledged lost while memcached and Herald are killed, paused and
 # flushed under load (Tests/Chaos; CHAOS_SECONDS, default 30, and CHAOS_SEED).
-test-chaos: deps
+test-chaos: deps deps-proxy
 	$(SWIFT) build --product herald
 	HERALD_BIN=.build/debug/herald python3 -W error::ResourceWarning -m unittest discover -s Tests/Chaos -p '*_test.py'
 
