@@ -20,7 +20,7 @@ final class ListenFailure: Sendable {
     /// socket's, or nil (then it is thrown as it is: the running server's, or another service's).
     func startupError(_ error: any Error, host: String, port: Int) -> ConfigurationError? {
         guard !listening.load(ordering: .acquiring), let reason = Self.reason(error) else { return nil }
-        return ConfigurationError(message: "cannot listen on \(host):\(port): \(reason)")
+        return ConfigurationError(message: "cannot listen on \(Serve.hostAndPort(host, port)): \(reason)")
     }
 
     /// A socket error in the operator's words: the system's reason for a socket call that failed,

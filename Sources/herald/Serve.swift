@@ -146,6 +146,11 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// `host:port` as a URL or a log line writes it: an IPv6 address in brackets (`[::1]:8080`).
+    static func hostAndPort(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
     /// The flag's commit sync, else `HERALD_SYNC`, else `normal`, in any case.
     static func commitSync(_ flag: String?) throws -> CommitSync {
         let name = try Environment.resolve(flag, "HERALD_SYNC", default: CommitSync.normal.rawValue)
@@ -358,7 +363,7 @@ struct Serve: AsyncParsableCommand {
         // two cores, one loop took 7-10% less CPU per count, create and fan-out event than two;
         // bench/HISTORY.md, *One event loop fewer than the cores*).
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
-        let address = "http://\(settings.host):\(settings.port)"
+        let address = "http://\(Self.hostAndPort(settings.host, settings.port))"
         let servesDemo = settings.demoUser != nil
         let serverName = "herald"
         let listen = ListenFailure()

@@ -153,6 +153,13 @@ struct CommandTests {
         }
     }
 
+    @Test func addressesAreWrittenAsURLsWriteThem() {
+        #expect(Serve.hostAndPort("127.0.0.1", 8080) == "127.0.0.1:8080")
+        #expect(Serve.hostAndPort("localhost", 80) == "localhost:80")
+        #expect(Serve.hostAndPort("::1", 8080) == "[::1]:8080")
+        #expect(Serve.hostAndPort("::", 9) == "[::]:9")
+    }
+
     @Test func commitSyncIsNormalOrFull() throws {
         #expect(try Serve.commitSync("normal") == .normal)
         #expect(try Serve.commitSync("FULL") == .full)
