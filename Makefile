@@ -7,10 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser deps-proxy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
-# What Tests/Chaos/proxy_test.py runs: the README's nginx in front of Herald, over TLS.
-PROXY_PACKAGES := nginx openssl curl
+# What the tests of deploy/ run: the README's nginx in front of Herald over TLS
+# (Tests/Chaos/proxy_test.py), and systemd-analyze on its unit (Tests/Chaos/systemd_unit_test.py).
+DEPLOY_PACKAGES := nginx openssl curl systemd
 
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
@@ -49,9 +50,9 @@ deps-python:
 deps-browser: deps deps-python
 	@$(call install_missing,$(BROWSER_PACKAGES))
 
-# nginx, openssl and curl for the reverse-proxy test (Debian packages), when missing.
-deps-proxy: deps
-	@$(call install_missing,$(PROXY_PACKAGES))
+# nginx, openssl, curl and systemd for the tests of deploy/ (Debian packages), when missing.
+deps-deploy: deps
+	@$(call install_missing,$(DEPLOY_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -84,7 +85,7 @@ test: deps
 
 # Counts exact and nothing acknowledged lost while memcached and Herald are killed, paused and
 # flushed under load (Tests/Chaos; CHAOS_SECONDS, default 30, and CHAOS_SEED).
-test-chaos: deps deps-proxy
+test-chaos: deps deps-deploy
 	$(SWIFT) build --product herald
 	HERALD_BIN=.build/debug/herald python3 -W error::ResourceWarning -m unittest discover -s Tests/Chaos -p '*_test.py'
 
