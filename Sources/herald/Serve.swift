@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "When commits reach the disk: normal (synced at checkpoints: a commit survives a crash of the process) or full (every commit synced: it survives power loss too, at about a fifth of the write rate). Env: HERALD_SYNC. Default normal."
+            "When commits reach the disk: normal (synced at checkpoints: a commit survives a crash of the process) or full (every commit synced: it survives power loss too; here it cost a fifth to a third of the write rate). Env: HERALD_SYNC. Default normal."
     )
     var sync: String?
 
