@@ -2,6 +2,8 @@ public import AsyncHTTPClient
 import Foundation
 public import NIOCore
 import NIOHTTP1
+import NIOSSL
+import Synchronization
 
 /// A small client of a running Herald server's HTTP API, used by `herald send|counts|tail`.
 public struct HeraldAPIClient: Sendable {
@@ -11,17 +13,39 @@ public struct HeraldAPIClient: Sendable {
     public let credential: String
     private let http: HTTPClient
 
-    /// A process-wide client from ``makeHTTPClient(connectTimeout:)``.
+    /// A process-wide client from ``makeHTTPClient(connectTimeout:caFile:)``.
     public static let defaultHTTPClient = makeHTTPClient()
+
+    /// Process-wide clients that trust a CA file each, kept, as ``defaultHTTPClient`` is, for the
+    /// process's life (an `HTTPClient` must be shut down before it is freed).
+    private static let clientsByCAFile = Mutex<[String: HTTPClient]>([:])
+
+    /// ``defaultHTTPClient``, or with `caFile` a process-wide client that trusts it too.
+    public static func sharedHTTPClient(caFile: String?) -> HTTPClient {
+        guard let caFile else { return defaultHTTPClient }
+        return clientsByCAFile.withLock { clients in
+            if let client = clients[caFile] { return client }
+            let client = makeHTTPClient(caFile: caFile)
+            clients[caFile] = client
+            return client
+        }
+    }
 
     /// A client that gives up connecting after `connectTimeout` (instead of retrying until the
     /// request's deadline), and at once when the connection is refused, so a command against a
     /// stopped server fails fast: AsyncHTTPClient would otherwise try again and again until the
     /// connect timeout. `herald tail` reconnects on its own.
-    public static func makeHTTPClient(connectTimeout: TimeAmount = .seconds(3)) -> HTTPClient {
+    /// - Parameter caFile: a PEM file of certificates to trust for `https` besides the system's (a
+    ///   private CA, or a self-signed certificate).
+    public static func makeHTTPClient(connectTimeout: TimeAmount = .seconds(3), caFile: String? = nil) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: connectTimeout)
         configuration.connectionPool.retryConnectionEstablishment = false
+        if let caFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(caFile)]
+            configuration.tlsConfiguration = tls
+        }
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -159,12 +183,28 @@ public struct HeraldAPIClient: Sendable {
         let cause: String
         if let io = error as? IOError {
             cause = String(cString: strerror(io.errnoCode))
+        } else if let tls = error as? NIOSSLError, case .handshakeFailed(let failure) = tls {
+            cause = Self.handshakeFailure(failure)
         } else if let client = error as? HTTPClientError {
             cause = client.description
         } else {
             cause = "\(error)"
         }
         return HeraldClientError(code: "unreachable", message: "cannot reach the server at \(baseURL): \(cause)")
+    }
+
+    /// A failed TLS handshake in words: BoringSSL's reason (`CERTIFICATE_VERIFY_FAILED` becomes
+    /// `certificate verify failed`) without its error codes and source paths, and what to do
+    /// about a certificate the client does not trust.
+    static func handshakeFailure(_ failure: BoringSSLError) -> String {
+        // `sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at …])`
+        let reasons = "\(failure)".split(separator: ":").compactMap { $0.split(separator: " ").first }.filter { word in
+            word.contains("_") && word.allSatisfy { $0.isUppercase || $0 == "_" }
+        }
+        let reason = reasons.last.map { $0.lowercased().replacingOccurrences(of: "_", with: " ") }
+        guard let reason else { return "the TLS handshake failed" }
+        guard reason.contains("certificate verify failed") else { return "the TLS handshake failed: \(reason)" }
+        return "the TLS handshake failed: \(reason) (for a private CA or a self-signed certificate, pass --ca-file)"
     }
 
     private static func escape(_ segment: String) -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HeraldClient
 
 /// Where the server is and how to authenticate, shared by `send`, `counts` and `tail`.
@@ -10,6 +11,13 @@ struct ClientOptions: ParsableArguments {
         name: .customLong("api-key"),
         help: "An API key (or a user token, for that user). Env: HERALD_API_KEY, else the first of HERALD_API_KEYS.")
     var apiKey: String?
+
+    @Option(
+        name: .customLong("ca-file"),
+        help:
+            "A PEM file of certificates to trust for https besides the system's (a private CA, or a self-signed certificate). Env: HERALD_CA_FILE."
+    )
+    var caFile: String?
 
     @Flag(help: "Print the server's JSON instead of a readable summary.")
     var json = false
@@ -26,6 +34,13 @@ struct ClientOptions: ParsableArguments {
             throw ValidationError(
                 "no credentials: pass --api-key or set HERALD_API_KEY (herald serve --dev prints its development key)")
         }
-        return HeraldAPIClient(baseURL: base, credential: key)
+        guard let caFile = caFile ?? Environment.value("HERALD_CA_FILE") else {
+            return HeraldAPIClient(baseURL: base, credential: key)
+        }
+        guard FileManager.default.isReadableFile(atPath: caFile) else {
+            throw ValidationError("--ca-file: cannot read \(caFile)")
+        }
+        return HeraldAPIClient(
+            baseURL: base, credential: key, http: HeraldAPIClient.sharedHTTPClient(caFile: caFile))
     }
 }

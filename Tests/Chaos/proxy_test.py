@@ -4,8 +4,9 @@ A real nginx (with only the listen address, the upstream port, the name and the 
 changed to a scratch self-signed certificate) must: speak HTTP/2 over TLS to clients; pass the API
 through with Herald's own JSON answers, its 413 for a body too large included; carry one request id
 from nginx to Herald and back; keep the browser's host name, so that a cookie-authenticated change
-from Herald's own page is allowed and one from another site still refused; and pass a stream's
-events on as they come, over HTTP/1.1 and HTTP/2.
+from Herald's own page is allowed and one from another site still refused; pass a stream's
+events on as they come, over HTTP/1.1 and HTTP/2; and serve the `herald` command-line client over
+https, trusting the certificate with `--ca-file` (`HERALD_CA_FILE`).
 """
 
 import http.client
@@ -19,7 +20,7 @@ import subprocess
 import time
 import unittest
 
-from chaos_test import (API_KEY, ROOT, HeraldServer, end_scratch, free_port, scratch_with_memcached,
+from chaos_test import (API_KEY, HERALD_BIN, ROOT, HeraldServer, end_scratch, free_port, scratch_with_memcached,
                         wait_until)
 
 EXAMPLE = os.path.join(ROOT, "deploy", "nginx-herald.conf")
@@ -144,6 +145,35 @@ class ProxyTest(unittest.TestCase):
                                    "-H", f"Cookie: herald_token={token}", "-H", f"Origin: {origin}",
                                    f"https://localhost:{self.port}{read}")
             self.assertEqual(over_http2.stdout, f"2 {status}", (origin, over_http2.stderr))
+
+    def test_theCommandLineClientWorksThroughIt(self):
+        environment = dict(os.environ, HERALD_URL=f"https://localhost:{self.port}", HERALD_API_KEY=API_KEY)
+        # Without the certificate the client does not trust the server, and says what to do.
+        untrusted = subprocess.run([HERALD_BIN, "counts", "--user", "p3"], env=environment, capture_output=True,
+                                   text=True, timeout=30)
+        self.assertEqual(untrusted.returncode, 1, untrusted.stderr)
+        self.assertEqual(untrusted.stderr.strip(),
+                         f"herald: cannot reach the server at https://localhost:{self.port}: the TLS handshake "
+                         "failed: certificate verify failed (for a private CA or a self-signed certificate, "
+                         "pass --ca-file) (unreachable)")
+        environment["HERALD_CA_FILE"] = self.certificate
+        sent = subprocess.run([HERALD_BIN, "send", "--user", "p3", "--type", "t", "--title", "Hi"],
+                              env=environment, capture_output=True, text=True, timeout=30)
+        self.assertEqual(sent.returncode, 0, sent.stderr)
+        counts = subprocess.run([HERALD_BIN, "counts", "--user", "p3", "--json"], env=environment,
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(counts.returncode, 0, counts.stderr)
+        self.assertEqual(json.loads(counts.stdout)["unread"], 1)
+        # The stream too (AsyncHTTPClient speaks HTTP/2 to nginx): the created event, then the
+        # command runs until stopped.
+        tail = subprocess.Popen([HERALD_BIN, "tail", "--user", "p3", "--last-event-id", "0", "--no-color"],
+                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            output, errors = tail.communicate(timeout=3)
+        except subprocess.TimeoutExpired:
+            tail.send_signal(signal.SIGINT)
+            output, errors = tail.communicate(timeout=10)
+        self.assertIn("notification.created", output, errors)
 
     def test_streamEventsArriveAsTheyComeOverHttp1AndHttp2(self):
         connection = self.connect()
