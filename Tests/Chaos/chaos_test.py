@@ -166,6 +166,19 @@ class MemcachedServer:
             connection.recv(100)
 
 
+def answers_healthz(port):
+    """Whether a server on `port` answers `/healthz` with 200 now."""
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        try:
+            connection.request("GET", "/healthz")
+            return connection.getresponse().status == 200
+        finally:
+            connection.close()
+    except OSError:
+        return False
+
+
 class HeraldServer:
     """`herald serve` on a fixed port and database, started again after every kill."""
 
@@ -190,15 +203,7 @@ class HeraldServer:
     def ready(self):
         if self.process.poll() is not None:
             raise AssertionError(f"herald exited with {self.process.returncode}; see {self.log_path}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-            try:
-                connection.request("GET", "/healthz")
-                return connection.getresponse().status == 200
-            finally:
-                connection.close()
-        except OSError:
-            return False
+        return answers_healthz(self.port)
 
     def kill(self):
         self.process.kill()

@@ -7,14 +7,13 @@ so the exit status alone is not enough). Then its ExecStart runs and stops as sy
 and stop it.
 """
 
-import http.client
 import os
 import signal
 import subprocess
 import tempfile
 import unittest
 
-from chaos_test import API_KEY, HERALD_BIN, ROOT, free_port, wait_until
+from chaos_test import API_KEY, HERALD_BIN, ROOT, answers_healthz, free_port, wait_until
 
 UNIT = os.path.join(ROOT, "deploy", "herald.service")
 
@@ -50,7 +49,7 @@ class SystemdUnitTest(unittest.TestCase):
                     if process.poll() is not None:
                         with open(os.path.join(directory, "herald.log")) as log:
                             raise AssertionError(f"herald exited with {process.returncode}: {log.read()}")
-                    return answers(port)
+                    return answers_healthz(port)
                 wait_until(ready, 60, "herald to answer /healthz")
                 self.assertTrue(os.path.exists(os.path.join(directory, "herald.sqlite")))
                 process.send_signal(signal.SIGTERM)
@@ -60,17 +59,6 @@ class SystemdUnitTest(unittest.TestCase):
                     process.kill()
                     process.wait()
 
-
-def answers(port):
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        try:
-            connection.request("GET", "/healthz")
-            return connection.getresponse().status == 200
-        finally:
-            connection.close()
-    except OSError:
-        return False
 
 if __name__ == "__main__":
     unittest.main()
