@@ -106,16 +106,20 @@ public struct HeraldRoutes: Sendable {
         }
         router.delete("/v1/users/:user/notifications/:id") { request, context in
             let (user, id) = try await authorizedNotification(request, context)
+            try await JSONIO.refuseMembers(of: request, in: "delete")
             return JSONIO.response(bytes: try Self.answer(to: await service.delete(user: user, id: id)))
         }
         for change in StateChange.allCases {
             router.post("/v1/users/:user/notifications/:id/\(change.rawValue)") { request, context in
                 let (user, id) = try await authorizedNotification(request, context)
+                try await JSONIO.refuseMembers(of: request, in: change.rawValue)
                 return JSONIO.response(bytes: try Self.answer(to: await service.change(change, user: user, id: id)))
             }
         }
         router.post("/v1/users/:user/seen") { request, context in
             let user = try await authorized(request, context)
+            try await JSONIO.refuseMembers(
+                of: request, in: "seen", note: "it marks every notification seen; read-all narrows by type or tag")
             return JSONIO.response(bytes: Self.answer(to: try await service.markAllSeen(user: user)))
         }
         router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }

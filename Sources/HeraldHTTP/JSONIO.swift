@@ -77,6 +77,21 @@ enum JSONIO {
         return try decode(type, from: buffer)
     }
 
+    /// For a route that takes no body (`what` names it): none, or an empty JSON object (`{}`, as
+    /// clients that always send JSON write one). A member is refused (`invalid_field`) rather than
+    /// ignored: one meant to narrow the change, as `{"type": …}` narrows a read-all, would
+    /// otherwise have widened it silently (a seen marked every notification).
+    /// - Parameter note: said in parentheses after what takes no members.
+    static func refuseMembers(of request: Request, in what: String, note: String? = nil) async throws {
+        guard let buffer = try await body(request, limit: smallBodyLimit) else { return }
+        let json = try read(buffer.readableBytesView) { reader throws(JSONReader.Failure) in try reader.value() }
+        let fields = try JSONFields(json, notAnObject: "\(what) takes no body, or an empty JSON object")
+        if let member = fields.members.keys.min() {
+            let aside = note.map { " (\($0))" } ?? ""
+            throw HeraldError(.invalidField, "\(what) takes no members\(aside); unknown member: \(member.prefix(64))")
+        }
+    }
+
     /// Reads a JSON body already collected.
     static func decode<T: JSONBodyReadable>(_ type: T.Type, from buffer: ByteBuffer) throws(HeraldError) -> T {
         try T(jsonBody: buffer.readableBytesView)

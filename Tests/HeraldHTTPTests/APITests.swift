@@ -364,6 +364,51 @@ struct APITests {
         await harness.shutdown()
     }
 
+    /// Seen, state changes and delete take no body: none, or `{}`. A member is refused and changes
+    /// nothing, rather than ignored (`{"type": …}` meant to narrow a seen once marked every
+    /// notification seen).
+    @Test func routesThatTakeNoBodyRefuseMembersRatherThanIgnoreThem() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.router) { client in
+            for id in ["a", "b"] {
+                let created = try await client.post(
+                    "/v1/notifications", json: #"{"user": "nb", "id": "\#(id)", "type": "t\#(id)"}"#)
+                #expect(created.status == .created)
+            }
+            func message(_ answer: TestResponse) throws -> String? {
+                try answer.json()[object: "error"]["message"] as? String
+            }
+            let narrowed = try await client.post("/v1/users/nb/seen", json: #"{"type": "ta"}"#)
+            #expect(narrowed.status == .badRequest)
+            #expect(
+                try message(narrowed)
+                    == "seen takes no members (it marks every notification seen; read-all narrows by type or tag); "
+                    + "unknown member: type")
+            let read = try await client.post("/v1/users/nb/notifications/a/read", json: #"{"read": true}"#)
+            #expect(try message(read) == "read takes no members; unknown member: read")
+            let deleted = try await client.execute(
+                uri: "/v1/users/nb/notifications/b", method: .delete, headers: .bearer(json: true),
+                body: ByteBuffer(string: #"{"force": true}"#))
+            #expect(try message(deleted) == "delete takes no members; unknown member: force")
+            #expect(try await client.post("/v1/users/nb/seen", json: "[]").status == .badRequest)
+            let plain = try await client.execute(
+                uri: "/v1/users/nb/seen", method: .post, headers: .bearer(), body: ByteBuffer(string: "all"))
+            #expect(plain.status == .unsupportedMediaType)
+            // None of them changed anything.
+            let counts = try await client.get("/v1/users/nb/counts").json()
+            #expect(counts.int("unread") == 2 && counts.int("unseen") == 2 && counts.int("seq") == 2)
+
+            #expect(try await client.post("/v1/users/nb/notifications/a/read", json: "{}").status == .ok)
+            #expect(try await client.post("/v1/users/nb/seen", json: " { } ").status == .ok)
+            let bare = try await client.execute(
+                uri: "/v1/users/nb/notifications/b", method: .delete, headers: .bearer())
+            #expect(bare.status == .ok)
+            let after = try await client.get("/v1/users/nb/counts").json()
+            #expect(after.int("unread") == 0 && after.int("unseen") == 0 && after.int("seq") == 5)
+        }
+        await harness.shutdown()
+    }
+
     @Test func stateChangesAreIdempotentAndCountsStayExact() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in

@@ -238,7 +238,8 @@ struct ChangeFastPathTests {
             #expect(try await client.get("/v1/users/ida/counts", credential: other).status == .ok)
             let port = try #require(client.port)
             let requests = [
-                Self.change("hal", "h1", "read", headers: "Content-Length: 2\r\n", body: "{}"),
+                Self.change(
+                    "hal", "h1", "read", headers: "Content-Type: application/json\r\nContent-Length: 2\r\n", body: "{}"),
                 Self.change("hal", "h%31", "unread"),
                 Self.change("hal", "h1", "read", query: "?x=1"),
                 Self.change("hal", "h1", "unread", credential: other),
