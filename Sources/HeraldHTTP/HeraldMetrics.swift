@@ -27,6 +27,10 @@ public struct HeraldMetrics: Sendable {
             descriptor: name("open_files", "", "Files the process has open, connections included"))
         openFilesLimit = registry.makeGauge(
             descriptor: name("open_files_limit", "", "The process's limit on open files (RLIMIT_NOFILE)"))
+        registry.makeGauge(
+            descriptor: name("build", "info", "Always 1; the version label says which Herald runs"),
+            labels: [("version", HeraldVersion.current)]
+        ).set(Int64(1))
     }
 
     /// The metrics' text, with the open files counted now.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HeraldCore
 
 /// `herald`: the notification state service and its tools.
 @main
@@ -6,6 +7,7 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "Self-hosted notification state: exact unread/unseen counts and live SSE updates.",
+        version: HeraldVersion.current,
         subcommands: [Serve.self, Token.self, Send.self, Counts.self, Tail.self]
     )
 }

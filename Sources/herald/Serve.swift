@@ -374,7 +374,7 @@ struct Serve: AsyncParsableCommand {
                 address: .hostname(settings.host, port: settings.port), serverName: serverName, backlog: backlogLength),
             onServerRunning: { _ in
                 listen.markListening()
-                logger.info("herald ready, listening on \(address)")
+                logger.info("herald \(HeraldVersion.current) ready, listening on \(address)")
                 if servesDemo { logger.notice("demo inbox: \(address)/") }
             },
             eventLoopGroupProvider: .shared(loops),

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import HeraldHTTP
 import Metrics
 import Prometheus
@@ -36,10 +37,12 @@ struct DescribedMetricsFactoryTests {
         #expect(lines.contains("u_total 1"))
     }
 
+    /// The repository's root, where the README is.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     @Test func everyMetricTheReadmeDocumentsIsDescribed() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         // The metrics table's rows: `  | `herald_a`, `herald_b` | type | labels | meaning |`.
         let documented = readme.split(separator: "\n").filter { $0.hasPrefix("  | `herald_") }.flatMap { row in
             row.split(separator: "|")[1].split(separator: "`").filter { $0.hasPrefix("herald_") }.map(String.init)
@@ -52,5 +55,14 @@ struct DescribedMetricsFactoryTests {
         let undescribed = documented.filter { MetricHelp.texts[$0] == nil && !registered.contains($0) }
         #expect(undescribed == [])
         #expect(Set(MetricHelp.texts.keys).isSubset(of: documented))
+    }
+
+    @Test func theVersionIsTheOneOpenAPIGivesAndBuildInfoSaysIt() throws {
+        let openAPI = try String(contentsOf: Self.root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        #expect(openAPI.contains("\n  version: \"\(HeraldVersion.current)\"\n"))
+        #expect(Herald.configuration.version == HeraldVersion.current)
+        let registry = PrometheusCollectorRegistry()
+        _ = HeraldMetrics(registry: registry)
+        #expect(registry.emitToString().contains("herald_build_info{version=\"\(HeraldVersion.current)\"} 1"))
     }
 }
