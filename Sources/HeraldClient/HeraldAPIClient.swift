@@ -103,11 +103,13 @@ public struct HeraldAPIClient: Sendable {
 
     /// Follows the user's stream across disconnects: reconnects with `Last-Event-ID` after the
     /// last event received (backing off from 0.5 s to `maximumBackoff`), so no event is missed or repeated.
-    /// Runs until the task is cancelled; `onState` reports `connected` and each failure.
+    /// Runs until the task is cancelled, or throws the first error that
+    /// ``HeraldClientError/endsFollowing`` (credentials refused, a bad user id); `onState` reports
+    /// `connected` and each failure.
     public func follow(
         user: String, after lastEventID: String? = nil, maximumBackoff: Duration = .seconds(10),
         onState: @Sendable (FollowState) -> Void = { _ in }, onEvent: @escaping @Sendable (SSEEvent) async -> Void
-    ) async {
+    ) async throws(HeraldClientError) {
         let position = LastEventPosition(lastEventID)
         var delay = Duration.milliseconds(500)
         while !Task.isCancelled {
@@ -125,7 +127,7 @@ public struct HeraldAPIClient: Sendable {
                 onState(.ended)
             } catch {
                 onState(.failed(error))
-                if error.status == 401 || error.status == 403 || error.status == 400 { return }
+                if error.endsFollowing { throw error }
             }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, maximumBackoff)
@@ -137,7 +139,8 @@ public struct HeraldAPIClient: Sendable {
         case connected
         /// The server ended the stream (restart, shutdown); reconnecting.
         case ended
-        /// The connection failed or was refused; reconnecting unless credentials were rejected.
+        /// The connection failed or was refused; reconnecting unless the error
+        /// ``HeraldClientError/endsFollowing`` (then `follow` throws it).
         case failed(HeraldClientError)
     }
 

@@ -12,6 +12,12 @@ public struct HeraldClientError: Error, Sendable, CustomStringConvertible {
         self.status = status
     }
 
+    /// Whether trying again cannot help: the request was refused as bad (400), or its credentials
+    /// (401, 403). `herald tail` stops on such an error and reconnects after any other.
+    public var endsFollowing: Bool {
+        status == 400 || status == 401 || status == 403
+    }
+
     public var description: String {
         status.map { "\(message) (\(code), HTTP \($0))" } ?? "\(message) (\(code))"
     }

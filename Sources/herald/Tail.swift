@@ -28,15 +28,27 @@ struct Tail: AsyncParsableCommand {
         let json = options.json
         let formatter = EventLineFormatter(
             colored: !noColor && !json && isatty(STDOUT_FILENO) == 1 && Environment.value("NO_COLOR") == nil)
+        do {
+            try await follow(client, json: json, formatter: formatter)
+        } catch {
+            // The note `giving up` has said why; a failed call exits 1, as send's and counts' do.
+            throw ExitCode(1)
+        }
+    }
+
+    /// Follows the stream until the server refuses it for good (throws) or the command is stopped.
+    private func follow(
+        _ client: HeraldAPIClient, json: Bool, formatter: EventLineFormatter
+    ) async throws(HeraldClientError) {
         let user = self.user
-        await client.follow(
+        try await client.follow(
             user: user, after: lastEventID,
             onState: { state in
                 switch state {
                 case .connected: Self.note("following \(user)")
                 case .ended: Self.note("stream ended; reconnecting")
                 case .failed(let error):
-                    Self.note("\(error); \(error.status == 401 || error.status == 403 ? "giving up" : "retrying")")
+                    Self.note("\(error); \(error.endsFollowing ? "giving up" : "retrying")")
                 }
             },
             onEvent: { event in

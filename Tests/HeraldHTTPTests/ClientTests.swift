@@ -105,6 +105,30 @@ struct ClientTests {
         await harness.shutdown()
     }
 
+    /// Following stops, throwing, when trying again cannot help (refused credentials, a bad user
+    /// id), after saying so once; a refused connection is tried again.
+    @Test func followGivesUpOnlyWhenTryingAgainCannotHelp() async throws {
+        let harness = try await HTTPHarness()
+        let server = try await LiveServer(harness, port: 0)
+        let base = "http://127.0.0.1:\(server.port)"
+        for (credential, user, status) in [("wrong", "u1", 401), (HTTPHarness.apiKey, "bad user", 400)] {
+            let failures = LockedBox(0)
+            do {
+                try await HeraldAPIClient(baseURL: base, credential: credential).follow(
+                    user: user, onState: { state in if case .failed = state { failures.value += 1 } },
+                    onEvent: { _ in })
+                Issue.record("follow returned")
+            } catch {
+                #expect(error.status == status && error.endsFollowing)
+            }
+            #expect(failures.value == 1)
+        }
+        await server.stop()
+        await harness.shutdown()
+        #expect(!HeraldClientError(code: "unreachable", message: "refused").endsFollowing)
+        #expect(!HeraldClientError(code: "unavailable", message: "down", status: 503).endsFollowing)
+    }
+
     @Test func followResumesAcrossAServerRestartWithoutGapsOrRepeats() async throws {
         let harness = try await HTTPHarness()
         // Below the kernel's ephemeral range (32768+), so no other test's server or client connection
@@ -115,7 +139,7 @@ struct ClientTests {
         let received = LockedBox<[SSEEvent]>([])
         let connections = LockedBox(0)
         let follower = Task {
-            await client.follow(
+            try await client.follow(
                 user: "u1", maximumBackoff: .milliseconds(250),
                 onState: { state in if case .connected = state { connections.value += 1 } },
                 onEvent: { event in received.value.append(event) })
