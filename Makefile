@@ -26,14 +26,19 @@ help:
 	@echo "make stalls LOAD=fanout5k    how long the whole VM stopped, beside the disk's writes (bench/stalls.sh)"
 	@echo "make walpages LOAD=batches   the pages each SQLite transaction writes, by table and index (bench/walpages.sh)"
 
-# Installs those of the Debian packages given that are missing (through sudo when not root), with
-# one apt-get update first.
+# Installs those of the Debian packages given that are missing (through sudo when not root), after
+# an apt-get update unless this checkout ran one in the last hour (APT_STAMP), so that the targets
+# that install during one make test update the package lists once.
+APT_STAMP := $(CURDIR)/.build/apt-updated
 define install_missing
 missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 if [ -n "$$missing" ]; then \
 	sudo=""; [ "$$(id -u)" -ne 0 ] && sudo=sudo; \
 	echo "installing:$$missing"; \
-	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	if [ -z "$$(find $(APT_STAMP) -mmin -60 2>/dev/null)" ]; then \
+		$$sudo apt-get update -qq && mkdir -p $(dir $(APT_STAMP)) && touch $(APT_STAMP) || exit 1; \
+	fi; \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 fi
 endef
 
