@@ -86,10 +86,7 @@ enum JSONIO {
         guard let buffer = try await body(request, limit: smallBodyLimit) else { return }
         let json = try read(buffer.readableBytesView) { reader throws(JSONReader.Failure) in try reader.value() }
         let fields = try JSONFields(json, notAnObject: "\(what) takes no body, or an empty JSON object")
-        if let member = fields.members.keys.min() {
-            let aside = note.map { " (\($0))" } ?? ""
-            throw HeraldError(.invalidField, "\(what) takes no members\(aside); unknown member: \(member.prefix(64))")
-        }
+        try fields.refuseOthers(than: [], in: what, note: note)
     }
 
     /// Reads a JSON body already collected.
