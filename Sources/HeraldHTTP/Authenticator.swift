@@ -33,17 +33,26 @@ public final class Authenticator: Sendable {
         self.keys = try await Self.keys(for: tokenSecret, "the token secret")
         var previousKeys: [JWTKeyCollection] = []
         for secret in previousTokenSecrets where secret != tokenSecret {
-            previousKeys.append(try await Self.keys(for: secret, "a previous token secret"))
+            previousKeys.append(try await Self.keys(for: secret, Self.previousSecretName))
         }
         self.previousKeys = previousKeys
         self.crossSiteWrites = CrossSiteWriteCheck(origins: pageOrigins)
     }
 
-    /// The HS256 key of `secret`, which must be at least ``minimumSecretBytes`` long.
-    private static func keys(for secret: String, _ name: String) async throws(HeraldError) -> JWTKeyCollection {
+    /// Throws unless `secret` is at least ``minimumSecretBytes`` long; `name` says which secret.
+    public static func checkLength(of secret: String, _ name: String) throws(HeraldError) {
         guard secret.utf8.count >= minimumSecretBytes else {
             throw HeraldError(.invalidField, "\(name) must be at least \(minimumSecretBytes) bytes long")
         }
+    }
+
+    /// The name ``init(apiKeys:tokenSecret:previousTokenSecrets:pageOrigins:)`` gives a previous
+    /// token secret in its errors.
+    public static let previousSecretName = "a previous token secret"
+
+    /// The HS256 key of `secret`, which must be at least ``minimumSecretBytes`` long.
+    private static func keys(for secret: String, _ name: String) async throws(HeraldError) -> JWTKeyCollection {
+        try checkLength(of: secret, name)
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, parser: HS256OnlyParser())
         return keys

@@ -268,11 +268,10 @@ struct Serve: AsyncParsableCommand {
     /// hold a comma), else none; each as long as a token secret must be.
     static func previousTokenSecrets(_ flags: [String]) throws -> [String] {
         let secrets = flags.isEmpty ? Environment.value("HERALD_PREVIOUS_TOKEN_SECRET").map { [$0] } ?? [] : flags
-        guard secrets.allSatisfy({ $0.utf8.count >= Authenticator.minimumSecretBytes }) else {
-            throw ConfigurationError(
-                message:
-                    "HERALD_PREVIOUS_TOKEN_SECRET/--previous-token-secret: a previous token secret must be at least \(Authenticator.minimumSecretBytes) bytes long"
-            )
+        do {
+            for secret in secrets { try Authenticator.checkLength(of: secret, Authenticator.previousSecretName) }
+        } catch {
+            throw ConfigurationError(message: "HERALD_PREVIOUS_TOKEN_SECRET/--previous-token-secret: \(error.message)")
         }
         return secrets
     }
