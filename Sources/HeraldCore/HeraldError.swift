@@ -23,6 +23,8 @@ public struct HeraldError: Error, Sendable, CustomStringConvertible {
         public static let unsupportedMediaType = Code("unsupported_media_type")
         public static let methodNotAllowed = Code("method_not_allowed")
         public static let requestTimeout = Code("request_timeout")
+        /// The user already holds as many open streams as the server allows one user.
+        public static let tooManyStreams = Code("too_many_streams")
         public static let unavailable = Code("unavailable")
         public static let internalError = Code("internal_error")
 

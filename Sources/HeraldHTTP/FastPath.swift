@@ -345,14 +345,14 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     /// answers with the error).
     private func begin(_ request: TakenRequest, context: ChannelHandlerContext) -> Bool {
         if case .stream(let user, let lastEventID, let expiresAt) = request.route {
+            // A user at the stream limit goes to Hummingbird, whose stream route answers the 429.
             guard request.body == nil,
-                let streams = try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self)
+                let streams = try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self),
+                let opening = settings.streams.opening(user: user, lastEventID: lastEventID, expiresAt: expiresAt)
             else { return false }
             taken = nil
             state = .idle
-            open(
-                settings.streams.opening(user: user, lastEventID: lastEventID, expiresAt: expiresAt), request,
-                through: streams)
+            open(opening, request, through: streams)
             return true
         }
         if case .create = request.route {

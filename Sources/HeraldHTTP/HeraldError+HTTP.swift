@@ -17,6 +17,7 @@ extension HeraldError: HTTPResponseError {
         case .unsupportedMediaType: .unsupportedMediaType
         case .methodNotAllowed: .methodNotAllowed
         case .requestTimeout: .requestTimeout
+        case .tooManyStreams: .tooManyRequests
         case .unavailable: .serviceUnavailable
         default: .internalServerError
         }

@@ -125,7 +125,8 @@ public struct HeraldRoutes: Sendable {
         router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }
         router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
         router.head("/v1/users/:user/stream") { request, context in
-            _ = try await authorized(request, context)
+            let user = try await authorized(request, context)
+            if streamSettings.isFull(user: user) { throw streamSettings.tooManyStreams }
             return Response(status: .ok, headers: StreamSettings.headers)
         }
         for route in router.routes { table.add(route.method, route.path) }
@@ -258,10 +259,12 @@ public struct HeraldRoutes: Sendable {
         let user = try userParameter(context)
         let principal = try await auth.principal(for: request)
         try principal.authorize(user: user)
-        let opening = streamSettings.opening(
-            user: user,
-            lastEventID: request.headers[.lastEventID] ?? Self.lastEventIDParameter(request),
-            expiresAt: principal.expiresAt)
+        guard
+            let opening = streamSettings.opening(
+                user: user,
+                lastEventID: request.headers[.lastEventID] ?? Self.lastEventIDParameter(request),
+                expiresAt: principal.expiresAt)
+        else { throw streamSettings.tooManyStreams }
         // The connection's handler writes the body once this response's head has gone out.
         let channel = context.channel
         do {
@@ -280,7 +283,7 @@ public struct HeraldRoutes: Sendable {
         StreamSettings(
             service: service, hub: hub, metrics: metrics,
             heartbeatMilliseconds: Int64(max(1, settings.heartbeatSeconds)) * 1000,
-            bufferCapacity: settings.streamBufferCapacity)
+            bufferCapacity: settings.streamBufferCapacity, maxStreamsPerUser: settings.maxStreamsPerUser)
     }
 
     // MARK: Helpers

@@ -59,6 +59,7 @@ final class StreamConnection {
     func begin() {
         guard context.channel.isActive else {
             phase = .ended
+            opening.claim.release()
             return
         }
         let eventLoop = context.eventLoop
@@ -244,6 +245,7 @@ final class StreamConnection {
             opening.metrics.streamsOpen.decrement()
             self.sink = nil
         }
+        opening.claim.release()
     }
 
     private func flush() {

@@ -4,10 +4,22 @@ import Synchronization
 
 /// Routes each live event to the open streams of its user.
 public final class StreamHub: Sendable {
+    /// One user's streams: those registered, and the places claimed (every registered stream
+    /// holds one, and so does each stream whose head is still on its way out).
+    private struct UserStreams {
+        var sinks: [ObjectIdentifier: StreamSink] = [:]
+        var claims = 0
+    }
+
     private struct State {
-        var sinks: [String: [ObjectIdentifier: StreamSink]] = [:]
+        var users: [String: UserStreams] = [:]
         var closed = false
         var count = 0
+
+        /// Drops `user`'s entry once it holds no claim and no stream.
+        mutating func forgetIfGone(_ user: String) {
+            if let streams = users[user], streams.claims <= 0, streams.sinks.isEmpty { users[user] = nil }
+        }
     }
 
     private let state = Mutex(State())
@@ -17,11 +29,45 @@ public final class StreamHub: Sendable {
     /// Number of open streams.
     public var openStreams: Int { state.withLock { $0.count } }
 
-    /// Registers a stream; returns false when the hub is shutting down.
+    /// Takes one of `user`'s stream places; nil when the user already holds `limit` (nil: no
+    /// limit). The claim's stream then registers under it.
+    func claim(user: String, limit: Int?) -> StreamClaim? {
+        let taken = state.withLock { state in
+            let claims = state.users[user]?.claims ?? 0
+            if let limit, claims >= limit { return false }
+            state.users[user, default: UserStreams()].claims = claims + 1
+            return true
+        }
+        return taken ? StreamClaim(user: user, hub: self) : nil
+    }
+
+    /// Whether `user` holds `limit` streams or more (nil: no limit), as ``claim(user:limit:)``
+    /// would find.
+    func isFull(user: String, limit: Int?) -> Bool {
+        guard let limit else { return false }
+        return state.withLock { ($0.users[user]?.claims ?? 0) >= limit }
+    }
+
+    /// The streams of `user`, claimed or open.
+    func streams(of user: String) -> Int {
+        state.withLock { $0.users[user]?.claims ?? 0 }
+    }
+
+    /// Gives one of `user`'s claimed places back (``StreamClaim/release()``, once per claim).
+    func release(user: String) {
+        state.withLock { state in
+            guard state.users[user] != nil else { return }
+            state.users[user]?.claims -= 1
+            state.forgetIfGone(user)
+        }
+    }
+
+    /// Registers a stream in the place its claim holds; returns false when the hub is shutting
+    /// down.
     func register(_ sink: StreamSink) -> Bool {
         state.withLock { state in
             guard !state.closed else { return false }
-            state.sinks[sink.user, default: [:]][ObjectIdentifier(sink)] = sink
+            state.users[sink.user, default: UserStreams()].sinks[ObjectIdentifier(sink)] = sink
             state.count += 1
             return true
         }
@@ -29,15 +75,15 @@ public final class StreamHub: Sendable {
 
     func unregister(_ sink: StreamSink) {
         state.withLock { state in
-            guard state.sinks[sink.user]?.removeValue(forKey: ObjectIdentifier(sink)) != nil else { return }
+            guard state.users[sink.user]?.sinks.removeValue(forKey: ObjectIdentifier(sink)) != nil else { return }
             state.count -= 1
-            if state.sinks[sink.user]?.isEmpty == true { state.sinks[sink.user] = nil }
+            state.forgetIfGone(sink.user)
         }
     }
 
     /// Hands an event to every stream of its user.
     public func dispatch(_ event: UserEvent) {
-        let sinks = state.withLock { $0.sinks[event.user].map { Array($0.values) } } ?? []
+        let sinks = state.withLock { $0.users[event.user].map { Array($0.sinks.values) } } ?? []
         for sink in sinks { sink.offer(event) }
     }
 
@@ -45,7 +91,7 @@ public final class StreamHub: Sendable {
     public func closeAll() {
         let sinks = state.withLock { state in
             state.closed = true
-            return state.sinks.values.flatMap(\.values)
+            return state.users.values.flatMap(\.sinks.values)
         }
         for sink in sinks { sink.close() }
     }
@@ -72,7 +118,7 @@ public final class StreamHub: Sendable {
     /// One tick over every open stream: each event loop gets one job with the chores of all its
     /// streams (pings, ends), not one job per stream.
     func tickAll() {
-        let sinks = state.withLock { $0.sinks.values.flatMap(\.values) }
+        let sinks = state.withLock { $0.users.values.flatMap(\.sinks.values) }
         let now = Timestamp.now()
         var jobs: [ObjectIdentifier: (loop: any EventLoop, chores: [(StreamSink, StreamSink.Chore)])] = [:]
         for sink in sinks {

@@ -11,6 +11,8 @@ struct StreamSettings: Sendable {
     let heartbeatMilliseconds: Int64
     /// Live events held while a stream cannot write before it catches up from the log instead.
     let bufferCapacity: Int
+    /// The most streams one user may hold open at once; nil: no limit.
+    let maxStreamsPerUser: Int?
 
     /// The route template metrics use.
     static let route = "/v1/users/{user}/stream"
@@ -22,9 +24,26 @@ struct StreamSettings: Sendable {
         return headers
     }()
 
-    func opening(user: String, lastEventID: String?, expiresAt: Timestamp?) -> StreamOpening {
-        StreamOpening(
-            user: user, lastEventID: lastEventID, expiresAt: expiresAt, service: service, hub: hub, metrics: metrics,
+    /// The opening of a stream, holding one of the user's stream places; nil when the user already
+    /// holds the most streams allowed (answer ``tooManyStreams``).
+    func opening(user: String, lastEventID: String?, expiresAt: Timestamp?) -> StreamOpening? {
+        guard let claim = hub.claim(user: user, limit: maxStreamsPerUser) else { return nil }
+        return StreamOpening(
+            claim: claim, lastEventID: lastEventID, expiresAt: expiresAt, service: service, hub: hub, metrics: metrics,
             heartbeatMilliseconds: heartbeatMilliseconds, bufferCapacity: bufferCapacity)
+    }
+
+    /// Whether a stream of `user` would be refused now (a `HEAD` of the stream asks).
+    func isFull(user: String) -> Bool {
+        hub.isFull(user: user, limit: maxStreamsPerUser)
+    }
+
+    /// The answer to a stream asked beyond the limit: `429 too_many_streams`.
+    var tooManyStreams: HeraldError {
+        let limit = maxStreamsPerUser ?? 0
+        return HeraldError(
+            .tooManyStreams,
+            "this user already has \(limit) open \(limit == 1 ? "stream" : "streams"), the most the server allows: close one first"
+        )
     }
 }

@@ -54,6 +54,13 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout: Int?
 
     @Option(
+        name: .customLong("max-streams-per-user"),
+        help:
+            "Event streams one user may hold open at once; one more is answered 429 too_many_streams. 0: no limit. Env: HERALD_MAX_STREAMS_PER_USER. Default 64."
+    )
+    var maxStreamsPerUser: Int?
+
+    @Option(
         help:
             "Connections the kernel may hold waiting to be accepted (capped by net.core.somaxconn). Env: HERALD_BACKLOG. Default 4096."
     )
@@ -208,6 +215,18 @@ struct Serve: AsyncParsableCommand {
         try bounded(flag, variable, default: fallback, flagName: flagName, in: least...maximumSeconds, unit: " seconds")
     }
 
+    /// The largest per-user stream limit taken: more than a server holds files for.
+    static let maximumStreamLimit = 1_000_000
+
+    /// The flag's per-user stream limit, else `HERALD_MAX_STREAMS_PER_USER`, else
+    /// ``HeraldServerSettings/defaultMaxStreamsPerUser``; 0 is no limit (nil).
+    static func streamLimit(_ flag: Int?) throws -> Int? {
+        let limit = try bounded(
+            flag, "HERALD_MAX_STREAMS_PER_USER", default: HeraldServerSettings.defaultMaxStreamsPerUser,
+            flagName: "max-streams-per-user", in: 0...maximumStreamLimit)
+        return limit == 0 ? nil : limit
+    }
+
     /// The largest listen backlog taken: Linux caps it at `net.core.somaxconn` anyway.
     static let maximumBacklog = 65_535
 
@@ -299,6 +318,7 @@ struct Serve: AsyncParsableCommand {
         let idleSeconds = try Self.seconds(
             idleTimeout, "HERALD_IDLE_TIMEOUT", default: 75, flagName: "idle-timeout", least: 0)
         settings.idleTimeout = idleSeconds == 0 ? nil : .seconds(idleSeconds)
+        settings.maxStreamsPerUser = try Self.streamLimit(maxStreamsPerUser)
         let backlogLength = try Self.backlogLength(backlog)
         let core = HeraldConfiguration(
             defaultTTLSeconds: Int64(

@@ -93,6 +93,18 @@ struct CommandTests {
         }
     }
 
+    @Test func streamLimitsAreBoundedAndZeroIsNone() throws {
+        #expect(try Serve.streamLimit(1) == 1)
+        #expect(try Serve.streamLimit(0) == nil)
+        #expect(try Serve.streamLimit(Serve.maximumStreamLimit) == Serve.maximumStreamLimit)
+        for bad in [-1, Serve.maximumStreamLimit + 1] {
+            #expect(throws: ConfigurationError.self) { try Serve.streamLimit(bad) }
+        }
+        if Environment.value("HERALD_MAX_STREAMS_PER_USER") == nil {
+            #expect(try Serve.streamLimit(nil) == 64)
+        }
+    }
+
     /// Every seconds flag takes whole seconds up to ten years. Past that, a heartbeat's
     /// milliseconds and an expired row's purge time overflowed and stopped the server, an event
     /// retention wrapped round to a cutoff after now (pruning every event), and a cache TTL added to

@@ -39,7 +39,8 @@ struct HTTPHarness {
 
     init(
         heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
-        corsOrigins: [String] = [], fastPath: Bool = true, idleTimeout: Duration? = .seconds(75)
+        corsOrigins: [String] = [], fastPath: Bool = true, idleTimeout: Duration? = .seconds(75),
+        maxStreamsPerUser: Int? = HeraldServerSettings.defaultMaxStreamsPerUser
     ) async throws {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
@@ -50,7 +51,7 @@ struct HTTPHarness {
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),
             settings: HeraldServerSettings(
                 heartbeatSeconds: heartbeatSeconds, streamBufferCapacity: streamBufferCapacity, demoUser: demoUser,
-                corsOrigins: corsOrigins, idleTimeout: idleTimeout))
+                corsOrigins: corsOrigins, idleTimeout: idleTimeout, maxStreamsPerUser: maxStreamsPerUser))
         fastAnswerTally = routes.fastAnswers
         app = Application(
             responder: try routes.responder(), server: routes.server(serverName: "herald", fastPath: fastPath),
