@@ -11,7 +11,7 @@ FORMAT_PATHS := Package.swift Sources Tests
 BROWSER_PACKAGES := chromium chromium-driver
 # What the tests of deploy/ run: the README's nginx in front of Herald over TLS
 # (Tests/Chaos/proxy_test.py), and systemd-analyze on its unit (Tests/Chaos/systemd_unit_test.py).
-DEPLOY_PACKAGES := nginx openssl curl systemd
+DEPLOY_PACKAGES := nginx openssl curl systemd iproute2
 
 help:
 	@echo "make run    build (release), start a local memcached, run 'herald serve --dev' on $(HOST):$(PORT)"
@@ -55,7 +55,8 @@ deps-python:
 deps-browser: deps deps-python
 	@$(call install_missing,$(BROWSER_PACKAGES))
 
-# nginx, openssl, curl and systemd for the tests of deploy/ (Debian packages), when missing.
+# nginx, openssl, curl, systemd and iproute2 for the tests of deploy/ and of clients that vanish
+# (Debian packages), when missing.
 deps-deploy: deps
 	@$(call install_missing,$(DEPLOY_PACKAGES))
 

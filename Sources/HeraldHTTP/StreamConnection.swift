@@ -3,6 +3,10 @@ import Logging
 import NIOCore
 import NIOHTTPTypes
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One open SSE stream, living on its connection's event loop: writes the opening (snapshot,
 /// replay or reset), then each live event as the hub hands it over, catching up from the durable
 /// log whenever live events could not be written in order.
@@ -62,6 +66,16 @@ final class StreamConnection {
             opening.claim.release()
             return
         }
+        // A client gone without closing (a laptop shut, a phone off the network) acknowledges
+        // nothing: the kernel ends the connection once what was sent, a ping at the latest, has
+        // gone unacknowledged for four heartbeat intervals, rather than after ~15 minutes of
+        // retransmissions (its place and file held all that time). A client that stops reading
+        // for as long is dropped too, as nginx's send_timeout drops it; it resumes with
+        // Last-Event-ID and misses nothing.
+        #if canImport(Glibc)
+        try? context.channel.syncOptions?.setOption(
+            ChannelOptions.tcpOption(.init(rawValue: TCP_USER_TIMEOUT)), value: opening.unacknowledgedLimitMilliseconds)
+        #endif
         let eventLoop = context.eventLoop
         let sink = StreamSink(
             user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, expiresAt: opening.expiresAt,

@@ -17,4 +17,13 @@ struct StreamOpening: Sendable {
     let heartbeatMilliseconds: Int64
     /// Live events held while the stream cannot write before it catches up from the log instead.
     let bufferCapacity: Int
+
+    /// How long data sent on the stream may go unacknowledged, or wait for a client that takes
+    /// nothing (a receive window shut), before the kernel drops the connection (`TCP_USER_TIMEOUT`):
+    /// four heartbeat intervals, a minute by default as nginx's `send_timeout`, so a vanished client
+    /// is noticed within five. At most `Int32.max` ms (24 days), the most the option takes;
+    /// heartbeats are at most ten years, so the product cannot overflow.
+    var unacknowledgedLimitMilliseconds: Int {
+        Int(Int32(clamping: heartbeatMilliseconds * 4))
+    }
 }
