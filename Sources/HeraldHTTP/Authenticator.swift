@@ -2,14 +2,24 @@ import Foundation
 public import HeraldCore
 public import Hummingbird
 import JWTKit
+import Synchronization
 
 /// Checks credentials: API keys (constant-time) and HS256 user tokens (jwt-kit; the header must
 /// say `HS256`, and `nbf`, when present, must have passed).
+///
+/// The credentials can be replaced while the server runs (``replaceCredentials(apiKeys:tokenSecret:previousTokenSecrets:)``,
+/// on `SIGHUP` for credentials read from files).
 public final class Authenticator: Sendable {
-    private let apiKeys: [[UInt8]]
-    private let keys: JWTKeyCollection
-    /// Former secrets' keys: their tokens are still accepted, until they expire; nothing is signed with them.
-    private let previousKeys: [JWTKeyCollection]
+    /// The credentials in force, replaced whole.
+    private struct Credentials: Sendable {
+        let apiKeys: [[UInt8]]
+        let keys: JWTKeyCollection
+        /// Former secrets' keys: their tokens are still accepted, until they expire; nothing is
+        /// signed with them.
+        let previousKeys: [JWTKeyCollection]
+    }
+
+    private let credentials: Mutex<Credentials>
     private let verified = VerifiedTokens()
     private let crossSiteWrites: CrossSiteWriteCheck
 
@@ -29,14 +39,34 @@ public final class Authenticator: Sendable {
     public init(
         apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = []
     ) async throws(HeraldError) {
-        self.apiKeys = apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }
-        self.keys = try await Self.keys(for: tokenSecret, "the token secret")
+        credentials = Mutex(
+            try await Self.credentials(
+                apiKeys: apiKeys, tokenSecret: tokenSecret, previousTokenSecrets: previousTokenSecrets))
+        self.crossSiteWrites = CrossSiteWriteCheck(origins: pageOrigins)
+    }
+
+    /// Puts new credentials in force at once: API keys no longer listed and tokens signed only
+    /// with secrets no longer given are refused from the next request on (streams already open
+    /// stay open until their tokens expire). Throws, changing nothing, when a secret is too short.
+    public func replaceCredentials(
+        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String]
+    ) async throws(HeraldError) {
+        let replacement = try await Self.credentials(
+            apiKeys: apiKeys, tokenSecret: tokenSecret, previousTokenSecrets: previousTokenSecrets)
+        credentials.withLock { $0 = replacement }
+        verified.forgetAll()
+    }
+
+    private static func credentials(
+        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String]
+    ) async throws(HeraldError) -> Credentials {
+        let keys = try await Self.keys(for: tokenSecret, "the token secret")
         var previousKeys: [JWTKeyCollection] = []
         for secret in previousTokenSecrets where secret != tokenSecret {
             previousKeys.append(try await Self.keys(for: secret, Self.previousSecretName))
         }
-        self.previousKeys = previousKeys
-        self.crossSiteWrites = CrossSiteWriteCheck(origins: pageOrigins)
+        return Credentials(
+            apiKeys: apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }, keys: keys, previousKeys: previousKeys)
     }
 
     /// Throws unless `secret` is at least ``minimumSecretBytes`` long; `name` says which secret.
@@ -67,11 +97,12 @@ public final class Authenticator: Sendable {
         if isCookie, let refusal = crossSiteWrites.refusal(of: request) { throw refusal }
         if let known = knownPrincipal(for: credential[...]) { return known }
         do {
+            let generation = verified.generation
             let claims = try await verifiedClaims(of: credential)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
             let expiresAt = Timestamp(clampingSecondsSince1970: claims.exp.value.timeIntervalSince1970)
             let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt)
-            verified.remember(credential, as: principal, now: .now())
+            verified.remember(credential, as: principal, now: .now(), generation: generation)
             return principal
         } catch {
             throw HeraldError(.unauthorized, "invalid or expired credentials")
@@ -80,10 +111,11 @@ public final class Authenticator: Sendable {
 
     /// The claims of `token` if the current secret or a previous one signed it, and they hold.
     private func verifiedClaims(of token: String) async throws -> UserClaims {
+        let current = credentials.withLock { $0 }
         do {
-            return try await keys.verify(token, as: UserClaims.self)
+            return try await current.keys.verify(token, as: UserClaims.self)
         } catch {
-            for previous in previousKeys {
+            for previous in current.previousKeys {
                 if let claims = try? await previous.verify(token, as: UserClaims.self) { return claims }
             }
             throw error
@@ -135,7 +167,7 @@ public final class Authenticator: Sendable {
             sub: SubjectClaim(value: user),
             exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(seconds))))
         do {
-            return (try await keys.sign(claims), expiresAt)
+            return (try await credentials.withLock(\.keys).sign(claims), expiresAt)
         } catch {
             throw HeraldError(.internalError, "could not sign token", underlying: error)
         }
@@ -158,7 +190,7 @@ public final class Authenticator: Sendable {
     private func isAPIKey(_ candidate: Substring) -> Bool {
         let bytes = candidate.utf8
         var matched = false
-        for key in apiKeys {
+        for key in credentials.withLock(\.apiKeys) {
             // Every byte of every key is compared, whatever matches, so the time taken does not
             // tell how much of a key a guess got right.
             var difference = UInt8(truncatingIfNeeded: key.count ^ bytes.count)

@@ -6,8 +6,17 @@ import Synchronization
 /// per counts request, measured). An entry is used only until its token expires, the same instant
 /// the full check would start refusing it. At most `capacity` entries: when full, expired entries
 /// go first, and if none had expired, all of them (they are verified again on next use).
+///
+/// When the secrets change (``forgetAll()``), every entry goes, and so does a verification that
+/// began under the old secrets and ends after the change: each verification carries the
+/// ``generation`` it began in.
 final class VerifiedTokens: Sendable {
-    private let entries = Mutex<[String: Principal]>([:])
+    private struct State {
+        var entries: [String: Principal] = [:]
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
     let capacity: Int
 
     init(capacity: Int = 10_000) {
@@ -17,27 +26,40 @@ final class VerifiedTokens: Sendable {
 
     /// The principal `token` was verified as, if it has not expired by `now`.
     func principal(for token: String, now: Timestamp) -> Principal? {
-        entries.withLock { entries in
-            guard let principal = entries[token] else { return nil }
+        state.withLock { state in
+            guard let principal = state.entries[token] else { return nil }
             guard let expiresAt = principal.expiresAt, expiresAt > now else {
-                entries[token] = nil
+                state.entries[token] = nil
                 return nil
             }
             return principal
         }
     }
 
-    /// Remembers a token that has just passed the full check.
-    func remember(_ token: String, as principal: Principal, now: Timestamp) {
-        entries.withLock { entries in
-            if entries.count >= capacity {
-                entries = entries.filter { $0.value.expiresAt.map { $0 > now } ?? false }
-                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+    /// The current generation: a verification takes it before it checks the signature.
+    var generation: Int { state.withLock { $0.generation } }
+
+    /// Remembers a token that has just passed the full check, begun in `generation`; a token
+    /// checked against secrets that have changed since is not remembered.
+    func remember(_ token: String, as principal: Principal, now: Timestamp, generation: Int) {
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= capacity {
+                state.entries = state.entries.filter { $0.value.expiresAt.map { $0 > now } ?? false }
+                if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             }
-            entries[token] = principal
+            state.entries[token] = principal
+        }
+    }
+
+    /// Forgets every token (the secrets changed) and starts a new generation.
+    func forgetAll() {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.generation += 1
         }
     }
 
     /// Entries held (for tests).
-    var count: Int { entries.withLock { $0.count } }
+    var count: Int { state.withLock { $0.entries.count } }
 }

@@ -8,8 +8,22 @@ struct SecretOptions: ParsableArguments {
         help: "An API key for backends (repeatable). Env: HERALD_API_KEYS (comma-separated).")
     var apiKeys: [String] = []
 
+    @Option(
+        name: .customLong("api-keys-file"),
+        help:
+            "A file of API keys, one a line, instead of --api-key; serve reads it again on SIGHUP. Env: HERALD_API_KEYS_FILE."
+    )
+    var apiKeysFile: String?
+
     @Option(name: .customLong("token-secret"), help: "HS256 secret for user tokens. Env: HERALD_TOKEN_SECRET.")
     var tokenSecret: String?
+
+    @Option(
+        name: .customLong("token-secret-file"),
+        help:
+            "A file whose first line is the token secret, instead of --token-secret; lines after it are former secrets still accepted. serve reads it again on SIGHUP. Env: HERALD_TOKEN_SECRET_FILE."
+    )
+    var tokenSecretFile: String?
 
     @Flag(
         name: .customLong("dev"),
@@ -22,8 +36,40 @@ struct SecretOptions: ParsableArguments {
     /// Whether development values may stand in for missing credentials (`--dev`, else `HERALD_DEV`).
     func isDev() throws -> Bool { try dev || Environment.flag("HERALD_DEV") }
 
-    /// The API keys from flags, else the environment, else (dev only) the development key.
+    /// The files credentials come from: a flag's value or file, else a variable's. A value and a
+    /// file for the same credential, both as flags or both as variables, are a start-up error.
+    func credentialFiles() throws -> CredentialFiles {
+        CredentialFiles(
+            apiKeys: try Self.file(
+                flagFile: apiKeysFile, flagGiven: !apiKeys.isEmpty, names: ("--api-key", "--api-keys-file"),
+                variables: ("HERALD_API_KEYS", "HERALD_API_KEYS_FILE")),
+            tokenSecret: try Self.file(
+                flagFile: tokenSecretFile, flagGiven: tokenSecret != nil,
+                names: ("--token-secret", "--token-secret-file"),
+                variables: ("HERALD_TOKEN_SECRET", "HERALD_TOKEN_SECRET_FILE")))
+    }
+
+    private static func file(
+        flagFile: String?, flagGiven: Bool, names: (value: String, file: String),
+        variables: (value: String, file: String)
+    ) throws -> String? {
+        if flagGiven || flagFile != nil {
+            guard !(flagGiven && flagFile != nil) else {
+                throw ConfigurationError(message: "pass \(names.value) or \(names.file), not both")
+            }
+            return flagFile
+        }
+        let file = Environment.value(variables.file)
+        if file != nil, Environment.value(variables.value) != nil {
+            throw ConfigurationError(message: "set \(variables.value) or \(variables.file), not both")
+        }
+        return file
+    }
+
+    /// The API keys from the flags or their file, else the environment's value or file, else (dev
+    /// only) the development key.
     func resolvedAPIKeys(printingTo log: (String) -> Void) throws -> [String] {
+        if let file = try credentialFiles().apiKeys { return try CredentialFiles.apiKeys(in: file) }
         let isDev = try isDev()
         var keys = apiKeys
         if keys.isEmpty, let variable = Environment.value("HERALD_API_KEYS") {
@@ -32,7 +78,9 @@ struct SecretOptions: ParsableArguments {
         }
         if keys.isEmpty {
             guard isDev else {
-                throw ConfigurationError(message: "no API key: set HERALD_API_KEYS or pass --api-key (or use --dev)")
+                throw ConfigurationError(
+                    message: "no API key: set HERALD_API_KEYS or HERALD_API_KEYS_FILE, or pass --api-key (or use --dev)"
+                )
             }
             log("development API key: \(Self.developmentAPIKey)")
             keys = [Self.developmentAPIKey]
@@ -40,13 +88,22 @@ struct SecretOptions: ParsableArguments {
         return keys
     }
 
+    /// The token secret and former ones from the flag or its file, else the environment's value
+    /// or file, else (dev only) the development secret. Only a file holds former secrets.
+    func resolvedTokenSecrets(printingTo log: (String) -> Void) throws -> (current: String, previous: [String]) {
+        if let file = try credentialFiles().tokenSecret { return try CredentialFiles.tokenSecrets(in: file) }
+        return (try resolvedTokenSecret(printingTo: log), [])
+    }
+
     /// The token secret from the flag, else the environment, else (dev only) the development secret.
-    func resolvedTokenSecret(printingTo log: (String) -> Void) throws -> String {
+    private func resolvedTokenSecret(printingTo log: (String) -> Void) throws -> String {
         let isDev = try isDev()
         if let secret = tokenSecret ?? Environment.value("HERALD_TOKEN_SECRET"), !secret.isEmpty { return secret }
         guard isDev else {
             throw ConfigurationError(
-                message: "no token secret: set HERALD_TOKEN_SECRET or pass --token-secret (or use --dev)")
+                message:
+                    "no token secret: set HERALD_TOKEN_SECRET or HERALD_TOKEN_SECRET_FILE, or pass --token-secret (or use --dev)"
+            )
         }
         log("development token secret: \(Self.developmentTokenSecret)")
         return Self.developmentTokenSecret

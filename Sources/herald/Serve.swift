@@ -12,6 +12,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// `herald serve`: runs the service until SIGTERM/SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -332,9 +333,10 @@ struct Serve: AsyncParsableCommand {
                     expiredRetention, "HERALD_EXPIRED_RETENTION", default: 0, flagName: "expired-retention", least: 0)))
         let cacheTTLSeconds = try Self.seconds(
             cacheTTL, "HERALD_CACHE_TTL", default: 86_400, flagName: "cache-ttl", least: 1)
+        let credentialFiles = try secrets.credentialFiles()
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
-        let tokenSecret = try secrets.resolvedTokenSecret(printingTo: { logger.notice("\($0)") })
-        let previousSecrets = try Self.previousTokenSecrets(previousTokenSecrets)
+        let tokenSecrets = try secrets.resolvedTokenSecrets(printingTo: { logger.notice("\($0)") })
+        let optionSecrets = try Self.previousTokenSecrets(previousTokenSecrets)
         let databasePath = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
         let commitSync = try Self.commitSync(sync)
         let memcachedList = try Environment.resolve(memcached, "HERALD_MEMCACHED", default: "127.0.0.1:11211")
@@ -370,11 +372,17 @@ struct Serve: AsyncParsableCommand {
             notificationCache: MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds),
             broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
+        let auth = try await Self.authenticator(
+            apiKeys: apiKeys, tokenSecret: tokenSecrets.current,
+            previousTokenSecrets: optionSecrets + tokenSecrets.previous, pageOrigins: settings.corsOrigins)
+        let reloader = CredentialReloader(
+            files: credentialFiles, apiKeys: apiKeys, tokenSecrets: tokenSecrets, previousFromOptions: optionSecrets,
+            auth: auth, logger: logger)
+        // Trapped from here on: SIGHUP's default would end the process.
+        let hangUps = await UnixSignalsSequence(trapping: .sighup)
         let routes = HeraldRoutes(
             service: service,
-            auth: try await Self.authenticator(
-                apiKeys: apiKeys, tokenSecret: tokenSecret,
-                previousTokenSecrets: previousSecrets, pageOrigins: settings.corsOrigins),
+            auth: auth,
             hub: hub,
             metrics: HeraldMetrics(registry: registry), settings: settings)
         // The SQLite writer is one busy thread under writes, and every durable write wakes it and
@@ -402,6 +410,7 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     BackgroundTaskService(name: "cache-probe") { await health.runProbe() },
+                    BackgroundTaskService(name: "credential-reload") { await reloader.run(on: hangUps) },
                     BackgroundTaskService(name: "maintenance") { await service.runMaintenance() },
                     app,
                     StreamHubService(hub: hub, broker: broker),

@@ -21,7 +21,7 @@ struct Token: AsyncParsableCommand {
         guard (1...Authenticator.maximumTokenTTLSeconds).contains(ttl) else {
             throw ValidationError("--ttl must be between 1 and \(Authenticator.maximumTokenTTLSeconds)")
         }
-        let secret = try secrets.resolvedTokenSecret(printingTo: { _ in })
+        let secret = try secrets.resolvedTokenSecrets(printingTo: { _ in }).current
         let auth = try await Serve.authenticator(apiKeys: [], tokenSecret: secret)
         let minted = try await auth.mintToken(user: user, ttlSeconds: ttl)
         print(minted.token)

@@ -3,8 +3,9 @@
 `systemd-analyze verify` reads the unit as systemd would (with ExecStart pointed at the built
 binary, since /usr/local/bin/herald is not installed here): an unknown key or section, a bad value
 or a command that cannot run is reported, and any report fails the test (unknown keys only warn,
-so the exit status alone is not enough). Then its ExecStart runs and stops as systemd would run
-and stop it.
+so the exit status alone is not enough). Then its ExecStart runs, with the credentials in files,
+is reloaded as its ExecReload does it (the files read again: a new API key accepted, the old one
+refused), and stops as systemd would stop it.
 """
 
 import os
@@ -12,8 +13,10 @@ import signal
 import subprocess
 import tempfile
 import unittest
+import urllib.error
+import urllib.request
 
-from chaos_test import API_KEY, HERALD_BIN, ROOT, answers_healthz, free_port, wait_until
+from chaos_test import HERALD_BIN, ROOT, answers_healthz, free_port, wait_until
 
 UNIT = os.path.join(ROOT, "deploy", "herald.service")
 
@@ -31,16 +34,26 @@ class SystemdUnitTest(unittest.TestCase):
                                       timeout=60)
         self.assertEqual((verified.returncode, verified.stdout, verified.stderr), (0, "", ""))
 
-        # Its ExecStart runs, with the credentials in the environment as EnvironmentFile= gives
-        # them (the database in a scratch directory instead), and the stop systemd sends (SIGTERM)
-        # ends it with status 0, which systemd counts as a clean stop.
+        # Its ExecStart runs, with the credentials in files named in the environment, as
+        # EnvironmentFile= gives them (the database and the files in a scratch directory instead).
+        # ExecReload has it read the files again, and the stop systemd sends (SIGTERM) ends it with
+        # status 0, which systemd counts as a clean stop.
         command = next(line for line in text.splitlines() if line.startswith("ExecStart="))
         arguments = command.split("/usr/local/bin/herald serve", 1)[1].split()
+        reload = next(line for line in text.splitlines() if line.startswith("ExecReload="))
+        self.assertEqual(reload, "ExecReload=/bin/kill -HUP $MAINPID")
         with tempfile.TemporaryDirectory(prefix="herald-unit-") as directory:
             arguments = [a.replace("/var/lib/herald", directory) for a in arguments]
             port = free_port()
-            environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="unit-" * 8,
+            keys, secret = os.path.join(directory, "api-keys"), os.path.join(directory, "token-secret")
+            with open(keys, "w") as file:
+                file.write("first-key\n")
+            with open(secret, "w") as file:
+                file.write("unit-" * 8 + "\n")
+            environment = dict(os.environ, HERALD_API_KEYS_FILE=keys, HERALD_TOKEN_SECRET_FILE=secret,
                                HERALD_PORT=str(port), HERALD_MEMCACHED=f"127.0.0.1:{free_port()}")
+            environment.pop("HERALD_API_KEYS", None)
+            environment.pop("HERALD_TOKEN_SECRET", None)
             with open(os.path.join(directory, "herald.log"), "w") as log:
                 process = subprocess.Popen([HERALD_BIN, "serve", *arguments], env=environment, stdout=log,
                                            stderr=log)
@@ -52,12 +65,33 @@ class SystemdUnitTest(unittest.TestCase):
                     return answers_healthz(port)
                 wait_until(ready, 60, "herald to answer /healthz")
                 self.assertTrue(os.path.exists(os.path.join(directory, "herald.sqlite")))
+                self.assertEqual(self.status(port, "first-key"), 200)
+                self.assertEqual(self.status(port, "second-key"), 401)
+
+                with open(keys, "w") as file:
+                    file.write("second-key\n")
+                subprocess.run(reload.split("=", 1)[1].replace("$MAINPID", str(process.pid)).split(), check=True)
+                wait_until(lambda: self.status(port, "second-key") == 200, 10, "the new key to be accepted")
+                self.assertEqual(self.status(port, "first-key"), 401)
+                self.assertIsNone(process.poll())
+
                 process.send_signal(signal.SIGTERM)
                 self.assertEqual(process.wait(timeout=30), 0)
             finally:
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+
+    @staticmethod
+    def status(port, key):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users/u1/counts",
+                                         headers={"Authorization": f"Bearer {key}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            error.close()
+            return error.code
 
 
 if __name__ == "__main__":

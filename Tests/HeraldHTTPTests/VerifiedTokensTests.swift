@@ -13,7 +13,7 @@ struct VerifiedTokensTests {
     @Test func aRememberedTokenAnswersUntilItExpiresAndThenIsForgotten() {
         let tokens = VerifiedTokens()
         #expect(tokens.principal(for: "t1", now: now) == nil)
-        tokens.remember("t1", as: user("u1", expiringIn: 1000), now: now)
+        tokens.remember("t1", as: user("u1", expiringIn: 1000), now: now, generation: 0)
         #expect(tokens.principal(for: "t1", now: now) == user("u1", expiringIn: 1000))
         let later = Timestamp(milliseconds: now.milliseconds + 999)
         #expect(tokens.principal(for: "t1", now: later) == user("u1", expiringIn: 1000))
@@ -25,15 +25,16 @@ struct VerifiedTokensTests {
 
     @Test func aFullCacheDropsExpiredEntriesFirstAndOtherwiseStartsOver() {
         let tokens = VerifiedTokens(capacity: 3)
-        tokens.remember("a", as: user("a", expiringIn: 10), now: now)
-        tokens.remember("b", as: user("b", expiringIn: 60_000), now: now)
-        tokens.remember("c", as: user("c", expiringIn: 60_000), now: now)
+        tokens.remember("a", as: user("a", expiringIn: 10), now: now, generation: 0)
+        tokens.remember("b", as: user("b", expiringIn: 60_000), now: now, generation: 0)
+        tokens.remember("c", as: user("c", expiringIn: 60_000), now: now, generation: 0)
         let later = Timestamp(milliseconds: now.milliseconds + 100)
-        tokens.remember("d", as: user("d", expiringIn: 60_000), now: later)  // "a" has expired: only it goes
+        // "a" has expired: only it goes.
+        tokens.remember("d", as: user("d", expiringIn: 60_000), now: later, generation: 0)
         #expect(tokens.count == 3)
         #expect(tokens.principal(for: "b", now: later) != nil)
         #expect(tokens.principal(for: "d", now: later) != nil)
-        tokens.remember("e", as: user("e", expiringIn: 60_000), now: later)  // none expired: all go
+        tokens.remember("e", as: user("e", expiringIn: 60_000), now: later, generation: 0)  // none expired: all go
         #expect(tokens.count == 1)
         #expect(tokens.principal(for: "b", now: later) == nil)
         #expect(tokens.principal(for: "e", now: later) != nil)

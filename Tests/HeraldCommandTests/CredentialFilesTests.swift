@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import herald
+
+/// `--api-keys-file` and `--token-secret-file`: what the files may hold, and which source wins.
+struct CredentialFilesTests {
+    /// A scratch file holding `text`, removed after `body`.
+    func withFile<T>(_ text: String, _ body: (String) throws -> T) throws -> T {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("herald-\(UUID().uuidString)").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try body(path)
+    }
+
+    static let secret = "a-secret-of-thirty-two-bytes-or-more"
+    static let former = "a-former-secret-of-thirty-two-bytes-"
+
+    @Test func keysAreTheLinesThatAreNotBlank() throws {
+        #expect(try withFile("one\r\n\n  two \n\tthree\n", CredentialFiles.apiKeys(in:)) == ["one", "two", "three"])
+        #expect(throws: ConfigurationError.self) { try withFile("\n \n", CredentialFiles.apiKeys(in:)) }
+        #expect(throws: ConfigurationError.self) { try CredentialFiles.apiKeys(in: "/nonexistent/herald-keys") }
+    }
+
+    @Test func theFirstSecretSignsAndLaterOnesAreFormer() throws {
+        let secrets = try withFile("\(Self.secret)\n\n\(Self.former)\n", CredentialFiles.tokenSecrets(in:))
+        #expect(secrets.current == Self.secret && secrets.previous == [Self.former])
+        #expect(try withFile(Self.secret, CredentialFiles.tokenSecrets(in:)).previous.isEmpty)
+        for bad in ["", "\(Self.secret)\nshort\n", "short"] {
+            #expect(throws: ConfigurationError.self) { try withFile(bad, CredentialFiles.tokenSecrets(in:)) }
+        }
+        let message = try withFile("\(Self.secret)\nshort\n") { path in
+            do {
+                _ = try CredentialFiles.tokenSecrets(in: path)
+                return ""
+            } catch let error as ConfigurationError {
+                return error.message
+            }
+        }
+        #expect(message.hasSuffix("secret number 2 in it is shorter than 32 bytes"))
+    }
+
+    @Test func aValueAndAFileForOneCredentialAreRefused() throws {
+        let both = try SecretOptions.parse(["--api-key", "k", "--api-keys-file", "/tmp/keys"])
+        #expect(throws: ConfigurationError.self) { try both.credentialFiles() }
+        let secretBoth = try SecretOptions.parse(["--token-secret", Self.secret, "--token-secret-file", "/tmp/s"])
+        #expect(throws: ConfigurationError.self) { try secretBoth.credentialFiles() }
+        let files = try SecretOptions.parse(["--api-keys-file", "/tmp/keys", "--token-secret-file", "/tmp/s"])
+        #expect(try files.credentialFiles() == CredentialFiles(apiKeys: "/tmp/keys", tokenSecret: "/tmp/s"))
+        if Environment.value("HERALD_API_KEYS_FILE") == nil, Environment.value("HERALD_TOKEN_SECRET_FILE") == nil {
+            #expect(try SecretOptions.parse(["--api-key", "k"]).credentialFiles().isEmpty)
+        }
+    }
+
+    @Test func keysComeFromTheFileTheOptionsName() throws {
+        try withFile("file-key\n") { path in
+            let options = try SecretOptions.parse(["--api-keys-file", path])
+            #expect(try options.resolvedAPIKeys(printingTo: { _ in }) == ["file-key"])
+        }
+        try withFile("\(Self.secret)\n\(Self.former)\n") { path in
+            let options = try SecretOptions.parse(["--token-secret-file", path])
+            let secrets = try options.resolvedTokenSecrets(printingTo: { _ in })
+            #expect(secrets.current == Self.secret && secrets.previous == [Self.former])
+        }
+    }
+}
