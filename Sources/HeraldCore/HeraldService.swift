@@ -134,6 +134,23 @@ public final class HeraldService: Sendable {
         }
     }
 
+    /// Deletes every notification of the user and every event of theirs, leaving one `reset`
+    /// event (see ``NotificationStore/deleteAll(user:now:completion:)``).
+    public func deleteAll(user: String) async throws(HeraldError) -> BulkOutcome {
+        try await awaited { deleteAll(user: user, completion: $0) }
+    }
+
+    /// Deletes every notification and event of the user; `completion` as for
+    /// ``change(_:user:id:completion:)``.
+    public func deleteAll(user: String, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void) {
+        let start = ContinuousClock.now
+        store.deleteAll(user: user, now: .now()) { result in
+            self.committed(
+                self.stored(.deleteAll, since: start, result), user: user, dropping: .all, change: { $0.change },
+                completion: completion)
+        }
+    }
+
     /// Marks every notification seen.
     public func markAllSeen(user: String) async throws(HeraldError) -> BulkOutcome {
         try await awaited { markAllSeen(user: user, completion: $0) }

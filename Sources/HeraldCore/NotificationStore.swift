@@ -25,6 +25,14 @@ public protocol NotificationStore: Sendable {
     func readAll(
         user: String, filter: BulkFilter, now: Timestamp,
         completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void)
+    /// Deletes every notification of the user, expired ones included, and every event of theirs
+    /// (events carry their notifications' content), then appends one `reset` event: the user's
+    /// seq goes on growing, so a stream resuming after it is told to refetch. Nothing changes, and
+    /// no event is appended, when the user has no notification and no event but `reset`s.
+    /// `updated` is the number of notifications deleted; `completion` as for
+    /// ``change(_:user:id:now:completion:)``.
+    func deleteAll(
+        user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void)
     /// Marks every notification of the user seen; `completion` as for ``change(_:user:id:now:completion:)``.
     func markAllSeen(
         user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void)
@@ -103,6 +111,13 @@ extension NotificationStore {
     public func list(_ query: NotificationQuery, now: Timestamp) async throws -> NotificationPage {
         try await withCheckedThrowingContinuation { continuation in
             list(query, now: now) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Deletes every notification and event of the user, leaving one `reset` event.
+    public func deleteAll(user: String, now: Timestamp) async throws -> BulkOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            deleteAll(user: user, now: now) { continuation.resume(with: $0) }
         }
     }
 

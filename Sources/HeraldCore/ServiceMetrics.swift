@@ -9,7 +9,8 @@ enum ServiceMetrics {
 
     /// A store call, timed by operation in `herald_store_duration_seconds`.
     enum StoreOperation: String, CaseIterable, Sendable {
-        case create, change, delete, readAll = "read_all", seen, expire, purge, prune, counts, notification, list
+        case create, change, delete, deleteAll = "delete_all", readAll = "read_all", seen, expire, purge, prune
+        case counts, notification, list
         case events
 
         var timer: Timer { Self.timers[self]! }

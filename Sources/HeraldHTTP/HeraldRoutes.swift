@@ -92,6 +92,12 @@ public struct HeraldRoutes: Sendable {
             return try JSONIO.response(try await service.counts(user: user))
         }
         router.get("/v1/users/:user/notifications") { request, context in try await list(request, context) }
+        router.delete("/v1/users/:user/notifications") { request, context in
+            let user = try await authorized(request, context)
+            try await JSONIO.refuseMembers(of: request, in: "deleting every notification")
+            let outcome = try await service.deleteAll(user: user)
+            return JSONIO.response(bytes: DeletedWithCounts(deleted: outcome.updated, counts: outcome.counts).jsonBytes)
+        }
         router.post("/v1/users/:user/notifications/read-all") { request, context in
             let user = try await authorized(request, context)
             let filter = try await JSONIO.decodeIfPresent(

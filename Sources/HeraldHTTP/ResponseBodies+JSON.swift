@@ -34,6 +34,17 @@ extension UpdatedWithCounts: JSONWritable {
     }
 }
 
+extension DeletedWithCounts: JSONWritable {
+    func write(to writer: inout JSONWriter) {
+        writer.object { writer in
+            writer.key("counts")
+            counts.write(to: &writer)
+            writer.key("deleted")
+            writer.int(deleted)
+        }
+    }
+}
+
 extension NotificationList: JSONWritable {
     func write(to writer: inout JSONWriter) {
         writer.object { writer in

@@ -263,6 +263,76 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
             }, completion: completion)
     }
 
+    public func deleteAll(
+        user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void
+    ) {
+        committer.write(
+            { db in
+                let counter = try db.fetchRow(sql: Self.counterRow, arguments: [user])
+                guard let counter else {
+                    return BulkOutcome(updated: 0, counts: .empty(user: user), event: nil, delta: nil)
+                }
+                let before = Self.counts(counter, user: user)
+                let events = try Self.eventChain(db, user: user, newest: counter[3])
+                let live = try Self.deleteAllStatements.rows.flatMap { delete in
+                    try Bool.fetchAll(db.cachedStatement(sql: delete), arguments: [now.milliseconds, user])
+                }
+                guard !live.isEmpty || events.contains(where: \.content) else {
+                    return BulkOutcome(updated: 0, counts: before, event: nil, delta: nil)
+                }
+                let deleteEvent = try db.cachedStatement(sql: Self.deleteAllStatements.event)
+                for event in events { try deleteEvent.execute(arguments: [event.pk]) }
+                try db.run(sql: Self.deleteAllStatements.unlink, arguments: [user])
+                let (counts, delta, event) = try Self.advance(
+                    db, user: user, unread: -before.unread, unseen: -before.unseen, name: .reset, now: now,
+                    data: EventPayload.snapshot)
+                return BulkOutcome(updated: live.count { $0 }, counts: counts, event: event, delta: delta)
+            }, completion: completion)
+    }
+
+    /// The statements of ``deleteAll(user:now:completion:)``:
+    ///
+    /// - `rows`: delete the user's notification rows, read and unread, expired and swept ones
+    ///   included, returning for each whether it was live (arguments: the time expiry is checked
+    ///   against, the user); one for each of the user's two indexes by pk (schema `v9`);
+    /// - `event`: delete one event by pk;
+    /// - `unlink`: the counters row no longer names a newest event (the `reset` appended next
+    ///   starts a new chain).
+    static let deleteAllStatements = (
+        rows: byReadIndex { index, status in
+            "DELETE FROM notification INDEXED BY \(index) WHERE user = ?2 AND \(status) RETURNING expires_at > ?1"
+        },
+        event: "DELETE FROM event WHERE pk = ?",
+        unlink: "UPDATE user_counter SET last_event = NULL WHERE user = ?"
+    )
+
+    /// The user's retained events, newest first, from the newest (`newest`, the counters row's
+    /// `last_event`) back along their links while each leads to the user's event one seq lower (as
+    /// ``events(_:user:after:limit:)`` walks): their pks, and whether each carries content (any
+    /// event but a `reset`).
+    private static func eventChain(
+        _ db: Database, user: String, newest: Int64?
+    ) throws -> [(pk: Int64, content: Bool)] {
+        let step = try db.cachedStatement(sql: eventStatements.step)
+        var chain: [(pk: Int64, content: Bool)] = []
+        var below: (pk: Int64, seq: Int64)?
+        var next = newest
+        while let pk = next {
+            var read = DirectBindings(step)
+            read.bind(pk)
+            var row: (user: String, seq: Int64, name: String, prev: Int64?)?
+            try read.forEachRow(in: db) { columns in
+                row = (columns.string(0), columns.int64(1), columns.string(2), columns.optionalInt64(4))
+            }
+            guard let row, row.user == user else { break }
+            if let below, pk >= below.pk || row.seq != below.seq - 1 { break }
+            below = (pk, row.seq)
+            chain.append((pk, row.name != EventName.reset.rawValue))
+            next = row.prev
+        }
+        return chain
+    }
+
     public func markAllSeen(
         user: String, now: Timestamp, completion: @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void
     ) {
