@@ -1,13 +1,17 @@
+import Foundation
 import HeraldCore
 import HeraldHTTP
 import Logging
+import Synchronization
 import UnixSignals
 
-/// Reads the credential files again on every `SIGHUP` and puts what they hold in force, so API
-/// keys and token secrets change without a restart (and without ending every open stream). The
-/// credentials that came from flags or variables stay as they were; files that cannot be read,
-/// or hold no key or a short secret, change nothing and are logged.
-struct CredentialReloader: Sendable {
+/// Reads the credential files again on every `SIGHUP`, and whenever what they hold changes
+/// (looked at every ``checkInterval``: Kubernetes updates a mounted secret without a signal), and
+/// puts what they hold in force, so API keys and token secrets change without a restart (and
+/// without ending every open stream). The credentials that came from flags or variables stay as
+/// they were; files that cannot be read, or hold no key or a short secret, change nothing and are
+/// logged.
+final class CredentialReloader: Sendable {
     let files: CredentialFiles
     /// The API keys at start-up, kept when they did not come from a file.
     let apiKeys: [String]
@@ -17,20 +21,60 @@ struct CredentialReloader: Sendable {
     let previousFromOptions: [String]
     let auth: Authenticator
     let logger: Logger
+    /// The files' bytes when last read (nil: not readable), to tell a change.
+    private let lastRead: Mutex<[Data?]>
 
-    /// Reads the files again each time a signal of `signals` arrives, until the task is cancelled.
-    func run(on signals: UnixSignalsSequence) async {
-        for await _ in signals { await reload() }
+    /// How often the files are looked at for a change.
+    static let checkInterval: Duration = .seconds(10)
+
+    init(
+        files: CredentialFiles, apiKeys: [String], tokenSecrets: (current: String, previous: [String]),
+        previousFromOptions: [String], auth: Authenticator, logger: Logger
+    ) {
+        self.files = files
+        self.apiKeys = apiKeys
+        self.tokenSecrets = tokenSecrets
+        self.previousFromOptions = previousFromOptions
+        self.auth = auth
+        self.logger = logger
+        lastRead = Mutex(Self.contents(of: files))
     }
 
-    /// Reads the files again and puts their credentials in force; logs what happened.
-    func reload() async {
+    /// Reloads on each signal of `signals`, and on each change the files show, until the task is
+    /// cancelled.
+    func run(on signals: UnixSignalsSequence) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in signals { await self.reload(because: "SIGHUP") }
+            }
+            guard !files.isEmpty else { return }
+            group.addTask {
+                while (try? await Task.sleep(for: Self.checkInterval)) != nil {
+                    await self.reloadIfChanged()
+                }
+            }
+        }
+    }
+
+    /// Reloads when the files hold other bytes than when last read.
+    func reloadIfChanged() async {
+        let now = Self.contents(of: files)
+        let changed = lastRead.withLock { last in
+            defer { last = now }
+            return last != now
+        }
+        if changed { await reload(because: "a credential file changed") }
+    }
+
+    /// Reads the files again and puts their credentials in force; logs what happened and why.
+    func reload(because reason: String) async {
         guard !files.isEmpty else {
             logger.notice(
-                "SIGHUP: nothing to read again (credentials come from flags or variables; --api-keys-file and --token-secret-file are read again)"
+                "\(reason): nothing to read again (credentials come from flags or variables; --api-keys-file and --token-secret-file are read again)"
             )
             return
         }
+        lastRead.withLock { $0 = Self.contents(of: files) }
         do {
             let keys = try files.apiKeys.map(CredentialFiles.apiKeys(in:)) ?? apiKeys
             let secrets = try files.tokenSecret.map(CredentialFiles.tokenSecrets(in:)) ?? tokenSecrets
@@ -38,17 +82,24 @@ struct CredentialReloader: Sendable {
                 apiKeys: keys, tokenSecret: secrets.current,
                 previousTokenSecrets: previousFromOptions + secrets.previous)
             logger.notice(
-                "SIGHUP: credentials read again",
+                "\(reason): credentials read again",
                 metadata: [
                     "api_keys": "\(keys.count)",
                     "previous_token_secrets": "\(previousFromOptions.count + secrets.previous.count)",
                 ])
         } catch let error as ConfigurationError {
-            logger.error("SIGHUP: credentials unchanged: \(error.message)")
+            logger.error("\(reason): credentials unchanged: \(error.message)")
         } catch let error as HeraldError {
-            logger.error("SIGHUP: credentials unchanged: \(error.message)")
+            logger.error("\(reason): credentials unchanged: \(error.message)")
         } catch {
-            logger.error("SIGHUP: credentials unchanged: \(error)")
+            logger.error("\(reason): credentials unchanged: \(error)")
+        }
+    }
+
+    /// The bytes of each file named (nil where there is none, or it cannot be read).
+    private static func contents(of files: CredentialFiles) -> [Data?] {
+        [files.apiKeys, files.tokenSecret].map { path in
+            path.flatMap { try? Data(contentsOf: URL(fileURLWithPath: $0)) }
         }
     }
 }

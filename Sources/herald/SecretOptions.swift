@@ -11,7 +11,7 @@ struct SecretOptions: ParsableArguments {
     @Option(
         name: .customLong("api-keys-file"),
         help:
-            "A file of API keys, one a line, instead of --api-key; serve reads it again on SIGHUP. Env: HERALD_API_KEYS_FILE."
+            "A file of API keys, one a line, instead of --api-key; serve reads it again when it changes and on SIGHUP. Env: HERALD_API_KEYS_FILE."
     )
     var apiKeysFile: String?
 
@@ -21,7 +21,7 @@ struct SecretOptions: ParsableArguments {
     @Option(
         name: .customLong("token-secret-file"),
         help:
-            "A file whose first line is the token secret, instead of --token-secret; lines after it are former secrets still accepted. serve reads it again on SIGHUP. Env: HERALD_TOKEN_SECRET_FILE."
+            "A file whose first line is the token secret, instead of --token-secret; lines after it are former secrets still accepted. serve reads it again when it changes and on SIGHUP. Env: HERALD_TOKEN_SECRET_FILE."
     )
     var tokenSecretFile: String?
 

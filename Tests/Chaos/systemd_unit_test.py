@@ -71,7 +71,7 @@ class SystemdUnitTest(unittest.TestCase):
                 with open(keys, "w") as file:
                     file.write("second-key\n")
                 subprocess.run(reload.split("=", 1)[1].replace("$MAINPID", str(process.pid)).split(), check=True)
-                wait_until(lambda: self.status(port, "second-key") == 200, 10, "the new key to be accepted")
+                wait_until(lambda: self.status(port, "second-key") == 200, 5, "the new key to be accepted")
                 self.assertEqual(self.status(port, "first-key"), 401)
                 self.assertIsNone(process.poll())
 
