@@ -257,12 +257,34 @@ def main():
             wait_for(f"all {expected} listed", lambda: len(page.item_ids()) == expected)
             assert page.item_ids()[0] == "p24", page.item_ids()[:3]
 
+        def deletes_all():
+            # A second page of the same user: its stream gets the delete's reset and refetches.
+            second = driver.execute_script("return window.open(arguments[0], '_blank') !== null", herald.base + "/")
+            assert second, "no second window"
+            first, other = driver.window_handles[0], driver.window_handles[-1]
+            driver.switch_to.window(other)
+            wait_for("second page live", lambda: page.state() == "live")
+            wait_for("second page listed", lambda: len(page.item_ids()) > 0)
+            driver.switch_to.window(first)
+            driver.find_element(By.ID, "delete-all").click()
+            wait_for("API unread 0", lambda: herald.counts()["unread"] == 0)
+            wait_for("list empty", lambda: page.item_ids() == [])
+            wait_for("badge 0", lambda: page.badge() == "0")
+            assert herald.api("GET", "/v1/users/demo/notifications?status=all&archived=true")["notifications"] == []
+            driver.switch_to.window(other)
+            wait_for("second page emptied by the reset", lambda: page.item_ids() == [])
+            wait_for("second page badge 0", lambda: page.badge() == "0")
+            assert page.text("seq") == str(herald.counts()["seq"]), page.text("seq")
+            driver.close()
+            driver.switch_to.window(first)
+
         check("page loads and goes live", loads)
         check("API notifications appear with the right badge within a second", live_updates)
         check("page actions change the counts seen through the API", page_actions_reach_the_api)
         check("stream reconnects after a server restart, badge right", reconnects_after_restart)
         check("another origin uses the API and the stream (CORS, access_token)", cross_origin)
         check("the list pages newest first with load more", paginates)
+        check("delete all empties the inbox, and another page by its stream's reset", deletes_all)
     except Exception as error:  # report, keep a screenshot, fail
         failed = True
         print(f"FAILED: {error}", file=sys.stderr)

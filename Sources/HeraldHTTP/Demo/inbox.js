@@ -169,6 +169,12 @@
     await loadFirstPage();
   }
 
+  async function deleteAll() {
+    const result = await request(userPath("/notifications"), { method: "DELETE" });
+    setCounts(result.counts);
+    await loadFirstPage();
+  }
+
   async function markSeen() {
     const result = await request(userPath("/seen"), { method: "POST" });
     setCounts(result.counts);
@@ -240,6 +246,7 @@
 
   // --- Start -------------------------------------------------------------------------------------
   $("read-all").addEventListener("click", () => readAll().catch(showError));
+  $("delete-all").addEventListener("click", () => deleteAll().catch(showError));
   $("bell").addEventListener("click", () => markSeen().catch(showError));
   $("load-more").addEventListener("click", () => loadMore().catch(showError));
   $("send-form").addEventListener("submit", send);
