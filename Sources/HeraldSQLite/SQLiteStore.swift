@@ -274,10 +274,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 }
                 let before = Self.counts(counter, user: user)
                 let events = try Self.eventChain(db, user: user, newest: counter[3])
-                let live = try Self.deleteAllStatements.rows.flatMap { delete in
+                // For each row deleted, whether it was live.
+                let deleted = try Self.deleteAllStatements.rows.flatMap { delete in
                     try Bool.fetchAll(db.cachedStatement(sql: delete), arguments: [now.milliseconds, user])
                 }
-                guard !live.isEmpty || events.contains(where: \.content) else {
+                guard !deleted.isEmpty || events.contains(where: \.content) else {
                     return BulkOutcome(updated: 0, counts: before, event: nil, delta: nil)
                 }
                 let deleteEvent = try db.cachedStatement(sql: Self.deleteAllStatements.event)
@@ -286,7 +287,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                 let (counts, delta, event) = try Self.advance(
                     db, user: user, unread: -before.unread, unseen: -before.unseen, name: .reset, now: now,
                     data: EventPayload.snapshot)
-                return BulkOutcome(updated: live.count { $0 }, counts: counts, event: event, delta: delta)
+                return BulkOutcome(updated: deleted.count { $0 }, counts: counts, event: event, delta: delta)
             }, completion: completion)
     }
 
