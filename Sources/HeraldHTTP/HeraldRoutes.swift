@@ -96,7 +96,8 @@ public struct HeraldRoutes: Sendable {
             let user = try await authorized(request, context)
             try await JSONIO.refuseMembers(of: request, in: "deleting every notification")
             let outcome = try await service.deleteAll(user: user)
-            return JSONIO.response(bytes: DeletedWithCounts(deleted: outcome.updated, counts: outcome.counts).jsonBytes)
+            return JSONIO.response(
+                bytes: BulkAnswer(count: .deleted, number: outcome.updated, counts: outcome.counts).jsonBytes)
         }
         router.post("/v1/users/:user/notifications/read-all") { request, context in
             let user = try await authorized(request, context)
@@ -215,7 +216,7 @@ public struct HeraldRoutes: Sendable {
 
     /// The body of a read-all's or seen's answer (also written by ``FastPath``), always 200.
     static func answer(to outcome: BulkOutcome) -> [UInt8] {
-        UpdatedWithCounts(updated: outcome.updated, counts: outcome.counts).jsonBytes
+        BulkAnswer(count: .updated, number: outcome.updated, counts: outcome.counts).jsonBytes
     }
 
     private func batch(_ request: Request) async throws -> Response {

@@ -23,28 +23,6 @@ extension CountsOnly: JSONWritable {
     }
 }
 
-extension UpdatedWithCounts: JSONWritable {
-    func write(to writer: inout JSONWriter) {
-        writer.object { writer in
-            writer.key("counts")
-            counts.write(to: &writer)
-            writer.key("updated")
-            writer.int(updated)
-        }
-    }
-}
-
-extension DeletedWithCounts: JSONWritable {
-    func write(to writer: inout JSONWriter) {
-        writer.object { writer in
-            writer.key("counts")
-            counts.write(to: &writer)
-            writer.key("deleted")
-            writer.int(deleted)
-        }
-    }
-}
-
 extension NotificationList: JSONWritable {
     func write(to writer: inout JSONWriter) {
         writer.object { writer in
