@@ -54,6 +54,35 @@ struct StreamLimitTests {
         await harness.shutdown()
     }
 
+    /// Openings that race each other on every event loop: exactly the limit get a stream.
+    @Test func racingOpeningsGetExactlyTheLimit() async throws {
+        let harness = try await HTTPHarness(maxStreamsPerUser: 5)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let answered = Answered()
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        // Each stream stays open until all twenty are answered and counted.
+                        let reader = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+                        await answered.arrive()
+                        await answered.waitForRelease()
+                        await reader.close()
+                        return reader.status
+                    }
+                }
+                #expect(await ServiceHarness.eventually { await answered.count == 20 })
+                #expect(harness.hub.streams(of: "u1") == 5)
+                await answered.release()
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.count { $0 == 200 } == 5)
+            #expect(statuses.count { $0 == 429 } == 15)
+            #expect(await ServiceHarness.eventually { harness.hub.streams(of: "u1") == 0 })
+        }
+        await harness.shutdown()
+    }
+
     /// A claim counts from the moment it is taken, is given back once however often it is
     /// released, and goes back by itself when its stream never began (the claim was dropped).
     @Test func claimsAreCountedPerUserAndGivenBackOnce() {
@@ -79,5 +108,25 @@ struct StreamLimitTests {
         #expect(unlimited.count == 1000 && hub.streams(of: "u3") == 1000)
         #expect(!hub.isFull(user: "u3", limit: nil))
         withExtendedLifetime(claims) {}
+    }
+
+    /// Counts the openings answered and holds them until released.
+    actor Answered {
+        private(set) var count = 0
+        private var released = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func arrive() { count += 1 }
+
+        func waitForRelease() async {
+            guard !released else { return }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            released = true
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+        }
     }
 }
