@@ -47,7 +47,6 @@ final class CredentialReloader: Sendable {
             group.addTask {
                 for await _ in signals { await self.reload(because: "SIGHUP") }
             }
-            guard !files.isEmpty else { return }
             group.addTask {
                 while (try? await Task.sleep(for: Self.checkInterval)) != nil {
                     await self.reloadIfChanged()
@@ -68,12 +67,6 @@ final class CredentialReloader: Sendable {
 
     /// Reads the files again and puts their credentials in force; logs what happened and why.
     func reload(because reason: String) async {
-        guard !files.isEmpty else {
-            logger.notice(
-                "\(reason): nothing to read again (credentials come from flags or variables; --api-keys-file and --token-secret-file are read again)"
-            )
-            return
-        }
         lastRead.withLock { $0 = Self.contents(of: files) }
         do {
             let keys = try files.apiKeys.map(CredentialFiles.apiKeys(in:)) ?? apiKeys

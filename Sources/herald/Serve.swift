@@ -375,11 +375,16 @@ struct Serve: AsyncParsableCommand {
         let auth = try await Self.authenticator(
             apiKeys: apiKeys, tokenSecret: tokenSecrets.current,
             previousTokenSecrets: optionSecrets + tokenSecrets.previous, pageOrigins: settings.corsOrigins)
-        let reloader = CredentialReloader(
-            files: credentialFiles, apiKeys: apiKeys, tokenSecrets: tokenSecrets, previousFromOptions: optionSecrets,
-            auth: auth, logger: logger)
-        // Trapped from here on: SIGHUP's default would end the process.
-        let hangUps = await UnixSignalsSequence(trapping: .sighup)
+        var services: [any Service] = []
+        if !credentialFiles.isEmpty {
+            let reloader = CredentialReloader(
+                files: credentialFiles, apiKeys: apiKeys, tokenSecrets: tokenSecrets,
+                previousFromOptions: optionSecrets, auth: auth, logger: logger)
+            // Trapped from here on, only where there are files to read again: otherwise SIGHUP
+            // still ends the process, as when the terminal `herald serve --dev` runs in closes.
+            let hangUps = await UnixSignalsSequence(trapping: .sighup)
+            services.append(BackgroundTaskService(name: "credential-reload") { await reloader.run(on: hangUps) })
+        }
         let routes = HeraldRoutes(
             service: service,
             auth: auth,
@@ -410,11 +415,10 @@ struct Serve: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     BackgroundTaskService(name: "cache-probe") { await health.runProbe() },
-                    BackgroundTaskService(name: "credential-reload") { await reloader.run(on: hangUps) },
                     BackgroundTaskService(name: "maintenance") { await service.runMaintenance() },
                     app,
                     StreamHubService(hub: hub, broker: broker),
-                ],
+                ] + services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
