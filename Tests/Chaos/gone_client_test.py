@@ -6,7 +6,8 @@ gave up, with the stream's file and one of its user's `--max-streams-per-user` p
 that time. Herald sets `TCP_USER_TIMEOUT` on every stream to four heartbeat intervals. The client
 here runs in a network namespace of its own, joined to this one by a veth pair; taking its end of
 the pair down makes it vanish as a real one does. A client on loopback that stays connected, and
-reads nothing all the while, keeps its stream.
+reads nothing all the while, keeps its stream; so does one that stops reading, its receive window
+shut, for two heartbeat intervals, and it then reads every event.
 """
 
 import os
@@ -16,7 +17,7 @@ import subprocess
 import time
 import unittest
 
-from chaos_test import API_KEY, HeraldServer, end_scratch, free_port, scrape_metrics, scratch_with_memcached
+from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scrape_metrics, scratch_with_memcached
 
 OPEN = "herald_sse_streams_open"
 HEARTBEAT = 1
@@ -93,6 +94,31 @@ class GoneClientTest(unittest.TestCase):
             time.sleep(HEARTBEAT)
             self.assertEqual(self.streams_open(), 1)
             self.assertGreaterEqual(stays.recv(65536).count(b": ping"), 1)
+
+    def test_aClientPausedForLessThanTheLimitKeepsItsStreamAndEveryEvent(self):
+        # A reader that stops reading with its receive window shut is dropped after four
+        # heartbeats too (Linux applies TCP_USER_TIMEOUT to a window that stays shut); one that
+        # pauses for two keeps its stream and reads every event after the pause.
+        with socket.socket() as reader:
+            reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            reader.settimeout(10)
+            reader.connect(("127.0.0.1", self.server.port))
+            reader.sendall(f"GET /v1/users/paused/stream HTTP/1.1\r\nHost: t\r\n"
+                           f"Authorization: Bearer {API_KEY}\r\n\r\n".encode())
+            client = Client(self.server.port)
+            for index in range(300):
+                status, _ = client.call("POST", "/v1/notifications",
+                                        {"user": "paused", "type": "t", "body": f"{index:04d}" + "x" * 3000})
+                self.assertEqual(status, 201)
+            client.close()
+            time.sleep(2 * HEARTBEAT)
+            self.assertEqual(self.streams_open(), 1)
+            received = b""
+            while received.count(b"event: notification.created") < 300:
+                chunk = reader.recv(65536)
+                self.assertTrue(chunk, "the stream ended")
+                received += chunk
+            self.assertEqual(self.streams_open(), 1)
 
 
 if __name__ == "__main__":
