@@ -8,13 +8,15 @@ with SIGKILL and starts it again on the same database. One SSE stream per user f
 resumes with Last-Event-ID after every break.
 
 Two users each have a sole writer: nothing else changes their counts, so after every answer that
-carries counts, a counts read must find exactly those (read your writes, cached or not).
+carries counts, a counts read must find exactly those (read your writes, cached or not). Their
+writers also delete every notification of their user now and then
+(`DELETE /v1/users/{user}/notifications`), whose `reset` event their streams take as the next seq.
 
 When the load stops, for every user:
 - the counts equal what the list says (unread = the unread, unarchived notifications listed;
   unseen = those of them not seen): the cache never drifted from the store;
 - the stream saw every seq exactly once and in order, across every reconnect, never a `counts`
-  snapshot or a `reset` on resume, and its last event carries the final counts;
+  snapshot on resume nor a `reset` but a sole user's, and its last event carries the final counts;
 - every notification a create acknowledged (201) is still there unless its client deleted it, and
   archived exactly when its client's last acknowledged archive/unarchive said so.
 
@@ -279,6 +281,7 @@ class Worker(threading.Thread):
         self.addressable = {user: [] for user in users}
         self.tracked = {}
         self.operations = 0
+        self.deletes_all = 0
 
     def run(self):
         try:
@@ -312,7 +315,22 @@ class Worker(threading.Thread):
             return self.expect("read-all", *self.client.call("POST", f"/v1/users/{user}/notifications/read-all", narrowing))
         if roll < 0.85:
             return self.expect("seen", *self.client.call("POST", f"/v1/users/{user}/seen"))
+        if roll < 0.87 and self.sole_writer:
+            return self.delete_all(user)
         return self.expect("counts", *self.client.call("GET", f"/v1/users/{user}/counts"))
+
+    def delete_all(self, user):
+        """Every notification of the user goes (only a sole writer knows them all)."""
+        status, answer = self.client.call("DELETE", f"/v1/users/{user}/notifications")
+        counts = self.expect("delete-all", status, answer)
+        if counts is not None:
+            self.deletes_all += 1
+            if (counts["unread"], counts["unseen"]) != (0, 0):
+                self.failures.append(f"delete-all of {user} answered {answer}")
+            self.addressable[user].clear()
+            for tracked in self.tracked.values():
+                tracked.deleted = True
+        return counts
 
     def expect(self, what, status, body, allowed=(200,)):
         """Records an unexpected status; returns the counts the answer carried, if any."""
@@ -386,9 +404,12 @@ class Worker(threading.Thread):
 class StreamFollower(threading.Thread):
     """One user's event stream, resumed with Last-Event-ID whenever it breaks."""
 
-    def __init__(self, user, port, failures):
+    def __init__(self, user, port, failures, deletes_all=False):
         super().__init__(daemon=True)
         self.user = user
+        # Its user's notifications are all deleted now and then: a `reset` comes live then, and
+        # on a resume from before such a delete (its events are gone).
+        self.deletes_all = deletes_all
         self.port = port
         self.failures = failures
         self.finished = threading.Event()
@@ -469,8 +490,10 @@ class StreamFollower(threading.Thread):
         seq = int(event["id"])
         if data.get("seq") != seq:
             self.failures.append(f"{self.user}: event id {seq}, data seq {data.get('seq')}")
-        if name == "reset":
+        if name == "reset" and not (self.deletes_all and (self.last_seq is None or seq > self.last_seq)):
             self.failures.append(f"{self.user}: reset after seq {self.last_seq}")
+        elif name == "reset":
+            pass
         elif name == "counts" and self.last_seq is not None:
             self.failures.append(f"{self.user}: a counts snapshot on resume after seq {self.last_seq}")
         elif name != "counts" and self.last_seq is not None and seq != self.last_seq + 1:
@@ -539,7 +562,8 @@ class ChaosTest(unittest.TestCase):
         seed = int(os.environ.get("CHAOS_SEED", "20261204"))
         seconds = float(os.environ.get("CHAOS_SECONDS", "30"))
         failures, stop = [], threading.Event()
-        streams = [StreamFollower(user, self.herald.port, failures) for user in USERS + SOLE_USERS]
+        streams = [StreamFollower(user, self.herald.port, failures) for user in USERS] + [
+            StreamFollower(user, self.herald.port, failures, deletes_all=True) for user in SOLE_USERS]
         for stream in streams:
             stream.start()
         wait_until(lambda: all(stream.last_seq is not None for stream in streams), 30, "every stream's first event")
@@ -555,9 +579,11 @@ class ChaosTest(unittest.TestCase):
         for thread in workers + [chaos]:
             thread.join(120)
         operations = sum(worker.operations for worker in workers)
-        summary = f"seed {seed}: {operations} operations; {chaos.done}; " \
+        deletes_all = sum(worker.deletes_all for worker in workers)
+        summary = f"seed {seed}: {operations} operations ({deletes_all} deletes of all); {chaos.done}; " \
                   f"{sum(stream.reconnects for stream in streams)} stream reconnects"
         self.assertTrue(all(chaos.done.values()), f"every kind of outage happened; {summary}")
+        self.assertGreater(deletes_all, 0, summary)
 
         client, listed = Client(self.herald.port), {}
         try:
