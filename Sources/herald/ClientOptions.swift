@@ -9,7 +9,9 @@ struct ClientOptions: ParsableArguments {
 
     @Option(
         name: .customLong("api-key"),
-        help: "An API key (or a user token, for that user). Env: HERALD_API_KEY, else the first of HERALD_API_KEYS.")
+        help:
+            "An API key (or a user token, for that user). Env: HERALD_API_KEY, else the first of HERALD_API_KEYS, else the first key in HERALD_API_KEYS_FILE."
+    )
     var apiKey: String?
 
     @Option(
@@ -27,10 +29,7 @@ struct ClientOptions: ParsableArguments {
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
             throw ValidationError("--url must start with http:// or https://")
         }
-        let key =
-            apiKey ?? Environment.value("HERALD_API_KEY")
-            ?? Environment.value("HERALD_API_KEYS")?.split(separator: ",").first.map(String.init)
-        guard let key, !key.isEmpty else {
+        guard let key = try credential(), !key.isEmpty else {
             throw ValidationError(
                 "no credentials: pass --api-key or set HERALD_API_KEY (herald serve --dev prints its development key)")
         }
@@ -42,5 +41,16 @@ struct ClientOptions: ParsableArguments {
         }
         return HeraldAPIClient(
             baseURL: base, credential: key, http: HeraldAPIClient.sharedHTTPClient(caFile: caFile))
+    }
+
+    /// The flag's key, else `HERALD_API_KEY`, else the first of `HERALD_API_KEYS` (trimmed, as
+    /// `serve` reads them), else the first in `HERALD_API_KEYS_FILE`: on the server's machine the
+    /// commands find the key the server was started with.
+    func credential() throws -> String? {
+        if let key = apiKey ?? Environment.value("HERALD_API_KEY") { return key }
+        if let keys = Environment.value("HERALD_API_KEYS") {
+            return keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+        }
+        return try Environment.value("HERALD_API_KEYS_FILE").map { try CredentialFiles.apiKeys(in: $0)[0] }
     }
 }

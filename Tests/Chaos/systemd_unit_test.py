@@ -66,6 +66,12 @@ class SystemdUnitTest(unittest.TestCase):
                 wait_until(ready, 60, "herald to answer /healthz")
                 self.assertTrue(os.path.exists(os.path.join(directory, "herald.sqlite")))
                 self.assertEqual(self.status(port, "first-key"), 200)
+                # The command-line client on the server's machine finds the key in the same file.
+                counts = subprocess.run([HERALD_BIN, "counts", "--user", "u1", "--json"],
+                                        env=dict(environment, HERALD_URL=f"http://127.0.0.1:{port}"),
+                                        capture_output=True, text=True, timeout=30)
+                self.assertEqual((counts.returncode, counts.stderr), (0, ""))
+                self.assertIn('"seq":0', counts.stdout.replace(" ", ""))
                 self.assertEqual(self.status(port, "second-key"), 401)
 
                 with open(keys, "w") as file:
