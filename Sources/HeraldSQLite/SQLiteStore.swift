@@ -308,28 +308,15 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
     )
 
     /// The user's retained events, newest first, from the newest (`newest`, the counters row's
-    /// `last_event`) back along their links while each leads to the user's event one seq lower (as
-    /// ``events(_:user:after:limit:)`` walks): their pks, and whether each carries content (any
-    /// event but a `reset`).
+    /// `last_event`) back along their links (``walkEvents(_:user:from:_:)``): their pks, and whether
+    /// each carries content (any event but a `reset`).
     private static func eventChain(
         _ db: Database, user: String, newest: Int64?
     ) throws -> [(pk: Int64, content: Bool)] {
-        let step = try db.cachedStatement(sql: eventStatements.step)
         var chain: [(pk: Int64, content: Bool)] = []
-        var below: (pk: Int64, seq: Int64)?
-        var next = newest
-        while let pk = next {
-            var read = DirectBindings(step)
-            read.bind(pk)
-            var row: (user: String, seq: Int64, name: String, prev: Int64?)?
-            try read.forEachRow(in: db) { columns in
-                row = (columns.string(0), columns.int64(1), columns.string(2), columns.optionalInt64(4))
-            }
-            guard let row, row.user == user else { break }
-            if let below, pk >= below.pk || row.seq != below.seq - 1 { break }
-            below = (pk, row.seq)
-            chain.append((pk, row.name != EventName.reset.rawValue))
-            next = row.prev
+        try walkEvents(db, user: user, from: newest) { pk, _, name, _ in
+            chain.append((pk, name != EventName.reset.rawValue))
+            return true
         }
         return chain
     }
@@ -677,13 +664,35 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
         guard limit > 0 else { return [] }
         let (sum, overflow) = seq.addingReportingOverflow(Int64(limit))
         let last = overflow ? Int64.max : sum
-        var next =
+        let start =
             try db.fetchInt64(sql: eventStatements.mark, arguments: [user, last])
             ?? db.fetchInt64(sql: eventStatements.newest, arguments: [user])
-        let step = try db.cachedStatement(sql: eventStatements.step)
         var found: [UserEvent] = []
         var lowest: UserEvent?
+        var lowestSeq: Int64?
+        try walkEvents(db, user: user, from: start) { _, eventSeq, rawName, data in
+            guard eventSeq > seq else { return false }
+            lowestSeq = eventSeq
+            guard let name = EventName(rawValue: rawName) else { return true }
+            let event = UserEvent(user: user, seq: eventSeq, name: name, data: data)
+            if eventSeq <= last { found.append(event) } else { lowest = event }
+            return true
+        }
+        if found.isEmpty, lowestSeq.map({ $0 > seq + 1 }) == true, let lowest { return [lowest] }
+        return found.reversed()
+    }
+
+    /// Walks `user`'s events back from the one at `start` along their links (`prev`, schema `v10`),
+    /// handing each to `visit` (its pk, seq, name and data) until `visit` returns false. It stops at
+    /// a link that does not lead to the user's event one seq lower at a lower pk: that event was
+    /// pruned or deleted, and its pk possibly taken again since.
+    private static func walkEvents(
+        _ db: Database, user: String, from start: Int64?,
+        _ visit: (_ pk: Int64, _ seq: Int64, _ name: String, _ data: String) throws -> Bool
+    ) throws {
+        let step = try db.cachedStatement(sql: eventStatements.step)
         var below: (pk: Int64, seq: Int64)?
+        var next = start
         while let pk = next {
             // One statement run per step, its values read straight from SQLite (through GRDB's
             // rows a catch-up took about twice as long as the range scan of the old index).
@@ -696,16 +705,12 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                     columns.optionalInt64(4)
                 )
             }
-            guard let row, row.user == user, row.seq > seq else { break }
-            if let below, pk >= below.pk || row.seq != below.seq - 1 { break }
+            guard let row, row.user == user else { return }
+            if let below, pk >= below.pk || row.seq != below.seq - 1 { return }
+            guard try visit(pk, row.seq, row.name, row.data) else { return }
             below = (pk, row.seq)
             next = row.prev
-            guard let name = EventName(rawValue: row.name) else { continue }
-            let event = UserEvent(user: user, seq: row.seq, name: name, data: row.data)
-            if row.seq <= last { found.append(event) } else { lowest = event }
         }
-        if found.isEmpty, below.map({ $0.seq > seq + 1 }) == true, let lowest { return [lowest] }
-        return found.reversed()
     }
 
     /// The statements of ``events(_:user:after:limit:)``: the first indexed event at or above a seq
