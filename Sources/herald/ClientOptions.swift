@@ -48,9 +48,7 @@ struct ClientOptions: ParsableArguments {
     /// commands find the key the server was started with.
     func credential() throws -> String? {
         if let key = apiKey ?? Environment.value("HERALD_API_KEY") { return key }
-        if let keys = Environment.value("HERALD_API_KEYS") {
-            return keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
-        }
+        if let keys = Environment.value("HERALD_API_KEYS") { return SecretOptions.apiKeys(inList: keys).first }
         return try Environment.value("HERALD_API_KEYS_FILE").map { try CredentialFiles.apiKeys(in: $0)[0] }
     }
 }

@@ -28,7 +28,7 @@ struct CredentialFiles: Sendable, Equatable {
             throw ConfigurationError(message: "--token-secret-file \(path) holds no token secret")
         }
         for (line, secret) in secrets.enumerated() {
-            guard secret.utf8.count >= Authenticator.minimumSecretBytes else {
+            guard (try? Authenticator.checkLength(of: secret, "a token secret")) != nil else {
                 throw ConfigurationError(
                     message:
                         "--token-secret-file \(path): secret number \(line + 1) in it is shorter than \(Authenticator.minimumSecretBytes) bytes"

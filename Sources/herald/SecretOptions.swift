@@ -72,10 +72,7 @@ struct SecretOptions: ParsableArguments {
         if let file = try credentialFiles().apiKeys { return try CredentialFiles.apiKeys(in: file) }
         let isDev = try isDev()
         var keys = apiKeys
-        if keys.isEmpty, let variable = Environment.value("HERALD_API_KEYS") {
-            keys = variable.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-                .filter { !$0.isEmpty }
-        }
+        if keys.isEmpty, let variable = Environment.value("HERALD_API_KEYS") { keys = Self.apiKeys(inList: variable) }
         if keys.isEmpty {
             guard isDev else {
                 throw ConfigurationError(
@@ -86,6 +83,12 @@ struct SecretOptions: ParsableArguments {
             keys = [Self.developmentAPIKey]
         }
         return keys
+    }
+
+    /// The keys of a `HERALD_API_KEYS` list: split at commas, the spaces around each dropped, empty
+    /// ones skipped.
+    static func apiKeys(inList list: String) -> [String] {
+        list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The token secret and former ones from the flag or its file, else the environment's value
