@@ -58,14 +58,11 @@ final class CredentialReloader: Sendable {
     /// Reloads when the files hold other bytes than when last read.
     func reloadIfChanged() async {
         let now = Self.contents(of: files)
-        let changed = lastRead.withLock { last in
-            defer { last = now }
-            return last != now
-        }
-        if changed { await reload(because: "a credential file changed") }
+        if lastRead.withLock({ $0 != now }) { await reload(because: "a credential file changed") }
     }
 
-    /// Reads the files again and puts their credentials in force; logs what happened and why.
+    /// Reads the files again and puts their credentials in force; logs what happened and why. The
+    /// one place that records what the files held.
     func reload(because reason: String) async {
         lastRead.withLock { $0 = Self.contents(of: files) }
         do {
