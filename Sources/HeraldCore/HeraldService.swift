@@ -126,11 +126,8 @@ public final class HeraldService: Sendable {
     public func readAll(
         user: String, filter: BulkFilter, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void
     ) {
-        let start = ContinuousClock.now
-        store.readAll(user: user, filter: filter, now: .now()) { result in
-            self.committed(
-                self.stored(.readAll, since: start, result), user: user, dropping: .all, change: { $0.change },
-                completion: completion)
+        bulk(.readAll, user: user, completion: completion) {
+            store.readAll(user: user, filter: filter, now: $0, completion: $1)
         }
     }
 
@@ -143,12 +140,7 @@ public final class HeraldService: Sendable {
     /// Deletes every notification and event of the user; `completion` as for
     /// ``change(_:user:id:completion:)``.
     public func deleteAll(user: String, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void) {
-        let start = ContinuousClock.now
-        store.deleteAll(user: user, now: .now()) { result in
-            self.committed(
-                self.stored(.deleteAll, since: start, result), user: user, dropping: .all, change: { $0.change },
-                completion: completion)
-        }
+        bulk(.deleteAll, user: user, completion: completion) { store.deleteAll(user: user, now: $0, completion: $1) }
     }
 
     /// Marks every notification seen.
@@ -158,10 +150,21 @@ public final class HeraldService: Sendable {
 
     /// Marks every notification seen; `completion` as for ``change(_:user:id:completion:)``.
     public func markAllSeen(user: String, completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void) {
+        bulk(.seen, user: user, completion: completion) { store.markAllSeen(user: user, now: $0, completion: $1) }
+    }
+
+    /// A change of all of a user's notifications at once (`operation`, run by `call` with the time
+    /// now): timed, then, once committed, its event published, its counts delta applied and every
+    /// cached entry of the user dropped.
+    private func bulk(
+        _ operation: ServiceMetrics.StoreOperation, user: String,
+        completion: @escaping @Sendable (Result<BulkOutcome, HeraldError>) -> Void,
+        _ call: (Timestamp, @escaping @Sendable (Result<BulkOutcome, any Error>) -> Void) -> Void
+    ) {
         let start = ContinuousClock.now
-        store.markAllSeen(user: user, now: .now()) { result in
+        call(.now()) { result in
             self.committed(
-                self.stored(.seen, since: start, result), user: user, dropping: .all, change: { $0.change },
+                self.stored(operation, since: start, result), user: user, dropping: .all, change: { $0.change },
                 completion: completion)
         }
     }
