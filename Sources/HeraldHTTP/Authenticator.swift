@@ -12,11 +12,18 @@ import Synchronization
 public final class Authenticator: Sendable {
     /// The credentials in force, replaced whole.
     private struct Credentials: Sendable {
-        let apiKeys: [[UInt8]]
+        let apiKeys: [(bytes: [UInt8], id: CredentialID)]
         let keys: JWTKeyCollection
+        /// The current secret's identity.
+        let secret: CredentialID
         /// Former secrets' keys: their tokens are still accepted, until they expire; nothing is
         /// signed with them.
-        let previousKeys: [JWTKeyCollection]
+        let previousKeys: [(keys: JWTKeyCollection, secret: CredentialID)]
+
+        /// Every API key and token secret in force.
+        var ids: Set<CredentialID> {
+            Set(apiKeys.map(\.id) + [secret] + previousKeys.map(\.secret))
+        }
     }
 
     private let credentials: Mutex<Credentials>
@@ -46,27 +53,34 @@ public final class Authenticator: Sendable {
     }
 
     /// Puts new credentials in force at once: API keys no longer listed and tokens signed only
-    /// with secrets no longer given are refused from the next request on (streams already open
-    /// stay open until their tokens expire). Throws, changing nothing, when a secret is too short.
+    /// with secrets no longer given are refused from the next request on. Returns the credentials
+    /// now in force, for ``StreamHub/admitOnly(_:)`` to end the streams the dropped ones admitted.
+    /// Throws, changing nothing, when a secret is too short.
+    @discardableResult
     public func replaceCredentials(
         apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String]
-    ) async throws(HeraldError) {
+    ) async throws(HeraldError) -> Set<CredentialID> {
         let replacement = try await Self.credentials(
             apiKeys: apiKeys, tokenSecret: tokenSecret, previousTokenSecrets: previousTokenSecrets)
         credentials.withLock { $0 = replacement }
         verified.forgetAll()
+        return replacement.ids
     }
+
+    /// Every API key and token secret in force now.
+    public var credentialsInForce: Set<CredentialID> { credentials.withLock(\.ids) }
 
     private static func credentials(
         apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String]
     ) async throws(HeraldError) -> Credentials {
         let keys = try await Self.keys(for: tokenSecret, "the token secret")
-        var previousKeys: [JWTKeyCollection] = []
+        var previousKeys: [(keys: JWTKeyCollection, secret: CredentialID)] = []
         for secret in previousTokenSecrets where secret != tokenSecret {
-            previousKeys.append(try await Self.keys(for: secret, Self.previousSecretName))
+            previousKeys.append((try await Self.keys(for: secret, Self.previousSecretName), .tokenSecret(secret)))
         }
         return Credentials(
-            apiKeys: apiKeys.filter { !$0.isEmpty }.map { Array($0.utf8) }, keys: keys, previousKeys: previousKeys)
+            apiKeys: apiKeys.filter { !$0.isEmpty }.map { (Array($0.utf8), .apiKey($0.utf8)) }, keys: keys,
+            secret: .tokenSecret(tokenSecret), previousKeys: previousKeys)
     }
 
     /// Throws unless `secret` is at least ``minimumSecretBytes`` long; `name` says which secret.
@@ -98,10 +112,10 @@ public final class Authenticator: Sendable {
         if let known = knownPrincipal(for: credential[...]) { return known }
         do {
             let generation = verified.generation
-            let claims = try await verifiedClaims(of: credential)
+            let (claims, secret) = try await verifiedClaims(of: credential)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
             let expiresAt = Timestamp(clampingSecondsSince1970: claims.exp.value.timeIntervalSince1970)
-            let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt)
+            let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt, secret: secret)
             verified.remember(credential, as: principal, now: .now(), generation: generation)
             return principal
         } catch {
@@ -109,14 +123,17 @@ public final class Authenticator: Sendable {
         }
     }
 
-    /// The claims of `token` if the current secret or a previous one signed it, and they hold.
-    private func verifiedClaims(of token: String) async throws -> UserClaims {
+    /// The claims of `token` if the current secret or a previous one signed it, and they hold,
+    /// with the secret that signed it.
+    private func verifiedClaims(of token: String) async throws -> (UserClaims, CredentialID) {
         let current = credentials.withLock { $0 }
         do {
-            return try await current.keys.verify(token, as: UserClaims.self)
+            return (try await current.keys.verify(token, as: UserClaims.self), current.secret)
         } catch {
             for previous in current.previousKeys {
-                if let claims = try? await previous.verify(token, as: UserClaims.self) { return claims }
+                if let claims = try? await previous.keys.verify(token, as: UserClaims.self) {
+                    return (claims, previous.secret)
+                }
             }
             throw error
         }
@@ -127,7 +144,7 @@ public final class Authenticator: Sendable {
     /// ``principal(for:)`` decides).
     public func knownPrincipal(for credential: Substring) -> Principal? {
         guard !credential.isEmpty else { return nil }
-        if isAPIKey(credential) { return .backend }
+        if let key = apiKey(matching: credential) { return .backend(key: key) }
         return verified.principal(for: String(credential), now: .now())
     }
 
@@ -186,11 +203,12 @@ public final class Authenticator: Sendable {
         return request.cookies["herald_token"].map { ($0.value, true) }
     }
 
-    /// Compares against every configured key without early exit.
-    private func isAPIKey(_ candidate: Substring) -> Bool {
+    /// The configured key `candidate` is, if any; compares against every configured key without
+    /// early exit.
+    private func apiKey(matching candidate: Substring) -> CredentialID? {
         let bytes = candidate.utf8
-        var matched = false
-        for key in credentials.withLock(\.apiKeys) {
+        var matched: CredentialID?
+        for (key, id) in credentials.withLock(\.apiKeys) {
             // Every byte of every key is compared, whatever matches, so the time taken does not
             // tell how much of a key a guess got right.
             var difference = UInt8(truncatingIfNeeded: key.count ^ bytes.count)
@@ -203,7 +221,7 @@ public final class Authenticator: Sendable {
                     difference |= byte
                 }
             }
-            matched = matched || difference == 0
+            if difference == 0 { matched = id }
         }
         return matched
     }

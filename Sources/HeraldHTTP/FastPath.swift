@@ -126,7 +126,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         case change(StateChange, user: String, id: String)
         case bulk(Bulk, user: String)
         case delete(user: String, id: String)
-        case stream(user: String, lastEventID: String?, expiresAt: Timestamp?)
+        case stream(user: String, lastEventID: String?, principal: Principal)
     }
 
     /// What the work for a taken request came back with.
@@ -344,11 +344,11 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     /// got a body or a create's body is not one Herald takes (Hummingbird reads it again and
     /// answers with the error).
     private func begin(_ request: TakenRequest, context: ChannelHandlerContext) -> Bool {
-        if case .stream(let user, let lastEventID, let expiresAt) = request.route {
+        if case .stream(let user, let lastEventID, let principal) = request.route {
             // A user at the stream limit goes to Hummingbird, whose stream route answers the 429.
             guard request.body == nil,
                 let streams = try? context.pipeline.syncOperations.handler(type: SSEChannelHandler.self),
-                let opening = settings.streams.opening(user: user, lastEventID: lastEventID, expiresAt: expiresAt)
+                let opening = settings.streams.opening(user: user, lastEventID: lastEventID, principal: principal)
             else { return false }
             taken = nil
             state = .idle
@@ -471,7 +471,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         guard let principal, (try? principal.authorize(user: user)) != nil else { return nil }
         return .stream(
             user: user, lastEventID: positions.first ?? parameters["last_event_id"].map(String.init),
-            expiresAt: principal.expiresAt)
+            principal: principal)
     }
 
     /// A query's parameters when they need no decoding, so that they are the values Hummingbird
@@ -514,7 +514,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         guard head.uri == Self.createRoute, let length = facts.contentLength, let bytes = Int(length),
             (1...JSONIO.singleBodyLimit).contains(bytes),
             JSONIO.isJSON(contentType: facts.contentType), !facts.hasContentEncoding,
-            case .backend = knownPrincipal(facts)
+            knownPrincipal(facts)?.isBackend == true
         else { return nil }
         return .create
     }

@@ -270,7 +270,7 @@ public struct HeraldRoutes: Sendable {
             let opening = streamSettings.opening(
                 user: user,
                 lastEventID: request.headers[.lastEventID] ?? Self.lastEventIDParameter(request),
-                expiresAt: principal.expiresAt)
+                principal: principal)
         else { throw streamSettings.tooManyStreams }
         // The connection's handler writes the body once this response's head has gone out.
         let channel = context.channel

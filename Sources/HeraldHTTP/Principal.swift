@@ -1,29 +1,44 @@
 public import HeraldCore
 
-/// Who is calling.
+/// Who is calling, and which credential admitted them.
 public enum Principal: Sendable, Hashable {
-    /// A backend with an API key: may act on every user.
-    case backend
-    /// A user token: may act only on its own user, until `expiresAt`.
-    case user(id: String, expiresAt: Timestamp)
+    /// A backend with an API key (`key` says which): may act on every user.
+    case backend(key: CredentialID)
+    /// A user token signed with the token secret `secret`: may act only on its own user, until
+    /// `expiresAt`.
+    case user(id: String, expiresAt: Timestamp, secret: CredentialID)
 
     /// Throws `forbidden` unless the principal may act on `user`.
     public func authorize(user: String) throws(HeraldError) {
         switch self {
         case .backend: return
-        case .user(let id, _) where id == user: return
+        case .user(let id, _, _) where id == user: return
         case .user: throw HeraldError(.forbidden, "this token may not act on another user")
         }
     }
 
     /// Throws `forbidden` unless the principal is a backend.
     public func requireBackend() throws(HeraldError) {
-        guard case .backend = self else { throw HeraldError(.forbidden, "this endpoint needs an API key") }
+        guard isBackend else { throw HeraldError(.forbidden, "this endpoint needs an API key") }
+    }
+
+    /// Whether the caller is a backend (an API key).
+    public var isBackend: Bool {
+        if case .backend = self { return true }
+        return false
     }
 
     /// When the credentials stop being valid (nil: never).
     public var expiresAt: Timestamp? {
-        if case .user(_, let expiresAt) = self { return expiresAt }
+        if case .user(_, let expiresAt, _) = self { return expiresAt }
         return nil
+    }
+
+    /// The API key or token secret that admitted the caller.
+    public var credential: CredentialID {
+        switch self {
+        case .backend(let key): return key
+        case .user(_, _, let secret): return secret
+        }
     }
 }

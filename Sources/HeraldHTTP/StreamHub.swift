@@ -15,6 +15,9 @@ public final class StreamHub: Sendable {
         var users: [String: UserStreams] = [:]
         var closed = false
         var count = 0
+        /// The credentials whose streams may register (nil: every one, until credentials are first
+        /// replaced).
+        var admitted: Set<CredentialID>?
 
         /// Drops `user`'s entry once it holds no claim and no stream.
         mutating func forgetIfGone(_ user: String) {
@@ -63,10 +66,10 @@ public final class StreamHub: Sendable {
     }
 
     /// Registers a stream in the place its claim holds; returns false when the hub is shutting
-    /// down.
+    /// down, or the credential that admitted the stream has been dropped since.
     func register(_ sink: StreamSink) -> Bool {
         state.withLock { state in
-            guard !state.closed else { return false }
+            guard !state.closed, state.admitted?.contains(sink.credential) ?? true else { return false }
             state.users[sink.user, default: UserStreams()].sinks[ObjectIdentifier(sink)] = sink
             state.count += 1
             return true
@@ -79,6 +82,20 @@ public final class StreamHub: Sendable {
             state.count -= 1
             state.forgetIfGone(sink.user)
         }
+    }
+
+    /// Ends every open stream admitted by a credential not in `inForce` (an API key or token
+    /// secret just dropped), and refuses such streams from now on; returns how many it ended.
+    /// A stream admitted an instant before the credentials changed, and registered after this
+    /// call, is refused at its registration, so none outlives its credential.
+    @discardableResult
+    public func admitOnly(_ inForce: Set<CredentialID>) -> Int {
+        let dropped = state.withLock { state in
+            state.admitted = inForce
+            return state.users.values.flatMap(\.sinks.values).filter { !inForce.contains($0.credential) }
+        }
+        for sink in dropped { sink.close() }
+        return dropped.count
     }
 
     /// Hands an event to every stream of its user.

@@ -1,7 +1,7 @@
 import HeraldCore
 
 /// What the stream route hands to its connection's ``SSEChannelHandler``: whose stream, where it
-/// resumes, until when its credentials hold, and the server parts the stream works with.
+/// resumes, until when and by which credential it is admitted, and the server parts the stream works with.
 struct StreamOpening: Sendable {
     /// The user's stream place this stream holds (given back when it ends).
     let claim: StreamClaim
@@ -10,6 +10,8 @@ struct StreamOpening: Sendable {
     let lastEventID: String?
     /// When the stream's credentials expire (nil: never).
     let expiresAt: Timestamp?
+    /// The API key or token secret that admitted the stream: the stream ends when it is dropped.
+    let credential: CredentialID
     let service: HeraldService
     let hub: StreamHub
     let metrics: HeraldMetrics

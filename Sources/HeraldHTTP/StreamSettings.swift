@@ -24,13 +24,14 @@ struct StreamSettings: Sendable {
         return headers
     }()
 
-    /// The opening of a stream, holding one of the user's stream places; nil when the user already
-    /// holds the most streams allowed (answer ``tooManyStreams``).
-    func opening(user: String, lastEventID: String?, expiresAt: Timestamp?) -> StreamOpening? {
+    /// The opening of a stream `principal` asked for, holding one of the user's stream places; nil
+    /// when the user already holds the most streams allowed (answer ``tooManyStreams``).
+    func opening(user: String, lastEventID: String?, principal: Principal) -> StreamOpening? {
         guard let claim = hub.claim(user: user, limit: maxStreamsPerUser) else { return nil }
         return StreamOpening(
-            claim: claim, lastEventID: lastEventID, expiresAt: expiresAt, service: service, hub: hub, metrics: metrics,
-            heartbeatMilliseconds: heartbeatMilliseconds, bufferCapacity: bufferCapacity)
+            claim: claim, lastEventID: lastEventID, expiresAt: principal.expiresAt, credential: principal.credential,
+            service: service, hub: hub, metrics: metrics, heartbeatMilliseconds: heartbeatMilliseconds,
+            bufferCapacity: bufferCapacity)
     }
 
     /// Whether a stream of `user` would be refused now (a `HEAD` of the stream asks).

@@ -10,6 +10,8 @@ final class StreamSink: Sendable {
     let heartbeats: HeartbeatSchedule
     /// When the stream's credentials expire (nil: never).
     let expiresAt: Timestamp?
+    /// The API key or token secret that admitted the stream.
+    let credential: CredentialID
     /// The stream's event loop: everything the sink is told runs there.
     let eventLoop: any EventLoop
     /// When the next ping is due (ms since the epoch); only the hub's ticker reads and moves it.
@@ -17,13 +19,14 @@ final class StreamSink: Sendable {
     private let connection: NIOLoopBound<StreamConnection>
 
     init(
-        user: String, heartbeatMilliseconds: Int64, expiresAt: Timestamp?,
+        user: String, heartbeatMilliseconds: Int64, expiresAt: Timestamp?, credential: CredentialID,
         connection: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop
     ) {
         self.user = user
         heartbeats = HeartbeatSchedule(
             intervalMilliseconds: heartbeatMilliseconds, tickMilliseconds: StreamHub.tickMilliseconds)
         self.expiresAt = expiresAt
+        self.credential = credential
         nextHeartbeat = Atomic(heartbeats.firstDue(openedAt: Timestamp.now().milliseconds))
         self.connection = connection
         self.eventLoop = eventLoop

@@ -379,7 +379,7 @@ struct Serve: AsyncParsableCommand {
         if !credentialFiles.isEmpty {
             let reloader = CredentialReloader(
                 files: credentialFiles, apiKeys: apiKeys, tokenSecrets: tokenSecrets,
-                previousFromOptions: optionSecrets, auth: auth, logger: logger)
+                previousFromOptions: optionSecrets, auth: auth, hub: hub, logger: logger)
             // Trapped from here on, only where there are files to read again: otherwise SIGHUP
             // still ends the process, as when the terminal `herald serve --dev` runs in closes.
             let hangUps = await UnixSignalsSequence(trapping: .sighup)

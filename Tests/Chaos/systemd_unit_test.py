@@ -5,9 +5,12 @@ binary, since /usr/local/bin/herald is not installed here): an unknown key or se
 or a command that cannot run is reported, and any report fails the test (unknown keys only warn,
 so the exit status alone is not enough). Then its ExecStart runs, with the credentials in files,
 is reloaded as its ExecReload does it (the files read again: a new API key accepted, the old one
-refused), and stops as systemd would stop it.
+refused, and the stream the old one opened ended while a kept key's stream goes on), and stops as
+systemd would stop it.
 """
 
+import http.client
+import json
 import os
 import signal
 import subprocess
@@ -47,7 +50,7 @@ class SystemdUnitTest(unittest.TestCase):
             port = free_port()
             keys, secret = os.path.join(directory, "api-keys"), os.path.join(directory, "token-secret")
             with open(keys, "w") as file:
-                file.write("first-key\n")
+                file.write("first-key\nkept-key\n")
             with open(secret, "w") as file:
                 file.write("unit-" * 8 + "\n")
             environment = dict(os.environ, HERALD_API_KEYS_FILE=keys, HERALD_TOKEN_SECRET_FILE=secret,
@@ -73,13 +76,21 @@ class SystemdUnitTest(unittest.TestCase):
                 self.assertEqual((counts.returncode, counts.stderr), (0, ""))
                 self.assertIn('"seq":0', counts.stdout.replace(" ", ""))
                 self.assertEqual(self.status(port, "second-key"), 401)
+                dropped, kept = self.stream(port, "first-key"), self.stream(port, "kept-key")
 
                 with open(keys, "w") as file:
-                    file.write("second-key\n")
+                    file.write("second-key\nkept-key\n")
                 subprocess.run(reload.split("=", 1)[1].replace("$MAINPID", str(process.pid)).split(), check=True)
                 wait_until(lambda: self.status(port, "second-key") == 200, 5, "the new key to be accepted")
                 self.assertEqual(self.status(port, "first-key"), 401)
                 self.assertIsNone(process.poll())
+                # The stream the dropped key opened has ended; the kept key's still delivers.
+                self.assertEqual(self.events(dropped), [])
+                self.send(port, "kept-key")
+                self.assertEqual(self.events(kept, 1), ["notification.created"])
+                for connection, response in (dropped, kept):
+                    response.close()
+                    connection.close()
 
                 process.send_signal(signal.SIGTERM)
                 self.assertEqual(process.wait(timeout=30), 0)
@@ -87,6 +98,41 @@ class SystemdUnitTest(unittest.TestCase):
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+
+    @staticmethod
+    def stream(port, key):
+        """User u1's stream opened with `key`, read past its first event (`counts`)."""
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/v1/users/u1/stream", headers={"Authorization": f"Bearer {key}"})
+        response = connection.getresponse()
+        assert response.status == 200, response.status
+        assert SystemdUnitTest.events(response, 1) == ["counts"]
+        return connection, response
+
+    @staticmethod
+    def events(stream, wanted=None):
+        """The names of the next `wanted` events of `stream` (a connection and its response, or a
+        response); all of them until it ends when `wanted` is None (a stream that does not end
+        fails on the read's timeout)."""
+        response = stream[1] if isinstance(stream, tuple) else stream
+        names = []
+        while wanted is None or len(names) < wanted:
+            line = response.fp.readline()
+            if not line:
+                break
+            if line.startswith(b"event: "):
+                names.append(line[7:].strip().decode())
+        return names
+
+    @staticmethod
+    def send(port, key):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        body = json.dumps({"user": "u1", "type": "t", "title": "after the reload"})
+        connection.request("POST", "/v1/notifications", body=body,
+                           headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        status = connection.getresponse().status
+        connection.close()
+        assert status == 201, status
 
     @staticmethod
     def status(port, key):

@@ -22,7 +22,7 @@ struct CredentialReplacementTests {
     }
 
     func isUser(_ principal: Principal?, _ user: String) -> Bool {
-        guard case .user(let id, _) = principal else { return false }
+        guard case .user(let id, _, _) = principal else { return false }
         return id == user
     }
 
@@ -31,24 +31,36 @@ struct CredentialReplacementTests {
         let oldToken = try await auth.mintToken(user: "u1", ttlSeconds: 600).token
         #expect(isUser(await principal(auth, oldToken), "u1"))  // verified, and remembered
         #expect(auth.knownPrincipal(for: oldToken[...]) != nil)
+        let oldKey = try #require(await principal(auth, "old-key")?.credential)
+        let oldSecret = try #require(await principal(auth, oldToken)?.credential)
+        #expect(auth.credentialsInForce == [oldKey, oldSecret])
 
-        try await auth.replaceCredentials(
+        // The credentials in force are returned, for the hub to end the streams of the others.
+        let inForce = try await auth.replaceCredentials(
             apiKeys: ["new-key"], tokenSecret: Self.newSecret, previousTokenSecrets: [Self.oldSecret])
+        #expect(inForce == auth.credentialsInForce && inForce.count == 3)
+        #expect(!inForce.contains(oldKey) && inForce.contains(oldSecret))
         #expect(await principal(auth, "old-key") == nil)
-        #expect(await principal(auth, "new-key") == .backend)
+        #expect(await principal(auth, "new-key")?.isBackend == true)
         #expect(auth.knownPrincipal(for: oldToken[...]) == nil)  // forgotten, verified again:
         #expect(isUser(await principal(auth, oldToken), "u1"))  // a previous secret still signs it
+        #expect(await principal(auth, oldToken)?.credential == oldSecret)  // the same secret, the same identity
         let newToken = try await auth.mintToken(user: "u2", ttlSeconds: 600).token
         #expect(isUser(await principal(auth, newToken), "u2"))
+        let newSecret = try #require(await principal(auth, newToken)?.credential)
+        #expect(newSecret != oldSecret && inForce.contains(newSecret))
+        #expect(try #require(await principal(auth, "new-key")?.credential) != oldKey)
 
-        try await auth.replaceCredentials(apiKeys: ["new-key"], tokenSecret: Self.newSecret, previousTokenSecrets: [])
+        let dropped = try await auth.replaceCredentials(
+            apiKeys: ["new-key"], tokenSecret: Self.newSecret, previousTokenSecrets: [])
+        #expect(dropped.count == 2 && !dropped.contains(oldSecret) && dropped.contains(newSecret))
         #expect(await principal(auth, oldToken) == nil)
         #expect(isUser(await principal(auth, newToken), "u2"))
 
         await #expect(throws: HeraldError.self) {
             try await auth.replaceCredentials(apiKeys: ["other-key"], tokenSecret: "short", previousTokenSecrets: [])
         }
-        #expect(await principal(auth, "new-key") == .backend)
+        #expect(await principal(auth, "new-key")?.isBackend == true)
         #expect(await principal(auth, "other-key") == nil)
         #expect(isUser(await principal(auth, newToken), "u2"))
     }
@@ -59,10 +71,12 @@ struct CredentialReplacementTests {
         let begun = tokens.generation
         tokens.forgetAll()
         tokens.remember(
-            "t", as: .user(id: "u1", expiresAt: Timestamp.now().adding(seconds: 60)), now: .now(), generation: begun)
+            "t", as: .user(id: "u1", expiresAt: Timestamp.now().adding(seconds: 60), secret: .tokenSecret("s")),
+            now: .now(), generation: begun)
         #expect(tokens.count == 0)
         tokens.remember(
-            "t", as: .user(id: "u1", expiresAt: Timestamp.now().adding(seconds: 60)), now: .now(),
+            "t", as: .user(id: "u1", expiresAt: Timestamp.now().adding(seconds: 60), secret: .tokenSecret("s")),
+            now: .now(),
             generation: tokens.generation)
         #expect(tokens.count == 1)
     }

@@ -104,8 +104,8 @@ struct RequestHeadFactsTests {
 
     @Test func onlyAWholeAPIKeyIsABackend() async throws {
         let auth = try await Authenticator(apiKeys: ["key-one", "k2"], tokenSecret: HTTPHarness.secret)
-        #expect(auth.knownPrincipal(for: "key-one") == .backend)
-        #expect(auth.knownPrincipal(for: "k2") == .backend)
+        #expect(auth.knownPrincipal(for: "key-one")?.isBackend == true)
+        #expect(auth.knownPrincipal(for: "k2")?.isBackend == true)
         for guess in ["key-on", "key-one!", "key-onf", "k", "k22", ""] {
             #expect(auth.knownPrincipal(for: guess[...]) == nil, "\(guess)")
         }
