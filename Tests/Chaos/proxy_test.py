@@ -5,7 +5,8 @@ changed to a scratch self-signed certificate) must: speak HTTP/2 over TLS to cli
 through with Herald's own JSON answers, its 413 for a body too large included; carry one request id
 from nginx to Herald and back; keep the browser's host name, so that a cookie-authenticated change
 from Herald's own page is allowed and one from another site still refused; pass a stream's
-events on as they come, over HTTP/1.1 and HTTP/2; and serve the `herald` command-line client over
+events on as they come, over HTTP/1.1 and HTTP/2, compressed too where the site gzips event
+streams; and serve the `herald` command-line client over
 https, trusting the certificate with `--ca-file` (`HERALD_CA_FILE`).
 """
 
@@ -19,6 +20,7 @@ import ssl
 import subprocess
 import time
 import unittest
+import zlib
 
 from chaos_test import (API_KEY, HERALD_BIN, ROOT, HeraldServer, end_scratch, free_port, scratch_with_memcached,
                         wait_until)
@@ -68,6 +70,8 @@ class ProxyTest(unittest.TestCase):
                       "http {\n    log_format ids '$request_id $status';\n    access_log logs/access.log ids;\n    client_body_temp_path tmp/client_body;\n"
                       "    proxy_temp_path tmp/proxy;\n    fastcgi_temp_path tmp/fastcgi;\n"
                       "    uwsgi_temp_path tmp/uwsgi;\n    scgi_temp_path tmp/scgi;\n"
+                      # As a site that compresses whatever it can would have it.
+                      "    gzip on;\n    gzip_types application/json text/event-stream;\n"
                       "    include herald.conf;\n}\n")
         started = subprocess.run(["nginx", "-p", prefix + "/", "-c", os.path.join(prefix, "nginx.conf"),
                                   "-e", os.path.join(prefix, "logs", "error.log")],
@@ -199,6 +203,25 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(http2.returncode, 28, http2.stderr)  # curl's timeout: the stream stayed open
         self.assertTrue(http2.stdout.endswith("\n2"), http2.stdout)
         self.assertRegex(http2.stdout, re.compile(r"^retry: 2000\n\nid: 1\nevent: notification.created\n"))
+
+    def test_aCompressingProxyPassesEachEventOnAsItComes(self):
+        # nginx's gzip on the stream (gzip_types above) flushes what it has compressed whenever
+        # Herald's bytes arrive, as buffering is off: the event is not held for more.
+        connection = self.connect()
+        connection.request("GET", "/v1/users/p4/stream",
+                           headers={"Authorization": f"Bearer {API_KEY}", "Accept-Encoding": "gzip"})
+        stream = connection.getresponse()
+        self.assertEqual((stream.status, stream.getheader("Content-Encoding")), (200, "gzip"))
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        received = b""
+        while b"event: counts" not in received:
+            received += inflater.decompress(stream.read1(65536))
+        created_at = time.monotonic()
+        response, body = self.call("POST", "/v1/notifications", json.dumps({"user": "p4", "type": "t"}))
+        self.assertEqual(response.status, 201, body)
+        while b"event: notification.created" not in received:
+            self.assertLess(time.monotonic() - created_at, 2, f"held back by the compression? {received!r}")
+            received += inflater.decompress(stream.read1(65536))
 
 
 if __name__ == "__main__":
