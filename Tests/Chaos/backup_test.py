@@ -1,8 +1,8 @@
 """The README's backup, taken while Herald writes, restores to a consistent database that can run
 beside the original on the same memcached.
 
-Clients write for a few seconds; halfway, `VACUUM INTO` copies the database (as the README's
-*Operations* says to back up). Writes go on after the copy, then the original restarts, so its
+Clients write for a few seconds; halfway, `herald backup` copies the database (as the README's
+*Operations* says to back up; SQLite's `VACUUM INTO` underneath). Writes go on after the copy, then the original restarts, so its
 cache generation moves past the copy's (the copy's first start bumps it to the original's), and
 caches every user's counts. A second `herald serve` then runs on the copy, over the same memcached
 with the same key prefix.
@@ -14,13 +14,13 @@ for some user, or the test would not tell the two apart.
 
 import os
 import shutil
-import sqlite3
+import subprocess
 import threading
 import time
 import unittest
 
 from chaos_test import (
-    USERS, Client, HeraldServer, StreamFollower, Worker, free_port, listed_notifications,
+    HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, free_port, listed_notifications,
     scratch_with_memcached, wait_until)
 
 WRITE_SECONDS = 4
@@ -53,9 +53,12 @@ class BackupTest(unittest.TestCase):
         for worker in workers:
             worker.start()
         time.sleep(WRITE_SECONDS / 2)
-        with sqlite3.connect(os.path.join(self.directory, "herald.sqlite")) as database:
-            database.execute("VACUUM INTO ?", (os.path.join(self.directory, "copy.sqlite"),))
-        database.close()
+        backup = subprocess.run([HERALD_BIN, "backup", "--database", os.path.join(self.directory, "herald.sqlite"),
+                                 os.path.join(self.directory, "copy.sqlite")],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual((backup.returncode, backup.stderr), (0, ""))
+        self.assertRegex(backup.stdout, r"^backed up .* to .*copy\.sqlite: \d+ bytes, \d+ users, \d+ notification rows, checked, in \d+ ms\n$")
+        self.assertEqual([name for name in os.listdir(self.directory) if "partial" in name], [])
         time.sleep(WRITE_SECONDS / 2)
         stop.set()
         for worker in workers:
