@@ -28,6 +28,7 @@ public final class Authenticator: Sendable {
 
     private let credentials: Mutex<Credentials>
     private let verified = VerifiedTokens()
+    private let revocations: TokenRevocations
     private let crossSiteWrites: CrossSiteWriteCheck
 
     /// The longest user token lifetime: 30 days.
@@ -43,13 +44,26 @@ public final class Authenticator: Sendable {
     ///     changed keep working until they expire (`--previous-token-secret`).
     ///   - pageOrigins: the origins whose pages may change notifications with the `herald_token`
     ///     cookie besides the server's own (`--cors-origin`; `*` for any).
+    ///   - revocations: the users' token revocations (in memory only by default).
     public init(
-        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = []
+        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = [],
+        revocations: TokenRevocations = TokenRevocations()
     ) async throws(HeraldError) {
         credentials = Mutex(
             try await Self.credentials(
                 apiKeys: apiKeys, tokenSecret: tokenSecret, previousTokenSecrets: previousTokenSecrets))
         self.crossSiteWrites = CrossSiteWriteCheck(origins: pageOrigins)
+        self.revocations = revocations
+    }
+
+    /// Refuses every token of `user` issued until now, from the next request on (tokens verified
+    /// before are checked again); tokens minted from now on are accepted. Persisted before it is
+    /// in force. Returns the last second of issue refused, for ``StreamHub/endTokenStreams(of:issuedThrough:)``
+    /// to end the streams such tokens opened.
+    public func revokeTokens(user: String) async throws(HeraldError) -> Int64 {
+        let through = try await revocations.revoke(user: user, now: .now())
+        verified.forget(user: user)
+        return through
     }
 
     /// Puts new credentials in force at once: API keys no longer listed and tokens signed only
@@ -114,12 +128,17 @@ public final class Authenticator: Sendable {
             let generation = verified.generation
             let (claims, secret) = try await verifiedClaims(of: credential)
             guard Identifier.isValid(claims.sub.value) else { throw HeraldError(.unauthorized, "bad subject") }
+            let issuedAt = claims.iat.flatMap { Int64(exactly: $0.value.timeIntervalSince1970.rounded(.down)) }
+            guard !revocations.isRevoked(user: claims.sub.value, issuedAt: issuedAt) else {
+                throw HeraldError(.unauthorized, "revoked")
+            }
             let expiresAt = Timestamp(clampingSecondsSince1970: claims.exp.value.timeIntervalSince1970)
-            let principal = Principal.user(id: claims.sub.value, expiresAt: expiresAt, secret: secret)
+            let principal = Principal.user(
+                id: claims.sub.value, expiresAt: expiresAt, secret: secret, issuedAt: issuedAt)
             verified.remember(credential, as: principal, now: .now(), generation: generation)
             return principal
         } catch {
-            throw HeraldError(.unauthorized, "invalid or expired credentials")
+            throw HeraldError(.unauthorized, "invalid, expired or revoked credentials")
         }
     }
 
@@ -177,12 +196,15 @@ public final class Authenticator: Sendable {
     public func mintToken(
         user: String, ttlSeconds: Int64
     ) async throws(HeraldError) -> (token: String, expiresAt: Timestamp) {
-        let exact = Timestamp.now().adding(seconds: ttlSeconds)
+        let now = Timestamp.now()
+        let exact = now.adding(seconds: ttlSeconds)
         let seconds = (exact.milliseconds + 999) / 1000  // after 1970: the ceiling
         let expiresAt = Timestamp(milliseconds: seconds * 1000)
         let claims = UserClaims(
             sub: SubjectClaim(value: user),
-            exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(seconds))))
+            exp: ExpirationClaim(value: Date(timeIntervalSince1970: Double(seconds))),
+            iat: IssuedAtClaim(
+                value: Date(timeIntervalSince1970: Double(revocations.issueSecond(user: user, now: now)))))
         do {
             return (try await credentials.withLock(\.keys).sign(claims), expiresAt)
         } catch {

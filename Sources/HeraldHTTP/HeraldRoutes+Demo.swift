@@ -28,7 +28,7 @@ extension HeraldRoutes {
         router.post("/demo/notifications") { request, _ in
             let principal = try await auth.principal(for: request)
             let input = try await JSONIO.decode(NotificationInput.self, from: request, limit: JSONIO.singleBodyLimit)
-            guard case .user(let id, _, _) = principal, id == input.draft.user else {
+            guard case .user(let id, _, _, _) = principal, id == input.draft.user else {
                 throw HeraldError(.forbidden, "the demo sends only to the demo user's own inbox")
             }
             return try await created(service.create(input.draft))

@@ -130,6 +130,17 @@ public struct HeraldRoutes: Sendable {
             return JSONIO.response(bytes: Self.answer(to: try await service.markAllSeen(user: user)))
         }
         router.post("/v1/users/:user/tokens") { request, context in try await mintToken(request, context) }
+        router.delete("/v1/users/:user/tokens") { request, context in
+            // The user's own token may revoke its user's tokens, itself included: signing out
+            // everywhere.
+            let user = try await authorized(request, context)
+            try await JSONIO.refuseMembers(of: request, in: "revoking tokens")
+            let through = try await auth.revokeTokens(user: user)
+            let ended = hub.endTokenStreams(of: user, issuedThrough: through)
+            return try JSONIO.response(
+                TokenRevocationAnswer(
+                    user: user, revokedBefore: Timestamp(milliseconds: (through + 1) * 1000), streamsEnded: ended))
+        }
         router.get("/v1/users/:user/stream") { request, context in try await stream(request, context) }
         router.head("/v1/users/:user/stream") { request, context in
             let user = try await authorized(request, context)

@@ -4,15 +4,16 @@ public import HeraldCore
 public enum Principal: Sendable, Hashable {
     /// A backend with an API key (`key` says which): may act on every user.
     case backend(key: CredentialID)
-    /// A user token signed with the token secret `secret`: may act only on its own user, until
-    /// `expiresAt`.
-    case user(id: String, expiresAt: Timestamp, secret: CredentialID)
+    /// A user token signed with the token secret `secret` and issued in the second `issuedAt`
+    /// (since 1970; nil: the token does not say): may act only on its own user, until
+    /// `expiresAt`, or until the user's tokens are revoked.
+    case user(id: String, expiresAt: Timestamp, secret: CredentialID, issuedAt: Int64?)
 
     /// Throws `forbidden` unless the principal may act on `user`.
     public func authorize(user: String) throws(HeraldError) {
         switch self {
         case .backend: return
-        case .user(let id, _, _) where id == user: return
+        case .user(let id, _, _, _) where id == user: return
         case .user: throw HeraldError(.forbidden, "this token may not act on another user")
         }
     }
@@ -30,7 +31,7 @@ public enum Principal: Sendable, Hashable {
 
     /// When the credentials stop being valid (nil: never).
     public var expiresAt: Timestamp? {
-        if case .user(_, let expiresAt, _) = self { return expiresAt }
+        if case .user(_, let expiresAt, _, _) = self { return expiresAt }
         return nil
     }
 
@@ -38,7 +39,14 @@ public enum Principal: Sendable, Hashable {
     public var credential: CredentialID {
         switch self {
         case .backend(let key): return key
-        case .user(_, _, let secret): return secret
+        case .user(_, _, let secret, _): return secret
         }
+    }
+
+    /// For a user token, the second it was issued in (`Int64.min` when it does not say); nil
+    /// for an API key.
+    public var tokenIssuedAt: Int64? {
+        guard case .user(_, _, _, let issuedAt) = self else { return nil }
+        return issuedAt ?? .min
     }
 }

@@ -79,7 +79,7 @@ final class StreamConnection {
         let eventLoop = context.eventLoop
         let sink = StreamSink(
             user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, expiresAt: opening.expiresAt,
-            credential: opening.credential,
+            credential: opening.credential, tokenIssuedAt: opening.tokenIssuedAt,
             connection: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
         // Registered before the opening read, so no event committed after that read is missed.
         guard opening.hub.register(sink) else {

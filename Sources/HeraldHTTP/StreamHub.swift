@@ -18,6 +18,15 @@ public final class StreamHub: Sendable {
         /// The credentials whose streams may register (nil: every one, until credentials are first
         /// replaced).
         var admitted: Set<CredentialID>?
+        /// For each user whose tokens were revoked, the last second of issue refused.
+        var revokedThrough: [String: Int64] = [:]
+
+        /// Whether `sink`'s credentials may hold a stream now.
+        func admits(_ sink: StreamSink) -> Bool {
+            guard admitted?.contains(sink.credential) ?? true else { return false }
+            guard let issuedAt = sink.tokenIssuedAt, let through = revokedThrough[sink.user] else { return true }
+            return issuedAt > through
+        }
 
         /// Drops `user`'s entry once it holds no claim and no stream.
         mutating func forgetIfGone(_ user: String) {
@@ -66,10 +75,10 @@ public final class StreamHub: Sendable {
     }
 
     /// Registers a stream in the place its claim holds; returns false when the hub is shutting
-    /// down, or the credential that admitted the stream has been dropped since.
+    /// down, or the credential that admitted the stream has been dropped or revoked since.
     func register(_ sink: StreamSink) -> Bool {
         state.withLock { state in
-            guard !state.closed, state.admitted?.contains(sink.credential) ?? true else { return false }
+            guard !state.closed, state.admits(sink) else { return false }
             state.users[sink.user, default: UserStreams()].sinks[ObjectIdentifier(sink)] = sink
             state.count += 1
             return true
@@ -96,6 +105,19 @@ public final class StreamHub: Sendable {
         }
         for sink in dropped { sink.close() }
         return dropped.count
+    }
+
+    /// Ends every open stream of `user` opened with a token issued in or before the second
+    /// `through` (their tokens were revoked), and refuses such streams from now on; returns how
+    /// many it ended. The streams of tokens issued later, and of API keys, go on.
+    @discardableResult
+    public func endTokenStreams(of user: String, issuedThrough through: Int64) -> Int {
+        let revoked = state.withLock { state in
+            state.revokedThrough[user] = max(state.revokedThrough[user] ?? .min, through)
+            return state.users[user]?.sinks.values.filter { !state.admits($0) } ?? []
+        }
+        for sink in revoked { sink.close() }
+        return revoked.count
     }
 
     /// Hands an event to every stream of its user.

@@ -12,6 +12,9 @@ struct StreamOpening: Sendable {
     let expiresAt: Timestamp?
     /// The API key or token secret that admitted the stream: the stream ends when it is dropped.
     let credential: CredentialID
+    /// For a stream opened with a user token, the second the token was issued in (revoked with
+    /// the user's tokens); nil for an API key's.
+    let tokenIssuedAt: Int64?
     let service: HeraldService
     let hub: StreamHub
     let metrics: HeraldMetrics

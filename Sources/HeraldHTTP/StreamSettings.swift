@@ -30,6 +30,7 @@ struct StreamSettings: Sendable {
         guard let claim = hub.claim(user: user, limit: maxStreamsPerUser) else { return nil }
         return StreamOpening(
             claim: claim, lastEventID: lastEventID, expiresAt: principal.expiresAt, credential: principal.credential,
+            tokenIssuedAt: principal.tokenIssuedAt,
             service: service, hub: hub, metrics: metrics, heartbeatMilliseconds: heartbeatMilliseconds,
             bufferCapacity: bufferCapacity)
     }

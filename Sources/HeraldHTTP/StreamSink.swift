@@ -12,6 +12,9 @@ final class StreamSink: Sendable {
     let expiresAt: Timestamp?
     /// The API key or token secret that admitted the stream.
     let credential: CredentialID
+    /// For a stream opened with a user token, the second the token was issued in; nil for an API
+    /// key's.
+    let tokenIssuedAt: Int64?
     /// The stream's event loop: everything the sink is told runs there.
     let eventLoop: any EventLoop
     /// When the next ping is due (ms since the epoch); only the hub's ticker reads and moves it.
@@ -20,6 +23,7 @@ final class StreamSink: Sendable {
 
     init(
         user: String, heartbeatMilliseconds: Int64, expiresAt: Timestamp?, credential: CredentialID,
+        tokenIssuedAt: Int64?,
         connection: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop
     ) {
         self.user = user
@@ -27,6 +31,7 @@ final class StreamSink: Sendable {
             intervalMilliseconds: heartbeatMilliseconds, tickMilliseconds: StreamHub.tickMilliseconds)
         self.expiresAt = expiresAt
         self.credential = credential
+        self.tokenIssuedAt = tokenIssuedAt
         nextHeartbeat = Atomic(heartbeats.firstDue(openedAt: Timestamp.now().milliseconds))
         self.connection = connection
         self.eventLoop = eventLoop

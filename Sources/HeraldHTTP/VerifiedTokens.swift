@@ -52,6 +52,18 @@ final class VerifiedTokens: Sendable {
         }
     }
 
+    /// Forgets every token of `user` (their tokens were revoked) and starts a new generation, so
+    /// that a verification begun before is not remembered either.
+    func forget(user: String) {
+        state.withLock { state in
+            state.entries = state.entries.filter { entry in
+                guard case .user(let id, _, _, _) = entry.value else { return true }
+                return id != user
+            }
+            state.generation += 1
+        }
+    }
+
     /// Forgets every token (the secrets changed) and starts a new generation.
     func forgetAll() {
         state.withLock { state in

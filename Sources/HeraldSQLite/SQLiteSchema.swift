@@ -201,6 +201,18 @@ enum SQLiteSchema {
                     CREATE INDEX event_user_mark ON event (user, seq) WHERE seq % 64 = 0;
                     """)
         }
+        migrator.registerMigration("v11-token-revocations") { db in
+            // A user's tokens issued (`iat`) in or before the second `through` are refused
+            // (`DELETE /v1/users/{user}/tokens`). One row per user who ever revoked; read whole at
+            // start-up.
+            try db.execute(
+                sql: """
+                    CREATE TABLE token_revocation (
+                        user TEXT PRIMARY KEY,
+                        through INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -7,7 +7,7 @@ public import NIOPosix
 ///
 /// Each write is one transaction that changes the notification rows, updates the user's
 /// `user_counter` row (unread, unseen, seq) and appends one row per state change to `event`.
-public final class SQLiteStore: NotificationStore, CacheGenerationStore {
+public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRevocationStore {
     /// The GRDB pool, for tests and tools.
     public let pool: DatabasePool
     private let committer: GroupCommitter
@@ -758,6 +758,28 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore {
                     ON CONFLICT (key) DO UPDATE SET value = value + 1
                     RETURNING value
                     """) ?? 1
+        }
+    }
+
+    // MARK: Token revocations
+
+    public func tokenRevocations() async throws -> [String: Int64] {
+        try await pool.read { db in
+            var revocations: [String: Int64] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT user, through FROM token_revocation")
+            while let row = try rows.next() { revocations[row[0]] = row[1] }
+            return revocations
+        }
+    }
+
+    public func revokeTokens(user: String, through: Int64) async throws -> Int64 {
+        try await committer.write { db in
+            try db.fetchInt64(
+                sql: """
+                    INSERT INTO token_revocation (user, through) VALUES (?, ?)
+                    ON CONFLICT (user) DO UPDATE SET through = max(through, excluded.through)
+                    RETURNING through
+                    """, arguments: [user, through]) ?? through
         }
     }
 }

@@ -273,12 +273,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     static func authenticator(
-        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = []
+        apiKeys: [String], tokenSecret: String, previousTokenSecrets: [String] = [], pageOrigins: [String] = [],
+        revocations: TokenRevocations = TokenRevocations()
     ) async throws -> Authenticator {
         do {
             return try await Authenticator(
                 apiKeys: apiKeys, tokenSecret: tokenSecret, previousTokenSecrets: previousTokenSecrets,
-                pageOrigins: pageOrigins)
+                pageOrigins: pageOrigins, revocations: revocations)
         } catch {
             throw ConfigurationError(message: "HERALD_TOKEN_SECRET/--token-secret: \(error.message)")
         }
@@ -372,9 +373,16 @@ struct Serve: AsyncParsableCommand {
             notificationCache: MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds),
             broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
+        let revocations: TokenRevocations
+        do {
+            revocations = try await TokenRevocations.load(from: store)
+        } catch {
+            throw ConfigurationError(message: "cannot open the database: \(error.message)")
+        }
         let auth = try await Self.authenticator(
             apiKeys: apiKeys, tokenSecret: tokenSecrets.current,
-            previousTokenSecrets: optionSecrets + tokenSecrets.previous, pageOrigins: settings.corsOrigins)
+            previousTokenSecrets: optionSecrets + tokenSecrets.previous, pageOrigins: settings.corsOrigins,
+            revocations: revocations)
         var services: [any Service] = []
         if !credentialFiles.isEmpty {
             let reloader = CredentialReloader(

@@ -22,7 +22,7 @@ struct CredentialReplacementTests {
     }
 
     func isUser(_ principal: Principal?, _ user: String) -> Bool {
-        guard case .user(let id, _, _) = principal else { return false }
+        guard case .user(let id, _, _, _) = principal else { return false }
         return id == user
     }
 
@@ -71,11 +71,15 @@ struct CredentialReplacementTests {
         let begun = tokens.generation
         tokens.forgetAll()
         tokens.remember(
-            "t", as: .user(id: "u1", expiresAt: Timestamp.now().adding(seconds: 60), secret: .tokenSecret("s")),
+            "t",
+            as: .user(
+                id: "u1", expiresAt: Timestamp.now().adding(seconds: 60), secret: .tokenSecret("s"), issuedAt: nil),
             now: .now(), generation: begun)
         #expect(tokens.count == 0)
         tokens.remember(
-            "t", as: .user(id: "u1", expiresAt: Timestamp.now().adding(seconds: 60), secret: .tokenSecret("s")),
+            "t",
+            as: .user(
+                id: "u1", expiresAt: Timestamp.now().adding(seconds: 60), secret: .tokenSecret("s"), issuedAt: nil),
             now: .now(),
             generation: tokens.generation)
         #expect(tokens.count == 1)

@@ -45,7 +45,8 @@ struct HTTPHarness {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
         auth = try await Authenticator(
-            apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret, pageOrigins: corsOrigins)
+            apiKeys: [Self.apiKey, "second-key"], tokenSecret: Self.secret, pageOrigins: corsOrigins,
+            revocations: try await TokenRevocations.load(from: services.store))
         hub = StreamHub()
         let routes = HeraldRoutes(
             service: services.service, auth: auth, hub: hub, metrics: HeraldMetrics(registry: registry),

@@ -22,7 +22,7 @@ struct TokenSecretRotationTests {
     }
 
     func user(_ auth: Authenticator, _ token: String) async -> String? {
-        guard case .user(let id, _, _) = try? await auth.principal(for: request(token)) else { return nil }
+        guard case .user(let id, _, _, _) = try? await auth.principal(for: request(token)) else { return nil }
         return id
     }
 

@@ -7,7 +7,9 @@ struct VerifiedTokensTests {
     let now = Timestamp(milliseconds: 1_800_000_000_000)
 
     func user(_ id: String, expiringIn milliseconds: Int64) -> Principal {
-        .user(id: id, expiresAt: Timestamp(milliseconds: now.milliseconds + milliseconds), secret: .tokenSecret("s"))
+        .user(
+            id: id, expiresAt: Timestamp(milliseconds: now.milliseconds + milliseconds), secret: .tokenSecret("s"),
+            issuedAt: nil)
     }
 
     @Test func aRememberedTokenAnswersUntilItExpiresAndThenIsForgotten() {
