@@ -62,6 +62,12 @@ public struct HeraldAPIClient: Sendable {
         try await call(.GET, "/v1/users/\(Self.escape(user))/counts", body: nil)
     }
 
+    /// `DELETE /v1/users/{user}/tokens`: every token of the user issued until now refused, their
+    /// streams ended; the JSON answer (`user`, `revoked_before`, `streams_ended`).
+    public func revokeTokens(user: String) async throws(HeraldClientError) -> [String: Any] {
+        try await call(.DELETE, "/v1/users/\(Self.escape(user))/tokens", body: nil)
+    }
+
     /// `POST /v1/notifications` with `notification` (fields as in the API): the JSON answer.
     public func send(_ notification: [String: Any]) async throws(HeraldClientError) -> [String: Any] {
         let body: Data

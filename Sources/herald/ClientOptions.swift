@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import HeraldClient
 
-/// Where the server is and how to authenticate, shared by `send`, `counts` and `tail`.
+/// Where the server is and how to authenticate, shared by `send`, `counts`, `tail` and `revoke`.
 struct ClientOptions: ParsableArguments {
     @Option(help: "The server's base URL. Env: HERALD_URL. Default http://127.0.0.1:8080.")
     var url: String?

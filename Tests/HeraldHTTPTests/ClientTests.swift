@@ -94,6 +94,13 @@ struct ClientTests {
         } catch {
             #expect(error.code == "invalid_id" && error.status == 400)
         }
+        let token = try await harness.token("u1")
+        let asUser = HeraldAPIClient(baseURL: "http://127.0.0.1:\(server.port)", credential: token)
+        #expect(try await asUser.counts(user: "u1")["unread"] as? Int == 1)
+        let revoked = try await client.revokeTokens(user: "u1")
+        #expect(revoked["user"] as? String == "u1" && revoked["streams_ended"] as? Int == 0)
+        #expect((revoked["revoked_before"] as? String)?.hasSuffix(".000Z") == true)
+        await #expect(throws: HeraldClientError.self) { try await asUser.counts(user: "u1") }
         let wrongKey = HeraldAPIClient(baseURL: "http://127.0.0.1:\(server.port)", credential: "wrong")
         do {
             _ = try await wrongKey.counts(user: "u1")

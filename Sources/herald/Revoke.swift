@@ -1,0 +1,31 @@
+import ArgumentParser
+import HeraldClient
+
+/// `herald revoke --user U`: revokes every token of a user issued until now on a running server
+/// (a stolen token, a lost device), which ends the streams they opened.
+struct Revoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Revoke every token of a user issued until now, ending the streams they opened.")
+
+    @Option(help: "The user.")
+    var user: String
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let client = try options.client()
+        do {
+            let answer = try await client.revokeTokens(user: user)
+            if options.json {
+                Terminal.out(JSONText.line(answer))
+            } else {
+                let ended = answer["streams_ended"] as? Int ?? 0
+                Terminal.out(
+                    "\(user): tokens issued before \(answer["revoked_before"] ?? "now") revoked, \(ended) \(ended == 1 ? "stream" : "streams") ended"
+                )
+            }
+        } catch {
+            throw Terminal.failure(error)
+        }
+    }
+}
