@@ -71,6 +71,8 @@ class GoneClientTest(unittest.TestCase):
             ["ip", "netns", "exec", NAMESPACE, "curl", "-sN", "-H", f"Authorization: Bearer {API_KEY}",
              f"http://{HOST_ADDRESS}:{self.server.port}/v1/users/gone/stream"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # Run last added first: killed, waited for, its pipe closed.
+        self.addCleanup(gone.stdout.close)
         self.addCleanup(gone.wait)
         self.addCleanup(gone.kill)
         with open_stream("127.0.0.1", self.server.port, "stays") as stays:
