@@ -116,7 +116,7 @@ public struct DatabaseBackup: Sendable {
     }
 
     /// `fsync`s a file or directory, so what was written to it survives a power loss.
-    private static func sync(path: String) throws(DatabaseOpenError) {
+    static func sync(path: String) throws(DatabaseOpenError) {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0, fsync(descriptor) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -77,7 +77,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// table (v3, v4) sort and journal whole tables, which then spill to temporary files instead
     /// of staying in memory (331k notifications and their events: 9 MB instead of 157 MB,
     /// measured with the sqlite3 shell).
-    private static func migrate(path: String) throws(DatabaseOpenError) {
+    static func migrate(path: String) throws(DatabaseOpenError) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let migrator = SQLiteSchema.migrator
@@ -480,7 +480,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     ///
     /// Reads the row, then writes the new values: an upsert with `RETURNING` made SQLite open and
     /// close a temporary B-tree for the returned row on every create (measured on the writer).
-    private static func advance(
+    static func advance(
         _ db: Database, user: String, unread: Int64, unseen: Int64, name: EventName, now: Timestamp,
         data: (Counts) -> String
     ) throws -> (counts: Counts, delta: CountsDelta, event: UserEvent) {

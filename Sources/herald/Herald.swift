@@ -8,6 +8,8 @@ struct Herald: AsyncParsableCommand {
         commandName: "herald",
         abstract: "Self-hosted notification state: exact unread/unseen counts and live SSE updates.",
         version: HeraldVersion.current,
-        subcommands: [Serve.self, Token.self, Send.self, Counts.self, Tail.self, Revoke.self, Backup.self]
+        subcommands: [
+            Serve.self, Token.self, Send.self, Counts.self, Tail.self, Revoke.self, Backup.self, Restore.self,
+        ]
     )
 }

@@ -1,5 +1,6 @@
 """The README's backup, taken while Herald writes, restores to a consistent database that can run
-beside the original on the same memcached.
+beside the original on the same memcached, and `herald restore` puts it in place of the original
+handing out no seq twice.
 
 Clients write for a few seconds; halfway, `herald backup` copies the database (as the README's
 *Operations* says to back up; SQLite's `VACUUM INTO` underneath). Writes go on after the copy, then the original restarts, so its
@@ -10,8 +11,13 @@ with the same key prefix.
 For every user, on the copy: the counts equal what the list says, and the event log replayed from
 the start ends with those counts; on the original, the same. The copy must be behind the original
 for some user, or the test would not tell the two apart.
+
+Then both stop and `herald restore` puts the copy in place of the original: each user the copy is
+behind for has the copy's counts at the original's seq plus one, a `reset`, which a stream resuming
+from the original's last event gets first; the others have the copy's counts as they were.
 """
 
+import http.client
 import os
 import shutil
 import subprocess
@@ -20,7 +26,7 @@ import time
 import unittest
 
 from chaos_test import (
-    HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, free_port, listed_notifications,
+    API_KEY, HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, free_port, listed_notifications,
     scratch_with_memcached, wait_until)
 
 WRITE_SECONDS = 4
@@ -77,18 +83,57 @@ class BackupTest(unittest.TestCase):
 
         copy = self.serve("copy.sqlite")
         time.sleep(2)  # its first sweeps remove what expired since the copy was taken
-        behind = 0
+        behind, copies = 0, {}
         for server in (copy, original):
             with Client(server.port) as client:
                 for user in USERS:
                     counts = self.check_consistent(client, server, user)
                     if server is copy:
+                        copies[user] = counts
                         behind += counts["seq"] < originals[user]["seq"]
                     else:
                         self.assertEqual(counts, originals[user], f"{user}: the original's counts moved")
         self.assertGreater(behind, 0, "the copy is behind the original for no user")
         for server in self.servers:
             self.assertEqual(server.stop(), 0, "herald's exit status after SIGTERM")
+
+        # The copy restored over the original: each user behind goes past the original's seq with
+        # a reset, which a stream resuming from the original's last event gets first.
+        restore = subprocess.run([HERALD_BIN, "restore", "--database", os.path.join(self.directory, "herald.sqlite"),
+                                  os.path.join(self.directory, "copy.sqlite")],
+                                 capture_output=True, text=True, timeout=60)
+        self.assertEqual((restore.returncode, restore.stderr), (0, ""))
+        self.assertIn(f"{behind} users' seq moved past the replaced database's", restore.stdout)
+        original.start()
+        with Client(original.port) as client:
+            for user in USERS:
+                counts = client.call("GET", f"/v1/users/{user}/counts")[1]
+                if copies[user]["seq"] < originals[user]["seq"]:
+                    self.assertEqual(counts, dict(copies[user], seq=originals[user]["seq"] + 1), user)
+                    self.assertEqual(self.first_event(original.port, user, originals[user]["seq"]),
+                                     (str(originals[user]["seq"] + 1), "reset"), user)
+                else:
+                    self.assertEqual(counts, copies[user], user)
+        self.assertEqual(original.stop(), 0, "herald's exit status after SIGTERM")
+
+    @staticmethod
+    def first_event(port, user, last_event_id):
+        """The id and name of the first event of `user`'s stream resumed after `last_event_id`."""
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", f"/v1/users/{user}/stream",
+                               headers={"Authorization": f"Bearer {API_KEY}", "Last-Event-ID": str(last_event_id)})
+            response = connection.getresponse()
+            fields = {}
+            while "event" not in fields:
+                line = response.fp.readline().decode().rstrip("\n")
+                if line.startswith(("id: ", "event: ")):
+                    name, value = line.split(": ", 1)
+                    fields[name] = value
+            response.close()
+            return fields.get("id"), fields["event"]
+        finally:
+            connection.close()
 
     def check_consistent(self, client, server, user):
         """The user's counts against the list and against the event log replayed from the start."""

@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+public import HeraldCore
+
+/// Puts a backup (``DatabaseBackup``) in place of the database, with the server stopped, without
+/// handing out any `seq` a second time.
+///
+/// Every user goes back to the backup's moment, and the events after it are lost. Restored as it
+/// is, the backup would give new events the seq numbers of lost ones, and a browser that saw a
+/// lost event and reconnects with its `Last-Event-ID` would miss the new events under the same
+/// numbers. So each user whose seq the replaced database had taken past the backup's is moved past
+/// it, with a `reset` event: any stream that reconnects from before gets `reset` (refetch), and
+/// no seq names two events. The replaced database is kept beside it, renamed.
+public struct DatabaseRestore: Sendable {
+    /// The backup restored.
+    public let backup: String
+    /// The database replaced.
+    public let database: String
+    /// Users with a counters row in the restored database.
+    public let users: Int
+    /// Notification rows in the restored database.
+    public let notifications: Int
+    /// Users whose seq was moved past the replaced database's, each with a `reset` event.
+    public let usersMoved: Int
+    /// Where the replaced database now is (nil: there was none).
+    public let replacedKeptAt: String?
+    /// Why the replaced database's seqs could not be read (nil: they were, or there was none):
+    /// then no seq was moved.
+    public let replacedUnreadable: String?
+    /// How long the restore took (ms).
+    public let milliseconds: Int64
+
+    /// Restores `backup` into `database`, which no `herald serve` may be running on (its lock is
+    /// taken for the restore). Throws, changing nothing, when the backup is missing, not Herald's
+    /// or damaged, or the database is in use.
+    public static func restore(
+        _ backup: String, into database: String, now: Timestamp = .now()
+    ) throws(DatabaseOpenError) -> DatabaseRestore {
+        let started = ContinuousClock.now
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: backup) else {
+            throw DatabaseOpenError(.unavailable, "there is no backup at \(backup)")
+        }
+        let lock: DatabaseFileLock
+        do {
+            lock = try DatabaseFileLock(path: database)
+        } catch  where error.code == .inUse {
+            throw DatabaseOpenError(.inUse, "\(database) is in use by a running herald serve: stop it, then restore")
+        }
+        defer { lock.release() }
+        let databaseURL = URL(fileURLWithPath: database)
+        let staging = databaseURL.deletingLastPathComponent()
+            .appendingPathComponent(".\(databaseURL.lastPathComponent).restoring-\(UUID().uuidString.prefix(8))").path
+        do throws(DatabaseOpenError) {
+            let copy = try DatabaseBackup.copy(from: backup, to: staging)
+            let replaced = size(of: database) > 0
+            var positions: [String: Int64] = [:]
+            var unreadable: String?
+            if replaced {
+                do {
+                    positions = try seqs(of: database)
+                } catch {
+                    unreadable = error.message
+                }
+            }
+            try SQLiteStore.migrate(path: staging)
+            let moved = try moveSequences(of: staging, past: positions, now: now)
+            try DatabaseBackup.sync(path: staging)
+            var keptAt: String?
+            if replaced {
+                let aside = "\(database).replaced-\(stamp(now))"
+                for suffix in ["", "-wal", "-shm"] where manager.fileExists(atPath: database + suffix) {
+                    try rename(database + suffix, to: aside + suffix)
+                }
+                keptAt = aside
+            } else {
+                for suffix in ["-wal", "-shm"] { try? manager.removeItem(atPath: database + suffix) }
+            }
+            try rename(staging, to: database)
+            try DatabaseBackup.sync(path: databaseURL.deletingLastPathComponent().path)
+            return DatabaseRestore(
+                backup: backup, database: database, users: copy.users, notifications: copy.notifications,
+                usersMoved: moved, replacedKeptAt: keptAt, replacedUnreadable: unreadable,
+                milliseconds: started.nanosecondsElapsed / 1_000_000)
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: staging + suffix) }
+            if size(of: database) == 0 { try? manager.removeItem(atPath: database) }  // made by the lock
+            throw error
+        }
+    }
+
+    /// Each user's seq in the database being replaced (its WAL replayed: opened for writing).
+    private static func seqs(of database: String) throws(DatabaseOpenError) -> [String: Int64] {
+        do {
+            let queue = try DatabaseQueue(path: database)
+            let seqs = try queue.read { db in
+                guard try db.tableExists("user_counter") else {
+                    throw DatabaseOpenError(.foreign, "\(database) is not a Herald database")
+                }
+                var seqs: [String: Int64] = [:]
+                let rows = try Row.fetchCursor(db, sql: "SELECT user, seq FROM user_counter")
+                while let row = try rows.next() { seqs[row[0]] = row[1] }
+                return seqs
+            }
+            try queue.close()
+            return seqs
+        } catch let error as DatabaseOpenError {
+            throw error
+        } catch let error as DatabaseError {
+            throw DatabaseOpenError(.unusable, "\(database): \(error.message ?? "\(error.resultCode)")")
+        } catch {
+            throw DatabaseOpenError(.unusable, "\(database): \(error)")
+        }
+    }
+
+    /// In the restored copy, moves every user whose seq in `positions` is past the copy's to that
+    /// seq, and appends a `reset` event after it (counts kept: the backup's), in one transaction.
+    /// The reset starts the user's chain of events anew, so a catch-up from any earlier seq reads
+    /// a gap, which is a `reset`. Returns how many users moved.
+    private static func moveSequences(
+        of staging: String, past positions: [String: Int64], now: Timestamp
+    ) throws(DatabaseOpenError) -> Int {
+        do {
+            let queue = try DatabaseQueue(path: staging)
+            let moved = try queue.write { db in
+                var moved = 0
+                for (user, seq) in positions.sorted(by: { $0.key < $1.key }) {
+                    let restored = try Int64.fetchOne(
+                        db, sql: "SELECT seq FROM user_counter WHERE user = ?", arguments: [user])
+                    guard seq > (restored ?? 0) else { continue }
+                    try db.execute(
+                        sql: """
+                            INSERT INTO user_counter (user, unread, unseen, seq, last_event) VALUES (?, 0, 0, ?, NULL)
+                            ON CONFLICT (user) DO UPDATE SET seq = excluded.seq, last_event = NULL
+                            """, arguments: [user, seq])
+                    _ = try SQLiteStore.advance(
+                        db, user: user, unread: 0, unseen: 0, name: .reset, now: now, data: EventPayload.snapshot)
+                    moved += 1
+                }
+                return moved
+            }
+            try queue.close()  // the last connection: its WAL goes into the file
+            return moved
+        } catch {
+            throw DatabaseOpenError(.unusable, "cannot move the restored users' seqs: \(error)")
+        }
+    }
+
+    private static func size(of path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int64) ?? 0
+    }
+
+    private static func rename(_ from: String, to: String) throws(DatabaseOpenError) {
+        guard Foundation.rename(from, to) == 0 else {
+            throw DatabaseOpenError(.unusable, "cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// `20261206T064500Z`: when the replaced database was set aside.
+    private static func stamp(_ now: Timestamp) -> String {
+        let date = Date(timeIntervalSince1970: Double(now.milliseconds) / 1000)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02dZ", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0,
+            parts.minute ?? 0, parts.second ?? 0)
+    }
+}

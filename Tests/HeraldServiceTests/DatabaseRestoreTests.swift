@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import HeraldCore
+import HeraldSQLite
+import HeraldTestSupport
+import Testing
+
+/// `herald restore`: a backup put in place of the database hands out no seq a second time (users
+/// whose events went past the backup get a `reset` after the replaced database's seq), keeps the
+/// replaced database beside it, and refuses to run beside a server or from a bad backup.
+@Suite(.timeLimit(.minutes(1)))
+struct DatabaseRestoreTests {
+    let now = Timestamp(milliseconds: 1_800_000_000_000)
+
+    func create(_ store: SQLiteStore, _ user: String, _ count: Int, from first: Int = 0) async throws {
+        for index in first..<first + count {
+            _ = try await store.create(
+                [try ServiceHarness.draft(user: user, id: "\(user)-\(index)")], defaultTTLSeconds: 600, now: now)
+        }
+    }
+
+    @Test func usersPastTheBackupMovePastTheReplacedSeqWithAReset() async throws {
+        let directory = try makeTemporaryDirectory("restore")
+        let database = directory.appendingPathComponent("herald.sqlite").path
+        let backup = directory.appendingPathComponent("backup.sqlite").path
+        do {
+            let store = try SQLiteStore(path: database)
+            try await create(store, "u1", 3)
+            try await create(store, "u2", 1)
+            _ = try DatabaseBackup.copy(from: database, to: backup)
+            try await create(store, "u1", 4, from: 3)  // u1 at seq 7, the backup at 3
+            try await create(store, "u3", 2)  // u3 is not in the backup
+        }
+
+        let restore = try DatabaseRestore.restore(backup, into: database, now: now)
+        #expect(restore.users == 2 && restore.notifications == 4 && restore.usersMoved == 2)
+        #expect(restore.replacedUnreadable == nil)
+        let kept = try #require(restore.replacedKeptAt)
+        #expect(kept == "\(database).replaced-20270115T080000Z")
+        // No staging file left, and no WAL of the replaced database beside the restored one (it went
+        // aside with it, when this process still had it open).
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+            .filter { !$0.hasPrefix("herald.sqlite.replaced-20270115T080000Z-") }
+        #expect(leftovers == ["backup.sqlite", "herald.sqlite", "herald.sqlite.replaced-20270115T080000Z"])
+
+        let store = try SQLiteStore(path: database)
+        // u1: the backup's counts, its seq past the replaced 7 with a reset, and a catch-up from a
+        // lost event (5) or from before the backup (2) reads as a gap: the reset.
+        #expect(try await store.counts(user: "u1") == Counts(user: "u1", unread: 3, unseen: 3, seq: 8))
+        for after: Int64 in [5, 2] {
+            let events = try await store.events(user: "u1", after: after, limit: 50)
+            #expect(events.map(\.seq) == [8] && events.first?.name == .reset, "after \(after)")
+        }
+        #expect(try await store.counts(user: "u3") == Counts(user: "u3", unread: 0, unseen: 0, seq: 3))
+        #expect(try await store.counts(user: "u2") == Counts(user: "u2", unread: 1, unseen: 1, seq: 1))  // not moved
+        try await create(store, "u1", 1, from: 100)
+        #expect(try await store.counts(user: "u1").seq == 9)
+        // The replaced database, whole (its WAL replayed into it when its seqs were read).
+        let replaced = try SQLiteStore(path: kept)
+        #expect(try await replaced.counts(user: "u1").seq == 7)
+    }
+
+    @Test func aRunningServerOrABadBackupChangesNothing() async throws {
+        let directory = try makeTemporaryDirectory("restore-refused")
+        let database = directory.appendingPathComponent("herald.sqlite").path
+        let backup = directory.appendingPathComponent("backup.sqlite").path
+        do {
+            let store = try SQLiteStore(path: database)
+            try await create(store, "u1", 2)
+            _ = try DatabaseBackup.copy(from: database, to: backup)
+            try await create(store, "u1", 1, from: 2)
+        }
+        func refusal(_ backup: String) -> DatabaseOpenError? {
+            do {
+                _ = try DatabaseRestore.restore(backup, into: database, now: now)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let running = try DatabaseFileLock(path: database)  // as herald serve holds it
+        #expect(refusal(backup)?.code == .inUse)
+        running.release()
+        #expect(refusal(directory.appendingPathComponent("missing.sqlite").path)?.message.contains("no backup") == true)
+        let text = directory.appendingPathComponent("text").path
+        try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: text))
+        #expect(refusal(text)?.code == .notADatabase)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().filter {
+                !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
+            } == ["backup.sqlite", "herald.sqlite", "text"])
+        #expect(try await SQLiteStore(path: database).counts(user: "u1").seq == 3)
+
+        // No database yet (a new machine): the backup as it is.
+        let fresh = directory.appendingPathComponent("new/herald.sqlite").path
+        let restore = try DatabaseRestore.restore(backup, into: fresh, now: now)
+        #expect(restore.usersMoved == 0 && restore.replacedKeptAt == nil)
+        #expect(try await SQLiteStore(path: fresh).counts(user: "u1").seq == 2)
+    }
+}
