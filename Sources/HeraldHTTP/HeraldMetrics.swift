@@ -8,6 +8,8 @@ public struct HeraldMetrics: Sendable {
     let eventsDelivered: Counter
     let streamCatchUps: Counter
     let streamResets: Counter
+    /// Streams ended, by why.
+    private let streamsEnded: [StreamEnding: Counter]
     let openFiles: Gauge
     let openFilesLimit: Gauge
 
@@ -23,6 +25,11 @@ public struct HeraldMetrics: Sendable {
             descriptor: name("stream_catchups", "total", "Streams that fell behind and read from the log"))
         streamResets = registry.makeCounter(
             descriptor: name("stream_resets", "total", "Streams sent a reset event"))
+        let ended = name("sse_streams_ended", "total", "SSE streams ended, by why")
+        streamsEnded = Dictionary(
+            uniqueKeysWithValues: StreamEnding.allCases.map { reason in
+                (reason, registry.makeCounter(descriptor: ended, labels: [("reason", reason.rawValue)]))
+            })
         openFiles = registry.makeGauge(
             descriptor: name("open_files", "", "Files the process has open, connections included"))
         openFilesLimit = registry.makeGauge(
@@ -31,6 +38,11 @@ public struct HeraldMetrics: Sendable {
             descriptor: name("build", "info", "Always 1; the version label says which Herald runs"),
             labels: [("version", HeraldVersion.current)]
         ).set(Int64(1))
+    }
+
+    /// Counts a stream that ended, and why.
+    func streamEnded(_ reason: StreamEnding) {
+        streamsEnded[reason]?.increment()
     }
 
     /// The metrics' text, with the open files counted now.

@@ -165,7 +165,7 @@ final class SSEChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let stream, event is ChannelShouldQuiesceEvent {
             // Server shutdown: end the stream cleanly rather than cutting the connection.
-            stream.end()
+            stream.end(.shutdown)
             return
         }
         if let stream, case .inputClosed = event as? ChannelEvent {

@@ -82,8 +82,8 @@ final class StreamConnection {
             credential: opening.credential, tokenIssuedAt: opening.tokenIssuedAt,
             connection: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
         // Registered before the opening read, so no event committed after that read is missed.
-        guard opening.hub.register(sink) else {
-            end()
+        if let refusal = opening.hub.register(sink) {
+            end(refusal)
             return
         }
         self.sink = sink
@@ -230,10 +230,10 @@ final class StreamConnection {
         }
     }
 
-    /// Ends the stream: the last chunk, then the connection closes.
-    func end() {
+    /// Ends the stream, for `reason`: the last chunk, then the connection closes.
+    func end(_ reason: StreamEnding) {
         guard phase != .ended else { return }
-        finish()
+        finish(reason)
         flush()
         context.writeAndFlush(NIOAny(HTTPResponsePart.end(nil)), promise: nil)
         context.close(promise: nil)
@@ -242,17 +242,18 @@ final class StreamConnection {
     /// The client closed the connection.
     func clientClosed() {
         guard phase != .ended else { return }
-        finish()
+        finish(.client)
     }
 
     private func fail(_ error: any Error) {
         guard phase != .ended else { return }
         Self.logger.warning("stream failed", metadata: ["user": "\(opening.user)", "error": "\(error)"])
-        finish()
+        finish(.failed)
         context.close(promise: nil)
     }
 
-    private func finish() {
+    private func finish(_ reason: StreamEnding) {
+        opening.metrics.streamEnded(reason)
         phase = .ended
         pending = []
         if let sink {

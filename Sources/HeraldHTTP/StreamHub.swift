@@ -21,11 +21,11 @@ public final class StreamHub: Sendable {
         /// For each user whose tokens were revoked, the last second of issue refused.
         var revokedThrough: [String: Int64] = [:]
 
-        /// Whether `sink`'s credentials may hold a stream now.
-        func admits(_ sink: StreamSink) -> Bool {
-            guard admitted?.contains(sink.credential) ?? true else { return false }
-            guard let issuedAt = sink.tokenIssuedAt, let through = revokedThrough[sink.user] else { return true }
-            return issuedAt > through
+        /// Why `sink`'s credentials may not hold a stream now; nil when they may.
+        func refusal(of sink: StreamSink) -> StreamEnding? {
+            guard admitted?.contains(sink.credential) ?? true else { return .credentialDropped }
+            guard let issuedAt = sink.tokenIssuedAt, let through = revokedThrough[sink.user] else { return nil }
+            return issuedAt > through ? nil : .tokensRevoked
         }
 
         /// Drops `user`'s entry once it holds no claim and no stream.
@@ -74,14 +74,16 @@ public final class StreamHub: Sendable {
         }
     }
 
-    /// Registers a stream in the place its claim holds; returns false when the hub is shutting
-    /// down, or the credential that admitted the stream has been dropped or revoked since.
-    func register(_ sink: StreamSink) -> Bool {
+    /// Registers a stream in the place its claim holds; returns why it is refused instead, when
+    /// the hub is shutting down, or the credential that admitted the stream has been dropped or
+    /// revoked since (nil: registered).
+    func register(_ sink: StreamSink) -> StreamEnding? {
         state.withLock { state in
-            guard !state.closed, state.admits(sink) else { return false }
+            if state.closed { return .shutdown }
+            if let refusal = state.refusal(of: sink) { return refusal }
             state.users[sink.user, default: UserStreams()].sinks[ObjectIdentifier(sink)] = sink
             state.count += 1
-            return true
+            return nil
         }
     }
 
@@ -103,7 +105,7 @@ public final class StreamHub: Sendable {
             state.admitted = inForce
             return state.users.values.flatMap(\.sinks.values).filter { !inForce.contains($0.credential) }
         }
-        for sink in dropped { sink.close() }
+        for sink in dropped { sink.close(.credentialDropped) }
         return dropped.count
     }
 
@@ -114,9 +116,9 @@ public final class StreamHub: Sendable {
     public func endTokenStreams(of user: String, issuedThrough through: Int64) -> Int {
         let revoked = state.withLock { state in
             state.revokedThrough[user] = max(state.revokedThrough[user] ?? .min, through)
-            return state.users[user]?.sinks.values.filter { !state.admits($0) } ?? []
+            return state.users[user]?.sinks.values.filter { state.refusal(of: $0) == .tokensRevoked } ?? []
         }
-        for sink in revoked { sink.close() }
+        for sink in revoked { sink.close(.tokensRevoked) }
         return revoked.count
     }
 
@@ -132,7 +134,7 @@ public final class StreamHub: Sendable {
             state.closed = true
             return state.users.values.flatMap(\.sinks.values)
         }
-        for sink in sinks { sink.close() }
+        for sink in sinks { sink.close(.shutdown) }
     }
 
     /// Hands every event `broker` publishes from now on straight to the streams of its user, on

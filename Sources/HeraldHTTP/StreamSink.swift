@@ -66,13 +66,13 @@ final class StreamSink: Sendable {
         eventLoop.preconditionInEventLoop()
         switch chore {
         case .heartbeat: connection.value.heartbeat()
-        case .end: connection.value.end()
+        case .end: connection.value.end(.tokenExpired)
         }
     }
 
-    /// Ends the stream cleanly (the last chunk, then the connection closes).
-    func close() {
+    /// Ends the stream cleanly (the last chunk, then the connection closes), for `reason`.
+    func close(_ reason: StreamEnding) {
         let connection = self.connection
-        eventLoop.execute { connection.value.end() }
+        eventLoop.execute { connection.value.end(reason) }
     }
 }

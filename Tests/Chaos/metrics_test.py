@@ -103,6 +103,9 @@ class MetricsTest(unittest.TestCase):
         self.stream.close()
         self.stream = None
         wait_until(lambda: self.scrape()["herald_sse_streams_open"] == 0, 10, "the stream to be counted closed")
+        ended = self.scrape()
+        self.assertEqual(ended['herald_sse_streams_ended_total{reason="client"}'], 1)
+        self.assertEqual(ended['herald_sse_streams_ended_total{reason="token_expired"}'], 0)
 
     def test_everyMetricSaysWhatItIs(self):
         """Each metric family has a `# HELP` line before its `# TYPE` (`promtool check metrics`

@@ -48,6 +48,7 @@ struct TokenRevocationTests {
                 port: port, path: "/v1/users/u2/stream?access_token=\(otherUser)", headers: [:])
             for stream in [byToken, byKey, otherStream] { #expect(try await stream.nextEvent()?.event == "counts") }
 
+            let endedBefore = Self.revokedStreamsEnded(harness)
             let before = Timestamp.now()
             let revoked = try await client.execute(uri: "/v1/users/u1/tokens", method: .delete, headers: .bearer())
             #expect(revoked.status == .ok)
@@ -57,6 +58,8 @@ struct TokenRevocationTests {
             #expect(revokedBefore.hasSuffix(".000Z") && revokedBefore > before.description)
             #expect(try await byToken.nextEvent() == nil)
             #expect(await ServiceHarness.eventually { harness.hub.streams(of: "u1") == 1 })
+            // Counted by why (other tests of this suite may end some at the same time).
+            #expect(Self.revokedStreamsEnded(harness) >= endedBefore + 1)
 
             for token in [old, oldSelfSigned, withoutIssue] {
                 let refused = try await client.get("/v1/users/u1/counts", credential: token)
@@ -106,6 +109,13 @@ struct TokenRevocationTests {
         let new = try await restarted.mintToken(user: "u1", ttlSeconds: 60).token
         #expect(try await restarted.principal(for: Self.request(new)).authorize(user: "u1") == ())
         await harness.shutdown()
+    }
+
+    /// `herald_sse_streams_ended_total{reason="tokens_revoked"}`.
+    static func revokedStreamsEnded(_ harness: HTTPHarness) -> Int {
+        HTTPHarness.metricValue(
+            #"herald_sse_streams_ended_total{reason="tokens_revoked"}"#,
+            in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
     }
 
     static func request(_ token: String) -> Request {
