@@ -43,6 +43,22 @@ struct ClientOptions: ParsableArguments {
             baseURL: base, credential: key, http: HeraldAPIClient.sharedHTTPClient(caFile: caFile))
     }
 
+    /// Makes one call to the server and prints its answer: the JSON with `--json`, else the line
+    /// `summary` makes of it. A failed call is reported on standard error and exits 1.
+    func printAnswer(
+        of call: (HeraldAPIClient) async throws(HeraldClientError) -> [String: Any],
+        summary: ([String: Any]) -> String
+    ) async throws {
+        let client = try client()
+        let answer: [String: Any]
+        do {
+            answer = try await call(client)
+        } catch {
+            throw Terminal.failure(error)
+        }
+        Terminal.out(json ? JSONText.line(answer) : summary(answer))
+    }
+
     /// The flag's key, else `HERALD_API_KEY`, else the first of `HERALD_API_KEYS` (trimmed, as
     /// `serve` reads them), else the first in `HERALD_API_KEYS_FILE`: on the server's machine the
     /// commands find the key the server was started with.

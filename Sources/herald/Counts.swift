@@ -11,16 +11,8 @@ struct Counts: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let client = try options.client()
-        do {
-            let counts = try await client.counts(user: user)
-            if options.json {
-                Terminal.out(JSONText.line(counts))
-            } else {
-                Terminal.out("\(user): \(Terminal.counts(counts))")
-            }
-        } catch {
-            throw Terminal.failure(error)
+        try await options.printAnswer(of: { client throws(HeraldClientError) in try await client.counts(user: user) }) {
+            "\(user): \(Terminal.counts($0))"
         }
     }
 }

@@ -13,19 +13,13 @@ struct Revoke: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let client = try options.client()
-        do {
-            let answer = try await client.revokeTokens(user: user)
-            if options.json {
-                Terminal.out(JSONText.line(answer))
-            } else {
-                let ended = answer["streams_ended"] as? Int ?? 0
-                Terminal.out(
-                    "\(user): tokens issued before \(answer["revoked_before"] ?? "now") revoked, \(ended) \(ended == 1 ? "stream" : "streams") ended"
-                )
-            }
-        } catch {
-            throw Terminal.failure(error)
+        try await options.printAnswer(of: { client throws(HeraldClientError) in
+            try await client.revokeTokens(user: user)
+        }) {
+            answer in
+            let ended = answer["streams_ended"] as? Int ?? 0
+            return
+                "\(user): tokens issued before \(answer["revoked_before"] ?? "now") revoked, \(ended) \(ended == 1 ? "stream" : "streams") ended"
         }
     }
 }

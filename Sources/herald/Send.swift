@@ -49,18 +49,12 @@ struct Send: AsyncParsableCommand {
             }
             notification["data"] = object
         }
-        let client = try options.client()
-        do {
-            let answer = try await client.send(notification)
-            if options.json {
-                Terminal.out(JSONText.line(answer))
-                return
-            }
+        let sending = notification
+        try await options.printAnswer(of: { client throws(HeraldClientError) in try await client.send(sending) }) {
+            answer in
             let created = answer["notification"] as? [String: Any] ?? [:]
             let counts = answer["counts"] as? [String: Any] ?? [:]
-            Terminal.out("sent \(created["id"] ?? "?") to \(user): \(Terminal.counts(counts))")
-        } catch {
-            throw Terminal.failure(error)
+            return "sent \(created["id"] ?? "?") to \(user): \(Terminal.counts(counts))"
         }
     }
 }
