@@ -11,19 +11,18 @@ struct Backup: ParsableCommand {
         discussion: """
             The copy is one consistent snapshot (SQLite's VACUUM INTO), checked, synced to the disk and \
             only then given its name: TARGET is a whole copy or does not exist. Writes go on meanwhile. \
-            Restore: stop herald, delete the database's -wal and -shm files, put the copy in its place.
+            Put it back with herald restore.
             """)
 
     @Argument(help: "The new file to write (it must not exist, or be empty).")
     var target: String
 
-    @Option(help: "SQLite database file. Env: HERALD_DATABASE. Default ./herald.sqlite.")
-    var database: String?
+    @OptionGroup var database: DatabaseOptions
 
     /// Runs on the main thread: the copy blocks in SQLite, which must not happen on Swift's
     /// cooperative pool.
     func run() throws {
-        let source = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
+        let source = try database.path()
         let backup: DatabaseBackup
         do {
             backup = try DatabaseBackup.copy(from: source, to: target)

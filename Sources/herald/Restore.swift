@@ -17,13 +17,12 @@ struct Restore: ParsableCommand {
     @Argument(help: "The backup to restore (made by herald backup).")
     var backup: String
 
-    @Option(help: "SQLite database file. Env: HERALD_DATABASE. Default ./herald.sqlite.")
-    var database: String?
+    @OptionGroup var database: DatabaseOptions
 
     /// Runs on the main thread: the restore blocks in SQLite, which must not happen on Swift's
     /// cooperative pool.
     func run() throws {
-        let target = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
+        let target = try database.path()
         let restore: DatabaseRestore
         do {
             restore = try DatabaseRestore.restore(backup, into: target)

@@ -24,8 +24,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on. Env: HERALD_PORT. Default 8080.")
     var port: Int?
 
-    @Option(help: "SQLite database file. Env: HERALD_DATABASE. Default ./herald.sqlite.")
-    var database: String?
+    @OptionGroup var database: DatabaseOptions
 
     @Option(
         help:
@@ -338,7 +337,7 @@ struct Serve: AsyncParsableCommand {
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
         let tokenSecrets = try secrets.resolvedTokenSecrets(printingTo: { logger.notice("\($0)") })
         let optionSecrets = try Self.previousTokenSecrets(previousTokenSecrets)
-        let databasePath = try Environment.resolve(database, "HERALD_DATABASE", default: "./herald.sqlite")
+        let databasePath = try database.path()
         let commitSync = try Self.commitSync(sync)
         let memcachedList = try Environment.resolve(memcached, "HERALD_MEMCACHED", default: "127.0.0.1:11211")
         let memcachedServers: [MemcachedServer]
