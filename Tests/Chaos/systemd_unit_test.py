@@ -6,15 +6,19 @@ or a command that cannot run is reported, and any report fails the test (unknown
 so the exit status alone is not enough). Then its ExecStart runs, with the credentials in files,
 is reloaded as its ExecReload does it (the files read again: a new API key accepted, the old one
 refused, and the stream the old one opened ended while a kept key's stream goes on), and stops as
-systemd would stop it.
+systemd would stop it. `deploy/herald-backup.service` and its timer are verified the same way,
+and the backup's command runs beside that server.
 """
 
 import http.client
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -22,6 +26,8 @@ import urllib.request
 from chaos_test import HERALD_BIN, ROOT, answers_healthz, free_port, wait_until
 
 UNIT = os.path.join(ROOT, "deploy", "herald.service")
+BACKUP_UNIT = os.path.join(ROOT, "deploy", "herald-backup.service")
+BACKUP_TIMER = os.path.join(ROOT, "deploy", "herald-backup.timer")
 
 
 class SystemdUnitTest(unittest.TestCase):
@@ -91,6 +97,7 @@ class SystemdUnitTest(unittest.TestCase):
                 for connection, response in (dropped, kept):
                     response.close()
                     connection.close()
+                self.runBackupUnit(directory)
 
                 process.send_signal(signal.SIGTERM)
                 self.assertEqual(process.wait(timeout=30), 0)
@@ -98,6 +105,37 @@ class SystemdUnitTest(unittest.TestCase):
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+
+    def test_systemdReadsTheBackupUnitsWithoutAComplaint(self):
+        with tempfile.TemporaryDirectory(prefix="herald-unit-") as directory:
+            for unit in (BACKUP_UNIT, BACKUP_TIMER):
+                shutil.copy(unit, directory)
+            verified = subprocess.run(["systemd-analyze", "verify",
+                                       os.path.join(directory, "herald-backup.timer"),
+                                       os.path.join(directory, "herald-backup.service")],
+                                      capture_output=True, text=True, timeout=60)
+        self.assertEqual((verified.returncode, verified.stdout, verified.stderr), (0, "", ""))
+
+    def runBackupUnit(self, directory):
+        """The backup unit's command, with systemd's escapes undone and its paths in `directory`,
+        beside the running server: one checked backup made, one two weeks old removed."""
+        with open(BACKUP_UNIT) as unit:
+            command = next(line for line in unit.read().splitlines() if line.startswith("ExecStart="))
+        command = command.split("=", 1)[1].replace("%%", "%").replace("$$", "$")
+        command = command.replace("/var/lib/herald", directory).replace("/usr/local/bin/herald", HERALD_BIN)
+        backups = os.path.join(directory, "backups")
+        os.makedirs(backups)
+        old = os.path.join(backups, "herald-20200101T000000Z.sqlite")
+        with open(old, "w") as file:
+            file.write("an old backup")
+        month_ago = time.time() - 30 * 24 * 3600
+        os.utime(old, (month_ago, month_ago))
+        ran = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60)
+        self.assertEqual((ran.returncode, ran.stderr), (0, ""))
+        self.assertRegex(ran.stdout, r"^backed up .*herald\.sqlite to .*/backups/herald-\d{8}T\d{6}Z\.sqlite: ")
+        made = os.listdir(backups)
+        self.assertEqual(len(made), 1, made)
+        self.assertRegex(made[0], r"^herald-\d{8}T\d{6}Z\.sqlite$")
 
     @staticmethod
     def stream(port, key):
