@@ -764,7 +764,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     // MARK: Token revocations
 
     public func tokenRevocations() async throws -> [String: Int64] {
-        try await pool.read { db in
+        try await read { db in
             var revocations: [String: Int64] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT user, through FROM token_revocation")
             while let row = try rows.next() { revocations[row[0]] = row[1] }
