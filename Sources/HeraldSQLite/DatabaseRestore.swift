@@ -91,8 +91,10 @@ public struct DatabaseRestore: Sendable {
 
     /// Each user's seq in the database being replaced (its WAL replayed: opened for writing).
     private static func seqs(of database: String) throws(DatabaseOpenError) -> [String: Int64] {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)  // another program's transaction, a checkpoint ending
         do {
-            let queue = try DatabaseQueue(path: database)
+            let queue = try DatabaseQueue(path: database, configuration: configuration)
             let seqs = try queue.read { db in
                 guard try db.tableExists("user_counter") else {
                     throw DatabaseOpenError(.foreign, "\(database) is not a Herald database")

@@ -22,13 +22,8 @@ struct Backup: ParsableCommand {
     /// Runs on the main thread: the copy blocks in SQLite, which must not happen on Swift's
     /// cooperative pool.
     func run() throws {
-        let source = try database.path()
-        let backup: DatabaseBackup
-        do {
-            backup = try DatabaseBackup.copy(from: source, to: target)
-        } catch {
-            Terminal.err("herald backup: \(error.message)")
-            throw ExitCode(1)
+        let backup = try database.run("backup") { source throws(DatabaseOpenError) in
+            try DatabaseBackup.copy(from: source, to: target)
         }
         print(
             "backed up \(backup.source) to \(backup.target): \(backup.bytes) bytes, \(backup.users) users, \(backup.notifications) notification rows, checked, in \(backup.milliseconds) ms"

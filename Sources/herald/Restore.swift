@@ -22,13 +22,8 @@ struct Restore: ParsableCommand {
     /// Runs on the main thread: the restore blocks in SQLite, which must not happen on Swift's
     /// cooperative pool.
     func run() throws {
-        let target = try database.path()
-        let restore: DatabaseRestore
-        do {
-            restore = try DatabaseRestore.restore(backup, into: target)
-        } catch {
-            Terminal.err("herald restore: \(error.message)")
-            throw ExitCode(1)
+        let restore = try database.run("restore") { target throws(DatabaseOpenError) in
+            try DatabaseRestore.restore(backup, into: target)
         }
         if let reason = restore.replacedUnreadable {
             Terminal.err(

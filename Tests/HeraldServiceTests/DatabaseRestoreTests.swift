@@ -19,18 +19,32 @@ struct DatabaseRestoreTests {
         }
     }
 
-    @Test func usersPastTheBackupMovePastTheReplacedSeqWithAReset() async throws {
-        let directory = try makeTemporaryDirectory("restore")
+    /// A database in a new directory and its backup: `before` runs before the backup, `after`
+    /// after it; the store is closed at the end.
+    func databaseWithBackup(
+        _ label: String, before: (SQLiteStore) async throws -> Void, after: (SQLiteStore) async throws -> Void
+    ) async throws -> (directory: URL, database: String, backup: String) {
+        let directory = try makeTemporaryDirectory(label)
         let database = directory.appendingPathComponent("herald.sqlite").path
         let backup = directory.appendingPathComponent("backup.sqlite").path
-        do {
-            let store = try SQLiteStore(path: database)
-            try await create(store, "u1", 3)
-            try await create(store, "u2", 1)
-            _ = try DatabaseBackup.copy(from: database, to: backup)
-            try await create(store, "u1", 4, from: 3)  // u1 at seq 7, the backup at 3
-            try await create(store, "u3", 2)  // u3 is not in the backup
-        }
+        let store = try SQLiteStore(path: database)
+        try await before(store)
+        _ = try DatabaseBackup.copy(from: database, to: backup)
+        try await after(store)
+        return (directory, database, backup)
+    }
+
+    @Test func usersPastTheBackupMovePastTheReplacedSeqWithAReset() async throws {
+        let (directory, database, backup) = try await databaseWithBackup(
+            "restore",
+            before: { store in
+                try await create(store, "u1", 3)
+                try await create(store, "u2", 1)
+            },
+            after: { store in
+                try await create(store, "u1", 4, from: 3)  // u1 at seq 7, the backup at 3
+                try await create(store, "u3", 2)  // u3 is not in the backup
+            })
 
         let restore = try DatabaseRestore.restore(backup, into: database, now: now)
         #expect(restore.users == 2 && restore.notifications == 4 && restore.usersMoved == 2)
@@ -61,15 +75,9 @@ struct DatabaseRestoreTests {
     }
 
     @Test func aRunningServerOrABadBackupChangesNothing() async throws {
-        let directory = try makeTemporaryDirectory("restore-refused")
-        let database = directory.appendingPathComponent("herald.sqlite").path
-        let backup = directory.appendingPathComponent("backup.sqlite").path
-        do {
-            let store = try SQLiteStore(path: database)
-            try await create(store, "u1", 2)
-            _ = try DatabaseBackup.copy(from: database, to: backup)
-            try await create(store, "u1", 1, from: 2)
-        }
+        let (directory, database, backup) = try await databaseWithBackup(
+            "restore-refused", before: { try await create($0, "u1", 2) },
+            after: { try await create($0, "u1", 1, from: 2) })
         func refusal(_ backup: String) -> DatabaseOpenError? {
             do {
                 _ = try DatabaseRestore.restore(backup, into: database, now: now)
