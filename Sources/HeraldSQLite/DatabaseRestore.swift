@@ -32,9 +32,12 @@ public struct DatabaseRestore: Sendable {
 
     /// Restores `backup` into `database`, which no `herald serve` may be running on (its lock is
     /// taken for the restore). Throws, changing nothing, when the backup is missing, not Herald's
-    /// or damaged, or the database is in use.
+    /// or damaged, or the database is in use (by a server, or by another program's transaction
+    /// for more than 10 s). A database that cannot be read otherwise (damaged) is replaced all
+    /// the same, without moving any seq (``replacedUnreadable`` says why).
+    /// - Parameter lockWait: how long to wait for another program's lock on the database (s).
     public static func restore(
-        _ backup: String, into database: String, now: Timestamp = .now()
+        _ backup: String, into database: String, now: Timestamp = .now(), lockWait: Double = 10
     ) throws(DatabaseOpenError) -> DatabaseRestore {
         let started = ContinuousClock.now
         let manager = FileManager.default
@@ -58,8 +61,8 @@ public struct DatabaseRestore: Sendable {
             var unreadable: String?
             if replaced {
                 do {
-                    positions = try seqs(of: database)
-                } catch {
+                    positions = try seqs(of: database, lockWait: lockWait)
+                } catch  where error.code != .inUse {
                     unreadable = error.message
                 }
             }
@@ -90,9 +93,9 @@ public struct DatabaseRestore: Sendable {
     }
 
     /// Each user's seq in the database being replaced (its WAL replayed: opened for writing).
-    private static func seqs(of database: String) throws(DatabaseOpenError) -> [String: Int64] {
+    private static func seqs(of database: String, lockWait: Double) throws(DatabaseOpenError) -> [String: Int64] {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)  // another program's transaction, a checkpoint ending
+        configuration.busyMode = .timeout(lockWait)  // a checkpoint ending, another program's lock
         do {
             let queue = try DatabaseQueue(path: database, configuration: configuration)
             let seqs = try queue.read { db in
@@ -108,6 +111,10 @@ public struct DatabaseRestore: Sendable {
             return seqs
         } catch let error as DatabaseOpenError {
             throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+        {
+            throw DatabaseOpenError(
+                .inUse, "another program holds \(database) locked: end it, then restore")
         } catch let error as DatabaseError {
             throw DatabaseOpenError(.unusable, "\(database): \(error.message ?? "\(error.resultCode)")")
         } catch {

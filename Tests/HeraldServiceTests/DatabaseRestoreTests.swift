@@ -89,6 +89,37 @@ struct DatabaseRestoreTests {
         let running = try DatabaseFileLock(path: database)  // as herald serve holds it
         #expect(refusal(backup)?.code == .inUse)
         running.release()
+        // Another program holding the database locked (Python's sqlite3 in exclusive locking mode,
+        // after a write; another process, as SQLite's locks are the process's): refused after the
+        // wait, rather than restored without moving any seq.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "python3", "-c",
+            """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute("PRAGMA locking_mode = EXCLUSIVE")
+            c.execute("BEGIN IMMEDIATE"); c.execute("CREATE TABLE held (x)"); c.execute("DROP TABLE held")
+            c.execute("COMMIT")
+            print("locked", flush=True)
+            sys.stdin.read()
+            """, database,
+        ]
+        let said = Pipe()
+        let told = Pipe()
+        holder.standardOutput = said
+        holder.standardInput = told
+        try holder.run()
+        #expect(String(decoding: said.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked"))
+        do {
+            _ = try DatabaseRestore.restore(backup, into: database, now: now, lockWait: 0.2)
+            Issue.record("restored beside another program's lock")
+        } catch {
+            #expect(error.code == .inUse && error.message.contains("another program holds"))
+        }
+        try told.fileHandleForWriting.close()
+        holder.waitUntilExit()
         #expect(refusal(directory.appendingPathComponent("missing.sqlite").path)?.message.contains("no backup") == true)
         let text = directory.appendingPathComponent("text").path
         try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: text))
