@@ -78,8 +78,7 @@ final class StreamConnection {
         #endif
         let eventLoop = context.eventLoop
         let sink = StreamSink(
-            user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, expiresAt: opening.expiresAt,
-            credential: opening.credential, tokenIssuedAt: opening.tokenIssuedAt,
+            user: opening.user, heartbeatMilliseconds: opening.heartbeatMilliseconds, principal: opening.principal,
             connection: NIOLoopBound(self, eventLoop: eventLoop), eventLoop: eventLoop)
         // Registered before the opening read, so no event committed after that read is missed.
         if let refusal = opening.hub.register(sink) {

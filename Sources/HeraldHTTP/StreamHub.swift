@@ -23,8 +23,10 @@ public final class StreamHub: Sendable {
 
         /// Why `sink`'s credentials may not hold a stream now; nil when they may.
         func refusal(of sink: StreamSink) -> StreamEnding? {
-            guard admitted?.contains(sink.credential) ?? true else { return .credentialDropped }
-            guard let issuedAt = sink.tokenIssuedAt, let through = revokedThrough[sink.user] else { return nil }
+            guard admitted?.contains(sink.principal.credential) ?? true else { return .credentialDropped }
+            guard let issuedAt = sink.principal.tokenIssuedAt, let through = revokedThrough[sink.user] else {
+                return nil
+            }
             return issuedAt > through ? nil : .tokensRevoked
         }
 
@@ -101,12 +103,7 @@ public final class StreamHub: Sendable {
     /// call, is refused at its registration, so none outlives its credential.
     @discardableResult
     public func admitOnly(_ inForce: Set<CredentialID>) -> Int {
-        let dropped = state.withLock { state in
-            state.admitted = inForce
-            return state.users.values.flatMap(\.sinks.values).filter { !inForce.contains($0.credential) }
-        }
-        for sink in dropped { sink.close(.credentialDropped) }
-        return dropped.count
+        endRefused(.credentialDropped) { $0.admitted = inForce }
     }
 
     /// Ends every open stream of `user` opened with a token issued in or before the second
@@ -114,12 +111,24 @@ public final class StreamHub: Sendable {
     /// many it ended. The streams of tokens issued later, and of API keys, go on.
     @discardableResult
     public func endTokenStreams(of user: String, issuedThrough through: Int64) -> Int {
-        let revoked = state.withLock { state in
-            state.revokedThrough[user] = max(state.revokedThrough[user] ?? .min, through)
-            return state.users[user]?.sinks.values.filter { state.refusal(of: $0) == .tokensRevoked } ?? []
+        endRefused(.tokensRevoked, of: user) { $0.revokedThrough[user] = max($0.revokedThrough[user] ?? .min, through) }
+    }
+
+    /// Changes what the hub admits (`change`), then ends the open streams, of `user` or of every
+    /// user, that registration would now refuse for `reason` (``State/refusal(of:)``: one rule for
+    /// both); returns how many.
+    private func endRefused(
+        _ reason: StreamEnding, of user: String? = nil, after change: (inout State) -> Void
+    ) -> Int {
+        let refused = state.withLock { state in
+            change(&state)
+            let sinks =
+                user.map { state.users[$0].map { Array($0.sinks.values) } ?? [] }
+                ?? state.users.values.flatMap(\.sinks.values)
+            return sinks.filter { state.refusal(of: $0) == reason }
         }
-        for sink in revoked { sink.close(.tokensRevoked) }
-        return revoked.count
+        for sink in refused { sink.close(reason) }
+        return refused.count
     }
 
     /// Hands an event to every stream of its user.

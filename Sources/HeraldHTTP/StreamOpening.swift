@@ -8,13 +8,9 @@ struct StreamOpening: Sendable {
     var user: String { claim.user }
     /// `Last-Event-ID` as sent (header or query); nil for a fresh stream.
     let lastEventID: String?
-    /// When the stream's credentials expire (nil: never).
-    let expiresAt: Timestamp?
-    /// The API key or token secret that admitted the stream: the stream ends when it is dropped.
-    let credential: CredentialID
-    /// For a stream opened with a user token, the second the token was issued in (revoked with
-    /// the user's tokens); nil for an API key's.
-    let tokenIssuedAt: Int64?
+    /// Who opened the stream: it ends when their token expires, when the API key or token secret
+    /// that admitted them is dropped, or when their tokens are revoked.
+    let principal: Principal
     let service: HeraldService
     let hub: StreamHub
     let metrics: HeraldMetrics

@@ -29,9 +29,8 @@ struct StreamSettings: Sendable {
     func opening(user: String, lastEventID: String?, principal: Principal) -> StreamOpening? {
         guard let claim = hub.claim(user: user, limit: maxStreamsPerUser) else { return nil }
         return StreamOpening(
-            claim: claim, lastEventID: lastEventID, expiresAt: principal.expiresAt, credential: principal.credential,
-            tokenIssuedAt: principal.tokenIssuedAt,
-            service: service, hub: hub, metrics: metrics, heartbeatMilliseconds: heartbeatMilliseconds,
+            claim: claim, lastEventID: lastEventID, principal: principal, service: service, hub: hub, metrics: metrics,
+            heartbeatMilliseconds: heartbeatMilliseconds,
             bufferCapacity: bufferCapacity)
     }
 

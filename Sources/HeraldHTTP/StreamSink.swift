@@ -8,13 +8,8 @@ final class StreamSink: Sendable {
     let user: String
     /// When the stream's `: ping` comments are due.
     let heartbeats: HeartbeatSchedule
-    /// When the stream's credentials expire (nil: never).
-    let expiresAt: Timestamp?
-    /// The API key or token secret that admitted the stream.
-    let credential: CredentialID
-    /// For a stream opened with a user token, the second the token was issued in; nil for an API
-    /// key's.
-    let tokenIssuedAt: Int64?
+    /// Who opened the stream (when their credentials expire, which credential admitted them).
+    let principal: Principal
     /// The stream's event loop: everything the sink is told runs there.
     let eventLoop: any EventLoop
     /// When the next ping is due (ms since the epoch); only the hub's ticker reads and moves it.
@@ -22,16 +17,13 @@ final class StreamSink: Sendable {
     private let connection: NIOLoopBound<StreamConnection>
 
     init(
-        user: String, heartbeatMilliseconds: Int64, expiresAt: Timestamp?, credential: CredentialID,
-        tokenIssuedAt: Int64?,
+        user: String, heartbeatMilliseconds: Int64, principal: Principal,
         connection: NIOLoopBound<StreamConnection>, eventLoop: any EventLoop
     ) {
         self.user = user
         heartbeats = HeartbeatSchedule(
             intervalMilliseconds: heartbeatMilliseconds, tickMilliseconds: StreamHub.tickMilliseconds)
-        self.expiresAt = expiresAt
-        self.credential = credential
-        self.tokenIssuedAt = tokenIssuedAt
+        self.principal = principal
         nextHeartbeat = Atomic(heartbeats.firstDue(openedAt: Timestamp.now().milliseconds))
         self.connection = connection
         self.eventLoop = eventLoop
@@ -54,7 +46,7 @@ final class StreamSink: Sendable {
     /// Called by the hub's ticker: what the stream is to do now, if anything (a ping counts as
     /// sent from here on). The hub then has it done on the stream's event loop (``run(_:)``).
     func chore(now: Timestamp) -> Chore? {
-        if let expiresAt, now >= expiresAt { return .end }
+        if let expiresAt = principal.expiresAt, now >= expiresAt { return .end }
         let due = nextHeartbeat.load(ordering: .relaxed)
         guard heartbeats.isDue(due, now: now.milliseconds) else { return nil }
         nextHeartbeat.store(heartbeats.nextDue(sentAt: now.milliseconds), ordering: .relaxed)
