@@ -69,7 +69,7 @@ public struct DatabaseBackup: Sendable {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
-        do {
+        try DatabaseOpenError.reporting(source, as: "cannot copy \(source)") {
             let queue = try DatabaseQueue(path: source, configuration: configuration)
             try queue.inDatabase { db in
                 guard try db.tableExists("grdb_migrations"), try db.tableExists("user_counter") else {
@@ -78,14 +78,6 @@ public struct DatabaseBackup: Sendable {
                 try db.execute(sql: "VACUUM INTO ?", arguments: [partial])
             }
             try queue.close()
-        } catch let error as DatabaseOpenError {
-            throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw DatabaseOpenError(.notADatabase, "\(source) is not an SQLite database, or is damaged")
-        } catch let error as DatabaseError {
-            throw DatabaseOpenError(.unusable, "cannot copy \(source): \(error.message ?? "\(error.resultCode)")")
-        } catch {
-            throw DatabaseOpenError(.unusable, "cannot copy \(source): \(error)")
         }
     }
 

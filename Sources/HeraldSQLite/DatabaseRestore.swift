@@ -134,9 +134,7 @@ public struct DatabaseRestore: Sendable {
             let moved = try queue.write { db in
                 var moved = 0
                 for (user, seq) in positions.sorted(by: { $0.key < $1.key }) {
-                    let restored = try Int64.fetchOne(
-                        db, sql: "SELECT seq FROM user_counter WHERE user = ?", arguments: [user])
-                    guard seq > (restored ?? 0) else { continue }
+                    guard seq > (try SQLiteStore.counts(db, user: user).seq) else { continue }
                     try db.execute(
                         sql: """
                             INSERT INTO user_counter (user, unread, unseen, seq, last_event) VALUES (?, 0, 0, ?, NULL)

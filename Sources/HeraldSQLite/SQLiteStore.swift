@@ -81,7 +81,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let migrator = SQLiteSchema.migrator
-        do {
+        try DatabaseOpenError.reporting(path, as: path) {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.read { db throws in
                 // GRDB's `hasBeenSuperseded` is this test, on a read of its own.
@@ -104,14 +104,6 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
             }
             try migrator.migrate(queue)
             try queue.close()
-        } catch let error as DatabaseOpenError {
-            throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
-            throw DatabaseOpenError(.notADatabase, "\(path) is not an SQLite database, or is damaged")
-        } catch let error as DatabaseError {
-            throw DatabaseOpenError(.unusable, "\(path): \(error.message ?? "\(error.resultCode)")")
-        } catch {
-            throw DatabaseOpenError(.unusable, "\(path): \(error)")
         }
     }
 
@@ -510,7 +502,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         return (counts, delta, event)
     }
 
-    private static func counts(_ db: Database, user: String) throws -> Counts {
+    /// `user`'s counts as the counters row holds them (none: zero, seq 0).
+    static func counts(_ db: Database, user: String) throws -> Counts {
         counts(
             try db.fetchRow(sql: Self.counterRow, arguments: [user]),
             user: user)
