@@ -78,8 +78,10 @@ public final class ServiceHarness: Sendable {
         }
     }
 
-    /// Polls `condition` every 50 ms for up to `seconds`.
-    public static func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    /// Polls `condition` every 50 ms for up to `seconds`. The wait ends as soon as the condition
+    /// holds, so the deadline is generous: when every suite runs at once on two cores, progress
+    /// that takes 0.2 s alone has taken more than 5 s (a CI run failed on that).
+    public static func eventually(seconds: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await condition() { return true }
