@@ -17,7 +17,6 @@ behind for has the copy's counts at the original's seq plus one, a `reset`, whic
 from the original's last event gets first; the others have the copy's counts as they were.
 """
 
-import http.client
 import os
 import shutil
 import subprocess
@@ -26,8 +25,8 @@ import time
 import unittest
 
 from chaos_test import (
-    API_KEY, HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, free_port, listed_notifications,
-    scratch_with_memcached, wait_until)
+    HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, first_event, free_port,
+    listed_notifications, scratch_with_memcached, wait_until)
 
 WRITE_SECONDS = 4
 
@@ -110,30 +109,11 @@ class BackupTest(unittest.TestCase):
                 counts = client.call("GET", f"/v1/users/{user}/counts")[1]
                 if copies[user]["seq"] < originals[user]["seq"]:
                     self.assertEqual(counts, dict(copies[user], seq=originals[user]["seq"] + 1), user)
-                    self.assertEqual(self.first_event(original.port, user, originals[user]["seq"]),
+                    self.assertEqual(first_event(original.port, user, originals[user]["seq"]),
                                      (str(originals[user]["seq"] + 1), "reset"), user)
                 else:
                     self.assertEqual(counts, copies[user], user)
         self.assertEqual(original.stop(), 0, "herald's exit status after SIGTERM")
-
-    @staticmethod
-    def first_event(port, user, last_event_id):
-        """The id and name of the first event of `user`'s stream resumed after `last_event_id`."""
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        try:
-            connection.request("GET", f"/v1/users/{user}/stream",
-                               headers={"Authorization": f"Bearer {API_KEY}", "Last-Event-ID": str(last_event_id)})
-            response = connection.getresponse()
-            fields = {}
-            while "event" not in fields:
-                line = response.fp.readline().decode().rstrip("\n")
-                if line.startswith(("id: ", "event: ")):
-                    name, value = line.split(": ", 1)
-                    fields[name] = value
-            response.close()
-            return fields.get("id"), fields["event"]
-        finally:
-            connection.close()
 
     def check_consistent(self, client, server, user):
         """The user's counts against the list and against the event log replayed from the start."""

@@ -112,6 +112,25 @@ def wait_until(condition, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def first_event(port, user, last_event_id):
+    """The id and name of the first event of `user`'s stream resumed after `last_event_id`."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", f"/v1/users/{user}/stream",
+                           headers={"Authorization": f"Bearer {API_KEY}", "Last-Event-ID": str(last_event_id)})
+        response = connection.getresponse()
+        fields = {}
+        while "event" not in fields:
+            line = response.fp.readline().decode().rstrip("\n")
+            if line.startswith(("id: ", "event: ")):
+                name, value = line.split(": ", 1)
+                fields[name] = value
+        response.close()
+        return fields.get("id"), fields["event"]
+    finally:
+        connection.close()
+
+
 def listed_notifications(client, user, query):
     """Every notification of the user the list shows for `query`, by id, through every page."""
     notifications, cursor = {}, None
