@@ -39,6 +39,15 @@ public struct DatabaseRestore: Sendable {
     public static func restore(
         _ backup: String, into database: String, now: Timestamp = .now(), lockWait: Double = 10
     ) throws(DatabaseOpenError) -> DatabaseRestore {
+        try restore(backup, into: database, now: now, lockWait: lockWait, boot: BootIdentity.current)
+    }
+
+    /// - Parameter boot: the boot the restore runs in (``BootIdentity/current``; tests pass
+    ///   others): a mark the replaced database's last run left in another boot moves its seqs
+    ///   further (``SessionMarker``).
+    static func restore(
+        _ backup: String, into database: String, now: Timestamp, lockWait: Double, boot: Int64?
+    ) throws(DatabaseOpenError) -> DatabaseRestore {
         let started = ContinuousClock.now
         let manager = FileManager.default
         guard manager.fileExists(atPath: backup) else {
@@ -61,7 +70,7 @@ public struct DatabaseRestore: Sendable {
             var unreadable: String?
             if replaced {
                 do {
-                    positions = try seqs(of: database, lockWait: lockWait)
+                    positions = try seqs(of: database, lockWait: lockWait, boot: boot)
                 } catch  where error.code != .inUse {
                     unreadable = error.message
                 }
@@ -92,8 +101,11 @@ public struct DatabaseRestore: Sendable {
         }
     }
 
-    /// Each user's seq in the database being replaced (its WAL replayed: opened for writing).
-    private static func seqs(of database: String, lockWait: Double) throws(DatabaseOpenError) -> [String: Int64] {
+    /// Each user's seq in the database being replaced (its WAL replayed: opened for writing), past
+    /// what its last run may have lost to a power loss (``SessionMarker``), as of boot `boot`.
+    private static func seqs(
+        of database: String, lockWait: Double, boot: Int64?
+    ) throws(DatabaseOpenError) -> [String: Int64] {
         var configuration = Configuration()
         configuration.busyMode = .timeout(lockWait)  // a checkpoint ending, another program's lock
         do {
@@ -102,9 +114,11 @@ public struct DatabaseRestore: Sendable {
                 guard try db.tableExists("user_counter") else {
                     throw DatabaseOpenError(.foreign, "\(database) is not a Herald database")
                 }
+                // Stopped by a power loss, it may have answered events past its seqs.
+                let lost = try db.tableExists("meta") ? try SessionMarker.possibleLoss(db, boot: boot) ?? 0 : 0
                 var seqs: [String: Int64] = [:]
                 let rows = try Row.fetchCursor(db, sql: "SELECT user, seq FROM user_counter")
-                while let row = try rows.next() { seqs[row[0]] = row[1] }
+                while let row = try rows.next() { seqs[row[0]] = row[1] + lost }
                 return seqs
             }
             try queue.close()
@@ -123,9 +137,9 @@ public struct DatabaseRestore: Sendable {
     }
 
     /// In the restored copy, moves every user whose seq in `positions` is past the copy's to that
-    /// seq, and appends a `reset` event after it (counts kept: the backup's), in one transaction.
-    /// The reset starts the user's chain of events anew, so a catch-up from any earlier seq reads
-    /// a gap, which is a `reset`. Returns how many users moved.
+    /// seq, with a `reset` event after it (``SQLiteStore/restartEvents(_:user:after:now:)``; counts
+    /// kept: the backup's), in one transaction, and removes the mark of the run the backup was
+    /// taken from (``SessionMarker``). Returns how many users moved.
     private static func moveSequences(
         of staging: String, past positions: [String: Int64], now: Timestamp
     ) throws(DatabaseOpenError) -> Int {
@@ -135,15 +149,11 @@ public struct DatabaseRestore: Sendable {
                 var moved = 0
                 for (user, seq) in positions.sorted(by: { $0.key < $1.key }) {
                     guard seq > (try SQLiteStore.counts(db, user: user).seq) else { continue }
-                    try db.execute(
-                        sql: """
-                            INSERT INTO user_counter (user, unread, unseen, seq, last_event) VALUES (?, 0, 0, ?, NULL)
-                            ON CONFLICT (user) DO UPDATE SET seq = excluded.seq, last_event = NULL
-                            """, arguments: [user, seq])
-                    _ = try SQLiteStore.advance(
-                        db, user: user, unread: 0, unseen: 0, name: .reset, now: now, data: EventPayload.snapshot)
+                    try SQLiteStore.restartEvents(db, user: user, after: seq, now: now)
                     moved += 1
                 }
+                // The backup's copy of a running server's mark is no run of this database's.
+                try SessionMarker.clear(db)
                 return moved
             }
             try queue.close()  // the last connection: its WAL goes into the file

@@ -52,18 +52,23 @@ final class GroupCommitter: Sendable {
     private let threads: NIOThreadPool
     private let committed: @Sendable () -> Void
     private let gate: WriterGate
+    private let unsynced: UnsyncedChanges?
     private let metrics = StoreMetrics()
     private let retries = Atomic<Int>(0)
     private let commits = Atomic<Int>(0)
 
-    /// - Parameter committed: called after each committed transaction.
+    /// - Parameters:
+    ///   - unsynced: under `--sync normal`, syncs the WAL after a commit that reaches its budget,
+    ///     before the commit's writes are answered.
+    ///   - committed: called after each committed transaction.
     init(
         pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
-        gate: WriterGate = WriterGate(),
+        gate: WriterGate = WriterGate(), unsynced: UnsyncedChanges? = nil,
         committed: @escaping @Sendable () -> Void = {}
     ) {
         queue = BatchQueue(maximumBatch: maximumBatch)
         self.gate = gate
+        self.unsynced = unsynced
         self.pool = pool
         self.threads = threads
         self.committed = committed
@@ -244,7 +249,8 @@ final class GroupCommitter: Sendable {
     }
 
     /// Runs `steps` in one `BEGIN IMMEDIATE` … `COMMIT`, rolled back if one of them or the commit
-    /// throws (a ``StepFailure`` names the write that threw it). The two statements are prepared
+    /// throws (a ``StepFailure`` names the write that threw it), and syncs the WAL after the commit
+    /// when ``UnsyncedChanges`` says it is due. The two statements are prepared
     /// once per connection: GRDB's `write` parses both for every transaction, a fixed cost that
     /// small transactions feel.
     private func run(_ steps: [Step], isolated: Bool) throws {
@@ -260,6 +266,7 @@ final class GroupCommitter: Sendable {
                     }
                 }
                 try db.run(sql: "COMMIT")
+                unsynced?.afterCommit(db)
             } catch {
                 if db.isInsideTransaction { try? db.rollback() }
                 throw error

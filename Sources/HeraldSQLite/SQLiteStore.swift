@@ -16,6 +16,11 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     private let threads: NIOThreadPool
     /// Where the group commit's transactions run: one thread of their own.
     private let writer: NIOThreadPool
+    /// Under `--sync normal`: the rows committed since the WAL last reached the disk.
+    let unsynced: UnsyncedChanges?
+    /// What the opening did after a run that may have lost answered commits to a power loss
+    /// (``SessionMarker``); nil when the last run stopped cleanly, or in the same boot.
+    public let powerLossRecovery: PowerLossRecovery?
 
     /// Opens (creating if needed) the database at `path` and migrates it. Writes commit on a thread
     /// of the store's own, `herald-writer-0`.
@@ -26,8 +31,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         try self.init(path: path, threads: threads, sync: sync, walRestartFrames: WALCheckpointer.restartFrames)
     }
 
-    /// - Parameter walRestartFrames: the WAL size at which the checkpointer restarts it (tests).
-    init(path: String, threads: NIOThreadPool, sync: CommitSync = .normal, walRestartFrames: Int) throws {
+    /// - Parameters:
+    ///   - walRestartFrames: the WAL size at which the checkpointer restarts it (tests).
+    ///   - boot: the boot the store runs in (tests pass others than ``BootIdentity/current``).
+    ///   - syncBudget: under `normal`, the rows committed between two syncs of the WAL.
+    init(
+        path: String, threads: NIOThreadPool, sync: CommitSync = .normal, walRestartFrames: Int,
+        boot: Int64? = BootIdentity.current, syncBudget: Int64 = UnsyncedChanges.defaultBudget
+    ) throws {
         _ = SQLiteProcessSettings.memoryStatisticsOff
         try WALWriteBuffer.install()
         var configuration = Configuration()
@@ -49,6 +60,21 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         // Only the writer's setting matters, and GRDB sets it to NORMAL when it opens the pool in
         // WAL mode, after `prepareDatabase`: so it is set here.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(sync.pragmaValue)") }
+        let unsynced = sync == .normal ? UnsyncedChanges(budget: syncBudget) : nil
+        self.unsynced = unsynced
+        let pool = self.pool
+        powerLossRecovery = try DatabaseOpenError.reporting(path, as: path) {
+            let recovery = try pool.writeWithoutTransaction { db in
+                let recovery = try SessionMarker.open(db, boot: boot, margin: unsynced?.budget, now: .now())
+                // The mark, and every commit before it, on the disk before a write is answered.
+                try UnsyncedChanges.syncWAL(db)
+                unsynced?.synced(db)
+                return recovery
+            }
+            // The WAL may have been made just now: its name in the directory on the disk too.
+            try DatabaseBackup.sync(path: directory.path)
+            return recovery
+        }
         self.threads = threads
         let gate = WriterGate()
         let checkpointer = try WALCheckpointer(
@@ -60,7 +86,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         // `perf` and `bench/threads.sh` (NIO's `start()` names every pool's threads `TP-#n`).
         writer = NIOThreadPool(numberOfThreads: 1)
         writer._start(threadNamePrefix: "herald-writer-")
-        committer = GroupCommitter(pool: pool, threads: writer, gate: gate) { checkpointer.committed() }
+        committer = GroupCommitter(pool: pool, threads: writer, gate: gate, unsynced: unsynced) {
+            checkpointer.committed()
+        }
     }
 
     deinit {
@@ -502,6 +530,20 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         return (counts, delta, event)
     }
 
+    /// Sets `user`'s seq to `seq` and appends a `reset` event after it (counts kept; a user
+    /// without a row gets one with none), in the caller's transaction. The reset starts the user's
+    /// chain of events anew, so a catch-up from any earlier seq reads a gap, which is a `reset`.
+    /// Used where seqs up to `seq` may have named events the database no longer has: a restored
+    /// backup, a start after a power loss.
+    static func restartEvents(_ db: Database, user: String, after seq: Int64, now: Timestamp) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO user_counter (user, unread, unseen, seq, last_event) VALUES (?, 0, 0, ?, NULL)
+                ON CONFLICT (user) DO UPDATE SET seq = excluded.seq, last_event = NULL
+                """, arguments: [user, seq])
+        _ = try advance(db, user: user, unread: 0, unseen: 0, name: .reset, now: now, data: EventPayload.snapshot)
+    }
+
     /// `user`'s counts as the counters row holds them (none: zero, seq 0).
     static func counts(_ db: Database, user: String) throws -> Counts {
         counts(
@@ -739,6 +781,24 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
 
     public func ping() async -> Bool {
         (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    // MARK: Stopping
+
+    /// Removes the run's mark (``SessionMarker``) and syncs the WAL, after every write submitted
+    /// before: the next start knows this run lost nothing. Call once the server takes no more
+    /// writes; one that comes after runs as before but leaves no mark, so a power loss after it
+    /// goes unnoticed.
+    public func stopCleanly() async throws {
+        try await committer.write { db in try SessionMarker.clear(db) }
+        let pool = self.pool
+        let unsynced = self.unsynced
+        try await writer.runIfActive {
+            try pool.writeWithoutTransaction { db in
+                try UnsyncedChanges.syncWAL(db)
+                unsynced?.synced(db)
+            }
+        }
     }
 
     // MARK: Cache generation

@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
-            "When commits reach the disk: normal (synced at checkpoints: a commit survives a crash of the process) or full (every commit synced: it survives power loss too; here it cost a fifth to a third of the write rate). Env: HERALD_SYNC. Default normal."
+            "When commits reach the disk: normal (synced at checkpoints and every 10,000 changed rows: a commit survives a crash of the process; after a power loss every seq moves past what may be lost) or full (every commit synced: it survives power loss too; here it cost a fifth to a third of the write rate). Env: HERALD_SYNC. Default normal."
     )
     var sync: String?
 
@@ -361,6 +361,11 @@ struct Serve: AsyncParsableCommand {
         } catch let error as DatabaseOpenError {
             throw ConfigurationError(message: "cannot open the database: \(error.message)")
         }
+        if let recovery = store.powerLossRecovery {
+            logger.warning(
+                "the last run did not stop cleanly and the machine has started since: a power loss may have taken its last commits (at most \(recovery.margin) rows), so \(recovery.usersMoved) users' seqs moved \(recovery.margin) ahead, each with a reset event that has browsers refetch (\(recovery.milliseconds) ms)"
+            )
+        }
         let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
         let health = try await CacheHealth(
             client: client, generations: store,
@@ -436,6 +441,11 @@ struct Serve: AsyncParsableCommand {
         broker.shutdown()
         await client.shutdown()
         try await loops.shutdownGracefully()
+        do {
+            try await store.stopCleanly()
+        } catch {
+            logger.error("the database did not close cleanly: \(error)")
+        }
         logger.info("herald stopped")
         withExtendedLifetime(databaseLock) {}
     }

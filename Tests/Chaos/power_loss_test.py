@@ -1,0 +1,104 @@
+"""Under `--sync normal` a power loss can roll back answered commits, and with them the seqs
+browsers saw; the server's next start moves every user past them, so no seq names two events.
+
+`herald serve` keeps a mark in its database while it runs (the machine's boot id and how many rows
+it may leave unsynced) and removes it when it stops cleanly. The test kills the server (SIGKILL):
+started again in the same boot, it moves nothing, as the OS kept everything the process wrote.
+Then it plays a restart of the machine by writing another boot id into the mark the killed server
+left, and starts the server again: every user's seq is 10,000 further, with a `reset` that a
+stream resuming from before gets first, and new events follow it. A clean stop leaves no mark,
+and the start after it moves nothing.
+"""
+
+import os
+import shutil
+import sqlite3
+import unittest
+
+from chaos_test import Client, HeraldServer, first_event, free_port, scratch_with_memcached
+
+USERS = ("pl-a", "pl-b")
+MARGIN = 10_000
+WARNING = "the last run did not stop cleanly and the machine has started since"
+
+
+class PowerLossTest(unittest.TestCase):
+    def setUp(self):
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "power-loss")
+        self.database = os.path.join(self.directory, "herald.sqlite")
+        self.log = os.path.join(self.directory, "herald.log")
+        self.server = HeraldServer(free_port(), self.database, [self.memcached.port], self.log)
+
+    def tearDown(self):
+        if self.server.process is not None and self.server.process.poll() is None:
+            self.server.kill()
+        if self.memcached.process.poll() is None:
+            self.memcached.kill()
+        shutil.rmtree(self.directory)
+
+    def mark(self):
+        """The mark of a running (or killed) server: its boot and margin rows in `meta`."""
+        with sqlite3.connect(self.database) as connection:
+            rows = connection.execute("SELECT key, value FROM meta WHERE key LIKE 'open_session_%'").fetchall()
+        connection.close()
+        return dict(rows)
+
+    def warnings(self):
+        with open(self.log) as log:
+            return log.read().count(WARNING)
+
+    def counts(self):
+        with Client(self.server.port) as client:
+            return {user: client.call("GET", f"/v1/users/{user}/counts")[1]["seq"] for user in USERS}
+
+    def create(self, count):
+        with Client(self.server.port) as client:
+            for _ in range(count):
+                for user in USERS:
+                    status, body = client.call("POST", "/v1/notifications", {"user": user, "type": "t"})
+                    self.assertEqual(status, 201, body)
+
+    def test_aStartAfterTheMachineWentDownMovesEverySeqPastWhatWasAnswered(self):
+        self.server.start()
+        self.create(3)
+        self.assertEqual(self.counts(), {user: 3 for user in USERS})
+        self.server.kill()
+        with open("/proc/sys/kernel/random/boot_id") as boot:
+            this_boot = int(boot.read().replace("-", "")[:16], 16)
+        mark = self.mark()
+        self.assertEqual(mark["open_session_margin"], MARGIN)
+        self.assertEqual(mark["open_session_boot"] & (2**64 - 1), this_boot)
+
+        # Killed in this boot: nothing was lost, nothing moves.
+        self.server.start()
+        self.assertEqual(self.counts(), {user: 3 for user in USERS})
+        self.assertEqual(self.warnings(), 0)
+        self.server.kill()
+
+        # The machine went down with the server running: the mark names another boot.
+        with sqlite3.connect(self.database) as connection:
+            connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'open_session_boot'")
+        connection.close()
+        self.server.start()
+        self.assertEqual(self.warnings(), 1)
+        with open(self.log) as log:
+            self.assertIn(f"so {len(USERS)} users' seqs moved", log.read())
+        moved = 3 + MARGIN + 1
+        self.assertEqual(self.counts(), {user: moved for user in USERS})
+        for user in USERS:
+            for seen in (3, 2):  # an event the disk may have lost, or an older one
+                self.assertEqual(first_event(self.server.port, user, seen), (str(moved), "reset"), user)
+        self.create(1)
+        self.assertEqual(self.counts(), {user: moved + 1 for user in USERS})
+
+        # A clean stop leaves no mark, and the next start moves nothing.
+        self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
+        self.assertEqual(self.mark(), {})
+        self.server.start()
+        self.assertEqual(self.warnings(), 1)
+        self.assertEqual(self.counts(), {user: moved + 1 for user in USERS})
+        self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
+
+
+if __name__ == "__main__":
+    unittest.main()
