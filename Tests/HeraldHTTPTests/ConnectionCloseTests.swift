@@ -42,7 +42,7 @@ struct ConnectionCloseTests {
     /// The answers to `requests` on a fresh connection, read until the server closes it; fails
     /// when it does not within five seconds.
     private func answersUntilClosed(port: Int, _ requests: String) async throws -> [RawHTTP.Response] {
-        try await RawHTTP.exchange(port: port, requests, deadline: .seconds(5))
+        try await RawHTTP.exchange(port: port, requests, deadline: .seconds(20))
     }
 
     @Test(arguments: [true, false])

@@ -142,7 +142,7 @@ struct DeferredHTTP1ChannelTests {
         let harness = try await HTTPHarness(fastPath: fastPath)
         try await harness.app.test(.live) { client in
             let answers = try await RawHTTP.exchange(
-                port: try #require(client.port), "NOT AN HTTP REQUEST\r\n\r\n", deadline: .seconds(5))
+                port: try #require(client.port), "NOT AN HTTP REQUEST\r\n\r\n", deadline: .seconds(20))
             #expect(answers.map(\.status) == [400])
         }
         await harness.shutdown()

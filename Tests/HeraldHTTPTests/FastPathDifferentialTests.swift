@@ -212,7 +212,7 @@ struct FastPathDifferentialTests {
                 var answers: [[String]] = []
                 for group in sent {
                     let responses = try await RawHTTP.exchange(
-                        port: port, group.joined() + RawHTTP.closing, deadline: .seconds(5))
+                        port: port, group.joined() + RawHTTP.closing, deadline: .seconds(20))
                     answers.append(responses.map(\.comparable))
                 }
                 return answers

@@ -29,7 +29,7 @@ struct HTTP1AnswerRewriterTests {
                     + "POST /v1/notifications HTTP/1.0\r\n\(Self.key)\(keepAlive)Content-Type: application/json\r\n"
                     + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
                     + "GET /healthz HTTP/1.0\r\n\r\n",
-                deadline: .seconds(5))
+                deadline: .seconds(20))
             #expect(answers.map(\.status) == [200, 201, 200])
             #expect(answers.prefix(2).allSatisfy { $0.headers.contains("Connection: keep-alive") })
             // The last one did not ask: it ends the connection.
@@ -111,7 +111,7 @@ struct HTTP1AnswerRewriterTests {
                 for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
                     // The connection closes after the 400: nothing sent behind it is answered.
                     let answers = try await RawHTTP.exchange(
-                        port: port, ahead + request + RawHTTP.closing, deadline: .seconds(5))
+                        port: port, ahead + request + RawHTTP.closing, deadline: .seconds(20))
                     #expect(answers.map(\.status) == (ahead.isEmpty ? [400] : [200, 400]), "\(request)")
                     let answer = try #require(answers.last)
                     let message = "the request is not valid HTTP" + (problem.map { ": " + $0 } ?? "")
@@ -142,7 +142,7 @@ struct HTTP1AnswerRewriterTests {
             for target in ["example.com:443", "/v1/users/pe/counts", "127.0.0.1:\(port)"] {
                 for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
                     let connect = "CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n"
-                    let answers = try await RawHTTP.exchange(port: port, ahead + connect, deadline: .seconds(5))
+                    let answers = try await RawHTTP.exchange(port: port, ahead + connect, deadline: .seconds(20))
                     #expect(answers.map(\.status) == (ahead.isEmpty ? [400] : [200, 400]), "\(target)")
                     let answer = try #require(answers.last)
                     #expect(answer.headers.contains("Connection: close"), "\(answer.headers)")

@@ -96,12 +96,13 @@ struct IdleConnectionTests {
     }
 
     @Test func requestsKeepTheConnectionOpen() async throws {
-        let harness = try await HTTPHarness(idleTimeout: Self.timeout)
+        // Six requests 500 ms apart: past the timeout in all, never that silent (with a margin
+        // for a pause that comes late on a loaded machine: 1 s against 300 ms failed once).
+        let harness = try await HTTPHarness(idleTimeout: .seconds(2))
         try await harness.app.test(.live) { client in
-            // Six requests 300 ms apart: well past the timeout in all, never that silent.
             let (received, _) = try await silence(
                 port: try #require(client.port), sending: Array(repeating: Self.counts, count: 6),
-                pause: .milliseconds(300))
+                pause: .milliseconds(500))
             #expect(received.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 6, "\(received)")
         }
         await harness.shutdown()

@@ -103,7 +103,8 @@ struct TokenRevocationTests {
         let restarted = try await Authenticator(
             apiKeys: [], tokenSecret: HTTPHarness.secret,
             revocations: try await TokenRevocations.load(from: harness.services.store))
-        let old = try await Self.selfSigned(user: "u1", issuedAt: Date().addingTimeInterval(-1))
+        // Issued a minute ago: before the revocations, however long this test took to get here.
+        let old = try await Self.selfSigned(user: "u1", issuedAt: Date().addingTimeInterval(-60))
         #expect(restarted.knownPrincipal(for: old[...]) == nil)
         await #expect(throws: HeraldError.self) { try await restarted.principal(for: Self.request(old)) }
         let new = try await restarted.mintToken(user: "u1", ttlSeconds: 60).token

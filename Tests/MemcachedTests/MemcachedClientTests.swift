@@ -65,7 +65,7 @@ struct MemcachedClientTests {
         for _ in 0..<2 {
             busy.withSession { _ in
                 startedInput.yield()
-                return release.wait(timeout: .now() + 10) == .success
+                return release.wait(timeout: .now() + 50) == .success
             } completion: { result in
                 pooledInput.yield((try? result.get()) ?? false)
             }
