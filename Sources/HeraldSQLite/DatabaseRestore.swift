@@ -108,31 +108,27 @@ public struct DatabaseRestore: Sendable {
     ) throws(DatabaseOpenError) -> [String: Int64] {
         var configuration = Configuration()
         configuration.busyMode = .timeout(lockWait)  // a checkpoint ending, another program's lock
-        do {
-            let queue = try DatabaseQueue(path: database, configuration: configuration)
-            let seqs = try queue.read { db in
-                guard try db.tableExists("user_counter") else {
-                    throw DatabaseOpenError(.foreign, "\(database) is not a Herald database")
+        return try DatabaseOpenError.reporting(database, as: database) {
+            do {
+                let queue = try DatabaseQueue(path: database, configuration: configuration)
+                let seqs = try queue.read { db in
+                    guard try db.tableExists("user_counter") else {
+                        throw DatabaseOpenError(.foreign, "\(database) is not a Herald database")
+                    }
+                    // Stopped by a power loss, it may have answered events past its seqs.
+                    let lost = try db.tableExists("meta") ? try SessionMarker.possibleLoss(db, boot: boot) ?? 0 : 0
+                    var seqs: [String: Int64] = [:]
+                    let rows = try Row.fetchCursor(db, sql: "SELECT user, seq FROM user_counter")
+                    while let row = try rows.next() { seqs[row[0]] = row[1] + lost }
+                    return seqs
                 }
-                // Stopped by a power loss, it may have answered events past its seqs.
-                let lost = try db.tableExists("meta") ? try SessionMarker.possibleLoss(db, boot: boot) ?? 0 : 0
-                var seqs: [String: Int64] = [:]
-                let rows = try Row.fetchCursor(db, sql: "SELECT user, seq FROM user_counter")
-                while let row = try rows.next() { seqs[row[0]] = row[1] + lost }
+                try queue.close()
                 return seqs
+            } catch let error as DatabaseError
+                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            {
+                throw DatabaseOpenError(.inUse, "another program holds \(database) locked: end it, then restore")
             }
-            try queue.close()
-            return seqs
-        } catch let error as DatabaseOpenError {
-            throw error
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-        {
-            throw DatabaseOpenError(
-                .inUse, "another program holds \(database) locked: end it, then restore")
-        } catch let error as DatabaseError {
-            throw DatabaseOpenError(.unusable, "\(database): \(error.message ?? "\(error.resultCode)")")
-        } catch {
-            throw DatabaseOpenError(.unusable, "\(database): \(error)")
         }
     }
 

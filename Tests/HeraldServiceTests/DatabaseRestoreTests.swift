@@ -130,6 +130,17 @@ struct DatabaseRestoreTests {
             } == ["backup.sqlite", "herald.sqlite", "text"])
         #expect(try await SQLiteStore(path: database).counts(user: "u1").seq == 3)
 
+        // A replaced file that is no database: the backup goes in all the same, nothing moved,
+        // and the reason reads as serve's and backup's for such a file.
+        let damaged = directory.appendingPathComponent("damaged/herald.sqlite").path
+        try FileManager.default.createDirectory(
+            atPath: (damaged as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: damaged))
+        let overDamaged = try DatabaseRestore.restore(backup, into: damaged, now: now)
+        #expect(overDamaged.usersMoved == 0 && overDamaged.replacedKeptAt != nil)
+        #expect(overDamaged.replacedUnreadable == "\(damaged) is not an SQLite database, or is damaged")
+        #expect(try await SQLiteStore(path: damaged).counts(user: "u1").seq == 2)
+
         // No database yet (a new machine): the backup as it is.
         let fresh = directory.appendingPathComponent("new/herald.sqlite").path
         let restore = try DatabaseRestore.restore(backup, into: fresh, now: now)
