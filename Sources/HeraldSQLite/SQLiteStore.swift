@@ -536,11 +536,15 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// Used where seqs up to `seq` may have named events the database no longer has: a restored
     /// backup, a start after a power loss.
     static func restartEvents(_ db: Database, user: String, after seq: Int64, now: Timestamp) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO user_counter (user, unread, unseen, seq, last_event) VALUES (?, 0, 0, ?, NULL)
-                ON CONFLICT (user) DO UPDATE SET seq = excluded.seq, last_event = NULL
-                """, arguments: [user, seq])
+        var move = DirectBindings(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO user_counter (user, unread, unseen, seq, last_event) VALUES (?, 0, 0, ?, NULL)
+                    ON CONFLICT (user) DO UPDATE SET seq = excluded.seq, last_event = NULL
+                    """))
+        move.bind(user)
+        move.bind(seq)
+        try move.execute(in: db)
         _ = try advance(db, user: user, unread: 0, unseen: 0, name: .reset, now: now, data: EventPayload.snapshot)
     }
 

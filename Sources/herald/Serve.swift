@@ -357,7 +357,7 @@ struct Serve: AsyncParsableCommand {
         }
         let store: SQLiteStore
         do {
-            // Opening migrates, and after a power loss moves every user's seq (1.7 s for 100,000
+            // Opening migrates, and after a power loss moves every user's seq (0.5 s for 100,000
             // users): blocking work, on NIO's pool rather than Swift's cooperative one.
             store = try await NIOThreadPool.singleton.runIfActive {
                 try SQLiteStore(path: databasePath, sync: commitSync)
