@@ -51,12 +51,16 @@ typedef struct BufferedFile {
     size_t capacity;
     sqlite3_int64 start;
     int commitHeaderHeld;        // the last held write is a commit frame's header
+    sqlite3_int64 commitPage;    // where the page of the last commit frame header seen goes (0: none)
+    int syncCommit;              // sync the WAL once the next commit frame is written
+    int commitSynced;            // a commit was synced since `syncCommit` was last asked for
 } BufferedFile;
 
 static sqlite3_vfs *underlying;
 static sqlite3_vfs layer;
 static atomic_uint_fast64_t heldWrites;
 static atomic_uint_fast64_t joinedWrites;
+static atomic_uint_fast64_t syncedCommits;
 
 static BufferedFile *buffered(sqlite3_file *file) { return (BufferedFile *)file; }
 
@@ -90,7 +94,7 @@ static int hold(BufferedFile *file, const void *data, int amount, sqlite3_int64 
     return 1;
 }
 
-static int walWrite(sqlite3_file *pFile, const void *data, int amount, sqlite3_int64 offset) {
+static int walAppend(sqlite3_file *pFile, const void *data, int amount, sqlite3_int64 offset) {
     BufferedFile *file = buffered(pFile);
     int continues = file->length > 0 && offset == file->start + (sqlite3_int64)file->length;
     if (file->length > 0 && !continues) {
@@ -117,6 +121,30 @@ static int walWrite(sqlite3_file *pFile, const void *data, int amount, sqlite3_i
     int rc = writeHeld(file);
     if (rc != SQLITE_OK) return rc;
     return file->real->pMethods->xWrite(file->real, data, amount, offset);
+}
+
+// A commit asked to be synced (HERALD_FCNTL_SYNC_NEXT_COMMIT) is synced as its commit frame's page
+// is written, before the write returns: SQLite publishes the transaction to other connections only
+// after that, so no connection ever reads it before it is on the disk, as with synchronous = FULL,
+// which syncs at the same point. A failed sync fails the write, and with it the commit.
+static int walWrite(sqlite3_file *pFile, const void *data, int amount, sqlite3_int64 offset) {
+    BufferedFile *file = buffered(pFile);
+    if (amount == frameHeaderSize && offset >= walHeaderSize) {
+        const unsigned char *bytes = data;
+        if ((bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0) file->commitPage = offset + frameHeaderSize;
+    }
+    int completesCommit = amount != frameHeaderSize && file->commitPage != 0 && offset == file->commitPage;
+    int rc = walAppend(pFile, data, amount, offset);
+    if (rc != SQLITE_OK || !completesCommit) return rc;
+    file->commitPage = 0;
+    if (!file->syncCommit) return SQLITE_OK;
+    rc = writeHeld(file);
+    if (rc == SQLITE_OK) rc = file->real->pMethods->xSync(file->real, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) return rc;
+    file->syncCommit = 0;
+    file->commitSynced = 1;
+    atomic_fetch_add_explicit(&syncedCommits, 1, memory_order_relaxed);
+    return SQLITE_OK;
 }
 
 // Calls that pass straight through (after writing out what a WAL holds).
@@ -172,6 +200,18 @@ static int layerCheckReservedLock(sqlite3_file *file, int *result) {
 }
 
 static int layerFileControl(sqlite3_file *file, int op, void *argument) {
+    if (op == HERALD_FCNTL_SYNC_NEXT_COMMIT || op == HERALD_FCNTL_COMMIT_SYNCED) {
+        BufferedFile *wal = buffered(file);
+        if (wal->methods.xWrite != walWrite) return SQLITE_NOTFOUND;  // not a WAL
+        if (op == HERALD_FCNTL_SYNC_NEXT_COMMIT) {
+            wal->syncCommit = 1;
+            wal->commitSynced = 0;
+        } else {
+            *(int *)argument = wal->commitSynced;
+            wal->commitSynced = 0;
+        }
+        return SQLITE_OK;
+    }
     FLUSHED(file);
     int rc = REAL(file)->pMethods->xFileControl(REAL(file), op, argument);
     if (op == SQLITE_FCNTL_VFSNAME && rc == SQLITE_OK) {
@@ -270,7 +310,8 @@ int herald_wal_buffer_install(void) {
     return rc;
 }
 
-void herald_wal_buffer_statistics(uint64_t *held, uint64_t *joined) {
+void herald_wal_buffer_statistics(uint64_t *held, uint64_t *joined, uint64_t *synced) {
     *held = atomic_load_explicit(&heldWrites, memory_order_relaxed);
     *joined = atomic_load_explicit(&joinedWrites, memory_order_relaxed);
+    *synced = atomic_load_explicit(&syncedCommits, memory_order_relaxed);
 }

@@ -58,8 +58,8 @@ final class GroupCommitter: Sendable {
     private let commits = Atomic<Int>(0)
 
     /// - Parameters:
-    ///   - unsynced: under `--sync normal`, syncs the WAL after a commit that reaches its budget,
-    ///     before the commit's writes are answered.
+    ///   - unsynced: under `--sync normal`, has the commit that reaches its budget synced before
+    ///     any connection reads it.
     ///   - committed: called after each committed transaction.
     init(
         pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
@@ -249,8 +249,8 @@ final class GroupCommitter: Sendable {
     }
 
     /// Runs `steps` in one `BEGIN IMMEDIATE` … `COMMIT`, rolled back if one of them or the commit
-    /// throws (a ``StepFailure`` names the write that threw it), and syncs the WAL after the commit
-    /// when ``UnsyncedChanges`` says it is due. The two statements are prepared
+    /// throws (a ``StepFailure`` names the write that threw it), the commit synced when
+    /// ``UnsyncedChanges`` says it is due. The two statements are prepared
     /// once per connection: GRDB's `write` parses both for every transaction, a fixed cost that
     /// small transactions feel.
     private func run(_ steps: [Step], isolated: Bool) throws {
@@ -265,8 +265,9 @@ final class GroupCommitter: Sendable {
                         throw failure
                     }
                 }
+                let asked = unsynced?.beforeCommit(db) ?? false
                 try db.run(sql: "COMMIT")
-                unsynced?.afterCommit(db)
+                unsynced?.afterCommit(db, asked: asked)
             } catch {
                 if db.isInsideTransaction { try? db.rollback() }
                 throw error

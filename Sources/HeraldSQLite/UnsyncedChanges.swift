@@ -1,3 +1,4 @@
+import CSQLiteSupport
 import GRDB
 import GRDBSQLite
 import Logging
@@ -10,13 +11,16 @@ import Synchronization
 /// loss can roll back commits already answered, and each user's `seq` with them: events the
 /// browsers saw would be numbered again, and a browser resuming from one of them would miss the
 /// new events under those numbers. The writer counts the rows its connection changed
-/// (`sqlite3_total_changes64`: every event is one inserted row, so no fewer than the events) and,
-/// after a commit that brings them to ``budget`` since the last sync, syncs the WAL before any
-/// write of that transaction is answered or published. So no more than `budget` rows, and no
-/// more than `budget` events of any user, are ever handed out without being on the disk; a start
-/// after such a loss moves every user's seq past them (``SessionMarker``).
+/// (`sqlite3_total_changes64`: every event is one inserted row, so no fewer than the events), and
+/// a transaction that brings them to ``budget`` since the last sync is committed synced: the WAL
+/// write layer syncs the WAL as the commit frame is written, before SQLite lets any connection
+/// read the transaction (as `synchronous = FULL` does for every commit), so neither the writer's
+/// answers and events nor a reader (a stream's catch-up, counts from the store) hand out any of it
+/// unsynced. So fewer than `budget` rows, and fewer than `budget` events of any user, are ever
+/// visible without being on the disk; a start after such a loss moves every user's seq `budget`
+/// past the database's (``SessionMarker``).
 ///
-/// Used on the writer's thread only (after each commit); the lock is never contended.
+/// Used on the writer's thread only (around each commit); the lock is never contended.
 final class UnsyncedChanges: Sendable {
     /// Rows changed between two syncs of the WAL: at most this many events of a user are lost.
     static let defaultBudget: Int64 = 10_000
@@ -25,6 +29,7 @@ final class UnsyncedChanges: Sendable {
     /// `sqlite3_total_changes64` of the writer's connection at the last sync (nil: none yet).
     private let syncedAt = Mutex<Int64?>(nil)
     private let syncs = Atomic<Int>(0)
+    private let syncsAfter = Atomic<Int>(0)
     private let logger = Logger(label: "herald.store")
 
     init(budget: Int64 = defaultBudget) {
@@ -33,6 +38,10 @@ final class UnsyncedChanges: Sendable {
 
     /// WAL syncs this made (for tests and tools).
     var syncCount: Int { syncs.load(ordering: .relaxed) }
+
+    /// Of ``syncCount``, those made after a commit rather than by the WAL write layer as the
+    /// commit was written (for tests and tools: none while the layer is under the WAL).
+    var syncsAfterCommit: Int { syncsAfter.load(ordering: .relaxed) }
 
     /// Rows the writer's connection changed since the last sync (for tests and tools; call on the
     /// writer's connection).
@@ -48,31 +57,63 @@ final class UnsyncedChanges: Sendable {
         syncedAt.withLock { $0 = total }
     }
 
-    /// After a commit on the writer's connection: syncs the WAL when the rows changed since the
-    /// last sync reached the budget. A failed sync is logged and tried again after the next
-    /// commit (the disk is failing; nothing else can be done for the writes already committed).
-    func afterCommit(_ db: Database) {
+    /// Before the `COMMIT` of a transaction on the writer's connection, its rows counted: when
+    /// they bring the rows since the last sync to the budget, asks the WAL write layer to sync
+    /// the commit as it is written. Returns whether it asked (a false return means the layer is
+    /// not under the WAL, and ``afterCommit(_:asked:)`` syncs after the commit instead).
+    func beforeCommit(_ db: Database) -> Bool {
+        guard pending(db) >= budget else { return false }
+        return Self.walControl(db, HERALD_FCNTL_SYNC_NEXT_COMMIT, nil) == SQLITE_OK
+    }
+
+    /// After a successful `COMMIT` on the writer's connection: counts a commit the layer synced as
+    /// asked (`asked`). Without the layer, syncs the WAL now if the budget was reached, before any
+    /// write of the transaction is answered (readers may see the transaction a moment before
+    /// that); a failed sync is logged and tried again after the next commit (the disk is failing;
+    /// nothing else can be done for the writes already committed).
+    func afterCommit(_ db: Database, asked: Bool) {
         let total = sqlite3_total_changes64(db.sqliteConnection)
-        guard syncedAt.withLock({ total - ($0 ?? 0) >= budget }) else { return }
-        do {
-            try Self.syncWAL(db)
-        } catch {
-            logger.error("cannot sync the WAL to the disk", metadata: ["error": "\(error)"])
-            return
+        if asked {
+            var synced: CInt = 0
+            guard Self.walControl(db, HERALD_FCNTL_COMMIT_SYNCED, &synced) == SQLITE_OK, synced == 1 else { return }
+        } else {
+            guard syncedAt.withLock({ total - ($0 ?? 0) >= budget }) else { return }
+            do {
+                try Self.syncWAL(db)
+            } catch {
+                logger.error("cannot sync the WAL to the disk", metadata: ["error": "\(error)"])
+                return
+            }
+            syncsAfter.add(1, ordering: .relaxed)
         }
         syncs.add(1, ordering: .relaxed)
         syncedAt.withLock { $0 = total }
+    }
+
+    /// The WAL file of `db` with its methods, as SQLite writes it (through the WAL write layer);
+    /// nil when the connection has none open.
+    private static func wal(_ db: Database) -> (file: UnsafeMutablePointer<sqlite3_file>, methods: sqlite3_io_methods)?
+    {
+        var file: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK,
+            let file, let methods = file.pointee.pMethods
+        else { return nil }
+        return (file, methods.pointee)
+    }
+
+    /// A file control on the WAL of `db` (SQLITE_NOTFOUND when it has none open, or nothing under
+    /// it knows `operation`).
+    private static func walControl(_ db: Database, _ operation: CInt, _ argument: UnsafeMutableRawPointer?) -> CInt {
+        guard let wal = wal(db), let control = wal.methods.xFileControl else { return SQLITE_NOTFOUND }
+        return control(wal.file, operation, argument)
     }
 
     /// Syncs the WAL of `db` (the file SQLite writes it through, so the WAL write layer first
     /// writes out anything it holds) as `synchronous = FULL` does after a commit. A connection
     /// with no WAL open has nothing to sync.
     static func syncWAL(_ db: Database) throws {
-        var file: UnsafeMutablePointer<sqlite3_file>?
-        var code = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file)
-        if code == SQLITE_OK, let file, let methods = file.pointee.pMethods, let sync = methods.pointee.xSync {
-            code = sync(file, SQLITE_SYNC_NORMAL)
-        }
+        guard let wal = wal(db), let sync = wal.methods.xSync else { return }
+        let code = sync(wal.file, SQLITE_SYNC_NORMAL)
         guard code == SQLITE_OK else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot sync the WAL")
         }

@@ -7,10 +7,12 @@ import GRDBSQLite
 /// goes through it; files other than WALs pass straight through. The rules that keep a committed
 /// transaction in the file before SQLite publishes it are in `Sources/CSQLiteSupport`.
 public enum WALWriteBuffer {
-    /// WAL writes held back so far in this process, and the joined writes that wrote them out.
+    /// WAL writes held back so far in this process, the joined writes that wrote them out, and
+    /// the commits synced as they were written (``UnsyncedChanges``).
     public struct Statistics: Sendable, Equatable {
         public var held: UInt64
         public var joined: UInt64
+        public var syncedCommits: UInt64
     }
 
     private static let installation: Result<Void, DatabaseError> = {
@@ -41,7 +43,8 @@ public enum WALWriteBuffer {
     public static var statistics: Statistics {
         var held: UInt64 = 0
         var joined: UInt64 = 0
-        herald_wal_buffer_statistics(&held, &joined)
-        return Statistics(held: held, joined: joined)
+        var synced: UInt64 = 0
+        herald_wal_buffer_statistics(&held, &joined, &synced)
+        return Statistics(held: held, joined: joined, syncedCommits: synced)
     }
 }

@@ -157,8 +157,10 @@ struct PowerLossRecoveryTests {
             let rows = try await pending(store)
             #expect(rows < budget, "after create \(index): \(rows) rows unsynced")
         }
-        // 40 creates of three rows each (notification, event, counters): a sync per 30 rows.
+        // 40 creates of three rows each (notification, event, counters): a sync per 30 rows, each
+        // made by the WAL write layer as the commit was written, before any reader could see it.
         #expect(unsynced.syncCount == 120 / Int(budget))
+        #expect(unsynced.syncsAfterCommit == 0)
         // A batch counts each of its rows.
         let batch = try (0..<20).map { try ServiceHarness.draft(user: "u1", id: "b\($0)") }
         _ = try await store.create(batch, defaultTTLSeconds: 600, now: now)
@@ -184,6 +186,41 @@ struct PowerLossRecoveryTests {
         #expect(try await after.counts(user: "u1") == Counts(user: "u1", unread: 3, unseen: 3, seq: 7 + budget + 1))
         let events = try await after.events(user: "u1", after: 7, limit: 50)
         #expect(events.map(\.seq) == [7 + budget + 1] && events.first?.name == .reset)
+    }
+
+    /// The WAL write layer syncs the commit it is asked to as the commit is written; a
+    /// transaction that writes nothing leaves the request for the next commit that does.
+    @Test func theLayerSyncsTheCommitItIsAskedTo() throws {
+        let (_, path) = try newDatabase("power-loss-layer")
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        try WALWriteBuffer.install()
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY)") }
+        let unsynced = UnsyncedChanges(budget: 0)
+        /// One transaction inserting `keys`, committed as the writer commits; whether it asked.
+        func commit(_ keys: Range<Int>) throws -> Bool {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                for key in keys { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [key]) }
+                let asked = unsynced.beforeCommit(db)
+                try db.execute(sql: "COMMIT")
+                unsynced.afterCommit(db, asked: asked)
+                return asked
+            }
+        }
+        let before = WALWriteBuffer.statistics.syncedCommits
+        #expect(try commit(0..<3))
+        #expect(unsynced.syncCount == 1 && unsynced.syncsAfterCommit == 0)
+        #expect(WALWriteBuffer.statistics.syncedCommits > before)
+        #expect(try commit(3..<3))  // asked, but no commit frame was written: nothing synced
+        #expect(unsynced.syncCount == 1)
+        #expect(try commit(3..<4))
+        #expect(unsynced.syncCount == 2 && unsynced.syncsAfterCommit == 0)
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 4)
     }
 
     @Test func bootIDsAreReadAsTheirFirst64Bits() {
