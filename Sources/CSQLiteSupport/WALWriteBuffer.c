@@ -51,9 +51,10 @@ typedef struct BufferedFile {
     size_t capacity;
     sqlite3_int64 start;
     int commitHeaderHeld;        // the last held write is a commit frame's header
-    sqlite3_int64 commitPage;    // where the page of the last commit frame header seen goes (0: none)
+    sqlite3_int64 commitPage;    // where the page of the last frame header goes, if a commit's (0: none)
+    sqlite3_int64 syncedHeader;  // the header of the commit synced last, until a page is written (0: none)
     int syncCommit;              // sync the WAL once the next commit frame is written
-    int commitSynced;            // a commit was synced since `syncCommit` was last asked for
+    int commitSynced;            // syncs made for the commit asked for since it was (its own, a rewrite's)
 } BufferedFile;
 
 static sqlite3_vfs *underlying;
@@ -125,24 +126,45 @@ static int walAppend(sqlite3_file *pFile, const void *data, int amount, sqlite3_
 
 // A commit asked to be synced (HERALD_FCNTL_SYNC_NEXT_COMMIT) is synced as its commit frame's page
 // is written, before the write returns: SQLite publishes the transaction to other connections only
-// after that, so no connection ever reads it before it is on the disk, as with synchronous = FULL,
-// which syncs at the same point. A failed sync fails the write, and with it the commit.
+// after that, so no connection ever reads it before it is on the disk. A transaction that
+// overwrote one of its own frames has SQLite rewrite the frame headers from that one to the commit
+// frame's (walRewriteChecksums, after the frames and before the point where synchronous = FULL
+// syncs): the rewrite of the synced commit's header, the last of them, is synced again. A failed
+// sync fails the write, and with it the commit.
+static int syncReal(BufferedFile *file) {
+    int rc = writeHeld(file);
+    if (rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xSync(file->real, SQLITE_SYNC_NORMAL);
+}
+
 static int walWrite(sqlite3_file *pFile, const void *data, int amount, sqlite3_int64 offset) {
     BufferedFile *file = buffered(pFile);
-    if (amount == frameHeaderSize && offset >= walHeaderSize) {
-        const unsigned char *bytes = data;
-        if ((bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0) file->commitPage = offset + frameHeaderSize;
+    if (offset < walHeaderSize) {  // the WAL starts over
+        file->commitPage = 0;
+        file->syncedHeader = 0;
+        return walAppend(pFile, data, amount, offset);
     }
-    int completesCommit = amount != frameHeaderSize && file->commitPage != 0 && offset == file->commitPage;
-    int rc = walAppend(pFile, data, amount, offset);
-    if (rc != SQLITE_OK || !completesCommit) return rc;
+    if (amount == frameHeaderSize) {
+        const unsigned char *bytes = data;
+        int commit = (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+        file->commitPage = commit ? offset + frameHeaderSize : 0;
+        int rc = walAppend(pFile, data, amount, offset);
+        if (rc != SQLITE_OK || offset != file->syncedHeader) return rc;
+        file->syncedHeader = 0;
+        rc = syncReal(file);  // the synced commit's header rewritten: the rewrite is whole
+        if (rc == SQLITE_OK) file->commitSynced += 1;
+        return rc;
+    }
+    int completesCommit = file->commitPage != 0 && offset == file->commitPage;
     file->commitPage = 0;
-    if (!file->syncCommit) return SQLITE_OK;
-    rc = writeHeld(file);
-    if (rc == SQLITE_OK) rc = file->real->pMethods->xSync(file->real, SQLITE_SYNC_NORMAL);
+    file->syncedHeader = 0;
+    int rc = walAppend(pFile, data, amount, offset);
+    if (rc != SQLITE_OK || !completesCommit || !file->syncCommit) return rc;
+    rc = syncReal(file);
     if (rc != SQLITE_OK) return rc;
     file->syncCommit = 0;
     file->commitSynced = 1;
+    file->syncedHeader = offset - frameHeaderSize;
     atomic_fetch_add_explicit(&syncedCommits, 1, memory_order_relaxed);
     return SQLITE_OK;
 }

@@ -30,6 +30,7 @@ final class UnsyncedChanges: Sendable {
     private let syncedAt = Mutex<Int64?>(nil)
     private let syncs = Atomic<Int>(0)
     private let syncsAfter = Atomic<Int>(0)
+    private let layerSyncs = Atomic<Int>(0)
     private let logger = Logger(label: "herald.store")
 
     init(budget: Int64 = defaultBudget) {
@@ -42,6 +43,10 @@ final class UnsyncedChanges: Sendable {
     /// Of ``syncCount``, those made after a commit rather than by the WAL write layer as the
     /// commit was written (for tests and tools: none while the layer is under the WAL).
     var syncsAfterCommit: Int { syncsAfter.load(ordering: .relaxed) }
+
+    /// The `fdatasync`s the WAL write layer made for the commits asked (for tests and tools: two
+    /// for a commit whose frame headers SQLite rewrote after its commit frame).
+    var layerSyncCount: Int { layerSyncs.load(ordering: .relaxed) }
 
     /// Rows the writer's connection changed since the last sync (for tests and tools; call on the
     /// writer's connection).
@@ -75,7 +80,8 @@ final class UnsyncedChanges: Sendable {
         let total = sqlite3_total_changes64(db.sqliteConnection)
         if asked {
             var synced: CInt = 0
-            guard Self.walControl(db, HERALD_FCNTL_COMMIT_SYNCED, &synced) == SQLITE_OK, synced == 1 else { return }
+            guard Self.walControl(db, HERALD_FCNTL_COMMIT_SYNCED, &synced) == SQLITE_OK, synced > 0 else { return }
+            layerSyncs.add(Int(synced), ordering: .relaxed)
         } else {
             guard syncedAt.withLock({ total - ($0 ?? 0) >= budget }) else { return }
             do {

@@ -219,8 +219,47 @@ struct PowerLossRecoveryTests {
         #expect(try commit(3..<3))  // asked, but no commit frame was written: nothing synced
         #expect(unsynced.syncCount == 1)
         #expect(try commit(3..<4))
-        #expect(unsynced.syncCount == 2 && unsynced.syncsAfterCommit == 0)
+        #expect(unsynced.syncCount == 2 && unsynced.syncsAfterCommit == 0 && unsynced.layerSyncCount == 2)
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 4)
+    }
+
+    /// A transaction larger than the page cache writes frames before its commit, and when it then
+    /// changes one of those pages again SQLite overwrites the frame and rewrites the frame headers
+    /// after the commit frame: the layer syncs again after that rewrite, and the copy of the
+    /// files the disk holds then has the transaction whole.
+    @Test func aCommitWhoseHeadersAreRewrittenIsSyncedAfterTheRewrite() throws {
+        let (directory, path) = try newDatabase("power-loss-rewrite")
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA cache_size = 10")
+        }
+        try WALWriteBuffer.install()
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)") }
+        let unsynced = UnsyncedChanges(budget: 0)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            // ~100 pages through a 10-page cache: spilled to the WAL, then the first rows changed
+            // again, so their pages' frames are overwritten in place.
+            for key in 0..<400 {
+                try db.execute(
+                    sql: "INSERT INTO t VALUES (?, ?)", arguments: [key, String(repeating: "a", count: 900)])
+            }
+            try db.execute(sql: "UPDATE t SET v = ? WHERE k < 20", arguments: [String(repeating: "b", count: 900)])
+            let asked = unsynced.beforeCommit(db)
+            try db.execute(sql: "COMMIT")
+            unsynced.afterCommit(db, asked: asked)
+        }
+        #expect(unsynced.syncCount == 1 && unsynced.layerSyncCount == 2)
+        // The files as they are: the WAL replayed by a new connection holds the whole transaction.
+        let copy = directory.appendingPathComponent("copy.sqlite").path
+        for suffix in ["", "-wal"] { try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix) }
+        let reader = try DatabaseQueue(path: copy)
+        #expect(try reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t WHERE v LIKE 'b%'") } == 20)
+        #expect(try reader.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 400)
     }
 
     @Test func bootIDsAreReadAsTheirFirst64Bits() {

@@ -12,8 +12,9 @@ int herald_wal_buffer_install(void);
 /// `SQLITE_FCNTL_JOURNAL_POINTER` gives) that has the layer sync the WAL as the connection's next
 /// commit frame is written, before SQLite publishes the transaction; no argument.
 #define HERALD_FCNTL_SYNC_NEXT_COMMIT 0x48524c01
-/// A file control that tells (an `int *`: 1 or 0) whether a commit was synced since the last
-/// HERALD_FCNTL_SYNC_NEXT_COMMIT, and clears it.
+/// A file control that tells (an `int *`) how many syncs the layer made for the commit the last
+/// HERALD_FCNTL_SYNC_NEXT_COMMIT asked for (0: not written yet; 1; 2 when SQLite rewrote the
+/// transaction's frame headers after its commit frame), and clears it.
 #define HERALD_FCNTL_COMMIT_SYNCED 0x48524c02
 
 /// How many WAL writes the layer held back to join with the next, how many joined writes it made,
