@@ -188,28 +188,33 @@ struct PowerLossRecoveryTests {
         #expect(events.map(\.seq) == [7 + budget + 1] && events.first?.name == .reset)
     }
 
+    /// Runs `writes` in one transaction committed as the store's writer commits (asking for the
+    /// sync when `unsynced` says it is due); whether it asked.
+    func commitAsTheWriterDoes(
+        _ queue: DatabaseQueue, _ unsynced: UnsyncedChanges, _ writes: (Database) throws -> Void
+    ) throws -> Bool {
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try writes(db)
+            let asked = unsynced.beforeCommit(db)
+            try db.execute(sql: "COMMIT")
+            unsynced.afterCommit(db, asked: asked)
+            return asked
+        }
+    }
+
     /// The WAL write layer syncs the commit it is asked to as the commit is written; a
     /// transaction that writes nothing leaves the request for the next commit that does.
     @Test func theLayerSyncsTheCommitItIsAskedTo() throws {
         let (_, path) = try newDatabase("power-loss-layer")
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
         try WALWriteBuffer.install()
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        let queue = try WALWriteBufferTests.openWAL(path: path)
         try queue.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY)") }
         let unsynced = UnsyncedChanges(budget: 0)
         /// One transaction inserting `keys`, committed as the writer commits; whether it asked.
         func commit(_ keys: Range<Int>) throws -> Bool {
-            try queue.writeWithoutTransaction { db in
-                try db.execute(sql: "BEGIN IMMEDIATE")
+            try commitAsTheWriterDoes(queue, unsynced) { db in
                 for key in keys { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [key]) }
-                let asked = unsynced.beforeCommit(db)
-                try db.execute(sql: "COMMIT")
-                unsynced.afterCommit(db, asked: asked)
-                return asked
             }
         }
         let before = WALWriteBuffer.statistics.syncedCommits
@@ -229,19 +234,11 @@ struct PowerLossRecoveryTests {
     /// files the disk holds then has the transaction whole.
     @Test func aCommitWhoseHeadersAreRewrittenIsSyncedAfterTheRewrite() throws {
         let (directory, path) = try newDatabase("power-loss-rewrite")
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            try db.execute(sql: "PRAGMA cache_size = 10")
-        }
         try WALWriteBuffer.install()
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        let queue = try WALWriteBufferTests.openWAL(path: path, cachePages: 10)
         try queue.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)") }
         let unsynced = UnsyncedChanges(budget: 0)
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "BEGIN IMMEDIATE")
+        _ = try commitAsTheWriterDoes(queue, unsynced) { db in
             // ~100 pages through a 10-page cache: spilled to the WAL, then the first rows changed
             // again, so their pages' frames are overwritten in place.
             for key in 0..<400 {
@@ -249,9 +246,6 @@ struct PowerLossRecoveryTests {
                     sql: "INSERT INTO t VALUES (?, ?)", arguments: [key, String(repeating: "a", count: 900)])
             }
             try db.execute(sql: "UPDATE t SET v = ? WHERE k < 20", arguments: [String(repeating: "b", count: 900)])
-            let asked = unsynced.beforeCommit(db)
-            try db.execute(sql: "COMMIT")
-            unsynced.afterCommit(db, asked: asked)
         }
         #expect(unsynced.syncCount == 1 && unsynced.layerSyncCount == 2)
         // The files as they are: the WAL replayed by a new connection holds the whole transaction.

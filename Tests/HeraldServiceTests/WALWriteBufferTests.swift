@@ -20,6 +20,11 @@ struct WALWriteBufferTests {
     /// the store's `synchronous = NORMAL`, under which a commit does not sync the WAL (a sync
     /// would write out whatever the layer holds anyway).
     func openWAL(_ name: String, cachePages: Int = 2000) throws -> DatabaseQueue {
+        try Self.openWAL(path: directory.appendingPathComponent(name).path, cachePages: cachePages)
+    }
+
+    /// A connection as ``openWAL(_:cachePages:)`` opens, at `path` (for other suites too).
+    static func openWAL(path: String, cachePages: Int = 2000) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -27,7 +32,7 @@ struct WALWriteBufferTests {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             try db.execute(sql: "PRAGMA cache_size = \(cachePages)")
         }
-        return try DatabaseQueue(path: directory.appendingPathComponent(name).path, configuration: configuration)
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     /// The rows as a connection sees them, in key order.
