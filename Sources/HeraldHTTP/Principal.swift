@@ -42,11 +42,4 @@ public enum Principal: Sendable, Hashable {
         case .user(_, _, let secret, _): return secret
         }
     }
-
-    /// For a user token, the second it was issued in (`Int64.min` when it does not say); nil
-    /// for an API key.
-    public var tokenIssuedAt: Int64? {
-        guard case .user(_, _, _, let issuedAt) = self else { return nil }
-        return issuedAt ?? .min
-    }
 }

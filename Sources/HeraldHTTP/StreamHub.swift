@@ -24,10 +24,10 @@ public final class StreamHub: Sendable {
         /// Why `sink`'s credentials may not hold a stream now; nil when they may.
         func refusal(of sink: StreamSink) -> StreamEnding? {
             guard admitted?.contains(sink.principal.credential) ?? true else { return .credentialDropped }
-            guard let issuedAt = sink.principal.tokenIssuedAt, let through = revokedThrough[sink.user] else {
+            guard case .user(_, _, _, let issuedAt) = sink.principal, let through = revokedThrough[sink.user] else {
                 return nil
             }
-            return issuedAt > through ? nil : .tokensRevoked
+            return TokenRevocations.refuses(issuedAt: issuedAt, through: through) ? .tokensRevoked : nil
         }
 
         /// Drops `user`'s entry once it holds no claim and no stream.

@@ -37,7 +37,13 @@ public final class TokenRevocations: Sendable {
     /// Whether a token of `user` issued in the second `issuedAt` (nil: it says not) is refused.
     func isRevoked(user: String, issuedAt: Int64?) -> Bool {
         guard let through = throughs.withLock({ $0[user] }) else { return false }
-        return (issuedAt ?? .min) <= through
+        return Self.refuses(issuedAt: issuedAt, through: through)
+    }
+
+    /// The rule, for the authenticator and the stream hub alike: a revocation through the second
+    /// `through` refuses a token issued in or before it, or one that does not say (nil).
+    static func refuses(issuedAt: Int64?, through: Int64) -> Bool {
+        (issuedAt ?? .min) <= through
     }
 
     /// Refuses every token of `user` issued so far: those issued in or before the second of
