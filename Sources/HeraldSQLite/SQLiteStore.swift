@@ -67,8 +67,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
             let recovery = try pool.writeWithoutTransaction { db in
                 let recovery = try SessionMarker.open(db, boot: boot, margin: unsynced?.budget, now: .now())
                 // The mark, and every commit before it, on the disk before a write is answered.
-                try UnsyncedChanges.syncWAL(db)
-                unsynced?.synced(db)
+                try UnsyncedChanges.syncWAL(db, recordingIn: unsynced)
                 return recovery
             }
             // The WAL may have been made just now: its name in the directory on the disk too.
@@ -799,8 +798,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         let unsynced = self.unsynced
         try await writer.runIfActive {
             try pool.writeWithoutTransaction { db in
-                try UnsyncedChanges.syncWAL(db)
-                unsynced?.synced(db)
+                try UnsyncedChanges.syncWAL(db, recordingIn: unsynced)
             }
         }
     }

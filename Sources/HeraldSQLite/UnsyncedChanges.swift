@@ -55,9 +55,8 @@ final class UnsyncedChanges: Sendable {
         return syncedAt.withLock { total - ($0 ?? 0) }
     }
 
-    /// Takes the connection's count as synced: everything before it is on the disk (the store
-    /// opened, or the WAL was synced otherwise).
-    func synced(_ db: Database) {
+    /// Takes the connection's count as synced: everything before it is on the disk.
+    private func synced(_ db: Database) {
         let total = sqlite3_total_changes64(db.sqliteConnection)
         syncedAt.withLock { $0 = total }
     }
@@ -77,13 +76,12 @@ final class UnsyncedChanges: Sendable {
     /// that); a failed sync is logged and tried again after the next commit (the disk is failing;
     /// nothing else can be done for the writes already committed).
     func afterCommit(_ db: Database, asked: Bool) {
-        let total = sqlite3_total_changes64(db.sqliteConnection)
         if asked {
             var synced: CInt = 0
             guard Self.walControl(db, HERALD_FCNTL_COMMIT_SYNCED, &synced) == SQLITE_OK, synced > 0 else { return }
             layerSyncs.add(Int(synced), ordering: .relaxed)
         } else {
-            guard syncedAt.withLock({ total - ($0 ?? 0) >= budget }) else { return }
+            guard pending(db) >= budget else { return }
             do {
                 try Self.syncWAL(db)
             } catch {
@@ -93,7 +91,7 @@ final class UnsyncedChanges: Sendable {
             syncsAfter.add(1, ordering: .relaxed)
         }
         syncs.add(1, ordering: .relaxed)
-        syncedAt.withLock { $0 = total }
+        synced(db)
     }
 
     /// The WAL file of `db` with its methods, as SQLite writes it (through the WAL write layer);
@@ -115,13 +113,16 @@ final class UnsyncedChanges: Sendable {
     }
 
     /// Syncs the WAL of `db` (the file SQLite writes it through, so the WAL write layer first
-    /// writes out anything it holds) as `synchronous = FULL` does after a commit. A connection
-    /// with no WAL open has nothing to sync.
-    static func syncWAL(_ db: Database) throws {
-        guard let wal = wal(db), let sync = wal.methods.xSync else { return }
-        let code = sync(wal.file, SQLITE_SYNC_NORMAL)
-        guard code == SQLITE_OK else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot sync the WAL")
+    /// writes out anything it holds) as `synchronous = FULL` does after a commit, and has
+    /// `unsynced` (the writer's, when `db` is the writer's connection) count from there. A
+    /// connection with no WAL open has nothing to sync.
+    static func syncWAL(_ db: Database, recordingIn unsynced: UnsyncedChanges? = nil) throws {
+        if let wal = wal(db), let sync = wal.methods.xSync {
+            let code = sync(wal.file, SQLITE_SYNC_NORMAL)
+            guard code == SQLITE_OK else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "cannot sync the WAL")
+            }
         }
+        unsynced?.synced(db)
     }
 }

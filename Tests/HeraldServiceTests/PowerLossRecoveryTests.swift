@@ -39,8 +39,7 @@ struct PowerLossRecoveryTests {
     func syncNow(_ store: SQLiteStore) async throws {
         let unsynced = try #require(store.unsynced)
         try await store.pool.writeWithoutTransaction { db in
-            try UnsyncedChanges.syncWAL(db)
-            unsynced.synced(db)
+            try UnsyncedChanges.syncWAL(db, recordingIn: unsynced)
         }
     }
 
