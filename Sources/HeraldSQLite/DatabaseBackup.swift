@@ -34,7 +34,7 @@ public struct DatabaseBackup: Sendable {
             throw DatabaseOpenError(
                 .unavailable, "there is no database at \(source): point --database at Herald's file")
         }
-        if let size = (try? manager.attributesOfItem(atPath: target))?[.size] as? Int64, size > 0 {
+        if size(of: target) > 0 {
             throw DatabaseOpenError(.unusable, "\(target) exists: name a new file for the backup")
         }
         let targetURL = URL(fileURLWithPath: target)
@@ -43,8 +43,7 @@ public struct DatabaseBackup: Sendable {
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DatabaseOpenError(.unusable, "there is no directory \(directory) to write \(target) in")
         }
-        let partial = targetURL.deletingLastPathComponent()
-            .appendingPathComponent(".\(targetURL.lastPathComponent).partial-\(UUID().uuidString.prefix(8))").path
+        let partial = temporaryPath(beside: target, "partial")
         do throws(DatabaseOpenError) {
             try vacuum(source, into: partial)
             let (users, notifications) = try check(partial)
@@ -54,7 +53,7 @@ public struct DatabaseBackup: Sendable {
                     .unusable, "cannot rename the copy to \(target): \(String(cString: strerror(errno)))")
             }
             try sync(path: targetURL.deletingLastPathComponent().path)
-            let bytes = ((try? manager.attributesOfItem(atPath: target))?[.size] as? Int64) ?? 0
+            let bytes = size(of: target)
             return DatabaseBackup(
                 source: source, target: target, bytes: bytes, users: users, notifications: notifications,
                 milliseconds: started.nanosecondsElapsed / 1_000_000)
@@ -105,6 +104,19 @@ public struct DatabaseBackup: Sendable {
         } catch {
             throw DatabaseOpenError(.unusable, "cannot check the copy: \(error)")
         }
+    }
+
+    /// A file's size in bytes (0: none there, or unreadable).
+    static func size(of path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int64) ?? 0
+    }
+
+    /// A hidden name beside `path` for a file written before it takes `path`'s place:
+    /// `.herald.sqlite.partial-1a2b3c4d` (`purpose` is `partial`), unique to this call.
+    static func temporaryPath(beside path: String, _ purpose: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(purpose)-\(UUID().uuidString.prefix(8))").path
     }
 
     /// `fsync`s a file or directory, so what was written to it survives a power loss.

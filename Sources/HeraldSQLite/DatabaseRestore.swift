@@ -61,11 +61,10 @@ public struct DatabaseRestore: Sendable {
         }
         defer { lock.release() }
         let databaseURL = URL(fileURLWithPath: database)
-        let staging = databaseURL.deletingLastPathComponent()
-            .appendingPathComponent(".\(databaseURL.lastPathComponent).restoring-\(UUID().uuidString.prefix(8))").path
+        let staging = DatabaseBackup.temporaryPath(beside: database, "restoring")
         do throws(DatabaseOpenError) {
             let copy = try DatabaseBackup.copy(from: backup, to: staging)
-            let replaced = size(of: database) > 0
+            let replaced = DatabaseBackup.size(of: database) > 0
             var positions: [String: Int64] = [:]
             var unreadable: String?
             if replaced {
@@ -96,7 +95,7 @@ public struct DatabaseRestore: Sendable {
                 milliseconds: started.nanosecondsElapsed / 1_000_000)
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: staging + suffix) }
-            if size(of: database) == 0 { try? manager.removeItem(atPath: database) }  // made by the lock
+            if DatabaseBackup.size(of: database) == 0 { try? manager.removeItem(atPath: database) }  // made by the lock
             throw error
         }
     }
@@ -157,10 +156,6 @@ public struct DatabaseRestore: Sendable {
         } catch {
             throw DatabaseOpenError(.unusable, "cannot move the restored users' seqs: \(error)")
         }
-    }
-
-    private static func size(of path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int64) ?? 0
     }
 
     private static func rename(_ from: String, to: String) throws(DatabaseOpenError) {
