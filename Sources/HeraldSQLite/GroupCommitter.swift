@@ -265,9 +265,9 @@ final class GroupCommitter: Sendable {
                         throw failure
                     }
                 }
-                let asked = unsynced?.beforeCommit(db) ?? false
+                let sync = unsynced?.beforeCommit(db) ?? .notDue
                 try db.run(sql: "COMMIT")
-                unsynced?.afterCommit(db, asked: asked)
+                unsynced?.afterCommit(db, sync)
             } catch {
                 if db.isInsideTransaction { try? db.rollback() }
                 throw error

@@ -61,27 +61,38 @@ final class UnsyncedChanges: Sendable {
         syncedAt.withLock { $0 = total }
     }
 
-    /// Before the `COMMIT` of a transaction on the writer's connection, its rows counted: when
-    /// they bring the rows since the last sync to the budget, asks the WAL write layer to sync
-    /// the commit as it is written. Returns whether it asked (a false return means the layer is
-    /// not under the WAL, and ``afterCommit(_:asked:)`` syncs after the commit instead).
-    func beforeCommit(_ db: Database) -> Bool {
-        guard pending(db) >= budget else { return false }
-        return Self.walControl(db, HERALD_FCNTL_SYNC_NEXT_COMMIT, nil) == SQLITE_OK
+    /// What a commit owes the budget, decided before it.
+    enum BudgetSync: Sendable, Equatable {
+        /// Nothing: the rows since the last sync stay under the budget.
+        case notDue
+        /// The WAL write layer was asked to sync the commit as it is written.
+        case askedOfTheLayer
+        /// The layer is not under the WAL: the writer syncs after the commit.
+        case afterCommit
     }
 
-    /// After a successful `COMMIT` on the writer's connection: counts a commit the layer synced as
-    /// asked (`asked`). Without the layer, syncs the WAL now if the budget was reached, before any
-    /// write of the transaction is answered (readers may see the transaction a moment before
-    /// that); a failed sync is logged and tried again after the next commit (the disk is failing;
-    /// nothing else can be done for the writes already committed).
-    func afterCommit(_ db: Database, asked: Bool) {
-        if asked {
+    /// Before the `COMMIT` of a transaction on the writer's connection, its rows counted: when
+    /// they bring the rows since the last sync to the budget, asks the WAL write layer to sync
+    /// the commit as it is written (or, without the layer, says the sync comes after the commit).
+    func beforeCommit(_ db: Database) -> BudgetSync {
+        guard pending(db) >= budget else { return .notDue }
+        return Self.walControl(db, HERALD_FCNTL_SYNC_NEXT_COMMIT, nil) == SQLITE_OK ? .askedOfTheLayer : .afterCommit
+    }
+
+    /// After a successful `COMMIT` on the writer's connection, with what ``beforeCommit(_:)``
+    /// decided: counts a commit the layer synced as asked; without the layer, syncs the WAL now,
+    /// before any write of the transaction is answered (readers may see the transaction a moment
+    /// before that). A failed sync is logged and tried again at the next commit (the disk is
+    /// failing; nothing else can be done for the writes already committed).
+    func afterCommit(_ db: Database, _ sync: BudgetSync) {
+        switch sync {
+        case .notDue:
+            return
+        case .askedOfTheLayer:
             var synced: CInt = 0
             guard Self.walControl(db, HERALD_FCNTL_COMMIT_SYNCED, &synced) == SQLITE_OK, synced > 0 else { return }
             layerSyncs.add(Int(synced), ordering: .relaxed)
-        } else {
-            guard pending(db) >= budget else { return }
+        case .afterCommit:
             do {
                 try Self.syncWAL(db)
             } catch {

@@ -188,17 +188,17 @@ struct PowerLossRecoveryTests {
     }
 
     /// Runs `writes` in one transaction committed as the store's writer commits (asking for the
-    /// sync when `unsynced` says it is due); whether it asked.
+    /// sync when `unsynced` says it is due); whether it asked the WAL write layer.
     func commitAsTheWriterDoes(
         _ queue: DatabaseQueue, _ unsynced: UnsyncedChanges, _ writes: (Database) throws -> Void
     ) throws -> Bool {
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
             try writes(db)
-            let asked = unsynced.beforeCommit(db)
+            let sync = unsynced.beforeCommit(db)
             try db.execute(sql: "COMMIT")
-            unsynced.afterCommit(db, asked: asked)
-            return asked
+            unsynced.afterCommit(db, sync)
+            return sync == .askedOfTheLayer
         }
     }
 
