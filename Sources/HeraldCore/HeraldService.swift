@@ -1,4 +1,5 @@
 public import Logging
+import Synchronization
 
 /// Orchestrates every state change: commit to the store (the truth), publish the committed
 /// events to the broker, apply the counter deltas to the cache, then answer.
@@ -11,6 +12,8 @@ public final class HeraldService: Sendable {
     private let logger: Logger
     /// When the next expiry sweep may find something (``runMaintenance()``).
     private let expiries = ExpirySchedule()
+    /// When swept rows are old enough to purge: kept by the sweeps, read by the deletions' loop.
+    private let purges: Mutex<PurgeSchedule>
 
     public init(
         store: any NotificationStore,
@@ -26,6 +29,7 @@ public final class HeraldService: Sendable {
         self.broker = broker
         self.configuration = configuration
         self.logger = logger
+        purges = Mutex(PurgeSchedule(retentionSeconds: configuration.expiredRetentionSeconds, start: .now()))
     }
 
     // MARK: Writes
@@ -178,10 +182,13 @@ public final class HeraldService: Sendable {
             sweep = try await storeCall(.expire) { try await store.expire(now: .now(), limit: limit) }
         } catch {
             expiries.sweepFailed()
+            // It may have committed before it failed.
+            purges.withLock { $0.roundFailed(at: .now()) }
             throw error
         }
         expiries.swept(nextExpiry: sweep.nextExpiry)
         let removed = sweep.removed
+        purges.withLock { $0.swept(removed: removed.count, returnedAt: .now()) }
         ServiceMetrics.expirySweeps.increment()
         if !removed.isEmpty { ServiceMetrics.notificationsExpired.increment(by: removed.count) }
         await committed(
@@ -360,40 +367,62 @@ public final class HeraldService: Sendable {
 
     // MARK: Maintenance
 
-    /// Every `expirySweepInterval`: sweeps expired notifications once one may be due
-    /// (``ExpirySchedule``) and deletes swept rows once they are older than the retention
-    /// (``PurgeSchedule``: only when a purge would delete some). Every minute: prunes old events, and
-    /// sweeps whatever the schedule says. Until the task is cancelled.
+    /// Runs the upkeep until the task is cancelled, in two loops side by side, so that a long
+    /// deletion never holds up an expiry: every `expirySweepInterval` one sweeps expired
+    /// notifications once one may be due (``ExpirySchedule``), and every minute whatever the
+    /// schedule says, as a net; the other deletes swept rows once some are past their retention
+    /// (``PurgeSchedule``) and every minute prunes old events, both in the store's paced
+    /// transactions of bounded size (a million rows take seconds).
     public func runMaintenance() async {
-        var lastPrune = ContinuousClock.now - .seconds(3600)
-        var purges = PurgeSchedule(retentionSeconds: configuration.expiredRetentionSeconds, start: .now())
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.runExpirySweeps() }
+            group.addTask { await self.runDeletions() }
+        }
+    }
+
+    private func runExpirySweeps() async {
+        var lastNet = ContinuousClock.now - .seconds(3600)
         while !Task.isCancelled {
             do {
-                let minutely = ContinuousClock.now - lastPrune > .seconds(60)
+                let minutely = ContinuousClock.now - lastNet > .seconds(60)
                 if minutely || expiries.isDue(now: .now()) {
-                    var removed = 0
-                    repeat {
-                        removed = try await sweepExpired()
-                        purges.swept(removed: removed, returnedAt: .now())
-                    } while removed >= 1000
+                    if minutely { lastNet = .now }
+                    while try await sweepExpired() >= 1000 {}
                 }
+            } catch {
+                maintenanceFailed(error)
+            }
+            await pauseBetweenRounds()
+        }
+    }
+
+    private func runDeletions() async {
+        var lastPrune = ContinuousClock.now - .seconds(3600)
+        while !Task.isCancelled {
+            do {
                 let now = Timestamp.now()
-                if purges.isDue(now: now) {
-                    let cutoff = purges.cutoff(now: now)
+                if let cutoff = purges.withLock({ $0.isDue(now: now) ? $0.cutoff(now: now) : nil }) {
                     try await purgeExpired(sweptBefore: cutoff)
-                    purges.purged(cutoff: cutoff)
+                    purges.withLock { $0.purged(cutoff: cutoff) }
                 }
-                if minutely {
+                if ContinuousClock.now - lastPrune > .seconds(60) {
                     lastPrune = .now
                     let pruned = try await pruneEvents()
                     if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }
                 }
             } catch {
-                purges.roundFailed(at: .now())
-                logger.warning("maintenance failed", metadata: ["error": "\(error)"])
+                maintenanceFailed(error)
             }
-            try? await Task.sleep(for: .milliseconds(configuration.expirySweepIntervalMilliseconds))
+            await pauseBetweenRounds()
         }
+    }
+
+    private func maintenanceFailed(_ error: HeraldError) {
+        logger.warning("maintenance failed", metadata: ["error": "\(error)"])
+    }
+
+    private func pauseBetweenRounds() async {
+        try? await Task.sleep(for: .milliseconds(configuration.expirySweepIntervalMilliseconds))
     }
 
     /// Runs a store call (timed under `operation` when given), turning failures into `HeraldError`.

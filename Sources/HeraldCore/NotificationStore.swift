@@ -40,7 +40,9 @@ public protocol NotificationStore: Sendable {
     /// each, and marks them swept (they stay invisible until purged); reports the earliest expiry
     /// left unswept as of its commit.
     func expire(now: Timestamp, limit: Int) async throws -> ExpirySweep
-    /// Deletes notifications swept at or before `cutoff`; returns how many.
+    /// Deletes notifications swept at or before `cutoff`; returns how many. A store may delete in
+    /// several transactions, and stop early when its task is cancelled (the rest waits for the
+    /// next call).
     func purgeExpired(sweptBefore cutoff: Timestamp) async throws -> Int
     /// The user's exact counts (O(1): a counters row); `completion` runs on a thread of the
     /// store's own once they are read, and must only hand them on.
@@ -65,7 +67,8 @@ public protocol NotificationStore: Sendable {
         user: String, after seq: Int64?, limit: Int,
         completion: @escaping @Sendable (Result<StreamRead, any Error>) -> Void)
     /// Deletes events created before `cutoff`, never one created at or after it (a store may keep
-    /// an older one a while longer); returns how many.
+    /// an older one a while longer); returns how many. As ``purgeExpired(sweptBefore:)``, it may
+    /// take several transactions and stop early when cancelled.
     func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int
     /// Whether the store answers.
     func ping() async -> Bool

@@ -21,6 +21,15 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// What the opening did after a run that may have lost answered commits to a power loss
     /// (``SessionMarker``); nil when the last run stopped cleanly, or in the same boot.
     public let powerLossRecovery: PowerLossRecovery?
+    /// The most rows one transaction of the upkeep (a prune of old events, a purge of swept
+    /// notifications) deletes.
+    let upkeepRows: Int
+
+    /// The default of ``upkeepRows``: the upkeep deletes in transactions of this many rows, and the
+    /// writes that wait meanwhile go between them. Pruning 319,000 old events in one transaction
+    /// held the one writer, and so every create, for 0.7 s (release build); 1,000 rows take about
+    /// 2 ms.
+    public static let upkeepRowsPerTransaction = 1_000
 
     /// Opens (creating if needed) the database at `path` and migrates it. Writes commit on a thread
     /// of the store's own, `herald-writer-0`.
@@ -35,10 +44,14 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     ///   - walRestartFrames: the WAL size at which the checkpointer restarts it (tests).
     ///   - boot: the boot the store runs in (tests pass others than ``BootIdentity/current``).
     ///   - syncBudget: under `normal`, the rows committed between two syncs of the WAL.
+    ///   - upkeepRows: the most rows one transaction of the upkeep deletes.
     init(
         path: String, threads: NIOThreadPool, sync: CommitSync = .normal, walRestartFrames: Int,
-        boot: Int64? = BootIdentity.current, syncBudget: Int64 = UnsyncedChanges.defaultBudget
+        boot: Int64? = BootIdentity.current, syncBudget: Int64 = UnsyncedChanges.defaultBudget,
+        upkeepRows: Int = upkeepRowsPerTransaction
     ) throws {
+        precondition(upkeepRows > 0, "upkeepRows must be positive")
+        self.upkeepRows = upkeepRows
         _ = SQLiteProcessSettings.memoryStatisticsOff
         try WALWriteBuffer.install()
         var configuration = Configuration()
@@ -257,14 +270,22 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         }
     }
 
+    /// In transactions of at most ``upkeepRows`` rows, paced (see ``upkeep(from:_:)``).
     public func purgeExpired(sweptBefore cutoff: Timestamp) async throws -> Int {
-        try await committer.write { db in
-            try db.run(
-                sql: "DELETE FROM notification WHERE swept_at IS NOT NULL AND swept_at <= ?",
-                arguments: [cutoff.milliseconds])
-            return db.changesCount
+        let rows = upkeepRows
+        return try await upkeep(from: ()) { db, _ in
+            try db.run(sql: Self.purgeStatement, arguments: [cutoff.milliseconds, rows])
+            let deleted = db.changesCount
+            return (deleted, deleted < rows ? nil : ())
         }
     }
+
+    /// Deletes up to `?2` notifications swept at or before `?1`, found through the index of swept
+    /// rows.
+    static let purgeStatement = """
+        DELETE FROM notification WHERE pk IN (
+            SELECT pk FROM notification WHERE swept_at IS NOT NULL AND swept_at <= ?1 LIMIT ?2)
+        """
 
     public func readAll(
         user: String, filter: BulkFilter, now: Timestamp,
@@ -763,24 +784,65 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         step: "SELECT user, seq, name, data, prev FROM event WHERE pk = ?"
     )
 
-    public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
-        try await committer.write { db in
-            try db.run(sql: Self.pruneStatement, arguments: [cutoff.milliseconds])
-            return db.changesCount
-        }
-    }
-
-    /// Deletes the events before the oldest one created at or after the cutoff (its argument), in
-    /// arrival (pk) order: the subquery walks the log from its start and stops at the first event
-    /// to keep, so it visits only the rows deleted, with no index by creation time to write for
-    /// every event (schema `v8`). Creation times follow arrival order but for the moments a write
-    /// waits for the writer; an older event behind a newer one stays until the next prune, and no
-    /// event newer than the cutoff is ever deleted. When every event is older, all go.
-    static let pruneStatement = """
-        DELETE FROM event WHERE pk < COALESCE(
+    /// The event log's first pk, and the pk before which every event is to go: the oldest one
+    /// created at or after the cutoff (its argument), in arrival (pk) order, or past the newest
+    /// when every event is older. The subquery walks the log from its start and stops at the first
+    /// event to keep, so it visits only the rows to delete, with no index by creation time to write
+    /// for every event (schema `v8`). Creation times follow arrival order but for the moments a
+    /// write waits for the writer; an older event behind a newer one stays until the next prune.
+    /// Both NULL when the log is empty.
+    static let pruneRangeStatement = """
+        SELECT (SELECT min(pk) FROM event), COALESCE(
             (SELECT pk FROM event WHERE created_at >= ?1 ORDER BY pk LIMIT 1),
             (SELECT max(pk) FROM event) + 1)
         """
+
+    /// Deletes the events older than the cutoff (`?3`) from pk `?1` up to `?2`, excluded. Their
+    /// age is checked again: a pk may have been taken again by a new event once the log emptied.
+    static let pruneStatement = "DELETE FROM event WHERE pk >= ?1 AND pk < ?2 AND created_at < ?3"
+
+    /// Finds the range to delete on a reader (the walk over it holds up no write), then deletes it
+    /// in transactions of at most ``upkeepRows`` pks, paced (see ``upkeep(from:_:)``), skipping the
+    /// gaps deletions left. No event created at or after the cutoff is ever deleted.
+    public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
+        let range = try await read { db in
+            try db.fetchRow(sql: Self.pruneRangeStatement, arguments: [cutoff.milliseconds])
+                .map { row -> (first: Int64?, end: Int64?) in (row[0], row[1]) }
+        }
+        guard let first = range?.first, let end = range?.end, first < end else { return 0 }
+        let rows = Int64(upkeepRows)
+        return try await upkeep(from: first) { db, from in
+            let upTo = from + min(rows, end - from)
+            try db.run(sql: Self.pruneStatement, arguments: [from, upTo, cutoff.milliseconds])
+            let deleted = db.changesCount
+            let next = try db.fetchInt64(sql: "SELECT min(pk) FROM event WHERE pk >= ?", arguments: [upTo])
+            return (deleted, next.flatMap { $0 < end ? $0 : nil })
+        }
+    }
+
+    /// Runs `step` in one transaction after another, each from where the last one said to go on,
+    /// until one says it is done (`next` nil) or the task is cancelled (a stopping server: the
+    /// rest is left for the next run); returns the rows they deleted. After each, it waits
+    /// as long as that one took (its wait for the writer included), so that the upkeep takes at
+    /// most about half of the writer's time, less while other writes wait, and the checkpointer
+    /// keeps up with the WAL: 317,000 old events pruned back to back held a create up to 18-32 ms
+    /// once (the WAL outgrew the checkpoints), paced 8-15 ms, and 2-9 ms any other second.
+    private func upkeep<Position: Sendable>(
+        from start: Position,
+        _ step: @escaping @Sendable (Database, Position) throws -> (deleted: Int, next: Position?)
+    ) async throws -> Int {
+        var position = start
+        var deleted = 0
+        while true {
+            let began = ContinuousClock.now
+            let (count, next) = try await committer.write { [position] db in try step(db, position) }
+            deleted += count
+            guard let next else { return deleted }
+            position = next
+            try? await Task.sleep(for: began.duration(to: .now))
+            if Task.isCancelled { return deleted }
+        }
+    }
 
     public func ping() async -> Bool {
         (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1

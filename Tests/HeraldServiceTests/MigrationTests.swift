@@ -113,8 +113,13 @@ struct MigrationTests {
         #expect(!mark.contains("TEMP B-TREE"), "\(mark)")
         let step = try await plan(store, SQLiteStore.eventStatements.step, [3])
         #expect(step.contains("USING INTEGER PRIMARY KEY (rowid=?)"), "\(step)")
-        let prune = try await plan(store, SQLiteStore.pruneStatement, [1_003])
-        #expect(prune.contains("USING INTEGER PRIMARY KEY (rowid<?)") && !prune.contains("INDEX"), "\(prune)")
+        let range = try await plan(store, SQLiteStore.pruneRangeStatement, [1_003])
+        #expect(!range.contains("INDEX") && !range.contains("TEMP B-TREE"), "\(range)")
+        let prune = try await plan(store, SQLiteStore.pruneStatement, [1, 5, 1_003])
+        #expect(
+            prune.contains("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") && !prune.contains("INDEX"), "\(prune)")
+        let purge = try await plan(store, SQLiteStore.purgeStatement, [1_003, 10])
+        #expect(purge.contains("COVERING INDEX notification_swept_at"), "\(purge)")
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(check == "ok")
     }

@@ -5,6 +5,8 @@ import HeraldCore
 import HeraldTestSupport
 import Testing
 
+@testable import HeraldSQLite
+
 @Suite(.timeLimit(.minutes(1)))
 struct ServiceTests {
     @Test func writesPublishEventsInSeqOrder() async throws {
@@ -259,6 +261,38 @@ struct ServiceTests {
         #expect(await Self.names(of: 2, from: subscription) == [.created, .expired])
         #expect(try await harness.service.counts(user: "u1").unread == 1)
         maintenance.cancel()
+        await harness.shutdown()
+    }
+
+    /// The upkeep's two loops run side by side: an expiry is swept on time while a prune of
+    /// 20,000 old events, one per transaction, is still running; cancelled, the prune stops.
+    @Test func anExpiryIsSweptWhileALongPruneRuns() async throws {
+        let harness = try await ServiceHarness()
+        let store = try SQLiteStore(
+            path: harness.directory.appendingPathComponent("upkeep.sqlite").path, threads: .singleton,
+            walRestartFrames: WALCheckpointer.restartFrames, upkeepRows: 1)
+        let eightDaysAgo = Timestamp.now().adding(seconds: -8 * 86_400)
+        for _ in 0..<20 {
+            let drafts = try (0..<1_000).map { _ in try ServiceHarness.draft(user: "old") }
+            _ = try await store.create(drafts, defaultTTLSeconds: 30 * 86_400, now: eightDaysAgo)
+        }
+        let events = {
+            try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }
+        }
+        let service = HeraldService(
+            store: store, cache: harness.cache, notificationCache: harness.notificationCache, broker: harness.broker,
+            configuration: .init(expirySweepIntervalMilliseconds: 200))
+        let subscription = harness.broker.subscribe()
+        let maintenance = Task { await service.runMaintenance() }
+        #expect(try await ServiceHarness.eventually { try await events() < 20_000 })  // the prune has begun
+
+        _ = try await service.create(try ServiceHarness.draft(id: "short", ttl: 1))
+        #expect(await Self.names(of: 2, from: subscription) == [.created, .expired])
+        let left = try await events()
+        #expect(left > 1_000, "the prune had ended before the expiry was swept")
+        maintenance.cancel()
+        await maintenance.value
+        #expect(try await events() > 2, "the prune went on after its task was cancelled")
         await harness.shutdown()
     }
 }
