@@ -124,6 +124,28 @@ struct PowerLossRecoveryTests {
         #expect(try await after.counts(user: "u1").seq == 2 + budget + 1)
     }
 
+    /// The move reads users a page at a time: five users (one with no event, left alone), two a
+    /// page, each of the four moved once.
+    @Test func theMoveGoesThroughTheUsersAPageAtATime() async throws {
+        let (_, path) = try newDatabase("power-loss-pages")
+        var store: SQLiteStore? = try open(path, boot: 1)
+        for (index, user) in ["u1", "u2", "u3", "u4"].enumerated() { try await create(store!, user, index + 1) }
+        _ = try await store!.markAllSeen(user: "u0", now: now)  // nothing to mark: no seq
+        store = nil
+
+        let opened = try open(path, boot: 1)  // the same boot: nothing moved, the mark stays
+        let recovery = try await opened.pool.writeWithoutTransaction { db in
+            try SessionMarker.open(db, boot: 2, margin: budget, now: now, usersPerPage: 2)
+        }
+        #expect(recovery?.usersMoved == 4)
+        for (index, user) in ["u1", "u2", "u3", "u4"].enumerated() {
+            let seq = Int64(index + 1)
+            #expect(try await opened.counts(user: user).seq == seq + budget + 1)
+            #expect(try await opened.events(user: user, after: seq, limit: 5).map(\.name) == [.reset])
+        }
+        #expect(try await opened.counts(user: "u0").seq == 0)
+    }
+
     @Test func fullSyncLeavesNoMarkButRecoversFromANormalRunsMark() async throws {
         let (_, path) = try newDatabase("power-loss-full")
         var store: SQLiteStore? = try open(path, boot: 1, sync: .full)
