@@ -247,7 +247,8 @@ struct ServiceTests {
         _ = try await harness.service.create(try ServiceHarness.draft(id: "long", ttl: 3600))
         let maintenance = Task { await harness.service.runMaintenance() }
         let subscription = harness.broker.subscribe()
-        // The first rounds: a sweep, a purge (rows swept before the start may be left), a prune.
+        // The first rounds: a sweep, and a purge (rows swept before the start may be left); a prune
+        // with no old event commits nothing.
         let settled = try await ServiceHarness.eventually(seconds: 10) {
             let before = harness.store.committedTransactions
             try await Task.sleep(for: .milliseconds(500))
