@@ -161,7 +161,7 @@ enum SQLiteSchema {
                     """)
         }
         migrator.registerMigration("v8-events-pruned-in-arrival-order") { db in
-            // Pruning walks the log from its oldest row (see `SQLiteStore.pruneRangeStatement`), which
+            // Pruning walks the log from its oldest row (see `SQLiteStore.pruneStatements`), which
             // only ever visits the rows it deletes, so the index by creation time, one more entry
             // for every event written, goes.
             try db.execute(sql: "DROP INDEX event_created_at")

@@ -784,39 +784,45 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         step: "SELECT user, seq, name, data, prev FROM event WHERE pk = ?"
     )
 
-    /// The event log's first pk, and the pk before which every event is to go: the oldest one
-    /// created at or after the cutoff (its argument), in arrival (pk) order, or past the newest
-    /// when every event is older. The subquery walks the log from its start and stops at the first
-    /// event to keep, so it visits only the rows to delete, with no index by creation time to write
-    /// for every event (schema `v8`). Creation times follow arrival order but for the moments a
-    /// write waits for the writer; an older event behind a newer one stays until the next prune.
-    /// Both NULL when the log is empty.
-    static let pruneRangeStatement = """
-        SELECT (SELECT min(pk) FROM event), COALESCE(
-            (SELECT pk FROM event WHERE created_at >= ?1 ORDER BY pk LIMIT 1),
-            (SELECT max(pk) FROM event) + 1)
-        """
+    /// The statements of ``pruneEvents(createdBefore:)``, which deletes, in arrival (pk) order,
+    /// the events before the oldest one created at or after the cutoff: it walks the log from its
+    /// start and stops at the first event to keep, so it visits only the rows it deletes, with no
+    /// index by creation time to write for every event (schema `v8`). Creation times follow
+    /// arrival order but for the moments a write waits for the writer; an older event behind a
+    /// newer one stays until the next prune, and no event newer than the cutoff is ever deleted.
+    ///
+    /// - `due`: whether the log's first event is older than the cutoff (`?1`): NULL when the log
+    ///   is empty;
+    /// - `start`: the first pk at or after a position (`?1`), where a step starts;
+    /// - `kept`: the first event to keep among the pks from `?1` up to `?2` (excluded), created at
+    ///   or after `?3`;
+    /// - `delete`: the events from pk `?1` up to `?2`, excluded.
+    static let pruneStatements = (
+        due: "SELECT created_at < ?1 FROM event ORDER BY pk LIMIT 1",
+        start: "SELECT min(pk) FROM event WHERE pk >= ?1",
+        kept: "SELECT pk FROM event WHERE pk >= ?1 AND pk < ?2 AND created_at >= ?3 ORDER BY pk LIMIT 1",
+        delete: "DELETE FROM event WHERE pk >= ?1 AND pk < ?2"
+    )
 
-    /// Deletes the events older than the cutoff (`?3`) from pk `?1` up to `?2`, excluded. Their
-    /// age is checked again: a pk may have been taken again by a new event once the log emptied.
-    static let pruneStatement = "DELETE FROM event WHERE pk >= ?1 AND pk < ?2 AND created_at < ?3"
-
-    /// Finds the range to delete on a reader (the walk over it holds up no write), then deletes it
-    /// in transactions of at most ``upkeepRows`` pks, paced (see ``upkeep(from:_:)``), skipping the
-    /// gaps deletions left. No event created at or after the cutoff is ever deleted.
+    /// Walks and deletes at most ``upkeepRows`` pks a transaction, paced (see
+    /// ``upkeep(from:_:)``), each step from the first pk left after the last (the gaps deletions
+    /// left are skipped), until it meets an event to keep or the log's end. Nothing is written
+    /// when the first event is not due.
     public func pruneEvents(createdBefore cutoff: Timestamp) async throws -> Int {
-        let range = try await read { db in
-            try db.fetchRow(sql: Self.pruneRangeStatement, arguments: [cutoff.milliseconds])
-                .map { row -> (first: Int64?, end: Int64?) in (row[0], row[1]) }
+        let due = try await read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: Self.pruneStatements.due), arguments: [cutoff.milliseconds])
         }
-        guard let first = range?.first, let end = range?.end, first < end else { return 0 }
+        guard due == true else { return 0 }
         let rows = Int64(upkeepRows)
-        return try await upkeep(from: first) { db, from in
-            let upTo = from + min(rows, end - from)
-            try db.run(sql: Self.pruneStatement, arguments: [from, upTo, cutoff.milliseconds])
-            let deleted = db.changesCount
-            let next = try db.fetchInt64(sql: "SELECT min(pk) FROM event WHERE pk >= ?", arguments: [upTo])
-            return (deleted, next.flatMap { $0 < end ? $0 : nil })
+        return try await upkeep(from: Int64.min) { db, position in
+            guard let from = try db.fetchInt64(sql: Self.pruneStatements.start, arguments: [position]) else {
+                return (0, nil)
+            }
+            let upTo = from < Int64.max - rows ? from + rows : Int64.max
+            let kept = try db.fetchInt64(
+                sql: Self.pruneStatements.kept, arguments: [from, upTo, cutoff.milliseconds])
+            try db.run(sql: Self.pruneStatements.delete, arguments: [from, kept ?? upTo])
+            return (db.changesCount, kept == nil && upTo < Int64.max ? upTo : nil)
         }
     }
 

@@ -113,11 +113,16 @@ struct MigrationTests {
         #expect(!mark.contains("TEMP B-TREE"), "\(mark)")
         let step = try await plan(store, SQLiteStore.eventStatements.step, [3])
         #expect(step.contains("USING INTEGER PRIMARY KEY (rowid=?)"), "\(step)")
-        let range = try await plan(store, SQLiteStore.pruneRangeStatement, [1_003])
-        #expect(!range.contains("INDEX") && !range.contains("TEMP B-TREE"), "\(range)")
-        let prune = try await plan(store, SQLiteStore.pruneStatement, [1, 5, 1_003])
-        #expect(
-            prune.contains("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") && !prune.contains("INDEX"), "\(prune)")
+        let due = try await plan(store, SQLiteStore.pruneStatements.due, [1_003])
+        #expect(due.contains("SCAN event") && !due.contains("INDEX") && !due.contains("TEMP B-TREE"), "\(due)")
+        for (statement, arguments) in [
+            (SQLiteStore.pruneStatements.kept, [1, 5, 1_003]), (SQLiteStore.pruneStatements.delete, [1, 5]),
+        ] {
+            let prune = try await plan(store, statement, StatementArguments(arguments))
+            #expect(
+                prune.contains("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") && !prune.contains("INDEX"),
+                "\(prune)")
+        }
         let purge = try await plan(store, SQLiteStore.purgeStatement, [1_003, 10])
         #expect(purge.contains("COVERING INDEX notification_swept_at"), "\(purge)")
         let check = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }

@@ -61,6 +61,15 @@ struct UpkeepTransactionTests {
         #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 50)) == 0)
     }
 
+    /// A prune with nothing due writes nothing: an empty log, or one whose first event is new.
+    @Test func aPruneWithNothingDueCommitsNothing() async throws {
+        let store = try store(upkeepRows: 3)
+        #expect(try await transactions(store) { try await store.pruneEvents(createdBefore: now) } == (0, 0))
+        try await create(store, "u1", 5, at: 10)
+        #expect(try await transactions(store) { try await store.pruneEvents(createdBefore: now) } == (0, 0))
+        #expect(try await eventCount(store) == 5)
+    }
+
     /// One row at a time, the arrival order still rules: an older event behind a newer one stays
     /// until the newer one goes, and none newer than the cutoff is ever deleted.
     @Test func pruningOneRowATimeKeepsArrivalOrder() async throws {
