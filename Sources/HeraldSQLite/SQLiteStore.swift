@@ -832,7 +832,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// as long as that one took (its wait for the writer included), so that the upkeep takes at
     /// most about half of the writer's time, less while other writes wait, and the checkpointer
     /// keeps up with the WAL: 317,000 old events pruned back to back held a create up to 18-32 ms
-    /// once (the WAL outgrew the checkpoints), paced 8-15 ms, and 2-9 ms any other second.
+    /// once (the WAL outgrew the checkpoints), paced 7-18 ms, and 2-9 ms any other second.
     private func upkeep<Position: Sendable>(
         from start: Position,
         _ step: @escaping @Sendable (Database, Position) throws -> (deleted: Int, next: Position?)
