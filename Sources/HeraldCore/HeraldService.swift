@@ -200,14 +200,18 @@ public final class HeraldService: Sendable {
     /// Deletes notification rows swept at or before `cutoff`.
     @discardableResult
     public func purgeExpired(sweptBefore cutoff: Timestamp) async throws(HeraldError) -> Int {
-        try await storeCall(.purge) { try await store.purgeExpired(sweptBefore: cutoff) }
+        let purged = try await storeCall(.purge) { try await store.purgeExpired(sweptBefore: cutoff) }
+        if purged > 0 { ServiceMetrics.notificationsPurged.increment(by: purged) }
+        return purged
     }
 
     /// Deletes events older than the configured retention.
     @discardableResult
     public func pruneEvents() async throws(HeraldError) -> Int {
         let cutoff = Timestamp.now().adding(seconds: -configuration.eventRetentionSeconds)
-        return try await storeCall(.prune) { try await store.pruneEvents(createdBefore: cutoff) }
+        let pruned = try await storeCall(.prune) { try await store.pruneEvents(createdBefore: cutoff) }
+        if pruned > 0 { ServiceMetrics.eventsPruned.increment(by: pruned) }
+        return pruned
     }
 
     /// The cached notification entries a committed write makes stale.

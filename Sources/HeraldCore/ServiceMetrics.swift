@@ -5,6 +5,8 @@ enum ServiceMetrics {
     static let eventsCommitted = Counter(label: "herald_events_committed_total")
     static let expirySweeps = Counter(label: "herald_expiry_sweeps_total")
     static let notificationsExpired = Counter(label: "herald_notifications_expired_total")
+    static let notificationsPurged = Counter(label: "herald_notifications_purged_total")
+    static let eventsPruned = Counter(label: "herald_events_pruned_total")
     static let storeErrors = Counter(label: "herald_store_errors_total")
 
     /// A store call, timed by operation in `herald_store_duration_seconds`.

@@ -30,5 +30,7 @@ enum MetricHelp {
             "Group transactions run again, each write in a savepoint, because one of their writes failed",
         "herald_expiry_sweeps_total": "Expiry sweeps run",
         "herald_notifications_expired_total": "Notifications removed by expiry",
+        "herald_notifications_purged_total": "Swept (expired) notification rows deleted after --expired-retention",
+        "herald_events_pruned_total": "Events deleted after --event-retention",
     ]
 }

@@ -231,6 +231,27 @@ struct OperatorTests {
         await harness.shutdown()
     }
 
+    @Test func theUpkeepsDeletionsAreCounted() async throws {
+        let harness = try await HTTPHarness()
+        func value(_ name: String) -> Int {
+            HTTPHarness.metricValue(name, in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
+        }
+        let (pruned, purged) = (value("herald_events_pruned_total"), value("herald_notifications_purged_total"))
+        // Five notifications created eight days ago (their events past the 7 days' retention), two
+        // of them expired since.
+        let drafts = try (0..<5).map { try ServiceHarness.draft(user: "upkeep", ttl: $0 < 2 ? 1 : 30 * 86_400) }
+        _ = try await harness.services.store.create(
+            drafts, defaultTTLSeconds: 60, now: Timestamp.now().adding(seconds: -8 * 86_400))
+        let service = harness.services.service
+        #expect(try await service.pruneEvents() == 5)
+        #expect(try await service.sweepExpired() == 2)
+        #expect(try await service.purgeExpired(sweptBefore: .now()) == 2)
+        // Other tests may add to the same counters.
+        #expect(value("herald_events_pruned_total") >= pruned + 5)
+        #expect(value("herald_notifications_purged_total") >= purged + 2)
+        await harness.shutdown()
+    }
+
     @Test func aKnownPathWithAnUnservedMethodIs405WithAllow() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.router) { client in
