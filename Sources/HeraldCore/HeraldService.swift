@@ -386,47 +386,42 @@ public final class HeraldService: Sendable {
 
     private func runExpirySweeps() async {
         var lastNet = ContinuousClock.now - .seconds(3600)
-        while !Task.isCancelled {
-            do {
-                let minutely = ContinuousClock.now - lastNet > .seconds(60)
-                if minutely || expiries.isDue(now: .now()) {
-                    if minutely { lastNet = .now }
-                    while try await sweepExpired() >= 1000 {}
-                }
-            } catch {
-                maintenanceFailed(error)
+        await everyRound { () async throws(HeraldError) in
+            let minutely = ContinuousClock.now - lastNet > .seconds(60)
+            if minutely || expiries.isDue(now: .now()) {
+                if minutely { lastNet = .now }
+                while try await sweepExpired() >= 1000 {}
             }
-            await pauseBetweenRounds()
         }
     }
 
     private func runDeletions() async {
         var lastPrune = ContinuousClock.now - .seconds(3600)
-        while !Task.isCancelled {
-            do {
-                let now = Timestamp.now()
-                if let cutoff = purges.withLock({ $0.isDue(now: now) ? $0.cutoff(now: now) : nil }) {
-                    try await purgeExpired(sweptBefore: cutoff)
-                    purges.withLock { $0.purged(cutoff: cutoff) }
-                }
-                if ContinuousClock.now - lastPrune > .seconds(60) {
-                    lastPrune = .now
-                    let pruned = try await pruneEvents()
-                    if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }
-                }
-            } catch {
-                maintenanceFailed(error)
+        await everyRound { () async throws(HeraldError) in
+            let now = Timestamp.now()
+            if let cutoff = purges.withLock({ $0.isDue(now: now) ? $0.cutoff(now: now) : nil }) {
+                try await purgeExpired(sweptBefore: cutoff)
+                purges.withLock { $0.purged(cutoff: cutoff) }
             }
-            await pauseBetweenRounds()
+            if ContinuousClock.now - lastPrune > .seconds(60) {
+                lastPrune = .now
+                let pruned = try await pruneEvents()
+                if pruned > 0 { logger.info("pruned old events", metadata: ["count": "\(pruned)"]) }
+            }
         }
     }
 
-    private func maintenanceFailed(_ error: HeraldError) {
-        logger.warning("maintenance failed", metadata: ["error": "\(error)"])
-    }
-
-    private func pauseBetweenRounds() async {
-        try? await Task.sleep(for: .milliseconds(configuration.expirySweepIntervalMilliseconds))
+    /// Runs `round` every `expirySweepInterval` until the task is cancelled, logging a round that
+    /// fails (the next one tries again).
+    private func everyRound(_ round: () async throws(HeraldError) -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await round()
+            } catch {
+                logger.warning("maintenance failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(configuration.expirySweepIntervalMilliseconds))
+        }
     }
 
     /// Runs a store call (timed under `operation` when given), turning failures into `HeraldError`.
