@@ -24,8 +24,9 @@ public struct DatabaseRestore: Sendable {
     public let usersMoved: Int
     /// Where the replaced database now is (nil: there was none).
     public let replacedKeptAt: String?
-    /// Why the replaced database's seqs could not be read (nil: they were, or there was none):
-    /// then no seq was moved.
+    /// Why the replaced database's seqs could not all be read (nil: they were, or there was
+    /// none): then only the users read before it moved (``usersMoved``; none when it could not be
+    /// opened).
     public let replacedUnreadable: String?
     /// How long the restore took (ms).
     public let milliseconds: Int64
@@ -42,11 +43,14 @@ public struct DatabaseRestore: Sendable {
         try restore(backup, into: database, now: now, lockWait: lockWait, boot: BootIdentity.current)
     }
 
-    /// - Parameter boot: the boot the restore runs in (``BootIdentity/current``; tests pass
-    ///   others): a mark the replaced database's last run left in another boot moves its seqs
-    ///   further (``SessionMarker``).
+    /// - Parameters:
+    ///   - boot: the boot the restore runs in (``BootIdentity/current``; tests pass others): a mark
+    ///     the replaced database's last run left in another boot moves its seqs further
+    ///     (``SessionMarker``).
+    ///   - usersPerPage: how many of the replaced database's users are read and moved at once.
     static func restore(
-        _ backup: String, into database: String, now: Timestamp, lockWait: Double, boot: Int64?
+        _ backup: String, into database: String, now: Timestamp, lockWait: Double, boot: Int64?,
+        usersPerPage: Int = 10_000
     ) throws(DatabaseOpenError) -> DatabaseRestore {
         let started = ContinuousClock.now
         let manager = FileManager.default
@@ -65,17 +69,20 @@ public struct DatabaseRestore: Sendable {
         do throws(DatabaseOpenError) {
             let copy = try DatabaseBackup.copy(from: backup, to: staging)
             let replaced = DatabaseBackup.size(of: database) > 0
-            var positions: [String: Int64] = [:]
+            var sequences: ReplacedSequences?
             var unreadable: String?
             if replaced {
                 do {
-                    positions = try seqs(of: database, lockWait: lockWait, boot: boot)
+                    sequences = try ReplacedSequences(path: database, lockWait: lockWait, boot: boot)
                 } catch  where error.code != .inUse {
                     unreadable = error.message
                 }
             }
             try SQLiteStore.migrate(path: staging)
-            let moved = try moveSequences(of: staging, past: positions, now: now)
+            let moves = try moveSequences(
+                of: staging, pastThoseOf: sequences, now: now, usersPerPage: usersPerPage)
+            sequences?.close()
+            unreadable = unreadable ?? moves.unreadable
             try DatabaseBackup.sync(path: staging)
             var keptAt: String?
             if replaced {
@@ -91,7 +98,7 @@ public struct DatabaseRestore: Sendable {
             try DatabaseBackup.sync(path: databaseURL.deletingLastPathComponent().path)
             return DatabaseRestore(
                 backup: backup, database: database, users: copy.users, notifications: copy.notifications,
-                usersMoved: moved, replacedKeptAt: keptAt, replacedUnreadable: unreadable,
+                usersMoved: moves.moved, replacedKeptAt: keptAt, replacedUnreadable: unreadable,
                 milliseconds: started.nanosecondsElapsed / 1_000_000)
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: staging + suffix) }
@@ -100,59 +107,48 @@ public struct DatabaseRestore: Sendable {
         }
     }
 
-    /// Each user's seq in the database being replaced (its WAL replayed: opened for writing), past
-    /// what its last run may have lost to a power loss (``SessionMarker``), as of boot `boot`.
-    private static func seqs(
-        of database: String, lockWait: Double, boot: Int64?
-    ) throws(DatabaseOpenError) -> [String: Int64] {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(lockWait)  // a checkpoint ending, another program's lock
-        return try DatabaseOpenError.reporting(database, as: database) {
+    /// In the restored copy, moves every user whose seq in the replaced database (`replaced`; nil:
+    /// there is none) is past the copy's to that seq, with a `reset` event after it
+    /// (``SQLiteStore/restartEvents(_:user:after:now:)``; counts kept: the backup's), a page of
+    /// `usersPerPage` users a transaction, and removes the mark of the run the backup was taken from
+    /// (``SessionMarker``). Returns how many users moved and, when a page of the replaced database
+    /// could not be read, why (the users of the pages before it moved, no others).
+    private static func moveSequences(
+        of staging: String, pastThoseOf replaced: ReplacedSequences?, now: Timestamp, usersPerPage: Int
+    ) throws(DatabaseOpenError) -> (moved: Int, unreadable: String?) {
+        let queue = try writing { try DatabaseQueue(path: staging) }
+        // The backup's copy of a running server's mark is no run of this database's.
+        try writing { try queue.write { db in try SessionMarker.clear(db) } }
+        var moved = 0
+        var after = ""  // every id sorts after the empty string
+        while let replaced {
+            let page: [(user: String, seq: Int64)]
             do {
-                let queue = try DatabaseQueue(path: database, configuration: configuration)
-                let seqs = try queue.read { db in
-                    guard try db.tableExists("user_counter") else {
-                        throw DatabaseOpenError(.foreign, "\(database) is not a Herald database")
-                    }
-                    // Stopped by a power loss, it may have answered events past its seqs.
-                    let lost = try db.tableExists("meta") ? try SessionMarker.possibleLoss(db, boot: boot) ?? 0 : 0
-                    var seqs: [String: Int64] = [:]
-                    let rows = try Row.fetchCursor(db, sql: "SELECT user, seq FROM user_counter")
-                    while let row = try rows.next() { seqs[row[0]] = row[1] + lost }
-                    return seqs
-                }
-                try queue.close()
-                return seqs
-            } catch let error as DatabaseError
-                where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-            {
-                throw DatabaseOpenError(.inUse, "another program holds \(database) locked: end it, then restore")
+                page = try replaced.page(after: after, limit: usersPerPage)
+            } catch  where error.code != .inUse {
+                return (moved, error.message)
             }
+            moved += try writing {
+                try queue.write { db in
+                    var moved = 0
+                    for (user, seq) in page where seq > (try SQLiteStore.counts(db, user: user).seq) {
+                        try SQLiteStore.restartEvents(db, user: user, after: seq, now: now)
+                        moved += 1
+                    }
+                    return moved
+                }
+            }
+            guard page.count == usersPerPage, let last = page.last else { break }
+            after = last.user
         }
+        try writing { try queue.close() }  // the last connection: its WAL goes into the file
+        return (moved, nil)
     }
 
-    /// In the restored copy, moves every user whose seq in `positions` is past the copy's to that
-    /// seq, with a `reset` event after it (``SQLiteStore/restartEvents(_:user:after:now:)``; counts
-    /// kept: the backup's), in one transaction, and removes the mark of the run the backup was
-    /// taken from (``SessionMarker``). Returns how many users moved.
-    private static func moveSequences(
-        of staging: String, past positions: [String: Int64], now: Timestamp
-    ) throws(DatabaseOpenError) -> Int {
+    /// Runs `body` on the restored copy, what it throws read as ``DatabaseOpenError/Code/unusable``.
+    private static func writing<Result>(_ body: () throws -> Result) throws(DatabaseOpenError) -> Result {
         do {
-            let queue = try DatabaseQueue(path: staging)
-            let moved = try queue.write { db in
-                var moved = 0
-                for (user, seq) in positions.sorted(by: { $0.key < $1.key }) {
-                    guard seq > (try SQLiteStore.counts(db, user: user).seq) else { continue }
-                    try SQLiteStore.restartEvents(db, user: user, after: seq, now: now)
-                    moved += 1
-                }
-                // The backup's copy of a running server's mark is no run of this database's.
-                try SessionMarker.clear(db)
-                return moved
-            }
-            try queue.close()  // the last connection: its WAL goes into the file
-            return moved
+            return try body()
         } catch {
             throw DatabaseOpenError(.unusable, "cannot move the restored users' seqs: \(error)")
         }

@@ -26,8 +26,10 @@ struct Restore: ParsableCommand {
             try DatabaseRestore.restore(backup, into: target)
         }
         if let reason = restore.replacedUnreadable {
+            let moved =
+                restore.usersMoved == 0 ? "no seq was" : "only the \(restore.usersMoved) users read before it were"
             Terminal.err(
-                "herald restore: warning: the replaced database could not be read (\(reason)), so no seq was moved: streams that reconnect with a Last-Event-ID past the backup's may miss events; have open pages reload"
+                "herald restore: warning: the replaced database could not be read (\(reason)), so \(moved) moved: streams that reconnect with a Last-Event-ID past the backup's may miss events; have open pages reload"
             )
         }
         let kept = restore.replacedKeptAt.map { "; the replaced database kept as \($0)" } ?? ""

@@ -1,9 +1,10 @@
 import Foundation
 import GRDB
 import HeraldCore
-import HeraldSQLite
 import HeraldTestSupport
 import Testing
+
+@testable import HeraldSQLite
 
 /// `herald restore`: a backup put in place of the database hands out no seq a second time (users
 /// whose events went past the backup get a `reset` after the replaced database's seq), keeps the
@@ -72,6 +73,24 @@ struct DatabaseRestoreTests {
         // The replaced database, whole (its WAL replayed into it when its seqs were read).
         let replaced = try SQLiteStore(path: kept)
         #expect(try await replaced.counts(user: "u1").seq == 7)
+    }
+
+    /// The replaced database's users are read and moved a page at a time, every page of them.
+    @Test func theReplacedUsersAreMovedAPageAtATime() async throws {
+        let (_, database, backup) = try await databaseWithBackup(
+            "restore-paged", before: { try await create($0, "u2", 1) },
+            after: { store in
+                for user in ["u1", "u3", "u4", "u5", "u6"] { try await create(store, user, 1) }
+            })
+        let restore = try DatabaseRestore.restore(
+            backup, into: database, now: now, lockWait: 10, boot: BootIdentity.current, usersPerPage: 2)
+        #expect(restore.usersMoved == 5 && restore.replacedUnreadable == nil)
+        let store = try SQLiteStore(path: database)
+        for user in ["u1", "u3", "u4", "u5", "u6"] {
+            #expect(try await store.counts(user: user) == Counts(user: user, unread: 0, unseen: 0, seq: 2))
+            #expect(try await store.events(user: user, after: 0, limit: 5).map(\.name) == [.reset], "\(user)")
+        }
+        #expect(try await store.counts(user: "u2") == Counts(user: "u2", unread: 1, unseen: 1, seq: 1))
     }
 
     @Test func aRunningServerOrABadBackupChangesNothing() async throws {
