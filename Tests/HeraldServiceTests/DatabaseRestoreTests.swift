@@ -93,6 +93,45 @@ struct DatabaseRestoreTests {
         #expect(try await store.counts(user: "u2") == Counts(user: "u2", unread: 1, unseen: 1, seq: 1))
     }
 
+    /// A replaced database damaged partway: the users read before the damage move, and the
+    /// restore says why the others did not.
+    @Test func aReplacedDatabaseDamagedPartwayKeepsTheUsersReadBeforeTheDamage() async throws {
+        let (_, database, backup) = try await databaseWithBackup(
+            "restore-damaged-partway", before: { _ in }, after: { _ in })
+        // 3,000 users past the backup, over some 16 leaves of the counters' tree; one in the
+        // middle is zeroed in the file.
+        let queue = try DatabaseQueue(path: database)
+        let (page, pageSize) = try await queue.write { db in
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                    INSERT INTO user_counter (user, unread, unseen, seq) SELECT printf('u%05d', i), 0, 0, 5 FROM n
+                    """)
+            let leaves = try Int64.fetchAll(
+                db, sql: "SELECT pageno FROM dbstat WHERE name = 'user_counter' AND pagetype = 'leaf' ORDER BY path")
+            #expect(leaves.count > 4)
+            return (leaves[leaves.count / 2], try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        // Every page into the file (the store that wrote it may still have it open).
+        let checkpoint = try queue.writeWithoutTransaction { db in
+            try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        #expect(checkpoint?[0] == 0)
+        try queue.close()
+        let file = try #require(FileHandle(forUpdatingAtPath: database))
+        try file.seek(toOffset: UInt64((page - 1) * pageSize))
+        try file.write(contentsOf: Data(count: Int(pageSize)))
+        try file.close()
+
+        let restore = try DatabaseRestore.restore(
+            backup, into: database, now: now, lockWait: 10, boot: BootIdentity.current, usersPerPage: 100)
+        #expect(restore.replacedUnreadable?.contains("malformed") == true)
+        #expect(restore.usersMoved >= 500 && restore.usersMoved < 3000 && restore.usersMoved % 100 == 0)
+        let store = try SQLiteStore(path: database)
+        #expect(try await store.counts(user: "u00001") == Counts(user: "u00001", unread: 0, unseen: 0, seq: 6))
+        #expect(try await store.counts(user: "u03000") == Counts(user: "u03000", unread: 0, unseen: 0, seq: 0))
+    }
+
     @Test func aRunningServerOrABadBackupChangesNothing() async throws {
         let (directory, database, backup) = try await databaseWithBackup(
             "restore-refused", before: { try await create($0, "u1", 2) },
