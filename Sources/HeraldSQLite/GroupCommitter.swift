@@ -51,6 +51,7 @@ final class GroupCommitter: Sendable {
     private let pool: DatabasePool
     private let threads: NIOThreadPool
     private let committed: @Sendable () -> Void
+    private let beforeTransaction: @Sendable (Database) -> Void
     private let gate: WriterGate
     private let unsynced: UnsyncedChanges?
     private let metrics = StoreMetrics()
@@ -60,10 +61,12 @@ final class GroupCommitter: Sendable {
     /// - Parameters:
     ///   - unsynced: under `--sync normal`, has the commit that reaches its budget synced before
     ///     any connection reads it.
+    ///   - beforeTransaction: called on the writer's connection before each transaction begins.
     ///   - committed: called after each committed transaction.
     init(
         pool: DatabasePool, maximumBatch: Int = 512, threads: NIOThreadPool = .singleton,
         gate: WriterGate = WriterGate(), unsynced: UnsyncedChanges? = nil,
+        beforeTransaction: @escaping @Sendable (Database) -> Void = { _ in },
         committed: @escaping @Sendable () -> Void = {}
     ) {
         queue = BatchQueue(maximumBatch: maximumBatch)
@@ -72,6 +75,7 @@ final class GroupCommitter: Sendable {
         self.pool = pool
         self.threads = threads
         self.committed = committed
+        self.beforeTransaction = beforeTransaction
     }
 
     /// Group transactions run a second time because one of their writes threw (for tests and tools).
@@ -255,6 +259,7 @@ final class GroupCommitter: Sendable {
     /// small transactions feel.
     private func run(_ steps: [Step], isolated: Bool) throws {
         try pool.writeWithoutTransaction { db in
+            beforeTransaction(db)
             try db.run(sql: "BEGIN IMMEDIATE")
             do {
                 for (index, step) in steps.enumerated() {

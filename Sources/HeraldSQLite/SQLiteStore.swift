@@ -11,7 +11,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// The GRDB pool, for tests and tools.
     public let pool: DatabasePool
     private let committer: GroupCommitter
-    private let checkpointer: WALCheckpointer
+    let checkpointer: WALCheckpointer
     /// Where the blocking GRDB reads run (never Swift's cooperative pool or an event loop).
     private let threads: NIOThreadPool
     /// Where the group commit's transactions run: one thread of their own.
@@ -37,16 +37,16 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     ///   - threads: runs the blocking database reads; the process-wide NIO pool by default.
     ///   - sync: when commits reach the disk.
     public convenience init(path: String, threads: NIOThreadPool = .singleton, sync: CommitSync = .normal) throws {
-        try self.init(path: path, threads: threads, sync: sync, walRestartFrames: WALCheckpointer.restartFrames)
+        try self.init(path: path, threads: threads, sync: sync, wal: WALSettings())
     }
 
     /// - Parameters:
-    ///   - walRestartFrames: the WAL size at which the checkpointer restarts it (tests).
+    ///   - wal: how the WAL is kept short (tests shrink it).
     ///   - boot: the boot the store runs in (tests pass others than ``BootIdentity/current``).
     ///   - syncBudget: under `normal`, the rows committed between two syncs of the WAL.
     ///   - upkeepRows: the most rows one transaction of the upkeep deletes.
     init(
-        path: String, threads: NIOThreadPool, sync: CommitSync = .normal, walRestartFrames: Int,
+        path: String, threads: NIOThreadPool, sync: CommitSync = .normal, wal: WALSettings = WALSettings(),
         boot: Int64? = BootIdentity.current, syncBudget: Int64 = UnsyncedChanges.defaultBudget,
         upkeepRows: Int = upkeepRowsPerTransaction
     ) throws {
@@ -64,7 +64,8 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
             // so nearly every time: ~30% of all bytes written). In memory instead; one savepoint
             // (one request, at most a 1,000-item batch) at a time.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(WALCheckpointer.fallbackPages)")
+            // Armed until the writer's first transaction finds the checkpointer running.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(wal.fallbackPages)")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -90,7 +91,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         self.threads = threads
         let gate = WriterGate()
         let checkpointer = try WALCheckpointer(
-            path: path, configuration: configuration, gate: gate, restartFrames: walRestartFrames)
+            path: path, configuration: configuration, gate: gate, settings: wal)
         self.checkpointer = checkpointer
         // Only one group transaction runs at a time, so one thread serves them all: each finds it
         // warm, rather than waking whichever pool thread waited longest, and reads on `threads`
@@ -98,9 +99,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         // `perf` and `bench/threads.sh` (NIO's `start()` names every pool's threads `TP-#n`).
         writer = NIOThreadPool(numberOfThreads: 1)
         writer._start(threadNamePrefix: "herald-writer-")
-        committer = GroupCommitter(pool: pool, threads: writer, gate: gate, unsynced: unsynced) {
-            checkpointer.committed()
-        }
+        committer = GroupCommitter(
+            pool: pool, threads: writer, gate: gate, unsynced: unsynced,
+            beforeTransaction: { checkpointer.armFallback(on: $0) }, committed: { checkpointer.committed() })
     }
 
     deinit {

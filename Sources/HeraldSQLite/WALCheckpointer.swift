@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 /// Copies committed WAL frames into the database file from a connection and thread of its own,
@@ -9,8 +10,8 @@ import Synchronization
 /// ~1,000 frames here), and every write waiting behind it: it set the fan-out p99 tail. A passive
 /// checkpoint from another connection does not block the writer, and every 20 ms it has little to
 /// copy (measured, 1,000 creates/s: p99 publish→receive 6.4–6.6 ms → 1.3–1.5 ms; a checkpoint every
-/// 100 ms gave 4.0–5.7 ms, every second 5.0–5.4 ms). The writer keeps an automatic checkpoint at a
-/// much larger WAL as a fallback, should this one fall behind.
+/// 100 ms gave 4.0–5.7 ms, every second 5.0–5.4 ms). The writer arms an automatic checkpoint at a
+/// much larger WAL as a fallback, should this thread stop running (``armFallback(on:)``).
 ///
 /// Under steady writes a passive checkpoint never reaches the WAL's end (new commits land while it
 /// copies), so SQLite never starts the WAL over from its beginning, and it grew to the fallback:
@@ -28,11 +29,6 @@ final class WALCheckpointer: Sendable {
     /// The longest pause while no writes come in (the pause doubles up to it, so an idle server
     /// wakes this thread about three times a second, not fifty).
     static let idleInterval: TimeInterval = 0.32
-    /// The writer's own automatic checkpoint threshold (pages), a fallback only.
-    static let fallbackPages = 10_000
-    /// At this many WAL frames the checkpointer brings about a restart of the WAL itself, before
-    /// the writer's fallback would.
-    static let restartFrames = 8_000
     /// Nor does it try while more frames than this are left uncopied: a reader's old snapshot keeps
     /// them in the WAL, so a held checkpoint could not reach the end, and trying every 20 ms would
     /// sync the database file and hold the writer each time for nothing.
@@ -41,18 +37,24 @@ final class WALCheckpointer: Sendable {
     private let database: DatabaseQueue
     private let path: String
     private let gate: WriterGate
-    private let restartFrames: Int
+    private let settings: WALSettings
+    /// When this thread last ended a round (``DispatchTime/uptimeNanoseconds``).
+    private let lastRound: Atomic<UInt64>
+    /// Whether the writer's automatic checkpoint is armed (changed on the writer's thread only).
+    private let fallbackArmed = Atomic<Bool>(true)
+    private let fallbackArmings = Atomic<Int>(0)
     private let commits = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
     private let checkpointed = Atomic<Int>(0)
     private let restarts = Atomic<Int>(0)
 
     /// Opens the checkpointing connection and starts its thread.
-    init(path: String, configuration: Configuration, gate: WriterGate, restartFrames: Int) throws {
+    init(path: String, configuration: Configuration, gate: WriterGate, settings: WALSettings) throws {
         database = try DatabaseQueue(path: path, configuration: configuration)
         self.path = path
         self.gate = gate
-        self.restartFrames = restartFrames
+        self.settings = settings
+        lastRound = Atomic(DispatchTime.now().uptimeNanoseconds)
         let thread = Thread { [self] in
             // Named from inside: on Linux, Foundation applies a name only to the current thread,
             // and the kernel keeps at most 15 characters.
@@ -68,9 +70,33 @@ final class WALCheckpointer: Sendable {
     /// Times this thread held the writer to bring the WAL to its end (for tests and tools).
     var restartAttempts: Int { restarts.load(ordering: .relaxed) }
 
+    /// Times the writer armed its own automatic checkpoint because this thread stalled (for tests
+    /// and tools).
+    var fallbackArmedTimes: Int { fallbackArmings.load(ordering: .relaxed) }
+
     /// Called after each commit: there is something to checkpoint.
     func committed() {
         commits.add(1, ordering: .relaxed)
+    }
+
+    /// Called on the writer's connection before each transaction: arms the writer's own automatic
+    /// checkpoint (at ``WALSettings/fallbackPages``) while this thread has ended no round within
+    /// ``WALSettings/stallLimit``, and disarms it while it runs them.
+    ///
+    /// Always armed, the fallback did harm and no good where the WAL outgrew it because a reader
+    /// kept an old snapshot (`herald backup`'s copy, an operator's `sqlite3`): no checkpoint can
+    /// copy the frames after that snapshot while it lasts, and when it ended, the next commit
+    /// copied the whole backlog itself while every write waited: the slowest create of that second
+    /// took 240 and 290 ms (150,000 notifications written during a 10-second read, a WAL of
+    /// ~880 MB; release build), now 8–9 ms, as this thread copies the backlog beside the writes.
+    /// Armed, the fallback still bounds the WAL should this thread stop running.
+    func armFallback(on db: Database) {
+        let silent = DispatchTime.now().uptimeNanoseconds &- lastRound.load(ordering: .relaxed)
+        let stalled = Duration.nanoseconds(Int64(clamping: silent)) > settings.stallLimit
+        guard stalled != fallbackArmed.load(ordering: .relaxed) else { return }
+        sqlite3_wal_autocheckpoint(db.sqliteConnection, stalled ? Int32(settings.fallbackPages) : 0)
+        fallbackArmed.store(stalled, ordering: .relaxed)
+        if stalled { fallbackArmings.add(1, ordering: .relaxed) }
     }
 
     /// Ends the thread (within one pause) and with it the connection.
@@ -103,6 +129,7 @@ final class WALCheckpointer: Sendable {
         var seen = 0
         var pause = Self.interval
         while !stopped.load(ordering: .relaxed) {
+            lastRound.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             Thread.sleep(forTimeInterval: pause)
             let now = commits.load(ordering: .relaxed)
             guard now != seen else {
@@ -111,7 +138,7 @@ final class WALCheckpointer: Sendable {
             }
             seen = now
             pause = Self.interval
-            if let wal = checkpoint(), wal.walFrameCount >= restartFrames,
+            if let wal = checkpoint(), wal.walFrameCount >= settings.restartFrames,
                 wal.walFrameCount - wal.checkpointedFrameCount <= Self.restartLag
             {
                 restart()

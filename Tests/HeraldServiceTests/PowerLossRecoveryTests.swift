@@ -18,7 +18,7 @@ struct PowerLossRecoveryTests {
 
     func open(_ path: String, boot: Int64?, sync: CommitSync = .normal) throws -> SQLiteStore {
         try SQLiteStore(
-            path: path, threads: .singleton, sync: sync, walRestartFrames: WALCheckpointer.restartFrames, boot: boot,
+            path: path, threads: .singleton, sync: sync, boot: boot,
             syncBudget: budget)
     }
 

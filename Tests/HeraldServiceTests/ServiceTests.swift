@@ -271,7 +271,7 @@ struct ServiceTests {
         let harness = try await ServiceHarness()
         let store = try SQLiteStore(
             path: harness.directory.appendingPathComponent("upkeep.sqlite").path, threads: .singleton,
-            walRestartFrames: WALCheckpointer.restartFrames, upkeepRows: 1)
+            upkeepRows: 1)
         let eightDaysAgo = Timestamp.now().adding(seconds: -8 * 86_400)
         for _ in 0..<20 {
             let drafts = try (0..<1_000).map { _ in try ServiceHarness.draft(user: "old") }

@@ -20,7 +20,7 @@ struct UpkeepTransactionTests {
     func store(upkeepRows: Int) throws -> SQLiteStore {
         try SQLiteStore(
             path: directory.appendingPathComponent("s.sqlite").path, threads: .singleton,
-            walRestartFrames: WALCheckpointer.restartFrames, upkeepRows: upkeepRows)
+            upkeepRows: upkeepRows)
     }
 
     /// Creates `count` notifications of `user` in one transaction, at `seconds` past `now`.

@@ -19,7 +19,7 @@ struct WALRestartTests {
     @Test func theCheckpointerRestartsTheWALUnderSteadyWrites() async throws {
         let directory = try makeTemporaryDirectory("wal-restart")
         let path = directory.appendingPathComponent("r.sqlite").path
-        let store = try SQLiteStore(path: path, threads: .singleton, walRestartFrames: 100)
+        let store = try SQLiteStore(path: path, threads: .singleton, wal: WALSettings(restartFrames: 100))
         // 2,000 commits of one notification each, without a pause in which a passive checkpoint
         // could reach the WAL's end by itself. SQLite writes a restarted WAL from its start again
         // without shrinking the file, so the file's size is the longest run between restarts:
@@ -41,7 +41,7 @@ struct WALRestartTests {
     @Test func noRestartIsTriedWhileAReaderKeepsTheWALsEnd() async throws {
         let directory = try makeTemporaryDirectory("wal-reader")
         let path = directory.appendingPathComponent("r.sqlite").path
-        let store = try SQLiteStore(path: path, threads: .singleton, walRestartFrames: 100)
+        let store = try SQLiteStore(path: path, threads: .singleton, wal: WALSettings(restartFrames: 100))
         func create(_ index: Int) async throws {
             let draft = try ServiceHarness.draft(user: "u\(index % 50)", id: "n\(index)", type: "t", tags: [], ttl: nil)
             _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
@@ -65,5 +65,63 @@ struct WALRestartTests {
         try reader.inDatabase { db in try db.execute(sql: "COMMIT") }
         for index in 1_501...1_600 { try await create(index) }
         #expect(await ServiceHarness.eventually { store.walRestartAttempts > attempts })
+    }
+
+    /// The writer's own automatic checkpoint is disarmed while the checkpointer runs its rounds,
+    /// and armed once it has ended none for longer than the stall limit.
+    @Test func theWritersFallbackIsArmedOnlyWhileTheCheckpointerStalls() async throws {
+        let directory = try makeTemporaryDirectory("wal-fallback")
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let store = try SQLiteStore(
+            path: path, threads: .singleton, wal: WALSettings(fallbackPages: 700, stallLimit: .milliseconds(500)))
+        func createAndReadTheWritersThreshold(_ index: Int) async throws -> Int? {
+            let draft = try ServiceHarness.draft(user: "u1", id: "n\(index)", type: "t", tags: [], ttl: nil)
+            _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
+            return try await store.pool.writeWithoutTransaction {
+                try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint")
+            }
+        }
+        #expect(try await createAndReadTheWritersThreshold(0) == 0)
+        #expect(store.checkpointer.fallbackArmedTimes == 0)
+        store.checkpointer.stop()  // its thread ends within one pause (0.32 s at most)
+        try await Task.sleep(for: .milliseconds(1_200))
+        #expect(try await createAndReadTheWritersThreshold(1) == 700)
+        #expect(store.checkpointer.fallbackArmedTimes == 1)
+    }
+
+    /// When a reader's old snapshot ends, the backlog it kept in the WAL is left to the
+    /// checkpointer: the next commit does not copy it while every write waits.
+    @Test func theBacklogAReaderKeptIsNotCopiedByTheNextCommit() async throws {
+        let directory = try makeTemporaryDirectory("wal-backlog")
+        let path = directory.appendingPathComponent("r.sqlite").path
+        // A fallback of 50 pages, far below the backlog; the checkpointer counted as running
+        // throughout, though it is stopped below so that nothing else copies a frame.
+        let store = try SQLiteStore(
+            path: path, threads: .singleton, wal: WALSettings(fallbackPages: 50, stallLimit: .seconds(3_600)))
+        func create(_ index: Int) async throws {
+            let draft = try ServiceHarness.draft(user: "u\(index % 50)", id: "n\(index)", type: "t", tags: [], ttl: nil)
+            _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
+        }
+        try await create(0)
+        store.checkpointer.stop()
+        try await Task.sleep(for: .milliseconds(400))
+        var readerConfiguration = Configuration()
+        readerConfiguration.allowsUnsafeTransactions = true  // the snapshot stays open between calls
+        let reader = try DatabaseQueue(path: path, configuration: readerConfiguration)
+        try reader.inDatabase { db in
+            try db.execute(sql: "BEGIN")
+            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification")
+        }
+        for index in 1...200 { try await create(index) }
+        try reader.inDatabase { db in try db.execute(sql: "COMMIT") }
+        try await create(201)
+        // The wal-index header (https://www.sqlite.org/walformat.html): the WAL's last valid frame
+        // (mxFrame) at byte 16, the frames copied into the database (nBackfill) at byte 96.
+        let header = try Data(contentsOf: URL(fileURLWithPath: path + "-shm")).prefix(100)
+        func word(_ offset: Int) -> UInt32 {
+            header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+        }
+        #expect(word(16) > 200 && word(96) < word(16), "\(word(96)) of \(word(16)) frames copied")
+        #expect(store.checkpointer.fallbackArmedTimes == 0)
     }
 }
