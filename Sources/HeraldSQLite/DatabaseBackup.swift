@@ -74,6 +74,8 @@ public struct DatabaseBackup: Sendable {
                 guard try db.tableExists("grdb_migrations"), try db.tableExists("user_counter") else {
                     throw DatabaseOpenError(.foreign, "\(source) is not a Herald database")
                 }
+                let writeback = GradualWriteback(path: partial)
+                defer { writeback.stop() }
                 try db.execute(sql: "VACUUM INTO ?", arguments: [partial])
             }
             try queue.close()
