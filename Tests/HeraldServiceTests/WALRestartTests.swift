@@ -16,6 +16,25 @@ struct WALRestartTests {
         try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
     }
 
+    /// One notification for one of 50 users.
+    func create(in store: SQLiteStore, _ index: Int) async throws {
+        let draft = try ServiceHarness.draft(user: "u\(index % 50)", id: "n\(index)", type: "t", tags: [], ttl: nil)
+        _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
+    }
+
+    /// A connection to the database at `path` inside a read transaction, whose snapshot keeps
+    /// every frame after it in the WAL until it commits.
+    func readerHoldingASnapshot(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the snapshot stays open between calls
+        let reader = try DatabaseQueue(path: path, configuration: configuration)
+        try reader.inDatabase { db in
+            try db.execute(sql: "BEGIN")
+            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification")
+        }
+        return reader
+    }
+
     @Test func theCheckpointerRestartsTheWALUnderSteadyWrites() async throws {
         let directory = try makeTemporaryDirectory("wal-restart")
         let path = directory.appendingPathComponent("r.sqlite").path
@@ -42,28 +61,18 @@ struct WALRestartTests {
         let directory = try makeTemporaryDirectory("wal-reader")
         let path = directory.appendingPathComponent("r.sqlite").path
         let store = try SQLiteStore(path: path, threads: .singleton, wal: WALSettings(restartFrames: 100))
-        func create(_ index: Int) async throws {
-            let draft = try ServiceHarness.draft(user: "u\(index % 50)", id: "n\(index)", type: "t", tags: [], ttl: nil)
-            _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
-        }
-        try await create(0)
-        var readerConfiguration = Configuration()
-        readerConfiguration.allowsUnsafeTransactions = true  // the snapshot stays open between calls
-        let reader = try DatabaseQueue(path: path, configuration: readerConfiguration)
-        try reader.inDatabase { db in
-            try db.execute(sql: "BEGIN")
-            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification")
-        }
+        try await create(in: store, 0)
+        let reader = try readerHoldingASnapshot(path)
         // Well past the lag allowed (2,000 frames), then some more.
-        for index in 1...1_000 { try await create(index) }
+        for index in 1...1_000 { try await create(in: store, index) }
         try await Task.sleep(for: .milliseconds(100))
         let attempts = store.walRestartAttempts
-        for index in 1_001...1_500 { try await create(index) }
+        for index in 1_001...1_500 { try await create(in: store, index) }
         try await Task.sleep(for: .milliseconds(100))
         #expect(store.walRestartAttempts == attempts)
 
         try reader.inDatabase { db in try db.execute(sql: "COMMIT") }
-        for index in 1_501...1_600 { try await create(index) }
+        for index in 1_501...1_600 { try await create(in: store, index) }
         #expect(await ServiceHarness.eventually { store.walRestartAttempts > attempts })
     }
 
@@ -98,23 +107,13 @@ struct WALRestartTests {
         // throughout, though it is stopped below so that nothing else copies a frame.
         let store = try SQLiteStore(
             path: path, threads: .singleton, wal: WALSettings(fallbackPages: 50, stallLimit: .seconds(3_600)))
-        func create(_ index: Int) async throws {
-            let draft = try ServiceHarness.draft(user: "u\(index % 50)", id: "n\(index)", type: "t", tags: [], ttl: nil)
-            _ = try await store.create([draft], defaultTTLSeconds: 60, now: now)
-        }
-        try await create(0)
+        try await create(in: store, 0)
         store.checkpointer.stop()
         try await Task.sleep(for: .milliseconds(400))
-        var readerConfiguration = Configuration()
-        readerConfiguration.allowsUnsafeTransactions = true  // the snapshot stays open between calls
-        let reader = try DatabaseQueue(path: path, configuration: readerConfiguration)
-        try reader.inDatabase { db in
-            try db.execute(sql: "BEGIN")
-            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification")
-        }
-        for index in 1...200 { try await create(index) }
+        let reader = try readerHoldingASnapshot(path)
+        for index in 1...200 { try await create(in: store, index) }
         try reader.inDatabase { db in try db.execute(sql: "COMMIT") }
-        try await create(201)
+        try await create(in: store, 201)
         // The wal-index header (https://www.sqlite.org/walformat.html): the WAL's last valid frame
         // (mxFrame) at byte 16, the frames copied into the database (nBackfill) at byte 96.
         let header = try Data(contentsOf: URL(fileURLWithPath: path + "-shm")).prefix(100)
