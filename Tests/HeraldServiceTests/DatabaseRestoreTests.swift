@@ -96,10 +96,14 @@ struct DatabaseRestoreTests {
     /// A replaced database damaged partway: the users read before the damage move, and the
     /// restore says why the others did not.
     @Test func aReplacedDatabaseDamagedPartwayKeepsTheUsersReadBeforeTheDamage() async throws {
-        let (_, database, backup) = try await databaseWithBackup(
+        let (directory, _, backup) = try await databaseWithBackup(
             "restore-damaged-partway", before: { _ in }, after: { _ in })
-        // 3,000 users past the backup, over some 16 leaves of the counters' tree; one in the
-        // middle is zeroed in the file.
+        // The replaced database: a copy of the backup that no store has open (one damaged under an
+        // open connection could take that connection down with it), and 3,000 users past the
+        // backup, over some 16 leaves of the counters' tree; one in the middle is zeroed in the
+        // file.
+        let database = directory.appendingPathComponent("replaced.sqlite").path
+        try FileManager.default.copyItem(atPath: backup, toPath: database)
         let queue = try DatabaseQueue(path: database)
         let (page, pageSize) = try await queue.write { db in
             try db.execute(
@@ -112,7 +116,7 @@ struct DatabaseRestoreTests {
             #expect(leaves.count > 4)
             return (leaves[leaves.count / 2], try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
         }
-        // Every page into the file (the store that wrote it may still have it open).
+        // Every page into the file, none left in the WAL to stand in for the damaged one.
         let checkpoint = try queue.writeWithoutTransaction { db in
             try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
