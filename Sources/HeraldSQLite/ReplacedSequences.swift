@@ -37,10 +37,7 @@ struct ReplacedSequences {
         let lost = lost
         return try Self.reading(path) {
             try queue.read { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT user, seq FROM user_counter WHERE user > ? ORDER BY user LIMIT ?",
-                    arguments: [user, limit]
-                ).map { (row: Row) -> (user: String, seq: Int64) in (row[0], row[1] + lost) }
+                try SQLiteStore.counterPage(db, after: user, limit: limit).map { ($0.user, $0.seq + lost) }
             }
         }
     }

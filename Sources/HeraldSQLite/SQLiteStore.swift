@@ -569,6 +569,16 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         _ = try advance(db, user: user, unread: 0, unseen: 0, name: .reset, now: now, data: EventPayload.snapshot)
     }
 
+    /// At most `limit` counters rows whose users' ids sort after `user`, in the order of their ids:
+    /// each row's user and seq. Fewer than `limit`: the last page. What moves every user's seq
+    /// (after a power loss, in a restore) reads, a page at a time.
+    static func counterPage(_ db: Database, after user: String, limit: Int) throws -> [(user: String, seq: Int64)] {
+        try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT user, seq FROM user_counter WHERE user > ? ORDER BY user LIMIT ?"),
+            arguments: [user, limit]
+        ).map { (row: Row) -> (user: String, seq: Int64) in (row[0], row[1]) }
+    }
+
     /// `user`'s counts as the counters row holds them (none: zero, seq 0).
     static func counts(_ db: Database, user: String) throws -> Counts {
         counts(

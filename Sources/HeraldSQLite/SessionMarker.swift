@@ -69,15 +69,11 @@ enum SessionMarker {
         var moved = 0
         var after = ""  // every id sorts after the empty string
         while true {
-            let page = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: "SELECT user, seq FROM user_counter WHERE user > ? AND seq > 0 ORDER BY user LIMIT ?"),
-                arguments: [after, usersPerPage]
-            ).map { (row: Row) -> (user: String, seq: Int64) in (row[0], row[1]) }
-            for (user, seq) in page {
+            let page = try SQLiteStore.counterPage(db, after: after, limit: usersPerPage)
+            for (user, seq) in page where seq > 0 {
                 try SQLiteStore.restartEvents(db, user: user, after: seq + margin, now: now)
+                moved += 1
             }
-            moved += page.count
             guard page.count == usersPerPage, let last = page.last else { return moved }
             after = last.user
         }
