@@ -195,7 +195,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         if !prepared.generatedID,
             let (pk, existing, isSwept) = try fetchRow(db, user: notification.user, id: notification.id)
         {
-            if existing.expiresAt > now {
+            if !isSwept, existing.expiresAt > now {
                 guard existing.hasSameContent(as: prepared.draft) else { return .conflict }
                 return .replayed(existing, try counts(db, user: notification.user))
             }
@@ -342,7 +342,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     ///   starts a new chain).
     static let deleteAllStatements = (
         rows: byReadIndex { index, status in
-            "DELETE FROM notification INDEXED BY \(index) WHERE user = ?2 AND \(status) RETURNING expires_at > ?1"
+            "DELETE FROM notification INDEXED BY \(index) WHERE user = ?2 AND \(status) RETURNING expires_at > ?1 AND swept_at IS NULL"
         },
         event: "DELETE FROM event WHERE pk = ?",
         unlink: "UPDATE user_counter SET last_event = NULL WHERE user = ?"
@@ -416,7 +416,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         updates: byReadIndex { index, status in
             """
             UPDATE notification INDEXED BY \(index) SET seen_at = ?
-            WHERE user = ? AND pk > ? AND \(status) AND seen_at IS NULL AND expires_at > ?
+            WHERE user = ? AND pk > ? AND \(status) AND seen_at IS NULL AND expires_at > ? AND swept_at IS NULL
             RETURNING read_at IS NULL AND archived_at IS NULL
             """
         },
@@ -456,7 +456,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     static func readAllStatements(
         user: String, now: Timestamp, filter: BulkFilter
     ) -> (BulkStatements, StatementArguments) {
-        var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ?"
+        var condition = "user = ? AND read_at IS NULL AND archived_at IS NULL AND expires_at > ? AND swept_at IS NULL"
         var arguments: StatementArguments = [user, now.milliseconds]
         narrow(&condition, &arguments, type: filter.type, tag: filter.tag)
         let statements = (
@@ -604,13 +604,16 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         ).rows.first
     }
 
-    /// The notification unless it is missing or expired (expired behaves as deleted).
+    /// The notification unless it is missing or expired (expired behaves as deleted). A swept row
+    /// stays gone even when the clock is set back before its expiry: it left the counts when it
+    /// was swept.
     private static func fetchLive(
         _ db: Database, user: String, id: String, now: Timestamp
     ) throws -> (
         pk: Int64, notification: Notification
     )? {
-        guard let found = try fetchRow(db, user: user, id: id), found.notification.expiresAt > now else { return nil }
+        guard let found = try fetchRow(db, user: user, id: id), !found.isSwept, found.notification.expiresAt > now
+        else { return nil }
         return (found.pk, found.notification)
     }
 
@@ -675,7 +678,7 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// unread rows' and the read rows' (schema `v9`): a list of one status reads its index in
     /// order, and a list of all merges the two, each read in order, up to the page's end.
     static func listStatement(_ query: NotificationQuery, now: Timestamp) -> (String, StatementArguments) {
-        var condition = "user = ? AND expires_at > ?"
+        var condition = "user = ? AND expires_at > ? AND swept_at IS NULL"
         var arguments: StatementArguments = [query.user, now.milliseconds]
         condition += query.archived ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL"
         narrow(&condition, &arguments, type: query.type, tag: query.tag)

@@ -31,13 +31,14 @@ struct StoreTests {
             let unread =
                 try Int64.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) FROM notification WHERE user = ? AND read_at IS NULL AND archived_at IS NULL",
+                    sql:
+                        "SELECT COUNT(*) FROM notification WHERE user = ? AND read_at IS NULL AND archived_at IS NULL AND swept_at IS NULL",
                     arguments: [user]) ?? 0
             let unseen =
                 try Int64.fetchOne(
                     db,
                     sql:
-                        "SELECT COUNT(*) FROM notification WHERE user = ? AND read_at IS NULL AND archived_at IS NULL AND seen_at IS NULL",
+                        "SELECT COUNT(*) FROM notification WHERE user = ? AND read_at IS NULL AND archived_at IS NULL AND seen_at IS NULL AND swept_at IS NULL",
                     arguments: [user]) ?? 0
             return (unread, unseen)
         }
@@ -313,6 +314,39 @@ struct StoreTests {
         #expect(try await store.purgeExpired(sweptBefore: sweptAt.adding(seconds: -1)) == 0)
         #expect(try await store.purgeExpired(sweptBefore: sweptAt) == 1)
         #expect(try await rows() == 1)
+    }
+
+    /// A swept notification is gone for good, even when the clock is set back before its expiry:
+    /// it left the counts when it was swept, so nothing may find it, list it or change it again.
+    @Test func aSweptNotificationStaysGoneWhenTheClockIsSetBack() async throws {
+        _ = try await store.create(
+            [try draft("gone", tags: ["x"], ttl: 1), try draft("kept")], defaultTTLSeconds: 60, now: now)
+        _ = try await store.expire(now: now.adding(seconds: 2), limit: 10)
+        #expect(try await store.counts(user: "u1").unread == 1)
+        // The clock set back to before "gone" expired.
+        #expect(try await store.notification(user: "u1", id: "gone", now: now) == nil)
+        #expect(try await store.list(.init(user: "u1"), now: now).notifications.map(\.id) == ["kept"])
+        for change in [StateChange.read, .archive] {
+            #expect(try await store.change(change, user: "u1", id: "gone", now: now) == .notFound)
+        }
+        #expect(try await store.delete(user: "u1", id: "gone", now: now) == nil)
+        #expect(try await store.readAll(user: "u1", filter: .init(tag: "x"), now: now).updated == 0)
+        #expect(try await store.markAllSeen(user: "u1", now: now).updated == 1)  // "kept"
+        let counts = try await store.counts(user: "u1")
+        #expect(counts.unread == 1 && counts.unseen == 0)
+        let truth = try await recount("u1", at: now)
+        #expect(counts.unread == truth.0 && counts.unseen == truth.1)
+        // Its id is free again: a create makes a new notification, counted.
+        let again = try await store.create([try draft("gone", tags: ["x"])], defaultTTLSeconds: 60, now: now)
+        guard case .created(let created) = again[0] else {
+            Issue.record("expected created, got \(again[0])")
+            return
+        }
+        #expect(created.counts.unread == 2)
+        // Deleting everything counts the two live ones, not one swept a moment ago.
+        _ = try await store.create([try draft("brief", ttl: 1)], defaultTTLSeconds: 60, now: now)
+        _ = try await store.expire(now: now.adding(seconds: 2), limit: 10)
+        #expect(try await store.deleteAll(user: "u1", now: now).updated == 2)
     }
 
     @Test func anExpiredIdCanBeCreatedAgainBeforeOrAfterTheSweep() async throws {
