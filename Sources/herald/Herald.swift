@@ -10,6 +10,7 @@ struct Herald: AsyncParsableCommand {
         version: HeraldVersion.current,
         subcommands: [
             Serve.self, Token.self, Send.self, Counts.self, Tail.self, Revoke.self, Backup.self, Restore.self,
+            Check.self,
         ]
     )
 }

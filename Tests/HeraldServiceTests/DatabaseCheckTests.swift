@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+import HeraldCore
+import HeraldTestSupport
+import Testing
+
+@testable import HeraldSQLite
+
+/// `herald check`: every user's counters row against a recount of its rows, its seen mark and its
+/// newest event; the repair that rewrites them; the structure check.
+@Suite(.timeLimit(.minutes(1)))
+struct DatabaseCheckTests {
+    let now = Timestamp(milliseconds: 1_800_000_000_000)
+    let directory: URL
+    let database: String
+
+    init() throws {
+        directory = try makeTemporaryDirectory("check")
+        database = directory.appendingPathComponent("herald.sqlite").path
+    }
+
+    func check(repair: Bool = false, structure: Bool = true) throws(DatabaseOpenError) -> DatabaseCheck {
+        try DatabaseCheck.run(database: database, structure: structure, repair: repair, now: now, usersPerPage: 2)
+    }
+
+    /// Every kind of write, for five users (pages of two users), leaves a database whose every
+    /// user agrees with its rows; checked while the store is open.
+    @Test func everyWriteKeepsEveryUserConsistent() async throws {
+        let store = try SQLiteStore(path: database)
+        for user in ["u1", "u2", "u3", "u4", "u5"] {
+            _ = try await store.create(
+                (0..<6).map {
+                    try ServiceHarness.draft(user: user, id: "\(user)-\($0)", tags: $0 % 2 == 0 ? ["x"] : [])
+                },
+                defaultTTLSeconds: 600, now: now)
+            _ = try await store.create([try ServiceHarness.draft(user: user, ttl: 1)], defaultTTLSeconds: 600, now: now)
+        }
+        _ = try await store.change(.read, user: "u1", id: "u1-0", now: now)
+        _ = try await store.change(.archive, user: "u1", id: "u1-1", now: now)
+        _ = try await store.change(.unread, user: "u1", id: "u1-0", now: now)
+        _ = try await store.markAllSeen(user: "u2", now: now)
+        _ = try await store.create([try ServiceHarness.draft(user: "u2", id: "late")], defaultTTLSeconds: 600, now: now)
+        _ = try await store.readAll(user: "u3", filter: .init(tag: "x"), now: now)
+        _ = try await store.delete(user: "u4", id: "u4-2", now: now)
+        _ = try await store.deleteAll(user: "u5", now: now)
+        _ = try await store.expire(now: now.adding(seconds: 2), limit: 100)
+
+        let check = try check()
+        #expect(check.structureProblems == [] && check.users == 5)
+        #expect(check.findings.isEmpty && check.findingCount == 0 && check.isConsistent)
+        #expect(check.findingsAfterRepair == nil && check.repairedUsers == 0)
+    }
+
+    /// Each kind of disagreement is found for the user it concerns, on any page, including users
+    /// whose rows have no counters row between two pages and after the last; the repair rewrites
+    /// them, with a reset event carrying the recounted counts, and the check after it agrees.
+    @Test func disagreementsAreFoundAndRepaired() async throws {
+        do {
+            let store = try SQLiteStore(path: database)
+            for user in ["a", "b", "c", "d", "e"] {
+                _ = try await store.create(
+                    (0..<3).map { try ServiceHarness.draft(user: user, id: "\(user)-\($0)") },
+                    defaultTTLSeconds: 600, now: now)
+            }
+            _ = try await store.markAllSeen(user: "c", now: now)  // c's mark at its newest row
+        }
+        let queue = try DatabaseQueue(path: database)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE user_counter SET unread = 7 WHERE user = 'a'")
+            try db.execute(sql: "UPDATE notification SET seen_at = NULL WHERE user = 'c' AND id = 'c-1'")
+            try db.execute(sql: "UPDATE user_counter SET seq = 9 WHERE user = 'd'")
+            for user in ["bb", "zz"] {  // no counters row: between the first two pages, after the last
+                try db.execute(
+                    sql: """
+                        INSERT INTO notification (user, id, type, data, tags, created_at, expires_at)
+                        VALUES (?, 'n', 't', '{}', '[]', ?, ?)
+                        """,
+                    arguments: [user, now.milliseconds, now.milliseconds + 600_000])
+            }
+        }
+        try queue.close()
+
+        let found = try check()
+        #expect(found.users == 7 && !found.isConsistent)
+        #expect(
+            found.findings.map { "\($0.user) \($0.kind.rawValue)" } == [
+                "a counts", "bb counts", "c counts", "c seen_mark", "d newest_event", "zz counts",
+            ])
+        #expect(
+            found.findings[0].detail
+                == "the counters row says unread 7, unseen 3; the notifications make unread 3, unseen 3")
+        #expect(found.findings[1].detail.hasPrefix("there is no counters row"))
+
+        let repaired = try check(repair: true)
+        #expect(repaired.findingCount == 6 && repaired.repairedUsers == 5)
+        #expect(repaired.findingsAfterRepair == 0 && repaired.isConsistent)
+        #expect(try check().findingCount == 0)
+
+        let store = try SQLiteStore(path: database)
+        #expect(try await store.counts(user: "a") == Counts(user: "a", unread: 3, unseen: 3, seq: 4))
+        let reset = try #require(try await store.events(user: "a", after: 3, limit: 10).first)
+        #expect(reset.name == .reset && reset.data.contains("\"unread\":3"))
+        #expect(try await store.counts(user: "zz") == Counts(user: "zz", unread: 1, unseen: 1, seq: 1))
+        // d's seq moves past the higher of the two, with a reset; c's next seen marks c-1 again.
+        #expect(try await store.counts(user: "d").seq == 10)
+        #expect(try await store.events(user: "d", after: 9, limit: 10).map(\.name) == [.reset])
+        #expect(try await store.markAllSeen(user: "c", now: now).updated == 1)
+    }
+
+    /// The structure check finds a damaged page, and a damaged database is not repaired.
+    @Test func aDamagedFileFailsTheStructureCheckAndIsNotRepaired() async throws {
+        let queue = try DatabaseQueue(path: database)
+        try SQLiteSchema.migrator.migrate(queue)
+        let (page, pageSize) = try await queue.write { db in
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                    INSERT INTO user_counter (user, unread, unseen, seq) SELECT printf('u%05d', i), 0, 0, 5 FROM n
+                    """)
+            let leaves = try Int64.fetchAll(
+                db, sql: "SELECT pageno FROM dbstat WHERE name = 'user_counter' AND pagetype = 'leaf' ORDER BY path")
+            return (leaves[leaves.count / 2], try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        _ = try queue.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try queue.close()
+        let file = try #require(FileHandle(forUpdatingAtPath: database))
+        try file.seek(toOffset: UInt64((page - 1) * pageSize))
+        try file.write(contentsOf: Data(repeating: 0xA5, count: Int(pageSize)))
+        try file.close()
+
+        let damaged = try check()
+        #expect(damaged.structureProblems?.isEmpty == false && !damaged.isConsistent && damaged.users == 0)
+        #expect(throws: DatabaseOpenError.self) { try check(repair: true) }
+    }
+
+    /// A missing file, another application's, a running server (for a repair) are refused.
+    @Test func whatCannotBeCheckedIsRefused() async throws {
+        #expect(throws: DatabaseOpenError.self) { try check() }
+        let queue = try DatabaseQueue(path: database)
+        try await queue.write { db in try db.execute(sql: "CREATE TABLE other (x)") }
+        try queue.close()
+        do {
+            _ = try check()
+            Issue.record("another application's database was checked")
+        } catch {
+            #expect(error.code == .foreign)
+        }
+        try FileManager.default.removeItem(atPath: database)
+        _ = try SQLiteStore(path: database)
+        let lock = try DatabaseFileLock(path: database)
+        defer { lock.release() }
+        do {
+            _ = try check(repair: true)
+            Issue.record("repaired beside a server")
+        } catch {
+            #expect(error.code == .inUse)
+        }
+        #expect(try check().isConsistent)  // a check alone runs beside it
+    }
+
+    /// Only the first findings are kept, all of them counted.
+    @Test func findingsPastTheReportLimitAreCounted() async throws {
+        let queue = try DatabaseQueue(path: database)
+        try SQLiteSchema.migrator.migrate(queue)
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25)
+                    INSERT INTO user_counter (user, unread, unseen, seq) SELECT printf('u%02d', i), 1, 0, 0 FROM n
+                    """)
+        }
+        try queue.close()
+        let check = try check()
+        #expect(check.findingCount == 25 && check.findings.count == DatabaseCheck.reportLimit)
+        #expect(check.findings.last?.user == "u20")
+    }
+}
