@@ -25,8 +25,8 @@ import time
 import unittest
 
 from chaos_test import (
-    HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, first_event, free_port,
-    listed_notifications, scratch_with_memcached, wait_until)
+    HERALD_BIN, USERS, Client, HeraldServer, StreamFollower, Worker, assert_database_consistent, first_event,
+    free_port, listed_notifications, scratch_with_memcached, wait_until)
 
 WRITE_SECONDS = 4
 
@@ -64,6 +64,9 @@ class BackupTest(unittest.TestCase):
         self.assertEqual((backup.returncode, backup.stderr), (0, ""))
         self.assertRegex(backup.stdout, r"^backed up .* to .*copy\.sqlite: \d+ bytes, \d+ users, \d+ notification rows, checked, in \d+ ms\n$")
         self.assertEqual([name for name in os.listdir(self.directory) if "partial" in name], [])
+        # The copy and, while the workers write on, the original agree with themselves.
+        assert_database_consistent(self, os.path.join(self.directory, "copy.sqlite"), "the copy")
+        assert_database_consistent(self, os.path.join(self.directory, "herald.sqlite"), "the original under writes")
         time.sleep(WRITE_SECONDS / 2)
         stop.set()
         for worker in workers:
@@ -103,6 +106,7 @@ class BackupTest(unittest.TestCase):
                                  capture_output=True, text=True, timeout=60)
         self.assertEqual((restore.returncode, restore.stderr), (0, ""))
         self.assertIn(f"{behind} users' seq moved past the replaced database's", restore.stdout)
+        assert_database_consistent(self, os.path.join(self.directory, "herald.sqlite"), "restored")
         original.start()
         with Client(original.port) as client:
             for user in USERS:

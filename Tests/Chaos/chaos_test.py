@@ -200,11 +200,22 @@ def answers_healthz(port):
         return False
 
 
+def assert_database_consistent(test, database, why):
+    """`herald check` on the database (a server may be running on it) finds every user's counts,
+    seen mark and seq agreeing with the stored rows."""
+    check = subprocess.run([HERALD_BIN, "check", "--database", database], capture_output=True, text=True,
+                           timeout=120)
+    test.assertEqual((check.returncode, check.stderr), (0, ""), f"herald check, {why}:\n{check.stdout}")
+    test.assertRegex(check.stdout, r"^checked .*: \d+ users, structure ok, every user's state agrees; in \d+ ms\n$",
+                     why)
+
+
 class HeraldServer:
     """`herald serve` on a fixed port and database, started again after every kill."""
 
     def __init__(self, port, database, memcached_ports, log_path):
         self.port = port
+        self.database = database
         self.arguments = [
             HERALD_BIN, "serve", "--port", str(port), "--database", database,
             "--memcached", ",".join(f"127.0.0.1:{p}" for p in memcached_ports),
@@ -638,6 +649,7 @@ class ChaosTest(unittest.TestCase):
         if failures:
             self.fail(f"{len(failures)} failures, the first: " + "\n".join(failures[:20]) + f"\n{summary}")
         print(f"\n{summary}; {sum(len(w.tracked) for w in workers)} acknowledged creates checked")
+        assert_database_consistent(self, self.herald.database, f"beside the server; {summary}")
         self.assertEqual(self.herald.stop(), 0, "herald's exit status after SIGTERM")
 
     def settle(self, client, stream, summary):

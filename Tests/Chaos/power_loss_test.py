@@ -15,7 +15,8 @@ import shutil
 import sqlite3
 import unittest
 
-from chaos_test import Client, HeraldServer, first_event, free_port, scratch_with_memcached
+from chaos_test import (
+    Client, HeraldServer, assert_database_consistent, first_event, free_port, scratch_with_memcached)
 
 USERS = ("pl-a", "pl-b")
 MARGIN = 10_000
@@ -90,6 +91,7 @@ class PowerLossTest(unittest.TestCase):
                 self.assertEqual(first_event(self.server.port, user, seen), (str(moved), "reset"), user)
         self.create(1)
         self.assertEqual(self.counts(), {user: moved + 1 for user in USERS})
+        assert_database_consistent(self, self.database, "after the seqs moved")
 
         # A clean stop leaves no mark, and the next start moves nothing.
         self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
