@@ -15,9 +15,9 @@ public import HeraldCore
 ///   user's and carries the row's seq.
 ///
 /// It reads a page of users at a time, each page in a read transaction of its own (one snapshot:
-/// a running server's writes never make a user look inconsistent), and waits as long as each
-/// page took before the next, so it runs beside `herald serve` and its checkpointer can start the
-/// WAL over between pages (read back to back under ~60,000 notifications/s in batches, the WAL
+/// a running server's writes never make a user look inconsistent), and, when a WAL with frames
+/// is beside the file (a server may be running), waits as long as each page took before the next, so it runs
+/// beside `herald serve` and the server's checkpointer can start the WAL over between pages (read back to back under ~60,000 notifications/s in batches, the WAL
 /// grew to 330-360 MB, paced 70-120 MB). The structure check (`PRAGMA quick_check`)
 /// reads the whole file in one transaction; a file that fails it is not checked further (restore
 /// a backup).
@@ -98,8 +98,12 @@ public struct DatabaseCheck: Sendable {
                 database: path, structureProblems: problems, users: 0, findings: [], findingCount: 0,
                 repairedUsers: 0, findingsAfterRepair: nil, milliseconds: started.nanosecondsElapsed / 1_000_000)
         }
-        let first = try pass(queue, path, repair: repair, now: now, usersPerPage: usersPerPage)
-        let after = repair ? try pass(queue, path, repair: false, now: now, usersPerPage: usersPerPage) : nil
+        // An empty or no WAL beside the file: nothing is writing it (a stopped server checkpoints
+        // and removes its WAL; a check leaves an empty one), no pause.
+        let paced = !repair && DatabaseBackup.size(of: path + "-wal") > 0
+        let first = try pass(queue, path, repair: repair, paced: paced, now: now, usersPerPage: usersPerPage)
+        let after =
+            repair ? try pass(queue, path, repair: false, paced: false, now: now, usersPerPage: usersPerPage) : nil
         return DatabaseCheck(
             database: path, structureProblems: problems, users: first.users, findings: first.findings,
             findingCount: first.findingCount, repairedUsers: first.repaired, findingsAfterRepair: after?.findingCount,
@@ -159,9 +163,9 @@ public struct DatabaseCheck: Sendable {
     }
 
     /// Checks every user a page at a time, each page in its own transaction (a write transaction
-    /// with `repair`).
+    /// with `repair`); `paced`: after each page, waits as long as it took.
     private static func pass(
-        _ queue: DatabaseQueue, _ path: String, repair: Bool, now: Timestamp, usersPerPage: Int
+        _ queue: DatabaseQueue, _ path: String, repair: Bool, paced: Bool, now: Timestamp, usersPerPage: Int
     ) throws(DatabaseOpenError) -> Pass {
         var pass = Pass()
         var after = ""
@@ -179,7 +183,7 @@ public struct DatabaseCheck: Sendable {
             pass.repaired += page.repaired
             guard let last = page.last else { return pass }
             after = last
-            if !repair {
+            if paced {
                 // As long again without a reader, so that a running server's checkpointer can
                 // start its WAL over between pages: read back to back, the pages left it no
                 // moment, and the WAL grew with every write meanwhile.

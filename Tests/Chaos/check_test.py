@@ -1,0 +1,80 @@
+"""`herald check` from the command line: its exit status and what it prints when a user's stored
+counts disagree with the notifications, beside a running server and after it stopped, and
+`--repair`, which refuses while the server runs and afterwards rewrites the counts with a `reset`
+event that a resuming stream gets.
+"""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import unittest
+
+from chaos_test import (
+    HERALD_BIN, Client, HeraldServer, assert_database_consistent, first_event, free_port, scratch_with_memcached)
+
+
+class CheckTest(unittest.TestCase):
+    def setUp(self):
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "check")
+        self.database = os.path.join(self.directory, "herald.sqlite")
+        self.server = HeraldServer(free_port(), self.database, [self.memcached.port],
+                                   os.path.join(self.directory, "herald.log"))
+
+    def tearDown(self):
+        if self.server.process is not None and self.server.process.poll() is None:
+            self.server.kill()
+        if self.memcached.process.poll() is None:
+            self.memcached.kill()
+        shutil.rmtree(self.directory)
+
+    def check(self, *arguments):
+        result = subprocess.run([HERALD_BIN, "check", "--database", self.database, *arguments],
+                                capture_output=True, text=True, timeout=60)
+        return result.returncode, result.stdout, result.stderr
+
+    def test_aDisagreementIsListedWithStatusTwoAndRepairedWithTheServerStopped(self):
+        self.server.start()
+        with Client(self.server.port) as client:
+            for index in range(3):
+                status, body = client.call("POST", "/v1/notifications", {"user": "ck-a", "type": "t", "id": f"n{index}"})
+                self.assertEqual(status, 201, body)
+            client.call("POST", "/v1/users/ck-a/notifications/n0/read")
+        assert_database_consistent(self, self.database, "before any damage")
+        # What no write of Herald's does: the stored count changed by hand.
+        with sqlite3.connect(self.database) as connection:
+            connection.execute("UPDATE user_counter SET unread = 7 WHERE user = 'ck-a'")
+        connection.close()
+
+        status, out, err = self.check("--skip-structure")
+        self.assertEqual((status, err), (2, ""), out)
+        self.assertEqual(out.splitlines()[0],
+                         "ck-a: counts: the counters row says unread 7, unseen 2; "
+                         "the notifications make unread 2, unseen 2")
+        self.assertRegex(out.splitlines()[1],
+                         r"^checked .*herald\.sqlite: 1 users, structure not checked, 1 disagreements; in \d+ ms$")
+
+        status, out, err = self.check("--repair")
+        self.assertEqual((status, out), (1, ""))
+        self.assertIn("is in use by a running herald serve: stop it, then repair", err)
+
+        self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
+        status, out, err = self.check("--repair")
+        self.assertEqual((status, err), (0, ""), out)
+        self.assertIn("1 disagreements; repaired 1 users, checked again: every user's state agrees", out)
+        self.server.start()
+        with Client(self.server.port) as client:
+            self.assertEqual(client.call("GET", "/v1/users/ck-a/counts")[1],
+                             {"user": "ck-a", "unread": 2, "unseen": 2, "seq": 5})
+        self.assertEqual(first_event(self.server.port, "ck-a", 4), ("5", "reset"))
+        assert_database_consistent(self, self.database, "after the repair")
+        self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
+
+    def test_aMissingDatabaseCannotBeChecked(self):
+        status, out, err = self.check()
+        self.assertEqual((status, out), (1, ""))
+        self.assertIn("herald check: there is no database at", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
