@@ -157,6 +157,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// Times the checkpointer held the writer to restart the WAL (for tests and tools).
     var walRestartAttempts: Int { checkpointer.restartAttempts }
 
+    /// Times the checkpointer truncated the WAL file while writes paused (for tests and tools).
+    var walIdleTruncations: Int { checkpointer.idleTruncations }
+
     // MARK: Writes
 
     public func create(

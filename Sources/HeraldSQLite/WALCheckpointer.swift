@@ -23,6 +23,11 @@ import Synchronization
 /// frames since the last one and reaches the end, so the next transaction starts the WAL over.
 /// `bench/compare.sh`, four rounds in each order: 5k/s fan-out p99 5.88 → 4.21 ms and 5.80 →
 /// 2.54 ms, creates and batches level.
+///
+/// SQLite writes a restarted WAL from its start again and never shrinks the file, so a WAL a long
+/// read let grow kept its size until the server stopped. Once writes have paused for ~0.3 s and
+/// the file is larger than ``WALSettings/idleTruncateBytes``, this thread truncates it (a
+/// `TRUNCATE` checkpoint with the group commit held; ``truncateWhileIdle()``).
 final class WALCheckpointer: Sendable {
     /// Time between checkpoints while writes come in.
     static let interval: TimeInterval = 0.02
@@ -47,9 +52,14 @@ final class WALCheckpointer: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let checkpointed = Atomic<Int>(0)
     private let restarts = Atomic<Int>(0)
+    private let truncations = Atomic<Int>(0)
 
     /// Opens the checkpointing connection and starts its thread.
     init(path: String, configuration: Configuration, gate: WriterGate, settings: WALSettings) throws {
+        var configuration = configuration
+        // Passive checkpoints never wait; a truncating one must not wait for readers while it
+        // holds the writer (``truncateWhileIdle()``).
+        configuration.busyMode = .immediateError
         database = try DatabaseQueue(path: path, configuration: configuration)
         self.path = path
         self.gate = gate
@@ -69,6 +79,9 @@ final class WALCheckpointer: Sendable {
 
     /// Times this thread held the writer to bring the WAL to its end (for tests and tools).
     var restartAttempts: Int { restarts.load(ordering: .relaxed) }
+
+    /// Times this thread truncated the WAL file while writes paused (for tests and tools).
+    var idleTruncations: Int { truncations.load(ordering: .relaxed) }
 
     /// Times the writer armed its own automatic checkpoint because this thread stalled (for tests
     /// and tools).
@@ -117,6 +130,23 @@ final class WALCheckpointer: Sendable {
         gate.withLock { _ = checkpoint() }
     }
 
+    /// While writes pause, truncates a WAL file larger than ``WALSettings/idleTruncateBytes`` to
+    /// nothing. A passive checkpoint first copies what is left, beside any write that comes; only
+    /// when it copied every frame, a `TRUNCATE` checkpoint, with the group commit held between
+    /// transactions, so a write that comes meanwhile waits on the gate, not in SQLite's busy
+    /// handler, which polls. A reader's snapshot makes either give up at once (busy; the
+    /// connection does not wait), to try again in the next idle round. The truncation takes the
+    /// file system's time to free the file's blocks.
+    private func truncateWhileIdle() {
+        guard DatabaseBackup.size(of: path + "-wal") > settings.idleTruncateBytes, let wal = checkpoint(),
+            wal.walFrameCount == wal.checkpointedFrameCount
+        else { return }
+        gate.withLock {
+            guard (try? database.inDatabase({ try $0.checkpoint(.truncate) })) != nil else { return }
+            truncations.add(1, ordering: .relaxed)
+        }
+    }
+
     /// One passive checkpoint: the WAL's size and the frames copied so far, or nil when it failed
     /// (busy; retried next time, and the writer's fallback bounds the WAL).
     private func checkpoint() -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
@@ -134,6 +164,8 @@ final class WALCheckpointer: Sendable {
             let now = commits.load(ordering: .relaxed)
             guard now != seen else {
                 pause = min(pause * 2, Self.idleInterval)
+                // Idle for ~0.3 s, and on every later idle round.
+                if pause == Self.idleInterval { truncateWhileIdle() }
                 continue
             }
             seen = now

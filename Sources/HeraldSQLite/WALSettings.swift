@@ -8,4 +8,9 @@ struct WALSettings: Sendable {
     var fallbackPages = 10_000
     /// How long the checkpointer may go without ending a round before the writer arms its fallback.
     var stallLimit: Duration = .seconds(1)
+    /// A WAL file larger than this (bytes) is truncated once writes pause: SQLite writes a
+    /// restarted WAL from its start again without shrinking the file, so a WAL that a long read
+    /// let grow (a backup's copy under heavy writes: 540-820 MB) kept its size until the server
+    /// stopped. Four times what the checkpointer's restarts let it reach under steady writes.
+    var idleTruncateBytes: Int64 = 128 * 1024 * 1024
 }

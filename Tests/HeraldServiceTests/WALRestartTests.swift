@@ -76,6 +76,30 @@ struct WALRestartTests {
         #expect(await ServiceHarness.eventually { store.walRestartAttempts > attempts })
     }
 
+    /// A WAL that a reader's old snapshot let grow keeps its size while the reader lasts, and is
+    /// truncated once writes pause after it ended; writes go on after it.
+    @Test func aWALGrownBesideALongReadIsTruncatedOnceWritesPause() async throws {
+        let directory = try makeTemporaryDirectory("wal-truncate")
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let store = try SQLiteStore(
+            path: path, threads: .singleton, wal: WALSettings(restartFrames: 100, idleTruncateBytes: 256 * 1024))
+        try await create(in: store, 0)
+        let reader = try readerHoldingASnapshot(path)
+        for index in 1...300 { try await create(in: store, index) }
+        let grown = try walBytes(path)
+        #expect(grown > 256 * 1024)
+        try await Task.sleep(for: .seconds(1))  // idle rounds, the reader still there
+        #expect(store.walIdleTruncations == 0)
+        #expect(try walBytes(path) == grown)
+
+        try reader.inDatabase { db in try db.execute(sql: "COMMIT") }
+        #expect(await ServiceHarness.eventually { store.walIdleTruncations > 0 })
+        #expect(try walBytes(path) == 0)
+        try await create(in: store, 301)
+        #expect(try await store.counts(user: "u1") == Counts(user: "u1", unread: 7, unseen: 7, seq: 7))
+        #expect(try walBytes(path) > 0)
+    }
+
     /// The writer's own automatic checkpoint is disarmed while the checkpointer runs its rounds,
     /// and armed once it has ended none for longer than the stall limit.
     @Test func theWritersFallbackIsArmedOnlyWhileTheCheckpointerStalls() async throws {
