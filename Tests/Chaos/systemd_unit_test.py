@@ -7,7 +7,7 @@ so the exit status alone is not enough). Then its ExecStart runs, with the crede
 is reloaded as its ExecReload does it (the files read again: a new API key accepted, the old one
 refused, and the stream the old one opened ended while a kept key's stream goes on), and stops as
 systemd would stop it. `deploy/herald-backup.service` and its timer are verified the same way,
-and the backup's command runs beside that server.
+and the backup's command runs beside that server (the copy made, its counts checked).
 """
 
 import http.client
@@ -118,7 +118,8 @@ class SystemdUnitTest(unittest.TestCase):
 
     def runBackupUnit(self, directory):
         """The backup unit's command, with systemd's escapes undone and its paths in `directory`,
-        beside the running server: one checked backup made, one two weeks old removed."""
+        beside the running server: one checked backup made, its counts checked, one two weeks old
+        removed."""
         with open(BACKUP_UNIT) as unit:
             command = next(line for line in unit.read().splitlines() if line.startswith("ExecStart="))
         command = command.split("=", 1)[1].replace("%%", "%").replace("$$", "$")
@@ -133,6 +134,9 @@ class SystemdUnitTest(unittest.TestCase):
         ran = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=60)
         self.assertEqual((ran.returncode, ran.stderr), (0, ""))
         self.assertRegex(ran.stdout, r"^backed up .*herald\.sqlite to .*/backups/herald-\d{8}T\d{6}Z\.sqlite: ")
+        self.assertRegex(ran.stdout.splitlines()[1],
+                         r"^checked .*/backups/herald-\d{8}T\d{6}Z\.sqlite: \d+ users, structure not checked, "
+                         r"every user's state agrees; in \d+ ms$")
         made = os.listdir(backups)
         self.assertEqual(len(made), 1, made)
         self.assertRegex(made[0], r"^herald-\d{8}T\d{6}Z\.sqlite$")
