@@ -5,13 +5,13 @@ event that a resuming stream gets.
 """
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import unittest
 
 from chaos_test import (
-    HERALD_BIN, Client, HeraldServer, assert_database_consistent, first_event, free_port, scratch_with_memcached)
+    HERALD_BIN, Client, HeraldServer, assert_database_consistent, end_scratch, first_event, free_port,
+    scratch_with_memcached)
 
 
 class CheckTest(unittest.TestCase):
@@ -22,11 +22,7 @@ class CheckTest(unittest.TestCase):
                                    os.path.join(self.directory, "herald.log"))
 
     def tearDown(self):
-        if self.server.process is not None and self.server.process.poll() is None:
-            self.server.kill()
-        if self.memcached.process.poll() is None:
-            self.memcached.kill()
-        shutil.rmtree(self.directory)
+        end_scratch(self.directory, self.server.process, self.memcached.process)
 
     def check(self, *arguments):
         result = subprocess.run([HERALD_BIN, "check", "--database", self.database, *arguments],

@@ -111,22 +111,8 @@ struct DatabaseCheckTests {
     @Test func aDamagedFileFailsTheStructureCheckAndIsNotRepaired() async throws {
         let queue = try DatabaseQueue(path: database)
         try SQLiteSchema.migrator.migrate(queue)
-        let (page, pageSize) = try await queue.write { db in
-            try db.execute(
-                sql: """
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
-                    INSERT INTO user_counter (user, unread, unseen, seq) SELECT printf('u%05d', i), 0, 0, 5 FROM n
-                    """)
-            let leaves = try Int64.fetchAll(
-                db, sql: "SELECT pageno FROM dbstat WHERE name = 'user_counter' AND pagetype = 'leaf' ORDER BY path")
-            return (leaves[leaves.count / 2], try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
-        }
-        _ = try queue.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try queue.close()
-        let file = try #require(FileHandle(forUpdatingAtPath: database))
-        try file.seek(toOffset: UInt64((page - 1) * pageSize))
-        try file.write(contentsOf: Data(repeating: 0xA5, count: Int(pageSize)))
-        try file.close()
+        try await DamagedCounters.write(at: database)
 
         let damaged = try check()
         #expect(damaged.structureProblems?.isEmpty == false && !damaged.isConsistent && damaged.users == 0)

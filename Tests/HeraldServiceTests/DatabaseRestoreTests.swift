@@ -98,34 +98,11 @@ struct DatabaseRestoreTests {
     @Test func aReplacedDatabaseDamagedPartwayKeepsTheUsersReadBeforeTheDamage() async throws {
         let (directory, _, backup) = try await databaseWithBackup(
             "restore-damaged-partway", before: { _ in }, after: { _ in })
-        // The replaced database: a copy of the backup that no store has open (one damaged under an
-        // open connection could take that connection down with it), and 3,000 users past the
-        // backup, over some 16 leaves of the counters' tree; one in the middle is zeroed in the
-        // file.
+        // The replaced database: a copy of the backup that no store has open, and 3,000 users past
+        // the backup, one leaf of their tree zeroed in the middle.
         let database = directory.appendingPathComponent("replaced.sqlite").path
         try FileManager.default.copyItem(atPath: backup, toPath: database)
-        let queue = try DatabaseQueue(path: database)
-        let (page, pageSize) = try await queue.write { db in
-            try db.execute(
-                sql: """
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
-                    INSERT INTO user_counter (user, unread, unseen, seq) SELECT printf('u%05d', i), 0, 0, 5 FROM n
-                    """)
-            let leaves = try Int64.fetchAll(
-                db, sql: "SELECT pageno FROM dbstat WHERE name = 'user_counter' AND pagetype = 'leaf' ORDER BY path")
-            #expect(leaves.count > 4)
-            return (leaves[leaves.count / 2], try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
-        }
-        // Every page into the file, none left in the WAL to stand in for the damaged one.
-        let checkpoint = try queue.writeWithoutTransaction { db in
-            try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-        }
-        #expect(checkpoint?[0] == 0)
-        try queue.close()
-        let file = try #require(FileHandle(forUpdatingAtPath: database))
-        try file.seek(toOffset: UInt64((page - 1) * pageSize))
-        try file.write(contentsOf: Data(count: Int(pageSize)))
-        try file.close()
+        try await DamagedCounters.write(at: database)
 
         let restore = try DatabaseRestore.restore(
             backup, into: database, now: now, lockWait: 10, boot: BootIdentity.current, usersPerPage: 100)
