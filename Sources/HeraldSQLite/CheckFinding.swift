@@ -8,8 +8,8 @@ public struct CheckFinding: Sendable, Equatable, CustomStringConvertible {
         /// A notification at or below the user's seen mark is neither seen nor swept, so a seen
         /// would skip it.
         case seenMark = "seen_mark"
-        /// The event the counters row names as the user's newest is another user's, or does not
-        /// carry the counters row's seq.
+        /// The event the counters row names as the user's newest does not carry the counters
+        /// row's seq.
         case newestEvent = "newest_event"
     }
 

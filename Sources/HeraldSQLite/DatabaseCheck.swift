@@ -11,8 +11,8 @@ public import HeraldCore
 ///   swept; unseen: those not seen; no counters row counts as zero);
 /// - no row at or below the seen mark (`seen_through`, schema `v7`) is still unseen and not
 ///   swept, since a seen skips those rows;
-/// - the event the row names as the newest (`last_event`, schema `v10`), unless pruned, is the
-///   user's and carries the row's seq.
+/// - the event the row names as the newest (`last_event`, schema `v10`), unless pruned (its pk
+///   gone, or taken again by another user's event), carries the row's seq.
 ///
 /// It reads a page of users at a time, each page in a read transaction of its own (one snapshot:
 /// a running server's writes never make a user look inconsistent), and, when a WAL with frames

@@ -69,6 +69,11 @@ struct DatabaseCheckTests {
             try db.execute(sql: "UPDATE user_counter SET unread = 7 WHERE user = 'a'")
             try db.execute(sql: "UPDATE notification SET seen_at = NULL WHERE user = 'c' AND id = 'c-1'")
             try db.execute(sql: "UPDATE user_counter SET seq = 9 WHERE user = 'd'")
+            // b's newest event pruned and its pk taken by another user's: not a disagreement.
+            try db.execute(
+                sql:
+                    "UPDATE user_counter SET last_event = (SELECT max(pk) FROM event WHERE user = 'e') WHERE user = 'b'"
+            )
             for user in ["bb", "zz"] {  // no counters row: between the first two pages, after the last
                 try db.execute(
                     sql: """
