@@ -63,7 +63,9 @@ struct UserStateCheck {
         guard let stored else { return found }
         let seq: Int64 = stored[3]
         let mark: Int64 = stored[4]
-        if mark > 0, let below = try Int64.fetchOne(db, sql: statements.unseenBelowMark, arguments: [user, mark]),
+        if mark > 0,
+            let below = try Int64.fetchOne(
+                db.cachedStatement(sql: statements.unseenBelowMark), arguments: [user, mark]),
             below > 0
         {
             found.append((.seenMark, "\(below) notifications at or below the seen mark (pk \(mark)) are not seen", 0))
@@ -71,8 +73,7 @@ struct UserStateCheck {
         // Another user's event there is one that took the pk of this user's pruned newest (pks
         // are taken again once every higher one is gone), as a catch-up's walk reads it.
         if let newest: Int64 = stored[5],
-            let eventSeq = try Int64.fetchOne(
-                db, sql: "SELECT seq FROM event WHERE pk = ? AND user = ?", arguments: [newest, user]),
+            let eventSeq = try Int64.fetchOne(db.cachedStatement(sql: statements.eventSeq), arguments: [newest, user]),
             eventSeq != seq
         {
             found.append(
@@ -112,6 +113,7 @@ struct UserStateCheck {
     /// - `recount`: each user's unread and unseen rows after a user (`?1`), through the index of
     ///   unread rows, in the order of the users' ids; the caller adds an upper bound (`?2`) and the
     ///   grouping;
+    /// - `eventSeq`: the seq of an event by pk, if it is the user's;
     /// - `unseenBelowMark`: a user's rows at or below a seen mark that are neither seen nor swept,
     ///   through each of the user's two indexes by pk (schema `v9`).
     static let statements = (
@@ -123,6 +125,7 @@ struct UserStateCheck {
         SELECT user, count(*), sum(seen_at IS NULL) FROM notification INDEXED BY notification_user_unread
         WHERE read_at IS NULL AND archived_at IS NULL AND swept_at IS NULL AND user > ?1
         """,
+        eventSeq: "SELECT seq FROM event WHERE pk = ? AND user = ?",
         unseenBelowMark: """
         SELECT
             (SELECT count(*) FROM notification INDEXED BY notification_user_unread
