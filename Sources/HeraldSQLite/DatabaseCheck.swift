@@ -19,7 +19,7 @@ public import HeraldCore
 /// is beside the file (a server may be running), waits as long as each page took before the
 /// next, so that it runs beside `herald serve` and the server's checkpointer can start the WAL
 /// over between pages (2 million notifications checked beside ~60,000/s in batches: the WAL grew
-/// to 197-269 MB read back to back, 90-103 MB paced, 60 MB without a check). The structure check
+/// to 197-269 MB read back to back, 67-103 MB paced, 60 MB without a check). The structure check
 /// (`PRAGMA quick_check`) reads the whole file in one transaction; a file that fails it is not
 /// checked further (restore a backup).
 ///
