@@ -1,3 +1,4 @@
+import Foundation
 import HeraldCore
 public import Prometheus
 
@@ -12,9 +13,17 @@ public struct HeraldMetrics: Sendable {
     private let streamsEnded: [StreamEnding: Counter]
     let openFiles: Gauge
     let openFilesLimit: Gauge
+    /// The database file, whose size and its WAL's are read at every scrape (nil: not reported).
+    private let databasePath: String?
+    private let databaseBytes: Gauge
+    private let walBytes: Gauge
 
-    public init(registry: PrometheusCollectorRegistry) {
+    /// - Parameter databasePath: the SQLite database, reported as `herald_store_database_bytes`
+    ///   and `herald_store_wal_bytes` (a WAL that a long read let grow shows there until the
+    ///   store truncates it once writes pause).
+    public init(registry: PrometheusCollectorRegistry, databasePath: String? = nil) {
         self.registry = registry
+        self.databasePath = databasePath
         func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(namespace: "herald", metricName: metric, unitName: unit, helpText: help)
         }
@@ -34,6 +43,10 @@ public struct HeraldMetrics: Sendable {
             descriptor: name("open_files", "", "Files the process has open, connections included"))
         openFilesLimit = registry.makeGauge(
             descriptor: name("open_files_limit", "", "The process's limit on open files (RLIMIT_NOFILE)"))
+        databaseBytes = registry.makeGauge(
+            descriptor: name("store_database", "bytes", "Size of the SQLite database file"))
+        walBytes = registry.makeGauge(
+            descriptor: name("store_wal", "bytes", "Size of the SQLite database's WAL file"))
         registry.makeGauge(
             descriptor: name("build", "info", "Always 1; the version label says which Herald runs"),
             labels: [("version", HeraldVersion.current)]
@@ -45,10 +58,20 @@ public struct HeraldMetrics: Sendable {
         streamsEnded[reason]?.increment()
     }
 
-    /// The metrics' text, with the open files counted now.
+    /// The metrics' text, with the open files counted and the database's files measured now.
     func emit() -> [UInt8] {
         if let count = OpenFiles.count() { openFiles.set(Int64(count)) }
         openFilesLimit.set(Int64(clamping: OpenFiles.limit))
+        if let databasePath {
+            databaseBytes.set(Self.size(of: databasePath))
+            walBytes.set(Self.size(of: databasePath + "-wal"))
+        }
         return registry.emitToBuffer()
+    }
+
+    /// A file's size in bytes (0: none there).
+    private static func size(of path: String) -> Int64 {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int64(status.st_size) : 0
     }
 }

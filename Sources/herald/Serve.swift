@@ -405,7 +405,7 @@ struct Serve: AsyncParsableCommand {
             service: service,
             auth: auth,
             hub: hub,
-            metrics: HeraldMetrics(registry: registry), settings: settings)
+            metrics: HeraldMetrics(registry: registry, databasePath: databasePath), settings: settings)
         // The SQLite writer is one busy thread under writes, and every durable write wakes it and
         // then the event loops: with as many loops as cores they contend with it for the cores (on
         // two cores, one loop took 7-10% less CPU per count, create and fan-out event than two;

@@ -107,6 +107,18 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(ended['herald_sse_streams_ended_total{reason="client"}'], 1)
         self.assertEqual(ended['herald_sse_streams_ended_total{reason="token_expired"}'], 0)
 
+    def test_theDatabaseFilesAreMeasuredAtEachScrape(self):
+        """The database's and its WAL's sizes, as the file system gives them at the scrape."""
+        database = os.path.join(self.directory, "herald.sqlite")
+        with Client(self.server.port) as client:
+            for index in range(20):
+                self.assertEqual(client.call("POST", "/v1/notifications", {"user": "f1", "type": "t"})[0], 201)
+        time.sleep(0.5)  # the checkpointer's rounds done: the files stay as they are
+        scraped = self.scrape()
+        self.assertEqual(scraped["herald_store_database_bytes"], os.path.getsize(database))
+        self.assertEqual(scraped["herald_store_wal_bytes"], os.path.getsize(database + "-wal"))
+        self.assertGreater(scraped["herald_store_wal_bytes"], 0)
+
     def test_everyMetricSaysWhatItIs(self):
         """Each metric family has a `# HELP` line before its `# TYPE` (`promtool check metrics`
         asks for one, and dashboards show it), the ones counted through swift-metrics too."""
