@@ -56,20 +56,22 @@ public struct DatabaseCheck: Sendable {
         (structureProblems ?? []).isEmpty && (findingsAfterRepair ?? findingCount) == 0
     }
 
-    /// Checks the Herald database at `path`; with `structure`, runs SQLite's structure check
-    /// first; with `repair`, rewrites what disagrees (see the type's documentation), which takes
-    /// the database's lock and fails with ``DatabaseOpenError/Code/inUse`` while `herald serve`
-    /// runs, and is refused when the structure check fails. Throws when the file is missing, not
-    /// Herald's, of another schema version, or unreadable.
+    /// Checks the Herald database at `path`, every user or only `user`; with `structure`, runs
+    /// SQLite's structure check first; with `repair`, rewrites what disagrees (see the type's
+    /// documentation), which takes the database's lock and fails with
+    /// ``DatabaseOpenError/Code/inUse`` while `herald serve` runs, and is refused when the
+    /// structure check fails. Throws when the file is missing, not Herald's, of another schema
+    /// version, or unreadable.
     public static func run(
-        database path: String, structure: Bool, repair: Bool, now: Timestamp = .now()
+        database path: String, user: String? = nil, structure: Bool, repair: Bool, now: Timestamp = .now()
     ) throws(DatabaseOpenError) -> DatabaseCheck {
-        try run(database: path, structure: structure, repair: repair, now: now, usersPerPage: 1_000)
+        try run(database: path, user: user, structure: structure, repair: repair, now: now, usersPerPage: 1_000)
     }
 
     /// - Parameter usersPerPage: how many users each transaction checks (tests pass few).
     static func run(
-        database path: String, structure: Bool, repair: Bool, now: Timestamp, usersPerPage: Int
+        database path: String, user: String? = nil, structure: Bool, repair: Bool, now: Timestamp,
+        usersPerPage: Int
     ) throws(DatabaseOpenError) -> DatabaseCheck {
         let started = ContinuousClock.now
         guard FileManager.default.fileExists(atPath: path) else {
@@ -102,9 +104,12 @@ public struct DatabaseCheck: Sendable {
         // An empty or no WAL beside the file: nothing is writing it (a stopped server checkpoints
         // and removes its WAL; a check leaves an empty one), no pause.
         let paced = !repair && DatabaseBackup.size(of: path + "-wal") > 0
-        let first = try pass(queue, path, repair: repair, paced: paced, now: now, usersPerPage: usersPerPage)
+        let first = try pass(
+            queue, path, user: user, repair: repair, paced: paced, now: now, usersPerPage: usersPerPage)
         let after =
-            repair ? try pass(queue, path, repair: false, paced: false, now: now, usersPerPage: usersPerPage) : nil
+            repair
+            ? try pass(queue, path, user: user, repair: false, paced: false, now: now, usersPerPage: usersPerPage)
+            : nil
         return DatabaseCheck(
             database: path, structureProblems: problems, users: first.users, findings: first.findings,
             findingCount: first.findingCount, repairedUsers: first.repaired, findingsAfterRepair: after?.findingCount,
@@ -163,10 +168,11 @@ public struct DatabaseCheck: Sendable {
         var repaired = 0
     }
 
-    /// Checks every user a page at a time, each page in its own transaction (a write transaction
-    /// with `repair`); `paced`: after each page, waits as long as it took.
+    /// Checks every user a page at a time (or only `user`), each page in its own transaction (a
+    /// write transaction with `repair`); `paced`: after each page, waits as long as it took.
     private static func pass(
-        _ queue: DatabaseQueue, _ path: String, repair: Bool, paced: Bool, now: Timestamp, usersPerPage: Int
+        _ queue: DatabaseQueue, _ path: String, user: String?, repair: Bool, paced: Bool, now: Timestamp,
+        usersPerPage: Int
     ) throws(DatabaseOpenError) -> Pass {
         var pass = Pass()
         var after = ""
@@ -174,7 +180,8 @@ public struct DatabaseCheck: Sendable {
             let started = ContinuousClock.now
             let page = try DatabaseOpenError.reporting(path, as: "cannot check \(path)") {
                 let check = { (db: Database) in
-                    try UserStateCheck.page(db, after: after, limit: usersPerPage, repair: repair, now: now)
+                    if let user { return try UserStateCheck.one(db, user: user, repair: repair, now: now) }
+                    return try UserStateCheck.page(db, after: after, limit: usersPerPage, repair: repair, now: now)
                 }
                 return repair ? try queue.write(check) : try queue.read(check)
             }

@@ -1,9 +1,9 @@
 import GRDB
 import HeraldCore
 
-/// One page of a ``DatabaseCheck``: the users of up to `limit` counters rows after a user id, and
-/// any user between them whose rows have no counters row, each checked (and, with repair,
-/// rewritten) in the caller's transaction.
+/// One page of a ``DatabaseCheck`` (the users of up to `limit` counters rows after a user id, and
+/// any user between them whose rows have no counters row), or one user, each checked (and, with
+/// repair, rewritten) in the caller's transaction.
 struct UserStateCheck {
     /// Users checked.
     var users = 0
@@ -20,21 +20,39 @@ struct UserStateCheck {
     static func page(_ db: Database, after: String, limit: Int, repair: Bool, now: Timestamp) throws -> UserStateCheck {
         var stored: [String: Row] = [:]
         var last: String?
-        for row in try Row.fetchAll(db, sql: statements.counters, arguments: [after, limit]) {
+        for row in try Row.fetchAll(
+            db, sql: statements.counters + " WHERE user > ? ORDER BY user LIMIT ?", arguments: [after, limit])
+        {
             let user: String = row[0]
             stored[user] = row
             last = user
         }
         if stored.count < limit { last = nil }
+        let (range, arguments): (String, StatementArguments) =
+            if let last { ("user > ?1 AND user <= ?2", [after, last]) } else { ("user > ?1", [after]) }
+        var check = try users(db, stored: stored, recountWhere: range, arguments, repair: repair, now: now)
+        check.last = last
+        return check
+    }
+
+    /// Checks one user (none when the user has neither a counters row nor notification rows).
+    static func one(_ db: Database, user: String, repair: Bool, now: Timestamp) throws -> UserStateCheck {
+        let row = try Row.fetchOne(db, sql: statements.counters + " WHERE user = ?", arguments: [user])
+        return try users(
+            db, stored: row.map { [user: $0] } ?? [:], recountWhere: "user = ?1", [user], repair: repair, now: now)
+    }
+
+    /// Checks the users of `stored` (counters rows by user) and those whose unread rows the
+    /// recount finds in `range` (a condition on `user`, with `arguments`), in the order of their ids.
+    private static func users(
+        _ db: Database, stored: [String: Row], recountWhere range: String, _ arguments: StatementArguments,
+        repair: Bool, now: Timestamp
+    ) throws -> UserStateCheck {
         var recount: [String: (unread: Int64, unseen: Int64)] = [:]
-        let (sql, arguments): (String, StatementArguments) =
-            if let last { (statements.recount + " AND user <= ?2 GROUP BY user", [after, last]) } else {
-                (statements.recount + " GROUP BY user", [after])
-            }
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+        for row in try Row.fetchAll(db, sql: statements.recount + " AND \(range) GROUP BY user", arguments: arguments) {
             recount[row[0]] = (row[1], row[2])
         }
-        var check = UserStateCheck(last: last)
+        var check = UserStateCheck()
         for user in Set(stored.keys).union(recount.keys).sorted() {
             check.users += 1
             let found = try findings(db, user: user, stored: stored[user], rows: recount[user] ?? (0, 0))
@@ -108,22 +126,18 @@ struct UserStateCheck {
 
     /// The statements of a check.
     ///
-    /// - `counters`: a page of counters rows after a user (user, unread, unseen, seq, seen mark,
-    ///   newest event);
-    /// - `recount`: each user's unread and unseen rows after a user (`?1`), through the index of
-    ///   unread rows, in the order of the users' ids; the caller adds an upper bound (`?2`) and the
-    ///   grouping;
+    /// - `counters`: counters rows (user, unread, unseen, seq, seen mark, newest event); the caller
+    ///   adds which;
+    /// - `recount`: each user's unread and unseen rows, through the index of unread rows, in the
+    ///   order of the users' ids; the caller adds a condition on `user` and the grouping;
     /// - `eventSeq`: the seq of an event by pk, if it is the user's;
     /// - `unseenBelowMark`: a user's rows at or below a seen mark that are neither seen nor swept,
     ///   through each of the user's two indexes by pk (schema `v9`).
     static let statements = (
-        counters: """
-        SELECT user, unread, unseen, seq, seen_through, last_event FROM user_counter
-        WHERE user > ? ORDER BY user LIMIT ?
-        """,
+        counters: "SELECT user, unread, unseen, seq, seen_through, last_event FROM user_counter",
         recount: """
         SELECT user, count(*), sum(seen_at IS NULL) FROM notification INDEXED BY notification_user_unread
-        WHERE read_at IS NULL AND archived_at IS NULL AND swept_at IS NULL AND user > ?1
+        WHERE read_at IS NULL AND archived_at IS NULL AND swept_at IS NULL
         """,
         eventSeq: "SELECT seq FROM event WHERE pk = ? AND user = ?",
         unseenBelowMark: """

@@ -1,9 +1,11 @@
 import ArgumentParser
+import HeraldCore
 import HeraldSQLite
 
-/// `herald check [--database PATH] [--repair] [--skip-structure]`: checks that every user's
-/// counts, seen mark and seq agree with the stored notifications and events, while `herald serve`
-/// may be running; with `--repair` (server stopped) rewrites what disagrees.
+/// `herald check [--database PATH] [--user U] [--repair] [--skip-structure]`: checks that every
+/// user's (or one user's) counts, seen mark and seq agree with the stored notifications and
+/// events, while `herald serve` may be running; with `--repair` (server stopped) rewrites what
+/// disagrees.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that every user's counts and seq agree with the stored notifications.",
@@ -14,10 +16,14 @@ struct Check: ParsableCommand {
             herald serve. Exit status: 0 when everything agrees, 2 when something disagrees (each \
             listed), 1 when the database cannot be checked. With --repair (stop the server first), \
             what disagrees is rewritten from the notifications, each changed user gets a reset \
-            event, and the database is checked again.
+            event, and the database is checked again. --user checks one user at once (a support \
+            question about one badge), without the structure check.
             """)
 
     @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Check only this user (without the structure check).")
+    var user: String?
 
     @Flag(help: "Rewrite what disagrees from the notifications (stop the server first).")
     var repair = false
@@ -27,9 +33,15 @@ struct Check: ParsableCommand {
 
     /// Runs on the main thread: the check blocks in SQLite, which must not happen on Swift's
     /// cooperative pool.
+    func validate() throws {
+        if let user, !Identifier.isValid(user) {
+            throw ValidationError("--user must be 1-128 characters from [A-Za-z0-9._:@-]")
+        }
+    }
+
     func run() throws {
         let check = try database.run("check") { path throws(DatabaseOpenError) in
-            try DatabaseCheck.run(database: path, structure: !skipStructure, repair: repair)
+            try DatabaseCheck.run(database: path, user: user, structure: !skipStructure && user == nil, repair: repair)
         }
         for problem in check.structureProblems ?? [] {
             Terminal.out("structure: \(problem)")
@@ -52,11 +64,18 @@ struct Check: ParsableCommand {
             case let problems? where problems.isEmpty: "structure ok"
             case let problems?: "structure: \(problems.count) problems, users not checked (restore a backup)"
             }
-        let found = check.findingCount == 0 ? "every user's state agrees" : "\(check.findingCount) disagreements"
-        var line = "checked \(check.database): \(check.users) users, \(structure), \(found)"
+        let agrees = user == nil ? "every user's state agrees" : "its state agrees"
+        let found = check.findingCount == 0 ? agrees : "\(check.findingCount) disagreements"
+        let users =
+            switch user {
+            case nil: "\(check.users) users"
+            case let user? where check.users == 0: "user \(user) (no counts, no notifications)"
+            case let user?: "user \(user)"
+            }
+        var line = "checked \(check.database): \(users), \(structure), \(found)"
         if let after = check.findingsAfterRepair {
             line += "; repaired \(check.repairedUsers) users, checked again: "
-            line += after == 0 ? "every user's state agrees" : "\(after) disagreements left"
+            line += after == 0 ? agrees : "\(after) disagreements left"
         }
         return line + "; in \(check.milliseconds) ms"
     }

@@ -50,6 +50,15 @@ class CheckTest(unittest.TestCase):
         self.assertRegex(out.splitlines()[1],
                          r"^checked .*herald\.sqlite: 1 users, structure not checked, 1 disagreements; in \d+ ms$")
 
+        status, out, err = self.check("--user", "ck-a")
+        self.assertEqual((status, err), (2, ""), out)
+        self.assertRegex(out.splitlines()[1],
+                         r"^checked .*: user ck-a, structure not checked, 1 disagreements; in \d+ ms$")
+        status, out, err = self.check("--user", "ck-b")
+        self.assertEqual((status, err), (0, ""), out)
+        self.assertRegex(out, r"^checked .*: user ck-b \(no counts, no notifications\), structure not checked, "
+                              r"its state agrees; in \d+ ms\n$")
+
         status, out, err = self.check("--repair")
         self.assertEqual((status, out), (1, ""))
         self.assertIn("is in use by a running herald serve: stop it, then repair", err)

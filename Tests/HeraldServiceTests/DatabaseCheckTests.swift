@@ -112,6 +112,31 @@ struct DatabaseCheckTests {
         #expect(try await store.markAllSeen(user: "c", now: now).updated == 1)
     }
 
+    /// One user alone: only that user's state is read, found wrong, and repaired.
+    @Test func oneUserIsCheckedAndRepairedAlone() async throws {
+        do {
+            let store = try SQLiteStore(path: database)
+            for user in ["a", "b"] {
+                _ = try await store.create([try ServiceHarness.draft(user: user)], defaultTTLSeconds: 600, now: now)
+            }
+        }
+        let queue = try DatabaseQueue(path: database)
+        try await queue.write { db in try db.execute(sql: "UPDATE user_counter SET unseen = 5") }
+        try queue.close()
+        func check(_ user: String, repair: Bool = false) throws(DatabaseOpenError) -> DatabaseCheck {
+            try DatabaseCheck.run(
+                database: database, user: user, structure: false, repair: repair, now: now, usersPerPage: 2)
+        }
+        let one = try check("a")
+        #expect(one.users == 1 && one.findings.map(\.user) == ["a"] && one.findings.first?.kind == .counts)
+        #expect(try check("nobody").users == 0)
+        let repaired = try check("a", repair: true)
+        #expect(repaired.repairedUsers == 1 && repaired.findingsAfterRepair == 0)
+        #expect(try check("a").isConsistent)
+        #expect(try check("b").findingCount == 1)  // left as it was
+        #expect(try self.check().findings.map(\.user) == ["b"])
+    }
+
     /// The structure check finds a damaged page, and a damaged database is not repaired.
     @Test func aDamagedFileFailsTheStructureCheckAndIsNotRepaired() async throws {
         let queue = try DatabaseQueue(path: database)
