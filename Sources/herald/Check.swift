@@ -31,14 +31,14 @@ struct Check: ParsableCommand {
     @Flag(help: "Skip SQLite's structure check (PRAGMA quick_check), which reads the whole file in one transaction.")
     var skipStructure = false
 
-    /// Runs on the main thread: the check blocks in SQLite, which must not happen on Swift's
-    /// cooperative pool.
     func validate() throws {
         if let user, !Identifier.isValid(user) {
             throw ValidationError("--user must be 1-128 characters from [A-Za-z0-9._:@-]")
         }
     }
 
+    /// Runs on the main thread: the check blocks in SQLite, which must not happen on Swift's
+    /// cooperative pool.
     func run() throws {
         let check = try database.run("check") { path throws(DatabaseOpenError) in
             try DatabaseCheck.run(database: path, user: user, structure: !skipStructure && user == nil, repair: repair)
