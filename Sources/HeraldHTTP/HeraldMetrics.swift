@@ -1,4 +1,3 @@
-import Foundation
 import HeraldCore
 public import Prometheus
 
@@ -63,15 +62,9 @@ public struct HeraldMetrics: Sendable {
         if let count = OpenFiles.count() { openFiles.set(Int64(count)) }
         openFilesLimit.set(Int64(clamping: OpenFiles.limit))
         if let databasePath {
-            databaseBytes.set(Self.size(of: databasePath))
-            walBytes.set(Self.size(of: databasePath + "-wal"))
+            databaseBytes.set(FileSize.bytes(atPath: databasePath))
+            walBytes.set(FileSize.bytes(atPath: databasePath + "-wal"))
         }
         return registry.emitToBuffer()
-    }
-
-    /// A file's size in bytes (0: none there).
-    private static func size(of path: String) -> Int64 {
-        var status = stat()
-        return stat(path, &status) == 0 ? Int64(status.st_size) : 0
     }
 }

@@ -34,7 +34,7 @@ public struct DatabaseBackup: Sendable {
             throw DatabaseOpenError(
                 .unavailable, "there is no database at \(source): point --database at Herald's file")
         }
-        if size(of: target) > 0 {
+        if FileSize.bytes(atPath: target) > 0 {
             throw DatabaseOpenError(.unusable, "\(target) exists: name a new file for the backup")
         }
         let targetURL = URL(fileURLWithPath: target)
@@ -53,7 +53,7 @@ public struct DatabaseBackup: Sendable {
                     .unusable, "cannot rename the copy to \(target): \(String(cString: strerror(errno)))")
             }
             try sync(path: targetURL.deletingLastPathComponent().path)
-            let bytes = size(of: target)
+            let bytes = FileSize.bytes(atPath: target)
             return DatabaseBackup(
                 source: source, target: target, bytes: bytes, users: users, notifications: notifications,
                 milliseconds: started.nanosecondsElapsed / 1_000_000)
@@ -106,11 +106,6 @@ public struct DatabaseBackup: Sendable {
         } catch {
             throw DatabaseOpenError(.unusable, "cannot check the copy: \(error)")
         }
-    }
-
-    /// A file's size in bytes (0: none there, or unreadable).
-    static func size(of path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int64) ?? 0
     }
 
     /// A hidden name beside `path` for a file written before it takes `path`'s place:

@@ -103,7 +103,7 @@ public struct DatabaseCheck: Sendable {
         }
         // An empty or no WAL beside the file: nothing is writing it (a stopped server checkpoints
         // and removes its WAL; a check leaves an empty one), no pause.
-        let paced = !repair && DatabaseBackup.size(of: path + "-wal") > 0
+        let paced = !repair && FileSize.bytes(atPath: path + "-wal") > 0
         let first = try pass(
             queue, path, user: user, repair: repair, paced: paced, now: now, usersPerPage: usersPerPage)
         let after =

@@ -68,7 +68,7 @@ public struct DatabaseRestore: Sendable {
         let staging = DatabaseBackup.temporaryPath(beside: database, "restoring")
         do throws(DatabaseOpenError) {
             let copy = try DatabaseBackup.copy(from: backup, to: staging)
-            let replaced = DatabaseBackup.size(of: database) > 0
+            let replaced = FileSize.bytes(atPath: database) > 0
             var sequences: ReplacedSequences?
             var unreadable: String?
             if replaced {
@@ -102,7 +102,7 @@ public struct DatabaseRestore: Sendable {
                 milliseconds: started.nanosecondsElapsed / 1_000_000)
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: staging + suffix) }
-            if DatabaseBackup.size(of: database) == 0 { try? manager.removeItem(atPath: database) }  // made by the lock
+            if FileSize.bytes(atPath: database) == 0 { try? manager.removeItem(atPath: database) }  // made by the lock
             throw error
         }
     }

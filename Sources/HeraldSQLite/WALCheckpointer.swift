@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import HeraldCore
 import Synchronization
 
 /// Copies committed WAL frames into the database file from a connection and thread of its own,
@@ -138,7 +139,7 @@ final class WALCheckpointer: Sendable {
     /// connection does not wait), to try again in the next idle round. The truncation takes the
     /// file system's time to free the file's blocks.
     private func truncateWhileIdle() {
-        guard DatabaseBackup.size(of: path + "-wal") > settings.idleTruncateBytes, let wal = checkpoint(),
+        guard FileSize.bytes(atPath: path + "-wal") > settings.idleTruncateBytes, let wal = checkpoint(),
             wal.walFrameCount == wal.checkpointedFrameCount
         else { return }
         gate.withLock {
