@@ -128,13 +128,11 @@ public struct DatabaseCheck: Sendable {
                 guard try db.tableExists("grdb_migrations"), try db.tableExists("user_counter") else {
                     throw DatabaseOpenError(.foreign, "\(path) is not a Herald database")
                 }
-                let applied = try migrator.appliedIdentifiers(db)
-                let unknown = applied.subtracting(migrator.migrations)
-                if !unknown.isEmpty {
+                if try migrator.hasBeenSuperseded(db) {
                     throw DatabaseOpenError(
                         .newerSchema, "\(path) was migrated by a newer herald: check it with that version")
                 }
-                if applied.count < migrator.migrations.count {
+                if try !migrator.hasCompletedMigrations(db) {
                     throw DatabaseOpenError(
                         .unusable,
                         "\(path) has an older schema: start this version's herald serve on it once (it migrates), then check"

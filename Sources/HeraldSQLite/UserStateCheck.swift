@@ -55,10 +55,11 @@ struct UserStateCheck {
         var check = UserStateCheck()
         for user in Set(stored.keys).union(recount.keys).sorted() {
             check.users += 1
-            let found = try findings(db, user: user, stored: stored[user], rows: recount[user] ?? (0, 0))
+            let rows = recount[user] ?? (0, 0)
+            let found = try findings(db, user: user, stored: stored[user], rows: rows)
             check.findings += found.map { CheckFinding(user: user, kind: $0.kind, detail: $0.detail) }
             if repair, !found.isEmpty {
-                try rewrite(db, user: user, found, rows: recount[user] ?? (0, 0), now: now)
+                try rewrite(db, user: user, found, rows: rows, now: now)
                 check.repaired += 1
             }
         }
