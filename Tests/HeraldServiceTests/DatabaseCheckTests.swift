@@ -64,7 +64,7 @@ struct DatabaseCheckTests {
             }
             _ = try await store.markAllSeen(user: "c", now: now)  // c's mark at its newest row
         }
-        let queue = try DatabaseQueue(path: database)
+        let queue = try HandEditedDatabase.open(database)
         try await queue.write { db in
             try db.execute(sql: "UPDATE user_counter SET unread = 7 WHERE user = 'a'")
             try db.execute(sql: "UPDATE notification SET seen_at = NULL WHERE user = 'c' AND id = 'c-1'")
@@ -120,7 +120,7 @@ struct DatabaseCheckTests {
                 _ = try await store.create([try ServiceHarness.draft(user: user)], defaultTTLSeconds: 600, now: now)
             }
         }
-        let queue = try DatabaseQueue(path: database)
+        let queue = try HandEditedDatabase.open(database)
         try await queue.write { db in try db.execute(sql: "UPDATE user_counter SET unseen = 5") }
         try queue.close()
         func check(_ user: String, repair: Bool = false) throws(DatabaseOpenError) -> DatabaseCheck {
@@ -172,6 +172,35 @@ struct DatabaseCheckTests {
             #expect(error.code == .inUse)
         }
         #expect(try check().isConsistent)  // a check alone runs beside it
+    }
+
+    /// A database a newer Herald migrated, or one an older Herald left unmigrated, is not checked:
+    /// its rows may not mean what this version's checks read them as. Either is left as it was.
+    @Test func schemasOtherThanThisVersionsAreRefused() async throws {
+        func refusal(migratedUpTo version: String?, adding extra: String?) throws -> DatabaseOpenError.Code? {
+            try? FileManager.default.removeItem(atPath: database)
+            let queue = try DatabaseQueue(path: database)
+            if let version {
+                try SQLiteSchema.migrator.migrate(queue, upTo: version)
+            } else {
+                try SQLiteSchema.migrator.migrate(queue)
+            }
+            if let extra {
+                try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES (?)", arguments: [extra]) }
+            }
+            try queue.close()
+            let before = try Data(contentsOf: URL(fileURLWithPath: database))
+            defer { #expect((try? Data(contentsOf: URL(fileURLWithPath: database))) == before) }
+            do {
+                _ = try check(repair: true)
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(try refusal(migratedUpTo: nil, adding: "v99-from-the-future") == .newerSchema)
+        #expect(try refusal(migratedUpTo: "v9-read-rows-indexed-apart", adding: nil) == .unusable)
+        #expect(try refusal(migratedUpTo: nil, adding: nil) == nil)
     }
 
     /// Only the first findings are kept, all of them counted.
