@@ -17,14 +17,16 @@ struct UnreachableServerTests {
 
     /// A refusal is final. A client that tried again would go on until its connect timeout (here
     /// two minutes) or the request's 30 s deadline, whichever comes first, and fail with the same
-    /// message; one that does not fails within a second, or a few on a loaded machine.
+    /// message, so never before 30 s; one that does not fails within a second when the machine is
+    /// quiet. The bound is the deadline itself: with every other test running beside it on two
+    /// loaded cores, the answer's wait for a thread alone has reached 25 s.
     @Test(.timeLimit(.minutes(1))) func aRefusedConnectionIsNotTriedAgain() async throws {
         let http = HeraldAPIClient.makeHTTPClient(connectTimeout: .seconds(120))
         let client = HeraldAPIClient(baseURL: "http://127.0.0.1:1", credential: "k", http: http)
         let clock = ContinuousClock()
         let started = clock.now
         await #expect(throws: HeraldClientError.self) { _ = try await client.counts(user: "u1") }
-        #expect(clock.now - started < .seconds(20))
+        #expect(clock.now - started < .seconds(30))
         try await http.shutdown()
     }
 }
