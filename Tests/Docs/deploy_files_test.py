@@ -31,7 +31,7 @@ def settings_the_sources_read():
     return names
 
 
-def dockerfile_stages_and_lines(text):
+def dockerfile_instructions(text):
     """The Dockerfile's instructions, continuation lines joined, comments left out."""
     joined = re.sub(r"\\\n", " ", text)
     return [line.strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -57,7 +57,7 @@ class DeployFilesTest(unittest.TestCase):
         self.assertEqual(undocumented, [], "settings the README does not mention")
 
     def test_theDockerfileAndComposeAgreeOnPortsStagesAndResources(self):
-        lines = dockerfile_stages_and_lines(read("Dockerfile"))
+        lines = dockerfile_instructions(read("Dockerfile"))
         stages = [m.group(1) for line in lines if (m := re.match(r"FROM\s+\S+\s+AS\s+(\S+)", line, re.I))]
         self.assertEqual(stages, ["build", "runtime"])
         for line in lines:
