@@ -62,16 +62,21 @@ public struct DatabaseCheck: Sendable {
     /// ``DatabaseOpenError/Code/inUse`` while `herald serve` runs, and is refused when the
     /// structure check fails. Throws when the file is missing, not Herald's, of another schema
     /// version, or unreadable.
+    /// - Parameter progress: called on the calling thread after each page of users, with how many
+    ///   users the pass has checked so far and whether it is the check again after a repair.
     public static func run(
-        database path: String, user: String? = nil, structure: Bool, repair: Bool, now: Timestamp = .now()
+        database path: String, user: String? = nil, structure: Bool, repair: Bool, now: Timestamp = .now(),
+        progress: (_ usersChecked: Int, _ again: Bool) -> Void = { _, _ in }
     ) throws(DatabaseOpenError) -> DatabaseCheck {
-        try run(database: path, user: user, structure: structure, repair: repair, now: now, usersPerPage: 1_000)
+        try run(
+            database: path, user: user, structure: structure, repair: repair, now: now, usersPerPage: 1_000,
+            progress: progress)
     }
 
     /// - Parameter usersPerPage: how many users each transaction checks (tests pass few).
     static func run(
         database path: String, user: String? = nil, structure: Bool, repair: Bool, now: Timestamp,
-        usersPerPage: Int
+        usersPerPage: Int, progress: (_ usersChecked: Int, _ again: Bool) -> Void = { _, _ in }
     ) throws(DatabaseOpenError) -> DatabaseCheck {
         let started = ContinuousClock.now
         guard FileManager.default.fileExists(atPath: path) else {
@@ -105,10 +110,13 @@ public struct DatabaseCheck: Sendable {
         // and removes its WAL; a check leaves an empty one), no pause.
         let paced = !repair && FileSize.bytes(atPath: path + "-wal") > 0
         let first = try pass(
-            queue, path, user: user, repair: repair, paced: paced, now: now, usersPerPage: usersPerPage)
+            queue, path, user: user, repair: repair, paced: paced, now: now, usersPerPage: usersPerPage
+        ) { progress($0, false) }
         let after =
             repair
-            ? try pass(queue, path, user: user, repair: false, paced: false, now: now, usersPerPage: usersPerPage)
+            ? try pass(
+                queue, path, user: user, repair: false, paced: false, now: now, usersPerPage: usersPerPage
+            ) { progress($0, true) }
             : nil
         return DatabaseCheck(
             database: path, structureProblems: problems, users: first.users, findings: first.findings,
@@ -167,10 +175,11 @@ public struct DatabaseCheck: Sendable {
     }
 
     /// Checks every user a page at a time (or only `user`), each page in its own transaction (a
-    /// write transaction with `repair`); `paced`: after each page, waits as long as it took.
+    /// write transaction with `repair`); `paced`: after each page, waits as long as it took;
+    /// `progress`: after each page that checked a user, the users checked so far.
     private static func pass(
         _ queue: DatabaseQueue, _ path: String, user: String?, repair: Bool, paced: Bool, now: Timestamp,
-        usersPerPage: Int
+        usersPerPage: Int, progress: (Int) -> Void
     ) throws(DatabaseOpenError) -> Pass {
         var pass = Pass()
         var after = ""
@@ -187,6 +196,7 @@ public struct DatabaseCheck: Sendable {
             pass.findingCount += page.findings.count
             pass.findings += page.findings.prefix(reportLimit - pass.findings.count)
             pass.repaired += page.repaired
+            if page.users > 0 { progress(pass.users) }
             guard let last = page.last else { return pass }
             after = last
             if paced {

@@ -17,7 +17,8 @@ struct Check: ParsableCommand {
             listed), 1 when the database cannot be checked. With --repair (stop the server first), \
             what disagrees is rewritten from the notifications, each changed user gets a reset \
             event, and the database is checked again. --user checks one user at once (a support \
-            question about one badge), without the structure check.
+            question about one badge), without the structure check. A long check says how many \
+            users it has checked on standard error every 10 seconds.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -40,8 +41,19 @@ struct Check: ParsableCommand {
     /// Runs on the main thread: the check blocks in SQLite, which must not happen on Swift's
     /// cooperative pool.
     func run() throws {
+        // A large database takes a while (a million users: ~5 s, more beside a busy server): a
+        // line on standard error every 10 s says how far it has come.
+        let clock = ContinuousClock()
+        var reported = clock.now
         let check = try database.run("check") { path throws(DatabaseOpenError) in
-            try DatabaseCheck.run(database: path, user: user, structure: !skipStructure && user == nil, repair: repair)
+            try DatabaseCheck.run(
+                database: path, user: user, structure: !skipStructure && user == nil, repair: repair
+            ) { users, again in
+                guard clock.now - reported >= Self.progressInterval else { return }
+                reported = clock.now
+                let pass = again ? " in the check after the repair" : ""
+                Terminal.err("herald check: \(users) users checked so far\(pass)")
+            }
         }
         for problem in check.structureProblems ?? [] {
             Terminal.out("structure: \(problem)")
@@ -55,6 +67,9 @@ struct Check: ParsableCommand {
         Terminal.out(summary(of: check))
         if !check.isConsistent { throw ExitCode(2) }
     }
+
+    /// How often a long check says how far it has come.
+    static let progressInterval = Duration.seconds(10)
 
     /// The last line: what was checked and the verdict.
     private func summary(of check: DatabaseCheck) -> String {

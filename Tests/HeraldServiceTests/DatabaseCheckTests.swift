@@ -112,6 +112,24 @@ struct DatabaseCheckTests {
         #expect(try await store.markAllSeen(user: "c", now: now).updated == 1)
     }
 
+    /// A check says how far it has come after each page, and the check after a repair again.
+    @Test func progressIsReportedAfterEachPage() async throws {
+        do {
+            let store = try SQLiteStore(path: database)
+            for user in ["a", "b", "c", "d", "e"] {
+                _ = try await store.create([try ServiceHarness.draft(user: user)], defaultTTLSeconds: 600, now: now)
+            }
+        }
+        var reports: [String] = []
+        for repair in [false, true] {
+            let check = try DatabaseCheck.run(
+                database: database, structure: false, repair: repair, now: now, usersPerPage: 2
+            ) { users, again in reports.append("\(users)\(again ? " again" : "")") }
+            #expect(check.users == 5 && check.isConsistent)
+        }
+        #expect(reports == ["2", "4", "5", "2", "4", "5", "2 again", "4 again", "5 again"])
+    }
+
     /// One user alone: only that user's state is read, found wrong, and repaired.
     @Test func oneUserIsCheckedAndRepairedAlone() async throws {
         do {
