@@ -66,12 +66,15 @@ struct UserStateCheck {
         return check
     }
 
-    /// What disagrees for one user, each with what a repair needs: for a wrong newest event, the
-    /// highest seq either side names.
+    /// One disagreement as found, with what a repair needs: for a wrong newest event, the highest
+    /// seq either side names (0 for the other kinds).
+    private typealias Found = (kind: CheckFinding.Kind, detail: String, seq: Int64)
+
+    /// What disagrees for one user, each with what a repair needs (see ``Found``).
     private static func findings(
         _ db: Database, user: String, stored: Row?, rows: (unread: Int64, unseen: Int64)
-    ) throws -> [(kind: CheckFinding.Kind, detail: String, seq: Int64)] {
-        var found: [(kind: CheckFinding.Kind, detail: String, seq: Int64)] = []
+    ) throws -> [Found] {
+        var found: [Found] = []
         let unread: Int64 = stored?[1] ?? 0
         let unseen: Int64 = stored?[2] ?? 0
         if (unread, unseen) != rows {
@@ -107,7 +110,7 @@ struct UserStateCheck {
 
     /// Rewrites one user's state to what its rows make (see ``DatabaseCheck``).
     private static func rewrite(
-        _ db: Database, user: String, _ found: [(kind: CheckFinding.Kind, detail: String, seq: Int64)],
+        _ db: Database, user: String, _ found: [Found],
         rows: (unread: Int64, unseen: Int64), now: Timestamp
     ) throws {
         if let newest = found.first(where: { $0.kind == .newestEvent }) {
