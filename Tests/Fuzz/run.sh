@@ -19,6 +19,11 @@ for _ in $(seq 50); do [ -S "$WORK/mc.sock" ] && break; sleep 0.1; done
 "$HERALD" serve --dev --port "$PORT" --database "$WORK/herald.sqlite" --memcached "$WORK/mc.sock" \
     --log-level warning 2>"$WORK/herald.log" & HERALD_PID=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+# The demo page's create takes only the demo user's token (Tests/Fuzz/schemathesis.toml), for that user.
+session="$(curl -fsS "http://127.0.0.1:$PORT/demo/session")"
+export HERALD_FUZZ_DEMO_TOKEN HERALD_FUZZ_DEMO_USER
+HERALD_FUZZ_DEMO_TOKEN="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <<<"$session")"
+HERALD_FUZZ_DEMO_USER="$(python3 -c 'import json, sys; print(json.load(sys.stdin)["user"])' <<<"$session")"
 
 status=0
 SCHEMATHESIS_HOOKS="$ROOT/Tests/Fuzz/hooks.py" schemathesis --config-file "$ROOT/Tests/Fuzz/schemathesis.toml" run "$ROOT/openapi.yaml" \
