@@ -10,21 +10,36 @@ day, fraction and offset as drawn, so the server's parser still meets whatever R
 generator makes. When `ttl_seconds` is set too, `expires_at` is dropped instead. Values that are
 not date-times are left alone: those are the negative cases.
 
+A `ttl_seconds` under a minute gets a minute more: the stateful phase reads a created notification
+again through the spec's links and requires it to be there, and a one-second lifetime can end
+before a loaded machine gets to it (expiry has its own tests).
+
 The demo page's create (`POST /demo/notifications`) takes only the demo user's token, for that user
 alone: run.sh passes the user in `HERALD_FUZZ_DEMO_USER`, and a generated string `user` becomes it,
 so that the operation's cases reach its 201 rather than all ending in 403. A `user` that is not a
-string is left alone, a negative case.
+string is left alone, a negative case. With one user, the generator's ids repeat across cases
+with other content (409 `id_conflict` for most of them), so a valid `id` there gets a suffix of
+its own: `.1`, `.2`, … (cut to fit 128 characters).
 """
 
 import datetime
+import itertools
 import os
+import re
 
 import schemathesis
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
+_demo_ids = itertools.count(1)
 
 
 def _fixed(item):
     if not isinstance(item, dict):
         return item
+    ttl = item.get("ttl_seconds")
+    if type(ttl) is int and 1 <= ttl < 60:
+        item = {**item, "ttl_seconds": ttl + 60}
     expires_at = item.get("expires_at")
     if not isinstance(expires_at, str):
         return item
@@ -54,6 +69,9 @@ def map_case(context, case):
     if case.operation.path == "/demo/notifications" and demo_user and isinstance(fixed, dict):
         if isinstance(fixed.get("user"), str) and fixed["user"] != demo_user:
             fixed = {**fixed, "user": demo_user}
+        if isinstance(fixed.get("id"), str) and _IDENTIFIER.fullmatch(fixed["id"]):
+            suffix = f".{next(_demo_ids)}"
+            fixed = {**fixed, "id": fixed["id"][: 128 - len(suffix)] + suffix}
     if fixed != body:
         case.body = fixed
     return case
