@@ -76,6 +76,32 @@ class SummaryTest(unittest.TestCase):
         self.assertAlmostEqual(figures["batch_notifications_ratio_herald_store"], 0.9)
         self.assertEqual(figures["creates_service_per_s"], 24000)
 
+    def test_write_rounds_give_medians_and_the_median_of_each_rounds_share(self):
+        rows = []
+        for herald, p99, store in ((20000, 3.0, 25000), (24000, 9.0, 40000), (18000, 4.0, 20000)):
+            rows.append({"scenario": "http", "label": "herald-create", "items_per_second": herald,
+                         "requests_per_second": herald, "latency_ms": {"p50": 1.0, "p99": p99}})
+            rows.append({"scenario": "writes", "label": "store-create", "items_per_second": store,
+                         "requests_per_second": store, "latency_ms": {"p50": 1.0, "p99": 2.0}})
+        summary = report.summarize(rows, {})
+        figures = summary["figures"]
+        self.assertEqual(figures["creates_per_s"], 20000)
+        self.assertEqual(figures["creates_p99_ms"], 4.0)
+        self.assertEqual(figures["creates_store_per_s"], 25000)
+        self.assertAlmostEqual(figures["creates_ratio_herald_store"], 0.8)  # of 0.8, 0.6, 0.9
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
+            out.write("\n".join(json.dumps(r) for r in rows) + "\n")
+        try:
+            result = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), out.name],
+                                    capture_output=True, text=True, timeout=60)
+        finally:
+            os.unlink(out.name)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("## 5. Writes (durable before the response; 3 round(s), the loads interleaved)", result.stdout)
+        self.assertIn("| herald-create | 20000 | 20000 | 20000, 24000, 18000 | 1.00 | 4.00 | 0 |", result.stdout)
+        self.assertIn("the median of the rounds' shares: single creates 0.80", result.stdout)
+
 
 class TargetsTest(unittest.TestCase):
     def test_each_bound_is_met_from_the_right_side(self):
