@@ -5,11 +5,23 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 BENCH = os.path.join(os.path.dirname(__file__), "..", "..", "bench")
 sys.path.insert(0, BENCH)
 import report  # noqa: E402
+
+
+def report_on(rows, *options):
+    """report.py run on `rows` written to a scratch .jsonl, with `options` before the file."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
+        out.write("\n".join(json.dumps(r) for r in rows) + "\n")
+    try:
+        return subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), *options, out.name],
+                              capture_output=True, text=True, timeout=60)
+    finally:
+        os.unlink(out.name)
 
 
 def fanout(label, rate, p99, delivered=None, expected=None, stopped=None):
@@ -89,14 +101,7 @@ class SummaryTest(unittest.TestCase):
         self.assertEqual(figures["creates_p99_ms"], 4.0)
         self.assertEqual(figures["creates_store_per_s"], 25000)
         self.assertAlmostEqual(figures["creates_ratio_herald_store"], 0.8)  # of 0.8, 0.6, 0.9
-        import tempfile
-        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
-            out.write("\n".join(json.dumps(r) for r in rows) + "\n")
-        try:
-            result = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), out.name],
-                                    capture_output=True, text=True, timeout=60)
-        finally:
-            os.unlink(out.name)
+        result = report_on(rows)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("## 5. Writes (durable before the response; 3 round(s), the loads interleaved)", result.stdout)
         self.assertIn("| herald-create | 20000 | 20000 | 20000, 24000, 18000 | 1.00 | 4.00 | 0 |", result.stdout)
@@ -174,7 +179,6 @@ class CommittedRunsTest(unittest.TestCase):
 
 class CompareTest(unittest.TestCase):
     def test_medians_per_binary_and_load_of_every_kind_of_row(self):
-        import tempfile
         rows = [
             {"scenario": "opens", "label": "1:a opens", "opens_per_second": v, "server_cpu_us_per_open": c,
              "latency_ms": {"p99": p}} for v, c, p in ((900, 700, 20.0), (1000, 600, 10.0), (1100, 500, 30.0))
@@ -182,13 +186,7 @@ class CompareTest(unittest.TestCase):
             {"scenario": "http", "label": "1:a counts", "items_per_second": 2000, "requests_per_second": 2000,
              "requests_ok": 20000, "server_cpu_seconds": 1.0, "latency_ms": {"p99": 2.0}},
         ]
-        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
-            out.write("\n".join(json.dumps(r) for r in rows) + "\n")
-        try:
-            result = subprocess.run([sys.executable, os.path.join(BENCH, "report.py"), "--compare", out.name],
-                                    capture_output=True, text=True, timeout=30)
-        finally:
-            os.unlink(out.name)
+        result = report_on(rows, "--compare")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("| opens | 1:a | 3 | 1000 (900, 1000, 1100) | 20.00 (20.00, 10.00, 30.00) | 600 |", result.stdout)
         self.assertIn("| counts | 1:a | 1 | 2000 (2000) | 2.00 (2.00) | 50 |", result.stdout)
