@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench soak profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
 # What the tests of deploy/ run: the README's nginx in front of Herald over TLS
 # (Tests/Chaos/proxy_test.py), and systemd-analyze on its unit (Tests/Chaos/systemd_unit_test.py).
@@ -25,6 +25,7 @@ help:
 	@echo "make wakeups LOAD=creates    where woken threads are queued and how long they wait to run (bench/wakeups.sh)"
 	@echo "make stalls LOAD=fanout5k    how long the whole VM stopped, beside the disk's writes (bench/stalls.sh)"
 	@echo "make walpages LOAD=batches   the pages each SQLite transaction writes, by table and index (bench/walpages.sh)"
+	@echo "make soak MINUTES=15         a long mixed load: Herald's memory, threads and files cycle by cycle (bench/soak.sh)"
 
 # Installs those of the Debian packages given that are missing (through sudo when not root), after
 # an apt-get update unless this checkout ran one in the last hour (APT_STAMP), so that the targets
@@ -155,3 +156,9 @@ stalls: deps
 # or index that owns them, and per write; see bench/walpages.sh.
 walpages: deps
 	bash bench/walpages.sh $(LOAD)
+
+# A long mixed load on one server, memcached restarted halfway: what it holds, cycle by cycle, and
+# `herald check` on the database it left (bench/soak.sh; a report in bench/results/soak-*.md).
+MINUTES ?= 12
+soak: deps
+	bash bench/soak.sh $(MINUTES)
