@@ -1,4 +1,5 @@
 import CLibMemcached
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -10,10 +11,18 @@ import Glibc
 /// libmemcachedutil guards with its own mutex, and the master handle, which is configured once
 /// in `init` and then touched only by `deinit`. A connection is lent to exactly one thread at
 /// a time through ``withConnection(_:)`` and never escapes the closure.
+///
+/// A server that restarts (or drops its connections) leaves every pooled connection's socket dead
+/// at once, and each would find out only on its own next use, failing once in its turn. So a
+/// connection lost on one marks them all: ``losses`` counts such failures, each connection keeps the
+/// count it last saw in its libmemcached user data, and one lent after a later loss is first closed
+/// (`memcached_quit`), to connect afresh on its next request.
 final class MemcachedConnectionPool: @unchecked Sendable {
     private let master: UnsafeMutablePointer<memcached_st>
     private let pool: OpaquePointer
     private let popTimeoutSeconds: Int
+    /// Connections lost so far (see the type's documentation).
+    private let losses = Atomic<UInt>(0)
 
     init(configuration: MemcachedConfiguration) throws(MemcachedError) {
         guard !configuration.servers.isEmpty else {
@@ -57,7 +66,19 @@ final class MemcachedConnectionPool: @unchecked Sendable {
                 code: .poolExhausted, returnCode: Int32(rc.rawValue), message: "no free memcached connection")
         }
         defer { _ = memcached_pool_release(pool, handle) }
-        return try body(MemcachedConnection(handle: handle))
+        let lossesSeen = losses.load(ordering: .acquiring)
+        // The user data holds the count seen plus one: a new handle's is nil, which stands for 0.
+        let marked = UInt(bitPattern: memcached_get_user_data(handle))
+        if marked != lossesSeen &+ 1 {
+            if marked != 0 || lossesSeen != 0 { memcached_quit(handle) }
+            _ = memcached_set_user_data(handle, UnsafeMutableRawPointer(bitPattern: lossesSeen &+ 1))
+        }
+        do {
+            return try body(MemcachedConnection(handle: handle))
+        } catch {
+            if error.isConnectionLost { losses.add(1, ordering: .releasing) }
+            throw error
+        }
     }
 
     private static func configure(

@@ -77,6 +77,17 @@ public struct MemcachedError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// True when the failure may have left the connection's socket unusable (the server went away,
+    /// broke the connection or did not answer in time): every connection to it may be dead.
+    var isConnectionLost: Bool {
+        switch code.base {
+        case .connectionFailure, .timeout, .serverUnavailable, .protocolError:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// True when the failure means the cache is unreachable (as opposed to a logical
     /// outcome such as a non-numeric value): callers should treat the cache as down.
     public var isUnavailable: Bool {

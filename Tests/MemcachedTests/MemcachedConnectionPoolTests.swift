@@ -1,0 +1,60 @@
+import Foundation
+import HeraldTestSupport
+import Synchronization
+import Testing
+
+@testable import Memcached
+
+/// A restarted memcached leaves every pooled connection's socket dead at once. The first of them
+/// to fail closes the others too, so each reconnects on its next use rather than failing once in
+/// its turn (which kept the cache marked down for a second per connection).
+@Suite(.timeLimit(.minutes(1)))
+struct MemcachedConnectionPoolTests {
+    @Test func aLostConnectionMakesThePoolsOthersReconnect() throws {
+        let server = try MemcachedProcess()
+        // No retry pause after a failure, so that the connection that failed is usable at once too.
+        let pool = try MemcachedConnectionPool(
+            configuration: .init(
+                servers: [.unixSocket(path: server.socketPath)], connections: 4, retryTimeoutSeconds: 0))
+        #expect(try Self.everyConnectionAtOnce(pool, count: 4).allSatisfy { $0 == nil })
+
+        try server.restart()
+        #expect(throws: MemcachedError.self) {
+            try pool.withConnection { connection throws(MemcachedError) in try connection.ping() }
+        }
+
+        let failures = try Self.everyConnectionAtOnce(pool, count: 4).compactMap { $0 }
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    /// Pings on `count` connections held at the same time (so `count` different ones), one thread
+    /// each: each ping's error, or nil where it answered.
+    private static func everyConnectionAtOnce(
+        _ pool: MemcachedConnectionPool, count: Int
+    ) throws -> [MemcachedError?] {
+        let rendezvous = Rendezvous(count: count)
+        let results = Mutex<[MemcachedError?]>([])
+        let done = DispatchGroup()
+        for _ in 0..<count {
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                let outcome: MemcachedError?
+                do throws(MemcachedError) {
+                    try pool.withConnection { connection throws(MemcachedError) in
+                        rendezvous.arriveAndWait()
+                        try connection.ping()
+                    }
+                    outcome = nil
+                } catch {
+                    outcome = error
+                }
+                results.withLock { $0.append(outcome) }
+            }.start()
+        }
+        guard done.wait(timeout: .now() + 20) == .success else {
+            throw MemcachedError(code: .timeout, message: "the connections were not all lent at once")
+        }
+        return results.withLock { $0 }
+    }
+}
