@@ -245,14 +245,18 @@ struct ServiceTests {
     @Test func theSweeperCommitsNothingUntilAnExpiryIsDue() async throws {
         let harness = try await ServiceHarness()
         _ = try await harness.service.create(try ServiceHarness.draft(id: "long", ttl: 3600))
+        let beforeMaintenance = harness.store.committedTransactions
         let maintenance = Task { await harness.service.runMaintenance() }
         let subscription = harness.broker.subscribe()
-        // The first rounds: a sweep, and a purge (rows swept before the start may be left); a prune
-        // with no old event commits nothing.
-        let settled = try await ServiceHarness.eventually(seconds: 10) {
+        // The first rounds of its two loops: a sweep, and a purge (rows swept before the start may
+        // be left); a prune with no old event commits nothing. One or two transactions. Settled:
+        // the maintenance has committed and then nothing for a second (five rounds). Counting the
+        // harness' own transactions as the maintenance's, a maintenance task starved on a loaded
+        // machine looked settled before its first round, and its rounds then failed the check.
+        let settled = try await ServiceHarness.eventually(seconds: 20) {
             let before = harness.store.committedTransactions
-            try await Task.sleep(for: .milliseconds(500))
-            return before > 0 && harness.store.committedTransactions == before
+            try await Task.sleep(for: .seconds(1))
+            return before > beforeMaintenance && harness.store.committedTransactions == before
         }
         #expect(settled)
         let idle = harness.store.committedTransactions
