@@ -16,7 +16,8 @@ import Glibc
 /// at once, and each would find out only on its own next use, failing once in its turn. So a
 /// connection lost on one marks them all: ``losses`` counts such failures, each connection keeps the
 /// count it last saw in its libmemcached user data, and one lent after a later loss is first closed
-/// (`memcached_quit`), to connect afresh on its next request.
+/// (`memcached_quit`), to connect afresh on its next request. With several servers its connections
+/// to the others reconnect too: a connect each, and only after a failure.
 final class MemcachedConnectionPool: @unchecked Sendable {
     private let master: UnsafeMutablePointer<memcached_st>
     private let pool: OpaquePointer
