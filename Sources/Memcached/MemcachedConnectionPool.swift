@@ -67,12 +67,12 @@ final class MemcachedConnectionPool: @unchecked Sendable {
                 code: .poolExhausted, returnCode: Int32(rc.rawValue), message: "no free memcached connection")
         }
         defer { _ = memcached_pool_release(pool, handle) }
+        // The user data holds the count the handle last saw (a new handle's nil reads as 0); the
+        // count only grows, so one that differs is older.
         let lossesSeen = losses.load(ordering: .acquiring)
-        // The user data holds the count seen plus one: a new handle's is nil, which stands for 0.
-        let marked = UInt(bitPattern: memcached_get_user_data(handle))
-        if marked != lossesSeen &+ 1 {
-            if marked != 0 || lossesSeen != 0 { memcached_quit(handle) }
-            _ = memcached_set_user_data(handle, UnsafeMutableRawPointer(bitPattern: lossesSeen &+ 1))
+        if UInt(bitPattern: memcached_get_user_data(handle)) != lossesSeen {
+            memcached_quit(handle)
+            _ = memcached_set_user_data(handle, UnsafeMutableRawPointer(bitPattern: lossesSeen))
         }
         do {
             return try body(MemcachedConnection(handle: handle))
