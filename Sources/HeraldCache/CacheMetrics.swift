@@ -15,10 +15,19 @@ enum CacheMetrics {
     static let leaseConflicts = Counter(label: "herald_cache_lease_conflicts_total")
     static let memcachedErrors = Counter(label: "herald_memcached_errors_total")
 
+    /// Users whose cached counts ``CountsAudit`` compared with the store, by outcome.
+    static func audits(_ outcome: CountsAuditOutcome) -> Counter { auditCounters[outcome]! }
+
+    private static let auditCounters: [CountsAuditOutcome: Counter] = Dictionary(
+        uniqueKeysWithValues: CountsAuditOutcome.allCases.map {
+            ($0, Counter(label: "herald_cache_audits_total", dimensions: [("result", $0.rawValue)]))
+        })
+
     /// One worker-pool job of the caches, timed by operation.
     enum Operation: String, CaseIterable {
         case countsBatch = "counts_batch"
         case countsFill = "counts_fill"
+        case countsForget = "counts_forget"
         case notificationRead = "notification_read"
         case notificationFill = "notification_fill"
         case notificationInvalidate = "notification_invalidate"

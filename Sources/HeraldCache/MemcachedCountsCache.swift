@@ -31,6 +31,8 @@ public final class MemcachedCountsCache: CountsCache {
     private let jobs: CountsCacheQueue
     /// The users whose counts may have a lineage: an apply for anyone else skips memcached.
     private var lineages: LineageFilter { health.lineages }
+    /// The users last filled or applied to, which ``CountsAudit`` compares with the store.
+    let recentUsers = RecentUsers()
 
     /// Creates the cache over a shared ``CacheHealth``.
     /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.
@@ -71,6 +73,7 @@ public final class MemcachedCountsCache: CountsCache {
                     }
                 }
                 CacheMetrics.fills.increment()
+                recentUsers.note(CollectionOfOne(user))
                 return counts
             case .failed(let error):
                 throw error
@@ -110,10 +113,42 @@ public final class MemcachedCountsCache: CountsCache {
         }
         if work.count < candidates.count { CacheMetrics.appliesSkipped.increment(by: candidates.count - work.count) }
         guard !work.isEmpty else { return completion() }
+        recentUsers.note(work.lazy.map(\.0.user))
         let health = self.health
         jobs.submit(.apply(work)) { answer in
             if case .failed(let error) = answer { health.markDown(error) }
             completion()
+        }
+    }
+}
+
+extension MemcachedCountsCache {
+    /// The user's counts if a proven lineage holds them, as ``cachedCounts(user:completion:)``
+    /// answers; nil when none does or the cache is down (a failure marks it down).
+    func provenCounts(user: String) async -> Counts? {
+        guard let keys = keys(for: user) else { return nil }
+        switch await jobs.submit(.peek(keys)) {
+        case .hit(let counts):
+            return counts
+        case .failed(let error):
+            health.markDown(error)
+            return nil
+        case .absent, .miss, .applied:
+            return nil
+        }
+    }
+
+    /// Drops the user's cached counts: its epoch key goes, so the next read fills afresh from the
+    /// store, as when an apply cannot be proven. Safe whatever a job does meanwhile (an apply
+    /// that reads the epoch back finds it gone and proves nothing).
+    func forget(user: String) async {
+        guard let keys = keys(for: user) else { return }
+        do {
+            _ = try await CacheMetrics.memcached(.countsForget) { () async throws(MemcachedError) in
+                try await client.delete(keys.epoch)
+            }
+        } catch {
+            health.markDown(error)
         }
     }
 }

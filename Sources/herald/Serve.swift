@@ -89,6 +89,13 @@ struct Serve: AsyncParsableCommand {
     var cacheTTL: Int?
 
     @Option(
+        name: .customLong("cache-audit"),
+        help:
+            "Seconds between comparisons of the counts memcached holds for the users last changed with SQLite's (differences are logged, counted and dropped from the cache); 0: never. Env: HERALD_CACHE_AUDIT. Default 10."
+    )
+    var cacheAudit: Int?
+
+    @Option(
         name: .customLong("log-level"),
         help: "trace, debug, info, notice, warning, error. Env: HERALD_LOG_LEVEL. Default info.")
     var logLevel: String?
@@ -333,6 +340,8 @@ struct Serve: AsyncParsableCommand {
                     expiredRetention, "HERALD_EXPIRED_RETENTION", default: 0, flagName: "expired-retention", least: 0)))
         let cacheTTLSeconds = try Self.seconds(
             cacheTTL, "HERALD_CACHE_TTL", default: 86_400, flagName: "cache-ttl", least: 1)
+        let auditSeconds = try Self.seconds(
+            cacheAudit, "HERALD_CACHE_AUDIT", default: 10, flagName: "cache-audit", least: 0)
         let credentialFiles = try secrets.credentialFiles()
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
         let tokenSecrets = try secrets.resolvedTokenSecrets(printingTo: { logger.notice("\($0)") })
@@ -376,8 +385,9 @@ struct Serve: AsyncParsableCommand {
             keyPrefix: try Self.cacheKeyPrefix(cachePrefix),
             logger: Logger(label: "herald.cache"))
         let broker = InProcessBroker()
+        let countsCache = MemcachedCountsCache(health: health, ttlSeconds: cacheTTLSeconds)
         let service = HeraldService(
-            store: store, cache: MemcachedCountsCache(health: health, ttlSeconds: cacheTTLSeconds),
+            store: store, cache: countsCache,
             notificationCache: MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds),
             broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
@@ -392,6 +402,15 @@ struct Serve: AsyncParsableCommand {
             previousTokenSecrets: optionSecrets + tokenSecrets.previous, pageOrigins: settings.corsOrigins,
             revocations: revocations)
         var services: [any Service] = []
+        let audits: [any Service] =
+            auditSeconds == 0
+            ? []
+            : [
+                BackgroundTaskService(name: "cache-audit") { [store] in
+                    await CountsAudit(cache: countsCache, logger: Logger(label: "herald.cache"))
+                        .run(every: .seconds(auditSeconds)) { user in try await store.counts(user: user) }
+                }
+            ]
         if !credentialFiles.isEmpty {
             let reloader = CredentialReloader(
                 files: credentialFiles, apiKeys: apiKeys, tokenSecrets: tokenSecrets,
@@ -434,7 +453,7 @@ struct Serve: AsyncParsableCommand {
                     BackgroundTaskService(name: "maintenance") { await service.runMaintenance() },
                     app,
                     StreamHubService(hub: hub, broker: broker),
-                ] + services,
+                ] + audits + services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -216,10 +216,11 @@ class HeraldServer:
     def __init__(self, port, database, memcached_ports, log_path):
         self.port = port
         self.database = database
+        # The cache audit every second: no test may see cached counts differ from the store's.
         self.arguments = [
             HERALD_BIN, "serve", "--port", str(port), "--database", database,
             "--memcached", ",".join(f"127.0.0.1:{p}" for p in memcached_ports),
-            "--heartbeat", "2",
+            "--heartbeat", "2", "--cache-audit", "1",
         ]
         self.log_path = log_path
         self.process = None
@@ -651,6 +652,9 @@ class ChaosTest(unittest.TestCase):
         print(f"\n{summary}; {sum(len(w.tracked) for w in workers)} acknowledged creates checked")
         assert_database_consistent(self, self.herald.database, f"beside the server; {summary}")
         self.assertEqual(self.herald.stop(), 0, "herald's exit status after SIGTERM")
+        with open(self.herald.log_path) as log:
+            differed = [line for line in log if "cached counts differed" in line]
+        self.assertEqual(differed, [], f"the cache audit found counts that differ; {summary}")
 
     def settle(self, client, stream, summary):
         """Waits until the user's stream has caught up with the counts (expiries included)."""

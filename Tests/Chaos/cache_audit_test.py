@@ -1,0 +1,94 @@
+"""The running server's cache audit (`--cache-audit`): counts in memcached that differ from the
+store's are found, logged, counted in `/metrics` and dropped, so the next read is the store's.
+
+What no write of Herald's does: the counter of a user's cached lineage overwritten by hand, at the
+same seq, with more unread. Every later change is applied to it exactly (an apply adds a change
+and proves the seq, not the counts), so the wrong count lives on until something compares it
+with the store.
+"""
+
+import os
+import socket
+import subprocess
+import unittest
+import urllib.parse
+
+from chaos_test import (HERALD_BIN, Client, HeraldServer, end_scratch, free_port, metrics_text, scrape_metrics,
+                        scratch_with_memcached, wait_until)
+
+DIFFER = 'herald_cache_audits_total{result="differ"}'
+AGREE = 'herald_cache_audits_total{result="agree"}'
+
+
+def memcached_command(port, command, ending):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(command)
+        answer = b""
+        while not answer.endswith(ending):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer.decode()
+
+
+class CacheAuditTest(unittest.TestCase):
+    def setUp(self):
+        self.directory, (self.memcached,) = scratch_with_memcached(self, "audit")
+        self.server = HeraldServer(free_port(), os.path.join(self.directory, "herald.sqlite"),
+                                   [self.memcached.port], os.path.join(self.directory, "herald.log"))
+        self.server.start()
+
+    def tearDown(self):
+        end_scratch(self.directory, self.server.process, self.memcached.process)
+
+    def epoch_key(self, user):
+        """The memcached key of `user`'s counts epoch (`herald:{space}:{user}:e`), from a dump of every key."""
+        dump = memcached_command(self.memcached.port, b"lru_crawler metadump all\r\n", b"END\r\n")
+        keys = [urllib.parse.unquote(line.split(" ")[0][len("key="):])
+                for line in dump.splitlines() if line.startswith("key=")]
+        matching = [key for key in keys if key.endswith(f":{user}:e")]
+        self.assertEqual(len(matching), 1, keys)
+        return matching[0]
+
+    def test_countsThatDifferFromTheStoreAreFoundLoggedAndDropped(self):
+        user = "audit-1"
+        with Client(self.server.port) as client:
+            for index in range(2):
+                self.assertEqual(client.call("POST", "/v1/notifications", {"user": user, "type": "t"})[0], 201)
+            truth = client.call("GET", f"/v1/users/{user}/counts")[1]  # fills the cache
+            self.assertEqual((truth["unread"], truth["unseen"]), (2, 2))
+            wait_until(lambda: scrape_metrics(self.server.port).get(AGREE, 0) >= 1, 10, "an audit that agrees")
+
+            epoch_key = self.epoch_key(user)
+            epoch = memcached_command(self.memcached.port, f"get {epoch_key}\r\n".encode(), b"END\r\n").split("\r\n")[1]
+            packed = truth["seq"] << 36 | (truth["unread"] + 5) << 18 | truth["unseen"]
+            counter_key = f"{epoch_key[:-2]}:{epoch}:c"
+            self.assertEqual(memcached_command(self.memcached.port,
+                                               f"set {counter_key} 0 0 {len(str(packed))}\r\n{packed}\r\n".encode(),
+                                               b"\r\n"), "STORED\r\n")
+            self.assertEqual(client.call("GET", f"/v1/users/{user}/counts")[1]["unread"], 7, "the tampering took")
+
+            self.assertEqual(client.call("POST", "/v1/notifications", {"user": user, "type": "t"})[0], 201)
+            wait_until(lambda: scrape_metrics(self.server.port).get(DIFFER, 0) == 1, 10, "the audit to find it")
+            counts = client.call("GET", f"/v1/users/{user}/counts")[1]
+            self.assertEqual((counts["unread"], counts["unseen"], counts["seq"]), (3, 3, truth["seq"] + 1))
+        with open(self.server.log_path) as log:
+            differed = [line for line in log if "cached counts differed" in line]
+        self.assertEqual(len(differed), 1, differed)
+        self.assertIn(f"user={user}", differed[0])
+        self.assertIn(f"cached=unread 8, unseen 3, seq {truth['seq'] + 1}", differed[0])
+        self.assertIn("# HELP herald_cache_audits_total ", metrics_text(self.server.port))
+
+    def test_anIntervalOutOfRangeStopsStartUp(self):
+        environment = dict(os.environ, HERALD_CACHE_AUDIT="-1")
+        result = subprocess.run(
+            [HERALD_BIN, "serve", "--dev", "--port", str(free_port()),
+             "--database", os.path.join(self.directory, "other.sqlite")],
+            env=environment, capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("cache-audit must be between 0 and 315360000 seconds", result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
