@@ -25,8 +25,12 @@ public struct CountsAudit: Sendable {
 
     /// Runs a pass every `interval` until cancelled; `load` reads a user's counts from the store.
     public func run(every interval: Duration, load: @escaping @Sendable (String) async throws -> Counts) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+        while true {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return  // cancelled: the server is stopping
+            }
             await pass(load: load)
         }
     }
