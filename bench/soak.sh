@@ -9,7 +9,7 @@
 # memory and its peak, threads, open files, the database and its WAL, memcached's resident memory.
 # At the end `herald check` reads the database the server left (every user's counts, read flags and
 # seq against its rows and events), and the server's cache audit (every 10 s, memcached's counts
-# of the users last changed against SQLite's) says what it compared. Either finding a difference
+# of the users last read or changed against SQLite's) says what it compared. Either finding a difference
 # fails the run. The report goes to stdout and bench/results/soak-<stamp>.md.
 #   [NEW_USERS=1] bench/soak.sh [MINUTES [HERALD_BINARY]]     (default 12 minutes, the release build)
 set -euo pipefail

@@ -2,7 +2,7 @@ public import HeraldCore
 public import Logging
 
 /// Checks the counts cache against the store while the server runs: every so often it takes the
-/// users whose cached counts were last filled or changed, reads each one's counts as the cache
+/// users whose cached counts were last served, filled or changed, reads each one's counts as the cache
 /// proves them, then the store's (the source of truth), and compares them by seq
 /// (``CountsAuditOutcome``). Counts that differ are logged, counted
 /// (`herald_cache_audits_total{result="differ"}`) and dropped from the cache, so the user's next

@@ -31,7 +31,8 @@ public final class MemcachedCountsCache: CountsCache {
     private let jobs: CountsCacheQueue
     /// The users whose counts may have a lineage: an apply for anyone else skips memcached.
     private var lineages: LineageFilter { health.lineages }
-    /// The users last filled or applied to, which ``CountsAudit`` compares with the store.
+    /// The users whose counts were last served, filled or changed from the cache, which
+    /// ``CountsAudit`` compares with the store (its own reads are not noted).
     let recentUsers = RecentUsers()
 
     /// Creates the cache over a shared ``CacheHealth``.
@@ -63,6 +64,7 @@ public final class MemcachedCountsCache: CountsCache {
             switch await jobs.submit(.read(keys)) {
             case .hit(let counts):
                 CacheMetrics.hits.increment()
+                recentUsers.note(CollectionOfOne(user))
                 return counts
             case .miss(let epoch):
                 CacheMetrics.misses.increment()
@@ -89,10 +91,12 @@ public final class MemcachedCountsCache: CountsCache {
     public func cachedCounts(user: String, completion: @escaping @Sendable (Counts?) -> Void) {
         guard let keys = keys(for: user) else { return completion(nil) }
         let health = self.health
+        let recentUsers = self.recentUsers
         jobs.submit(.peek(keys)) { answer in
             switch answer {
             case .hit(let counts):
                 CacheMetrics.hits.increment()
+                recentUsers.note(CollectionOfOne(user))
                 completion(counts)
             case .failed(let error):
                 health.markDown(error)
@@ -124,7 +128,8 @@ public final class MemcachedCountsCache: CountsCache {
 
 extension MemcachedCountsCache {
     /// The user's counts if a proven lineage holds them, as ``cachedCounts(user:completion:)``
-    /// answers; nil when none does or the cache is down (a failure marks it down).
+    /// answers, without noting the user in ``recentUsers``; nil when none does or the cache is
+    /// down (a failure marks it down).
     func provenCounts(user: String) async -> Counts? {
         guard let keys = keys(for: user) else { return nil }
         switch await jobs.submit(.peek(keys)) {

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// The users whose cached counts were last filled or changed, for ``CountsAudit`` to sample: a
-/// ring of fixed size, so noting them costs one lock and a few stores however busy the server is.
+/// The users whose cached counts were last served, filled or changed, for ``CountsAudit`` to
+/// sample: a ring of fixed size, so noting them costs one lock and a few stores however busy the
+/// server is.
 final class RecentUsers: Sendable {
     private struct Ring {
         var users: [String?]

@@ -91,7 +91,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("cache-audit"),
         help:
-            "Seconds between comparisons of the counts memcached holds for the users last changed with SQLite's (differences are logged, counted and dropped from the cache); 0: never. Env: HERALD_CACHE_AUDIT. Default 10."
+            "Seconds between comparisons of the counts memcached holds for the users last read or changed with SQLite's (differences are logged, counted and dropped from the cache); 0: never. Env: HERALD_CACHE_AUDIT. Default 10."
     )
     var cacheAudit: Int?
 

@@ -64,9 +64,10 @@ struct CountsAuditTests {
         await harness.shutdown()
     }
 
-    /// Applies note their users; each pass takes the users noted since the one before, and users
-    /// with no proven lineage (never read, so never cached) are left out.
-    @Test func aPassTakesTheUsersChangedSinceTheLast() async throws {
+    /// Applies and reads the cache answers note their users; each pass takes the users noted since
+    /// the one before (not those its own reads met), and users with no proven lineage (never read,
+    /// so never cached) are left out.
+    @Test func aPassTakesTheUsersChangedOrServedSinceTheLast() async throws {
         let harness = try await ServiceHarness()
         let audit = audit(harness)
         let load: @Sendable (String) async throws -> Counts = { try await harness.store.counts(user: $0) }
@@ -77,6 +78,9 @@ struct CountsAuditTests {
         #expect(await audit.pass(load: load) == [:])
         _ = try await harness.service.change(.read, user: "u1", id: "a")
         _ = try await harness.service.create(try ServiceHarness.draft(user: "never-read", id: "b"))
+        #expect(await audit.pass(load: load) == [.agree: 1])
+        #expect(await audit.pass(load: load) == [:])
+        #expect(await harness.cachedCounts(user: "u1") != nil)  // a read served by the cache
         #expect(await audit.pass(load: load) == [.agree: 1])
         #expect(await audit.pass(load: load) == [:])
         await harness.shutdown()
