@@ -8,9 +8,9 @@
 # their bounds), with memcached restarted once halfway. After each cycle: Herald's resident
 # memory and its peak, threads, open files, the database and its WAL, memcached's resident memory.
 # At the end `herald check` reads the database the server left (every user's counts, read flags and
-# seq against its rows and events), and the server's cache audit (every 10 s, memcached's counts
-# of the users last read or changed against SQLite's) says what it compared. Either finding a difference
-# fails the run. The report goes to stdout and bench/results/soak-<stamp>.md.
+# seq against its rows and events), and the server's cache audit (every 10 s, the counts and
+# notifications memcached last served or changed against SQLite's) says what it compared. Either
+# finding a difference fails the run. The report goes to stdout and bench/results/soak-<stamp>.md.
 #   [NEW_USERS=1] bench/soak.sh [MINUTES [HERALD_BINARY]]     (default 12 minutes, the release build)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -111,7 +111,7 @@ print(f"{answered:.0f} requests answered (HTTP statuses: {codes}); {delivered:.0
       f"events delivered; {opened:.0f} streams opened and closed")
 PY
 )"
-audits="$(curl -fsS http://127.0.0.1:8080/metrics | awk -F'[\" ]' '/^herald_cache_audits_total\{/ { printf "%s%s %d", sep, $2, $4; sep = ", " }')"
+audits="$(curl -fsS http://127.0.0.1:8080/metrics | awk -F'[\" ]' '/^herald_cache_audits_total\{/ { printf "%s%s %s %d", sep, $2, $4, $6; sep = ", " }')"
 herald_stop
 check="$("$HERALD" check --database "$WORK/herald.sqlite" 2>&1)" && verdict=passed || verdict=failed
 {
@@ -119,6 +119,6 @@ check="$("$HERALD" check --database "$WORK/herald.sqlite" 2>&1)" && verdict=pass
     echo "- Herald's resident memory after cycle 2: ${first_rss:-?} MB; after the last ($cycle): $rss MB."
     echo "- $totals."
     echo "- \`herald check\` on the database it left ($verdict): $check"
-    echo "- The cache audit's users, by result: ${audits:-none}."
+    echo "- What the cache audit compared, by cache and result: ${audits:-none}."
 } | tee -a "$REPORT"
 [ "$verdict" = passed ] && [[ "$audits" != *"differ "[1-9]* ]]

@@ -15,12 +15,23 @@ enum CacheMetrics {
     static let leaseConflicts = Counter(label: "herald_cache_lease_conflicts_total")
     static let memcachedErrors = Counter(label: "herald_memcached_errors_total")
 
-    /// Users whose cached counts ``CountsAudit`` compared with the store, by outcome.
-    static func audits(_ outcome: CountsAuditOutcome) -> Counter { auditCounters[outcome]! }
+    /// What the caches' audits compared with the store, by cache and outcome.
+    static func audits(_ cache: AuditedCache, _ outcome: CacheAuditOutcome) -> Counter {
+        auditCounters[cache]![outcome]!
+    }
 
-    private static let auditCounters: [CountsAuditOutcome: Counter] = Dictionary(
-        uniqueKeysWithValues: CountsAuditOutcome.allCases.map {
-            ($0, Counter(label: "herald_cache_audits_total", dimensions: [("result", $0.rawValue)]))
+    /// The caches an audit compares with the store (the `cache` label's values).
+    enum AuditedCache: String, CaseIterable {
+        case counts, notifications
+    }
+
+    private static let auditCounters: [AuditedCache: [CacheAuditOutcome: Counter]] = Dictionary(
+        uniqueKeysWithValues: AuditedCache.allCases.map { cache in
+            let counters = CacheAuditOutcome.allCases.map { outcome in
+                let labels = [("cache", cache.rawValue), ("result", outcome.rawValue)]
+                return (outcome, Counter(label: "herald_cache_audits_total", dimensions: labels))
+            }
+            return (cache, Dictionary(uniqueKeysWithValues: counters))
         })
 
     /// One worker-pool job of the caches, timed by operation.

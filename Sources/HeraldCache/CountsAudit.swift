@@ -4,8 +4,8 @@ public import Logging
 /// Checks the counts cache against the store while the server runs: every so often it takes the
 /// users whose cached counts were last served, filled or changed, reads each one's counts as the cache
 /// proves them, then the store's (the source of truth), and compares them by seq
-/// (``CountsAuditOutcome``). Counts that differ are logged, counted
-/// (`herald_cache_audits_total{result="differ"}`) and dropped from the cache, so the user's next
+/// (``CacheAuditOutcome``). Counts that differ are logged, counted
+/// (`herald_cache_audits_total{cache="counts",result="differ"}`) and dropped from the cache, so the user's next
 /// read fills afresh from the store.
 ///
 /// The cache's design says this never happens (``MemcachedCountsCache``); the audit is what shows
@@ -38,16 +38,16 @@ public struct CountsAudit: Sendable {
     /// One pass over the users noted since the last: how many had each outcome (users with no
     /// proven lineage, or whose store read failed, are left out).
     @discardableResult
-    public func pass(load: @Sendable (String) async throws -> Counts) async -> [CountsAuditOutcome: Int] {
-        var tally: [CountsAuditOutcome: Int] = [:]
+    public func pass(load: @Sendable (String) async throws -> Counts) async -> [CacheAuditOutcome: Int] {
+        var tally: [CacheAuditOutcome: Int] = [:]
         for user in cache.recentUsers.take().prefix(sampleSize) {
             guard cache.status == .up else { break }
             guard let cached = await cache.provenCounts(user: user), let stored = try? await load(user) else {
                 continue
             }
-            let outcome = CountsAuditOutcome(cached: cached, stored: stored)
+            let outcome = CacheAuditOutcome(cached: cached, stored: stored)
             tally[outcome, default: 0] += 1
-            CacheMetrics.audits(outcome).increment()
+            CacheMetrics.audits(.counts, outcome).increment()
             if outcome == .differ {
                 logger.error(
                     "cached counts differed from the store's; dropped them from the cache",

@@ -33,7 +33,7 @@ public final class MemcachedCountsCache: CountsCache {
     private var lineages: LineageFilter { health.lineages }
     /// The users whose counts were last served, filled or changed from the cache, which
     /// ``CountsAudit`` compares with the store (its own reads are not noted).
-    let recentUsers = RecentUsers()
+    let recentUsers = RecentlyNoted<String>()
 
     /// Creates the cache over a shared ``CacheHealth``.
     /// - Parameter ttlSeconds: lifetime of cached counters; a fill refreshes it.

@@ -17,6 +17,9 @@ public final class MemcachedNotificationCache: NotificationCache {
     /// Each user's notification epoch as last read or made here, for ``cachedNotification(user:id:now:completion:)``.
     private let knownEpochs = KnownEpochs()
     private static let leaseSeconds = 5
+    /// The notifications last served or filled from the cache, which ``NotificationAudit``
+    /// compares with the store (its own reads are not noted).
+    let recentEntries = RecentlyNoted<CachedNotificationID>()
 
     /// Creates the cache over a shared ``CacheHealth``.
     public init(health: CacheHealth, ttlSeconds: Int = 86_400) {
@@ -67,6 +70,7 @@ public final class MemcachedNotificationCache: NotificationCache {
             switch lookup {
             case .hit(let notification):
                 CacheMetrics.notificationHits.increment()
+                recentEntries.note(CollectionOfOne(CachedNotificationID(user: user, id: id)))
                 return notification
             case .bypass:
                 CacheMetrics.notificationMisses.increment()
@@ -80,8 +84,12 @@ public final class MemcachedNotificationCache: NotificationCache {
                 guard let notification = try await load() else { return nil }  // strictly after the lease
                 let ttl = min(ttlSeconds, Int((notification.expiresAt.milliseconds - now.milliseconds) / 1000))
                 if ttl >= 1, let encoded = Self.encode(notification) {
-                    _ = try await CacheMetrics.memcached(.notificationFill) { () async throws(MemcachedError) in
+                    let filled = try await CacheMetrics.memcached(.notificationFill) {
+                        () async throws(MemcachedError) in
                         try await client.compareAndSwap(key, value: encoded, cas: cas, expiration: .seconds(ttl))
+                    }
+                    if filled == .stored {
+                        recentEntries.note(CollectionOfOne(CachedNotificationID(user: user, id: id)))
                     }
                 }
                 return notification
@@ -97,7 +105,7 @@ public final class MemcachedNotificationCache: NotificationCache {
         completion: @escaping @Sendable (NotificationJSON?) -> Void
     ) {
         guard let keys = keys(for: user) else { return completion(nil) }
-        let (health, known) = (self.health, knownEpochs)
+        let (health, known, recentEntries) = (self.health, knownEpochs, recentEntries)
         client.withSession { session throws(MemcachedError) -> NotificationJSON? in
             try CacheMetrics.memcached(.notificationRead) { () throws(MemcachedError) in
                 guard let item = try Self.currentEntry(keys, id: id, known: known, in: session),
@@ -108,7 +116,10 @@ public final class MemcachedNotificationCache: NotificationCache {
         } completion: { result in
             switch result {
             case .success(let notification):
-                if notification != nil { CacheMetrics.notificationHits.increment() }
+                if notification != nil {
+                    CacheMetrics.notificationHits.increment()
+                    recentEntries.note(CollectionOfOne(CachedNotificationID(user: user, id: id)))
+                }
                 completion(notification)
             case .failure(let error):
                 health.markDown(error)
@@ -208,6 +219,49 @@ public final class MemcachedNotificationCache: NotificationCache {
     private static func decode(_ value: [UInt8]) -> HeraldCore.Notification? {
         guard value.first == entryTag else { return nil }
         return HeraldCore.Notification(json: value.dropFirst())
+    }
+}
+
+extension MemcachedNotificationCache {
+    /// The entry of the notification under the user's current epoch, as a read would find it
+    /// (value and cas), without noting it in ``recentEntries``; nil when there is none, it is a
+    /// lease, another notification's, expired at `now`, or the cache is down (a failure marks it down).
+    func entryForAudit(_ entry: CachedNotificationID, now: Timestamp) async -> MemcachedItem? {
+        guard let keys = keys(for: entry.user) else { return nil }
+        let known = knownEpochs
+        do {
+            return try await CacheMetrics.memcached(.notificationRead) { () async throws(MemcachedError) in
+                try await client.withSession { session throws(MemcachedError) -> MemcachedItem? in
+                    guard let item = try Self.currentEntry(keys, id: entry.id, known: known, in: session),
+                        let cached = Self.entryJSON(item.value, user: entry.user, id: entry.id), cached.expiresAt > now
+                    else { return nil }
+                    return item
+                }
+            }
+        } catch {
+            health.markDown(error)
+            return nil
+        }
+    }
+
+    /// Whether `item`, an entry, holds `stored` as the cache would have written it.
+    static func holds(_ item: MemcachedItem, _ stored: HeraldCore.Notification?) -> Bool {
+        stored.flatMap(encode) == item.value
+    }
+
+    /// Drops the notification's entry under the user's current epoch, as a write does.
+    func drop(_ entry: CachedNotificationID) async {
+        guard let keys = keys(for: entry.user) else { return }
+        do {
+            _ = try await CacheMetrics.memcached(.notificationInvalidate) { () async throws(MemcachedError) in
+                try await client.withSession { session throws(MemcachedError) in
+                    guard let epoch = try session.get(keys.epoch)?.string else { return }
+                    try session.delete(keys.entry(epoch, id: entry.id))
+                }
+            }
+        } catch {
+            health.markDown(error)
+        }
     }
 }
 

@@ -19,7 +19,7 @@ enum MetricHelp {
         "herald_cache_notification_misses_total": "Single-notification reads missing in memcached",
         "herald_cache_lease_conflicts_total": "Notification-cache misses that found another reader's fill lease",
         "herald_cache_errors_total": "Times memcached was marked down",
-        "herald_cache_audits_total": "Users whose cached counts were compared with SQLite's, by result",
+        "herald_cache_audits_total": "Cached counts and notifications compared with SQLite's, by cache and result",
         "herald_memcached_duration_seconds": "One memcached job, by operation",
         "herald_memcached_errors_total": "Failed memcached round trips",
         "herald_store_duration_seconds": "One SQLite call, by operation",

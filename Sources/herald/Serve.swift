@@ -91,7 +91,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("cache-audit"),
         help:
-            "Seconds between comparisons of the counts memcached holds for the users last read or changed with SQLite's (differences are logged, counted and dropped from the cache); 0: never. Env: HERALD_CACHE_AUDIT. Default 10."
+            "Seconds between comparisons of what memcached holds for the counts and notifications last read or changed with SQLite's (differences are logged, counted and dropped from the cache); 0: never. Env: HERALD_CACHE_AUDIT. Default 10."
     )
     var cacheAudit: Int?
 
@@ -386,9 +386,10 @@ struct Serve: AsyncParsableCommand {
             logger: Logger(label: "herald.cache"))
         let broker = InProcessBroker()
         let countsCache = MemcachedCountsCache(health: health, ttlSeconds: cacheTTLSeconds)
+        let notificationCache = MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds)
         let service = HeraldService(
             store: store, cache: countsCache,
-            notificationCache: MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds),
+            notificationCache: notificationCache,
             broker: broker, configuration: core, logger: logger)
         let hub = StreamHub()
         let revocations: TokenRevocations
@@ -406,10 +407,16 @@ struct Serve: AsyncParsableCommand {
             auditSeconds == 0
             ? []
             : [
-                BackgroundTaskService(name: "cache-audit") { [store] in
+                BackgroundTaskService(name: "counts-cache-audit") { [store] in
                     await CountsAudit(cache: countsCache, logger: Logger(label: "herald.cache"))
                         .run(every: .seconds(auditSeconds)) { user in try await store.counts(user: user) }
-                }
+                },
+                BackgroundTaskService(name: "notification-cache-audit") { [store] in
+                    await NotificationAudit(cache: notificationCache, logger: Logger(label: "herald.cache"))
+                        .run(every: .seconds(auditSeconds)) { user, id, now in
+                            try await store.notification(user: user, id: id, now: now)
+                        }
+                },
             ]
         if !credentialFiles.isEmpty {
             let reloader = CredentialReloader(

@@ -348,7 +348,28 @@ class Worker(threading.Thread):
             return self.expect("seen", *self.client.call("POST", f"/v1/users/{user}/seen"))
         if roll < 0.87 and self.sole_writer:
             return self.delete_all(user)
+        if roll < 0.93:
+            return self.get(user, self.random.choice(ids))
         return self.expect("counts", *self.client.call("GET", f"/v1/users/{user}/counts"))
+
+    def get(self, user, notification_id):
+        """One notification, which the notification cache answers once it is read twice: one this
+        worker created must be there until it deleted it, archived as it left it."""
+        status, answer = self.client.call("GET", f"/v1/users/{user}/notifications/{urllib.parse.quote(notification_id)}")
+        tracked = self.tracked.get(notification_id)
+        if status == 404:
+            self.addressable[user].remove(notification_id)
+            if tracked is not None and not tracked.deleted:
+                self.failures.append(f"get {notification_id}: 404 for an acknowledged create")
+            return None
+        self.expect("get", status, answer)
+        if status == 200 and tracked is not None:
+            if tracked.deleted:
+                self.failures.append(f"get {notification_id}: 200 after it was deleted: {answer}")
+            elif (answer["archived_at"] is not None) != tracked.archived:
+                self.failures.append(f"get {notification_id}: archived_at {answer['archived_at']}, "
+                                     f"archived {tracked.archived} as last changed")
+        return None
 
     def delete_all(self, user):
         """Every notification of the user goes (only a sole writer knows them all)."""
@@ -653,7 +674,8 @@ class ChaosTest(unittest.TestCase):
         assert_database_consistent(self, self.herald.database, f"beside the server; {summary}")
         self.assertEqual(self.herald.stop(), 0, "herald's exit status after SIGTERM")
         with open(self.herald.log_path) as log:
-            differed = [line for line in log if "cached counts differed" in line]
+            differed = [line for line in log if "cached counts differed" in line
+                        or "a cached notification differed" in line]
         self.assertEqual(differed, [], f"the cache audit found counts that differ; {summary}")
 
     def settle(self, client, stream, summary):

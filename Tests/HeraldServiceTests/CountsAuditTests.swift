@@ -87,7 +87,7 @@ struct CountsAuditTests {
     }
 
     @Test func recentUsersAreTheNewestEachOnceAndAFewPerCall() {
-        let recent = RecentUsers(capacity: 4, perCall: 3)
+        let recent = RecentlyNoted<String>(capacity: 4, perCall: 3)
         #expect(recent.take() == [])
         recent.note(["a", "b", "c", "d", "e"])
         #expect(recent.take() == ["c", "b", "a"])
@@ -100,11 +100,11 @@ struct CountsAuditTests {
 
     @Test func outcomesFollowTheSeqs() {
         let cached = Counts(user: "u", unread: 3, unseen: 2, seq: 10)
-        #expect(CountsAuditOutcome(cached: cached, stored: cached) == .agree)
-        #expect(CountsAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 4, unseen: 2, seq: 10)) == .differ)
-        #expect(CountsAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 3, unseen: 1, seq: 10)) == .differ)
+        #expect(CacheAuditOutcome(cached: cached, stored: cached) == .agree)
+        #expect(CacheAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 4, unseen: 2, seq: 10)) == .differ)
+        #expect(CacheAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 3, unseen: 1, seq: 10)) == .differ)
         #expect(
-            CountsAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 0, unseen: 0, seq: 11)) == .changed)
-        #expect(CountsAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 3, unseen: 2, seq: 9)) == .differ)
+            CacheAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 0, unseen: 0, seq: 11)) == .changed)
+        #expect(CacheAuditOutcome(cached: cached, stored: Counts(user: "u", unread: 3, unseen: 2, seq: 9)) == .differ)
     }
 }
