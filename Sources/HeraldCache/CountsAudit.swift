@@ -25,14 +25,7 @@ public struct CountsAudit: Sendable {
 
     /// Runs a pass every `interval` until cancelled; `load` reads a user's counts from the store.
     public func run(every interval: Duration, load: @escaping @Sendable (String) async throws -> Counts) async {
-        while true {
-            do {
-                try await Task.sleep(for: interval)
-            } catch {
-                return  // cancelled: the server is stopping
-            }
-            await pass(load: load)
-        }
+        await repeatPasses(every: interval) { await pass(load: load) }
     }
 
     /// One pass over the users noted since the last: how many had each outcome (users with no
