@@ -86,6 +86,24 @@ struct CountsAuditTests {
         await harness.shutdown()
     }
 
+    /// With memcached gone a pass compares nothing and drops nothing, and says so in the cache's health.
+    @Test func aPassWithMemcachedGoneComparesNothing() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(await harness.readUntilCached(user: "u1"))
+        harness.cache.recentUsers.note(["u1", "u2", "u3"])
+        harness.memcached.kill()
+        let loads = LockedBox(0)
+        let tally = await audit(harness).pass { user in
+            loads.value += 1
+            return try await harness.store.counts(user: user)
+        }
+        #expect(tally == [:])
+        #expect(loads.value == 0)
+        #expect(await ServiceHarness.eventually { harness.health.status == .down })
+        await harness.shutdown()
+    }
+
     @Test func recentUsersAreTheNewestEachOnceAndAFewPerCall() {
         let recent = RecentlyNoted<String>(capacity: 4, perCall: 3)
         #expect(recent.take() == [])
