@@ -89,14 +89,23 @@ public final class MemcachedCountsCache: CountsCache {
     }
 
     public func cachedCounts(user: String, completion: @escaping @Sendable (Counts?) -> Void) {
+        peek(user: user, served: true, completion: completion)
+    }
+
+    /// The user's counts if a proven lineage holds them, else nil (a failure marks the cache down).
+    /// A read `served` to a caller counts as a hit and notes the user for ``CountsAudit``; the
+    /// audit's own reads do neither.
+    private func peek(user: String, served: Bool, completion: @escaping @Sendable (Counts?) -> Void) {
         guard let keys = keys(for: user) else { return completion(nil) }
         let health = self.health
         let recentUsers = self.recentUsers
         jobs.submit(.peek(keys)) { answer in
             switch answer {
             case .hit(let counts):
-                CacheMetrics.hits.increment()
-                recentUsers.note(CollectionOfOne(user))
+                if served {
+                    CacheMetrics.hits.increment()
+                    recentUsers.note(CollectionOfOne(user))
+                }
                 completion(counts)
             case .failed(let error):
                 health.markDown(error)
@@ -128,18 +137,11 @@ public final class MemcachedCountsCache: CountsCache {
 
 extension MemcachedCountsCache {
     /// The user's counts if a proven lineage holds them, as ``cachedCounts(user:completion:)``
-    /// answers, without noting the user in ``recentUsers``; nil when none does or the cache is
-    /// down (a failure marks it down).
+    /// answers, but neither counted as a hit nor noted in ``recentUsers``; nil when none does or
+    /// the cache is down (a failure marks it down).
     func provenCounts(user: String) async -> Counts? {
-        guard let keys = keys(for: user) else { return nil }
-        switch await jobs.submit(.peek(keys)) {
-        case .hit(let counts):
-            return counts
-        case .failed(let error):
-            health.markDown(error)
-            return nil
-        case .absent, .miss, .applied:
-            return nil
+        await withCheckedContinuation { continuation in
+            peek(user: user, served: false) { continuation.resume(returning: $0) }
         }
     }
 

@@ -108,10 +108,7 @@ public final class MemcachedNotificationCache: NotificationCache {
         let (health, known, recentEntries) = (self.health, knownEpochs, recentEntries)
         client.withSession { session throws(MemcachedError) -> NotificationJSON? in
             try CacheMetrics.memcached(.notificationRead) { () throws(MemcachedError) in
-                guard let item = try Self.currentEntry(keys, id: id, known: known, in: session),
-                    let cached = Self.entryJSON(item.value, user: user, id: id), cached.expiresAt > now
-                else { return nil }
-                return cached
+                try Self.freshEntry(keys, id: id, now: now, known: known, in: session)?.json
             }
         } completion: { result in
             switch result {
@@ -153,6 +150,17 @@ public final class MemcachedNotificationCache: NotificationCache {
             epoch = current
         }
         return try session.get(keys.entry(epoch, id: id))
+    }
+
+    /// The entry of `id` under the user's current epoch (``currentEntry(_:id:known:in:)``) and its
+    /// JSON, when it is that user's notification and not expired at `now`; nil otherwise.
+    private static func freshEntry(
+        _ keys: NotificationCacheKeys, id: String, now: Timestamp, known: KnownEpochs, in session: MemcachedSession
+    ) throws(MemcachedError) -> (item: MemcachedItem, json: NotificationJSON)? {
+        guard let item = try currentEntry(keys, id: id, known: known, in: session),
+            let json = entryJSON(item.value, user: keys.user, id: id), json.expiresAt > now
+        else { return nil }
+        return (item, json)
     }
 
     /// The notification an entry holds, when it is that user's notification `id`: a hash
@@ -232,10 +240,7 @@ extension MemcachedNotificationCache {
         do {
             return try await CacheMetrics.memcached(.notificationRead) { () async throws(MemcachedError) in
                 try await client.withSession { session throws(MemcachedError) -> MemcachedItem? in
-                    guard let item = try Self.currentEntry(keys, id: entry.id, known: known, in: session),
-                        let cached = Self.entryJSON(item.value, user: entry.user, id: entry.id), cached.expiresAt > now
-                    else { return nil }
-                    return item
+                    try Self.freshEntry(keys, id: entry.id, now: now, known: known, in: session)?.item
                 }
             }
         } catch {
@@ -247,21 +252,6 @@ extension MemcachedNotificationCache {
     /// Whether `item`, an entry, holds `stored` as the cache would have written it.
     static func holds(_ item: MemcachedItem, _ stored: HeraldCore.Notification?) -> Bool {
         stored.flatMap(encode) == item.value
-    }
-
-    /// Drops the notification's entry under the user's current epoch, as a write does.
-    func drop(_ entry: CachedNotificationID) async {
-        guard let keys = keys(for: entry.user) else { return }
-        do {
-            _ = try await CacheMetrics.memcached(.notificationInvalidate) { () async throws(MemcachedError) in
-                try await client.withSession { session throws(MemcachedError) in
-                    guard let epoch = try session.get(keys.epoch)?.string else { return }
-                    try session.delete(keys.entry(epoch, id: entry.id))
-                }
-            }
-        } catch {
-            health.markDown(error)
-        }
     }
 }
 

@@ -87,7 +87,7 @@ public struct NotificationAudit: Sendable {
                 "user": "\(entry.user)", "id": "\(entry.id)",
                 "stored": "\(stored == nil ? "none (deleted or expired)" : "another state")",
             ])
-        await cache.drop(entry)
+        await cache.invalidate(user: entry.user, ids: [entry.id])  // as a write drops it
         return .differ
     }
 }
