@@ -380,10 +380,11 @@ struct Serve: AsyncParsableCommand {
             )
         }
         let client = try MemcachedClient(configuration: .init(servers: memcachedServers))
+        let cacheLogger = Logger(label: "herald.cache")
         let health = try await CacheHealth(
             client: client, generations: store,
             keyPrefix: try Self.cacheKeyPrefix(cachePrefix),
-            logger: Logger(label: "herald.cache"))
+            logger: cacheLogger)
         let broker = InProcessBroker()
         let countsCache = MemcachedCountsCache(health: health, ttlSeconds: cacheTTLSeconds)
         let notificationCache = MemcachedNotificationCache(health: health, ttlSeconds: cacheTTLSeconds)
@@ -408,11 +409,11 @@ struct Serve: AsyncParsableCommand {
             ? []
             : [
                 BackgroundTaskService(name: "counts-cache-audit") { [store] in
-                    await CountsAudit(cache: countsCache, logger: Logger(label: "herald.cache"))
+                    await CountsAudit(cache: countsCache, logger: cacheLogger)
                         .run(every: .seconds(auditSeconds)) { user in try await store.counts(user: user) }
                 },
                 BackgroundTaskService(name: "notification-cache-audit") { [store] in
-                    await NotificationAudit(cache: notificationCache, logger: Logger(label: "herald.cache"))
+                    await NotificationAudit(cache: notificationCache, logger: cacheLogger)
                         .run(every: .seconds(auditSeconds)) { user, id, now in
                             try await store.notification(user: user, id: id, now: now)
                         }

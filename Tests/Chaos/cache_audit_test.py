@@ -9,7 +9,6 @@ it notes the user for the next audit.
 """
 
 import os
-import socket
 import subprocess
 import unittest
 import urllib.parse
@@ -21,18 +20,6 @@ DIFFER = 'herald_cache_audits_total{cache="counts",result="differ"}'
 AGREE = 'herald_cache_audits_total{cache="counts",result="agree"}'
 NOTIFICATION_DIFFER = 'herald_cache_audits_total{cache="notifications",result="differ"}'
 NOTIFICATION_AGREE = 'herald_cache_audits_total{cache="notifications",result="agree"}'
-
-
-def memcached_command(port, command, ending):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
-        connection.sendall(command)
-        answer = b""
-        while not answer.endswith(ending):
-            chunk = connection.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-        return answer.decode()
 
 
 class CacheAuditTest(unittest.TestCase):
@@ -47,7 +34,7 @@ class CacheAuditTest(unittest.TestCase):
 
     def key(self, matches):
         """The one memcached key that `matches`, from a dump of every key."""
-        dump = memcached_command(self.memcached.port, b"lru_crawler metadump all\r\n", b"END\r\n")
+        dump = self.memcached.command(b"lru_crawler metadump all\r\n", b"END\r\n")
         keys = [urllib.parse.unquote(line.split(" ")[0][len("key="):])
                 for line in dump.splitlines() if line.startswith("key=")]
         matching = [key for key in keys if matches(key)]
@@ -60,10 +47,10 @@ class CacheAuditTest(unittest.TestCase):
 
     def set_value(self, key, value):
         command = f"set {key} 0 0 {len(value)}\r\n".encode() + value + b"\r\n"
-        self.assertEqual(memcached_command(self.memcached.port, command, b"\r\n"), "STORED\r\n")
+        self.assertEqual(self.memcached.command(command, b"\r\n"), "STORED\r\n")
 
     def get_value(self, key):
-        answer = memcached_command(self.memcached.port, f"get {key}\r\n".encode(), b"END\r\n").encode()
+        answer = self.memcached.command(f"get {key}\r\n".encode(), b"END\r\n").encode()
         return answer.split(b"\r\n")[1]
 
     def test_countsThatDifferFromTheStoreAreFoundLoggedAndDropped(self):

@@ -182,9 +182,19 @@ class MemcachedServer:
         self.process.send_signal(signal.SIGCONT)
 
     def flush(self):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as connection:
-            connection.sendall(b"flush_all\r\n")
-            connection.recv(100)
+        self.command(b"flush_all\r\n", b"\r\n", timeout=2)
+
+    def command(self, command, ending, timeout=5):
+        """Sends one text-protocol command and returns the answer, read until it ends with `ending`."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as connection:
+            connection.sendall(command)
+            answer = b""
+            while not answer.endswith(ending):
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+            return answer.decode()
 
 
 def answers_healthz(port):
