@@ -281,24 +281,26 @@ struct APITests {
     }
 
     /// Tokens a backend signs itself with the shared secret: accepted when they are what API.md
-    /// asks for, refused when the header names another algorithm or a critical extension, or `nbf`
-    /// has not come yet.
+    /// asks for, refused when the header names another algorithm or a critical extension, `nbf`
+    /// has not come yet or `iat` is more than a minute ahead (it would outlive revocations).
     @Test func selfSignedTokensNeedHS256AndAPassedNotBefore() async throws {
         struct Claims: JWTPayload {
             var sub: SubjectClaim
             var exp: ExpirationClaim
             var nbf: NotBeforeClaim?
+            var iat: IssuedAtClaim?
             func verify(using algorithm: some JWTAlgorithm) async throws {}
         }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: HTTPHarness.secret), digestAlgorithm: .sha256)
         func token(
-            alg: String = "HS256", notBefore: TimeInterval? = nil, expiry: Date = Date().addingTimeInterval(600),
-            header: JWTHeader? = nil
+            alg: String = "HS256", notBefore: TimeInterval? = nil, issuedAt: Date? = nil,
+            expiry: Date = Date().addingTimeInterval(600), header: JWTHeader? = nil
         ) async throws -> String {
             let claims = Claims(
                 sub: SubjectClaim(value: "u1"), exp: ExpirationClaim(value: expiry),
-                nbf: notBefore.map { NotBeforeClaim(value: Date().addingTimeInterval($0)) })
+                nbf: notBefore.map { NotBeforeClaim(value: Date().addingTimeInterval($0)) },
+                iat: issuedAt.map { IssuedAtClaim(value: $0) })
             return try await keys.sign(claims, header: header ?? ["alg": .string(alg)])
         }
         let cases: [(String, HTTPResponse.Status)] = [
@@ -306,6 +308,14 @@ struct APITests {
             (try await token(notBefore: -5), .ok),
             (try await token(notBefore: 30), .ok),  // within the minute allowed for clocks
             (try await token(notBefore: 3600), .unauthorized),
+            (try await token(issuedAt: Date().addingTimeInterval(-5)), .ok),
+            (try await token(issuedAt: Date().addingTimeInterval(30)), .ok),  // a clock a little ahead
+            (try await token(issuedAt: Date().addingTimeInterval(120)), .unauthorized),
+            // Milliseconds where seconds belong (`Date.now()` in JavaScript): issued in year 58,900.
+            (
+                try await token(issuedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970 * 1000)),
+                .unauthorized
+            ),
             (try await token(alg: "HS512"), .unauthorized),
             (try await token(alg: "none"), .unauthorized),
             (try await token(alg: "hs256"), .unauthorized),
