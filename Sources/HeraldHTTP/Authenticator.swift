@@ -233,7 +233,9 @@ public final class Authenticator: Sendable {
         for (key, id) in credentials.withLock(\.apiKeys) {
             // Every byte of every key is compared, whatever matches, so the time taken does not
             // tell how much of a key a guess got right.
-            var difference = UInt8(truncatingIfNeeded: key.count ^ bytes.count)
+            // Lengths that differ are a difference in themselves (their bytes cut to one byte
+            // were not: a key with 256 more bytes after it matched).
+            var difference: UInt8 = key.count == bytes.count ? 0 : 1
             var index = bytes.startIndex
             for byte in key {
                 if index < bytes.endIndex {

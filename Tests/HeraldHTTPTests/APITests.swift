@@ -237,6 +237,12 @@ struct APITests {
             #expect(try none.errorCode() == "unauthorized")
             #expect(try await client.get("/v1/users/u1/counts", credential: "wrong").status == .unauthorized)
             #expect(try await client.get("/v1/users/u1/counts", credential: "second-key").status == .ok)
+            // A key is the whole credential: not a part of it, nor it with more after it (256 more
+            // bytes once passed, the lengths compared in one byte).
+            for near in ["second-ke", "second-key2", "second-key" + String(repeating: "x", count: 256)] {
+                #expect(
+                    try await client.get("/v1/users/u1/counts", credential: near).status == .unauthorized, "\(near)")
+            }
             #expect(try await client.get("/v1/users/u1/counts", credential: u1).status == .ok)
             // Verified once, then remembered: still refused from the moment it expires. Minted right
             // before its first use: `exp` is in whole seconds, so a token minted with 2 s to live
