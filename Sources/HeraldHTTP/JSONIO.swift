@@ -35,9 +35,15 @@ enum JSONIO {
         guard isJSON(contentType: request.headers[.contentType]) else {
             throw HeraldError(.unsupportedMediaType, "Content-Type must be application/json")
         }
-        if let coding = unsupportedCoding(request.headers[values: .contentEncoding]) {
+        if let coding = unsupportedCoding(request.headers[values: .contentEncoding], besides: "identity") {
             throw HeraldError(
                 .unsupportedMediaType, "Content-Encoding \(coding) is not supported: send the body uncompressed")
+        }
+        // NIO's parser takes the chunks off and leaves any coding before them (`gzip, chunked`).
+        if let coding = unsupportedCoding(request.headers[values: .transferEncoding], besides: "chunked") {
+            throw HeraldError(
+                .invalidRequest,
+                "Transfer-Encoding \(coding) is not supported: send the body chunked or with a Content-Length")
         }
         return buffer
     }
@@ -47,15 +53,17 @@ enum JSONIO {
         HeraldError(.tooLarge, "request body is larger than \(limit) bytes")
     }
 
-    /// The first content coding in `values` (the request's `Content-Encoding` headers) other than
-    /// `identity`, or nil when the body is as sent. Herald decodes none: read as JSON, a gzipped
-    /// body was `invalid_json`, "unexpected character at byte 0", and a body labelled with a
-    /// coding it did not have was taken as it came (RFC 9110 §8.4.1 allows the 415).
-    static func unsupportedCoding(_ values: [String]) -> String? {
+    /// The first coding in `values` (the request's `Content-Encoding` or `Transfer-Encoding`
+    /// headers) other than `accepted`, or nil when there is none. Herald decodes none but the
+    /// chunks: read as JSON, a gzipped body was `invalid_json`, "unexpected character at byte 0",
+    /// and a body labelled with a coding it did not have was taken as it came (RFC 9110 §8.4.1
+    /// allows a 415 for a content coding; RFC 9112 §6.1 asks for a 501 for a transfer coding, which
+    /// Herald answers 400 as the client's mistake it is, not as a server failure).
+    static func unsupportedCoding(_ values: [String], besides accepted: String) -> String? {
         for value in values {
             for coding in value.split(separator: ",") {
                 let name = coding.trimmingCharacters(in: .whitespaces)
-                if !name.isEmpty && name.lowercased() != "identity" { return String(name.prefix(32)) }
+                if !name.isEmpty && name.lowercased() != accepted { return String(name.prefix(32)) }
             }
         }
         return nil

@@ -156,16 +156,18 @@ struct CreateFastPathTests {
 
     /// Creates the fast path leaves to Hummingbird keep their answers: no or another content type,
     /// a body over the limit, chunked, `Expect: 100-continue`, a user token, a cross-origin request, a
-    /// `Content-Encoding` (which Herald decodes none of: 415, but `identity`).
+    /// `Content-Encoding` (which Herald decodes none of: 415, but `identity`), a transfer coding
+    /// but the chunks (400).
     @Test func createsLeftToHummingbirdKeepTheirAnswers() async throws {
         let harness = try await HTTPHarness(corsOrigins: ["https://app.example"])
         let token = try await harness.token("hal")
         let json = #"{"user":"hal","type":"t"}"#
         let large = #"{"user":"hal","type":"t","body":"\#(String(repeating: "x", count: 70_000))"}"#
-        let chunked =
+        @Sendable func chunked(_ codings: String) -> String {
             "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n"
-            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "\(String(json.utf8.count, radix: 16))\r\n\(json)\r\n0\r\n\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: \(codings)\r\n\r\n"
+                + "\(String(json.utf8.count, radix: 16))\r\n\(json)\r\n0\r\n\r\n"
+        }
         let responses = try await harness.app.test(.live) { client in
             // The token is verified from here on, so the fast path knows it.
             #expect(try await client.get("/v1/users/hal/counts", credential: token).status == .ok)
@@ -174,26 +176,30 @@ struct CreateFastPathTests {
                 Self.create(json, headers: ""),
                 Self.create(json, headers: "Content-Type: text/plain\r\n"),
                 Self.create(large),
-                chunked,
+                chunked("chunked"),
                 Self.create(json, headers: "Content-Type: application/json\r\nExpect: 100-continue\r\n"),
                 Self.create(json).replacingOccurrences(of: Self.key, with: token),
                 Self.create(json, headers: "Content-Type: application/json\r\nOrigin: https://app.example\r\n"),
                 Self.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: gzip\r\n"),
                 Self.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: Identity\r\n"),
                 Self.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: identity, br\r\n"),
+                // NIO's parser took these chunks off and left the gzip, read as if it were not there.
+                chunked("gzip, chunked"),
+                chunked("Chunked"),
                 Self.read("hal"),
             ]
             return try await RawHTTP.answersAlone(port: port, requests)
         }
         let statuses = responses.map(\.status)
-        #expect(statuses == [415, 415, 413, 201, 201, 403, 201, 415, 201, 415, 200], "\(statuses)")
+        #expect(statuses == [415, 415, 413, 201, 201, 403, 201, 415, 201, 415, 400, 201, 200], "\(statuses)")
         #expect(responses[0].body.contains(#""code":"unsupported_media_type""#))
         #expect(responses[2].body.contains(#""code":"too_large""#))
         #expect(responses[5].body.contains(#""code":"forbidden""#))
         #expect(responses[6].headers.contains("Access-Control-Allow-Origin: https://app.example"))
         #expect(responses[7].body.contains("Content-Encoding gzip is not supported: send the body uncompressed"))
         #expect(responses[9].body.contains("Content-Encoding br is not supported"))
-        #expect(responses[10].body == #"{"seq":4,"unread":4,"unseen":4,"user":"hal"}"#)
+        #expect(responses[10].body.contains("Transfer-Encoding gzip is not supported"))
+        #expect(responses[12].body == #"{"seq":5,"unread":5,"unseen":5,"user":"hal"}"#)
         await harness.shutdown()
     }
 }
