@@ -19,8 +19,20 @@ extension NotificationQuery {
             default: throw HeraldError(.invalidQuery, "archived must be true or false")
             }
         }
-        if let type = try parameter("type") { self.type = String(type) }
-        if let tag = try parameter("tag") { self.tag = String(tag) }
+        // A filter no notification can match (empty, too long) is refused as read-all's is, rather
+        // than answered with an empty list, which a form's blank field would make look like "none".
+        if let type = try parameter("type") {
+            guard NotificationDraft.isValidType(String(type)) else {
+                throw HeraldError(.invalidQuery, "type must be 1-\(NotificationDraft.maximumTypeLength) characters")
+            }
+            self.type = String(type)
+        }
+        if let tag = try parameter("tag") {
+            guard NotificationDraft.isValidTag(String(tag)) else {
+                throw HeraldError(.invalidQuery, "tag must be 1-\(NotificationDraft.maximumTagLength) characters")
+            }
+            self.tag = String(tag)
+        }
         if let limit = try parameter("limit") {
             guard let value = Int(limit), (1...200).contains(value) else {
                 throw HeraldError(.invalidQuery, "limit must be an integer from 1 to 200")

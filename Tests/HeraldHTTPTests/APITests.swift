@@ -178,6 +178,13 @@ struct APITests {
             #expect(badList.status == .badRequest)
             let badCursor = try await client.get("/v1/users/u1/notifications?cursor=zzz")
             #expect(badCursor.status == .badRequest)
+            // A filter no notification could match is refused, as read-all's is, not answered empty.
+            let long = String(repeating: "x", count: 65)
+            for filter in ["type=", "tag=", "type=\(long)", "tag=\(long)"] {
+                let refused = try await client.get("/v1/users/u1/notifications?\(filter)")
+                #expect(try refused.errorCode() == "invalid_query", "\(filter)")
+                #expect(String(buffer: refused.body).contains("must be 1-64 characters"), "\(filter)")
+            }
             // A list parameter given twice, even with one value, is refused rather than one of them
             // picked; an unknown one is ignored however often.
             for parameter in ["status=all", "archived=false", "type=t", "tag=a", "limit=5", "cursor="] {

@@ -140,7 +140,8 @@ struct FastPathDifferentialTests {
                 draw.pick([
                     "status=unread", "status=read", "status=all", "status=nope", "archived=true", "archived=false",
                     "archived=x", "limit=1", "limit=2", "limit=0", "limit=201", "limit=abc", "type=t1", "type=t2",
-                    "tag=a", "tag=b", "cursor=bad", "cursor=", "other=1", "limit", "tag=a%20b", "type=t+1",
+                    "tag=a", "tag=b", "cursor=bad", "cursor=", "other=1", "limit", "tag=a%20b", "type=t+1", "type=",
+                    "tag=",
                 ]))
         }
         if draw.chance(5) { parameters.append(parameters[0]) }
