@@ -24,7 +24,20 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print the server's JSON instead of a readable summary.")
     var json = false
 
+    /// Checked before the command runs, so a mistake is reported with the command's own usage.
+    func validate() throws {
+        _ = try resolved()
+    }
+
     func client() throws -> HeraldAPIClient {
+        let (base, key, caFile) = try resolved()
+        guard let caFile else { return HeraldAPIClient(baseURL: base, credential: key) }
+        return HeraldAPIClient(
+            baseURL: base, credential: key, http: HeraldAPIClient.sharedHTTPClient(caFile: caFile))
+    }
+
+    /// The base URL, the credential and the CA file (if any) from the flags and the environment.
+    private func resolved() throws -> (base: String, key: String, caFile: String?) {
         let base = try Environment.resolve(url, "HERALD_URL", default: "http://127.0.0.1:8080")
         guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
             throw ValidationError("--url must start with http:// or https://")
@@ -33,14 +46,11 @@ struct ClientOptions: ParsableArguments {
             throw ValidationError(
                 "no credentials: pass --api-key or set HERALD_API_KEY (herald serve --dev prints its development key)")
         }
-        guard let caFile = caFile ?? Environment.value("HERALD_CA_FILE") else {
-            return HeraldAPIClient(baseURL: base, credential: key)
-        }
+        guard let caFile = caFile ?? Environment.value("HERALD_CA_FILE") else { return (base, key, nil) }
         guard FileManager.default.isReadableFile(atPath: caFile) else {
             throw ValidationError("--ca-file: cannot read \(caFile)")
         }
-        return HeraldAPIClient(
-            baseURL: base, credential: key, http: HeraldAPIClient.sharedHTTPClient(caFile: caFile))
+        return (base, key, caFile)
     }
 
     /// Makes one call to the server and prints its answer: the JSON with `--json`, else the line

@@ -35,6 +35,19 @@ struct Send: AsyncParsableCommand {
 
     @OptionGroup var options: ClientOptions
 
+    func validate() throws {
+        _ = try dataObject()
+    }
+
+    /// `--data` read as a JSON object (nil without it).
+    private func dataObject() throws -> [String: Any]? {
+        guard let data else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {
+            throw ValidationError("--data must be a JSON object")
+        }
+        return object
+    }
+
     func run() async throws {
         var notification: [String: Any] = ["user": user, "type": type]
         notification["title"] = title
@@ -43,12 +56,7 @@ struct Send: AsyncParsableCommand {
         notification["ttl_seconds"] = ttlSeconds
         notification["expires_at"] = expiresAt
         if !tags.isEmpty { notification["tags"] = tags }
-        if let data {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {
-                throw ValidationError("--data must be a JSON object")
-            }
-            notification["data"] = object
-        }
+        notification["data"] = try dataObject()
         let sending = notification
         try await options.printAnswer(of: { client throws(HeraldClientError) in try await client.send(sending) }) {
             answer in

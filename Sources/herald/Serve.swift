@@ -134,12 +134,23 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var secrets: SecretOptions
 
-    func run() async throws {
-        let level = try Self.logLevel(logLevel)
-        let format = try Environment.resolve(logFormat, "HERALD_LOG_FORMAT", default: "text")
+    func validate() throws {
+        _ = try Self.logLevel(logLevel)
+        _ = try Self.lineFormat(logFormat)
+    }
+
+    /// The flag's log format, else `HERALD_LOG_FORMAT`, else `text`.
+    static func lineFormat(_ flag: String?) throws -> LineLogHandler.Format {
+        let format = try Environment.resolve(flag, "HERALD_LOG_FORMAT", default: "text")
         guard let lineFormat = LineLogHandler.Format(rawValue: format) else {
             throw ValidationError("--log-format must be text or json")
         }
+        return lineFormat
+    }
+
+    func run() async throws {
+        let level = try Self.logLevel(logLevel)
+        let lineFormat = try Self.lineFormat(logFormat)
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: lineFormat, logLevel: level) }
         let logger = Logger(label: "herald")
         let registry = PrometheusCollectorRegistry()

@@ -14,13 +14,16 @@ struct Token: AsyncParsableCommand {
 
     @OptionGroup var secrets: SecretOptions
 
-    func run() async throws {
+    func validate() throws {
         guard Identifier.isValid(user) else {
             throw ValidationError("--user must be 1-128 characters from [A-Za-z0-9._:@-]")
         }
         guard (1...Authenticator.maximumTokenTTLSeconds).contains(ttl) else {
             throw ValidationError("--ttl must be between 1 and \(Authenticator.maximumTokenTTLSeconds)")
         }
+    }
+
+    func run() async throws {
         let secret = try secrets.resolvedTokenSecrets(printingTo: { _ in }).current
         let auth = try await Serve.authenticator(apiKeys: [], tokenSecret: secret)
         let minted = try await auth.mintToken(user: user, ttlSeconds: ttl)

@@ -198,4 +198,33 @@ struct CommandTests {
             #expect(throws: ConfigurationError.self) { try Serve.corsOrigins([bad]) }
         }
     }
+
+    /// A mistake in a command's flags is reported with that command's usage (it was the root's,
+    /// `herald <subcommand>`, when the checks ran inside `run`).
+    @Test func flagMistakesAreReportedWithTheCommandsOwnUsage() {
+        let mistakes: [([String], String)] = [
+            (
+                ["send", "--user", "u", "--type", "t", "--data", "[1]", "--api-key", "k"],
+                "--data must be a JSON object"
+            ),
+            (["send", "--user", "u", "--type", "t", "--url", "localhost:8080", "--api-key", "k"], "--url must start"),
+            (["token", "--user", "u", "--ttl", "0"], "--ttl must be between"),
+            (["token", "--user", "a b"], "--user must be"),
+            (
+                ["counts", "--user", "u", "--api-key", "k", "--ca-file", "/nonexistent/ca.pem"],
+                "--ca-file: cannot read"
+            ),
+            (["serve", "--log-format", "xml"], "--log-format must be text or json"),
+            (["serve", "--log-level", "loud"], "--log-level must be one of"),
+        ]
+        for (arguments, message) in mistakes {
+            do {
+                _ = try Herald.parseAsRoot(arguments)
+                Issue.record("\(arguments) was accepted")
+            } catch {
+                let text = Herald.fullMessage(for: error)
+                #expect(text.contains(message) && text.contains("Usage: herald \(arguments[0])"), "\(text)")
+            }
+        }
+    }
 }
