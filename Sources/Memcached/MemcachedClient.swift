@@ -26,10 +26,12 @@ public final class MemcachedClient: Sendable {
     /// Creates a client and starts its worker threads. Connections are opened lazily.
     public init(configuration: MemcachedConfiguration) throws(MemcachedError) {
         self.configuration = configuration
-        self.pool = try MemcachedConnectionPool(configuration: configuration)
+        // One count of lost connections for both pools: a restart found on one is the other's too.
+        let losses = ConnectionLosses()
+        self.pool = try MemcachedConnectionPool(configuration: configuration, losses: losses)
         var serial = configuration
         serial.connections = 1
-        self.serialPool = try MemcachedConnectionPool(configuration: serial)
+        self.serialPool = try MemcachedConnectionPool(configuration: serial, losses: losses)
         self.threadPool = NIOThreadPool(numberOfThreads: max(1, configuration.connections))
         self.serialThread = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()

@@ -1,5 +1,4 @@
 import CLibMemcached
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -17,15 +16,17 @@ import Glibc
 /// connection lost on one marks them all: ``losses`` counts such failures, each connection keeps the
 /// count it last saw in its libmemcached user data, and one lent after a later loss is first closed
 /// (`memcached_quit`), to connect afresh on its next request. With several servers its connections
-/// to the others reconnect too: a connect each, and only after a failure.
+/// to the others reconnect too: a connect each, and only after a failure. The count may be shared
+/// with the client's other pool (``ConnectionLosses``).
 final class MemcachedConnectionPool: @unchecked Sendable {
     private let master: UnsafeMutablePointer<memcached_st>
     private let pool: OpaquePointer
     private let popTimeoutSeconds: Int
     /// Connections lost so far (see the type's documentation).
-    private let losses = Atomic<UInt>(0)
+    private let losses: ConnectionLosses
 
-    init(configuration: MemcachedConfiguration) throws(MemcachedError) {
+    init(configuration: MemcachedConfiguration, losses: ConnectionLosses = ConnectionLosses()) throws(MemcachedError) {
+        self.losses = losses
         guard !configuration.servers.isEmpty else {
             throw MemcachedError(code: .noServers, message: "no memcached server configured")
         }
@@ -69,7 +70,7 @@ final class MemcachedConnectionPool: @unchecked Sendable {
         defer { _ = memcached_pool_release(pool, handle) }
         // The user data holds the count the handle last saw (a new handle's nil reads as 0); the
         // count only grows, so one that differs is older.
-        let lossesSeen = losses.load(ordering: .acquiring)
+        let lossesSeen = losses.load()
         if UInt(bitPattern: memcached_get_user_data(handle)) != lossesSeen {
             memcached_quit(handle)
             _ = memcached_set_user_data(handle, UnsafeMutableRawPointer(bitPattern: lossesSeen))
@@ -77,7 +78,7 @@ final class MemcachedConnectionPool: @unchecked Sendable {
         do {
             return try body(MemcachedConnection(handle: handle))
         } catch {
-            if error.isConnectionLost { losses.add(1, ordering: .releasing) }
+            if error.isConnectionLost { losses.add() }
             throw error
         }
     }

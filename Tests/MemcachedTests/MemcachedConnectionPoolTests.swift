@@ -27,6 +27,33 @@ struct MemcachedConnectionPoolTests {
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// A client's two pools, its shared one and its serial worker's, share the count: the health
+    /// probe finds a restart on the shared pool, and the counts cache's serial connection then
+    /// reconnects rather than failing its first request after the restart (which marked the cache
+    /// down a second time, each time a new key space).
+    @Test func aLossFoundOnTheSharedPoolMakesTheSerialConnectionReconnect() async throws {
+        let server = try MemcachedProcess()
+        let client = try MemcachedClient(
+            configuration: .init(
+                servers: [.unixSocket(path: server.socketPath)], connections: 1, retryTimeoutSeconds: 0))
+        @Sendable func serialGet() async throws {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                client.withSerialSession { session throws(MemcachedError) in
+                    _ = try session.get("k")
+                } completion: {
+                    continuation.resume(with: $0.mapError { $0 as any Error })
+                }
+            }
+        }
+        try await client.ping()
+        try await serialGet()
+
+        try server.restart()
+        await #expect(throws: MemcachedError.self) { try await client.ping() }
+        try await serialGet()
+        await client.shutdown()
+    }
+
     /// Pings on `count` connections held at the same time (so `count` different ones), one thread
     /// each: each ping's error, or nil where it answered.
     private static func everyConnectionAtOnce(
