@@ -368,6 +368,9 @@ struct Serve: AsyncParsableCommand {
         }
 
         Self.raiseOpenFileLimit(logger: logger)
+        // Asked before the lock's file and the directories appear: a mistyped path starts afresh,
+        // and the log says where.
+        let isNewDatabase = !FileManager.default.fileExists(atPath: databasePath)
         // Held until the process ends (after the store has closed), so never released here.
         let databaseLock: DatabaseFileLock
         do {
@@ -384,6 +387,9 @@ struct Serve: AsyncParsableCommand {
             }
         } catch let error as DatabaseOpenError {
             throw ConfigurationError(message: "cannot open the database: \(error.message)")
+        }
+        if isNewDatabase {
+            logger.notice("created a new database at \(URL(fileURLWithPath: databasePath).standardizedFileURL.path)")
         }
         if let recovery = store.powerLossRecovery {
             logger.warning(

@@ -49,6 +49,11 @@ class OneServerTest(unittest.TestCase):
         finally:
             client.close()
             second.kill()
+        # The first server made the database and said where; the second opened it as it was.
+        with open(os.path.join(self.directory, "first.log")) as log:
+            self.assertIn(f"created a new database at {self.database}", log.read())
+        with open(os.path.join(self.directory, "second.log")) as log:
+            self.assertNotIn("created a new database", log.read())
 
     def test_aServerOnAPortInUseSaysSoAndExits2(self):
         # Another database, so that only the port is shared.
