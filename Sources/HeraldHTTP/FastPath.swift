@@ -725,20 +725,20 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         error.logIfServerFailure(to: settings.logger, metadata: ["hb.request.id": "\(requestID)"])
         respond(
             error.status, error.jsonBody, route: route, method: method, requestID: requestID, connection: connection,
-            start: start, context: context)
+            retryAfterSeconds: error.retryAfterSeconds, start: start, context: context)
     }
 
     /// - Parameter connection: what the answer's `Connection` header says (``TakenRequest/connection``).
     private func respond(
         _ status: HTTPResponse.Status, _ body: [UInt8], route: String, method: HTTPMethod,
-        requestID: LoopRequestID, connection: RawJSONResponse.ConnectionHeader, start: ContinuousClock.Instant,
-        context: ChannelHandlerContext
+        requestID: LoopRequestID, connection: RawJSONResponse.ConnectionHeader, retryAfterSeconds: Int? = nil,
+        start: ContinuousClock.Instant, context: ChannelHandlerContext
     ) {
         // Nothing of Hummingbird's is on its way: this handler answers only while Hummingbird owes
         // no response.
         let buffer = RawJSONResponse.bytes(
             status, body, requestID: requestID, serverName: settings.serverName, connection: connection,
-            allocator: context.channel.allocator)
+            retryAfterSeconds: retryAfterSeconds, allocator: context.channel.allocator)
         // Counted before it is written: a client that has the answer finds it in the metrics (as
         // Hummingbird's middleware counts an answer before the server writes it).
         record(route: route, method: method, status: status, start: start)

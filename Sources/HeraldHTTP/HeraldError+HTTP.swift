@@ -23,9 +23,15 @@ extension HeraldError: HTTPResponseError {
         }
     }
 
+    /// The `Retry-After` of an answer with this error: a second for the store unavailable (a lock
+    /// held past the busy timeout, a disk error), which clients with a retry policy honour rather
+    /// than retrying at once; nil for every other error.
+    var retryAfterSeconds: Int? { code == .unavailable ? 1 : nil }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = JSONIO.headers
         if code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let seconds = retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         // A request that could not be parsed leaves nothing readable behind it: the connection ends.
         if code == .invalidRequest { headers[.connection] = "close" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))

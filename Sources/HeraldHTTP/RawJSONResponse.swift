@@ -24,7 +24,7 @@ enum RawJSONResponse {
     ///   - connection: what the `Connection` header says.
     static func bytes(
         _ status: HTTPResponse.Status, _ body: [UInt8], requestID: LoopRequestID, serverName: String?,
-        connection: ConnectionHeader = .unsaid, allocator: ByteBufferAllocator
+        connection: ConnectionHeader = .unsaid, retryAfterSeconds: Int? = nil, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 192 + body.count)
         buffer.writeStaticString("HTTP/1.1 ")
@@ -35,6 +35,10 @@ enum RawJSONResponse {
         buffer.writeString(JSONIO.contentType)
         buffer.writeStaticString("\r\nCache-Control: ")
         buffer.writeString(JSONIO.cacheControl)
+        if let retryAfterSeconds {
+            buffer.writeStaticString("\r\nRetry-After: ")
+            buffer.writeString(String(retryAfterSeconds))
+        }
         buffer.writeStaticString("\r\nContent-Length: ")
         buffer.writeString(String(body.count))
         buffer.writeStaticString("\r\nX-Request-Id: ")

@@ -61,6 +61,7 @@ struct CreateFastPathTests {
         #expect(created.contains(#""counts":{"seq":1,"unread":1,"unseen":1,"user":"fay"}"#), "\(created)")
         #expect(runs[0][2].contains(#""code":"id_conflict""#))
         #expect(runs[0][3].contains(#""code":"unavailable""#) && !runs[0][3].contains("boom"))
+        #expect(runs[0][3].contains("\nRetry-After: 1\n"), "\(runs[0][3])")
         #expect(runs[0][6].hasSuffix(#"{"seq":1,"unread":1,"unseen":1,"user":"fay"}"#))
     }
 
