@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench soak profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean bench soak crosscheck profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
 # What the tests of deploy/ run: the README's nginx in front of Herald over TLS
 # (Tests/Chaos/proxy_test.py), and systemd-analyze on its unit (Tests/Chaos/systemd_unit_test.py).
@@ -26,6 +26,7 @@ help:
 	@echo "make stalls LOAD=fanout5k    how long the whole VM stopped, beside the disk's writes (bench/stalls.sh)"
 	@echo "make walpages LOAD=batches   the pages each SQLite transaction writes, by table and index (bench/walpages.sh)"
 	@echo "make soak MINUTES=15         a long mixed load: Herald's memory, threads and files cycle by cycle (bench/soak.sh)"
+	@echo "make crosscheck              the fan-outs against nchan with the team's shared Python load tool (bench/crosscheck.sh)"
 
 # Installs those of the Debian packages given that are missing (through sudo when not root), after
 # an apt-get update unless this checkout ran one in the last hour (APT_STAMP), so that the targets
@@ -162,3 +163,8 @@ walpages: deps
 MINUTES ?= 12
 soak: deps
 	bash bench/soak.sh $(MINUTES)
+
+# The 1k/s and 5k/s fan-outs against nginx + nchan, measured with ../shared/bench/sse_fanout_bench.py
+# rather than herald-bench (bench/crosscheck.sh; a report in bench/results/crosscheck-*.md).
+crosscheck: deps
+	bash bench/crosscheck.sh
