@@ -73,6 +73,7 @@ public struct HeraldRoutes: Sendable {
             router.add(middleware: OriginCORSMiddleware(origins: settings.corsOrigins))
         }
         router.add(middleware: RequestMiddleware())
+        router.add(middleware: EmptyPathSegmentMiddleware())
         let table = RouteTable()
         router.add(middleware: MethodNotAllowedMiddleware(table: table))
         if let demoUser = settings.demoUser {

@@ -69,4 +69,32 @@ struct DeleteAllRouteTests {
         }
         await harness.shutdown()
     }
+
+    /// A path with an empty segment names nothing: `DELETE …/notifications/` (a notification id
+    /// that came out empty) once reached the route that deletes every notification of the user,
+    /// since the router skips empty segments.
+    @Test(arguments: [true, false])
+    func aPathWithAnEmptySegmentDeletesNothing(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            for id in ["a", "b"] {
+                let created = try await client.post(
+                    "/v1/notifications", json: #"{"user":"u1","id":"\#(id)","type":"t"}"#)
+                #expect(created.status == .created)
+            }
+            for (method, uri) in [
+                (HTTPRequest.Method.delete, "/v1/users/u1/notifications/"),
+                (.delete, "/v1/users/u1/notifications//"), (.delete, "/v1/users/u1//notifications"),
+                (.post, "/v1/users/u1/notifications/read-all/"), (.post, "/v1/users/u1/seen/"),
+                (.get, "/v1/users/u1/counts/"), (.get, "/v1/users//counts"),
+            ] {
+                let answer = try await client.execute(uri: uri, method: method, headers: .bearer())
+                #expect(answer.status == .notFound, "\(method) \(uri)")
+                #expect(try answer.errorCode() == "not_found", "\(method) \(uri)")
+            }
+            let counts = try await client.get("/v1/users/u1/counts").json()
+            #expect(counts["unread"] as? Int == 2 && counts["unseen"] as? Int == 2 && counts["seq"] as? Int == 2)
+        }
+        await harness.shutdown()
+    }
 }
