@@ -64,7 +64,7 @@ public final class MemcachedCountsCache: CountsCache {
             switch await jobs.submit(.read(keys)) {
             case .hit(let counts):
                 CacheMetrics.hits.increment()
-                recentUsers.note(CollectionOfOne(user))
+                recentUsers.note(user)
                 return counts
             case .miss(let epoch):
                 CacheMetrics.misses.increment()
@@ -75,7 +75,7 @@ public final class MemcachedCountsCache: CountsCache {
                     }
                 }
                 CacheMetrics.fills.increment()
-                recentUsers.note(CollectionOfOne(user))
+                recentUsers.note(user)
                 return counts
             case .failed(let error):
                 throw error
@@ -104,7 +104,7 @@ public final class MemcachedCountsCache: CountsCache {
             case .hit(let counts):
                 if served {
                     CacheMetrics.hits.increment()
-                    recentUsers.note(CollectionOfOne(user))
+                    recentUsers.note(user)
                 }
                 completion(counts)
             case .failed(let error):

@@ -70,7 +70,7 @@ public final class MemcachedNotificationCache: NotificationCache {
             switch lookup {
             case .hit(let notification):
                 CacheMetrics.notificationHits.increment()
-                recentEntries.note(CollectionOfOne(CachedNotificationID(user: user, id: id)))
+                recentEntries.note(CachedNotificationID(user: user, id: id))
                 return notification
             case .bypass:
                 CacheMetrics.notificationMisses.increment()
@@ -89,7 +89,7 @@ public final class MemcachedNotificationCache: NotificationCache {
                         try await client.compareAndSwap(key, value: encoded, cas: cas, expiration: .seconds(ttl))
                     }
                     if filled == .stored {
-                        recentEntries.note(CollectionOfOne(CachedNotificationID(user: user, id: id)))
+                        recentEntries.note(CachedNotificationID(user: user, id: id))
                     }
                 }
                 return notification
@@ -115,7 +115,7 @@ public final class MemcachedNotificationCache: NotificationCache {
             case .success(let notification):
                 if notification != nil {
                     CacheMetrics.notificationHits.increment()
-                    recentEntries.note(CollectionOfOne(CachedNotificationID(user: user, id: id)))
+                    recentEntries.note(CachedNotificationID(user: user, id: id))
                 }
                 completion(notification)
             case .failure(let error):

@@ -32,6 +32,11 @@ final class RecentlyNoted<Element: Hashable & Sendable>: Sendable {
         }
     }
 
+    /// Notes one element, as a sequence of one.
+    func note(_ element: Element) {
+        note(CollectionOfOne(element))
+    }
+
     /// Every element noted since the last take, each once, newest first; empties the ring.
     func take() -> [Element] {
         let noted = ring.withLock { ring in
