@@ -94,6 +94,17 @@ public struct NotificationDraft: Sendable, Hashable {
     /// A tag of 1 to ``maximumTagLength`` characters (also the rule of read-all's filter).
     public static func isValidTag(_ tag: String) -> Bool { (1...maximumTagLength).contains(length(tag)) }
 
+    /// Why a filter by `type` and `tag` (read-all's body, a list's query) could match no
+    /// notification, for an error with `code`; nothing when each given one is valid.
+    public static func checkFilter(type: String?, tag: String?, code: HeraldError.Code) throws(HeraldError) {
+        if let type, !isValidType(type) {
+            throw HeraldError(code, "type must be 1-\(maximumTypeLength) characters")
+        }
+        if let tag, !isValidTag(tag) {
+            throw HeraldError(code, "tag must be 1-\(maximumTagLength) characters")
+        }
+    }
+
     private static func rejectNUL(_ value: String?, _ what: String) throws(HeraldError) {
         guard let value, value.utf8.contains(0) else { return }
         throw HeraldError(.invalidField, "\(what) must not contain U+0000")

@@ -20,19 +20,12 @@ extension NotificationQuery {
             }
         }
         // A filter no notification can match (empty, too long) is refused as read-all's is, rather
-        // than answered with an empty list, which a form's blank field would make look like "none".
-        if let type = try parameter("type") {
-            guard NotificationDraft.isValidType(String(type)) else {
-                throw HeraldError(.invalidQuery, "type must be 1-\(NotificationDraft.maximumTypeLength) characters")
-            }
-            self.type = String(type)
-        }
-        if let tag = try parameter("tag") {
-            guard NotificationDraft.isValidTag(String(tag)) else {
-                throw HeraldError(.invalidQuery, "tag must be 1-\(NotificationDraft.maximumTagLength) characters")
-            }
-            self.tag = String(tag)
-        }
+        // than answered with an empty list, which a form's blank field would make look like "none";
+        // each as it is read, so that its error comes before a later parameter's.
+        type = try parameter("type").map(String.init)
+        try NotificationDraft.checkFilter(type: type, tag: nil, code: .invalidQuery)
+        tag = try parameter("tag").map(String.init)
+        try NotificationDraft.checkFilter(type: nil, tag: tag, code: .invalidQuery)
         if let limit = try parameter("limit") {
             guard let value = Int(limit), (1...200).contains(value) else {
                 throw HeraldError(.invalidQuery, "limit must be an integer from 1 to 200")

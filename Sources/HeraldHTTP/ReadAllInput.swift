@@ -11,11 +11,6 @@ struct ReadAllInput: JSONReadable {
         try fields.refuseOthers(than: ["type", "tag"], in: "read-all")
         type = try fields["type"].string()
         tag = try fields["tag"].string()
-        if let type, !NotificationDraft.isValidType(type) {
-            throw HeraldError(.invalidField, "type must be 1-\(NotificationDraft.maximumTypeLength) characters")
-        }
-        if let tag, !NotificationDraft.isValidTag(tag) {
-            throw HeraldError(.invalidField, "tag must be 1-\(NotificationDraft.maximumTagLength) characters")
-        }
+        try NotificationDraft.checkFilter(type: type, tag: tag, code: .invalidField)
     }
 }
