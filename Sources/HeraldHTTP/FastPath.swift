@@ -513,7 +513,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         guard head.uri == Self.createRoute, let length = facts.contentLength, let bytes = Int(length),
             (1...JSONIO.singleBodyLimit).contains(bytes),
-            JSONIO.isJSON(contentType: facts.contentType), !facts.hasContentEncoding,
+            JSONMediaType(contentType: facts.contentType) == .json, !facts.hasContentEncoding,
             knownPrincipal(facts)?.isBackend == true
         else { return nil }
         return .create

@@ -32,7 +32,12 @@ enum JSONIO {
             throw HeraldError.invalidRequest(nil)
         }
         guard buffer.readableBytes > 0 else { return nil }
-        guard isJSON(contentType: request.headers[.contentType]) else {
+        switch JSONMediaType(contentType: request.headers[.contentType]) {
+        case .json:
+            break
+        case .otherCharset:
+            throw HeraldError(.unsupportedMediaType, "Content-Type's charset must be utf-8: JSON bodies are UTF-8")
+        case .other:
             throw HeraldError(.unsupportedMediaType, "Content-Type must be application/json")
         }
         if let coding = unsupportedCoding(request.headers[values: .contentEncoding], besides: "identity") {
@@ -141,12 +146,4 @@ enum JSONIO {
 
     /// The head fields of every JSON response, in the order ``RawJSONResponse`` writes them.
     static var headers: HTTPFields { [.contentType: contentType, .cacheControl: cacheControl] }
-
-    /// Whether a request's `Content-Type` is JSON (`application/json`, or any `+json` type).
-    /// Media types compare without regard to the case of ASCII letters.
-    static func isJSON(contentType: String?) -> Bool {
-        guard let bytes = contentType?.utf8 else { return false }
-        return bytes.prefix(16).equalsIgnoringASCIICase("application/json")
-            || bytes.containsIgnoringASCIICase("+json")
-    }
 }

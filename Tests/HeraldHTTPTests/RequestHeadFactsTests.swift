@@ -77,15 +77,26 @@ struct RequestHeadFactsTests {
     @Test func jsonMediaTypesAreRecognizedInAnyCase() {
         for type in [
             "application/json", "application/json; charset=utf-8", "Application/JSON", "APPLICATION/JSON;charset=UTF-8",
-            "application/problem+json", "application/merge-patch+JSON", "text/x+jsoN; q=1", "+json",
+            "application/problem+json", "application/merge-patch+JSON", "text/x+jsoN; q=1", " application/json ",
+            "application/json;", "application/json ; charset=\"utf-8\"", "application/json;charset=utf8",
+            "application/json; a=\"x;y\\\"z\"; charset=utf-8", "application/json;\tcharset=UTF-8 ",
         ] {
-            #expect(JSONIO.isJSON(contentType: type), "\(type)")
+            #expect(JSONMediaType(contentType: type) == .json, "\(type)")
         }
         for type in [
             nil, "", "application/jso", "application/xml", "text/plain", "application/x-json", "+jso", "json+",
-            "application/ json", "\u{212A}application/json",
+            "application/ json", "\u{212A}application/json", "+json", "application/+json", "application/jsonl",
+            "application/json-seq", "text/json", "text/plain; x=+json", "application/json x", "application/json; a",
+            "application/json; a=\"unclosed", "application/json, text/plain",
         ] {
-            #expect(!JSONIO.isJSON(contentType: type), "\(type ?? "nil")")
+            #expect(JSONMediaType(contentType: type) == .other, "\(type ?? "nil")")
+        }
+        for type in [
+            "application/json; charset=latin1", "application/json;charset=\"ISO-8859-1\"",
+            "application/merge-patch+json; charset=utf-16", "application/json; charset=",
+            "application/json; charset=utf-8x",
+        ] {
+            #expect(JSONMediaType(contentType: type) == .otherCharset, "\(type)")
         }
     }
 
