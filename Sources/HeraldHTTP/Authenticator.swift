@@ -118,12 +118,20 @@ public final class Authenticator: Sendable {
 
     /// The caller of `request`: `Authorization: Bearer`, then `access_token`, then the `herald_token`
     /// cookie, which may change notifications only from the pages ``CrossSiteWriteCheck`` allows.
+    /// An API key is taken from the header alone (``CredentialPlace``).
     public func principal(for request: Request) async throws(HeraldError) -> Principal {
-        guard let (credential, isCookie) = try Self.credential(in: request), !credential.isEmpty else {
+        guard let (credential, place) = try Self.credential(in: request), !credential.isEmpty else {
             throw HeraldError(.unauthorized, "missing credentials: send Authorization: Bearer <api key or token>")
         }
-        if isCookie, let refusal = crossSiteWrites.refusal(of: request) { throw refusal }
-        if let known = knownPrincipal(for: credential[...]) { return known }
+        if place == .cookie, let refusal = crossSiteWrites.refusal(of: request) { throw refusal }
+        if let known = knownPrincipal(for: credential[...]) {
+            guard !known.isBackend || place == .authorizationHeader else {
+                throw HeraldError(
+                    .unauthorized,
+                    "an API key is accepted only in the Authorization header (a URL or a cookie leaks it into logs)")
+            }
+            return known
+        }
         do {
             let generation = verified.generation
             let (claims, secret) = try await verifiedClaims(of: credential)
@@ -215,14 +223,16 @@ public final class Authenticator: Sendable {
     /// The credential `request` presents, nil when none. Two `Authorization` lines read as one
     /// joined with a comma, as HTTP combines them, which no credential matches; two `access_token`
     /// parameters are refused alike, rather than one of them picked.
-    private static func credential(in request: Request) throws(HeraldError) -> (String, isCookie: Bool)? {
-        if let header = request.headers[.authorization] { return bearerCredential(header).map { (String($0), false) } }
+    private static func credential(in request: Request) throws(HeraldError) -> (String, CredentialPlace)? {
+        if let header = request.headers[.authorization] {
+            return bearerCredential(header).map { (String($0), .authorizationHeader) }
+        }
         let tokens = request.uri.queryParameters[values: "access_token"]
         guard tokens.count <= 1 else {
             throw HeraldError(.unauthorized, "access_token is given more than once: send one credential")
         }
-        if let token = tokens.first { return (String(token), false) }
-        return request.cookies["herald_token"].map { ($0.value, true) }
+        if let token = tokens.first { return (String(token), .queryParameter) }
+        return request.cookies["herald_token"].map { ($0.value, .cookie) }
     }
 
     /// The configured key `candidate` is, if any; compares against every configured key without

@@ -464,7 +464,8 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
         if facts.authorization != nil {
             principal = knownPrincipal(facts)
         } else if let token = parameters["access_token"] {
-            principal = settings.auth.knownPrincipal(for: token)
+            // An API key in the query is Hummingbird's to refuse (``CredentialPlace``).
+            principal = settings.auth.knownPrincipal(for: token).flatMap { $0.isBackend ? nil : $0 }
         } else {
             return nil
         }

@@ -274,6 +274,16 @@ struct APITests {
             let cookie = try await client.execute(
                 uri: "/v1/users/u1/counts", method: .get, headers: [.cookie: "herald_token=\(u1)"])
             #expect(cookie.status == .ok)
+            // An API key is taken from the header alone: a URL is written to logs, and a browser
+            // sends a cookie on its own.
+            for (uri, headers) in [
+                ("/v1/users/u1/counts?access_token=\(HTTPHarness.apiKey)", HTTPFields()),
+                ("/v1/users/u1/counts", [.cookie: "herald_token=\(HTTPHarness.apiKey)"]),
+            ] {
+                let misplaced = try await client.execute(uri: uri, method: .get, headers: headers)
+                #expect(misplaced.status == .unauthorized, "\(headers)")
+                #expect(String(buffer: misplaced.body).contains("accepted only in the Authorization header"))
+            }
             // One credential: two in the query, or two `Authorization` lines (read as one joined by
             // a comma), are refused, not one of them picked.
             let twoInQuery = try await client.execute(

@@ -57,6 +57,9 @@ struct StreamFastPathTests {
             Opening(
                 path: "/v1/users/u1/stream?access_token=\(token)&access_token=\(token)", headers: [], blocks: 0,
                 fast: false),
+            // An API key only in the header: a URL is logged.
+            Opening(
+                path: "/v1/users/u1/stream?access_token=\(HTTPHarness.apiKey)", headers: [], blocks: 0, fast: false),
         ]
     }
 
@@ -98,6 +101,9 @@ struct StreamFastPathTests {
         #expect(answers[13].contains("id: 2\nevent: notification.created"))
         #expect(
             answers[18].contains("401 Unauthorized") && answers[18].contains("access_token is given more than once"))
+        #expect(
+            answers[19].contains("401 Unauthorized")
+                && answers[19].contains("an API key is accepted only in the Authorization header"))
     }
 
     /// Sends the opening's request on a new connection and reads its answer: the head (but its
