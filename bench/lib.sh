@@ -4,7 +4,7 @@
 # load; the loads append to $OUT, servers keep their files in $WORK.
 ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 BENCH="$ROOT/.build/release/herald-bench"
-KEY="bench-api-key"
+KEY="bench-api-key-0123456789"
 # memcached runs as the README recommends for Herald (Operations): without its LRU maintainer, a
 # thread that otherwise wakes about every millisecond while items change. MEMCACHED_OPTIONS=""
 # runs it with memcached's defaults (or set other options to compare).

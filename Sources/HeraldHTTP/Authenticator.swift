@@ -104,6 +104,20 @@ public final class Authenticator: Sendable {
         }
     }
 
+    /// Throws unless `key` can be sent as `Authorization: Bearer <key>` and read back as itself:
+    /// visible ASCII characters (RFC 9110's `VCHAR`: no space or tab, which the header's reading
+    /// trims or a client splits at, and no byte a client may encode otherwise), none of them a
+    /// comma, which separates keys in `HERALD_API_KEYS`. `name` says which key.
+    public static func checkAPIKey(_ key: String, _ name: String) throws(HeraldError) {
+        guard !key.isEmpty else { throw HeraldError(.invalidField, "\(name) is empty") }
+        guard key.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ",") }) else {
+            throw HeraldError(.invalidField, "\(name) must be visible ASCII characters, without spaces or commas")
+        }
+    }
+
+    /// API keys with fewer characters than this are easy to guess: `herald serve` warns of them.
+    public static let shortAPIKeyLength = 16
+
     /// The name ``init(apiKeys:tokenSecret:previousTokenSecrets:pageOrigins:)`` gives a previous
     /// token secret in its errors.
     public static let previousSecretName = "a previous token secret"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HeraldHTTP
 
 /// Credentials options shared by `serve` and `token`.
 struct SecretOptions: ParsableArguments {
@@ -72,7 +73,11 @@ struct SecretOptions: ParsableArguments {
         if let file = try credentialFiles().apiKeys { return try CredentialFiles.apiKeys(in: file) }
         let isDev = try isDev()
         var keys = apiKeys
-        if keys.isEmpty, let variable = Environment.value("HERALD_API_KEYS") { keys = Self.apiKeys(inList: variable) }
+        try Self.checkAPIKeys(keys, from: "--api-key")
+        if keys.isEmpty, let variable = Environment.value("HERALD_API_KEYS") {
+            keys = Self.apiKeys(inList: variable)
+            try Self.checkAPIKeys(keys, from: "HERALD_API_KEYS")
+        }
         if keys.isEmpty {
             guard isDev else {
                 throw ConfigurationError(
@@ -83,6 +88,33 @@ struct SecretOptions: ParsableArguments {
             keys = [Self.developmentAPIKey]
         }
         return keys
+    }
+
+    /// Throws unless every one of `keys` passes ``Authenticator/checkAPIKey(_:_:)``: a key that
+    /// no request could present (empty, with a space, or a character a client may encode
+    /// otherwise) is a start-up error rather than a key that silently never matches. `source`
+    /// names where the keys came from.
+    static func checkAPIKeys(_ keys: [String], from source: String) throws {
+        for (index, key) in keys.enumerated() {
+            do {
+                try Authenticator.checkAPIKey(
+                    key, keys.count == 1 ? "the API key of \(source)" : "API key number \(index + 1) of \(source)")
+            } catch {
+                throw ConfigurationError(message: error.message)
+            }
+        }
+    }
+
+    /// A warning for each of `keys` shorter than ``Authenticator/shortAPIKeyLength``, which can be
+    /// guessed; the keys themselves are not said.
+    static func shortKeyWarnings(_ keys: [String]) -> [String] {
+        keys.enumerated().compactMap { index, key in
+            guard key.count < Authenticator.shortAPIKeyLength else { return nil }
+            let which = keys.count == 1 ? "the API key" : "API key number \(index + 1)"
+            let length = key.count == 1 ? "1 character" : "\(key.count) characters"
+            return "\(which) has only \(length) and can be guessed: use 32 random characters or more "
+                + "(openssl rand -hex 32)"
+        }
     }
 
     /// The keys of a `HERALD_API_KEYS` list: split at commas, the spaces around each dropped, empty

@@ -39,7 +39,7 @@ import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERALD_BIN = os.environ.get("HERALD_BIN", os.path.join(ROOT, ".build", "debug", "herald"))
-API_KEY = "chaos-test-key"
+API_KEY = "chaos-test-key-0123456789"
 USERS = [f"chaos-{i}" for i in range(16)]
 SOLE_USERS = ["chaos-sole-1", "chaos-sole-2"]
 TYPES = ["order", "comment", "system"]

@@ -22,6 +22,56 @@ struct CredentialFilesTests {
         #expect(throws: ConfigurationError.self) { try CredentialFiles.apiKeys(in: "/nonexistent/herald-keys") }
     }
 
+    /// The message of the `ConfigurationError` `body` throws; "" when it throws none.
+    func configurationError(_ body: () throws -> Void) -> String {
+        do {
+            try body()
+            return ""
+        } catch let error as ConfigurationError {
+            return error.message
+        } catch {
+            return "not a ConfigurationError: \(error)"
+        }
+    }
+
+    /// A key no request could present (empty, with a space, or not ASCII) is a start-up error, from
+    /// the options, the variable or the file, rather than a key that never matches; the message
+    /// says which key, not the key.
+    @Test func keysARequestCouldNotPresentAreRefused() throws {
+        for (arguments, message) in [
+            (["--api-key", ""], "the API key of --api-key is empty"),
+            (["--api-key", "ok-key", "--api-key", " spaced"], "API key number 2 of --api-key must be visible ASCII"),
+            (["--api-key", "has space"], "the API key of --api-key must be visible ASCII characters"),
+            (["--api-key", "tab\tkey"], "must be visible ASCII characters, without spaces or commas"),
+            (["--api-key", "ünïcode"], "must be visible ASCII characters, without spaces or commas"),
+            (["--api-key", "a,b"], "must be visible ASCII characters, without spaces or commas"),
+        ] {
+            let options = try SecretOptions.parse(arguments)
+            let said = configurationError { _ = try options.resolvedAPIKeys(printingTo: { _ in }) }
+            #expect(said.hasPrefix(message) || said.hasSuffix(message), "\(arguments): \(said)")
+        }
+        let said = try withFile("good-key\nbad key\n") { path in
+            (path, configurationError { _ = try CredentialFiles.apiKeys(in: path) })
+        }
+        #expect(
+            said.1
+                == "API key number 2 of --api-keys-file \(said.0) must be visible ASCII characters, without spaces or commas"
+        )
+        #expect(!said.1.contains("bad key"))
+        #expect(try withFile("k!#$%&'*+-.^_`|~\n", CredentialFiles.apiKeys(in:)) == ["k!#$%&'*+-.^_`|~"])
+    }
+
+    @Test func shortKeysAreWarnedOfWithoutSayingThem() {
+        #expect(SecretOptions.shortKeyWarnings(["0123456789abcdef"]).isEmpty)
+        #expect(
+            SecretOptions.shortKeyWarnings(["short"]) == [
+                "the API key has only 5 characters and can be guessed: use 32 random characters or more (openssl rand -hex 32)"
+            ])
+        let warnings = SecretOptions.shortKeyWarnings(["0123456789abcdef", "tiny", "x"])
+        #expect(warnings.count == 2 && warnings[0].hasPrefix("API key number 2 has only 4 characters"))
+        #expect(warnings[1].hasPrefix("API key number 3 has only 1 character and"))
+    }
+
     @Test func theFirstSecretSignsAndLaterOnesAreFormer() throws {
         let secrets = try withFile("\(Self.secret)\n\n\(Self.former)\n", CredentialFiles.tokenSecrets(in:))
         #expect(secrets.current == Self.secret && secrets.previous == [Self.former])
