@@ -22,6 +22,17 @@ struct JSONField {
         return text
     }
 
+    /// A string that is to be an identifier (`user`, `id`): any other type is `invalid_id`, as
+    /// API.md has for anything but 1–128 of its characters, rather than `invalid_field`. Whether
+    /// the string's characters are an identifier's is the caller's to check.
+    func identifier() throws(HeraldError) -> String? {
+        guard let value else { return nil }
+        guard case .string(let text) = value else {
+            throw HeraldError(.invalidID, "\(name) must be a string of 1-128 characters from [A-Za-z0-9._:@-]")
+        }
+        return text
+    }
+
     /// An integer; a number with a fraction of zero (`5.0`, `1e3`) counts as one.
     func integer() throws(HeraldError) -> Int64? {
         switch value {

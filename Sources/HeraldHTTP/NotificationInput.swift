@@ -12,7 +12,7 @@ struct NotificationInput: JSONBodyReadable {
     /// Checks one notification's members (nil: it was not a JSON object).
     init(_ members: NotificationMembers?) throws(HeraldError) {
         guard let members else { throw HeraldError(.invalidField, "each notification must be a JSON object") }
-        guard let user = try JSONField("user", members.user).string() else {
+        guard let user = try JSONField("user", members.user).identifier() else {
             throw HeraldError(.invalidID, "user is required")
         }
         guard let type = try JSONField("type", members.type).string() else {
@@ -20,7 +20,7 @@ struct NotificationInput: JSONBodyReadable {
         }
         draft = try NotificationDraft(
             user: user,
-            id: try JSONField("id", members.id).string(),
+            id: try JSONField("id", members.id).identifier(),
             type: type,
             title: try JSONField("title", members.title).string(),
             body: try JSONField("body", members.body).string(),

@@ -121,6 +121,10 @@ struct APITests {
                 (#"{"user":"bad user","type":"t"}"#, .badRequest, "invalid_id"),
                 (#"{"user":"u1","id":"a/b","type":"t"}"#, .badRequest, "invalid_id"),
                 (#"{"type":"t"}"#, .badRequest, "invalid_id"),
+                // Anything but a string of an id's characters is invalid_id (API.md), a number too.
+                (#"{"user":42,"type":"t"}"#, .badRequest, "invalid_id"),
+                (#"{"user":"u1","id":7,"type":"t"}"#, .badRequest, "invalid_id"),
+                (#"{"user":["u1"],"type":"t"}"#, .badRequest, "invalid_id"),
                 (#"{"user":"u1"}"#, .badRequest, "invalid_field"),
                 (#"{"user":"u1","type":""}"#, .badRequest, "invalid_field"),
                 (#"{"user":"u1","type":"t","title":5}"#, .badRequest, "invalid_field"),

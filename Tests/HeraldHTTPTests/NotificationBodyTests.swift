@@ -50,6 +50,11 @@ struct NotificationBodyTests {
         (#"{"type":"t","user":"a","user":null}"#, "invalid_id: user is required"),
         (#"{"user":"a"}"#, "invalid_field: type is required"),
         (#"{"user":"a","type":7}"#, "invalid_field: type must be a string"),
+        (#"{"user":7,"type":"t"}"#, "invalid_id: user must be a string of 1-128 characters from [A-Za-z0-9._:@-]"),
+        (
+            #"{"user":"a","type":"t","id":{}}"#,
+            "invalid_id: id must be a string of 1-128 characters from [A-Za-z0-9._:@-]"
+        ),
         (#"{"user":"a","type":"t","ttl_seconds":"5"}"#, "invalid_field: ttl_seconds must be an integer"),
         (#"{"user":"a","type":"t","data":[1]}"#, "invalid_field: data must be a JSON object"),
         (#"{"user":"a","type":"t","tags":["x",1]}"#, "invalid_field: tags must be an array of strings"),
@@ -129,10 +134,10 @@ struct NotificationBodyTests {
         }
         do throws(HeraldError) {
             let fields = try JSONFields(json, notAnObject: "each notification must be a JSON object")
-            guard let user = try fields["user"].string() else { throw HeraldError(.invalidID, "user is required") }
+            guard let user = try fields["user"].identifier() else { throw HeraldError(.invalidID, "user is required") }
             guard let type = try fields["type"].string() else { throw HeraldError(.invalidField, "type is required") }
             let draft = try NotificationDraft(
-                user: user, id: try fields["id"].string(), type: type, title: try fields["title"].string(),
+                user: user, id: try fields["id"].identifier(), type: type, title: try fields["title"].string(),
                 body: try fields["body"].string(), data: try fields["data"].object() ?? [:],
                 tags: try fields["tags"].strings() ?? [], ttlSeconds: try fields["ttl_seconds"].integer(),
                 expiresAt: try fields["expires_at"].timestamp())
