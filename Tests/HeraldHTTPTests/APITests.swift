@@ -477,7 +477,10 @@ struct APITests {
             #expect(try seen.json().int("updated") == 2)
             #expect(try seen.json()[object: "counts"].int("unseen") == 0)
             // A filter that cannot be read refuses the whole request: it never widens to "all".
-            for body in [#"{"typo":"g"}"#, #"{"tag":"g","tags":["x"]}"#, #"{"type":""}"#, #"{"tag":5}"#, "[]"] {
+            for body in [
+                #"{"typo":"g"}"#, #"{"tag":"g","tags":["x"]}"#, #"{"type":""}"#, #"{"tag":5}"#, "[]", #"{"type":null}"#,
+                #"{"tag":null,"type":"t"}"#,
+            ] {
                 let refused = try await client.post("/v1/users/u1/notifications/read-all", json: body)
                 #expect(refused.status == .badRequest, "\(body)")
                 #expect(try refused.errorCode() == "invalid_field", "\(body)")
