@@ -110,7 +110,8 @@ public struct HeraldAPIClient: Sendable {
     /// Follows the user's stream across disconnects: reconnects with `Last-Event-ID` after the
     /// last event received (backing off from 0.5 s to `maximumBackoff`), so no event is missed or repeated.
     /// Runs until the task is cancelled, or throws the first error that
-    /// ``HeraldClientError/endsFollowing`` (credentials refused, a bad user id); `onState` reports
+    /// ``HeraldClientError/endsFollowing`` (a 4xx but 408 and 429: credentials refused, a bad user
+    /// id, a URL that names no stream); `onState` reports
     /// `connected` and each failure.
     public func follow(
         user: String, after lastEventID: String? = nil, maximumBackoff: Duration = .seconds(10),

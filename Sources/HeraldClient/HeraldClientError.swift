@@ -12,10 +12,14 @@ public struct HeraldClientError: Error, Sendable, CustomStringConvertible {
         self.status = status
     }
 
-    /// Whether trying again cannot help: the request was refused as bad (400), or its credentials
-    /// (401, 403). `herald tail` stops on such an error and reconnects after any other.
+    /// Whether trying again cannot help: the server refused the request as the client's mistake
+    /// (a 4xx: a bad user id, credentials refused, a URL that names no stream), but for a timeout
+    /// (408) or a limit that lifts (429, a user at the stream limit). `herald tail` stops on such
+    /// an error, as a browser's `EventSource` does on any status but 200, and reconnects after
+    /// any other: a 5xx, or no answer at all.
     public var endsFollowing: Bool {
-        status == 400 || status == 401 || status == 403
+        guard let status, (400..<500).contains(status) else { return false }
+        return status != 408 && status != 429
     }
 
     public var description: String {

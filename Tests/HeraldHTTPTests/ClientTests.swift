@@ -113,15 +113,18 @@ struct ClientTests {
     }
 
     /// Following stops, throwing, when trying again cannot help (refused credentials, a bad user
-    /// id), after saying so once; a refused connection is tried again.
+    /// id, a URL that names no stream), after saying so once; a refused connection is tried again.
     @Test func followGivesUpOnlyWhenTryingAgainCannotHelp() async throws {
         let harness = try await HTTPHarness()
         let server = try await LiveServer(harness, port: 0)
         let base = "http://127.0.0.1:\(server.port)"
-        for (credential, user, status) in [("wrong", "u1", 401), (HTTPHarness.apiKey, "bad user", 400)] {
+        for (url, credential, user, status) in [
+            (base, "wrong", "u1", 401), (base, HTTPHarness.apiKey, "bad user", 400),
+            ("\(base)/herald", HTTPHarness.apiKey, "u1", 404),
+        ] {
             let failures = LockedBox(0)
             do {
-                try await HeraldAPIClient(baseURL: base, credential: credential).follow(
+                try await HeraldAPIClient(baseURL: url, credential: credential).follow(
                     user: user, onState: { state in if case .failed = state { failures.value += 1 } },
                     onEvent: { _ in })
                 Issue.record("follow returned")
@@ -134,6 +137,8 @@ struct ClientTests {
         await harness.shutdown()
         #expect(!HeraldClientError(code: "unreachable", message: "refused").endsFollowing)
         #expect(!HeraldClientError(code: "unavailable", message: "down", status: 503).endsFollowing)
+        #expect(!HeraldClientError(code: "too_many_streams", message: "limit", status: 429).endsFollowing)
+        #expect(!HeraldClientError(code: "request_timeout", message: "slow", status: 408).endsFollowing)
     }
 
     @Test func followResumesAcrossAServerRestartWithoutGapsOrRepeats() async throws {
