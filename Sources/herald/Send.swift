@@ -42,8 +42,11 @@ struct Send: AsyncParsableCommand {
     /// `--data` read as a JSON object (nil without it).
     private func dataObject() throws -> [String: Any]? {
         guard let data else { return nil }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] else {
-            throw ValidationError("--data must be a JSON object")
+        guard let value = try? JSONSerialization.jsonObject(with: Data(data.utf8), options: .fragmentsAllowed) else {
+            throw ValidationError("--data is not valid JSON: write a JSON object, e.g. '{\"order_id\": 1234}'")
+        }
+        guard let object = value as? [String: Any] else {
+            throw ValidationError("--data must be a JSON object, e.g. '{\"order_id\": 1234}'")
         }
         return object
     }

@@ -207,6 +207,10 @@ struct CommandTests {
                 ["send", "--user", "u", "--type", "t", "--data", "[1]", "--api-key", "k"],
                 "--data must be a JSON object"
             ),
+            (
+                ["send", "--user", "u", "--type", "t", "--data", #"{"a":"#, "--api-key", "k"],
+                "--data is not valid JSON: write a JSON object"
+            ),
             (["send", "--user", "u", "--type", "t", "--url", "localhost:8080", "--api-key", "k"], "--url must start"),
             (["token", "--user", "u", "--ttl", "0"], "--ttl must be between"),
             (["token", "--user", "a b"], "--user must be"),
