@@ -78,7 +78,7 @@ public struct DatabaseRestore: Sendable {
                     unreadable = error.message
                 }
             }
-            try SQLiteStore.migrate(path: staging)
+            try SQLiteStore.migrate(path: staging, named: backup)
             let moves = try moveSequences(
                 of: staging, pastThoseOf: sequences, now: now, usersPerPage: usersPerPage)
             sequences?.close()

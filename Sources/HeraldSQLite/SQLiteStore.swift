@@ -118,11 +118,13 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// table (v3, v4) sort and journal whole tables, which then spill to temporary files instead
     /// of staying in memory (331k notifications and their events: 9 MB instead of 157 MB,
     /// measured with the sqlite3 shell).
-    static func migrate(path: String) throws(DatabaseOpenError) {
+    /// - Parameter name: the file the messages name, when `path` is a copy of it (a restore's).
+    static func migrate(path: String, named name: String? = nil) throws(DatabaseOpenError) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let migrator = SQLiteSchema.migrator
-        try DatabaseOpenError.reporting(path, as: path) {
+        let named = name ?? path
+        try DatabaseOpenError.reporting(named, as: named) {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.read { db throws in
                 // GRDB's `hasBeenSuperseded` is this test, on a read of its own.
@@ -131,7 +133,10 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
                 if !unknown.isEmpty {
                     throw DatabaseOpenError(
                         .newerSchema,
-                        "\(path) was migrated by a newer herald (\(unknown.joined(separator: ", "))): run that version, or restore a backup taken before the upgrade"
+                        "\(named) was migrated by a newer herald (\(unknown.joined(separator: ", "))): "
+                            + (name == nil
+                                ? "run that version, or restore a backup taken before the upgrade"
+                                : "restore it with that version")
                     )
                 }
                 let tables = try String.fetchAll(

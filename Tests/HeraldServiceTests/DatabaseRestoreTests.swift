@@ -163,10 +163,28 @@ struct DatabaseRestoreTests {
         let text = directory.appendingPathComponent("text").path
         try Data(String(repeating: "not a database\n", count: 100).utf8).write(to: URL(fileURLWithPath: text))
         #expect(refusal(text)?.code == .notADatabase)
+        // A newer herald's backup: the message names the backup (it named the restore's own copy,
+        // `.herald.sqlite.restoring-…`) and says what to do; another program's database too.
+        let newer = directory.appendingPathComponent("newer.sqlite").path
+        let newerQueue = try DatabaseQueue(path: newer)
+        try SQLiteSchema.migrator.migrate(newerQueue)
+        try await newerQueue.write { try $0.execute(sql: "INSERT INTO grdb_migrations VALUES ('v99-from-the-future')") }
+        try newerQueue.close()
+        let newerRefusal = refusal(newer)
+        #expect(newerRefusal?.code == .newerSchema)
+        #expect(
+            newerRefusal?.message
+                == "\(newer) was migrated by a newer herald (v99-from-the-future): restore it with that version")
+        let foreign = directory.appendingPathComponent("foreign.sqlite").path
+        let foreignQueue = try DatabaseQueue(path: foreign)
+        try await foreignQueue.write { try $0.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY)") }
+        try foreignQueue.close()
+        let foreignRefusal = refusal(foreign)
+        #expect(foreignRefusal?.message == "\(foreign) is not a Herald database")
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().filter {
                 !$0.hasSuffix("-wal") && !$0.hasSuffix("-shm")
-            } == ["backup.sqlite", "herald.sqlite", "text"])
+            } == ["backup.sqlite", "foreign.sqlite", "herald.sqlite", "newer.sqlite", "text"])
         #expect(try await SQLiteStore(path: database).counts(user: "u1").seq == 3)
 
         // A replaced file that is no database: the backup goes in all the same, nothing moved,
