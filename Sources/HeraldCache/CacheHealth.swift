@@ -60,6 +60,17 @@ public final class CacheHealth: Sendable {
         state = Mutex(State(up: reachable, generation: generation, prefix: keyPrefix))
         if !reachable { logger.warning("memcached unreachable at start; serving from the store") }
         if reachable, let settings = try? await client.settings() {
+            for server in settings where server.evictsWhenFull == false {
+                // Each refused store marks the cache down and starts a new key space; the keys of
+                // the spaces left behind are not evicted either, so it stays full until they expire.
+                logger.warning(
+                    """
+                    memcached runs with -M (evictions off): once its memory is full it refuses new items, and each \
+                    refusal turns the cache off for a second and abandons its keys, which -M keeps until --cache-ttl \
+                    ends them, so reads go to the store; start memcached without -M (README, Operations)
+                    """,
+                    metadata: ["server": "\(server.server)"])
+            }
             for server in settings where server.runsLRUMaintainer == true {
                 logger.notice(
                     """

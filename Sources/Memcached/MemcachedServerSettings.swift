@@ -17,4 +17,11 @@ public struct MemcachedServerSettings: Sendable, Hashable {
     public var runsLRUMaintainer: Bool? {
         values["lru_maintainer_thread"].map { $0 == "yes" }
     }
+
+    /// Whether the server evicts old items when its memory is full (memcached's default), or
+    /// refuses to store new ones (`-M`, which it reports as `evictions off`); nil when it does not
+    /// say.
+    public var evictsWhenFull: Bool? {
+        values["evictions"].map { $0 == "on" }
+    }
 }

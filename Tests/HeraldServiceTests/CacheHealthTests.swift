@@ -26,6 +26,25 @@ struct CacheHealthTests {
         }
     }
 
+    /// A memcached started with `-M` (evictions off) gets a warning naming the server: once full, it
+    /// refuses the cache's stores; one that evicts (the default) gets none.
+    @Test func aServerThatRefusesToEvictIsWarnedOf() async throws {
+        let store = try SQLiteStore(path: try makeTemporaryDirectory("health").appendingPathComponent("h.sqlite").path)
+        for (options, expected) in [(["-M"], 1), ([], 0)] {
+            let memcached = try MemcachedProcess(options: options)
+            let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: memcached.socketPath)]))
+            let recorder = LogRecorder()
+            let health = try await CacheHealth(client: client, generations: store, logger: recorder.logger())
+            let warnings = recorder.logged.filter {
+                $0.level == .warning && $0.message.contains("memcached runs with -M")
+            }
+            #expect(warnings.count == expected, "options \(options)")
+            #expect(warnings.allSatisfy { $0.metadata["server"] == memcached.socketPath })
+            #expect(health.status == .up)
+            await client.shutdown()
+        }
+    }
+
     /// A ping answered before an outage was noticed does not end the outage: memcached may have
     /// answered it just before it went away. Only a ping sent while the cache was down brings it
     /// back, under a new generation.

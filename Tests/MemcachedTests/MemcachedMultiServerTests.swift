@@ -47,10 +47,11 @@ struct MemcachedMultiServerTests {
     }
 
     /// `stats settings` of each server, told apart: one started as the README recommends (without
-    /// the LRU maintainer), one with it turned back on, and how much memory each was given.
+    /// the LRU maintainer), one with it turned back on and evictions off, and how much memory each
+    /// was given.
     @Test func settingsComeFromEveryServer() async throws {
         let recommended = try MemcachedProcess()
-        let withMaintainer = try MemcachedProcess(options: ["-o", "lru_maintainer", "-m", "24"])
+        let withMaintainer = try MemcachedProcess(options: ["-o", "lru_maintainer", "-m", "24", "-M"])
         let client = try MemcachedClient(
             configuration: .init(servers: [recommended, withMaintainer].map { .unixSocket(path: $0.socketPath) }))
         let settings = try await client.settings()
@@ -61,6 +62,8 @@ struct MemcachedMultiServerTests {
         let byServer = Dictionary(uniqueKeysWithValues: settings.map { ($0.server, $0) })
         #expect(byServer[recommendedServer]?.runsLRUMaintainer == false)
         #expect(byServer[maintainerServer]?.runsLRUMaintainer == true)
+        #expect(byServer[recommendedServer]?.evictsWhenFull == true)
+        #expect(byServer[maintainerServer]?.evictsWhenFull == false)
         #expect(byServer[recommendedServer]?.values["maxbytes"] == "\(64 * 1024 * 1024)")
         #expect(byServer[maintainerServer]?.values["maxbytes"] == "\(24 * 1024 * 1024)")
         // A server that is gone fails the call rather than leaving it out.
