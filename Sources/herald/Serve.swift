@@ -457,7 +457,10 @@ struct Serve: AsyncParsableCommand {
         // bench/HISTORY.md, *One event loop fewer than the cores*).
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: loopCount)
         let address = "http://\(Self.hostAndPort(settings.host, settings.port))"
-        let servesDemo = settings.demoUser != nil
+        let demoUser = settings.demoUser
+        // The page's token comes from `GET /demo/session`, which asks for no credentials: beyond
+        // the machine itself, whoever reaches the server reads and changes that user's inbox.
+        let demoReachesBeyondThisMachine = !["127.0.0.1", "::1", "localhost"].contains(settings.host)
         let serverName = "herald"
         let listen = ListenFailure()
         let app = Application(
@@ -468,7 +471,16 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { _ in
                 listen.markListening()
                 logger.info("herald \(HeraldVersion.current) ready, listening on \(address)")
-                if servesDemo { logger.notice("demo inbox: \(address)/") }
+                if let demoUser {
+                    logger.notice("demo inbox: \(address)/")
+                    if demoReachesBeyondThisMachine {
+                        logger.warning(
+                            """
+                            the demo inbox gives whoever reaches \(address) a token for the user \(demoUser) \
+                            (GET /demo/session): serve it only on a trusted network, and never for a real user
+                            """)
+                    }
+                }
             },
             eventLoopGroupProvider: .shared(loops),
             logger: logger)
