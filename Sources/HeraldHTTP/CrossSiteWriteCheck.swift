@@ -11,7 +11,7 @@ import Hummingbird
 /// read, seen, archived or deleted (the page cannot read the answer, but the change is made). A
 /// request that changes something (any method but `GET`, `HEAD`, `OPTIONS`) and is authenticated
 /// by the cookie alone is accepted when the browser says it is same-origin (`Sec-Fetch-Site`), or
-/// its `Origin` is listed with `--cors-origin` (or the list is `*`), or names the host the
+/// its `Origin` is listed with `--cors-origin` (itself: `*` lends no page the cookie), or names the host the
 /// request was sent to; a request without `Origin` or `Sec-Fetch-Site` (not a current browser's)
 /// is accepted too. Credentials in `Authorization` or `access_token` are never sent by a browser
 /// on its own, so they are not checked.
@@ -35,7 +35,7 @@ struct CrossSiteWriteCheck: Sendable {
             return crossSite == true ? Self.refused : nil
         }
         let isOwnHost = request.head.authority.map { Self.authority(of: origin) == $0[...] } ?? false
-        return origins.allows(origin) || isOwnHost ? nil : Self.refused
+        return origins.lists(origin) || isOwnHost ? nil : Self.refused
     }
 
     /// The `host[:port]` of an origin (`https://app.example:8443` → `app.example:8443`); nil for

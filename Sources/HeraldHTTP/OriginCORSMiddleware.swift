@@ -2,22 +2,32 @@ import HTTPTypes
 import HeraldCore
 public import Hummingbird
 
-/// CORS for a configured list of origins: requests from a listed origin (or any, with `*`) get
-/// Hummingbird's CORS handling (preflight answers and `Access-Control-*` headers, credentials
-/// allowed so the `herald_token` cookie works, `X-Request-Id` allowed and exposed); other origins
-/// get no CORS headers, so browsers refuse them, and their preflights `403 forbidden`.
+/// CORS for a configured list of origins: requests from a listed origin get Hummingbird's CORS
+/// handling (preflight answers and `Access-Control-*` headers, credentials allowed so the
+/// `herald_token` cookie works, `X-Request-Id` allowed and exposed); with `*`, requests from any
+/// other origin get the same without credentials (`Access-Control-Allow-Origin: *`: tokens in
+/// `Authorization` or `access_token` work, the cookie does not; ``AllowedOrigins``). Origins not
+/// allowed get no CORS headers, so browsers refuse them, and their preflights `403 forbidden`.
 public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     private let origins: AllowedOrigins
-    private let cors: CORSMiddleware<Context>
+    private let listed: CORSMiddleware<Context>
+    private let any: CORSMiddleware<Context>
 
     /// - Parameter origins: exact origins such as `https://app.example.com`, or `*`.
     public init(origins: [String]) {
         self.origins = AllowedOrigins(origins)
-        cors = CORSMiddleware(
-            allowOrigin: .originBased,
+        listed = Self.cors(allowOrigin: .originBased, allowCredentials: true)
+        any = Self.cors(allowOrigin: .all, allowCredentials: false)
+    }
+
+    private static func cors(
+        allowOrigin: CORSMiddleware<Context>.AllowOriginExtended, allowCredentials: Bool
+    ) -> CORSMiddleware<Context> {
+        CORSMiddleware(
+            allowOrigin: allowOrigin,
             allowHeaders: [.accept, .authorization, .contentType, .lastEventID, .cacheControl, .requestID],
             allowMethods: [.get, .post, .delete, .head, .options],
-            allowCredentials: true,
+            allowCredentials: allowCredentials,
             maxAge: .seconds(600))
     }
 
@@ -33,6 +43,7 @@ public struct OriginCORSMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try await next(request, context)
         }
+        let cors = origins.lists(origin) ? listed : any
         var response = try await cors.handle(request, context: context, next: next)
         // A page may read an answer's id (to quote it in a report). Hummingbird's middleware puts
         // `Access-Control-Expose-Headers` on preflight answers only, where browsers ignore it.

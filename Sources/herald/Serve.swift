@@ -121,7 +121,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("cors-origin"),
         help:
-            "An origin whose pages may call the API (repeatable; * for any). Env: HERALD_CORS_ORIGINS (comma-separated)."
+            "An origin whose pages may call the API, the herald_token cookie included (repeatable; * for any page, with a token but not the cookie). Env: HERALD_CORS_ORIGINS (comma-separated)."
     )
     var corsOrigins: [String] = []
 

@@ -169,13 +169,45 @@ struct OperatorTests {
         await harness.shutdown()
     }
 
-    @Test func wildcardAllowsEveryOrigin() async throws {
-        let harness = try await HTTPHarness(corsOrigins: ["*"])
+    /// `*` lets any page call the API with a token it holds, as `Access-Control-Allow-Origin: *`
+    /// does, but with no credentials: a browser sends such a page no cookie, nor lets it read what
+    /// the cookie got, and a cookie change from it is refused. (Every origin was echoed with
+    /// credentials allowed, and their cookie changes accepted: any site a signed-in user visited
+    /// could read and change their notifications.) An origin listed beside `*` keeps its cookie.
+    @Test func wildcardAllowsEveryPageTokensButNotTheCookie() async throws {
+        let harness = try await HTTPHarness(corsOrigins: ["*", "https://app.example"])
+        let token = try await harness.token("u1")
         try await harness.app.test(.router) { client in
             var headers = HTTPFields.bearer()
             headers[Self.origin] = "https://anything.example"
             let response = try await client.execute(uri: "/v1/users/u1/counts", method: .get, headers: headers)
-            #expect(response.headers[Self.allowOrigin] == "https://anything.example")
+            #expect(response.status == .ok)
+            #expect(response.headers[Self.allowOrigin] == "*")
+            #expect(response.headers[.accessControlAllowCredentials] == nil)
+            #expect(response.headers[.accessControlExposeHeaders] == "X-Request-Id")
+            let preflight = try await client.execute(
+                uri: "/v1/users/u1/seen", method: .options,
+                headers: [
+                    Self.origin: "https://anything.example", .accessControlRequestMethod: "POST",
+                    .accessControlRequestHeaders: "authorization",
+                ])
+            #expect(preflight.status == .noContent)
+            #expect(preflight.headers[Self.allowOrigin] == "*")
+            #expect(preflight.headers[.accessControlAllowCredentials] == nil)
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("authorization") == true)
+            for (origin, expected) in [
+                ("https://anything.example", HTTPResponse.Status.forbidden), ("https://app.example", .ok),
+            ] {
+                let change = try await client.execute(
+                    uri: "/v1/users/u1/seen", method: .post,
+                    headers: [.cookie: "herald_token=\(token)", Self.origin: origin])
+                #expect(change.status == expected, "\(origin)")
+            }
+            let listed = try await client.execute(
+                uri: "/v1/users/u1/counts", method: .get,
+                headers: [.cookie: "herald_token=\(token)", Self.origin: "https://app.example"])
+            #expect(listed.headers[Self.allowOrigin] == "https://app.example")
+            #expect(listed.headers[.accessControlAllowCredentials] == "true")
         }
         await harness.shutdown()
     }
