@@ -6,6 +6,18 @@ extension HeraldRoutes {
     /// How long the demo page's user token lives; the page takes a new one when it expires.
     static let demoTokenTTLSeconds: Int64 = 12 * 3600
 
+    /// What the demo page's files are answered with besides their type: the page holds a token
+    /// and acts on clicks (mark all read, delete all), so it runs only its own files
+    /// (`default-src 'self'`: no injected script or style could run), no other site may frame it
+    /// to steer those clicks (`frame-ancestors 'none'`), no file is read as another type than
+    /// its own, and no address it visits is told the page's.
+    static let demoPageSecurityHeaders: HTTPFields = [
+        .contentSecurityPolicy:
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        .xContentTypeOptions: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+    ]
+
     /// The demo inbox: `/` and its files, `/demo/session` (the demo user's token, nothing more) and
     /// `POST /demo/notifications` (a test notification for the token's own user).
     func addDemoRoutes(
@@ -13,9 +25,9 @@ extension HeraldRoutes {
     ) {
         for (path, asset) in assets.assets {
             router.get(RouterPath(path)) { _, _ in
-                Response(
-                    status: .ok, headers: [.contentType: asset.contentType, .cacheControl: "no-cache"],
-                    body: .init(byteBuffer: asset.bytes))
+                var headers: HTTPFields = [.contentType: asset.contentType, .cacheControl: "no-cache"]
+                headers.append(contentsOf: Self.demoPageSecurityHeaders)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.bytes))
             }
         }
         router.get("/demo/session") { _, _ in

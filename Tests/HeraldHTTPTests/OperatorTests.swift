@@ -26,6 +26,12 @@ struct OperatorTests {
             #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
             #expect(String(buffer: script.body).contains("new EventSource"))
             #expect(try await client.execute(uri: "/demo/inbox.css", method: .get).status == .ok)
+            // The page holds a token: only its own files run, and no other site may frame it.
+            for answer in [page, script] {
+                #expect(answer.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+                #expect(answer.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                #expect(answer.headers[.xContentTypeOptions] == "nosniff")
+            }
 
             let session = try await client.execute(uri: "/demo/session", method: .get)
             #expect(session.headers[.cacheControl] == "no-store")
