@@ -26,7 +26,7 @@ struct Backup: ParsableCommand {
             try DatabaseBackup.copy(from: source, to: target)
         }
         print(
-            "backed up \(backup.source) to \(backup.target): \(backup.bytes) bytes, \(backup.users) users, \(backup.notifications) notification rows, checked, in \(backup.milliseconds) ms"
+            "backed up \(backup.source) to \(backup.target): \(backup.bytes) bytes, \(Counted.phrase(backup.users, "user")), \(Counted.phrase(backup.notifications, "notification row")), checked, in \(backup.milliseconds) ms"
         )
     }
 }

@@ -52,7 +52,7 @@ struct Check: ParsableCommand {
                 guard clock.now - reported >= Self.progressInterval else { return }
                 reported = clock.now
                 let pass = again ? " in the check after the repair" : ""
-                Terminal.err("herald check: \(users) users checked so far\(pass)")
+                Terminal.err("herald check: \(Counted.phrase(users, "user")) checked so far\(pass)")
             }
         }
         for problem in check.structureProblems ?? [] {
@@ -77,20 +77,21 @@ struct Check: ParsableCommand {
             switch check.structureProblems {
             case nil: "structure not checked"
             case let problems? where problems.isEmpty: "structure ok"
-            case let problems?: "structure: \(problems.count) problems, users not checked (restore a backup)"
+            case let problems?:
+                "structure: \(Counted.phrase(problems.count, "problem")), users not checked (restore a backup)"
             }
         let agrees = user == nil ? "every user's state agrees" : "its state agrees"
-        let found = check.findingCount == 0 ? agrees : "\(check.findingCount) disagreements"
+        let found = check.findingCount == 0 ? agrees : Counted.phrase(check.findingCount, "disagreement")
         let users =
             switch user {
-            case nil: "\(check.users) users"
+            case nil: Counted.phrase(check.users, "user")
             case let user? where check.users == 0: "user \(user) (no counts, no notifications)"
             case let user?: "user \(user)"
             }
         var line = "checked \(check.database): \(users), \(structure), \(found)"
         if let after = check.findingsAfterRepair {
-            line += "; repaired \(check.repairedUsers) users, checked again: "
-            line += after == 0 ? agrees : "\(after) disagreements left"
+            line += "; repaired \(Counted.phrase(check.repairedUsers, "user")), checked again: "
+            line += after == 0 ? agrees : "\(Counted.phrase(after, "disagreement")) left"
         }
         return line + "; in \(check.milliseconds) ms"
     }

@@ -34,7 +34,7 @@ struct Restore: ParsableCommand {
         }
         let kept = restore.replacedKeptAt.map { "; the replaced database kept as \($0)" } ?? ""
         print(
-            "restored \(restore.backup) into \(restore.database): \(restore.users) users, \(restore.notifications) notification rows; \(restore.usersMoved) users' seq moved past the replaced database's, with a reset event\(kept); in \(restore.milliseconds) ms"
+            "restored \(restore.backup) into \(restore.database): \(Counted.phrase(restore.users, "user")), \(Counted.phrase(restore.notifications, "notification row")); \(Counted.phrase(restore.usersMoved, "user's seq", plural: "users' seqs")) moved past the replaced database's, with a reset event\(kept); in \(restore.milliseconds) ms"
         )
     }
 }

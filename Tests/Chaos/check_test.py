@@ -48,12 +48,12 @@ class CheckTest(unittest.TestCase):
                          "ck-a: counts: the counters row says unread 7, unseen 2; "
                          "the notifications make unread 2, unseen 2")
         self.assertRegex(out.splitlines()[1],
-                         r"^checked .*herald\.sqlite: 1 users, structure not checked, 1 disagreements; in \d+ ms$")
+                         r"^checked .*herald\.sqlite: 1 user, structure not checked, 1 disagreement; in \d+ ms$")
 
         status, out, err = self.check("--user", "ck-a")
         self.assertEqual((status, err), (2, ""), out)
         self.assertRegex(out.splitlines()[1],
-                         r"^checked .*: user ck-a, structure not checked, 1 disagreements; in \d+ ms$")
+                         r"^checked .*: user ck-a, structure not checked, 1 disagreement; in \d+ ms$")
         status, out, err = self.check("--user", "ck-b")
         self.assertEqual((status, err), (0, ""), out)
         self.assertRegex(out, r"^checked .*: user ck-b \(no counts, no notifications\), structure not checked, "
@@ -66,7 +66,7 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
         status, out, err = self.check("--repair")
         self.assertEqual((status, err), (0, ""), out)
-        self.assertIn("1 disagreements; repaired 1 users, checked again: every user's state agrees", out)
+        self.assertIn("1 disagreement; repaired 1 user, checked again: every user's state agrees", out)
         self.server.start()
         with Client(self.server.port) as client:
             self.assertEqual(client.call("GET", "/v1/users/ck-a/counts")[1],

@@ -135,7 +135,7 @@ class SystemdUnitTest(unittest.TestCase):
         self.assertEqual((ran.returncode, ran.stderr), (0, ""))
         self.assertRegex(ran.stdout, r"^backed up .*herald\.sqlite to .*/backups/herald-\d{8}T\d{6}Z\.sqlite: ")
         self.assertRegex(ran.stdout.splitlines()[1],
-                         r"^checked .*/backups/herald-\d{8}T\d{6}Z\.sqlite: \d+ users, structure not checked, "
+                         r"^checked .*/backups/herald-\d{8}T\d{6}Z\.sqlite: \d+ users?, structure not checked, "
                          r"every user's state agrees; in \d+ ms$")
         made = os.listdir(backups)
         self.assertEqual(len(made), 1, made)

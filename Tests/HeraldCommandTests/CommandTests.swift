@@ -199,6 +199,15 @@ struct CommandTests {
         }
     }
 
+    /// The summaries say `1 user`, not `1 users`.
+    @Test func countsTakeTheSingularForOne() {
+        #expect(Counted.phrase(1, "user") == "1 user")
+        #expect(Counted.phrase(0, "user") == "0 users")
+        #expect(Counted.phrase(Int64(2), "notification row") == "2 notification rows")
+        #expect(Counted.phrase(1, "user's seq", plural: "users' seqs") == "1 user's seq")
+        #expect(Counted.phrase(3, "user's seq", plural: "users' seqs") == "3 users' seqs")
+    }
+
     /// A mistake in a command's flags is reported with that command's usage (it was the root's,
     /// `herald <subcommand>`, when the checks ran inside `run`).
     @Test func flagMistakesAreReportedWithTheCommandsOwnUsage() {
