@@ -58,7 +58,11 @@ public final class CacheHealth: Sendable {
         let generation = try await generations.bumpCacheGeneration()
         let reachable = (try? await client.ping()) != nil
         state = Mutex(State(up: reachable, generation: generation, prefix: keyPrefix))
-        if !reachable { logger.warning("memcached unreachable at start; serving from the store") }
+        if !reachable {
+            logger.warning(
+                "memcached unreachable at start; serving from the store",
+                metadata: ["servers": "\(client.configuration.servers.map { "\($0)" }.joined(separator: ","))"])
+        }
         if reachable, let settings = try? await client.settings() {
             for server in settings where server.evictsWhenFull == false {
                 // Each refused store marks the cache down and starts a new key space; the keys of

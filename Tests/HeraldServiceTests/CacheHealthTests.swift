@@ -45,6 +45,20 @@ struct CacheHealthTests {
         }
     }
 
+    /// A memcached that does not answer at start: the cache starts down, and the warning names the
+    /// servers tried, so a mistyped `--memcached` shows in the log.
+    @Test func anUnreachableServerAtStartIsNamed() async throws {
+        let store = try SQLiteStore(path: try makeTemporaryDirectory("health").appendingPathComponent("h.sqlite").path)
+        let path = try makeTemporaryDirectory("health").appendingPathComponent("none.sock").path
+        let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: path)]))
+        let recorder = LogRecorder()
+        let health = try await CacheHealth(client: client, generations: store, logger: recorder.logger())
+        #expect(health.status == .down)
+        let warnings = recorder.logged.filter { $0.level == .warning && $0.message.contains("unreachable at start") }
+        #expect(warnings.count == 1 && warnings.first?.metadata["servers"] == path)
+        await client.shutdown()
+    }
+
     /// A ping answered before an outage was noticed does not end the outage: memcached may have
     /// answered it just before it went away. Only a ping sent while the cache was down brings it
     /// back, under a new generation.
