@@ -1,6 +1,7 @@
 import HeraldCore
 import HeraldSQLite
 import HeraldTestSupport
+import Logging
 import Memcached
 import Testing
 
@@ -10,36 +11,26 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct CacheHealthTests {
     /// A memcached running its LRU maintainer (memcached's default) gets a notice naming the server
-    /// and the option; one started as the README recommends gets none.
-    @Test func aServerRunningItsLRUMaintainerIsPointedOut() async throws {
+    /// and the option, and one started with `-M` (evictions off: once full, it refuses the cache's
+    /// stores) a warning; one started as the README recommends gets neither.
+    @Test func serverSettingsWorthChangingArePointedOut() async throws {
         let store = try SQLiteStore(path: try makeTemporaryDirectory("health").appendingPathComponent("h.sqlite").path)
-        for (options, expected) in [(["-o", "lru_maintainer"], 1), ([], 0)] {
+        let maintainer = (Logger.Level.notice, "-o no_lru_maintainer")
+        let noEvictions = (Logger.Level.warning, "memcached runs with -M")
+        for (options, expected) in [
+            (["-o", "lru_maintainer"], [maintainer]), (["-M"], [noEvictions]),
+            (["-o", "lru_maintainer", "-M"], [noEvictions, maintainer]), ([], []),
+        ] {
             let memcached = try MemcachedProcess(options: options)
             let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: memcached.socketPath)]))
             let recorder = LogRecorder()
             let health = try await CacheHealth(client: client, generations: store, logger: recorder.logger())
-            let notices = recorder.logged.filter { $0.level == .notice && $0.message.contains("-o no_lru_maintainer") }
-            #expect(notices.count == expected, "options \(options)")
-            #expect(notices.allSatisfy { $0.metadata["server"] == memcached.socketPath })
-            #expect(health.status == .up)
-            await client.shutdown()
-        }
-    }
-
-    /// A memcached started with `-M` (evictions off) gets a warning naming the server: once full, it
-    /// refuses the cache's stores; one that evicts (the default) gets none.
-    @Test func aServerThatRefusesToEvictIsWarnedOf() async throws {
-        let store = try SQLiteStore(path: try makeTemporaryDirectory("health").appendingPathComponent("h.sqlite").path)
-        for (options, expected) in [(["-M"], 1), ([], 0)] {
-            let memcached = try MemcachedProcess(options: options)
-            let client = try MemcachedClient(configuration: .init(servers: [.unixSocket(path: memcached.socketPath)]))
-            let recorder = LogRecorder()
-            let health = try await CacheHealth(client: client, generations: store, logger: recorder.logger())
-            let warnings = recorder.logged.filter {
-                $0.level == .warning && $0.message.contains("memcached runs with -M")
+            let said = recorder.logged.filter { $0.level >= .notice }
+            #expect(said.count == expected.count, "options \(options)")
+            for (entry, (level, text)) in zip(said, expected) {
+                #expect(entry.level == level && entry.message.contains(text), "options \(options)")
+                #expect(entry.metadata["server"] == memcached.socketPath)
             }
-            #expect(warnings.count == expected, "options \(options)")
-            #expect(warnings.allSatisfy { $0.metadata["server"] == memcached.socketPath })
             #expect(health.status == .up)
             await client.shutdown()
         }
