@@ -104,15 +104,27 @@ public final class Authenticator: Sendable {
         }
     }
 
-    /// Throws unless `key` can be sent as `Authorization: Bearer <key>` and read back as itself:
-    /// visible ASCII characters (RFC 9110's `VCHAR`: no space or tab, which the header's reading
-    /// trims or a client splits at, and no byte a client may encode otherwise), none of them a
-    /// comma, which separates keys in `HERALD_API_KEYS`. `name` says which key.
+    /// Throws unless a request could present `key`: it is not empty, has no space or tab at either
+    /// end (``bearerCredential(_:)`` trims them off what a request sends) and no control character
+    /// (which a header cannot carry). `name` says which key.
     public static func checkAPIKey(_ key: String, _ name: String) throws(HeraldError) {
-        guard !key.isEmpty else { throw HeraldError(.invalidField, "\(name) is empty") }
-        guard key.utf8.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ",") }) else {
-            throw HeraldError(.invalidField, "\(name) must be visible ASCII characters, without spaces or commas")
+        guard let first = key.utf8.first, let last = key.utf8.last else {
+            throw HeraldError(.invalidField, "\(name) is empty")
         }
+        let blank: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t")]
+        guard !blank.contains(first), !blank.contains(last) else {
+            throw HeraldError(.invalidField, "\(name) begins or ends with a space, which no request can send")
+        }
+        guard !key.utf8.contains(where: { ($0 < 0x20 && $0 != UInt8(ascii: "\t")) || $0 == 0x7F }) else {
+            throw HeraldError(.invalidField, "\(name) holds a control character, which no request can send")
+        }
+    }
+
+    /// Whether `key` is only visible ASCII without a comma (RFC 9110's `VCHAR`), which every client
+    /// sends as it is: a space, a comma or a byte beyond ASCII works with curl, but some clients
+    /// encode, split or refuse it.
+    public static func isPlainAPIKey(_ key: String) -> Bool {
+        key.utf8.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ",") }
     }
 
     /// API keys with fewer characters than this are easy to guess: `herald serve` warns of them.

@@ -14,7 +14,7 @@ struct CredentialFiles: Sendable, Equatable {
     var isEmpty: Bool { apiKeys == nil && tokenSecret == nil }
 
     /// The API keys in `path`: every line that is not blank, without the spaces around it; each
-    /// one a key a request can present (``SecretOptions/checkAPIKeys(_:from:)``).
+    /// one a key a request could present (``SecretOptions/checkAPIKeys(_:from:)``).
     static func apiKeys(in path: String) throws -> [String] {
         let keys = try lines(of: path, "--api-keys-file")
         guard !keys.isEmpty else { throw ConfigurationError(message: "--api-keys-file \(path) holds no API key") }

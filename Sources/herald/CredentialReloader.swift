@@ -96,7 +96,7 @@ final class CredentialReloader: Sendable {
                     "previous_token_secrets": "\(previousFromOptions.count + secrets.previous.count)",
                     "streams_ended": "\(ended)",
                 ])
-            for warning in SecretOptions.shortKeyWarnings(keys) { logger.warning("\(reason): \(warning)") }
+            for warning in SecretOptions.keyWarnings(keys) { logger.warning("\(reason): \(warning)") }
         } catch let error as ConfigurationError {
             logger.error("\(reason): credentials unchanged: \(error.message)")
         } catch let error as HeraldError {

@@ -90,10 +90,9 @@ struct SecretOptions: ParsableArguments {
         return keys
     }
 
-    /// Throws unless every one of `keys` passes ``Authenticator/checkAPIKey(_:_:)``: a key that
-    /// no request could present (empty, with a space, or a character a client may encode
-    /// otherwise) is a start-up error rather than a key that silently never matches. `source`
-    /// names where the keys came from.
+    /// Throws unless every one of `keys` passes ``Authenticator/checkAPIKey(_:_:)``: a key no
+    /// request could present (empty, a space at an end, a control character) is a start-up error
+    /// rather than a key that silently never matches. `source` names where the keys came from.
     static func checkAPIKeys(_ keys: [String], from source: String) throws {
         for (index, key) in keys.enumerated() {
             do {
@@ -106,14 +105,24 @@ struct SecretOptions: ParsableArguments {
     }
 
     /// A warning for each of `keys` shorter than ``Authenticator/shortAPIKeyLength``, which can be
-    /// guessed; the keys themselves are not said.
-    static func shortKeyWarnings(_ keys: [String]) -> [String] {
-        keys.enumerated().compactMap { index, key in
-            guard key.count < Authenticator.shortAPIKeyLength else { return nil }
+    /// guessed, and each with characters some clients send otherwise
+    /// (``Authenticator/isPlainAPIKey(_:)``); the keys themselves are not said.
+    static func keyWarnings(_ keys: [String]) -> [String] {
+        keys.enumerated().flatMap { index, key in
             let which = keys.count == 1 ? "the API key" : "API key number \(index + 1)"
-            let length = key.count == 1 ? "1 character" : "\(key.count) characters"
-            return "\(which) has only \(length) and can be guessed: use 32 random characters or more "
-                + "(openssl rand -hex 32)"
+            var warnings: [String] = []
+            if key.count < Authenticator.shortAPIKeyLength {
+                let length = key.count == 1 ? "1 character" : "\(key.count) characters"
+                warnings.append(
+                    "\(which) has only \(length) and can be guessed: use 32 random characters or more "
+                        + "(openssl rand -hex 32)")
+            }
+            if !Authenticator.isPlainAPIKey(key) {
+                warnings.append(
+                    "\(which) has a space, a comma or a character beyond ASCII, which some clients encode, split "
+                        + "or refuse: use letters, digits and -._~+/= only")
+            }
+            return warnings
         }
     }
 

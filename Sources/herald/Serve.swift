@@ -355,7 +355,7 @@ struct Serve: AsyncParsableCommand {
             cacheAudit, "HERALD_CACHE_AUDIT", default: 10, flagName: "cache-audit", least: 0)
         let credentialFiles = try secrets.credentialFiles()
         let apiKeys = try secrets.resolvedAPIKeys(printingTo: { logger.notice("\($0)") })
-        for warning in SecretOptions.shortKeyWarnings(apiKeys) { logger.warning("\(warning)") }
+        for warning in SecretOptions.keyWarnings(apiKeys) { logger.warning("\(warning)") }
         let tokenSecrets = try secrets.resolvedTokenSecrets(printingTo: { logger.notice("\($0)") })
         let optionSecrets = try Self.previousTokenSecrets(previousTokenSecrets)
         let databasePath = try database.path()
