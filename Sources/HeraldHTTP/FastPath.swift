@@ -514,7 +514,7 @@ final class FastPath: ChannelDuplexHandler, RemovableChannelHandler, RequestLedg
     private func createRoute(_ head: HTTPRequestHead, _ facts: RequestHeadFacts) -> Route? {
         guard head.uri == Self.createRoute, let length = facts.contentLength, let bytes = Int(length),
             (1...JSONIO.singleBodyLimit).contains(bytes),
-            JSONMediaType(contentType: facts.contentType) == .json, !facts.hasContentEncoding,
+            JSONMediaType.matches(facts.contentType), !facts.hasContentEncoding,
             knownPrincipal(facts)?.isBackend == true
         else { return nil }
         return .create

@@ -32,12 +32,7 @@ enum JSONIO {
             throw HeraldError.invalidRequest(nil)
         }
         guard buffer.readableBytes > 0 else { return nil }
-        switch JSONMediaType(contentType: request.headers[.contentType]) {
-        case .json:
-            break
-        case .otherCharset:
-            throw HeraldError(.unsupportedMediaType, "Content-Type's charset must be utf-8: JSON bodies are UTF-8")
-        case .other:
+        guard JSONMediaType.matches(request.headers[.contentType]) else {
             throw HeraldError(.unsupportedMediaType, "Content-Type must be application/json")
         }
         if let coding = unsupportedCoding(request.headers[values: .contentEncoding], besides: "identity") {
