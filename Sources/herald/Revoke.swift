@@ -19,7 +19,7 @@ struct Revoke: AsyncParsableCommand {
             answer in
             let ended = answer["streams_ended"] as? Int ?? 0
             return
-                "\(user): tokens issued before \(answer["revoked_before"] ?? "now") revoked, \(ended) \(ended == 1 ? "stream" : "streams") ended"
+                "\(user): tokens issued before \(answer["revoked_before"] ?? "now") revoked, \(Counted.phrase(ended, "stream")) ended"
         }
     }
 }

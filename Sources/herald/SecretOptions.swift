@@ -96,8 +96,7 @@ struct SecretOptions: ParsableArguments {
     static func checkAPIKeys(_ keys: [String], from source: String) throws {
         for (index, key) in keys.enumerated() {
             do {
-                try Authenticator.checkAPIKey(
-                    key, keys.count == 1 ? "the API key of \(source)" : "API key number \(index + 1) of \(source)")
+                try Authenticator.checkAPIKey(key, keyName(index, of: keys.count, from: source))
             } catch {
                 throw ConfigurationError(message: error.message)
             }
@@ -109,12 +108,11 @@ struct SecretOptions: ParsableArguments {
     /// (``Authenticator/isPlainAPIKey(_:)``); the keys themselves are not said.
     static func keyWarnings(_ keys: [String]) -> [String] {
         keys.enumerated().flatMap { index, key in
-            let which = keys.count == 1 ? "the API key" : "API key number \(index + 1)"
+            let which = keyName(index, of: keys.count)
             var warnings: [String] = []
             if key.count < Authenticator.shortAPIKeyLength {
-                let length = key.count == 1 ? "1 character" : "\(key.count) characters"
                 warnings.append(
-                    "\(which) has only \(length) and can be guessed: use 32 random characters or more "
+                    "\(which) has only \(Counted.phrase(key.count, "character")) and can be guessed: use 32 random characters or more "
                         + "(openssl rand -hex 32)")
             }
             if !Authenticator.isPlainAPIKey(key) {
@@ -124,6 +122,13 @@ struct SecretOptions: ParsableArguments {
             }
             return warnings
         }
+    }
+
+    /// How a message names key `index` of `count` keys, and where they came from when `source` is
+    /// given: "the API key" when there is one, else "API key number N".
+    private static func keyName(_ index: Int, of count: Int, from source: String? = nil) -> String {
+        let origin = source.map { " of \($0)" } ?? ""
+        return count == 1 ? "the API key\(origin)" : "API key number \(index + 1)\(origin)"
     }
 
     /// The keys of a `HERALD_API_KEYS` list: split at commas, the spaces around each dropped, empty
