@@ -86,12 +86,7 @@ struct CredentialFilesTests {
             #expect(throws: ConfigurationError.self) { try withFile(bad, CredentialFiles.tokenSecrets(in:)) }
         }
         let message = try withFile("\(Self.secret)\nshort\n") { path in
-            do {
-                _ = try CredentialFiles.tokenSecrets(in: path)
-                return ""
-            } catch let error as ConfigurationError {
-                return error.message
-            }
+            configurationError { _ = try CredentialFiles.tokenSecrets(in: path) }
         }
         #expect(message.hasSuffix("secret number 2 in it is shorter than 32 bytes"))
     }
