@@ -33,12 +33,16 @@ struct JSONField {
         return text
     }
 
-    /// An integer; a number with a fraction of zero (`5.0`, `1e3`) counts as one.
+    /// An integer; a number with a fraction of zero (`5.0`, `1e3`) counts as one. One beyond Int64
+    /// (`99999999999999999999`, `1e30`) reads as Int64's end on its side, so the caller's range check
+    /// names the range rather than this saying it is no integer.
     func integer() throws(HeraldError) -> Int64? {
         switch value {
         case nil: return nil
         case .int(let number): return number
-        case .double(let number) where number.rounded() == number && abs(number) < 9.2e18: return Int64(number)
+        case .double(let number) where number.rounded() == number:
+            return abs(number) < 9.2e18 ? Int64(number) : number < 0 ? .min : .max
+        case .bigInteger(let digits): return digits.hasPrefix("-") ? .min : .max
         default: throw wrongType("an integer")
         }
     }

@@ -56,6 +56,12 @@ struct NotificationBodyTests {
             "invalid_id: id must be a string of 1-128 characters from [A-Za-z0-9._:@-]"
         ),
         (#"{"user":"a","type":"t","ttl_seconds":"5"}"#, "invalid_field: ttl_seconds must be an integer"),
+        (#"{"user":"a","type":"t","ttl_seconds":2.5}"#, "invalid_field: ttl_seconds must be an integer"),
+        (
+            #"{"user":"a","type":"t","ttl_seconds":99999999999999999999}"#,
+            "invalid_field: ttl_seconds must be between 1 and 315360000"
+        ),
+        (#"{"user":"a","type":"t","ttl_seconds":-1e30}"#, "invalid_field: ttl_seconds must be between 1 and 315360000"),
         (#"{"user":"a","type":"t","data":[1]}"#, "invalid_field: data must be a JSON object"),
         (#"{"user":"a","type":"t","tags":["x",1]}"#, "invalid_field: tags must be an array of strings"),
         (#"{"user":"a","type":"t","id":"a/b"}"#, "invalid_id: id must be 1-128 characters from [A-Za-z0-9._:@-]"),
