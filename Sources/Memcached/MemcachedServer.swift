@@ -46,6 +46,18 @@ public enum MemcachedServer: Hashable, Sendable, CustomStringConvertible {
         return servers
     }
 
+    /// The servers `servers` lists more than once, each once, in the order their second listings come. libmemcached
+    /// takes such a list as it is, and a server listed twice works, but the second listing is most
+    /// likely another server's address mistyped.
+    public static func repeated(in servers: [MemcachedServer]) -> [MemcachedServer] {
+        var seen: Set<MemcachedServer> = []
+        var repeated: [MemcachedServer] = []
+        for server in servers where !seen.insert(server).inserted && !repeated.contains(server) {
+            repeated.append(server)
+        }
+        return repeated
+    }
+
     private static func parsePort(_ text: String, in address: String) throws(MemcachedError) -> Int {
         guard let port = Int(text), (1...65535).contains(port) else {
             throw MemcachedError(code: .invalidConfiguration, message: "bad port in '\(address)'")

@@ -367,6 +367,11 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ConfigurationError(message: "bad --memcached/HERALD_MEMCACHED: \(error.message)")
         }
+        for server in MemcachedServer.repeated(in: memcachedServers) {
+            logger.warning(
+                "memcached server \(server) is listed more than once in --memcached/HERALD_MEMCACHED; it works, but a repeat is most likely another server's address mistyped: list each server once"
+            )
+        }
 
         Self.raiseOpenFileLimit(logger: logger)
         // Asked before the lock's file and the directories appear: a mistyped path starts afresh,

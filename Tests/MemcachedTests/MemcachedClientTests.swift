@@ -401,6 +401,15 @@ struct MemcachedClientTests {
         #expect(throws: MemcachedError.self) { try MemcachedServer.parseList(" , ") }
     }
 
+    @Test func serversListedMoreThanOnceAreNamedOnce() throws {
+        let servers = try MemcachedServer.parseList("b:1,a,/s,a:11211,b:1,c:2,b:1, /s")
+        #expect(
+            MemcachedServer.repeated(in: servers) == [
+                .tcp(host: "a", port: 11211), .tcp(host: "b", port: 1), .unixSocket(path: "/s"),
+            ])
+        #expect(MemcachedServer.repeated(in: try MemcachedServer.parseList("a:1,a:2,b:1")).isEmpty)
+    }
+
     @Test func manyConcurrentIncrementsAreAtomic() async throws {
         _ = try await client.increment("atomic", by: 0, initial: 0)
         try await withThrowingTaskGroup(of: Void.self) { group in
