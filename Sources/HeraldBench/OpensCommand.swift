@@ -24,23 +24,32 @@ struct OpensCommand: AsyncParsableCommand {
             alone (a peer that sends nothing on subscribing).
             """)
     var events = 1
+    @Option(
+        help: """
+            Seconds a stream may take to bring its events; one that has not fails the run, saying how \
+            many came (a resume from beyond the user's seq brings a reset alone).
+            """)
+    var eventDeadline = 10.0
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         guard events >= 0 else { throw BenchError("--events must not be negative") }
+        guard eventDeadline > 0 else { throw BenchError("--event-deadline must be positive") }
         OpenFiles.raiseLimit(ceiling: .max)  // 10k+ streams need it
         let template = try URLTemplate(subURL)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, common.threads))
         let log = DeliveryLog(run: "opens", eventName: nil)
         let load = ClosedLoop(concurrency: connections, duration: duration)
-        let (headers, prefix, channelCount, wanted) = (common.parsedHeaders, channelPrefix, channels, events)
+        let (headers, prefix, channelCount, wanted, deadline) = (
+            common.parsedHeaders, channelPrefix, channels, events, eventDeadline
+        )
         let cpuBefore = ProcessStats.cpuSeconds(common.pids)
         let progress = Progress.everySecond(since: BenchClock.now()) { elapsed in
             "\(Int(elapsed))s opened \(load.completed.value) \(load.latencies.summary().line)"
         }
         let seconds = try await load.run { number in
             let path = template.path(TemplateValues(channel: "\(prefix)\(number % channelCount)"))
-            let countdown = EventCountdown(events: wanted, on: group.next())
+            let countdown = EventCountdown(events: wanted, on: group.next(), deadline: deadline)
             let stream: any Channel
             do {
                 stream = try await SSESubscriber.open(
@@ -50,7 +59,12 @@ struct OpensCommand: AsyncParsableCommand {
                 countdown.ended()
                 throw error
             }
-            try await countdown.futureResult.get()
+            do {
+                try await countdown.futureResult.get()
+            } catch {
+                try? await stream.close()
+                throw error
+            }
             try await stream.close()
         }
         progress.cancel()

@@ -67,7 +67,7 @@ struct SSESubscriberTests {
             + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n"
         try await CannedServer.serving([response]) { server, group in
             let log = DeliveryLog(run: "opens", eventName: nil)
-            let countdown = EventCountdown(events: 2, on: group.next())
+            let countdown = EventCountdown(events: 2, on: group.next(), deadline: 10)
             let stream = try await SSESubscriber.open(
                 host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
                 countdown: countdown)
@@ -76,7 +76,7 @@ struct SSESubscriberTests {
         }
         try await CannedServer.serving([response + "0\r\n\r\n"]) { server, group in
             let log = DeliveryLog(run: "opens", eventName: nil)
-            let countdown = EventCountdown(events: 3, on: group.next())
+            let countdown = EventCountdown(events: 3, on: group.next(), deadline: 10)
             _ = try await SSESubscriber.open(
                 host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
                 countdown: countdown)
@@ -86,7 +86,7 @@ struct SSESubscriberTests {
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
         for (response, opens) in [(head, true), ("HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}", false)] {
             try await CannedServer.serving([response]) { server, group in
-                let countdown = EventCountdown(events: 0, on: group.next())
+                let countdown = EventCountdown(events: 0, on: group.next(), deadline: 10)
                 let stream = try await SSESubscriber.open(
                     host: "127.0.0.1", port: server.port, path: "/s", headers: [],
                     log: DeliveryLog(run: "opens", eventName: nil), group: group, countdown: countdown)
@@ -97,6 +97,34 @@ struct SSESubscriberTests {
                 }
                 try? await stream.close()
             }
+        }
+    }
+
+    /// A stream that stays open with fewer events than wanted (a resume from beyond the user's
+    /// seq brings a `reset` alone) fails at the deadline, saying how many came, rather than holding
+    /// the load forever; one that completed is not failed by its deadline later.
+    @Test(.timeLimit(.minutes(1))) func aCountdownFailsAtItsDeadlineWithWhatArrived() async throws {
+        let body = "retry: 2000\n\nid: 9\nevent: reset\ndata: {}\n\n"
+        let response =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n"
+        try await CannedServer.serving([response]) { server, group in
+            let countdown = EventCountdown(events: 3, on: group.next(), deadline: 0.2)
+            let stream = try await SSESubscriber.open(
+                host: "127.0.0.1", port: server.port, path: "/s", headers: [],
+                log: DeliveryLog(run: "opens", eventName: nil), group: group, countdown: countdown)
+            let error = await #expect(throws: BenchError.self) { try await countdown.futureResult.get() }
+            #expect(error?.description == "1 of its 3 events arrived within 0.2 s")
+            try await stream.close()
+        }
+        try await CannedServer.serving([response]) { server, group in
+            let countdown = EventCountdown(events: 1, on: group.next(), deadline: 0.2)
+            let stream = try await SSESubscriber.open(
+                host: "127.0.0.1", port: server.port, path: "/s", headers: [],
+                log: DeliveryLog(run: "opens", eventName: nil), group: group, countdown: countdown)
+            try await countdown.futureResult.get()
+            try await Task.sleep(for: .milliseconds(400))
+            try await stream.close()
         }
     }
 
