@@ -21,7 +21,9 @@ EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 def markdown_files(root):
     """Every .md file under root, outside build output and other generated directories."""
     for directory, subdirectories, files in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if d not in SKIPPED_DIRECTORIES)
+        # .build-* and .build_* too: other scratch paths (`make tsan` builds into .build-tsan).
+        subdirectories[:] = sorted(d for d in subdirectories
+                                   if d not in SKIPPED_DIRECTORIES and not d.startswith((".build-", ".build_")))
         for name in sorted(files):
             if name.endswith(".md"):
                 yield os.path.join(directory, name)
