@@ -67,7 +67,7 @@ struct SSESubscriberTests {
             + String(body.utf8.count, radix: 16) + "\r\n" + body + "\r\n"
         try await CannedServer.serving([response]) { server, group in
             let log = DeliveryLog(run: "opens", eventName: nil)
-            let countdown = EventCountdown(events: 2, on: group.next(), deadline: 10)
+            let countdown = EventCountdown(events: 2, on: group.next(), deadline: 60)
             let stream = try await SSESubscriber.open(
                 host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
                 countdown: countdown)
@@ -76,7 +76,7 @@ struct SSESubscriberTests {
         }
         try await CannedServer.serving([response + "0\r\n\r\n"]) { server, group in
             let log = DeliveryLog(run: "opens", eventName: nil)
-            let countdown = EventCountdown(events: 3, on: group.next(), deadline: 10)
+            let countdown = EventCountdown(events: 3, on: group.next(), deadline: 60)
             _ = try await SSESubscriber.open(
                 host: "127.0.0.1", port: server.port, path: "/s", headers: [], log: log, group: group,
                 countdown: countdown)
@@ -86,7 +86,7 @@ struct SSESubscriberTests {
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
         for (response, opens) in [(head, true), ("HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\n{}", false)] {
             try await CannedServer.serving([response]) { server, group in
-                let countdown = EventCountdown(events: 0, on: group.next(), deadline: 10)
+                let countdown = EventCountdown(events: 0, on: group.next(), deadline: 60)
                 let stream = try await SSESubscriber.open(
                     host: "127.0.0.1", port: server.port, path: "/s", headers: [],
                     log: DeliveryLog(run: "opens", eventName: nil), group: group, countdown: countdown)
