@@ -7,6 +7,7 @@ server that gets it: every `HERALD_…` name they use must be one the sources re
 sources read must be in the README.
 """
 
+import fnmatch
 import glob
 import os
 import re
@@ -89,6 +90,27 @@ class DeployFilesTest(unittest.TestCase):
         memcached = re.search(r"HERALD_MEMCACHED:\s*(\S+):(\d+)", compose)
         self.assertIsNotNone(memcached)
         self.assertRegex(compose, rf"\n  {re.escape(memcached.group(1))}:\n")
+
+    def test_theBuildContextLeavesOutBuildOutputButNotWhatTheDockerfileCopies(self):
+        patterns = [line.strip() for line in read(".dockerignore").splitlines()
+                    if line.strip() and not line.startswith("#")]
+
+        def ignored(path):
+            # .dockerignore's patterns here are plain names and globs from the context's root; a
+            # pattern leaves out what is below it too.
+            parts = path.split("/")
+            return any(fnmatch.fnmatchcase("/".join(parts[:n]), pattern)
+                       for pattern in patterns for n in range(1, len(parts) + 1))
+
+        copied = [source for line in dockerfile_instructions(read("Dockerfile"))
+                  if line.startswith("COPY ") and "--from=" not in line
+                  for source in line.split()[1:-1]]
+        self.assertEqual(sorted(copied), ["Package.swift", "Sources", "Tests"])
+        for source in copied + ["Sources/herald/Serve.swift", "Tests/HeraldTestSupport/LockedBox.swift"]:
+            self.assertFalse(ignored(source), source)
+        for output in [".build", ".build/release/herald", ".build-tsan", ".build-asan/debug", ".git/HEAD",
+                       "data/herald.sqlite", "herald.sqlite-wal"]:
+            self.assertTrue(ignored(output), output)
 
 
 if __name__ == "__main__":
