@@ -10,6 +10,14 @@ final class EventCountdown: Sendable {
         var opened = false
         var remaining: Int
         var finished = false
+
+        /// Marks the countdown finished when the head and every wanted event have been read and
+        /// it is not yet; true then, when the caller must complete the promise.
+        mutating func completes() -> Bool {
+            guard opened, remaining == 0, !finished else { return false }
+            finished = true
+            return true
+        }
     }
 
     private let state: NIOLockedValueBox<State>
@@ -34,7 +42,7 @@ final class EventCountdown: Sendable {
     func opened() {
         let done = state.withLockedValue { state in
             state.opened = true
-            return state.remaining == 0 && !state.finished && Self.finish(&state)
+            return state.completes()
         }
         if done { promise.succeed() }
     }
@@ -43,7 +51,7 @@ final class EventCountdown: Sendable {
         let done = state.withLockedValue { state in
             guard state.remaining > 0 else { return false }
             state.remaining -= 1
-            return state.remaining == 0 && state.opened && Self.finish(&state)
+            return state.completes()
         }
         if done { promise.succeed() }
     }
@@ -60,11 +68,5 @@ final class EventCountdown: Sendable {
             return message(state)
         }
         if let failed { promise.fail(BenchError(failed)) }
-    }
-
-    /// Marks the countdown completed; true (so that the caller completes the promise).
-    private static func finish(_ state: inout State) -> Bool {
-        state.finished = true
-        return true
     }
 }
