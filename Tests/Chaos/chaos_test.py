@@ -66,6 +66,16 @@ def scratch_with_memcached(test, name, servers=1):
     return directory, memcached
 
 
+def scratch_with_server(test, name, database=None):
+    """For a test's setUp: `scratch_with_memcached` with one memcached, and a `HeraldServer` on it,
+    not started, its database `database` (by default `herald.sqlite` in the scratch directory) and
+    its log `herald.log` there. Returns the directory, the memcached and the server."""
+    directory, (memcached,) = scratch_with_memcached(test, name)
+    server = HeraldServer(free_port(), database or os.path.join(directory, "herald.sqlite"), [memcached.port],
+                          os.path.join(directory, "herald.log"))
+    return directory, memcached, server
+
+
 def end_scratch(directory, *processes):
     """Kills what still runs of `processes` (None for one never started) and removes `directory`."""
     for process in processes:

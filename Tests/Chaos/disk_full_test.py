@@ -18,7 +18,7 @@ import tempfile
 import unittest
 
 from chaos_test import (
-    API_KEY, Client, HeraldServer, assert_database_consistent, end_scratch, free_port, scratch_with_memcached)
+    API_KEY, Client, assert_database_consistent, end_scratch, scratch_with_server)
 
 USER = "disk-full"
 # Creates of ~3 KiB each need new WAL pages soon, so a full disk is met within a few (here the first).
@@ -61,10 +61,8 @@ class DiskFullTest(unittest.TestCase):
     def setUp(self):
         self.mount = mount_tmpfs(self, "6m")
         self.addCleanup(self.unmount)
-        self.directory, (self.memcached,) = scratch_with_memcached(self, "disk-full")
-        self.database = os.path.join(self.mount, "herald.sqlite")
-        self.log = os.path.join(self.directory, "herald.log")
-        self.server = HeraldServer(free_port(), self.database, [self.memcached.port], self.log)
+        self.directory, self.memcached, self.server = scratch_with_server(
+            self, "disk-full", database=os.path.join(self.mount, "herald.sqlite"))
         self.created = []
 
     def tearDown(self):
@@ -146,7 +144,7 @@ class DiskFullTest(unittest.TestCase):
         for _ in range(3):
             self.assertEqual(self.create()[0], 503)
         self.assertEqual(self.counts(), refused)
-        with open(self.log) as log:
+        with open(self.server.log_path) as log:
             self.assertIn("database or disk is full", log.read())
 
         # Room again: writes succeed without a restart, and seqs go on without a gap.
@@ -175,7 +173,7 @@ class DiskFullTest(unittest.TestCase):
         seqs = [seq for seq, _ in self.events(0, final["seq"])]
         self.assertEqual(seqs, list(range(1, final["seq"] + 1)))
         self.server.stop()
-        assert_database_consistent(self, self.database, "after a full disk and a kill")
+        assert_database_consistent(self, self.server.database, "after a full disk and a kill")
 
 
 if __name__ == "__main__":

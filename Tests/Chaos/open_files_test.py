@@ -6,12 +6,11 @@ nothing in the log. `herald serve` raises its soft limit to the hard one and say
 streams open under a soft limit of 128, and `/metrics` shows the open files and the limit.
 """
 
-import os
 import resource
 import socket
 import unittest
 
-from chaos_test import API_KEY, HeraldServer, end_scratch, free_port, metric_values, scratch_with_memcached
+from chaos_test import API_KEY, end_scratch, metric_values, scratch_with_server
 
 STREAMS = 300
 SOFT_LIMIT = 128
@@ -35,10 +34,7 @@ class OpenFilesTest(unittest.TestCase):
         _, self.hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if self.hard != resource.RLIM_INFINITY and self.hard < 2 * STREAMS:
             self.skipTest(f"the hard limit on open files ({self.hard}) leaves no room to raise")
-        self.directory, (self.memcached,) = scratch_with_memcached(self, "open-files")
-        self.log = os.path.join(self.directory, "herald.log")
-        self.server = HeraldServer(free_port(), os.path.join(self.directory, "herald.sqlite"),
-                                   [self.memcached.port], self.log)
+        self.directory, self.memcached, self.server = scratch_with_server(self, "open-files")
         self.sockets = []
 
     def tearDown(self):
@@ -72,7 +68,7 @@ class OpenFilesTest(unittest.TestCase):
         self.assertGreaterEqual(metric(text, "herald_open_files"), STREAMS)
         expected = min(self.hard, 1 << 20) if self.hard != resource.RLIM_INFINITY else 1 << 20
         self.assertEqual(metric(text, "herald_open_files_limit"), expected)
-        with open(self.log) as log:
+        with open(self.server.log_path) as log:
             self.assertIn(f"open-file limit raised from {SOFT_LIMIT} to {expected}", log.read())
 
 

@@ -10,13 +10,11 @@ stream resuming from before gets first, and new events follow it. A clean stop l
 and the start after it moves nothing.
 """
 
-import os
 import shutil
 import sqlite3
 import unittest
 
-from chaos_test import (
-    Client, HeraldServer, assert_database_consistent, first_event, free_port, scratch_with_memcached)
+from chaos_test import Client, assert_database_consistent, first_event, scratch_with_server
 
 USERS = ("pl-a", "pl-b")
 MARGIN = 10_000
@@ -25,10 +23,7 @@ WARNING = "the last run did not stop cleanly and the machine has started since"
 
 class PowerLossTest(unittest.TestCase):
     def setUp(self):
-        self.directory, (self.memcached,) = scratch_with_memcached(self, "power-loss")
-        self.database = os.path.join(self.directory, "herald.sqlite")
-        self.log = os.path.join(self.directory, "herald.log")
-        self.server = HeraldServer(free_port(), self.database, [self.memcached.port], self.log)
+        self.directory, self.memcached, self.server = scratch_with_server(self, "power-loss")
 
     def tearDown(self):
         if self.server.process is not None and self.server.process.poll() is None:
@@ -39,13 +34,13 @@ class PowerLossTest(unittest.TestCase):
 
     def mark(self):
         """The mark of a running (or killed) server: its boot and margin rows in `meta`."""
-        with sqlite3.connect(self.database) as connection:
+        with sqlite3.connect(self.server.database) as connection:
             rows = connection.execute("SELECT key, value FROM meta WHERE key LIKE 'open_session_%'").fetchall()
         connection.close()
         return dict(rows)
 
     def warnings(self):
-        with open(self.log) as log:
+        with open(self.server.log_path) as log:
             return log.read().count(WARNING)
 
     def counts(self):
@@ -77,12 +72,12 @@ class PowerLossTest(unittest.TestCase):
         self.server.kill()
 
         # The machine went down with the server running: the mark names another boot.
-        with sqlite3.connect(self.database) as connection:
+        with sqlite3.connect(self.server.database) as connection:
             connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'open_session_boot'")
         connection.close()
         self.server.start()
         self.assertEqual(self.warnings(), 1)
-        with open(self.log) as log:
+        with open(self.server.log_path) as log:
             self.assertIn(f"so {len(USERS)} users' seqs moved", log.read())
         moved = 3 + MARGIN + 1
         self.assertEqual(self.counts(), {user: moved for user in USERS})
@@ -91,7 +86,7 @@ class PowerLossTest(unittest.TestCase):
                 self.assertEqual(first_event(self.server.port, user, seen), (str(moved), "reset"), user)
         self.create(1)
         self.assertEqual(self.counts(), {user: moved + 1 for user in USERS})
-        assert_database_consistent(self, self.database, "after the seqs moved")
+        assert_database_consistent(self, self.server.database, "after the seqs moved")
 
         # A clean stop leaves no mark, and the next start moves nothing.
         self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")

@@ -14,13 +14,12 @@ resumed after the last event it read, gets the rest of its user's seqs without a
 
 import http.client
 import json
-import os
 import socket
 import threading
 import time
 import unittest
 
-from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scratch_with_memcached
+from chaos_test import API_KEY, Client, end_scratch, scratch_with_server
 
 USERS = [f"stop-{i}" for i in range(4)]
 WORKERS = 16
@@ -110,10 +109,7 @@ class StreamReader(threading.Thread):
 
 class StopUnderLoadTest(unittest.TestCase):
     def setUp(self):
-        self.directory, (self.memcached,) = scratch_with_memcached(self, "stop-under-load")
-        self.database = os.path.join(self.directory, "herald.sqlite")
-        self.log = os.path.join(self.directory, "herald.log")
-        self.server = HeraldServer(free_port(), self.database, [self.memcached.port], self.log)
+        self.directory, self.memcached, self.server = scratch_with_server(self, "stop-under-load")
 
     def tearDown(self):
         end_scratch(self.directory, self.server.process, self.memcached.process)
