@@ -27,6 +27,10 @@ import sys
 SEPARATOR = "=================="
 CONTINUATION = re.compile(r"with(Unsafe|Checked)(Throwing)?Continuation|(Unsafe|Checked)Continuation\.resume")
 FRAME = re.compile(r"#\d+ (\S+) (\S+)")
+# The end of the mangled name of a non-escaping closure `(inout sending State) throws(E) -> sending
+# Result`, `Mutex.withLock`'s body (`fU0_` when numbered after another closure), or of a `defer` in
+# one. A closure nested in one only names it as its context; the body's own frame is further out.
+LOCK_BODY = re.compile(r"zYuYTXEfU\d*_(6\$deferL_yyF)?$")
 
 
 def reports(text):
@@ -61,12 +65,6 @@ def lock_body_file(frames, root):
         if own and path.endswith(".swift") and LOCK_BODY.search(symbol):
             return path
     return None
-
-
-# The end of the mangled name of a non-escaping closure `(inout sending State) throws(E) -> sending
-# Result`, `Mutex.withLock`'s body (`fU0_` when numbered after another closure), or of a `defer` in
-# one. A closure nested in one only names it as its context; the body's own frame is further out.
-LOCK_BODY = re.compile(r"zYuYTXEfU\d*_(6\$deferL_yyF)?$")
 
 
 def kind(frames_of_accesses, names, root):
