@@ -22,7 +22,8 @@ enum StreamReads {
     enum Page: Equatable, Sendable {
         /// The next retained events after the position, in order (empty: caught up).
         case events([UserEvent])
-        /// The events right after the position were pruned: a `reset` with the current counts.
+        /// The events right after the position were pruned (some or, the user's seq past it, all
+        /// that followed it): a `reset` with the current counts.
         case reset(Counts)
     }
 
@@ -45,9 +46,13 @@ enum StreamReads {
         return .reset(read.counts)
     }
 
-    /// The catch-up page after `last`, from a read after it.
+    /// The catch-up page after `last`, from a read after it (its counts and events one snapshot).
     static func page(after last: Int64, read: StreamRead) -> Page {
-        guard let first = read.events.first, first.seq != last + 1 else { return .events(read.events) }
-        return .reset(read.counts)
+        guard let first = read.events.first else {
+            // No event after `last` is left, yet the user's seq is past it: they were all pruned
+            // while the stream lagged, and a page of none would leave it live, silently behind.
+            return read.counts.seq > last ? .reset(read.counts) : .events([])
+        }
+        return first.seq == last + 1 ? .events(read.events) : .reset(read.counts)
     }
 }

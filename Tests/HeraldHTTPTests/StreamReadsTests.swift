@@ -57,5 +57,8 @@ struct StreamReadsTests {
             StreamReads.page(after: 2, read: StreamRead(counts: counts, events: events(3...5)))
                 == .events(events(3...5)))
         #expect(StreamReads.page(after: 2, read: StreamRead(counts: counts, events: events(4...5))) == .reset(counts))
+        // Every event after the position pruned: none left, the user's seq past it.
+        #expect(StreamReads.page(after: 2, read: StreamRead(counts: counts, events: [])) == .reset(counts))
+        #expect(StreamReads.page(after: 4, read: StreamRead(counts: counts, events: [])) == .reset(counts))
     }
 }

@@ -162,18 +162,8 @@ struct StreamTests {
             let port = try #require(client.port)
             let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
             #expect(try await stream.nextEvent()?.id == "0")
-            // Three batches publish 2,700 events of ~4 KB while the reader reads nothing: far more than
-            // the socket buffers take, so the stream stops being writable and its 4-event list
-            // overflows; the dropped events must come from the log, in order.
-            let body = String(repeating: "b", count: 4000)
-            for batchNumber in 0..<3 {
-                let items = (0..<900).map {
-                    #"{"user":"u1","id":"n\#(batchNumber)-\#($0)","type":"t","body":"\#(body)"}"#
-                }
-                let batch = try await client.post(
-                    "/v1/notifications/batch", json: "{\"notifications\": [\(items.joined(separator: ","))]}")
-                #expect(batch.status == .ok)
-            }
+            // The dropped events must come from the log, in order.
+            try await overflowUnreadStream(client)
             var seqs: [Int] = []
             while seqs.count < 2700, let event = try await stream.nextEvent() {
                 seqs.append(Int(event.id ?? "") ?? -1)
@@ -182,6 +172,51 @@ struct StreamTests {
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             let catchUps = HTTPHarness.metricValue("herald_stream_catchups_total", in: String(buffer: metrics.body))
             #expect((catchUps ?? 0) >= 1)
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    /// Three batches publish 2,700 events of ~4 KB for u1 while its stream's reader reads nothing:
+    /// far more than the socket buffers take, so the stream stops being writable and a 4-event
+    /// list (`streamBufferCapacity: 4`) overflows.
+    func overflowUnreadStream(_ client: some TestClientProtocol) async throws {
+        let body = String(repeating: "b", count: 4000)
+        for batchNumber in 0..<3 {
+            let items = (0..<900).map {
+                #"{"user":"u1","id":"n\#(batchNumber)-\#($0)","type":"t","body":"\#(body)"}"#
+            }
+            let batch = try await client.post(
+                "/v1/notifications/batch", json: "{\"notifications\": [\(items.joined(separator: ","))]}")
+            #expect(batch.status == .ok)
+        }
+    }
+
+    @Test func slowReaderBehindTheRetainedHistoryGetsAResetThenLiveEvents() async throws {
+        let harness = try await HTTPHarness(streamBufferCapacity: 4)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(try await stream.nextEvent()?.id == "0")
+            try await overflowUnreadStream(client)
+            // The log loses every event before the reader reads again: its catch-up finds a gap.
+            #expect(try await harness.services.store.pruneEvents(createdBefore: .now().adding(seconds: 10)) == 2700)
+            var seqs: [Int] = []
+            var reset: SSEMessage?
+            while reset == nil, let event = try await stream.nextEvent() {
+                if event.event == "reset" { reset = event } else { seqs.append(Int(event.id ?? "") ?? -1) }
+            }
+            // What was written before the list overflowed arrives in order, then the reset at the
+            // user's seq with the counts as of it, then live events.
+            #expect(seqs.count < 2700)
+            #expect(seqs == Array(1..<(seqs.count + 1)))
+            let resetEvent = try #require(reset)
+            #expect(resetEvent.id == "2700")
+            #expect(resetEvent.json["unread"] as? Int == 2700)
+            #expect(resetEvent.json["user"] as? String == "u1")
+            try await create(client, "after")
+            let next = try await stream.nextEvent()
+            #expect(next?.id == "2701" && next?.event == "notification.created")
             await stream.close()
         }
         await harness.shutdown()
