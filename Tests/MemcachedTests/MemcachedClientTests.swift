@@ -180,6 +180,21 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    @Test func lifetimesBeyondThirtyDaysAreSentAsAnAbsoluteTime() async throws {
+        // memcached reads an exptime over 30 days as a Unix time: 40 days sent as a count of
+        // seconds would be a moment in 1970, and the item would be gone at once.
+        let fortyDays = 40 * 24 * 60 * 60
+        try await client.set("long", value: bytes("x"), expiration: .seconds(fortyDays))
+        #expect(try await client.get("long")?.string == "x")
+        try await client.set("touched", value: bytes("y"), expiration: .seconds(60))
+        #expect(try await client.touch("touched", expiration: .seconds(fortyDays)))
+        #expect(try await client.get("touched") != nil)
+        // Exactly 30 days is still a count of seconds.
+        try await client.set("month", value: bytes("z"), expiration: .seconds(30 * 24 * 60 * 60))
+        #expect(try await client.get("month") != nil)
+        await client.shutdown()
+    }
+
     @Test func itemsExpireAfterTheirTTL() async throws {
         // memcached's clock ticks once a second on its main thread, and on a busy machine (the whole
         // suite starting its servers at once) its ticks come late and then catch up: an item set
