@@ -43,6 +43,8 @@ import Testing
         "", " ", "{", "}", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{\"a\":1}x", "01", "1.", ".5", "-",
         "1e", "+1", "tru", "nul", "\"abc", "\"a\u{1}b\"", #""\x""#, #""\u12G4""#, #""\ud800""#, #""\udc00x""#,
         #""\ud800\u0041""#, "NaN", "Infinity", "1e999", "[1 2]", "'a'", "\u{FEFF}{}",
+        // A raw control character after an escape, where the reader has left its fast path.
+        "\"\\n\u{1}b\"", "\"a\\tb\nc\"", "{\"k\\\"\u{1F}\":1}",
     ])
     func refusesInvalidText(_ text: String) {
         #expect(throws: JSONReader.Failure.self) { try parse(text) }
