@@ -23,9 +23,20 @@ public enum MemcachedServer: Hashable, Sendable, CustomStringConvertible {
             }
             host = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
             let rest = trimmed[trimmed.index(after: close)...]
-            if rest.hasPrefix(":") { port = try Self.parsePort(String(rest.dropFirst()), in: trimmed) }
+            if rest.hasPrefix(":") {
+                port = try Self.parsePort(String(rest.dropFirst()), in: trimmed)
+            } else if !rest.isEmpty {
+                throw MemcachedError(code: .invalidConfiguration, message: "bad IPv6 address '\(trimmed)'")
+            }
         } else if let colon = trimmed.lastIndex(of: ":") {
             host = String(trimmed[..<colon])
+            // `::1` or `fe80::1:11211` would read as the host `:` or `fe80::1`, a port taken from
+            // the address: IPv6 goes in brackets, as in URLs.
+            guard !host.contains(":") else {
+                throw MemcachedError(
+                    code: .invalidConfiguration,
+                    message: "an IPv6 address goes in brackets, as in [::1]:11211: '\(trimmed)'")
+            }
             port = try Self.parsePort(String(trimmed[trimmed.index(after: colon)...]), in: trimmed)
         }
         guard !host.isEmpty else {

@@ -412,8 +412,14 @@ struct MemcachedClientTests {
         #expect(try MemcachedServer(parsing: "[::1]:1234") == .tcp(host: "::1", port: 1234))
         #expect(try MemcachedServer(parsing: "/tmp/mc.sock") == .unixSocket(path: "/tmp/mc.sock"))
         #expect(try MemcachedServer.parseList("a:1, b:2").count == 2)
+        #expect(try MemcachedServer(parsing: "[::1]") == .tcp(host: "::1", port: 11211))
+        #expect(try MemcachedServer(parsing: "[fe80::1]:11311") == .tcp(host: "fe80::1", port: 11311))
         #expect(throws: MemcachedError.self) { try MemcachedServer(parsing: "host:99999") }
         #expect(throws: MemcachedError.self) { try MemcachedServer.parseList(" , ") }
+        // Malformed: no closing bracket, text after it, no host, unbracketed IPv6, no port.
+        for text in ["[::1", "[::1]x", "[::1]11211", "[]:11211", ":11211", "::1", "fe80::1:11211", "cache:"] {
+            #expect(throws: MemcachedError.self, "\(text)") { try MemcachedServer(parsing: text) }
+        }
     }
 
     @Test func serversListedMoreThanOnceAreNamedOnce() throws {
