@@ -35,6 +35,15 @@ struct SSEParserTests {
         #expect(parser.feed(Array("data: y\n\n".utf8)) == [SSEEvent(id: "5", event: "message", data: "y")])
     }
 
+    @Test func aFieldWithoutAColonHasAnEmptyValueAndUnknownFieldsAreIgnored() {
+        // The SSE spec: `data` alone adds an empty line of data; an unknown field is ignored; a
+        // retry that is not a number leaves the delay as it was.
+        var parser = SSEParser()
+        let events = parser.feed(Array("retry: 10\nretry: soon\nfoo: bar\ndata\ndata: x\n\ndata\n\n".utf8))
+        #expect(events == [SSEEvent(id: nil, event: "message", data: "\nx"), SSEEvent(id: nil, event: "message", data: "")])
+        #expect(parser.retryMilliseconds == 10)
+    }
+
     @Test func incompleteEventsWaitForTheBlankLine() {
         var parser = SSEParser()
         #expect(parser.feed(Array("id: 1\ndata: x\n".utf8)).isEmpty)
