@@ -101,6 +101,30 @@ struct ExpectContinueTests {
         await harness.shutdown()
     }
 
+    /// A chunked body declares no length: it is refused once what arrived passes the route's limit
+    /// (a create's 64 KiB, a batch's 4 MiB, 16 KiB for the other routes).
+    @Test(arguments: [true, false])
+    func aChunkedBodyOverItsRoutesLimitIs413(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            for (path, size) in [
+                ("/v1/notifications", 70_000), ("/v1/notifications/batch", 4_300_000),
+                ("/v1/users/u1/notifications/read-all", 17_000),
+            ] {
+                let json = #"{"user":"u1","type":"\#(String(repeating: "x", count: size))"}"#
+                let request =
+                    "POST \(path) HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+                    + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "\(String(json.utf8.count, radix: 16))\r\n\(json)\r\n0\r\n\r\n"
+                let received = try await RawHTTP.received(port: port, request + RawHTTP.closing)
+                #expect(received.hasPrefix("HTTP/1.1 413 "), "\(path): \(received.prefix(200))")
+                #expect(received.contains(#""code":"too_large""#), "\(path)")
+            }
+        }
+        await harness.shutdown()
+    }
+
     @Test func anHTTP10RequestGetsNoInterimAnswer() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
