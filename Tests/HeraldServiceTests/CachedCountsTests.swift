@@ -32,6 +32,23 @@ struct CachedCountsTests {
         await harness.shutdown()
     }
 
+    /// Counts asked for after the memcached client shut down (a stopping server still answering):
+    /// their job cannot start, and fails at once rather than leaving the caller waiting; the cache
+    /// goes down and the store answers.
+    @Test func workQueuedAfterTheClientShutDownFailsRatherThanWaits() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        _ = try await harness.service.counts(user: "u1")  // a lineage, for the create below to apply to
+        await harness.client.shutdown()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "b"))
+        #expect(await harness.cachedCounts(user: "u1") == nil)
+        let stored = try await harness.store.counts(user: "u1")
+        #expect(stored.unread == 2)
+        #expect(try await harness.service.counts(user: "u1") == stored)
+        #expect(harness.health.status == .down)
+        await harness.shutdown()
+    }
+
     /// A read-only job guesses each user's epoch from the last job; a lineage replaced or dropped
     /// behind its back (another instance's fill, an invalidation) is never read under the old guess.
     @Test func aRememberedEpochIsOnlyAGuess() async throws {
