@@ -40,7 +40,8 @@ struct SSEParserTests {
         // retry that is not a number leaves the delay as it was.
         var parser = SSEParser()
         let events = parser.feed(Array("retry: 10\nretry: soon\nfoo: bar\ndata\ndata: x\n\ndata\n\n".utf8))
-        #expect(events == [SSEEvent(id: nil, event: "message", data: "\nx"), SSEEvent(id: nil, event: "message", data: "")])
+        #expect(
+            events == [SSEEvent(id: nil, event: "message", data: "\nx"), SSEEvent(id: nil, event: "message", data: "")])
         #expect(parser.retryMilliseconds == 10)
     }
 
