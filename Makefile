@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean tsan asan bench soak crosscheck profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean tsan asan coverage bench soak crosscheck profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
 # What the tests of deploy/ run: the README's nginx in front of Herald over TLS
 # (Tests/Chaos/proxy_test.py), and systemd-analyze on its unit (Tests/Chaos/systemd_unit_test.py).
@@ -22,6 +22,7 @@ help:
 	@echo "make fmt    format the code (swift format)   make lint   check formatting"
 	@echo "make tsan   ThreadSanitizer: the Swift suites and a loaded server built with it (Tests/Sanitizer/run.sh)"
 	@echo "make asan   AddressSanitizer: a loaded server built with it (Tests/Sanitizer/run.sh address)"
+	@echo "make coverage   the lines of Sources no test runs, Swift and Python tests together (Tests/Coverage/run.sh)"
 	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
 	@echo "make threads LOAD=fanout5k   CPU, context switches and system calls per item of each kind of server thread (bench/threads.sh)"
 	@echo "make wakeups LOAD=creates    where woken threads are queued and how long they wait to run (bench/wakeups.sh)"
@@ -121,7 +122,7 @@ lint:
 	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
 
 clean:
-	rm -rf .build .build-tsan .build-asan $(DATA_DIR)
+	rm -rf .build .build-tsan .build-asan .build-cov $(DATA_DIR)
 
 # ThreadSanitizer over the Swift suites and a server under the bench's loads; fails on any report
 # but those TSan cannot see through on Linux (Tests/Sanitizer/run.sh). Builds into .build-tsan.
@@ -132,6 +133,11 @@ tsan: deps
 # .build-asan.
 asan: deps
 	bash Tests/Sanitizer/run.sh address
+
+# Line coverage of Sources by the Swift suites and the chaos, fuzz and browser tests together;
+# the lines no test runs in .build-cov/uncovered.txt. Builds into .build-cov.
+coverage: deps deps-deploy deps-python deps-browser
+	bash Tests/Coverage/run.sh
 
 # The benchmark suite (Herald vs nginx+nchan vs raw memcached); results in bench/results/.
 bench: deps

@@ -30,6 +30,8 @@ class StartupErrorsTest(unittest.TestCase):
         """`herald serve` with only `variables` in its environment; asserts it exits 2 and returns
         its last line of output (the critical one)."""
         environment = {"PATH": os.environ["PATH"], **variables}
+        if "LLVM_PROFILE_FILE" in os.environ:  # make coverage: where the run writes its profile
+            environment["LLVM_PROFILE_FILE"] = os.environ["LLVM_PROFILE_FILE"]
         arguments = [HERALD_BIN, "serve", "--port", str(free_port()), "--database", self.path(database),
                      "--memcached", self.path("no-memcached.sock"), *flags]
         run = subprocess.run(arguments, env=environment, capture_output=True, text=True, timeout=60)
