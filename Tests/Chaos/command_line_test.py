@@ -5,6 +5,7 @@ a refused call its error, exit 1); `tail` prints each event as it comes; `revoke
 tokens and ends the stream one of them opened, and `tail`, refused from then on, gives up with exit 1.
 """
 
+import json
 import os
 import queue
 import re
@@ -116,6 +117,22 @@ class CommandLineTest(unittest.TestCase):
         self.assertIn("unauthorized", refused.stderr)
         # A second revocation finds no stream left to end.
         self.assertRegex(self.herald("revoke", "--user", "cli-1").stdout.strip(), r"revoked, 0 streams ended$")
+
+    def test_jsonOutputAndMistakesInTheFlags(self):
+        sent = self.herald("send", "--user", "cli-3", "--type", "t", "--json")
+        self.assertEqual(json.loads(sent.stdout)["counts"], {"user": "cli-3", "unread": 1, "unseen": 1, "seq": 1})
+        # `tail --json`: one JSON object a line, the event's id, name and data as the stream sent them.
+        tail = subprocess.Popen([HERALD_BIN, "tail", "--user", "cli-3", "--last-event-id", "0", "--json"],
+                                env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        printed, noted = LineReader(tail.stdout), LineReader(tail.stderr)
+        self.addCleanup(self.stop, tail, printed, noted)
+        line = json.loads(printed.wait_for(r"notification\.created"))
+        self.assertEqual((line["id"], line["event"]), ("1", "notification.created"))
+        self.assertEqual(json.loads(line["data"])["notification"]["user"], "cli-3")
+        # A mistake in the flags is the usage's exit status, 64, with what to write instead.
+        bad = self.herald("send", "--user", "cli-3", "--type", "t", "--data", "{bad")
+        self.assertEqual(bad.returncode, 64, bad.stdout)
+        self.assertIn("--data is not valid JSON: write a JSON object", bad.stderr)
 
 
 if __name__ == "__main__":
