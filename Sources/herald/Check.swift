@@ -73,13 +73,15 @@ struct Check: ParsableCommand {
 
     /// The last line: what was checked and the verdict.
     private func summary(of check: DatabaseCheck) -> String {
-        let structure: String =
-            switch check.structureProblems {
-            case nil: "structure not checked"
-            case let problems? where problems.isEmpty: "structure ok"
-            case let problems?:
-                "structure: \(Counted.phrase(problems.count, "problem")), users not checked (restore a backup)"
-            }
+        let structure: String
+        switch check.structureProblems {
+        case nil: structure = "structure not checked"
+        case let problems? where problems.isEmpty: structure = "structure ok"
+        case let problems?:
+            // No user was read, so nothing is said of their state.
+            let failed = "structure: \(Counted.phrase(problems.count, "problem")), users not checked (restore a backup)"
+            return "checked \(check.database): \(failed); in \(check.milliseconds) ms"
+        }
         let agrees = user == nil ? "every user's state agrees" : "its state agrees"
         let found = check.findingCount == 0 ? agrees : Counted.phrase(check.findingCount, "disagreement")
         let users =

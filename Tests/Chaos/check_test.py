@@ -75,6 +75,37 @@ class CheckTest(unittest.TestCase):
         assert_database_consistent(self, self.database, "after the repair")
         self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
 
+    def test_aDamagedFileFailsItsStructureCheckAndIsNotRepaired(self):
+        self.server.start()
+        self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
+        # 3,000 users' counters over a dozen leaves of their table, every page in the file, then
+        # the middle leaf zeroed, as a failing disk could leave it.
+        with sqlite3.connect(self.database) as connection:
+            connection.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
+                               "INSERT INTO user_counter (user, unread, unseen, seq) "
+                               "SELECT printf('ck%05d', i), 0, 0, 5 FROM n")
+            connection.commit()
+            leaves = [row[0] for row in connection.execute(
+                "SELECT pageno FROM dbstat WHERE name = 'user_counter' AND pagetype = 'leaf' ORDER BY path")]
+            page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+            self.assertEqual(connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0], 0)
+        connection.close()
+        self.assertGreater(len(leaves), 4)
+        with open(self.database, "r+b") as file:
+            file.seek((leaves[len(leaves) // 2] - 1) * page_size)
+            file.write(bytes(page_size))
+
+        status, out, err = self.check()
+        self.assertEqual((status, err), (2, ""), out)
+        lines = out.splitlines()
+        self.assertTrue(lines[0].startswith("structure: "), out)
+        # Nothing said of the users' state: none was read.
+        self.assertRegex(lines[-1], r"^checked .*herald\.sqlite: structure: \d+ problems?, users not checked "
+                                    r"\(restore a backup\); in \d+ ms$")
+        status, out, err = self.check("--repair")
+        self.assertEqual((status, out), (1, ""))
+        self.assertIn("restore", err)
+
     def test_aMissingDatabaseCannotBeChecked(self):
         status, out, err = self.check()
         self.assertEqual((status, out), (1, ""))
