@@ -120,6 +120,32 @@ class BackupTest(unittest.TestCase):
                     self.assertEqual(counts, copies[user], user)
         self.assertEqual(original.stop(), 0, "herald's exit status after SIGTERM")
 
+    def test_aRestoreOverADatabaseThatCannotBeReadWarnsThatNoSeqWasMoved(self):
+        original = self.serve("herald.sqlite")
+        with Client(original.port) as client:
+            status, body = client.call("POST", "/v1/notifications", {"user": "bk-1", "type": "t"})
+            self.assertEqual(status, 201, body)
+        database = os.path.join(self.directory, "herald.sqlite")
+        backup = subprocess.run([HERALD_BIN, "backup", "--database", database,
+                                 os.path.join(self.directory, "copy.sqlite")], capture_output=True, text=True,
+                                timeout=60)
+        self.assertEqual(backup.returncode, 0, backup.stderr)
+        self.assertEqual(original.stop(), 0, "herald's exit status after SIGTERM")
+        # The database replaced is no database any more (a disk's damage): the restore goes on, as
+        # the backup is what is wanted, and says what it could not do.
+        with open(database, "wb") as file:
+            file.write(b"not a database" * 100)
+        restore = subprocess.run([HERALD_BIN, "restore", "--database", database,
+                                  os.path.join(self.directory, "copy.sqlite")],
+                                 capture_output=True, text=True, timeout=60)
+        self.assertEqual(restore.returncode, 0, restore.stderr)
+        self.assertIn("1 user, 1 notification row", restore.stdout)
+        self.assertEqual(restore.stderr.strip(),
+                         f"herald restore: warning: the replaced database could not be read ({database} is not an "
+                         "SQLite database, or is damaged), so no seq was moved: streams that reconnect with a "
+                         "Last-Event-ID past the backup's may miss events; have open pages reload")
+        assert_database_consistent(self, database, "restored over a damaged file")
+
     def check_consistent(self, client, server, user):
         """The user's counts against the list and against the event log replayed from the start."""
         counts = client.call("GET", f"/v1/users/{user}/counts")[1]
