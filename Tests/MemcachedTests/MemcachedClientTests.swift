@@ -168,6 +168,20 @@ struct MemcachedClientTests {
         }
     }
 
+    @Test func aValueOverTheServersItemSizeIsRefusedAsTooLarge() async throws {
+        // memcached's default item size limit is 1 MiB.
+        do {
+            try await client.set("huge", value: Array(repeating: 0x61, count: 2 * 1024 * 1024))
+            Issue.record("a 2 MiB value was stored")
+        } catch {
+            #expect(error.code == .valueTooLarge, "\(error)")
+        }
+        // The connection goes on serving.
+        try await client.set("after", value: bytes("x"))
+        #expect(try await client.get("after")?.string == "x")
+        await client.shutdown()
+    }
+
     @Test func deleteAndTouch() async throws {
         try await client.set("d", value: bytes("x"))
         #expect(try await client.delete("d"))
