@@ -129,6 +129,31 @@ struct NotificationCacheTests {
         await harness.shutdown()
     }
 
+    /// An entry memcached still holds past its notification's `expires_at` (its clock behind, or
+    /// the entry's lifetime rounded to whole seconds) is neither served nor kept: the read drops
+    /// it and goes to the store.
+    @Test func anEntryPastItsNotificationsExpiryIsDroppedNotServed() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: 3600))
+        #expect(try await harness.service.notification(user: "u1", id: "a") != nil)  // fills
+        #expect(try await cachedRead(harness, "a") != nil)
+        let loaded = LockedBox(0)
+        let later = try await harness.notificationCache.notification(
+            user: "u1", id: "a", now: Timestamp.now().adding(seconds: 7200)
+        ) {
+            loaded.withLock { $0 += 1 }
+            return nil  // as the store answers for an expired notification
+        }
+        #expect(later == nil && loaded.value == 1)
+        // The entry is gone: the next read at the present time misses and loads.
+        let now = try await harness.notificationCache.notification(user: "u1", id: "a", now: .now()) {
+            loaded.withLock { $0 += 1 }
+            return try await harness.store.notification(user: "u1", id: "a", now: .now())
+        }
+        #expect(now?.id == "a" && loaded.value == 2)
+        await harness.shutdown()
+    }
+
     @Test func longestIdentifiersFitTheKeyLimit() async throws {
         let harness = try await ServiceHarness()
         let user = String(repeating: "u", count: 128)
