@@ -157,13 +157,8 @@ struct StreamTests {
     }
 
     @Test func slowReaderGetsEveryEventInOrderFromTheLog() async throws {
-        let harness = try await HTTPHarness(streamBufferCapacity: 4)
-        try await harness.app.test(.live) { client in
-            let port = try #require(client.port)
-            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
-            #expect(try await stream.nextEvent()?.id == "0")
+        try await withOverflowedStream { _, client, stream in
             // The dropped events must come from the log, in order.
-            try await overflowUnreadStream(client)
             var seqs: [Int] = []
             while seqs.count < 2700, let event = try await stream.nextEvent() {
                 seqs.append(Int(event.id ?? "") ?? -1)
@@ -172,33 +167,37 @@ struct StreamTests {
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             let catchUps = HTTPHarness.metricValue("herald_stream_catchups_total", in: String(buffer: metrics.body))
             #expect((catchUps ?? 0) >= 1)
-            await stream.close()
-        }
-        await harness.shutdown()
-    }
-
-    /// Three batches publish 2,700 events of ~4 KB for u1 while its stream's reader reads nothing:
-    /// far more than the socket buffers take, so the stream stops being writable and a 4-event
-    /// list (`streamBufferCapacity: 4`) overflows.
-    func overflowUnreadStream(_ client: some TestClientProtocol) async throws {
-        let body = String(repeating: "b", count: 4000)
-        for batchNumber in 0..<3 {
-            let items = (0..<900).map {
-                #"{"user":"u1","id":"n\#(batchNumber)-\#($0)","type":"t","body":"\#(body)"}"#
-            }
-            let batch = try await client.post(
-                "/v1/notifications/batch", json: "{\"notifications\": [\(items.joined(separator: ","))]}")
-            #expect(batch.status == .ok)
         }
     }
 
-    @Test func slowReaderBehindTheRetainedHistoryGetsAResetThenLiveEvents() async throws {
+    /// Runs `body` with a stream of u1 that read its opening event and nothing since, while three
+    /// batches published 2,700 events of ~4 KB: far more than the socket buffers take, so the
+    /// stream stopped being writable and its 4-event list (`streamBufferCapacity: 4`) overflowed.
+    func withOverflowedStream(
+        _ body: @Sendable (HTTPHarness, any TestClientProtocol, SSEReader) async throws -> Void
+    ) async throws {
         let harness = try await HTTPHarness(streamBufferCapacity: 4)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
             let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
             #expect(try await stream.nextEvent()?.id == "0")
-            try await overflowUnreadStream(client)
+            let text = String(repeating: "b", count: 4000)
+            for batchNumber in 0..<3 {
+                let items = (0..<900).map {
+                    #"{"user":"u1","id":"n\#(batchNumber)-\#($0)","type":"t","body":"\#(text)"}"#
+                }
+                let batch = try await client.post(
+                    "/v1/notifications/batch", json: "{\"notifications\": [\(items.joined(separator: ","))]}")
+                #expect(batch.status == .ok)
+            }
+            try await body(harness, client, stream)
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
+    @Test func slowReaderBehindTheRetainedHistoryGetsAResetThenLiveEvents() async throws {
+        try await withOverflowedStream { harness, client, stream in
             // The log loses every event before the reader reads again: its catch-up finds a gap.
             #expect(try await harness.services.store.pruneEvents(createdBefore: .now().adding(seconds: 10)) == 2700)
             var seqs: [Int] = []
@@ -217,9 +216,7 @@ struct StreamTests {
             try await create(client, "after")
             let next = try await stream.nextEvent()
             #expect(next?.id == "2701" && next?.event == "notification.created")
-            await stream.close()
         }
-        await harness.shutdown()
     }
 
     @Test func shutdownEndsOpenStreamsCleanly() async throws {
