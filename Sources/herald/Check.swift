@@ -73,14 +73,18 @@ struct Check: ParsableCommand {
 
     /// The last line: what was checked and the verdict.
     private func summary(of check: DatabaseCheck) -> String {
+        "checked \(check.database): \(verdict(of: check)); in \(check.milliseconds) ms"
+    }
+
+    /// What the check found: the users, the structure and the users' state, and what a repair left.
+    private func verdict(of check: DatabaseCheck) -> String {
         let structure: String
         switch check.structureProblems {
         case nil: structure = "structure not checked"
         case let problems? where problems.isEmpty: structure = "structure ok"
         case let problems?:
             // No user was read, so nothing is said of their state.
-            let failed = "structure: \(Counted.phrase(problems.count, "problem")), users not checked (restore a backup)"
-            return "checked \(check.database): \(failed); in \(check.milliseconds) ms"
+            return "structure: \(Counted.phrase(problems.count, "problem")), users not checked (restore a backup)"
         }
         let agrees = user == nil ? "every user's state agrees" : "its state agrees"
         let found = check.findingCount == 0 ? agrees : Counted.phrase(check.findingCount, "disagreement")
@@ -90,11 +94,11 @@ struct Check: ParsableCommand {
             case let user? where check.users == 0: "user \(user) (no counts, no notifications)"
             case let user?: "user \(user)"
             }
-        var line = "checked \(check.database): \(users), \(structure), \(found)"
+        var verdict = "\(users), \(structure), \(found)"
         if let after = check.findingsAfterRepair {
-            line += "; repaired \(Counted.phrase(check.repairedUsers, "user")), checked again: "
-            line += after == 0 ? agrees : "\(Counted.phrase(after, "disagreement")) left"
+            verdict += "; repaired \(Counted.phrase(check.repairedUsers, "user")), checked again: "
+            verdict += after == 0 ? agrees : "\(Counted.phrase(after, "disagreement")) left"
         }
-        return line + "; in \(check.milliseconds) ms"
+        return verdict
     }
 }
