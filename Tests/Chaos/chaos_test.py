@@ -40,6 +40,7 @@ import urllib.parse
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HERALD_BIN = os.environ.get("HERALD_BIN", os.path.join(ROOT, ".build", "debug", "herald"))
 API_KEY = "chaos-test-key-0123456789"
+TOKEN_SECRET = "chaos-" * 6
 USERS = [f"chaos-{i}" for i in range(16)]
 SOLE_USERS = ["chaos-sole-1", "chaos-sole-2"]
 TYPES = ["order", "comment", "system"]
@@ -245,11 +246,15 @@ class HeraldServer:
         self.log_path = log_path
         self.process = None
 
+    @staticmethod
+    def environment():
+        """The environment every test server runs with: the tests' API key and token secret."""
+        return dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET=TOKEN_SECRET)
+
     def start(self, preexec_fn=None):
         """Starts it and waits until it answers; `preexec_fn` runs in the child before it (limits)."""
-        environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6)
         with open(self.log_path, "a") as log:
-            self.process = subprocess.Popen(self.arguments, env=environment, stdout=log, stderr=log,
+            self.process = subprocess.Popen(self.arguments, env=self.environment(), stdout=log, stderr=log,
                                             preexec_fn=preexec_fn)
         wait_until(self.ready, 60, "herald to answer /healthz")
 

@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from chaos_test import API_KEY, HERALD_BIN, end_scratch, scratch_with_server
+from chaos_test import API_KEY, HERALD_BIN, TOKEN_SECRET, end_scratch, scratch_with_server
 
 
 class LineReader:
@@ -59,9 +59,9 @@ class CommandLineTest(unittest.TestCase):
         self.directory, memcached, self.server = scratch_with_server(self, "command-line")
         self.addCleanup(lambda: end_scratch(self.directory, self.server.process, memcached.process))
         self.server.start()
-        # The server's own secret (HeraldServer.start), for `herald token`.
+        # The server's own secret, for `herald token`.
         self.environment = dict(os.environ, HERALD_URL=f"http://127.0.0.1:{self.server.port}",
-                                HERALD_API_KEY=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6, NO_COLOR="1")
+                                HERALD_API_KEY=API_KEY, HERALD_TOKEN_SECRET=TOKEN_SECRET, NO_COLOR="1")
 
     def herald(self, *arguments, credential=None):
         environment = dict(self.environment, HERALD_API_KEY=credential or API_KEY)

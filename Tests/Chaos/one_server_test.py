@@ -11,7 +11,7 @@ import os
 import subprocess
 import unittest
 
-from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scratch_with_memcached
+from chaos_test import Client, HeraldServer, end_scratch, free_port, scratch_with_memcached
 
 
 class OneServerTest(unittest.TestCase):
@@ -28,8 +28,8 @@ class OneServerTest(unittest.TestCase):
     def test_aSecondServerOnTheSameDatabaseRefusesToStart(self):
         second = HeraldServer(free_port(), self.database, [self.memcached.port],
                               os.path.join(self.directory, "second.log"))
-        environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6)
-        refused = subprocess.run(second.arguments, env=environment, capture_output=True, text=True, timeout=60)
+        refused = subprocess.run(second.arguments, env=HeraldServer.environment(), capture_output=True, text=True,
+                                 timeout=60)
         self.assertEqual(refused.returncode, 2, refused.stderr)
         self.assertIn("is in use by another herald serve", refused.stderr)
 
@@ -59,8 +59,8 @@ class OneServerTest(unittest.TestCase):
         # Another database, so that only the port is shared.
         second = HeraldServer(self.first.port, os.path.join(self.directory, "second.sqlite"),
                               [self.memcached.port], os.path.join(self.directory, "second.log"))
-        environment = dict(os.environ, HERALD_API_KEYS=API_KEY, HERALD_TOKEN_SECRET="chaos-" * 6)
-        refused = subprocess.run(second.arguments, env=environment, capture_output=True, text=True, timeout=60)
+        refused = subprocess.run(second.arguments, env=HeraldServer.environment(), capture_output=True, text=True,
+                                 timeout=60)
         self.assertEqual(refused.returncode, 2, refused.stderr)
         self.assertIn(f"cannot listen on 127.0.0.1:{self.first.port}: address already in use", refused.stderr)
         self.assertNotIn("errno", refused.stderr)
