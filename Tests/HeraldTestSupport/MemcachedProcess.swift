@@ -127,6 +127,13 @@ public final class MemcachedProcess: @unchecked Sendable {
     /// machine the ticks come late, so the clock lags and then catches up, and an item set with a
     /// relative TTL while it lags dies that much early.
     public func clockLagSeconds() -> Int? {
+        guard let serverTime = stats()?["time"].flatMap({ Int($0) }) else { return nil }
+        return Int(time(nil)) - serverTime
+    }
+
+    /// The server's general statistics (`stats`: `time`, `total_connections`, …), read over a
+    /// connection of their own; nil when it does not answer.
+    public func stats() -> [String: String]? {
         guard let fd = Self.connected(socketPath) else { return nil }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
@@ -140,13 +147,12 @@ public final class MemcachedProcess: @unchecked Sendable {
             guard count > 0 else { return nil }
             reply += chunk[0..<count]
         }
+        var stats: [String: String] = [:]
         for line in String(decoding: reply, as: UTF8.self).split(separator: "\r\n") {
             let fields = line.split(separator: " ")
-            if fields.count == 3, fields[0] == "STAT", fields[1] == "time", let serverTime = Int(fields[2]) {
-                return Int(time(nil)) - serverTime
-            }
+            if fields.count == 3, fields[0] == "STAT" { stats[String(fields[1])] = String(fields[2]) }
         }
-        return nil
+        return stats
     }
 
     private static func accepts(_ path: String) -> Bool {

@@ -27,6 +27,31 @@ struct MemcachedConnectionPoolTests {
         #expect(failures.isEmpty, "\(failures)")
     }
 
+    /// Only a lost connection closes the others: a request memcached refuses (an incr of a value
+    /// that is not a number) costs at most the reconnect of the connection that carried it
+    /// (libmemcached drops that one), not one of every connection in the pool.
+    @Test func aRefusedRequestKeepsEveryConnection() throws {
+        let server = try MemcachedProcess()
+        let pool = try MemcachedConnectionPool(
+            configuration: .init(servers: [.unixSocket(path: server.socketPath)], connections: 4))
+        #expect(try Self.everyConnectionAtOnce(pool, count: 4).allSatisfy { $0 == nil })
+        let opened = try #require(server.stats()?["total_connections"].flatMap { Int($0) })
+
+        try pool.withConnection { connection throws(MemcachedError) in
+            _ = try connection.store(.set, key: "word", value: Array("abc".utf8), flags: 0, expiration: .never)
+        }
+        let nonNumeric = #expect(throws: MemcachedError.self) {
+            try pool.withConnection { connection throws(MemcachedError) in
+                _ = try connection.adjust("word", by: 1, increment: true)
+            }
+        }
+        #expect(nonNumeric?.code == .nonNumericValue)
+        #expect(try Self.everyConnectionAtOnce(pool, count: 4).allSatisfy { $0 == nil })
+        // Two more: the refused request's connection again, and the one that read the statistics
+        // the first time.
+        #expect(server.stats()?["total_connections"] == String(opened + 2))
+    }
+
     /// A client's two pools, its shared one and its serial worker's, share the count: the health
     /// probe finds a restart on the shared pool, and the counts cache's serial connection then
     /// reconnects rather than failing its first request after the restart (which marked the cache
