@@ -231,9 +231,4 @@ public final class MemcachedClient: Sendable {
     public func settings() async throws(MemcachedError) -> [MemcachedServerSettings] {
         try await run { connection throws(MemcachedError) in try connection.settings() }
     }
-
-    /// Invalidates every item on every server.
-    public func flushAll() async throws(MemcachedError) {
-        try await run { connection throws(MemcachedError) in try connection.flush() }
-    }
 }

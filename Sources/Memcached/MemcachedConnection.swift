@@ -399,9 +399,4 @@ struct MemcachedConnection {
         }
         return collected.servers
     }
-
-    func flush() throws(MemcachedError) {
-        let rc = memcached_flush(handle, 0)
-        guard rc == MEMCACHED_SUCCESS else { throw fail(rc, "flush") }
-    }
 }
