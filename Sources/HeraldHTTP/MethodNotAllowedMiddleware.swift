@@ -11,8 +11,9 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
-            // Only an unrouted request pays for the lookup.
+        } catch let error as HTTPError where error.status == .notFound {
+            // Hummingbird's router answers every unrouted request 404, whatever its method; only
+            // such a request pays for the lookup.
             let allowed = table.methods(for: request.uri.path)
             guard !allowed.isEmpty, !allowed.contains(request.method) else { throw error }
             var response = try HeraldError(.methodNotAllowed, "method not allowed").response(
