@@ -202,4 +202,22 @@ struct CacheInterleavingTests {
         try await expectAHitOfTheTruth(harness, "both deltas should have been applied to the fill")
         await harness.shutdown()
     }
+
+    /// A job with a gap applies with plain `incr`s (``aGapInOneJobsDeltasInvalidatesTheLineage``);
+    /// the server refusing the first of them (its counter is not a number) invalidates the
+    /// lineage as the quiet one's refusal does, and memcached stays in use.
+    @Test func aPlainIncrementTheServerRefusesInvalidatesTheLineageOnly() async throws {
+        let harness = try await ServiceHarness()
+        let deltas = try await threeUnappliedCommitsAfterAFill(harness)
+        let epochKey = harness.keyOfEpoch(user: "u1")
+        let epoch = try #require(try await harness.client.get(epochKey)?.string)
+        try await harness.client.set("\(epochKey.dropLast(2)):\(epoch):c", value: Array("not a number".utf8))
+        let generation = harness.health.generation
+        await harness.cache.apply([deltas[0], deltas[2]])
+        #expect(harness.health.status == .up)
+        #expect(harness.health.generation == generation)
+        #expect(try await harness.client.get(epochKey) == nil, "the lineage was invalidated")
+        #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
+        await harness.shutdown()
+    }
 }
