@@ -111,6 +111,11 @@ class CheckTest(unittest.TestCase):
         self.assertEqual((status, out), (1, ""))
         self.assertIn("herald check: there is no database at", err)
 
+    def test_aUserThatCannotExistIsAUsageMistake(self):
+        status, out, err = self.check("--user", "no spaces")
+        self.assertEqual((status, out), (64, ""))
+        self.assertIn("--user must be 1-128 characters from [A-Za-z0-9._:@-]", err)
+
 
 if __name__ == "__main__":
     unittest.main()
