@@ -61,6 +61,8 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(client.call("POST", "/v1/notifications/batch", batch)[0], 200)
             for _ in range(3):
                 self.assertEqual(client.call("GET", "/v1/users/m1/counts")[0], 200)
+            # Another route's answer with the same method and status, right after: a series of its own.
+            self.assertEqual(client.call("GET", "/v1/users/m1/notifications")[0], 200)
             self.assertEqual(client.call("POST", "/v1/users/m1/notifications/a/read")[0], 200)
             self.assertEqual(client.call("POST", "/v1/users/m1/notifications/a/read")[0], 200)  # no event
             self.assertEqual(client.call("GET", "/v1/users/m1/notifications/none")[0], 404)
@@ -85,6 +87,7 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(grew(requests("/v1/notifications", "POST", 409)), 1)
         self.assertEqual(grew(requests("/v1/notifications/batch", "POST", 200)), 1)
         self.assertEqual(grew(requests("/v1/users/{user}/counts", "GET", 200)), 3)
+        self.assertEqual(grew(requests("/v1/users/{user}/notifications", "GET", 200)), 1)
         self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}/read", "POST", 200)), 2)
         self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}", "GET", 404)), 1)
         self.assertEqual(grew(requests("unmatched", "GET", 404)), 1)
@@ -92,7 +95,7 @@ class MetricsTest(unittest.TestCase):
         # The fast path answers all of them but the batch, the unknown path, and two cache misses
         # it leaves to Hummingbird's routes: the first counts read (the route fills the cache) and
         # the unknown notification.
-        self.assertEqual(grew("herald_http_fast_answers_total"), 8)
+        self.assertEqual(grew("herald_http_fast_answers_total"), 9)
         # Each create request is one call of the store (a batch is one).
         self.assertEqual(grew('herald_store_duration_seconds_count{operation="create"}'), 4)
         # Two events written to the stream, the create and the first read (the opening's `counts`
