@@ -112,6 +112,29 @@ struct DatabaseCheckTests {
         #expect(try await store.markAllSeen(user: "c", now: now).updated == 1)
     }
 
+    /// A seen mark that disagrees with rows whose counts agree (a row below the mark not seen,
+    /// counted unseen) is found and repaired on its own.
+    @Test func aSeenMarkAloneIsFoundAndRepaired() async throws {
+        do {
+            let store = try SQLiteStore(path: database)
+            _ = try await store.create(
+                (0..<3).map { try ServiceHarness.draft(user: "c", id: "c-\($0)") }, defaultTTLSeconds: 600, now: now)
+            _ = try await store.markAllSeen(user: "c", now: now)
+        }
+        let queue = try HandEditedDatabase.open(database)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE notification SET seen_at = NULL WHERE user = 'c' AND id = 'c-1'")
+            try db.execute(sql: "UPDATE user_counter SET unseen = unseen + 1 WHERE user = 'c'")
+        }
+        try queue.close()
+
+        #expect(try check().findings.map { "\($0.user) \($0.kind.rawValue)" } == ["c seen_mark"])
+        let repaired = try check(repair: true)
+        #expect(repaired.repairedUsers == 1 && repaired.findingsAfterRepair == 0)
+        let store = try SQLiteStore(path: database)
+        #expect(try await store.markAllSeen(user: "c", now: now).updated == 1)
+    }
+
     /// A check says how far it has come after each page, and the check after a repair again.
     @Test func progressIsReportedAfterEachPage() async throws {
         do {
