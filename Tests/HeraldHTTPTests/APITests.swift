@@ -160,6 +160,11 @@ struct APITests {
             let tooLarge = try await client.post("/v1/notifications", json: huge)
             #expect(tooLarge.status == .contentTooLarge)
             #expect(try tooLarge.errorCode() == "too_large")
+            // The limit is inclusive: 64 KiB exactly is a body, one byte more is too large.
+            let small = #"{"user":"u1","type":"t","id":"at-the-limit"}"#
+            let atLimit = small + String(repeating: " ", count: 64 * 1024 - small.utf8.count)
+            #expect(try await client.post("/v1/notifications", json: atLimit).status == .created)
+            #expect(try await client.post("/v1/notifications", json: atLimit + " ").status == .contentTooLarge)
             let wrongType = try await client.execute(
                 uri: "/v1/notifications", method: .post,
                 headers: [.authorization: "Bearer \(HTTPHarness.apiKey)", .contentType: "text/plain"],
