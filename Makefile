@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 FORMAT_PATHS := Package.swift Sources Tests
 
-.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean tsan asan coverage bench soak crosscheck profile threads wakeups stalls walpages perf
+.PHONY: help deps deps-python deps-browser deps-deploy build release run test test-chaos test-browser check-openapi fuzz-api fmt lint clean tsan asan coverage mutate bench soak crosscheck profile threads wakeups stalls walpages perf
 BROWSER_PACKAGES := chromium chromium-driver
 # What the tests of deploy/ run: the README's nginx in front of Herald over TLS
 # (Tests/Chaos/proxy_test.py), and systemd-analyze on its unit (Tests/Chaos/systemd_unit_test.py).
@@ -23,6 +23,7 @@ help:
 	@echo "make tsan   ThreadSanitizer: the Swift suites and a loaded server built with it (Tests/Sanitizer/run.sh)"
 	@echo "make asan   AddressSanitizer: a loaded server built with it (Tests/Sanitizer/run.sh address)"
 	@echo "make coverage   the lines of Sources no test runs, Swift and Python tests together (Tests/Coverage/run.sh)"
+	@echo "make mutate MUTANTS=60 SEED=1   how many small faults the Swift suites notice (Tests/Mutation/mutate.py)"
 	@echo "make bench  the benchmark suite               make profile LOAD=creates   perf on the server under one load"
 	@echo "make threads LOAD=fanout5k   CPU, context switches and system calls per item of each kind of server thread (bench/threads.sh)"
 	@echo "make wakeups LOAD=creates    where woken threads are queued and how long they wait to run (bench/wakeups.sh)"
@@ -93,6 +94,7 @@ test: deps
 	python3 -m unittest discover -s Tests/Bench -p '*_test.py'
 	python3 -m unittest discover -s Tests/Docs -p '*_test.py'
 	python3 -m unittest discover -s Tests/Sanitizer -p '*_test.py'
+	python3 -m unittest discover -s Tests/Mutation -p '*_test.py'
 	$(MAKE) --no-print-directory test-chaos
 
 # Counts exact and nothing acknowledged lost while memcached and Herald are killed, paused and
@@ -122,7 +124,7 @@ lint:
 	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
 
 clean:
-	rm -rf .build .build-tsan .build-asan .build-cov $(DATA_DIR)
+	rm -rf .build .build-tsan .build-asan .build-cov .build-mutation $(DATA_DIR)
 
 # ThreadSanitizer over the Swift suites and a server under the bench's loads; fails on any report
 # but those TSan cannot see through on Linux (Tests/Sanitizer/run.sh). Builds into .build-tsan.
@@ -138,6 +140,13 @@ asan: deps
 # the lines no test runs in .build-cov/uncovered.txt. Builds into .build-cov.
 coverage: deps deps-deploy deps-python deps-browser
 	bash Tests/Coverage/run.sh
+
+# Mutation testing: a seeded sample of one-operator faults in Sources, each built and run through
+# the Swift suites; the survivors in .build-mutation/report.md. Builds a copy of HEAD there.
+MUTANTS ?= 60
+SEED ?= 1
+mutate: deps
+	python3 Tests/Mutation/mutate.py --mutants $(MUTANTS) --seed $(SEED)
 
 # The benchmark suite (Herald vs nginx+nchan vs raw memcached); results in bench/results/.
 bench: deps
