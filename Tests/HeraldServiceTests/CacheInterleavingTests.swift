@@ -152,15 +152,7 @@ struct CacheInterleavingTests {
     @Test func aQuietIncrementTheServerRefusesInvalidatesTheLineageOnly() async throws {
         let harness = try await ServiceHarness()
         let deltas = try await twoUnappliedCommitsAfterAFill(harness)
-        let epochKey = harness.keyOfEpoch(user: "u1")
-        let epoch = try #require(try await harness.client.get(epochKey)?.string)
-        try await harness.client.set("\(epochKey.dropLast(2)):\(epoch):c", value: Array("not a number".utf8))
-        let generation = harness.health.generation
-        await harness.cache.apply(deltas)
-        #expect(harness.health.status == .up)
-        #expect(harness.health.generation == generation)
-        #expect(try await harness.client.get(epochKey) == nil, "the lineage was invalidated")
-        #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
+        try await expectARefusedIncrementInvalidatesTheLineageOnly(harness, applying: deltas)
         try await expectAHitOfTheTruth(harness, "the next read after the refill should hit")
         await harness.shutdown()
     }
@@ -209,15 +201,23 @@ struct CacheInterleavingTests {
     @Test func aPlainIncrementTheServerRefusesInvalidatesTheLineageOnly() async throws {
         let harness = try await ServiceHarness()
         let deltas = try await threeUnappliedCommitsAfterAFill(harness)
+        try await expectARefusedIncrementInvalidatesTheLineageOnly(harness, applying: [deltas[0], deltas[2]])
+        await harness.shutdown()
+    }
+
+    /// Makes u1's counter not a number, applies `deltas` in one job, and expects the lineage
+    /// invalidated, memcached still in use (up, same generation) and the counts read the truth.
+    private func expectARefusedIncrementInvalidatesTheLineageOnly(
+        _ harness: ServiceHarness, applying deltas: [CountsDelta]
+    ) async throws {
         let epochKey = harness.keyOfEpoch(user: "u1")
         let epoch = try #require(try await harness.client.get(epochKey)?.string)
         try await harness.client.set("\(epochKey.dropLast(2)):\(epoch):c", value: Array("not a number".utf8))
         let generation = harness.health.generation
-        await harness.cache.apply([deltas[0], deltas[2]])
+        await harness.cache.apply(deltas)
         #expect(harness.health.status == .up)
         #expect(harness.health.generation == generation)
         #expect(try await harness.client.get(epochKey) == nil, "the lineage was invalidated")
         #expect(try await harness.service.counts(user: "u1") == (try await harness.store.counts(user: "u1")))
-        await harness.shutdown()
     }
 }
