@@ -15,7 +15,7 @@ public struct PurgeSchedule: Sendable {
     private var granularityMilliseconds: Int64 { retentionSeconds }
     /// Times, ascending and rounded up, until which rows may have been swept that no purge has
     /// deleted yet.
-    private var pendingSweeps: [Timestamp]
+    private(set) var pendingSweeps: [Timestamp]
 
     /// A schedule for a loop starting at `start`, when rows swept earlier may be left.
     public init(retentionSeconds: Int64, start: Timestamp) {

@@ -1,5 +1,6 @@
-import HeraldCore
 import Testing
+
+@testable import HeraldCore
 
 @Suite struct PurgeScheduleTests {
     static func at(_ seconds: Int64) -> Timestamp { Timestamp(milliseconds: 1_000_000 + seconds * 1000) }
@@ -61,6 +62,19 @@ import Testing
         #expect(schedule.isDue(now: firstBoundary))
         schedule.purged(cutoff: schedule.cutoff(now: firstBoundary))  // both sweeps' rows at once
         #expect(!schedule.isDue(now: Timestamp(milliseconds: firstBoundary.milliseconds + 1_000_000)))
+    }
+
+    /// Sweeps whose times round up to the same boundary keep one time, so that the schedule holds
+    /// about a thousand at most, however often the loop sweeps.
+    @Test func sweepsWithinOneRoundingKeepOneTime() {
+        var schedule = PurgeSchedule(retentionSeconds: 86_400, start: Timestamp(milliseconds: 0))
+        schedule.purged(cutoff: Timestamp(milliseconds: 0))
+        for millisecond in stride(from: Int64(1), through: 86_400, by: 100) {
+            schedule.swept(removed: 1, returnedAt: Timestamp(milliseconds: millisecond))
+        }
+        #expect(schedule.pendingSweeps == [Timestamp(milliseconds: 86_400)])
+        schedule.swept(removed: 1, returnedAt: Timestamp(milliseconds: 86_401))
+        #expect(schedule.pendingSweeps.count == 2)
     }
 
     @Test func aFailedRoundMayHaveSweptRows() {
