@@ -115,17 +115,45 @@ def candidates(root: Path, modules):
     return found
 
 
+def kill_tree(pid):
+    """Kills a process and every process under it (SwiftPM runs compilers and the test binary in
+    process groups of their own, so killing the group is not enough)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    try:
+        os.kill(pid, signal.SIGSTOP)  # no new children while they are killed
+    except ProcessLookupError:
+        pass
+    for child in children:
+        kill_tree(int(child))
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run(command, cwd, limit, log):
-    """Runs a command in its own process group; returns (exit status or None on timeout, seconds)."""
+    """Runs a command in its own session; returns (exit status or None on timeout, seconds).
+    The process and those under it are killed on a timeout, and when this script is interrupted or terminated (else the
+    test process it started, with a fault that may make it spin, outlives it)."""
     began = time.monotonic()
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+        def stop(signum, _frame):
+            kill_tree(process.pid)
+            subprocess.run(["pkill", "-9", "-f", "/tmp/herald-mc-"], check=False)
+            sys.exit(128 + signum)
+
+        previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
         try:
             status = process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_tree(process.pid)
             process.wait()
             status = None
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     # A killed test run can leave the memcached servers it started.
     subprocess.run(["pkill", "-9", "-f", "/tmp/herald-mc-"], check=False)
     return status, time.monotonic() - began
