@@ -170,8 +170,11 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(json.loads(counts.stdout)["unread"], 1)
         # The stream too (AsyncHTTPClient speaks HTTP/2 to nginx): the created event, then the
         # command runs until stopped.
+        # Stopped as a terminal's Ctrl-C would, even where the tests run with SIGINT ignored (a
+        # background job of a shell without job control): that is inherited, and tail keeps it.
         tail = subprocess.Popen([HERALD_BIN, "tail", "--user", "p3", "--last-event-id", "0", "--no-color"],
-                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             output, errors = tail.communicate(timeout=3)
         except subprocess.TimeoutExpired:
