@@ -208,7 +208,8 @@ def write_report(path, arguments, outcomes):
         report += [f"- {index}: `{mutant.path}:{mutant.line}` ({mutant.operator})", f"  - `{before}`", f"  + `{after}`"]
     report += ["", "## Every mutant", "", "| # | where | operator | outcome | first failing tests |", "|---|---|---|---|---|"]
     for index, mutant, _, _, outcome, tests in outcomes:
-        report.append(f"| {index} | `{mutant.path}:{mutant.line}` | {mutant.operator} | {outcome} | {', '.join(tests[:3])} |")
+        operator = mutant.operator.replace("|", "\\|")  # `||` would end the table's cell
+        report.append(f"| {index} | `{mutant.path}:{mutant.line}` | {operator} | {outcome} | {', '.join(tests[:3])} |")
     path.write_text("\n".join(report) + "\n")
     return score, len(survived)
 
