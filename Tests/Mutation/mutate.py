@@ -118,11 +118,11 @@ def candidates(root: Path, modules):
 def kill_tree(pid):
     """Kills a process and every process under it (SwiftPM runs compilers and the test binary in
     process groups of their own, so killing the group is not enough)."""
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     try:
-        os.kill(pid, signal.SIGSTOP)  # no new children while they are killed
+        os.kill(pid, signal.SIGSTOP)  # stopped before its children are listed: none comes after
     except ProcessLookupError:
         pass
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     for child in children:
         kill_tree(int(child))
     try:
@@ -132,30 +132,31 @@ def kill_tree(pid):
 
 
 def run(command, cwd, limit, log):
-    """Runs a command in its own session; returns (exit status or None on timeout, seconds).
-    The process and those under it are killed on a timeout, and when this script is interrupted or terminated (else the
-    test process it started, with a fault that may make it spin, outlives it)."""
+    """Runs a command in its own session; returns (exit status or None on timeout, seconds). On a
+    timeout, and when this script is interrupted or terminated, the process and every process
+    under it are killed (else a test binary a fault made spin outlives it)."""
     began = time.monotonic()
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
 
         def stop(signum, _frame):
-            kill_tree(process.pid)
-            subprocess.run(["pkill", "-9", "-f", "/tmp/herald-mc-"], check=False)
-            sys.exit(128 + signum)
+            sys.exit(128 + signum)  # the `finally` below kills what was started
 
         previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+        status = None
         try:
             status = process.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            kill_tree(process.pid)
-            process.wait()
-            status = None
+            pass
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-    # A killed test run can leave the memcached servers it started.
-    subprocess.run(["pkill", "-9", "-f", "/tmp/herald-mc-"], check=False)
+            if process.poll() is None:
+                kill_tree(process.pid)
+                process.wait()
+            # A test binary that crashed leaves the memcached servers it started to init; those of
+            # another test run, whose parent lives, are left alone.
+            subprocess.run(["pkill", "-9", "-P", "1", "-f", "/tmp/herald-mc-"], check=False)
     return status, time.monotonic() - began
 
 
@@ -163,9 +164,6 @@ def failed_tests(log):
     names = []
     for line in Path(log).read_text(errors="replace").split("\n"):
         found = re.search(r"✘ Test (\S+?)(?:\(.*\))? (?:recorded an issue|failed)", line)
-        if found and found.group(1) not in names:
-            names.append(found.group(1))
-        found = re.search(r"Test Case '-\[\S+ (\S+)\]' failed", line)
         if found and found.group(1) not in names:
             names.append(found.group(1))
     return names
