@@ -30,7 +30,7 @@ struct MemcachedConnectionPoolTests {
     /// Only a lost connection closes the others: a request memcached refuses (an incr of a value
     /// that is not a number) costs at most the reconnect of the connection that carried it
     /// (libmemcached drops that one), not one of every connection in the pool.
-    @Test func aRefusedRequestKeepsEveryConnection() throws {
+    @Test func aRefusedRequestReconnectsOnlyItsOwnConnection() throws {
         let server = try MemcachedProcess()
         let pool = try MemcachedConnectionPool(
             configuration: .init(servers: [.unixSocket(path: server.socketPath)], connections: 4))
