@@ -225,6 +225,32 @@ struct ChangeFastPathTests {
         #expect(run[9].contains(#""code":"unavailable""#) && !run[9].contains("boom"))
     }
 
+    /// Bodiless writes to paths beside the fast path's routes are not taken for them: a `POST` of a
+    /// notification itself or a `DELETE` of `seen` (405), a `POST` below `seen` or to another
+    /// collection's `read-all` (404), each left to Hummingbird, and a `DELETE` of the notification
+    /// whose id is `read-all`, which the fast path deletes (not a read-all).
+    @Test func writesBesideTheRoutesPathsAreNotTakenForThem() async throws {
+        let harness = try await HTTPHarness()
+        for id in ["h1", "read-all"] {
+            _ = try await harness.services.service.create(ServiceHarness.draft(user: "hal", id: id, type: "t"))
+        }
+        let before = harness.fastAnswers
+        let responses = try await harness.app.test(.live) { client in
+            let requests = [
+                ("POST", "notifications/h1"), ("POST", "seen/x"), ("POST", "inbox/read-all"), ("DELETE", "seen"),
+                ("DELETE", "notifications/read-all"), ("GET", "notifications/h1"),
+            ].map { "\($0) /v1/users/hal/\($1) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n\r\n" }
+            return try await RawHTTP.answersAlone(port: try #require(client.port), requests)
+        }
+        let statuses = responses.map(\.status)
+        #expect(statuses == [405, 404, 404, 405, 200, 200], "\(statuses)")
+        #expect(responses[4].body.hasSuffix(#"{"counts":{"seq":3,"unread":1,"unseen":1,"user":"hal"}}"#))
+        #expect(responses[5].body.contains(#""read_at":null"#))
+        // The delete alone was answered on the event loop (the read found no cached entry).
+        #expect(harness.fastAnswers - before == 1)
+        await harness.shutdown()
+    }
+
     /// Changes the fast path leaves to Hummingbird keep their answers: a body, a percent-encoded
     /// id, a query, another user's token, an unknown change, a cross-origin request.
     @Test func changesLeftToHummingbirdKeepTheirAnswers() async throws {
