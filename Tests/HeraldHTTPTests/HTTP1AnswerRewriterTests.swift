@@ -107,11 +107,15 @@ struct HTTP1AnswerRewriterTests {
         let harness = try await HTTPHarness(fastPath: fastPath)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
+            let create =
+                "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(Self.key)Content-Type: application/json\r\n"
+                + "Content-Length: 24\r\n\r\n{\"user\":\"pe\",\"type\":\"t\"}"
             for (request, problem) in Self.unparsable {
                 for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
-                    // The connection closes after the 400: nothing sent behind it is answered.
+                    // The connection closes after the 400: nothing sent behind it is answered, or
+                    // done (the create).
                     let answers = try await RawHTTP.exchange(
-                        port: port, ahead + request + RawHTTP.closing, deadline: .seconds(20))
+                        port: port, ahead + request + create + RawHTTP.closing, deadline: .seconds(20))
                     #expect(answers.map(\.status) == (ahead.isEmpty ? [400] : [200, 400]), "\(request)")
                     let answer = try #require(answers.last)
                     let message = "the request is not valid HTTP" + (problem.map { ": " + $0 } ?? "")
@@ -125,6 +129,7 @@ struct HTTP1AnswerRewriterTests {
                     #expect(answer.headers.contains { $0.hasPrefix("X-Request-Id: ") })
                 }
             }
+            #expect(try await harness.services.store.counts(user: "pe").seq == 0)
         }
         await harness.shutdown()
     }
