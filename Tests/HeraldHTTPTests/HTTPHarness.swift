@@ -4,6 +4,7 @@ import HeraldHTTP
 import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Metrics
 import Prometheus
 
@@ -40,7 +41,7 @@ struct HTTPHarness {
     init(
         heartbeatSeconds: Int = 15, streamBufferCapacity: Int = 512, demoUser: String? = nil,
         corsOrigins: [String] = [], fastPath: Bool = true, idleTimeout: Duration? = .seconds(75),
-        maxStreamsPerUser: Int? = HeraldServerSettings.defaultMaxStreamsPerUser
+        maxStreamsPerUser: Int? = HeraldServerSettings.defaultMaxStreamsPerUser, logger: Logger? = nil
     ) async throws {
         registry = Self.sharedRegistry  // first: the store takes its metric handles when it opens
         services = try await ServiceHarness()
@@ -55,8 +56,9 @@ struct HTTPHarness {
                 corsOrigins: corsOrigins, idleTimeout: idleTimeout, maxStreamsPerUser: maxStreamsPerUser))
         fastAnswerTally = routes.fastAnswers
         app = Application(
-            responder: try routes.responder(), server: routes.server(serverName: "herald", fastPath: fastPath),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "herald"))
+            responder: try routes.responder(),
+            server: routes.server(serverName: "herald", fastPath: fastPath, logger: logger ?? Logger(label: "herald")),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "herald"), logger: logger)
         let hub = self.hub
         listening = hub.listen(to: services.broker)
         ticker = Task { await hub.runTicker() }
@@ -67,6 +69,19 @@ struct HTTPHarness {
         listening.cancel()
         ticker.cancel()
         await services.shutdown()
+    }
+
+    /// A store failure on demand: SQLite aborts every `operation` (`INSERT`, `UPDATE` or `DELETE`)
+    /// of a notification of type `boom`.
+    func failStore(_ operation: String) async throws {
+        let row = operation == "INSERT" ? "NEW" : "OLD"
+        try await services.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER fail_boom BEFORE \(operation) ON notification WHEN \(row).type = 'boom'
+                    BEGIN SELECT RAISE(ABORT, 'boom'); END
+                    """)
+        }
     }
 
     /// The requests this harness's server answered on the event loop (``FastPath``), counted
