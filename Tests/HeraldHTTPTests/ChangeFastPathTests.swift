@@ -32,13 +32,7 @@ struct ChangeFastPathTests {
         for (id, type) in notifications {
             _ = try await harness.services.service.create(ServiceHarness.draft(user: user, id: id, type: type))
         }
-        try await harness.services.store.pool.write { db in
-            try db.execute(
-                sql: """
-                    CREATE TRIGGER fail_boom BEFORE \(operation) ON notification WHEN OLD.type = 'boom'
-                    BEGIN SELECT RAISE(ABORT, 'boom'); END
-                    """)
-        }
+        try await harness.failStore(operation)
         return harness
     }
 

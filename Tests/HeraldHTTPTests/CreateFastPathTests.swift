@@ -28,14 +28,7 @@ struct CreateFastPathTests {
         var runs: [[String]] = []
         for fast in [true, false] {
             let harness = try await HTTPHarness(fastPath: fast)
-            // A store failure on demand: SQLite aborts inserts of this one type.
-            try await harness.services.store.pool.write { db in
-                try db.execute(
-                    sql: """
-                        CREATE TRIGGER fail_boom BEFORE INSERT ON notification WHEN NEW.type = 'boom'
-                        BEGIN SELECT RAISE(ABORT, 'boom'); END
-                        """)
-            }
+            try await harness.failStore("INSERT")
             let before = harness.fastAnswers
             let responses = try await harness.app.test(.live) { client in
                 try await RawHTTP.exchange(
