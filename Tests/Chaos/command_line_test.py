@@ -1,14 +1,17 @@
 """The `herald` command-line client against a real server, as the README's *From the terminal* shows it.
 
 `token` mints a user token the server takes; `send` and `counts` print their one-line summaries (and
-a refused call its error, exit 1); `tail` prints each event as it comes; `revoke` revokes the user's
-tokens and ends the stream one of them opened, and `tail`, refused from then on, gives up with exit 1.
+a refused call its error, exit 1); `tail` prints each event as it comes (colored on a terminal only,
+never as JSON); `revoke` revokes the user's tokens and ends the stream one of them opened, and `tail`,
+refused from then on, gives up with exit 1.
 """
 
 import json
 import os
+import pty
 import queue
 import re
+import select
 import subprocess
 import threading
 import time
@@ -133,6 +136,39 @@ class CommandLineTest(unittest.TestCase):
         bad = self.herald("send", "--user", "cli-3", "--type", "t", "--data", "{bad")
         self.assertEqual(bad.returncode, 64, bad.stdout)
         self.assertIn("--data is not valid JSON: write a JSON object", bad.stderr)
+
+    def tail_on_a_terminal(self, *flags, **environment):
+        """What `herald tail --user cli-4 …` writes to a terminal until its first event's line."""
+        controller, terminal = pty.openpty()
+        self.addCleanup(os.close, controller)
+        tail = subprocess.Popen([HERALD_BIN, "tail", "--user", "cli-4", "--last-event-id", "0", *flags],
+                                env=dict(self.environment, **environment), stdout=terminal,
+                                stderr=subprocess.DEVNULL)
+        os.close(terminal)
+        written = b""
+        deadline = time.monotonic() + 15
+        try:
+            while not re.search(rb"notification\.created[^\n]*\n", written) and time.monotonic() < deadline:
+                if select.select([controller], [], [], 0.2)[0]:
+                    try:
+                        written += os.read(controller, 4096)
+                    except OSError:  # EIO: the terminal's only writer is gone (tail exited)
+                        break
+        finally:
+            self.stop(tail)
+        self.assertIn(b"notification.created", written, written)
+        return written.decode()
+
+    def test_tailColorsOnlyItsLinesOnATerminal(self):
+        self.assertEqual(self.herald("send", "--user", "cli-4", "--type", "t").returncode, 0)
+        del self.environment["NO_COLOR"]  # set for the other tests
+        self.assertIn("\x1b[", self.tail_on_a_terminal())
+        # Not asked to, or when the output is JSON: no color codes, even on a terminal.
+        self.assertNotIn("\x1b[", self.tail_on_a_terminal("--no-color"))
+        self.assertNotIn("\x1b[", self.tail_on_a_terminal(NO_COLOR="1"))
+        printed = self.tail_on_a_terminal("--json")
+        self.assertNotIn("\x1b[", printed)
+        self.assertEqual(json.loads(printed.strip().splitlines()[-1])["event"], "notification.created")
 
 
 if __name__ == "__main__":
