@@ -74,6 +74,23 @@ struct CachedCountsTests {
         await harness.shutdown()
     }
 
+    /// Once this process has set or read a user's epoch, a change to the user is applied in one
+    /// round trip: the quiet `incr` under the remembered epoch, then that epoch and the counter read
+    /// back together, two keys; no read of the epoch before it.
+    @Test func aChangeUnderARememberedEpochReadsTwoKeys() async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        _ = try await harness.service.counts(user: "u1")  // the fill sets the epoch: remembered
+        let keysRead = { harness.memcached.stats()?["cmd_get"].flatMap { Int($0) } }
+        for id in ["b", "c"] {
+            let before = try #require(keysRead())
+            _ = try await harness.service.create(try ServiceHarness.draft(id: id))
+            #expect(try #require(keysRead()) - before == 2)
+        }
+        #expect(await harness.cachedCounts(user: "u1")?.unread == 3)
+        await harness.shutdown()
+    }
+
     /// Counts too large for the packed counter are served by the store, exactly, and never cached; a
     /// cached lineage that a change would push past the limit is dropped rather than wrapped.
     @Test func countsBeyondThePackedLimitsComeFromTheStore() async throws {
