@@ -51,6 +51,20 @@ import Testing
         #expect(throws: JSONReader.Failure.self) { try skip(Array(text.utf8)) }
     }
 
+    /// Every text cut short of its end is refused, and never read past its end, wherever the cut
+    /// falls: inside a number, a literal, an escape, a surrogate pair, or right after its `\`.
+    @Test func refusesEveryTextCutShort() throws {
+        let whole = Array(#"{"a":[1,-2.5e3,true,false,null,"x\"\\\u00e9\ud83d\ude00y"],"b":{}}"#.utf8)
+        _ = try JSONReader.parse(whole)
+        for end in 0..<whole.count {
+            let prefix = Array(whole[..<end])
+            #expect(throws: JSONReader.Failure.self, "\(String(decoding: prefix, as: UTF8.self))") {
+                try JSONReader.parse(prefix)
+            }
+            #expect(throws: JSONReader.Failure.self) { try skip(prefix) }
+        }
+    }
+
     /// `skipValue()` reads past a value with the checks of `value()`, building nothing.
     private func skip(_ bytes: [UInt8]) throws(JSONReader.Failure) {
         try JSONReader.read(bytes) { reader throws(JSONReader.Failure) in try reader.skipValue() }
