@@ -521,18 +521,21 @@ struct APITests {
                     "/v1/notifications",
                     json: #"{"user":"u1","id":"n\#(index)","type":"\#(index % 2 == 0 ? "even" : "odd")"}"#)
             }
-            var ids: [String] = []
+            var pages: [[String]] = []
             var uri = "/v1/users/u1/notifications?limit=2"
             while true {
                 let page = try await client.get(uri).json()
-                ids += (page["notifications"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                pages.append((page["notifications"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
                 guard let cursor = page["next_cursor"] as? String else {
                     #expect(page["next_cursor"] is NSNull)
                     break
                 }
                 uri = "/v1/users/u1/notifications?limit=2&cursor=\(cursor)"
             }
-            #expect(ids == ["n4", "n3", "n2", "n1", "n0"])
+            // The last page says it is the last: no cursor to an empty page.
+            #expect(pages == [["n4", "n3"], ["n2", "n1"], ["n0"]])
+            // A page that holds exactly what is left, too.
+            #expect(try await client.get("/v1/users/u1/notifications?limit=5").json()["next_cursor"] is NSNull)
             let odd = try await client.get("/v1/users/u1/notifications?type=odd").json()
             #expect((odd["notifications"] as? [Any])?.count == 2)
             let one = try await client.get("/v1/users/u1/notifications/n3").json()
