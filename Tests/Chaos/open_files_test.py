@@ -3,9 +3,12 @@
 Every connection, SSE streams included, holds a file. Shells and containers often start processes
 with a soft limit of 1,024 (here 128), and at the limit new connections wait unaccepted with
 nothing in the log. `herald serve` raises its soft limit to the hard one and says so, so 300
-streams open under a soft limit of 128, and `/metrics` shows the open files and the limit.
+streams open under a soft limit of 128, and `/metrics` shows the open files (as many as the system
+lists) and the limit.
 """
 
+import os
+import re
 import resource
 import socket
 import unittest
@@ -61,11 +64,20 @@ class OpenFilesTest(unittest.TestCase):
             opened += 1
         self.assertEqual(opened, STREAMS)
 
+        # The count is the process's descriptors as the system lists them, taken while the
+        # scrape's connection is open: between a listing before the scrape and one after it.
+        descriptors = f"/proc/{self.server.process.pid}/fd"
         connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
         with connection, connection.makefile("rb") as reader:
-            connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            text = reader.read().decode()
+            before = len(os.listdir(descriptors))
+            connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+            head = b"".join(iter(reader.readline, b"\r\n")).decode()
+            length = int(re.search(r"(?i)content-length: (\d+)", head).group(1))
+            text = head + "\r\n" + reader.read(length).decode()
+            after = len(os.listdir(descriptors))
         self.assertGreaterEqual(metric(text, "herald_open_files"), STREAMS)
+        self.assertTrue(min(before, after) <= metric(text, "herald_open_files") <= max(before, after),
+                        (before, metric(text, "herald_open_files"), after))
         expected = min(self.hard, 1 << 20) if self.hard != resource.RLIM_INFINITY else 1 << 20
         self.assertEqual(metric(text, "herald_open_files_limit"), expected)
         with open(self.server.log_path) as log:
