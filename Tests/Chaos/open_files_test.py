@@ -7,8 +7,8 @@ streams open under a soft limit of 128, and `/metrics` shows the open files (as 
 lists) and the limit.
 """
 
+import http.client
 import os
-import re
 import resource
 import socket
 import unittest
@@ -24,9 +24,9 @@ def lower_soft_limit():
     resource.setrlimit(resource.RLIMIT_NOFILE, (SOFT_LIMIT, hard))
 
 
-def metric(answer, name):
-    """The value of `name` in a whole `/metrics` answer, its head included."""
-    values = metric_values(answer.split("\r\n\r\n", 1)[1])
+def metric(text, name):
+    """The value of `name` in a `/metrics` body."""
+    values = metric_values(text)
     if name not in values:
         raise AssertionError(f"no {name} in /metrics")
     return values[name]
@@ -67,17 +67,18 @@ class OpenFilesTest(unittest.TestCase):
         # The count is the process's descriptors as the system lists them, taken while the
         # scrape's connection is open: between a listing before the scrape and one after it.
         descriptors = f"/proc/{self.server.process.pid}/fd"
-        connection = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
-        with connection, connection.makefile("rb") as reader:
+        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            connection.connect()
             before = len(os.listdir(descriptors))
-            connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
-            head = b"".join(iter(reader.readline, b"\r\n")).decode()
-            length = int(re.search(r"(?i)content-length: (\d+)", head).group(1))
-            text = head + "\r\n" + reader.read(length).decode()
+            connection.request("GET", "/metrics")
+            text = connection.getresponse().read().decode()
             after = len(os.listdir(descriptors))
-        self.assertGreaterEqual(metric(text, "herald_open_files"), STREAMS)
-        self.assertTrue(min(before, after) <= metric(text, "herald_open_files") <= max(before, after),
-                        (before, metric(text, "herald_open_files"), after))
+        finally:
+            connection.close()
+        open_files = metric(text, "herald_open_files")
+        self.assertGreaterEqual(open_files, STREAMS)
+        self.assertTrue(min(before, after) <= open_files <= max(before, after), (before, open_files, after))
         expected = min(self.hard, 1 << 20) if self.hard != resource.RLIM_INFINITY else 1 << 20
         self.assertEqual(metric(text, "herald_open_files_limit"), expected)
         with open(self.server.log_path) as log:
