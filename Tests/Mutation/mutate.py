@@ -250,16 +250,17 @@ def main():
             continue
         file = work / mutant.path
         original = file.read_text()
+        mutated = mutant.apply(original)
         before = original.split("\n")[mutant.line - 1].strip()
-        file.write_text(mutant.apply(original))
-        after = file.read_text().split("\n")[mutant.line - 1].strip()
+        after = mutated.split("\n")[mutant.line - 1].strip()
+        file.write_text(mutated)
         log = logs / f"{index:03d}.log"
         try:
-            status, build_seconds = run(build, work, 900, log)
+            status, _ = run(build, work, 900, log)
             if status != 0:
-                outcome, tests, seconds = "unviable", [], build_seconds
+                outcome, tests = "unviable", []
             else:
-                status, seconds = run(["swift", "test", "--skip-build"], work, arguments.test_limit, log)
+                status, _ = run(["swift", "test", "--skip-build"], work, arguments.test_limit, log)
                 outcome = "survived" if status == 0 else "killed"
                 tests = failed_tests(log) if status else []
                 if status is None:
@@ -273,6 +274,7 @@ def main():
 
     score, survivors = write_report(scratch / "report.md", arguments, outcomes)
     print(f"{score} killed; {survivors} survived; report: {scratch / 'report.md'}")
+
 
 if __name__ == "__main__":
     main()
