@@ -67,8 +67,7 @@ struct CountsFastPathTests {
             let responses = try await RawHTTP.exchange(
                 port: port,
                 read("pia") + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" + read("pia")
-                    + "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: \(create.utf8.count)\r\n\r\n\(create)"
+                    + RawHTTP.create(create)
                     + read("pia") + read("newcomer") + read("pia")
                     + "GET /v1/users/pia/counts HTTP/1.1\r\nHost: t\r\n\r\n"  // no credentials
                     + read("pia").replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n"))

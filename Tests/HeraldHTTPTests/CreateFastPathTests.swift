@@ -13,11 +13,6 @@ import Testing
 struct CreateFastPathTests {
     private static let key = HTTPHarness.apiKey
 
-    private static func create(_ json: String, headers: String = "Content-Type: application/json\r\n") -> String {
-        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\(headers)"
-            + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)"
-    }
-
     private static func read(_ user: String) -> String { RawHTTP.get("/v1/users/\(user)/counts") }
 
     /// A new notification (201), its replay (200), a conflicting one (409), a store failure (503),
@@ -33,13 +28,13 @@ struct CreateFastPathTests {
             let responses = try await harness.app.test(.live) { client in
                 try await RawHTTP.exchange(
                     port: try #require(client.port),
-                    Self.create(#"{"user":"fay","id":"n1","type":"t","title":"hi","tags":["a"],"data":{"k":[1,2]}}"#)
-                        + Self.create(
+                    RawHTTP.create(#"{"user":"fay","id":"n1","type":"t","title":"hi","tags":["a"],"data":{"k":[1,2]}}"#)
+                        + RawHTTP.create(
                             #"{"user":"fay","id":"n1","type":"t","title":"hi","tags":["a"],"data":{"k":[1,2]}}"#)
-                        + Self.create(#"{"user":"fay","id":"n1","type":"other"}"#)
-                        + Self.create(#"{"user":"fay","type":"boom"}"#)
-                        + Self.create(#"{"user":"fay","type":"t""#)
-                        + Self.create(#"{"user":"fay"}"#)
+                        + RawHTTP.create(#"{"user":"fay","id":"n1","type":"other"}"#)
+                        + RawHTTP.create(#"{"user":"fay","type":"boom"}"#)
+                        + RawHTTP.create(#"{"user":"fay","type":"t""#)
+                        + RawHTTP.create(#"{"user":"fay"}"#)
                         + Self.read("fay") + RawHTTP.closing)
             }
             #expect(responses.map(\.status) == [201, 200, 409, 503, 400, 400, 200, 200])
@@ -69,7 +64,7 @@ struct CreateFastPathTests {
             let before = harness.fastAnswers
             var requests = ""
             for index in 0..<20 {
-                requests += Self.create(#"{"user":"gil","id":"g\#(index)","type":"t"}"#) + Self.read("gil")
+                requests += RawHTTP.create(#"{"user":"gil","id":"g\#(index)","type":"t"}"#) + Self.read("gil")
             }
             let responses = try await RawHTTP.exchange(port: try #require(client.port), requests + RawHTTP.closing)
             #expect(responses.map(\.status) == Array(repeating: [201, 200], count: 20).flatMap { $0 } + [200])
@@ -106,7 +101,7 @@ struct CreateFastPathTests {
         let responses = try await harness.app.test(.live) { client in
             try await RawHTTP.exchange(
                 port: try #require(client.port),
-                Self.create(single)
+                RawHTTP.create(single)
                     + "POST /v1/notifications/batch HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n"
                     + "Content-Type: application/json\r\nContent-Length: \(batch.utf8.count)\r\n\r\n\(batch)"
                     + RawHTTP.get("/v1/users/jo/notifications") + RawHTTP.closing)
@@ -139,7 +134,8 @@ struct CreateFastPathTests {
         let responses = try await harness.app.test(.live) { client in
             try await RawHTTP.exchange(
                 port: try #require(client.port),
-                Self.create(#"{"user":"ivy","id":"long","type":"t","body":"\#(text)","tags":["ä"]}"#) + RawHTTP.closing)
+                RawHTTP.create(#"{"user":"ivy","id":"long","type":"t","body":"\#(text)","tags":["ä"]}"#)
+                    + RawHTTP.closing)
         }
         #expect(responses.map(\.status) == [201, 200])
         #expect(harness.fastAnswers == before + 1)
@@ -167,23 +163,23 @@ struct CreateFastPathTests {
             #expect(try await client.get("/v1/users/hal/counts", credential: token).status == .ok)
             let port = try #require(client.port)
             let requests = [
-                Self.create(json, headers: ""),
-                Self.create(json, headers: "Content-Type: text/plain\r\n"),
-                Self.create(large),
+                RawHTTP.create(json, headers: ""),
+                RawHTTP.create(json, headers: "Content-Type: text/plain\r\n"),
+                RawHTTP.create(large),
                 chunked("chunked"),
-                Self.create(json, headers: "Content-Type: application/json\r\nExpect: 100-continue\r\n"),
-                Self.create(json).replacingOccurrences(of: Self.key, with: token),
-                Self.create(json, headers: "Content-Type: application/json\r\nOrigin: https://app.example\r\n"),
-                Self.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: gzip\r\n"),
-                Self.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: Identity\r\n"),
-                Self.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: identity, br\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/json\r\nExpect: 100-continue\r\n"),
+                RawHTTP.create(json).replacingOccurrences(of: Self.key, with: token),
+                RawHTTP.create(json, headers: "Content-Type: application/json\r\nOrigin: https://app.example\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: gzip\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: Identity\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/json\r\nContent-Encoding: identity, br\r\n"),
                 // NIO's parser took these chunks off and left the gzip, read as if it were not there.
                 chunked("gzip, chunked"),
                 chunked("Chunked"),
                 // A type that only begins like JSON's is not JSON; a charset is ignored (RFC 8259 §11).
-                Self.create(json, headers: "Content-Type: application/json; charset=latin1\r\n"),
-                Self.create(json, headers: "Content-Type: application/jsonl\r\n"),
-                Self.create(json, headers: "Content-Type: application/merge-patch+json; charset=\"UTF-8\"\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/json; charset=latin1\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/jsonl\r\n"),
+                RawHTTP.create(json, headers: "Content-Type: application/merge-patch+json; charset=\"UTF-8\"\r\n"),
                 Self.read("hal"),
             ]
             return try await RawHTTP.answersAlone(port: port, requests)

@@ -44,10 +44,7 @@ struct ErrorLoggingTests {
             let requests = [
                 #"{"user":"lia","id":"n1","type":"t"}"#, #"{"user":"lia","id":"n1","type":"other"}"#,
                 #"{"user":"lia","type":"boom"}"#, #"{"user":"lia"}"#,
-            ].map { body in
-                "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
-                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            }
+            ].map { RawHTTP.create($0) }
             return try await RawHTTP.exchange(port: try #require(client.port), requests.joined() + RawHTTP.closing)
         }
         await harness.shutdown()

@@ -107,9 +107,7 @@ struct HTTP1AnswerRewriterTests {
         let harness = try await HTTPHarness(fastPath: fastPath)
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let create =
-                "POST /v1/notifications HTTP/1.1\r\nHost: t\r\n\(Self.key)Content-Type: application/json\r\n"
-                + "Content-Length: 24\r\n\r\n{\"user\":\"pe\",\"type\":\"t\"}"
+            let create = RawHTTP.create(#"{"user":"pe","type":"t"}"#)
             for (request, problem) in Self.unparsable {
                 for ahead in ["", RawHTTP.get("/v1/users/pe/counts")] {
                     // The connection closes after the 400: nothing sent behind it is answered, or

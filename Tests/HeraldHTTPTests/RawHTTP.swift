@@ -29,6 +29,13 @@ enum RawHTTP {
         "GET \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(credential)\r\n\r\n"
     }
 
+    /// A create of the notification `json` with the API key; `headers` (each line ending in CRLF)
+    /// stand between the credential and the length.
+    static func create(_ json: String, headers: String = "Content-Type: application/json\r\n") -> String {
+        "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\(headers)"
+            + "Content-Length: \(json.utf8.count)\r\n\r\n\(json)"
+    }
+
     /// Sends each request on a connection of its own (then ``closing``) and returns its answer:
     /// behind a request Hummingbird answers, a connection's later requests all go there too.
     static func answersAlone(port: Int, _ requests: [String]) async throws -> [Response] {
