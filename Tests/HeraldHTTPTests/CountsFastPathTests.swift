@@ -55,13 +55,10 @@ struct CountsFastPathTests {
     /// goes: a read after a create sees the create, a miss waits for the answer before it.
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         let harness = try await HTTPHarness()
-        let key = HTTPHarness.apiKey
         try await harness.app.test(.live) { client in
             #expect(try await client.get("/v1/users/pia/counts").status == .ok)  // now cached
             let port = try #require(client.port)
-            let read = { (user: String) in
-                "GET /v1/users/\(user)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(key)\r\n\r\n"
-            }
+            let read = { (user: String) in RawHTTP.get("/v1/users/\(user)/counts") }
             let create = #"{"user":"pia","type":"t"}"#
             let before = harness.fastAnswers
             let responses = try await RawHTTP.exchange(
