@@ -253,6 +253,15 @@ struct MemcachedClientTests {
         #expect(try await client.get("n")?.counter == 0)
         #expect(try await client.decrement("m", by: 1, initial: 3, expiration: .seconds(60)) == 3)
         #expect(try await client.decrement("m", by: 1, initial: 3) == 2)
+        // The same through a session, on the one connection it holds.
+        let inSession: [UInt64?] = try await client.withSession { session throws(MemcachedError) in
+            let missing = [try session.increment("s"), try session.decrement("s")]
+            try session.set("s", value: Array("5".utf8))
+            return missing + [
+                try session.increment("s", by: 3), try session.decrement("s"), try session.decrement("s", by: 9),
+            ]
+        }
+        #expect(inSession == [nil, nil, 8, 7, 0])
         await client.shutdown()
     }
 
