@@ -36,8 +36,9 @@ final class GroupCommitter: Sendable {
     static let gatherTarget = 32
 
     /// One queued write: runs its work (in a savepoint when `isolated`) and keeps the outcome for
-    /// its caller; without isolation it throws its work's error, ending the attempt.
-    typealias Step = @Sendable (_ db: Database, _ isolated: Bool) throws -> Void
+    /// its caller; without isolation it throws its work's error, ending the attempt. Returns
+    /// whether the write stands (false: it failed in its savepoint, which rolled it back).
+    typealias Step = @Sendable (_ db: Database, _ isolated: Bool) throws -> Bool
 
     private struct Pending {
         let step: Step
@@ -212,8 +213,7 @@ final class GroupCommitter: Sendable {
             // GRDB's blocking write on the pool thread runs the transaction right there.
             let written: Int
             do {
-                try run(steps, isolated: false)
-                written = steps.count
+                written = try run(steps, isolated: false)
             } catch is StepFailure where steps.count > 1 {
                 // Rolled back; again, each write in a savepoint of its own.
                 retries.add(1, ordering: .relaxed)
@@ -222,7 +222,8 @@ final class GroupCommitter: Sendable {
             } catch is StepFailure {
                 return nil  // a lone write failed: rolled back, its caller has the error
             }
-            guard written > 0 else { return nil }  // every write failed; each caller has its error
+            // Every write failed (each caller has its error): the transaction committed nothing.
+            guard written > 0 else { return nil }
             commits.add(1, ordering: .relaxed)
             metrics.transactions.increment()
             metrics.transactionWrites.increment(by: written)
@@ -234,16 +235,15 @@ final class GroupCommitter: Sendable {
     }
 
     /// Runs `steps` again, each in a savepoint of its own so that a failing write rolls back alone,
-    /// and returns how many of them the committed transaction holds. A write whose failure ended
-    /// the whole transaction (SQLite may roll everything back for a full disk, an I/O error or no
-    /// memory) keeps its error, and the others run once more without it, since the ones before it
-    /// were rolled back too; each round drops one write, so it ends.
+    /// and returns how many of them the committed transaction holds (none when each failed). A
+    /// write whose failure ended the whole transaction (SQLite may roll everything back for a full
+    /// disk, an I/O error or no memory) keeps its error, and the others run once more without it,
+    /// since the ones before it were rolled back too; each round drops one write, so it ends.
     private func runIsolated(_ steps: [Step]) throws -> Int {
         var remaining = steps
         while !remaining.isEmpty {
             do {
-                try run(remaining, isolated: true)
-                return remaining.count
+                return try run(remaining, isolated: true)
             } catch let failure as StepFailure {
                 guard failure.endedTransaction, let step = failure.step else { throw failure }
                 remaining.remove(at: step)
@@ -254,17 +254,18 @@ final class GroupCommitter: Sendable {
 
     /// Runs `steps` in one `BEGIN IMMEDIATE` … `COMMIT`, rolled back if one of them or the commit
     /// throws (a ``StepFailure`` names the write that threw it), the commit synced when
-    /// ``UnsyncedChanges`` says it is due. The two statements are prepared
-    /// once per connection: GRDB's `write` parses both for every transaction, a fixed cost that
-    /// small transactions feel.
-    private func run(_ steps: [Step], isolated: Bool) throws {
+    /// ``UnsyncedChanges`` says it is due; returns how many of the writes stand in it. The two
+    /// statements are prepared once per connection: GRDB's `write` parses both for every
+    /// transaction, a fixed cost that small transactions feel.
+    private func run(_ steps: [Step], isolated: Bool) throws -> Int {
         try pool.writeWithoutTransaction { db in
             beforeTransaction(db)
             try db.run(sql: "BEGIN IMMEDIATE")
             do {
+                var standing = 0
                 for (index, step) in steps.enumerated() {
                     do {
-                        try step(db, isolated)
+                        if try step(db, isolated) { standing += 1 }
                     } catch var failure as StepFailure {
                         failure.step = index
                         throw failure
@@ -273,6 +274,7 @@ final class GroupCommitter: Sendable {
                 let sync = unsynced?.beforeCommit(db) ?? .notDue
                 try db.run(sql: "COMMIT")
                 unsynced?.afterCommit(db, sync)
+                return standing
             } catch {
                 if db.isInsideTransaction { try? db.rollback() }
                 throw error

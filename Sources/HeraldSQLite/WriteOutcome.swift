@@ -6,14 +6,15 @@ import GRDB
 final class WriteOutcome<T: Sendable>: @unchecked Sendable {
     private var result: Result<T, any Error>?
 
-    /// Runs `work` and keeps its result. `isolated`: in a savepoint, so a failure is kept and rolls
-    /// back this write alone; otherwise a failure is kept and ends the transaction (``StepFailure``).
+    /// Runs `work` and keeps its result; returns whether it succeeded. `isolated`: in a savepoint,
+    /// so a failure is kept and rolls back this write alone; otherwise a failure is kept and ends
+    /// the transaction (``StepFailure``).
     ///
     /// For some errors (a full disk, an I/O error, no memory) SQLite rolls back the whole
     /// transaction rather than the statement, savepoints and all. Then this write failed whatever
     /// `work` made of the error, and it throws, so that no later write of the group runs outside a
     /// transaction (GRDB's savepoint would open one of its own and commit that write alone).
-    func run(_ work: (Database) throws -> T, in db: Database, isolated: Bool) throws {
+    func run(_ work: (Database) throws -> T, in db: Database, isolated: Bool) throws -> Bool {
         do {
             if isolated {
                 var value: T?
@@ -32,7 +33,11 @@ final class WriteOutcome<T: Sendable>: @unchecked Sendable {
             if case .success = result { result = .failure(TransactionEnded()) }
             throw StepFailure(endedTransaction: true)
         }
-        if !isolated, case .failure = result { throw StepFailure() }
+        guard case .success = result else {
+            if !isolated { throw StepFailure() }
+            return false
+        }
+        return true
     }
 
     func get() throws -> T {

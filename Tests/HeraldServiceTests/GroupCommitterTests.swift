@@ -130,6 +130,25 @@ struct GroupCommitterTests {
         #expect(outcomes.filter { !$0.value }.map(\.key) == [5])
     }
 
+    /// A group whose every write fails, each rolled back in its savepoint, commits an empty
+    /// transaction: neither the count of committed transactions (and the
+    /// `herald_store_transactions_total` metric beside it) nor the `committed` callback (the
+    /// checkpointer's) sees it. Both did: the retry counted every write it ran as committed.
+    @Test func aGroupWhoseEveryWriteFailsCountsAsNoCommit() async throws {
+        let callbacks = LockedBox<Int>(0)
+        let (pool, committer) = try await itemTable(committed: { callbacks.withLock { $0 += 1 } })
+        let holder = try await holdWriter(committer, until: 4) { db in
+            try db.execute(sql: "INSERT INTO item (id) VALUES (0)")
+        }
+        let outcomes = await insertConcurrently(1...4, with: committer) { _ in true }
+        try await holder.value
+        #expect(outcomes == [1: false, 2: false, 3: false, 4: false])
+        #expect(committer.retriedTransactions == 1)
+        #expect(try await storedItems(pool) == [0])
+        #expect(committer.committedTransactions == 1)
+        #expect(callbacks.value == 1)
+    }
+
     /// For some errors (a full disk, an I/O error, no memory) SQLite rolls back the whole
     /// transaction, not only the failing statement. The writes after such a write in its group must
     /// not then run outside any transaction (GRDB's savepoint would open one of its own and commit
