@@ -90,13 +90,43 @@ def code_spans(line: str):
     return spans
 
 
+# Compilation conditions as they hold on the Linux machines the mutants are built on; any other
+# condition may hold, so its code is mutated.
+LINUX_CONDITIONS = {"os(Linux)": True, "canImport(Glibc)": True, "os(macOS)": False, "canImport(Darwin)": False}
+
+
+def compiled_on_linux(lines):
+    """For each line, whether a Linux build compiles it: False inside an `#if` branch that
+    `LINUX_CONDITIONS` rules out (a mutant there would build and pass unchanged)."""
+    compiled = []
+    # Per open `#if`: whether an earlier branch surely holds, and whether this one may.
+    branches = []
+    for line in lines:
+        stripped = line.strip()
+        word, _, condition = stripped.partition(" ")
+        holds = LINUX_CONDITIONS.get(condition.strip())
+        if word == "#if":
+            branches.append([holds is True, holds is not False])
+        elif word == "#elseif" and branches:
+            branches[-1] = [branches[-1][0] or holds is True, not branches[-1][0] and holds is not False]
+        elif word == "#else" and branches:
+            branches[-1] = [True, not branches[-1][0]]
+        elif word == "#endif" and branches:
+            branches.pop()
+        compiled.append(all(active for _, active in branches))
+    return compiled
+
+
 def candidates(root: Path, modules):
     found = []
     for module in modules:
         for path in sorted((root / "Sources" / module).rglob("*.swift")):
             relative = str(path.relative_to(root))
             in_block_comment = False
-            for number, line in enumerate(path.read_text().split("\n"), start=1):
+            lines = path.read_text().split("\n")
+            for number, (line, compiled) in enumerate(zip(lines, compiled_on_linux(lines)), start=1):
+                if not compiled:
+                    continue
                 stripped = line.strip()
                 if in_block_comment or stripped.startswith("/*"):
                     in_block_comment = "*/" not in stripped

@@ -62,6 +62,32 @@ class CandidatesTest(unittest.TestCase):
             [(8, 'let t = s != "true"')],
         )
 
+    def test_branchesALinuxBuildLeavesOutAreNotMutated(self):
+        self.assertEqual(
+            mutants_of(
+                "#if os(Linux)",
+                "let a = x == 1",
+                "#else",
+                "let a = x == 2",
+                "#endif",
+                "#if canImport(Darwin)",
+                "let b = y == 3",
+                "#elseif canImport(Glibc)",
+                "let b = y == 4",
+                "    #if DEBUG",
+                "    let c = z == 5",
+                "    #else",
+                "    let c = z == 6",
+                "    #endif",
+                "#else",
+                "let b = y == 7",
+                "#endif",
+                "let d = w == 8",
+            ),
+            [(2, "let a = x != 1"), (9, "let b = y != 4"), (11, "    let c = z != 5"), (13, "    let c = z != 6"),
+             (18, "let d = w != 8")],
+        )
+
     def test_wordsThatContainAKeywordAreNotMutated(self):
         self.assertEqual(mutants_of("let untrue = isTrue && minimum(x)"), [(1, "let untrue = isTrue || minimum(x)")])
 
