@@ -154,7 +154,7 @@ struct ChangeFastPathTests {
             let harness = try await Self.harness(
                 fast: fast, user: "kim", [("k1", "t"), ("k2", "t")], failing: "UPDATE")
             let token = try await harness.token("kim")
-            let seen = "POST /v1/users/kim/seen HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n\r\n"
+            let seen = RawHTTP.bodiless("POST", "/v1/users/kim/seen")
             let readAll =
                 "POST /v1/users/kim/notifications/read-all HTTP/1.1\r\nHost: t\r\n"
                 + "Authorization: Bearer \(token)\r\nContent-Length: 0\r\n\r\n"
@@ -188,7 +188,7 @@ struct ChangeFastPathTests {
     }
 
     private static func delete(_ id: String, credential: String = key) -> String {
-        "DELETE /v1/users/lou/notifications/\(id) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(credential)\r\n\r\n"
+        RawHTTP.bodiless("DELETE", "/v1/users/lou/notifications/\(id)", credential: credential)
     }
 
     /// Deletes: one that removes (200 and the counts), an unknown one (404), a store failure (503),
@@ -233,7 +233,7 @@ struct ChangeFastPathTests {
             let requests = [
                 ("POST", "notifications/h1"), ("POST", "seen/x"), ("POST", "inbox/read-all"), ("DELETE", "seen"),
                 ("DELETE", "notifications/read-all"), ("GET", "notifications/h1"),
-            ].map { "\($0) /v1/users/hal/\($1) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.key)\r\n\r\n" }
+            ].map { RawHTTP.bodiless($0, "/v1/users/hal/\($1)") }
             return try await RawHTTP.answersAlone(port: try #require(client.port), requests)
         }
         let statuses = responses.map(\.status)

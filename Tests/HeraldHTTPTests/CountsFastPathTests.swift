@@ -92,10 +92,8 @@ struct CountsFastPathTests {
         try await harness.app.test(.live) { client in
             for user in users { #expect(try await client.get("/v1/users/\(user)/counts").status == .ok) }
             let order = (0..<60).map { users[$0 % users.count] }
-            var requests = order.map {
-                "GET /v1/users/\($0)/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
-            }
-            requests.append("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            var requests = order.map { RawHTTP.get("/v1/users/\($0)/counts") }
+            requests.append(RawHTTP.closing)
             let before = harness.fastAnswers
             let responses = try await RawHTTP.exchange(port: try #require(client.port), requests.joined())
             #expect(responses.count == 61)
@@ -114,8 +112,7 @@ struct CountsFastPathTests {
             #expect(try await client.get("/v1/users/bo/counts").status == .ok)  // cached
             let responses = try await RawHTTP.exchange(
                 port: try #require(client.port),
-                "GET /v1/users/bo/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
-                    + "GARBAGE\r\n\r\n")
+                RawHTTP.get("/v1/users/bo/counts") + "GARBAGE\r\n\r\n")
             #expect(responses.map(\.status) == [200, 400])
             #expect(responses.first?.body == #"{"seq":0,"unread":0,"unseen":0,"user":"bo"}"#)
         }

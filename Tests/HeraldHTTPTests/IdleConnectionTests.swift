@@ -14,8 +14,7 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct IdleConnectionTests {
     static let timeout: Duration = .seconds(1)
-    static let counts =
-        "GET /v1/users/ic/counts HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n\r\n"
+    static let counts = RawHTTP.get("/v1/users/ic/counts")
 
     /// Writes `sends` one after another, `pause` apart, on a fresh connection (until the server
     /// closes it), then reads until it is closed (or reset); returns what was read and how long

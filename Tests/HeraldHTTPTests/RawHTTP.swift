@@ -26,7 +26,12 @@ enum RawHTTP {
 
     /// A `GET` of `path` with a bearer credential.
     static func get(_ path: String, credential: String = HTTPHarness.apiKey) -> String {
-        "GET \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(credential)\r\n\r\n"
+        bodiless("GET", path, credential: credential)
+    }
+
+    /// A request without a body (no `Content-Length`) of `path` with a bearer credential.
+    static func bodiless(_ method: String, _ path: String, credential: String = HTTPHarness.apiKey) -> String {
+        "\(method) \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(credential)\r\n\r\n"
     }
 
     /// A create of the notification `json` with the API key; `headers` (each line ending in CRLF)
