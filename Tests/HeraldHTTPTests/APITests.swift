@@ -567,6 +567,9 @@ struct APITests {
                 "{\"notifications\": ["
                 + Array(repeating: #"{"user":"u","type":"t"}"#, count: 1001).joined(separator: ",") + "]}"
             #expect(try await client.post("/v1/notifications/batch", json: tooMany).status == .badRequest)
+            let empty = try await client.post("/v1/notifications/batch", json: #"{"notifications": []}"#)
+            #expect(empty.status == .ok)
+            #expect((try empty.json()["results"] as? [Any])?.isEmpty == true)
         }
         await harness.shutdown()
     }

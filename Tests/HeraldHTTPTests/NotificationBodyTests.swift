@@ -95,6 +95,11 @@ struct NotificationBodyTests {
         #expect((try? items[4].get())?.id == "i")
     }
 
+    @Test(arguments: [#"{"notifications":[]}"#, #"{ "notifications" : [ ] }"#, #"{"notifications":[],"x":1}"#])
+    func anEmptyBatchIsAListOfNoItems(_ text: String) throws {
+        #expect(try batch(text).get().isEmpty)
+    }
+
     @Test func aBatchsLastListWins() throws {
         let items = try batch(#"{"notifications":[5],"notifications":[{"user":"a","type":"t"}]}"#).get()
         #expect(items.count == 1)
