@@ -94,6 +94,42 @@ struct IdleConnectionTests {
         await harness.shutdown()
     }
 
+    /// What a client sends after its unfinished request was answered 408 is dropped, not read as
+    /// the rest of that request: a create whose head is finished only then creates nothing, with
+    /// the fast path and without.
+    @Test(arguments: [true, false])
+    func whatArrivesAfterA408IsDropped(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: Self.timeout)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let create = RawHTTP.create(#"{"user":"late","type":"t"}"#)
+            let split = create.index(create.startIndex, offsetBy: 30)  // within the head
+            let connection = try await RawHTTP.connect(port: port, halfClosure: true)
+            let received = try await connection.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: String(create[..<split])))
+                var received = ""
+                do {
+                    for try await chunk in inbound {
+                        received += String(buffer: chunk)
+                        if received.hasSuffix("}}") {  // the 408's body: now the rest of the create
+                            try await outbound.write(ByteBuffer(string: String(create[split...])))
+                        }
+                    }
+                } catch let error as IOError where error.errnoCode == ECONNRESET {
+                    // Closed with the rest unread: a reset, after the 408.
+                }
+                return received
+            }
+            #expect(received.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(received)")
+            // Time for a create read from the rest to commit (the test client's connection has
+            // timed out: a fresh one).
+            try await Task.sleep(for: .milliseconds(200))
+            let counts = try await RawHTTP.exchange(port: port, RawHTTP.get("/v1/users/late/counts") + RawHTTP.closing)
+            #expect(counts.first?.body.contains(#""unread":0,"#) == true, "\(counts)")
+        }
+        await harness.shutdown()
+    }
+
     @Test func requestsKeepTheConnectionOpen() async throws {
         // Six requests 500 ms apart: past the timeout in all, never that silent (with a margin
         // for a pause that comes late on a loaded machine: 1 s against 300 ms failed once).

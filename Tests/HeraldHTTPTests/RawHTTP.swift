@@ -54,9 +54,11 @@ enum RawHTTP {
     }
 
     /// A fresh connection to `port` as an async channel of raw bytes, for exchanges that go step by
-    /// step (run them in `executeThenClose`).
-    static func connect(port: Int) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    /// step (run them in `executeThenClose`); with `halfClosure`, it can still send once the server
+    /// closed its side.
+    static func connect(port: Int, halfClosure: Bool = false) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: halfClosure)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
