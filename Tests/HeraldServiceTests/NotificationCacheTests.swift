@@ -160,6 +160,33 @@ struct NotificationCacheTests {
         await harness.shutdown()
     }
 
+    /// A notification expires at its `expires_at`, as the store has it (`expires_at > now` is
+    /// live): both cache reads serve its entry until the millisecond before, and neither at it.
+    @Test func anEntryIsServedUntilTheInstantItsNotificationExpires() async throws {
+        let harness = try await ServiceHarness()
+        let cache = harness.notificationCache
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "edge", ttl: 3600))
+        let expiresAt = try #require(try await harness.service.notification(user: "u1", id: "edge")).expiresAt  // fills
+        let before = Timestamp(milliseconds: expiresAt.milliseconds - 1)
+        func peek(at now: Timestamp) async -> NotificationJSON? {
+            await withCheckedContinuation { continuation in
+                cache.cachedNotification(user: "u1", id: "edge", now: now) { continuation.resume(returning: $0) }
+            }
+        }
+        #expect(await peek(at: before)?.id == "edge")
+        #expect(await peek(at: expiresAt) == nil)
+        let loads = LockedBox(0)
+        func read(at now: Timestamp) async throws -> HeraldCore.Notification? {
+            try await cache.notification(user: "u1", id: "edge", now: now) {
+                loads.withLock { $0 += 1 }
+                return nil  // as the store answers for an expired notification
+            }
+        }
+        #expect(try await read(at: before)?.id == "edge" && loads.value == 0)
+        #expect(try await read(at: expiresAt) == nil && loads.value == 1)
+        await harness.shutdown()
+    }
+
     @Test func longestIdentifiersFitTheKeyLimit() async throws {
         let harness = try await ServiceHarness()
         let user = String(repeating: "u", count: 128)
