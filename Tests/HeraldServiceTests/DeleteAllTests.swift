@@ -65,6 +65,28 @@ struct DeleteAllTests {
         #expect(try await eventRows(store, "u1") == ["reset", "notification.created"])
     }
 
+    /// Either half is enough for the delete to run: notifications whose events were pruned go
+    /// and leave the counts (else the counts would keep them), and events with a notification's
+    /// content go though no notification is left (else the content would stay).
+    @Test func notificationsWithoutEventsOrEventsWithoutNotificationsAreDeleted() async throws {
+        let directory = try makeTemporaryDirectory("delete-all-halves")
+        let store = try SQLiteStore(path: directory.appendingPathComponent("s.sqlite").path)
+        _ = try await store.create([try draft("a"), try draft("b")], defaultTTLSeconds: 600, now: now)
+        #expect(try await store.pruneEvents(createdBefore: now.adding(seconds: 1)) == 2)
+        let later = now.adding(seconds: 2)
+        let pruned = try await store.deleteAll(user: "u1", now: later)
+        #expect(pruned.updated == 2 && pruned.event?.name == .reset)
+        #expect(pruned.counts == Counts(user: "u1", unread: 0, unseen: 0, seq: 3))
+        #expect(try await store.counts(user: "u1") == pruned.counts)
+
+        _ = try await store.create([try draft("x", user: "u2")], defaultTTLSeconds: 600, now: later)
+        _ = try await store.delete(user: "u2", id: "x", now: later)
+        #expect(try await eventRows(store, "u2") == ["notification.created", "notification.deleted"])
+        let emptied = try await store.deleteAll(user: "u2", now: later)
+        #expect(emptied.updated == 0 && emptied.event?.name == .reset && emptied.counts.seq == 3)
+        #expect(try await eventRows(store, "u2") == ["reset"])
+    }
+
     /// Counts cached before the delete are applied the delete's delta like any change's, so the
     /// cache answers the zeros at once, proven, and goes on from them.
     @Test func cachedCountsFollowTheDelete() async throws {
