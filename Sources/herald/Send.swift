@@ -51,7 +51,8 @@ struct Send: AsyncParsableCommand {
         return object
     }
 
-    func run() async throws {
+    /// The create's JSON members: those of the flags given (no `tags` without a `--tag`).
+    func notification() throws -> [String: Any] {
         var notification: [String: Any] = ["user": user, "type": type]
         notification["title"] = title
         notification["body"] = body
@@ -60,7 +61,11 @@ struct Send: AsyncParsableCommand {
         notification["expires_at"] = expiresAt
         if !tags.isEmpty { notification["tags"] = tags }
         notification["data"] = try dataObject()
-        let sending = notification
+        return notification
+    }
+
+    func run() async throws {
+        let sending = try notification()
         try await options.printAnswer(of: { client throws(HeraldClientError) in try await client.send(sending) }) {
             answer in
             let created = answer["notification"] as? [String: Any] ?? [:]

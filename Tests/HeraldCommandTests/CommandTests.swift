@@ -208,6 +208,23 @@ struct CommandTests {
         #expect(Counted.phrase(3, "user's seq", plural: "users' seqs") == "3 users' seqs")
     }
 
+    /// `herald send` sends the members of the flags given, each as the API names it, and no
+    /// others.
+    @Test func sendSendsTheMembersOfItsFlags() throws {
+        let every = try Send.parse([
+            "--user", "u", "--type", "t", "--title", "T", "--body", "B", "--id", "i", "--tag", "a", "--tag", "b",
+            "--ttl", "60", "--expires-at", "2026-12-24T18:00:00Z", "--data", #"{"n":1}"#, "--api-key", "k",
+        ]).notification()
+        #expect(every["user"] as? String == "u" && every["type"] as? String == "t")
+        #expect(every["title"] as? String == "T" && every["body"] as? String == "B" && every["id"] as? String == "i")
+        #expect(every["tags"] as? [String] == ["a", "b"])
+        #expect(every["ttl_seconds"] as? Int == 60 && every["expires_at"] as? String == "2026-12-24T18:00:00Z")
+        #expect((every["data"] as? [String: Any])?["n"] as? Int == 1)
+        #expect(every.count == 9)
+        let least = try Send.parse(["--user", "u", "--type", "t", "--api-key", "k"]).notification()
+        #expect(Set(least.keys) == ["user", "type"])
+    }
+
     /// A mistake in a command's flags is reported with that command's usage (it was the root's,
     /// `herald <subcommand>`, when the checks ran inside `run`).
     @Test func flagMistakesAreReportedWithTheCommandsOwnUsage() {
