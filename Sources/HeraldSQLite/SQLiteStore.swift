@@ -109,6 +109,20 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
         writer.shutdownGracefully { _ in }
     }
 
+    /// Closes every connection to the database, so that another process can lock the file as soon
+    /// as this returns. A store only dropped closes them too, but later: its checkpointing
+    /// connection lasts until that thread's next round (up to ~0.3 s), and while any connection of
+    /// this process is open, another process's exclusive locking mode does not keep readers out.
+    /// Call after the last access; accesses after it throw.
+    public func close() async throws {
+        let checkpointer = checkpointer
+        let pool = pool
+        try await writer.runIfActive {
+            try checkpointer.stopAndClose()
+            try pool.close()
+        }
+    }
+
     /// Brings the schema up to date, after checking that the file is Herald's: empty, or migrated
     /// by this version or an older one. Another application's database is not written into, and
     /// one a newer Herald migrated is not run by an older one (its rows may mean what this version

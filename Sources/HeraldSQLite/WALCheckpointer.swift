@@ -54,6 +54,10 @@ final class WALCheckpointer: Sendable {
     private let checkpointed = Atomic<Int>(0)
     private let restarts = Atomic<Int>(0)
     private let truncations = Atomic<Int>(0)
+    /// Signalled by ``stop()``: ends the thread's pause.
+    private let wake = DispatchSemaphore(value: 0)
+    /// Signalled when the thread has ended, its connection no longer used.
+    private let ended = DispatchSemaphore(value: 0)
 
     /// Opens the checkpointing connection and starts its thread.
     init(path: String, configuration: Configuration, gate: WriterGate, settings: WALSettings) throws {
@@ -113,9 +117,20 @@ final class WALCheckpointer: Sendable {
         if stalled { fallbackArmings.add(1, ordering: .relaxed) }
     }
 
-    /// Ends the thread (within one pause) and with it the connection.
+    /// Ends the thread (at once, or after a checkpoint under way) and with it the connection.
     func stop() {
         stopped.store(true, ordering: .relaxed)
+        wake.signal()
+    }
+
+    /// Ends the thread, waits for it to end (after a checkpoint under way) and closes the
+    /// connection: closed under a running thread, its next checkpoint would use a freed handle.
+    /// Blocks: call it on a pool's thread, never on an event loop or Swift's cooperative pool.
+    func stopAndClose() throws {
+        stop()
+        ended.wait()
+        ended.signal()  // for a second call
+        try database.close()
     }
 
     /// Brings the WAL to its end with the writer held for as short a time as it can.
@@ -157,11 +172,13 @@ final class WALCheckpointer: Sendable {
     }
 
     private func run() {
+        defer { ended.signal() }
         var seen = 0
         var pause = Self.interval
         while !stopped.load(ordering: .relaxed) {
             lastRound.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-            Thread.sleep(forTimeInterval: pause)
+            _ = wake.wait(timeout: .now() + pause)
+            guard !stopped.load(ordering: .relaxed) else { return }
             let now = commits.load(ordering: .relaxed)
             guard now != seen else {
                 pause = min(pause * 2, Self.idleInterval)
