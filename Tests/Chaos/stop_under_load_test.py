@@ -75,6 +75,7 @@ class StreamReader(threading.Thread):
         self.user = user
         self.seqs = []
         self.ending = None  # "last chunk", "cut" or the error
+        self.opened = threading.Event()  # set once the stream's first event (its `counts`) is read
         self.connection = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.connection.sendall(f"GET /v1/users/{user}/stream HTTP/1.1\r\nHost: t\r\n"
                                 f"Authorization: Bearer {API_KEY}\r\n\r\n".encode())
@@ -103,8 +104,11 @@ class StreamReader(threading.Thread):
                         line, pending = pending.split(b"\n", 1)
                         if line.startswith(b"id: "):
                             self.seqs.append(int(line[4:]))
+                            self.opened.set()
         except OSError as error:
             self.ending = f"{type(error).__name__}: {error}"
+        finally:
+            self.opened.set()  # a stream that ended unopened: the test reads how
 
 
 class StopUnderLoadTest(unittest.TestCase):
@@ -119,6 +123,10 @@ class StopUnderLoadTest(unittest.TestCase):
         streams = [StreamReader(user, self.server.port) for user in USERS]
         for stream in streams:
             stream.start()
+        # Each stream's opening before any create: a create committed before the stream's snapshot
+        # is in its opening `counts` (seq past 0), not an event of its own.
+        for stream in streams:
+            self.assertTrue(stream.opened.wait(30), f"{stream.user}'s stream did not open")
         creators = [Creator(index, self.server.port) for index in range(WORKERS)]
         for creator in creators:
             creator.start()
