@@ -7,6 +7,7 @@ public struct HeraldMetrics: Sendable {
     let streamsOpen: Gauge
     let eventsDelivered: Counter
     let streamCatchUps: Counter
+    let streamGaps: Counter
     let streamResets: Counter
     /// Streams ended, by why.
     private let streamsEnded: [StreamEnding: Counter]
@@ -31,6 +32,9 @@ public struct HeraldMetrics: Sendable {
             descriptor: name("events_delivered", "total", "Events written to SSE streams"))
         streamCatchUps = registry.makeCounter(
             descriptor: name("stream_catchups", "total", "Streams that fell behind and read from the log"))
+        streamGaps = registry.makeCounter(
+            descriptor: name(
+                "stream_gaps", "total", "Live events that came after a gap, so the stream read the log instead"))
         streamResets = registry.makeCounter(
             descriptor: name("stream_resets", "total", "Streams sent a reset event"))
         let ended = name("sse_streams_ended", "total", "SSE streams ended, by why")

@@ -204,6 +204,7 @@ final class StreamConnection {
     private func write(_ event: UserEvent) -> Bool {
         if event.seq <= last { return true }
         guard event.seq == last + 1 else {
+            opening.metrics.streamGaps.increment()
             readPage()
             return false
         }

@@ -170,6 +170,35 @@ struct StreamTests {
         }
     }
 
+    /// Live events go straight out, none read back from the log; an event that never reached the
+    /// hub (committed beside the service, as a lost broker message would leave it) shows as a gap
+    /// before the next live one, and the stream reads both from the log, in order.
+    @Test func liveEventsGoStraightOutAndAGapIsReadFromTheLog() async throws {
+        let harness = try await HTTPHarness()
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            func gaps() async throws -> Int? {
+                let metrics = try await client.execute(uri: "/metrics", method: .get)
+                return HTTPHarness.metricValue("herald_stream_gaps_total", in: String(buffer: metrics.body))
+            }
+            let stream = try await openFresh(port)
+            let before = try #require(try await gaps())
+            for id in ["a", "b", "c"] { try await create(client, id) }
+            for seq in 1...3 { #expect(try await stream.nextEvent()?.id == "\(seq)") }
+            #expect(try await gaps() == before)
+
+            _ = try await harness.services.store.create(
+                [try ServiceHarness.draft(user: "u1", id: "unpublished")], defaultTTLSeconds: 600, now: .now())
+            try await create(client, "e")
+            let received = [try await stream.nextEvent(), try await stream.nextEvent()]
+            #expect(received.map { $0?.id } == ["4", "5"])
+            #expect(((received[0]?.json["notification"] as? [String: Any])?["id"] as? String) == "unpublished")
+            #expect(try await gaps() == before + 1)
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
     /// Runs `body` with a stream of u1 that read its opening event and nothing since, while three
     /// batches published 2,700 events of ~4 KB: far more than the socket buffers take, so the
     /// stream stopped being writable and its 4-event list (`streamBufferCapacity: 4`) overflowed.
