@@ -110,16 +110,19 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     }
 
     /// Closes every connection to the database, so that another process can lock the file as soon
-    /// as this returns. A store only dropped closes them too, but later: its checkpointing
-    /// connection lasts until that thread's next round (up to ~0.3 s), and while any connection of
-    /// this process is open, another process's exclusive locking mode does not keep readers out.
-    /// Call after the last access; accesses after it throw.
+    /// as this returns, and the database is its one file: the last close copies the WAL into it
+    /// and deletes the WAL (unless another process has the database open too). A store only
+    /// dropped closes its connections too, but later: the checkpointing one lasts until that
+    /// thread's next round (up to ~0.3 s), and while any connection of this process is open,
+    /// another process's exclusive locking mode does not keep readers out. Call after the last
+    /// access; accesses after it throw.
     public func close() async throws {
         let checkpointer = checkpointer
         let pool = pool
         try await writer.runIfActive {
-            try checkpointer.stopAndClose()
+            checkpointer.stopAndWait()
             try pool.close()
+            try checkpointer.closeLast()
         }
     }
 

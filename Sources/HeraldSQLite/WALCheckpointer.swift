@@ -58,6 +58,7 @@ final class WALCheckpointer: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// Signalled when the thread has ended, its connection no longer used.
     private let ended = DispatchSemaphore(value: 0)
+    private let closed = Atomic<Bool>(false)
 
     /// Opens the checkpointing connection and starts its thread.
     init(path: String, configuration: Configuration, gate: WriterGate, settings: WALSettings) throws {
@@ -123,13 +124,24 @@ final class WALCheckpointer: Sendable {
         wake.signal()
     }
 
-    /// Ends the thread, waits for it to end (after a checkpoint under way) and closes the
-    /// connection: closed under a running thread, its next checkpoint would use a freed handle.
-    /// Blocks: call it on a pool's thread, never on an event loop or Swift's cooperative pool.
-    func stopAndClose() throws {
+    /// Ends the thread and waits for it to end (after a checkpoint under way): its connection is
+    /// used no more. Blocks: call it on a pool's thread, never on an event loop or Swift's
+    /// cooperative pool.
+    func stopAndWait() {
         stop()
         ended.wait()
         ended.signal()  // for a second call
+    }
+
+    /// Closes the connection, once ``stopAndWait()`` returned (closed under the running thread,
+    /// its next checkpoint would use a freed handle). Closed after every other connection to the
+    /// database, it is the last, and a writer's: SQLite then copies the WAL into the file and
+    /// deletes it and the shared memory's file, which the last close of a reader never does. A
+    /// read first opens the WAL on this connection, should no checkpoint have run on it. A second
+    /// call does nothing.
+    func closeLast() throws {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        try database.inDatabase { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
         try database.close()
     }
 

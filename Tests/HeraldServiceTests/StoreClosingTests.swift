@@ -6,7 +6,8 @@ import Testing
 @testable import HeraldSQLite
 
 /// `SQLiteStore.close()`: when it returns, this process has nothing of the database open (the file,
-/// its WAL, its shared memory), so another process can lock it at once; the store answers no more.
+/// its WAL, its shared memory), so another process can lock it at once, the database is its one
+/// file, and the store answers no more.
 @Suite(.timeLimit(.minutes(1)))
 struct StoreClosingTests {
     /// The files under `directory` this process has a descriptor on (`/proc/self/fd`).
@@ -31,10 +32,12 @@ struct StoreClosingTests {
 
         try await store.close()
         #expect(try openFiles(under: directory) == [])
+        // The last close copied the WAL into the file and deleted it and the shared memory's file.
+        for suffix in ["-wal", "-shm"] { #expect(!FileManager.default.fileExists(atPath: path + suffix), "\(suffix)") }
         await #expect(throws: (any Error).self) { try await store.counts(user: "u1") }
         try await store.close()  // a second close does nothing
 
-        // What it wrote is all there (the last close copied the WAL into the file).
+        // What it wrote is all there.
         let reopened = try SQLiteStore(path: path)
         #expect(try await reopened.counts(user: "u1").unread == 1)
         try await reopened.close()
