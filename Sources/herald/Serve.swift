@@ -509,6 +509,9 @@ struct Serve: AsyncParsableCommand {
         try await loops.shutdownGracefully()
         do {
             try await store.stopCleanly()
+            // The last connection's close copies the WAL into the file and deletes it: a stopped
+            // server's database is its one file (copied alone, it has every commit).
+            try await store.close()
         } catch {
             logger.error("the database did not close cleanly: \(error)")
         }

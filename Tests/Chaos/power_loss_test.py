@@ -7,9 +7,10 @@ started again in the same boot, it moves nothing, as the OS kept everything the 
 Then it plays a restart of the machine by writing another boot id into the mark the killed server
 left, and starts the server again: every user's seq is 10,000 further, with a `reset` that a
 stream resuming from before gets first, and new events follow it. A clean stop leaves no mark,
-and the start after it moves nothing.
+nor a WAL (the file alone has every commit), and the start after it moves nothing.
 """
 
+import os
 import shutil
 import sqlite3
 import unittest
@@ -88,8 +89,16 @@ class PowerLossTest(unittest.TestCase):
         self.assertEqual(self.counts(), {user: moved + 1 for user in USERS})
         assert_database_consistent(self, self.server.database, "after the seqs moved")
 
-        # A clean stop leaves no mark, and the next start moves nothing.
+        # A clean stop leaves no mark, and the next start moves nothing. It leaves no WAL either:
+        # the file alone, copied as an operator would copy a stopped server's, has no mark.
         self.assertEqual(self.server.stop(), 0, "herald's exit status after SIGTERM")
+        self.assertFalse(os.path.exists(self.server.database + "-wal"))
+        alone = os.path.join(self.directory, "copied.sqlite")
+        shutil.copyfile(self.server.database, alone)
+        with sqlite3.connect(alone) as connection:
+            self.assertEqual(connection.execute("SELECT count(*) FROM meta WHERE key LIKE 'open_session_%'")
+                             .fetchone()[0], 0)
+        connection.close()
         self.assertEqual(self.mark(), {})
         self.server.start()
         self.assertEqual(self.warnings(), 1)
