@@ -10,7 +10,8 @@ import Testing
 
 /// HTTP/1.0 clients get answers they can read: a stream's body unframed and ended by the close
 /// (never chunked), and `Connection: keep-alive` when they asked to keep the connection; a request
-/// that cannot be parsed gets the API's JSON error; with the fast path and without it.
+/// that cannot be parsed gets the API's JSON error; an HTTP/1.1 stream asked to close says so;
+/// with the fast path and without it.
 @Suite(.timeLimit(.minutes(1)))
 struct HTTP1AnswerRewriterTests {
     private static let key = "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
@@ -40,11 +41,15 @@ struct HTTP1AnswerRewriterTests {
         await harness.shutdown()
     }
 
+    /// The token is known from a read first, so the fast path could take the stream: it leaves
+    /// HTTP/1.0 streams to Hummingbird's route (with the fault that let it take those asking for
+    /// keep-alive, it answered `HTTP/1.1 200` in chunks).
     @Test(arguments: [(true, "Connection: keep-alive\r\n"), (false, ""), (true, "")])
     func aStreamIsSentUnframedAndEndsWithTheClose(fastPath: Bool, connection: String) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath)
         try await harness.app.test(.live) { client in
             let token = try await harness.token("h10", ttl: 2)
+            #expect(try await client.get("/v1/users/h10/counts", credential: token).status == .ok)
             let channel = try await RawHTTP.connect(port: try #require(client.port))
             let received = try await channel.executeThenClose { inbound, outbound in
                 try await outbound.write(
@@ -67,6 +72,34 @@ struct HTTP1AnswerRewriterTests {
             #expect(body.hasPrefix("retry: 2000\n\nid: 0\nevent: counts\ndata: "))
             #expect(body.contains("\n\nid: 1\nevent: notification.created\ndata: {"))
             #expect(!body.contains("\r\n"))
+        }
+        await harness.shutdown()
+    }
+
+    /// An HTTP/1.1 stream asked with `Connection: close` says it closes (RFC 9112 §9.6), sent in
+    /// chunks as any HTTP/1.1 stream, its token known to the fast path or not.
+    @Test(arguments: [(true, true), (true, false), (false, true)])
+    func anHTTP11StreamAskedToCloseSaysSo(fastPath: Bool, tokenKnown: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let token = try await harness.token("h11", ttl: 2)
+            if tokenKnown {
+                #expect(try await client.get("/v1/users/h11/counts", credential: token).status == .ok)
+            }
+            let channel = try await RawHTTP.connect(port: try #require(client.port))
+            let received = try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(
+                    ByteBuffer(
+                        string:
+                            "GET /v1/users/h11/stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                            + "Authorization: Bearer \(token)\r\n\r\n"))
+                return try await RawHTTP.readStream(inbound) {}
+            }
+            let head = try #require(received.split(separator: "\r\n\r\n", maxSplits: 1).first).split(separator: "\r\n")
+            #expect(head.first == "HTTP/1.1 200 OK")
+            #expect(head.contains("Connection: close"))
+            #expect(head.contains { $0.lowercased() == "transfer-encoding: chunked" })
+            #expect(received.contains("event: counts"))
         }
         await harness.shutdown()
     }
