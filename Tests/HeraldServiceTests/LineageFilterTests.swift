@@ -22,6 +22,15 @@ struct LineageFilterTests {
         #expect(answers.filter { $0 }.count < 25)
     }
 
+    /// The smallest filter, one word of 64 bits: every marked user is a maybe in it too.
+    @Test func theSmallestFilterIsOneWord() {
+        let filter = LineageFilter(bits: 64)
+        let users = (0..<10).map { "user\($0)" }
+        for user in users { filter.mark(user, generation: 3) }
+        #expect(filter.mayHaveLineage(users.map { ($0, 3) }).allSatisfy { $0 })
+        #expect(filter.mayHaveLineage(users.map { ($0, 4) }).allSatisfy { !$0 })
+    }
+
     @Test func aNewGenerationStartsEmptyAndAnOlderOneIsAlwaysAMaybe() {
         let filter = LineageFilter(bits: 1 << 16)
         filter.mark("a", generation: 1)
