@@ -53,17 +53,13 @@ struct HTTP1AnswerRewriterTests {
             // opening while the whole run kept the cores busy.
             let token = try await harness.token("h10", ttl: 3)
             #expect(try await client.get("/v1/users/h10/counts", credential: token).status == .ok)
-            let channel = try await RawHTTP.connect(port: try #require(client.port))
-            let received = try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(
-                    ByteBuffer(
-                        string:
-                            "GET /v1/users/h10/stream HTTP/1.0\r\nAuthorization: Bearer \(token)\r\n\(connection)\r\n"))
-                // Read until the server closes the connection when the token expires: the body's end.
-                return try await RawHTTP.readStream(inbound) {
-                    let answer = try await client.post("/v1/notifications", json: #"{"user":"h10","type":"t"}"#)
-                    #expect(answer.status == .created)
-                }
+            // Read until the server closes the connection when the token expires: the body's end.
+            let received = try await RawHTTP.stream(
+                port: try #require(client.port),
+                "GET /v1/users/h10/stream HTTP/1.0\r\nAuthorization: Bearer \(token)\r\n\(connection)\r\n"
+            ) {
+                let answer = try await client.post("/v1/notifications", json: #"{"user":"h10","type":"t"}"#)
+                #expect(answer.status == .created)
             }
             let parts = received.split(separator: "\r\n\r\n", maxSplits: 1)
             let head = try #require(parts.first).split(separator: "\r\n")
@@ -89,15 +85,10 @@ struct HTTP1AnswerRewriterTests {
             if tokenKnown {
                 #expect(try await client.get("/v1/users/h11/counts", credential: token).status == .ok)
             }
-            let channel = try await RawHTTP.connect(port: try #require(client.port))
-            let received = try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(
-                    ByteBuffer(
-                        string:
-                            "GET /v1/users/h11/stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-                            + "Authorization: Bearer \(token)\r\n\r\n"))
-                return try await RawHTTP.readStream(inbound, opened: {}) { $0.contains("event: counts") }
-            }
+            let received = try await RawHTTP.stream(
+                port: try #require(client.port),
+                "GET /v1/users/h11/stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer \(token)\r\n\r\n",
+                until: { $0.contains("event: counts") })
             let head = try #require(received.split(separator: "\r\n\r\n", maxSplits: 1).first).split(separator: "\r\n")
             #expect(head.first == "HTTP/1.1 200 OK")
             #expect(head.contains("Connection: close"))

@@ -78,6 +78,18 @@ enum RawHTTP {
         }
     }
 
+    /// Sends `requests` in one write on a fresh connection, then reads the stream they open with
+    /// ``readStream(_:opened:until:)``; the connection is closed after.
+    static func stream(
+        port: Int, _ requests: String, opened: () async throws -> Void = {},
+        until done: (String) -> Bool = { _ in false }
+    ) async throws -> String {
+        try await connect(port: port).executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: requests))
+            return try await readStream(inbound, opened: opened, until: done)
+        }
+    }
+
     /// Reads a stream's raw bytes from `inbound` until `done` says it has enough or the server
     /// closes the connection; once the opening `counts` event arrived, runs `opened` (a publish)
     /// once.

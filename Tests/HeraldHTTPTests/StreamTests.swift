@@ -294,25 +294,22 @@ struct StreamTests {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
-            let channel = try await RawHTTP.connect(port: port)
-            try await channel.executeThenClose { inbound, outbound in
-                // Pipelined: a JSON request, then the stream with `Connection: close` (the server
-                // closes its output after such a request, but the stream must keep writing).
-                try await outbound.write(
-                    ByteBuffer(
-                        string: "GET /healthz HTTP/1.1\r\nHost: herald\r\n\r\n"
-                            + "GET /v1/users/u1/stream HTTP/1.1\r\nHost: herald\r\n"
-                            + "Authorization: Bearer \(HTTPHarness.apiKey)\r\nConnection: close\r\n\r\n"))
-                let received = try await RawHTTP.readStream(inbound) {
-                    try await create(client, "a")
-                } until: {
-                    $0.contains("event: notification.created")
-                }
-                let healthz = try #require(received.range(of: #"{"status":"ok"}"#))
-                let streamHead = try #require(received.range(of: "Content-Type: text/event-stream"))
-                #expect(healthz.upperBound <= streamHead.lowerBound)
-                #expect(received.contains("id: 1\nevent: notification.created"))
+            // Pipelined: a JSON request, then the stream with `Connection: close` (the server
+            // closes its output after such a request, but the stream must keep writing).
+            let received = try await RawHTTP.stream(
+                port: port,
+                "GET /healthz HTTP/1.1\r\nHost: herald\r\n\r\n"
+                    + "GET /v1/users/u1/stream HTTP/1.1\r\nHost: herald\r\n"
+                    + "Authorization: Bearer \(HTTPHarness.apiKey)\r\nConnection: close\r\n\r\n"
+            ) {
+                try await create(client, "a")
+            } until: {
+                $0.contains("event: notification.created")
             }
+            let healthz = try #require(received.range(of: #"{"status":"ok"}"#))
+            let streamHead = try #require(received.range(of: "Content-Type: text/event-stream"))
+            #expect(healthz.upperBound <= streamHead.lowerBound)
+            #expect(received.contains("id: 1\nevent: notification.created"))
         }
         await harness.shutdown()
     }
