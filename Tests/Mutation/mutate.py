@@ -21,8 +21,10 @@ import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,11 +163,31 @@ def kill_tree(pid):
         pass
 
 
+def socket_directories(base=None):
+    """The names of the directories `MemcachedProcess` made for its servers' sockets."""
+    return {path.name for path in Path(base or tempfile.gettempdir()).glob("herald-mc-*")}
+
+
+def remove_dead_socket_directories(before, base=None):
+    """Removes the socket directories made since `before` (names, as ``socket_directories``
+    gives them) whose socket no longer accepts a connection: a test binary that crashed or was
+    killed never removed them (some thousands after a sample). A live server's stays."""
+    for path in Path(base or tempfile.gettempdir()).glob("herald-mc-*"):
+        if path.name in before:
+            continue
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.connect(str(path / "mc.sock"))
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def run(command, cwd, limit, log):
     """Runs a command in its own session; returns (exit status or None on timeout, seconds). On a
     timeout, and when this script is interrupted or terminated, the process and every process
     under it are killed (else a test binary a fault made spin outlives it)."""
     began = time.monotonic()
+    directories = socket_directories()
     with open(log, "w") as output:
         process = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -187,6 +209,7 @@ def run(command, cwd, limit, log):
             # A test binary that crashed leaves the memcached servers it started to init; those of
             # another test run, whose parent lives, are left alone.
             subprocess.run(["pkill", "-9", "-P", "1", "-f", "/tmp/herald-mc-"], check=False)
+            remove_dead_socket_directories(directories)
     return status, time.monotonic() - began
 
 

@@ -1,6 +1,7 @@
 """Tests/Mutation/mutate.py: which mutants it finds in a line of Swift, and what each changes."""
 
 import os
+import socket
 import sys
 import tempfile
 import unittest
@@ -109,3 +110,26 @@ class FailedTestsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SocketDirectoriesTest(unittest.TestCase):
+    def test_onlyNewDirectoriesWhoseSocketIsDeadAreRemoved(self):
+        with tempfile.TemporaryDirectory() as base:
+            def make(name):
+                directory = Path(base, name)
+                directory.mkdir()
+                return directory
+
+            make("herald-mc-OLD")  # there before the run: left, though nothing listens
+            before = mutate.socket_directories(base)
+            dead = make("herald-mc-DEAD")
+            (dead / "mc.sock").touch()  # a socket file whose server is gone reads the same
+            make("herald-mc-EMPTY")
+            live = make("herald-mc-LIVE")
+            make("other-dir")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+                server.bind(str(live / "mc.sock"))
+                server.listen()
+                mutate.remove_dead_socket_directories(before, base)
+            self.assertEqual(before, {"herald-mc-OLD"})
+            self.assertEqual(sorted(os.listdir(base)), ["herald-mc-LIVE", "herald-mc-OLD", "other-dir"])
