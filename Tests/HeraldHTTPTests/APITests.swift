@@ -213,6 +213,33 @@ struct APITests {
         await harness.shutdown()
     }
 
+    /// `archived` picks either side, `false` as its default does (API.md); with the fast path and
+    /// without. (Their differential tests cannot see a query both read alike: `archived=false`
+    /// read as `true` passed them.)
+    @Test(arguments: [true, false])
+    func listArchivedPicksEitherSide(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.router) { client in
+            for id in ["kept", "put-away"] {
+                let body = #"{"user":"arc","id":"\#(id)","type":"t"}"#
+                #expect(try await client.post("/v1/notifications", json: body).status == .created)
+            }
+            #expect(try await client.post("/v1/users/arc/notifications/put-away/archive", json: "").status == .ok)
+            for (query, ids) in [
+                ("", ["kept"]), ("?archived=false", ["kept"]), ("?archived=true", ["put-away"]),
+                ("?status=all&archived=false", ["kept"]),
+            ] {
+                let response = try await client.get("/v1/users/arc/notifications\(query)")
+                #expect(response.status == .ok, "\(query)")
+                let listed = (try response.json()["notifications"] as? [[String: Any]] ?? []).compactMap {
+                    $0["id"] as? String
+                }
+                #expect(listed == ids, "\(query)")
+            }
+        }
+        await harness.shutdown()
+    }
+
     /// List filters read the query as forms and `URLSearchParams` write it: `+` is a space, `%2B` a
     /// plus; with the fast path and without (which leaves queries that need decoding to Hummingbird).
     @Test(arguments: [true, false])
