@@ -213,13 +213,21 @@ struct APITests {
         await harness.shutdown()
     }
 
+    /// The ids of the notifications a list at `uri` answered, in its order; the answer checked as a
+    /// 200.
+    func listedIDs(_ client: some TestClientProtocol, _ uri: String) async throws -> [String] {
+        let response = try await client.get(uri)
+        #expect(response.status == .ok, "\(uri)")
+        return (try response.json()["notifications"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
     /// `archived` picks either side, `false` as its default does (API.md); with the fast path and
     /// without. (Their differential tests cannot see a query both read alike: `archived=false`
     /// read as `true` passed them.)
     @Test(arguments: [true, false])
     func listArchivedPicksEitherSide(fastPath: Bool) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath)
-        try await harness.app.test(.router) { client in
+        try await harness.app.test(.router) { client async throws in
             for id in ["kept", "put-away"] {
                 let body = #"{"user":"arc","id":"\#(id)","type":"t"}"#
                 #expect(try await client.post("/v1/notifications", json: body).status == .created)
@@ -229,12 +237,7 @@ struct APITests {
                 ("", ["kept"]), ("?archived=false", ["kept"]), ("?archived=true", ["put-away"]),
                 ("?status=all&archived=false", ["kept"]),
             ] {
-                let response = try await client.get("/v1/users/arc/notifications\(query)")
-                #expect(response.status == .ok, "\(query)")
-                let listed = (try response.json()["notifications"] as? [[String: Any]] ?? []).compactMap {
-                    $0["id"] as? String
-                }
-                #expect(listed == ids, "\(query)")
+                #expect(try await listedIDs(client, "/v1/users/arc/notifications\(query)") == ids, "\(query)")
             }
         }
         await harness.shutdown()
@@ -255,12 +258,7 @@ struct APITests {
                 ("type=x+y", ["space"]), ("type=x%2By", ["plus"]), ("tag=ab&type=xy", ["plain"]),
                 ("t%61g=a+b", ["space"]), ("tag=a%ZZ", []),
             ] {
-                let response = try await client.get("/v1/users/fq/notifications?\(query)")
-                #expect(response.status == .ok, "\(query)")
-                let listed = (try response.json()["notifications"] as? [[String: Any]] ?? []).compactMap {
-                    $0["id"] as? String
-                }
-                #expect(listed == ids, "\(query)")
+                #expect(try await listedIDs(client, "/v1/users/fq/notifications?\(query)") == ids, "\(query)")
             }
             let twice = try await client.get("/v1/users/fq/notifications?tag=a+b&t%61g=c")
             #expect(try twice.errorCode() == "invalid_query")
