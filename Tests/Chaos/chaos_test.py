@@ -123,6 +123,19 @@ def wait_until(condition, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def read_until(test, connection, done, what, received=b"", seconds=10):
+    """What `connection` sent, read until `done(received)` holds (`received` is what was read
+    before); fails `test` when it closes first or `seconds` pass (a stream's pings keep each read
+    from timing out)."""
+    deadline = time.monotonic() + seconds
+    while not done(received):
+        test.assertLess(time.monotonic(), deadline, f"no {what} after {seconds} s: {received[-500:]!r}")
+        chunk = connection.recv(65536)
+        test.assertTrue(chunk, f"the stream ended before {what}: {received[-500:]!r}")
+        received += chunk
+    return received
+
+
 def first_event(port, user, last_event_id):
     """The id and name of the first event of `user`'s stream resumed after `last_event_id`."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -17,7 +17,8 @@ import subprocess
 import time
 import unittest
 
-from chaos_test import API_KEY, Client, HeraldServer, end_scratch, free_port, scrape_metrics, scratch_with_memcached
+from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, read_until, scrape_metrics,
+                        scratch_with_memcached)
 
 OPEN = "herald_sse_streams_open"
 HEARTBEAT = 1
@@ -110,11 +111,7 @@ class GoneClientTest(unittest.TestCase):
             # The stream's opening first: a create committed before its snapshot is in the counts
             # it starts with, not an event of its own (once, the first create came before, and
             # the loop below waited for a 300th event forever, reading pings).
-            received = b""
-            while b"event: counts" not in received:
-                chunk = reader.recv(65536)
-                self.assertTrue(chunk, "the stream ended before its opening")
-                received += chunk
+            received = read_until(self, reader, lambda read: b"event: counts" in read, "its opening")
             client = Client(self.server.port)
             for index in range(300):
                 status, _ = client.call("POST", "/v1/notifications",
@@ -123,13 +120,8 @@ class GoneClientTest(unittest.TestCase):
             client.close()
             time.sleep(2 * HEARTBEAT)
             self.assertEqual(self.streams_open(), 1)
-            deadline = time.monotonic() + 60  # pings keep the reads from timing out
-            while received.count(b"event: notification.created") < 300:
-                self.assertLess(time.monotonic(), deadline, f"{received.count(b'event: notification.created')} "
-                                                          "of 300 events after 60 s")
-                chunk = reader.recv(65536)
-                self.assertTrue(chunk, "the stream ended")
-                received += chunk
+            received = read_until(self, reader, lambda read: read.count(b"event: notification.created") >= 300,
+                                  "300 events", received, seconds=60)
             self.assertEqual(self.streams_open(), 1)
 
 

@@ -12,7 +12,7 @@ import socket
 import time
 import unittest
 
-from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, metrics_text,
+from chaos_test import (API_KEY, Client, HeraldServer, end_scratch, free_port, metrics_text, read_until,
                         scrape_metrics, scratch_with_memcached, wait_until)
 
 
@@ -37,13 +37,7 @@ class MetricsTest(unittest.TestCase):
         return scrape_metrics(self.server.port)
 
     def read_stream_until(self, marker, received=b""):
-        deadline = time.monotonic() + 10
-        while marker not in received:
-            self.assertLess(time.monotonic(), deadline, f"no {marker!r} in {received!r}")
-            chunk = self.stream.recv(65536)
-            self.assertTrue(chunk, f"the stream closed after {received!r}")
-            received += chunk
-        return received
+        return read_until(self, self.stream, lambda read: marker in read, repr(marker), received)
 
     def test_countersSayExactlyWhatTheServerDid(self):
         before = self.scrape()
