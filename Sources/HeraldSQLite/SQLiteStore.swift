@@ -113,9 +113,9 @@ public final class SQLiteStore: NotificationStore, CacheGenerationStore, TokenRe
     /// as this returns, and the database is its one file: the last close copies the WAL into it
     /// and deletes the WAL (unless another process has the database open too). A store only
     /// dropped closes its connections too, but later: the checkpointing one lasts until that
-    /// thread's next round (up to ~0.3 s), and while any connection of this process is open,
-    /// another process's exclusive locking mode does not keep readers out. Call after the last
-    /// access; accesses after it throw.
+    /// thread has seen the stop and ended (after a checkpoint under way), and while any connection
+    /// of this process is open, another process's exclusive locking mode does not keep readers
+    /// out. Call after the last access; accesses after it throw.
     public func close() async throws {
         let checkpointer = checkpointer
         let pool = pool

@@ -120,8 +120,9 @@ struct DatabaseRestoreTests {
         let (directory, database, backup, store) = try await databaseWithBackup(
             "restore-refused", before: { try await create($0, "u1", 2) },
             after: { try await create($0, "u1", 1, from: 2) })
-        // Closed, not dropped: while this process has the file open (a dropped store's thread ends
-        // within ~0.3 s), the holder below takes no exclusive lock, and the restore reads beside it.
+        // Closed, not dropped: while this process has the file open (a dropped store's checkpointing
+        // thread closes its connection when it has ended, later), the holder below takes no
+        // exclusive lock, and the restore reads beside it.
         try await store.close()
         func refusal(_ backup: String) -> DatabaseOpenError? {
             do {
