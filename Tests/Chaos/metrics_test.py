@@ -59,9 +59,14 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(client.call("GET", "/v1/users/m1/notifications")[0], 200)
             self.assertEqual(client.call("POST", "/v1/users/m1/notifications/a/read")[0], 200)
             self.assertEqual(client.call("POST", "/v1/users/m1/notifications/a/read")[0], 200)  # no event
+            # One route's answers with the same status and another method, one after the other
+            # (the second read is the notification cache's hit, answered as the delete is).
+            for _ in range(2):
+                self.assertEqual(client.call("GET", "/v1/users/m1/notifications/a")[0], 200)
+            self.assertEqual(client.call("DELETE", "/v1/users/m1/notifications/a")[0], 200)
             self.assertEqual(client.call("GET", "/v1/users/m1/notifications/none")[0], 404)
             self.assertEqual(client.call("GET", "/v1/nothing")[0], 404)
-        self.read_stream_until(b"event: notification.read", received)
+        self.read_stream_until(b"event: notification.deleted", received)
         # Two requests no route sees: an unknown method, and an HTTP/1.1 request without Host.
         for unparsable in [b"BREW /pot HTTP/1.1\r\nHost: t\r\n\r\n", b"GET /healthz HTTP/1.1\r\n\r\n"]:
             with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as connection:
@@ -84,17 +89,19 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(grew(requests("/v1/users/{user}/notifications", "GET", 200)), 1)
         self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}/read", "POST", 200)), 2)
         self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}", "GET", 404)), 1)
+        self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}", "GET", 200)), 2)
+        self.assertEqual(grew(requests("/v1/users/{user}/notifications/{id}", "DELETE", 200)), 1)
         self.assertEqual(grew(requests("unmatched", "GET", 404)), 1)
         self.assertEqual(grew(requests("unparsed", "other", 400)), 2)
-        # The fast path answers all of them but the batch, the unknown path, and two cache misses
-        # it leaves to Hummingbird's routes: the first counts read (the route fills the cache) and
-        # the unknown notification.
-        self.assertEqual(grew("herald_http_fast_answers_total"), 9)
+        # The fast path answers all of them but the batch, the unknown path, and three cache
+        # misses it leaves to Hummingbird's routes: the first counts read (the route fills the
+        # cache), the first read of the notification, and the unknown one.
+        self.assertEqual(grew("herald_http_fast_answers_total"), 11)
         # Each create request is one call of the store (a batch is one).
         self.assertEqual(grew('herald_store_duration_seconds_count{operation="create"}'), 4)
-        # Two events written to the stream, the create and the first read (the opening's `counts`
-        # is a snapshot, not an event of the log).
-        self.assertEqual(grew("herald_events_delivered_total"), 2)
+        # Three events written to the stream, the create, the first read and the delete (the
+        # opening's `counts` is a snapshot, not an event of the log).
+        self.assertEqual(grew("herald_events_delivered_total"), 3)
         self.assertEqual(during["herald_sse_streams_open"], 1)
 
         self.stream.close()
