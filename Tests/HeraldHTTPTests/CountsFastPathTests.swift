@@ -217,6 +217,28 @@ struct CountsFastPathTests {
         await harness.shutdown()
     }
 
+    /// The fast path steps aside only for what CORS changes: a cross-origin request while CORS is
+    /// on. A request without `Origin` there, and one with it while CORS is off (no headers to add),
+    /// are answered on the event loop.
+    @Test(arguments: [true, false])
+    func onlyACrossOriginRequestWithCORSOnIsLeftToHummingbird(corsOn: Bool) async throws {
+        let harness = try await HTTPHarness(corsOrigins: corsOn ? ["https://app.example"] : [])
+        _ = try await harness.services.service.create(try ServiceHarness.draft(user: "cy", id: "a"))
+        try await harness.app.test(.live) { client in
+            #expect(try await client.get("/v1/users/cy/counts").status == .ok)  // cached from here on
+            let before = harness.fastAnswers
+            #expect(try await client.get("/v1/users/cy/counts").status == .ok)
+            #expect(harness.fastAnswers == before + 1)
+            var crossOrigin = HTTPFields.bearer()
+            crossOrigin[OperatorTests.origin] = "https://app.example"
+            let cors = try await client.execute(uri: "/v1/users/cy/counts", method: .get, headers: crossOrigin)
+            #expect(cors.status == .ok)
+            #expect((cors.headers[OperatorTests.allowOrigin] == "https://app.example") == corsOn)
+            #expect(harness.fastAnswers == before + (corsOn ? 1 : 2))
+        }
+        await harness.shutdown()
+    }
+
     /// When memcached is gone, every read still gets the store's counts; once the cache is marked
     /// down (the create's update of it failed), the fast path reads them from the store itself, and
     /// answers as Hummingbird does.
