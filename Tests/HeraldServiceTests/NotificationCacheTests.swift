@@ -187,6 +187,31 @@ struct NotificationCacheTests {
         await harness.shutdown()
     }
 
+    /// An entry lives the cache's TTL (a day by default), or less where its notification expires
+    /// sooner: never as long as a notification that outlives the TTL (30 days by default). The
+    /// user's epoch, made with the same TTL, would hide an entry that outlived it (unread, though
+    /// memcached keeps it until its own time is up): here it is set without one, so that the
+    /// entry's time alone decides.
+    @Test func anEntryLivesTheCachesTTLNotItsNotificationsLife() async throws {
+        let harness = try await ServiceHarness()
+        let cache = MemcachedNotificationCache(health: harness.health, ttlSeconds: 2)
+        let store = harness.store
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: 3600))
+        try await harness.client.set("\(harness.health.keyBase):u1:ne", value: Array("5ea1ed".utf8))
+        let loads = LockedBox(0)
+        func read() async throws -> HeraldCore.Notification? {
+            try await cache.notification(user: "u1", id: "a", now: .now()) {
+                loads.withLock { $0 += 1 }
+                return try await store.notification(user: "u1", id: "a", now: .now())
+            }
+        }
+        #expect(try await read()?.id == "a" && loads.value == 1)  // fills
+        #expect(try await read()?.id == "a" && loads.value == 1)  // its entry, memcached's 1–2 s left
+        try await Task.sleep(for: .milliseconds(3100))
+        #expect(try await read()?.id == "a" && loads.value == 2)  // gone: loaded again
+        await harness.shutdown()
+    }
+
     @Test func longestIdentifiersFitTheKeyLimit() async throws {
         let harness = try await ServiceHarness()
         let user = String(repeating: "u", count: 128)
