@@ -205,6 +205,25 @@ struct CacheInterleavingTests {
         await harness.shutdown()
     }
 
+    /// A delta the packed counter cannot take (`PackedCounts`: a count change beyond 17 bits, as
+    /// a group commit joining more than 131,071 creates of one user would make, or a seq beyond
+    /// 27 bits) cannot be proven by an `incr`'s answer: the lineage is invalidated, never kept
+    /// behind its user. (The deltas are made up; the store never saw them.)
+    @Test(arguments: [(1 << 17, 2), (1, 1 << 27)] as [(Int64, Int64)])
+    func aDeltaTooLargeToPackInvalidatesTheLineage(unread: Int64, seqAfter: Int64) async throws {
+        let harness = try await ServiceHarness()
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a"))
+        #expect(try await harness.service.counts(user: "u1").unread == 1)  // filled at seq 1
+        let epochKey = harness.keyOfEpoch(user: "u1")
+        #expect(try await harness.client.get(epochKey) != nil)
+        await harness.cache.apply([
+            CountsDelta(user: "u1", unread: unread, unseen: 0, events: seqAfter - 1, seqAfter: seqAfter)
+        ])
+        #expect(harness.health.status == .up)
+        #expect(try await harness.client.get(epochKey) == nil, "the lineage was invalidated")
+        await harness.shutdown()
+    }
+
     /// Makes u1's counter not a number, applies `deltas` in one job, and expects the lineage
     /// invalidated, memcached still in use (up, same generation) and the counts read the truth.
     private func expectARefusedIncrementInvalidatesTheLineageOnly(
