@@ -429,6 +429,15 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// memcached's longest key, 250 bytes, is stored and read like any other; one byte more was
+    /// refused above.
+    @Test func theLongestKeyMemcachedTakesWorks() async throws {
+        let key = String(repeating: "k", count: 250)
+        try await client.set(key, value: bytes("long"))
+        #expect(try await client.get(key)?.value == bytes("long"))
+        await client.shutdown()
+    }
+
     @Test func serverAddressesParse() throws {
         #expect(try MemcachedServer(parsing: "127.0.0.1:11211") == .tcp(host: "127.0.0.1", port: 11211))
         #expect(try MemcachedServer(parsing: "cache") == .tcp(host: "cache", port: 11211))
