@@ -105,6 +105,13 @@ struct RequestHeadFactsTests {
         #expect("++jso+json".utf8.containsIgnoringASCIICase("+json"))
         #expect(!"++jso+jso".utf8.containsIgnoringASCIICase("+json"))
         #expect("anything".utf8.containsIgnoringASCIICase(""))
+        // Only letters fold: the bytes 32 apart from others, below `A` and above `Z`, stay apart.
+        #expect(!"@".utf8.equalsIgnoringASCIICase("`"))
+        #expect(!"[".utf8.equalsIgnoringASCIICase("{"))
+        #expect(!"_".utf8.equalsIgnoringASCIICase("\u{7F}"))
+        #expect(!"\u{10}".utf8.equalsIgnoringASCIICase("0"))
+        #expect(!"\r".utf8.lazy.map { $0 }.equalsIgnoringASCIICase("-"))
+        #expect(!"a@json".utf8.containsIgnoringASCIICase("`json"))
     }
 
     @Test func onlyAWholeAPIKeyIsABackend() async throws {
