@@ -128,6 +128,22 @@ struct StreamTests {
         await harness.shutdown()
     }
 
+    /// Pings come a heartbeat apart, not more often: one goes out at the hub's last tick (250 ms)
+    /// before it is due, so two in a row are 1.75–2 s apart here.
+    @Test func heartbeatsComeAtTheConfiguredInterval() async throws {
+        let harness = try await HTTPHarness(heartbeatSeconds: 2)
+        try await harness.app.test(.live) { client in
+            let stream = try await openFresh(try #require(client.port))
+            #expect(try await stream.next()?.comment == "ping")
+            let first = ContinuousClock.now
+            #expect(try await stream.next()?.comment == "ping")
+            let apart = ContinuousClock.now - first
+            #expect(apart > .milliseconds(1500) && apart < .seconds(5), "\(apart)")
+            await stream.close()
+        }
+        await harness.shutdown()
+    }
+
     /// Through Hummingbird (the token not seen before) and through the fast path (known from a
     /// read before), a stream ends when its token expires.
     @Test(arguments: [false, true])
