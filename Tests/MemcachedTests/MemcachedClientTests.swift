@@ -438,6 +438,24 @@ struct MemcachedClientTests {
         await client.shutdown()
     }
 
+    /// The library's users match an error by its code, in a `catch` or a `switch` (`~=`); another
+    /// code, or an error of another type, does not match.
+    @Test func errorsMatchByCode() {
+        let timeout: any Error = MemcachedError(code: .timeout, message: "timed out")
+        switch timeout {
+        case MemcachedError.Code.invalidKey: Issue.record("a timeout matched invalidKey")
+        case MemcachedError.Code.timeout: break
+        default: Issue.record("a timeout did not match timeout")
+        }
+        #expect(!(MemcachedError.Code.timeout ~= CancellationError()))
+        do {
+            throw MemcachedError(code: .invalidKey, message: "invalid memcached key")
+        } catch MemcachedError.Code.invalidKey {
+        } catch {
+            Issue.record("an invalid key's error did not match invalidKey: \(error)")
+        }
+    }
+
     @Test func serverAddressesParse() throws {
         #expect(try MemcachedServer(parsing: "127.0.0.1:11211") == .tcp(host: "127.0.0.1", port: 11211))
         #expect(try MemcachedServer(parsing: "cache") == .tcp(host: "cache", port: 11211))
