@@ -52,10 +52,3 @@ public struct HeraldError: Error, Sendable, CustomStringConvertible {
         return HeraldError(.unavailable, "the notification store is unavailable", underlying: error)
     }
 }
-
-extension HeraldError.Code {
-    /// Lets `catch` match by code.
-    public static func ~= (pattern: HeraldError.Code, value: any Error) -> Bool {
-        (value as? HeraldError)?.code == pattern
-    }
-}
