@@ -57,6 +57,13 @@ struct IdleConnectionTests {
             ?? 0
     }
 
+    /// A POST of JSON to `path` whose head announces 100 bytes of body, of which only `start`
+    /// follows.
+    private static func halfABody(_ path: String, _ start: String) -> String {
+        "POST \(path) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n\(start)"
+    }
+
     @Test(arguments: [true, false])
     func aSilentConnectionIsClosedAfterTheTimeout(fastPath: Bool) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: Self.timeout)
@@ -84,17 +91,13 @@ struct IdleConnectionTests {
             let (trickled, _) = try await silence(port: port, sending: head, pause: .milliseconds(200))
             #expect(trickled.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(trickled)")
             // A create whose body stops halfway: closed.
-            let create =
-                "POST /v1/notifications HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user_id\": "
+            let create = Self.halfABody("/v1/notifications", #"{"user_id": "#)
             let (stalled, stalledClosedAfter) = try await silence(port: port, sending: [create])
             #expect(!stalled.hasPrefix("HTTP/1.1 2"), "\(stalled)")
             #expect(stalledClosedAfter >= Self.timeout * 0.9 && stalledClosedAfter < .seconds(10))
             // A batch whose body stops halfway goes to Hummingbird, whose handler waits for the
             // body: an answer is owed (it may be on its way), so no 408, only the close.
-            let batch =
-                "POST /v1/notifications/batch HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
-                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"notifications\": "
+            let batch = Self.halfABody("/v1/notifications/batch", #"{"notifications": "#)
             let (owed, owedClosedAfter) = try await silence(port: port, sending: [batch])
             #expect(!owed.contains("408"), "\(owed)")
             #expect(owedClosedAfter >= Self.timeout * 0.9 && owedClosedAfter < .seconds(10))
@@ -264,10 +267,7 @@ struct IdleConnectionTests {
     @Test(arguments: [false, true])
     func aBodyThatStopsHalfwayDoesNotHoldTheShutdown(fastPath: Bool) async throws {
         let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: .seconds(20))
-        let batch =
-            "POST /v1/notifications\(fastPath ? "" : "/batch") HTTP/1.1\r\nHost: t\r\n"
-            + "Authorization: Bearer \(HTTPHarness.apiKey)\r\n"
-            + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        let batch = Self.halfABody("/v1/notifications\(fastPath ? "" : "/batch")", "{")
         let (stalled, shutdownBegan) = try await harness.app.test(.live) { client in
             let channel = try await RawHTTP.connect(port: try #require(client.port))
             let stalled = Task {
