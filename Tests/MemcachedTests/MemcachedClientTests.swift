@@ -440,7 +440,7 @@ struct MemcachedClientTests {
 
     /// The library's users match an error by its code, in a `catch` or a `switch` (`~=`); another
     /// code, or an error of another type, does not match.
-    @Test func errorsMatchByCode() {
+    @Test func errorsMatchByCode() async {
         let timeout: any Error = MemcachedError(code: .timeout, message: "timed out")
         switch timeout {
         case MemcachedError.Code.invalidKey: Issue.record("a timeout matched invalidKey")
@@ -454,6 +454,7 @@ struct MemcachedClientTests {
         } catch {
             Issue.record("an invalid key's error did not match invalidKey: \(error)")
         }
+        await client.shutdown()
     }
 
     @Test func serverAddressesParse() throws {
