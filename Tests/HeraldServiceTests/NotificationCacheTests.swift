@@ -197,7 +197,7 @@ struct NotificationCacheTests {
         let cache = MemcachedNotificationCache(health: harness.health, ttlSeconds: 2)
         let store = harness.store
         _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: 3600))
-        try await harness.client.set("\(harness.health.keyBase):u1:ne", value: Array("5ea1ed".utf8))
+        try await harness.client.set(harness.keyOfNotificationEpoch(user: "u1"), value: Array("5ea1ed".utf8))
         let loads = LockedBox(0)
         func read() async throws -> HeraldCore.Notification? {
             try await cache.notification(user: "u1", id: "a", now: .now()) {
