@@ -108,10 +108,6 @@ class FailedTestsTest(unittest.TestCase):
             os.unlink(log.name)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class SocketDirectoriesTest(unittest.TestCase):
     def test_onlyNewDirectoriesWhoseSocketIsDeadAreRemoved(self):
         with tempfile.TemporaryDirectory() as base:
@@ -133,3 +129,7 @@ class SocketDirectoriesTest(unittest.TestCase):
                 mutate.remove_dead_socket_directories(before, base)
             self.assertEqual(before, {"herald-mc-OLD"})
             self.assertEqual(sorted(os.listdir(base)), ["herald-mc-LIVE", "herald-mc-OLD", "other-dir"])
+
+
+if __name__ == "__main__":
+    unittest.main()
