@@ -172,9 +172,8 @@ def remove_dead_socket_directories(before, base=None):
     """Removes the socket directories made since `before` (names, as ``socket_directories``
     gives them) whose socket no longer accepts a connection: a test binary that crashed or was
     killed never removed them (some thousands after a sample). A live server's stays."""
-    for path in Path(base or tempfile.gettempdir()).glob("herald-mc-*"):
-        if path.name in before:
-            continue
+    root = Path(base or tempfile.gettempdir())
+    for path in (root / name for name in socket_directories(base) - before):
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
                 probe.connect(str(path / "mc.sock"))
