@@ -105,6 +105,33 @@ struct IdleConnectionTests {
         await harness.shutdown()
     }
 
+    /// A create whose commit waits longer than two idle checks (the store's writer held by another
+    /// write) keeps its silent connection and is answered: its answer is owed, with the fast path
+    /// by the fast path itself, without it by Hummingbird.
+    @Test(arguments: [true, false])
+    func aCreateWaitingOnItsCommitIsAnsweredNotClosedForSilence(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath, idleTimeout: Self.timeout)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let hold = Self.timeout * 3  // the checks at 1 and 2 s find the connection silent
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            let writer = Task {
+                try await harness.services.store.pool.write { _ in
+                    holding.yield()
+                    Thread.sleep(forTimeInterval: Double(hold.components.seconds))
+                }
+            }
+            for await _ in held { break }
+            let create = RawHTTP.create(#"{"user":"held","type":"t"}"#)
+            let (received, closedAfter) = try await silence(port: port, sending: [create])
+            try await writer.value
+            #expect(received.hasPrefix("HTTP/1.1 201 Created\r\n"), "\(received)")
+            #expect(closedAfter >= hold, "\(closedAfter)")
+            #expect(harness.fastAnswers == (fastPath ? 1 : 0))
+        }
+        await harness.shutdown()
+    }
+
     /// What a client sends after its unfinished request was answered 408 is dropped, not read as
     /// the rest of that request: a create whose head is finished only then creates nothing, with
     /// the fast path and without.
