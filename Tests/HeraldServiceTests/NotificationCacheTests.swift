@@ -212,6 +212,25 @@ struct NotificationCacheTests {
         await harness.shutdown()
     }
 
+    /// A notification with between 1 and 2 s of life left is cached for that second, memcached's
+    /// shortest entry (the fill's `cas` counted on the harness's own server: an entry of 1 s may
+    /// expire at once, on the server's next clock tick, so a second read would not tell).
+    @Test func aNotificationWithUnderTwoSecondsLeftIsCachedForOne() async throws {
+        let harness = try await ServiceHarness()
+        let cache = MemcachedNotificationCache(health: harness.health, ttlSeconds: 3600)
+        let store = harness.store
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: 2))
+        try await harness.client.set(harness.keyOfNotificationEpoch(user: "u1"), value: Array("5ea1ed".utf8))
+        func fills() throws -> Int { try #require(harness.memcached.stats()?["cas_hits"].flatMap { Int($0) }) }
+        let before = try fills()
+        let read = try await cache.notification(user: "u1", id: "a", now: .now()) {
+            try await store.notification(user: "u1", id: "a", now: .now())
+        }
+        #expect(read?.id == "a")
+        #expect(try fills() == before + 1)
+        await harness.shutdown()
+    }
+
     @Test func longestIdentifiersFitTheKeyLimit() async throws {
         let harness = try await ServiceHarness()
         let user = String(repeating: "u", count: 128)
