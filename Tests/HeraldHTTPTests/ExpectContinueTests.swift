@@ -29,10 +29,10 @@ struct ExpectContinueTests {
         }
     }
 
-    private func head(version: String, keepAlive: Bool = false) -> String {
+    private func head(version: String, keepAlive: Bool = false, expect: String = "Expect") -> String {
         "POST /v1/notifications HTTP/\(version)\r\nHost: h\r\nAuthorization: Bearer \(HTTPHarness.apiKey)\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(Self.body.utf8.count)\r\n"
-            + "Expect: 100-Continue\r\n\(keepAlive ? "" : "Connection: close\r\n")\r\n"
+            + "\(expect): 100-Continue\r\n\(keepAlive ? "" : "Connection: close\r\n")\r\n"
     }
 
     /// A create on a kept-alive connection (as libcurl sends a body over 1 KiB) is one the fast
@@ -121,6 +121,21 @@ struct ExpectContinueTests {
                 #expect(received.hasPrefix("HTTP/1.1 413 "), "\(path): \(received.prefix(200))")
                 #expect(received.contains(#""code":"too_large""#), "\(path)")
             }
+        }
+        await harness.shutdown()
+    }
+
+    /// Only the `Expect` header asks: `100-continue` in another of six letters is not an
+    /// expectation, with the fast path and without.
+    @Test(arguments: [true, false])
+    func onlyAnExpectHeaderAsksForContinue(fastPath: Bool) async throws {
+        let harness = try await HTTPHarness(fastPath: fastPath)
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let (before, after) = try await exchange(
+                port: port, head: head(version: "1.1", expect: "X-Note"), readingUntil: nil)
+            #expect((before + after).hasPrefix("HTTP/1.1 201 Created\r\n"), "\(before + after)")
+            #expect(!(before + after).contains("100 Continue"))
         }
         await harness.shutdown()
     }
