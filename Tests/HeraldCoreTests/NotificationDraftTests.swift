@@ -56,6 +56,24 @@ import Testing
         #expect(code { _ = try draft(ttl: -5) } == .invalidField)
     }
 
+    /// `expires_at` must come after the moment of the create, to the millisecond, and at most ten
+    /// years (``NotificationDraft/maximumTTLSeconds``) after it; never beside `ttl_seconds`.
+    @Test func expiresAtIsAfterNowAndAtMostTheLongestLifeAhead() throws {
+        let now = Timestamp(milliseconds: 1_800_000_000_000)
+        func draft(expiringAt expiresAt: Timestamp, ttl: Int64? = nil) throws(HeraldError) -> NotificationDraft {
+            try NotificationDraft(
+                user: "u1", id: nil, type: "t", title: nil, body: nil, data: [:], tags: [], ttlSeconds: ttl,
+                expiresAt: expiresAt, now: now)
+        }
+        let soonest = Timestamp(milliseconds: now.milliseconds + 1)
+        let latest = now.adding(seconds: NotificationDraft.maximumTTLSeconds)
+        #expect(code { _ = try draft(expiringAt: now) } == .invalidField)
+        #expect(try draft(expiringAt: soonest).expiresAt == soonest)
+        #expect(try draft(expiringAt: latest).expiresAt == latest)
+        #expect(code { _ = try draft(expiringAt: Timestamp(milliseconds: latest.milliseconds + 1)) } == .invalidField)
+        #expect(code { _ = try draft(expiringAt: latest, ttl: 60) } == .invalidField)
+    }
+
     /// Text SQLite would give back cut at U+0000 is refused instead; other control characters pass.
     /// Limits count Unicode code points, as `openapi.yaml`'s `maxLength` does, not Swift's grapheme
     /// clusters: `é` written as `e` and a combining accent is two, an emoji flag two, and a letter
