@@ -193,17 +193,10 @@ struct NotificationCacheTests {
     /// memcached keeps it until its own time is up): here it is set without one, so that the
     /// entry's time alone decides.
     @Test func anEntryLivesTheCachesTTLNotItsNotificationsLife() async throws {
-        let harness = try await ServiceHarness()
-        let cache = MemcachedNotificationCache(health: harness.health, ttlSeconds: 2)
-        let store = harness.store
-        _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: 3600))
-        try await harness.client.set(harness.keyOfNotificationEpoch(user: "u1"), value: Array("5ea1ed".utf8))
+        let (harness, cache) = try await cacheWithPinnedEpoch(entriesLiving: 2, notificationLiving: 3600)
         let loads = LockedBox(0)
         func read() async throws -> HeraldCore.Notification? {
-            try await cache.notification(user: "u1", id: "a", now: .now()) {
-                loads.withLock { $0 += 1 }
-                return try await store.notification(user: "u1", id: "a", now: .now())
-            }
+            try await Self.readA(cache, harness) { loads.withLock { $0 += 1 } }
         }
         #expect(try await read()?.id == "a" && loads.value == 1)  // fills
         #expect(try await read()?.id == "a" && loads.value == 1)  // its entry, memcached's 1–2 s left
@@ -216,19 +209,36 @@ struct NotificationCacheTests {
     /// shortest entry (the fill's `cas` counted on the harness's own server: an entry of 1 s may
     /// expire at once, on the server's next clock tick, so a second read would not tell).
     @Test func aNotificationWithUnderTwoSecondsLeftIsCachedForOne() async throws {
-        let harness = try await ServiceHarness()
-        let cache = MemcachedNotificationCache(health: harness.health, ttlSeconds: 3600)
-        let store = harness.store
-        _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: 2))
-        try await harness.client.set(harness.keyOfNotificationEpoch(user: "u1"), value: Array("5ea1ed".utf8))
+        let (harness, cache) = try await cacheWithPinnedEpoch(entriesLiving: 3600, notificationLiving: 2)
         func fills() throws -> Int { try #require(harness.memcached.stats()?["cas_hits"].flatMap { Int($0) }) }
         let before = try fills()
-        let read = try await cache.notification(user: "u1", id: "a", now: .now()) {
-            try await store.notification(user: "u1", id: "a", now: .now())
-        }
-        #expect(read?.id == "a")
+        #expect(try await Self.readA(cache, harness)?.id == "a")
         #expect(try fills() == before + 1)
         await harness.shutdown()
+    }
+
+    /// A harness whose `u1` has one notification, `a`, living `notificationLiving` seconds, and a
+    /// cache whose entries live `entriesLiving` seconds, with `u1`'s notification epoch set
+    /// without a TTL (so that an entry's own time decides how long it stays).
+    private func cacheWithPinnedEpoch(
+        entriesLiving: Int, notificationLiving: Int64
+    ) async throws -> (ServiceHarness, MemcachedNotificationCache) {
+        let harness = try await ServiceHarness()
+        let cache = MemcachedNotificationCache(health: harness.health, ttlSeconds: entriesLiving)
+        _ = try await harness.service.create(try ServiceHarness.draft(id: "a", ttl: notificationLiving))
+        try await harness.client.set(harness.keyOfNotificationEpoch(user: "u1"), value: Array("5ea1ed".utf8))
+        return (harness, cache)
+    }
+
+    /// `u1`'s `a` through `cache`, loaded on a miss from the harness's store (after `loading`).
+    private static func readA(
+        _ cache: MemcachedNotificationCache, _ harness: ServiceHarness, loading: @escaping @Sendable () -> Void = {}
+    ) async throws -> HeraldCore.Notification? {
+        let store = harness.store
+        return try await cache.notification(user: "u1", id: "a", now: .now()) {
+            loading()
+            return try await store.notification(user: "u1", id: "a", now: .now())
+        }
     }
 
     @Test func longestIdentifiersFitTheKeyLimit() async throws {
