@@ -118,7 +118,7 @@ public struct HeraldAPIClient: Sendable {
         onState: @Sendable (FollowState) -> Void = { _ in }, onEvent: @escaping @Sendable (SSEEvent) async -> Void
     ) async throws(HeraldClientError) {
         let position = LastEventPosition(lastEventID)
-        var delay = Duration.milliseconds(500)
+        var backoff = ReconnectBackoff(maximum: maximumBackoff)
         while !Task.isCancelled {
             do {
                 try await stream(
@@ -130,14 +130,13 @@ public struct HeraldAPIClient: Sendable {
                         if let id = event.id { position.value = id }
                         await onEvent(event)
                     })
-                delay = .milliseconds(500)
+                backoff.streamEnded()
                 onState(.ended)
             } catch {
                 onState(.failed(error))
                 if error.endsFollowing { throw error }
             }
-            try? await Task.sleep(for: delay)
-            delay = min(delay * 2, maximumBackoff)
+            try? await Task.sleep(for: backoff.take())
         }
     }
 

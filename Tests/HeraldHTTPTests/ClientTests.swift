@@ -141,23 +141,6 @@ struct ClientTests {
         #expect(!HeraldClientError(code: "request_timeout", message: "slow", status: 408).endsFollowing)
     }
 
-    /// A refused connection is tried again after a pause that doubles from 500 ms up to
-    /// `maximumBackoff` and stays there: at 50 ms, seven tries take about a second (doubling past
-    /// the maximum, 31.5 s).
-    @Test func aRefusedFollowIsTriedAgainNoFurtherApartThanTheMaximumBackoff() async throws {
-        // Port 1 (tcpmux) has no listener on any machine these tests run on.
-        let client = HeraldAPIClient(baseURL: "http://127.0.0.1:1", credential: HTTPHarness.apiKey)
-        let failures = LockedBox(0)
-        let follower = Task {
-            try await client.follow(
-                user: "u1", maximumBackoff: .milliseconds(50),
-                onState: { state in if case .failed = state { failures.value += 1 } }, onEvent: { _ in })
-        }
-        #expect(await ServiceHarness.eventually(seconds: 20) { failures.value >= 7 })
-        follower.cancel()
-        _ = await follower.result
-    }
-
     @Test func followResumesAcrossAServerRestartWithoutGapsOrRepeats() async throws {
         let harness = try await HTTPHarness()
         // Below the kernel's ephemeral range (32768+), so no other test's server or client connection
