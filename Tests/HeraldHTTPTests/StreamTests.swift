@@ -128,17 +128,24 @@ struct StreamTests {
         await harness.shutdown()
     }
 
-    /// Pings come a heartbeat apart, not more often: one goes out at the hub's last tick (250 ms)
-    /// before it is due, so two in a row are 1.75–2 s apart here.
+    /// Pings come a heartbeat apart, not more often: the hub sends one at its last tick (250 ms)
+    /// before it is due, so each leaves at least 1.75 s after the one before, the first after the
+    /// stream opened, and at most five arrive in its first 7 s (a 1 s heartbeat sends seven or
+    /// more). Counted, not timed apart: on a loaded machine a ping read late and the next one read
+    /// on time looked closer than they left (1.48 s in a mutation run, under the 1.5 s this test
+    /// once required).
     @Test func heartbeatsComeAtTheConfiguredInterval() async throws {
         let harness = try await HTTPHarness(heartbeatSeconds: 2)
         try await harness.app.test(.live) { client in
-            let stream = try await openFresh(try #require(client.port))
-            #expect(try await stream.next()?.comment == "ping")
-            let first = ContinuousClock.now
-            #expect(try await stream.next()?.comment == "ping")
-            let apart = ContinuousClock.now - first
-            #expect(apart > .milliseconds(1500) && apart < .seconds(5), "\(apart)")
+            let port = try #require(client.port)
+            let opened = ContinuousClock.now
+            let stream = try await openFresh(port)
+            var pings = 0
+            while let event = try await stream.next(), ContinuousClock.now - opened <= .seconds(7) {
+                #expect(event.comment == "ping")
+                pings += 1
+            }
+            #expect(pings >= 1 && pings <= 5, "\(pings)")
             await stream.close()
         }
         await harness.shutdown()
