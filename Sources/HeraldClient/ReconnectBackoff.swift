@@ -5,7 +5,7 @@ struct ReconnectBackoff {
     static let first = Duration.milliseconds(500)
     let maximum: Duration
     /// The pause before the next try.
-    private(set) var pause = Self.first
+    private var pause = Self.first
 
     init(maximum: Duration) {
         self.maximum = maximum
