@@ -135,6 +135,35 @@ struct DatabaseCheckTests {
         #expect(try await store.markAllSeen(user: "c", now: now).updated == 1)
     }
 
+    /// The row at the seen mark itself is below it: un-seen there, read (so no count moves) or
+    /// unread (its count moved with it), it is found through either index and repaired.
+    @Test func anUnseenRowAtTheSeenMarkItselfIsFound() async throws {
+        do {
+            let store = try SQLiteStore(path: database)
+            for user in ["r", "u"] {
+                _ = try await store.create(
+                    (0..<2).map { try ServiceHarness.draft(user: user, id: "\(user)-\($0)") }, defaultTTLSeconds: 600,
+                    now: now)
+            }
+            _ = try await store.change(.read, user: "r", id: "r-1", now: now)
+            for user in ["r", "u"] { _ = try await store.markAllSeen(user: user, now: now) }
+        }
+        let queue = try HandEditedDatabase.open(database)
+        try await queue.write { db in
+            let atMark = try Int.fetchAll(
+                db,
+                sql: "SELECT count(*) FROM notification n JOIN user_counter c USING (user) WHERE n.pk = c.seen_through")
+            #expect(atMark == [2])  // r-1 and u-1, each its user's newest
+            try db.execute(sql: "UPDATE notification SET seen_at = NULL WHERE id IN ('r-1', 'u-1')")
+            try db.execute(sql: "UPDATE user_counter SET unseen = unseen + 1 WHERE user = 'u'")
+        }
+        try queue.close()
+
+        #expect(try check().findings.map { "\($0.user) \($0.kind.rawValue)" } == ["r seen_mark", "u seen_mark"])
+        let repaired = try check(repair: true)
+        #expect(repaired.repairedUsers == 2 && repaired.findingsAfterRepair == 0)
+    }
+
     /// A check says how far it has come after each page, and the check after a repair again.
     @Test func progressIsReportedAfterEachPage() async throws {
         do {
