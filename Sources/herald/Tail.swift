@@ -27,13 +27,21 @@ struct Tail: AsyncParsableCommand {
         let client = try options.client()
         let json = options.json
         let formatter = EventLineFormatter(
-            colored: !noColor && !json && isatty(STDOUT_FILENO) == 1 && Environment.value("NO_COLOR") == nil)
+            colored: Self.colorsLines(
+                noColorFlag: noColor, json: json, toTerminal: isatty(STDOUT_FILENO) == 1,
+                noColorVariable: Environment.value("NO_COLOR")))
         do {
             try await follow(client, json: json, formatter: formatter)
         } catch {
             // The note `giving up` has said why; a failed call exits 1, as send's and counts' do.
             throw ExitCode(1)
         }
+    }
+
+    /// Whether event lines are colored: in the text format on a terminal, unless `--no-color` or
+    /// a `NO_COLOR` that is set and not empty says no.
+    static func colorsLines(noColorFlag: Bool, json: Bool, toTerminal: Bool, noColorVariable: String?) -> Bool {
+        !noColorFlag && !json && toTerminal && noColorVariable == nil
     }
 
     /// Follows the stream until the server refuses it for good (throws) or the command is stopped.

@@ -210,6 +210,16 @@ struct CommandTests {
 
     /// `herald send` sends the members of the flags given, each as the API names it, and no
     /// others.
+    /// `herald tail` colors its text lines on a terminal only, and never with `--no-color` or
+    /// `NO_COLOR` (set and not empty, as `Environment.value` reads it).
+    @Test func tailColorsTextOnATerminalUnlessToldNot() {
+        #expect(Tail.colorsLines(noColorFlag: false, json: false, toTerminal: true, noColorVariable: nil))
+        #expect(!Tail.colorsLines(noColorFlag: true, json: false, toTerminal: true, noColorVariable: nil))
+        #expect(!Tail.colorsLines(noColorFlag: false, json: true, toTerminal: true, noColorVariable: nil))
+        #expect(!Tail.colorsLines(noColorFlag: false, json: false, toTerminal: false, noColorVariable: nil))
+        #expect(!Tail.colorsLines(noColorFlag: false, json: false, toTerminal: true, noColorVariable: "1"))
+    }
+
     @Test func sendSendsTheMembersOfItsFlags() throws {
         let every = try Send.parse([
             "--user", "u", "--type", "t", "--title", "T", "--body", "B", "--id", "i", "--tag", "a", "--tag", "b",
