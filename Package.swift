@@ -179,6 +179,7 @@ let package = Package(
             name: "HeraldBenchTests",
             dependencies: [
                 "herald-bench",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
