@@ -10,6 +10,15 @@ import Testing
 /// real stream against a deadline of seconds failed on a loaded machine, the head not read in
 /// time.)
 struct EventCountdownTests {
+    /// A countdown on NIO's shared loops wanting `events`, that has read its head and `read` events.
+    func countdown(wanting events: Int, deadline: Double, readHeadAnd read: Int) -> EventCountdown {
+        let countdown = EventCountdown(
+            events: events, on: MultiThreadedEventLoopGroup.singleton.next(), deadline: deadline)
+        countdown.opened()
+        for _ in 0..<read { countdown.eventRead() }
+        return countdown
+    }
+
     /// Whether `future` has completed, asked on its loop after any callback its completion queued.
     func isComplete(_ future: EventLoopFuture<Void>) async throws -> Bool {
         let completed = NIOLockedValueBox(false)
@@ -19,53 +28,38 @@ struct EventCountdownTests {
     }
 
     @Test func aCountdownFailsAtItsDeadlineSayingHowManyArrived() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let started = ContinuousClock.now
-        let countdown = EventCountdown(events: 3, on: group.next(), deadline: 2)
-        countdown.opened()
-        countdown.eventRead()
+        let countdown = countdown(wanting: 3, deadline: 2, readHeadAnd: 1)
         let error = await #expect(throws: BenchError.self) { try await countdown.futureResult.get() }
         #expect(error?.description == "1 of its 3 events arrived within 2.0 s")
         #expect(ContinuousClock.now - started >= .seconds(2))
-        try await group.shutdownGracefully()
     }
 
     @Test func theHeadAndEveryWantedEventCompleteItInEitherOrder() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let eventsFirst = EventCountdown(events: 2, on: group.next(), deadline: 60)
-        eventsFirst.eventRead()
-        eventsFirst.eventRead()
-        eventsFirst.eventRead()  // one more than wanted changes nothing
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let eventsFirst = EventCountdown(events: 2, on: loop, deadline: 60)
+        for _ in 0..<3 { eventsFirst.eventRead() }  // one more than wanted changes nothing
         #expect(try await !isComplete(eventsFirst.futureResult))
         eventsFirst.opened()
         try await eventsFirst.futureResult.get()
 
-        let headOnly = EventCountdown(events: 0, on: group.next(), deadline: 60)
+        let headOnly = EventCountdown(events: 0, on: loop, deadline: 60)
         #expect(try await !isComplete(headOnly.futureResult))
         headOnly.opened()
         try await headOnly.futureResult.get()
-        try await group.shutdownGracefully()
     }
 
     @Test func aCompletedCountdownIsNotFailedByItsDeadlineOrAnEnd() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let countdown = EventCountdown(events: 1, on: group.next(), deadline: 0.2)
-        countdown.opened()
-        countdown.eventRead()
+        let countdown = countdown(wanting: 1, deadline: 0.2, readHeadAnd: 1)
         countdown.ended()
         try await Task.sleep(for: .milliseconds(400))
         try await countdown.futureResult.get()
-        try await group.shutdownGracefully()
     }
 
     @Test func anEndBeforeTheWantedEventsFailsItSayingHowManyWereLeft() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let countdown = EventCountdown(events: 3, on: group.next(), deadline: 60)
-        countdown.opened()
-        countdown.eventRead()
+        let countdown = countdown(wanting: 3, deadline: 60, readHeadAnd: 1)
         countdown.ended()
         let error = await #expect(throws: BenchError.self) { try await countdown.futureResult.get() }
         #expect(error?.description == "the stream ended with 2 of its events unread")
-        try await group.shutdownGracefully()
     }
 }
