@@ -61,6 +61,26 @@ struct StreamTests {
         await harness.shutdown()
     }
 
+    /// A stream its client closes ends at once, counted as the client's ending (not only when a
+    /// heartbeat, 15 s later, fails to write). Counted process-wide: other tests' streams may add.
+    @Test func aStreamItsClientClosesEndsAtOnceAsTheClients() async throws {
+        let harness = try await HTTPHarness()
+        @Sendable func clientEnded() -> Int {
+            HTTPHarness.metricValue(
+                #"herald_sse_streams_ended_total{reason="client"}"#,
+                in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
+        }
+        try await harness.app.test(.live) { client in
+            let port = try #require(client.port)
+            let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)
+            #expect(try await stream.nextEvent()?.event == "counts")
+            let before = clientEnded()
+            await stream.close()
+            #expect(await ServiceHarness.eventually(seconds: 10) { clientEnded() > before })
+        }
+        await harness.shutdown()
+    }
+
     @Test func resumeReplaysExactlyTheMissedEventsWithoutASnapshot() async throws {
         let harness = try await HTTPHarness()
         try await harness.app.test(.live) { client in
