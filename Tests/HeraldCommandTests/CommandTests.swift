@@ -208,8 +208,6 @@ struct CommandTests {
         #expect(Counted.phrase(3, "user's seq", plural: "users' seqs") == "3 users' seqs")
     }
 
-    /// `herald send` sends the members of the flags given, each as the API names it, and no
-    /// others.
     /// `herald tail` colors its text lines on a terminal only, and never with `--no-color` or
     /// `NO_COLOR` (set and not empty, as `Environment.value` reads it).
     @Test func tailColorsTextOnATerminalUnlessToldNot() {
@@ -220,6 +218,8 @@ struct CommandTests {
         #expect(!Tail.colorsLines(noColorFlag: false, json: false, toTerminal: true, noColorVariable: "1"))
     }
 
+    /// `herald send` sends the members of the flags given, each as the API names it, and no
+    /// others.
     @Test func sendSendsTheMembersOfItsFlags() throws {
         let every = try Send.parse([
             "--user", "u", "--type", "t", "--title", "T", "--body", "B", "--id", "i", "--tag", "a", "--tag", "b",

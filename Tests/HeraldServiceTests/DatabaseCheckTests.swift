@@ -150,10 +150,10 @@ struct DatabaseCheckTests {
         }
         let queue = try HandEditedDatabase.open(database)
         try await queue.write { db in
-            let atMark = try Int.fetchAll(
+            let atMark = try Int.fetchOne(
                 db,
                 sql: "SELECT count(*) FROM notification n JOIN user_counter c USING (user) WHERE n.pk = c.seen_through")
-            #expect(atMark == [2])  // r-1 and u-1, each its user's newest
+            #expect(atMark == 2)  // r-1 and u-1, each its user's newest
             try db.execute(sql: "UPDATE notification SET seen_at = NULL WHERE id IN ('r-1', 'u-1')")
             try db.execute(sql: "UPDATE user_counter SET unseen = unseen + 1 WHERE user = 'u'")
         }
