@@ -21,10 +21,17 @@ struct HTTPHarness {
         return registry
     }()
 
-    /// The value of an unlabelled metric in Prometheus text (nil when absent).
+    /// The value of a series (a name, with its labels if it has any) in Prometheus text (nil when
+    /// absent).
     static func metricValue(_ name: String, in exposition: String) -> Int? {
         exposition.split(separator: "\n").first { $0.hasPrefix(name + " ") }
             .flatMap { Int($0.split(separator: " ")[1]) }
+    }
+
+    /// The value of the series `name` (with its labels, as Prometheus writes them) in the
+    /// registry the test process shares; 0 while it has none.
+    func metric(_ name: String) -> Int {
+        Self.metricValue(name, in: String(decoding: registry.emitToBuffer(), as: UTF8.self)) ?? 0
     }
 
     let services: ServiceHarness

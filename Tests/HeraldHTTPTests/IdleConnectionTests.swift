@@ -51,10 +51,7 @@ struct IdleConnectionTests {
 
     /// `herald_http_connections_closed_total{reason="…"}` in the test process's shared registry.
     private static func closedConnections(_ reason: String, _ harness: HTTPHarness) -> Int {
-        let text = String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)
-        let prefix = #"herald_http_connections_closed_total{reason=""# + reason + #""} "#
-        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) }
-            ?? 0
+        harness.metric(#"herald_http_connections_closed_total{reason=""# + reason + #""}"#)
     }
 
     /// A POST of JSON to `path` whose head announces 100 bytes of body, of which only `start`

@@ -256,9 +256,7 @@ struct OperatorTests {
 
     @Test func committedTransactionsAndTheWritesInThemAreCounted() async throws {
         let harness = try await HTTPHarness()
-        func value(_ name: String) -> Int {
-            HTTPHarness.metricValue(name, in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
-        }
+        func value(_ name: String) -> Int { harness.metric(name) }
         let (transactions, writes) = (
             value("herald_store_transactions_total"), value("herald_store_transaction_writes_total")
         )
@@ -276,9 +274,7 @@ struct OperatorTests {
 
     @Test func theUpkeepsDeletionsAreCounted() async throws {
         let harness = try await HTTPHarness()
-        func value(_ name: String) -> Int {
-            HTTPHarness.metricValue(name, in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
-        }
+        func value(_ name: String) -> Int { harness.metric(name) }
         let (pruned, purged) = (value("herald_events_pruned_total"), value("herald_notifications_purged_total"))
         // Five notifications created eight days ago (their events past the 7 days' retention), two
         // of them expired since.

@@ -65,11 +65,7 @@ struct StreamTests {
     /// heartbeat, 15 s later, fails to write). Counted process-wide: other tests' streams may add.
     @Test func aStreamItsClientClosesEndsAtOnceAsTheClients() async throws {
         let harness = try await HTTPHarness()
-        @Sendable func clientEnded() -> Int {
-            HTTPHarness.metricValue(
-                #"herald_sse_streams_ended_total{reason="client"}"#,
-                in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
-        }
+        @Sendable func clientEnded() -> Int { harness.metric(#"herald_sse_streams_ended_total{reason="client"}"#) }
         try await harness.app.test(.live) { client in
             let port = try #require(client.port)
             let stream = try await SSEReader(port: port, path: "/v1/users/u1/stream", headers: Self.auth)

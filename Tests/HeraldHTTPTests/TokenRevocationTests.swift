@@ -114,9 +114,7 @@ struct TokenRevocationTests {
 
     /// `herald_sse_streams_ended_total{reason="tokens_revoked"}`.
     static func revokedStreamsEnded(_ harness: HTTPHarness) -> Int {
-        HTTPHarness.metricValue(
-            #"herald_sse_streams_ended_total{reason="tokens_revoked"}"#,
-            in: String(decoding: harness.registry.emitToBuffer(), as: UTF8.self)) ?? 0
+        harness.metric(#"herald_sse_streams_ended_total{reason="tokens_revoked"}"#)
     }
 
     static func request(_ token: String) -> Request {
